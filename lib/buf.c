@@ -1,0 +1,172 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "buf.h"
+#include "xalloc.h"
+
+char buf_empty[1];
+
+void
+buf_init(struct buf *b, size_t max)
+{
+	b->s = buf_empty;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+}
+
+void
+buf_free(struct buf *b)
+{
+	if (b->cap)
+		free(b->s);
+	buf_init(b, b->max);
+}
+
+/* Clear the content from memory before freeing: for secrets. */
+void
+buf_wipe(struct buf *b)
+{
+	if (b->cap)
+		OPENSSL_cleanse(b->s, b->cap);
+	buf_free(b);
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	b->s[0] = '\0';
+}
+
+/* Make room for extra more bytes plus the terminator. */
+int
+buf_grow(struct buf *b, size_t extra)
+{
+	size_t need, ncap;
+	char *n;
+
+	if (extra > b->max || b->len > b->max - extra)
+		return -1;
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	ncap = b->cap ? b->cap : 64;
+	while (ncap < need)
+		ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
+	if (ncap > b->max + 1)
+		ncap = b->max + 1;
+	if (b->cap)
+		n = xrealloc(b->s, ncap);
+	else {
+		n = xmalloc(ncap);
+		n[0] = '\0';
+	}
+	b->s = n;
+	b->cap = ncap;
+	return 0;
+}
+
+int
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (buf_grow(b, n) < 0)
+		return -1;
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return 0;
+}
+
+int
+buf_addc(struct buf *b, char c)
+{
+	return buf_add(b, &c, 1);
+}
+
+int
+buf_adds(struct buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s));
+}
+
+int
+buf_vaddf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(b->s + b->len, b->cap ? b->cap - b->len : 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return -1;
+	if (b->cap && (size_t)n < b->cap - b->len) {
+		if ((size_t)n > b->max - b->len) {
+			b->s[b->len] = '\0';
+			return -1;
+		}
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (buf_grow(b, (size_t)n) < 0) {
+		b->s[b->len] = '\0';
+		return -1;
+	}
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int
+buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = buf_vaddf(b, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* Drop the first n bytes. */
+void
+buf_consume(struct buf *b, size_t n)
+{
+	if (n >= b->len) {
+		buf_reset(b);
+		return;
+	}
+	memmove(b->s, b->s + n, b->len - n);
+	b->len -= n;
+	b->s[b->len] = '\0';
+}
+
+void
+buf_truncate(struct buf *b, size_t n)
+{
+	if (n < b->len) {
+		b->len = n;
+		b->s[n] = '\0';
+	}
+}
+
+/* Hand the string to the caller (always malloc'd) and reset the buffer. */
+char *
+buf_release(struct buf *b)
+{
+	char *s;
+
+	if (b->cap)
+		s = b->s;
+	else
+		s = xstrdup("");
+	buf_init(b, b->max);
+	return s;
+}

@@ -1,0 +1,71 @@
+/*
+ * The record emitter: one API, several back ends. Commands describe records
+ * field by field and never ask which format is active; each back end makes
+ * hostile text safe for its format.
+ *
+ *   text   one record a line, fields in call order separated by a tab;
+ *          tab, CR, LF and backslash written as \t \r \n \\, other control
+ *          characters as \xHH; lists as their items separated by a space;
+ *          an object as its non-null values separated by a space; null as
+ *          an empty field.
+ *   json   one document: an array of records, one record a line.
+ *   jsonl  one object a line.
+ *   xml    <imapctl command="NAME" format_version="1">, an element a
+ *          record, an element a field, lists as a wrapper element with one
+ *          child element a item; null as an empty element with nil="true".
+ *
+ * Every string is written as UTF-8; invalid bytes become U+FFFD. Output is
+ * streamed: nothing is held beyond the record being written.
+ */
+#ifndef IMAPCTL_EMIT_H
+#define IMAPCTL_EMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "err.h"
+
+enum emit_format {
+	EMIT_TEXT,
+	EMIT_JSON,
+	EMIT_JSONL,
+	EMIT_XML
+};
+
+struct emit;
+
+int		 emit_format_parse(const char *, enum emit_format *);
+const char	*emit_format_name(enum emit_format);
+struct emit	*emit_new(enum emit_format, FILE *, const char *command);
+enum emit_format emit_format(const struct emit *);
+
+void	emit_record_begin(struct emit *, const char *type);
+void	emit_record_end(struct emit *);
+
+/* Inside a list, key is ignored and may be NULL. */
+void	emit_str(struct emit *, const char *key, const char *);	/* NULL: null */
+void	emit_strn(struct emit *, const char *key, const char *, size_t);
+void	emit_uint(struct emit *, const char *key, uint64_t);
+void	emit_int(struct emit *, const char *key, int64_t);
+void	emit_u64s(struct emit *, const char *key, uint64_t);	/* JSON string */
+void	emit_double(struct emit *, const char *key, double, int decimals);
+void	emit_bool(struct emit *, const char *key, int);
+void	emit_null(struct emit *, const char *key);
+void	emit_time(struct emit *, const char *key, time_t);	/* -1: null */
+
+void	emit_list_begin(struct emit *, const char *key, const char *item);
+void	emit_list_end(struct emit *);
+void	emit_object_begin(struct emit *, const char *key);
+void	emit_object_end(struct emit *);
+
+/* Push what is buffered to the output (called before we block). */
+void	emit_flush(struct emit *);
+/* 0 while output works; EPIPE when the reader went away; else errno. */
+int	emit_status(const struct emit *);
+/* Close the document and flush; -1 with ERR_IO on a write error. */
+int	emit_finish(struct emit *, struct err *);
+void	emit_free(struct emit *);
+
+#endif

@@ -1,0 +1,208 @@
+#include <string.h>
+#include <strings.h>
+
+#include <stdlib.h>
+
+#include "buf.h"
+#include "mailbox.h"
+#include "mutf7.h"
+#include "xalloc.h"
+
+/* A LIST or LSUB response; 0 if it is not one. */
+int
+mbox_parse_list(const struct imap_resp *r, struct mbox_list *l)
+{
+	const struct imap_arg *a = r->args;
+	size_t n;
+
+	if (r->status != IMAP_ST_NONE ||
+	    !(imap_arg_is(a, "LIST") || imap_arg_is(a, "LSUB")))
+		return 0;
+	a = a->next;
+	if (!imap_arg_list(a, &l->attrs, NULL))
+		return 0;
+	a = a->next;
+	if (imap_arg_nil(a))
+		l->delim = NULL;
+	else if (!imap_arg_string(a, &l->delim, &n) || n != 1)
+		return 0;
+	a = a->next;
+	if (!imap_arg_astring(a, &l->name, &l->name_len))
+		return 0;
+	return 1;
+}
+
+static const struct {
+	const char	*name;
+	unsigned	 bit;
+} status_items[] = {
+	{ "MESSAGES", MST_MESSAGES }, { "UNSEEN", MST_UNSEEN },
+	{ "RECENT", MST_RECENT }, { "UIDNEXT", MST_UIDNEXT },
+	{ "UIDVALIDITY", MST_UIDVALIDITY }, { "SIZE", MST_SIZE },
+	{ "HIGHESTMODSEQ", MST_HIGHESTMODSEQ },
+};
+
+/* A STATUS response; 0 if it is not one or is malformed. */
+int
+mbox_parse_status(const struct imap_resp *r, const char **name_r,
+    size_t *len_r, struct mbox_status *st)
+{
+	const struct imap_arg *a = r->args, *it;
+	uint64_t v;
+	size_t i;
+
+	if (r->status != IMAP_ST_NONE || !imap_arg_is(a, "STATUS"))
+		return 0;
+	a = a->next;
+	if (!imap_arg_astring(a, name_r, len_r))
+		return 0;
+	if (!imap_arg_list(a->next, &it, NULL))
+		return 0;
+	memset(st, 0, sizeof(*st));
+	for (; it != NULL && it->next != NULL; it = it->next->next) {
+		if (!imap_arg_u64(it->next, &v))
+			return 0;
+		for (i = 0; i < sizeof(status_items) / sizeof(status_items[0]); i++) {
+			if (!imap_arg_is(it, status_items[i].name))
+				continue;
+			if (status_items[i].bit != MST_SIZE &&
+			    status_items[i].bit != MST_HIGHESTMODSEQ &&
+			    v > UINT32_MAX)
+				return 0;
+			st->have |= status_items[i].bit;
+			switch (status_items[i].bit) {
+			case MST_MESSAGES: st->messages = (uint32_t)v; break;
+			case MST_UNSEEN: st->unseen = (uint32_t)v; break;
+			case MST_RECENT: st->recent = (uint32_t)v; break;
+			case MST_UIDNEXT: st->uidnext = (uint32_t)v; break;
+			case MST_UIDVALIDITY:
+				st->uidvalidity = (uint32_t)v;
+				break;
+			case MST_SIZE: st->size = v; break;
+			default: st->highestmodseq = v; break;
+			}
+		}
+	}
+	return 1;
+}
+
+int
+mbox_has_attr(const struct imap_arg *a, const char *name)
+{
+	for (; a != NULL; a = a->next)
+		if (imap_arg_is(a, name))
+			return 1;
+	return 0;
+}
+
+/* The RFC 6154 special use among the attributes, or NULL. */
+const char *
+mbox_special_use(const struct imap_arg *a)
+{
+	static const char *const uses[] = {
+		"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk",
+		"\\Sent", "\\Trash", "\\Important"
+	};
+	size_t i;
+
+	for (; a != NULL; a = a->next)
+		for (i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
+			if (imap_arg_is(a, uses[i]))
+				return uses[i];
+	return NULL;
+}
+
+struct many {
+	struct sess		*sess;
+	const char *const	*names;
+	char			**enc;		/* names as sent */
+	size_t			 n;
+	size_t			 oldest;	/* first command not done */
+	struct mbox_status	*st;
+};
+
+static int
+many_handler(void *ctx, struct sess *s, const struct imap_resp *r,
+    struct err *e)
+{
+	struct many *m = ctx;
+	struct mbox_status st;
+	const char *name;
+	size_t len, i;
+
+	(void)s;
+	(void)e;
+	if (!mbox_parse_status(r, &name, &len, &st))
+		return 0;
+	/* By name; the server may spell INBOX its own way. */
+	for (i = m->oldest; i < m->n; i++)
+		if (strlen(m->enc[i]) == len && (memcmp(m->enc[i], name,
+		    len) == 0 || (strcasecmp(m->enc[i], "INBOX") == 0 &&
+		    strcasecmp(name, "INBOX") == 0)))
+			break;
+	if (i == m->n)
+		i = m->oldest;
+	if (i < m->n)
+		m->st[i] = st;
+	return 0;
+}
+
+int
+mbox_status_many(struct sess *s, const char *const *names, size_t n,
+    const char *items, struct mbox_status *st, struct err *errs,
+    struct err *e)
+{
+	struct many m;
+	struct sess_cmd *cmds;
+	struct buf b;
+	size_t sent = 0, i;
+	int r = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.sess = s;
+	m.names = names;
+	m.n = n;
+	m.st = st;
+	m.enc = xcalloc(n + 1, sizeof(*m.enc));
+	for (i = 0; i < n; i++) {
+		buf_init(&b, 65536);
+		if (strcasecmp(names[i], "INBOX") == 0)
+			buf_adds(&b, "INBOX");
+		else if (mutf7_encode(&b, names[i], strlen(names[i])) < 0)
+			buf_reset(&b);
+		m.enc[i] = buf_release(&b);
+		memset(&st[i], 0, sizeof(st[i]));
+		err_clear(&errs[i]);
+	}
+	cmds = xcalloc(n + 1, sizeof(*cmds));
+	sess_set_handler(s, many_handler, &m);
+	while (m.oldest < n) {
+		while (sent < n && sent - m.oldest < MBOX_WINDOW) {
+			if (sess_send(s, &cmds[sent], &errs[sent],
+			    "STATUS %M (%s)", names[sent], items) < 0) {
+				if (errs[sent].kind != ERR_USAGE) {
+					*e = errs[sent];
+					r = -1;
+					goto out;
+				}
+				cmds[sent].done = 1;
+				cmds[sent].status = IMAP_ST_BAD;
+			}
+			sent++;
+		}
+		if (sess_wait(s, &cmds[m.oldest], e) < 0) {
+			r = -1;
+			goto out;
+		}
+		if (errs[m.oldest].kind == ERR_NONE)
+			sess_cmd_check(&cmds[m.oldest], &errs[m.oldest]);
+		m.oldest++;
+	}
+out:
+	sess_set_handler(s, NULL, NULL);
+	for (i = 0; i < n; i++)
+		free(m.enc[i]);
+	free(m.enc);
+	free(cmds);
+	return r;
+}

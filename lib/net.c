@@ -1,0 +1,517 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "net.h"
+#include "xalloc.h"
+
+struct conn {
+	int		 fd;
+	int		 timeout_ms;
+	SSL_CTX		*ctx;
+	SSL		*ssl;
+	conn_idle_fn	 idle;
+	void		*idle_arg;
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait for the socket to become readable or writable. Returns 1 when ready,
+ * 0 on timeout, -1 on error.
+ */
+static int
+wait_fd(struct conn *c, short events, int timeout_ms)
+{
+	struct pollfd p;
+	long long deadline = now_ms() + timeout_ms;
+	int r, left;
+
+	if (c->idle != NULL)
+		c->idle(c->idle_arg);
+	for (;;) {
+		left = (int)(deadline - now_ms());
+		if (left < 0)
+			left = 0;
+		p.fd = c->fd;
+		p.events = events;
+		p.revents = 0;
+		r = poll(&p, 1, left);
+		if (r > 0)
+			return 1;
+		if (r == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+static int
+timeout_err(struct conn *c, struct err *e, const char *what)
+{
+	return err_set(e, ERR_TIMEOUT, "timed out after %d s %s",
+	    (c->timeout_ms + 999) / 1000, what);
+}
+
+/*
+ * Resolve with a bounded wait: getaddrinfo_a lets us give up on a resolver
+ * that does not answer.
+ */
+static int
+resolve(const char *host, const char *port, int timeout_ms,
+    struct addrinfo **res, struct err *e)
+{
+	struct addrinfo hints;
+	struct gaicb req, *list[1];
+	struct timespec ts;
+	int r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	memset(&req, 0, sizeof(req));
+	req.ar_name = host;
+	req.ar_service = port;
+	req.ar_request = &hints;
+	list[0] = &req;
+	if ((r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0)
+		return err_set(e, ERR_NOHOST, "cannot resolve '%s': %s", host,
+		    gai_strerror(r));
+	ts.tv_sec = timeout_ms / 1000;
+	ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+	for (;;) {
+		r = gai_suspend((const struct gaicb *const *)list, 1, &ts);
+		if (r == EAI_INTR)
+			continue;
+		break;
+	}
+	if (r == EAI_AGAIN && gai_error(&req) == EAI_INPROGRESS) {
+		gai_cancel(&req);
+		return err_set(e, ERR_TIMEOUT,
+		    "timed out after %d s resolving '%s'",
+		    (timeout_ms + 999) / 1000, host);
+	}
+	r = gai_error(&req);
+	if (r == EAI_SERVICE)
+		return err_set(e, ERR_USAGE, "bad port '%s'", port);
+	if (r != 0)
+		return err_set(e, ERR_NOHOST, "cannot resolve '%s': %s", host,
+		    gai_strerror(r));
+	*res = req.ar_result;
+	return 0;
+}
+
+static int
+connect_one(struct addrinfo *ai, int timeout_ms, int *fd_r, int *errno_r)
+{
+	struct pollfd p;
+	socklen_t len;
+	int fd, r, soerr, one = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd < 0) {
+		*errno_r = errno;
+		return -1;
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		if (errno != EINPROGRESS) {
+			*errno_r = errno;
+			close(fd);
+			return -1;
+		}
+		p.fd = fd;
+		p.events = POLLOUT;
+		do
+			r = poll(&p, 1, timeout_ms);
+		while (r < 0 && errno == EINTR);
+		if (r == 0) {
+			*errno_r = ETIMEDOUT;
+			close(fd);
+			return -1;
+		}
+		len = sizeof(soerr);
+		if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
+		    &len) < 0)
+			soerr = errno;
+		if (soerr != 0) {
+			*errno_r = soerr;
+			close(fd);
+			return -1;
+		}
+	}
+	/* Commands are small and pipelined; do not let Nagle hold them. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	*fd_r = fd;
+	return 0;
+}
+
+struct conn *
+conn_open(const char *host, const char *port, int timeout_ms, struct err *e)
+{
+	struct addrinfo *res = NULL, *ai;
+	struct conn *c;
+	int fd = -1, lasterr = 0;
+
+	if (resolve(host, port, timeout_ms, &res, e) < 0)
+		return NULL;
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if (connect_one(ai, timeout_ms, &fd, &lasterr) == 0)
+			break;
+	freeaddrinfo(res);
+	if (fd < 0) {
+		if (lasterr == ETIMEDOUT)
+			err_set(e, ERR_TIMEOUT,
+			    "timed out after %d s connecting to %s port %s",
+			    (timeout_ms + 999) / 1000, host, port);
+		else
+			err_set(e, ERR_UNAVAILABLE,
+			    "cannot connect to %s port %s: %s", host, port,
+			    strerror(lasterr));
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	c->timeout_ms = timeout_ms;
+	return c;
+}
+
+void
+conn_set_timeout(struct conn *c, int timeout_ms)
+{
+	c->timeout_ms = timeout_ms;
+}
+
+void
+conn_set_idle(struct conn *c, conn_idle_fn fn, void *arg)
+{
+	c->idle = fn;
+	c->idle_arg = arg;
+}
+
+int
+conn_is_tls(const struct conn *c)
+{
+	return c->ssl != NULL;
+}
+
+static void
+ssl_errstr(char *out, size_t outlen)
+{
+	unsigned long code = ERR_get_error();
+
+	if (code == 0)
+		snprintf(out, outlen, "unexpected end of stream");
+	else
+		ERR_error_string_n(code, out, outlen);
+	ERR_clear_error();
+}
+
+static int
+is_ip_literal(const char *host)
+{
+	unsigned char tmp[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, tmp) == 1 ||
+	    inet_pton(AF_INET6, host, tmp) == 1;
+}
+
+int
+conn_starttls(struct conn *c, const char *host, const struct tls_opts *o,
+    struct err *e)
+{
+	X509_VERIFY_PARAM *param;
+	char msg[256];
+	long vr;
+	int r, w;
+
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	if (c->ctx == NULL)
+		return err_set(e, ERR_INTERNAL, "cannot create TLS context");
+	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+	SSL_CTX_set_mode(c->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (!o->insecure) {
+		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+		if (SSL_CTX_set_default_verify_paths(c->ctx) != 1)
+			ERR_clear_error();
+		if (o->cafile != NULL &&
+		    SSL_CTX_load_verify_locations(c->ctx, o->cafile,
+		    NULL) != 1) {
+			ssl_errstr(msg, sizeof(msg));
+			return err_set(e, ERR_NOINPUT,
+			    "cannot load CA file '%s': %s", o->cafile, msg);
+		}
+	} else
+		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
+	c->ssl = SSL_new(c->ctx);
+	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
+		return err_set(e, ERR_INTERNAL, "cannot create TLS session");
+	if (!is_ip_literal(host))
+		SSL_set_tlsext_host_name(c->ssl, host);
+	if (!o->insecure) {
+		param = SSL_get0_param(c->ssl);
+		if (is_ip_literal(host)) {
+			if (X509_VERIFY_PARAM_set1_ip_asc(param, host) != 1)
+				return err_set(e, ERR_INTERNAL,
+				    "cannot set address to verify");
+		} else if (SSL_set1_host(c->ssl, host) != 1)
+			return err_set(e, ERR_INTERNAL,
+			    "cannot set host name to verify");
+	}
+	for (;;) {
+		r = SSL_connect(c->ssl);
+		if (r == 1)
+			break;
+		switch (SSL_get_error(c->ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+			w = wait_fd(c, POLLIN, c->timeout_ms);
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			w = wait_fd(c, POLLOUT, c->timeout_ms);
+			break;
+		default:
+			vr = SSL_get_verify_result(c->ssl);
+			if (vr != X509_V_OK)
+				return err_set(e, ERR_AUTH,
+				    "TLS certificate verification failed for "
+				    "'%s': %s%s", host,
+				    X509_verify_cert_error_string(vr),
+				    o->cafile == NULL ? " (--cafile FILE trusts "
+				    "a private CA)" : "");
+			ssl_errstr(msg, sizeof(msg));
+			return err_set(e, ERR_IO, "TLS handshake with '%s' "
+			    "failed: %s", host, msg);
+		}
+		if (w == 0)
+			return timeout_err(c, e, "in the TLS handshake");
+		if (w < 0)
+			return err_set(e, ERR_IO, "TLS handshake: %s",
+			    strerror(errno));
+	}
+	return 0;
+}
+
+int
+conn_pending(struct conn *c)
+{
+	return c->ssl != NULL && SSL_pending(c->ssl) > 0;
+}
+
+/*
+ * Wait up to timeout_ms for input. Returns 1 when there is some, 0 on
+ * timeout, -1 on error.
+ */
+int
+conn_wait_readable(struct conn *c, int timeout_ms, struct err *e)
+{
+	int w;
+
+	if (conn_pending(c))
+		return 1;
+	w = wait_fd(c, POLLIN, timeout_ms);
+	if (w < 0)
+		return err_set(e, ERR_IO, "poll: %s", strerror(errno));
+	return w;
+}
+
+/*
+ * Read what is there, at most len bytes, waiting up to the timeout for the
+ * first byte. End of stream is an error: an IMAP server that closes the
+ * connection always does so in the middle of something we wait for.
+ */
+ssize_t
+conn_read(struct conn *c, void *p, size_t len, struct err *e)
+{
+	char msg[256];
+	ssize_t n;
+	int r, w;
+
+	for (;;) {
+		if (c->ssl != NULL) {
+			ERR_clear_error();
+			r = SSL_read(c->ssl, p, len > INT32_MAX ? INT32_MAX :
+			    (int)len);
+			if (r > 0)
+				return r;
+			switch (SSL_get_error(c->ssl, r)) {
+			case SSL_ERROR_WANT_READ:
+				w = wait_fd(c, POLLIN, c->timeout_ms);
+				break;
+			case SSL_ERROR_WANT_WRITE:
+				w = wait_fd(c, POLLOUT, c->timeout_ms);
+				break;
+			case SSL_ERROR_ZERO_RETURN:
+				return err_set(e, ERR_IO,
+				    "connection closed by server");
+			case SSL_ERROR_SYSCALL:
+				if (errno != 0 && errno != EAGAIN)
+					return err_set(e, ERR_IO,
+					    "connection error: %s",
+					    strerror(errno));
+				return err_set(e, ERR_IO,
+				    "connection closed by server");
+			default:
+				ssl_errstr(msg, sizeof(msg));
+				return err_set(e, ERR_IO, "TLS error: %s", msg);
+			}
+		} else {
+			n = recv(c->fd, p, len, 0);
+			if (n > 0)
+				return n;
+			if (n == 0)
+				return err_set(e, ERR_IO,
+				    "connection closed by server");
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return err_set(e, ERR_IO,
+				    "connection error: %s", strerror(errno));
+			w = wait_fd(c, POLLIN, c->timeout_ms);
+		}
+		if (w == 0)
+			return timeout_err(c, e, "waiting for the server");
+		if (w < 0)
+			return err_set(e, ERR_IO, "poll: %s", strerror(errno));
+	}
+}
+
+int
+conn_write(struct conn *c, const void *p, size_t len, struct err *e)
+{
+	const char *s = p;
+	char msg[256];
+	ssize_t n;
+	int r, w;
+
+	while (len > 0) {
+		if (c->ssl != NULL) {
+			ERR_clear_error();
+			r = SSL_write(c->ssl, s, len > INT32_MAX ? INT32_MAX :
+			    (int)len);
+			if (r > 0) {
+				s += r;
+				len -= (size_t)r;
+				continue;
+			}
+			switch (SSL_get_error(c->ssl, r)) {
+			case SSL_ERROR_WANT_READ:
+				w = wait_fd(c, POLLIN, c->timeout_ms);
+				break;
+			case SSL_ERROR_WANT_WRITE:
+				w = wait_fd(c, POLLOUT, c->timeout_ms);
+				break;
+			case SSL_ERROR_SYSCALL:
+				return err_set(e, ERR_IO,
+				    "connection error: %s", errno ?
+				    strerror(errno) : "closed by server");
+			default:
+				ssl_errstr(msg, sizeof(msg));
+				return err_set(e, ERR_IO, "TLS error: %s", msg);
+			}
+		} else {
+			n = send(c->fd, s, len, MSG_NOSIGNAL);
+			if (n > 0) {
+				s += n;
+				len -= (size_t)n;
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+				return err_set(e, ERR_IO,
+				    "connection error: %s", strerror(errno));
+			w = wait_fd(c, POLLOUT, c->timeout_ms);
+		}
+		if (w == 0)
+			return timeout_err(c, e, "sending to the server");
+		if (w < 0)
+			return err_set(e, ERR_IO, "poll: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static void
+name_line(X509_NAME *name, char *out, size_t outlen)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+
+	out[0] = '\0';
+	if (b == NULL)
+		return;
+	X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	n = BIO_get_mem_data(b, &p);
+	if (n > 0) {
+		if ((size_t)n >= outlen)
+			n = (long)outlen - 1;
+		memcpy(out, p, (size_t)n);
+		out[n] = '\0';
+	}
+	BIO_free(b);
+}
+
+void
+conn_tls_info(struct conn *c, struct tls_info *ti)
+{
+	const ASN1_TIME *na;
+	X509 *cert;
+	struct tm tm;
+
+	memset(ti, 0, sizeof(*ti));
+	if (c->ssl == NULL)
+		return;
+	snprintf(ti->version, sizeof(ti->version), "%s",
+	    SSL_get_version(c->ssl));
+	snprintf(ti->cipher, sizeof(ti->cipher), "%s",
+	    SSL_get_cipher_name(c->ssl));
+	ti->verified = SSL_get_verify_mode(c->ssl) != SSL_VERIFY_NONE &&
+	    SSL_get_verify_result(c->ssl) == X509_V_OK;
+	cert = SSL_get1_peer_certificate(c->ssl);
+	if (cert == NULL)
+		return;
+	name_line(X509_get_subject_name(cert), ti->subject,
+	    sizeof(ti->subject));
+	name_line(X509_get_issuer_name(cert), ti->issuer, sizeof(ti->issuer));
+	na = X509_get0_notAfter(cert);
+	if (na != NULL && ASN1_TIME_to_tm(na, &tm) == 1)
+		ti->not_after = timegm(&tm);
+	X509_free(cert);
+}
+
+void
+conn_close(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->ssl != NULL)
+		SSL_free(c->ssl);
+	if (c->ctx != NULL)
+		SSL_CTX_free(c->ctx);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c);
+}

@@ -1,0 +1,49 @@
+/*
+ * Transport: TCP with a connect timeout, TLS with OpenSSL (verified against
+ * the system store plus an optional CA file, SNI, host name check, TLS 1.2
+ * at least). Every wait is bounded by the connection's timeout; a peer that
+ * stalls makes the call fail with ERR_TIMEOUT, never hang.
+ */
+#ifndef IMAPCTL_NET_H
+#define IMAPCTL_NET_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "err.h"
+
+struct conn;
+
+struct tls_opts {
+	const char	*cafile;	/* added to the system store, or NULL */
+	int		 insecure;	/* skip verification entirely */
+};
+
+struct tls_info {
+	char	version[32];
+	char	cipher[128];
+	char	subject[512];
+	char	issuer[512];
+	time_t	not_after;		/* 0 if no certificate */
+	int	verified;
+};
+
+/* Called before the connection blocks waiting for the peer. */
+typedef void (*conn_idle_fn)(void *);
+
+struct conn	*conn_open(const char *host, const char *port, int timeout_ms,
+		    struct err *);
+int		 conn_starttls(struct conn *, const char *host,
+		    const struct tls_opts *, struct err *);
+ssize_t		 conn_read(struct conn *, void *, size_t, struct err *);
+int		 conn_write(struct conn *, const void *, size_t, struct err *);
+int		 conn_pending(struct conn *);
+int		 conn_wait_readable(struct conn *, int timeout_ms, struct err *);
+void		 conn_set_timeout(struct conn *, int timeout_ms);
+void		 conn_set_idle(struct conn *, conn_idle_fn, void *);
+int		 conn_is_tls(const struct conn *);
+void		 conn_tls_info(struct conn *, struct tls_info *);
+void		 conn_close(struct conn *);
+
+#endif

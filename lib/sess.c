@@ -1,0 +1,1008 @@
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mutf7.h"
+#include "utf8.h"
+#include "sess.h"
+#include "xalloc.h"
+
+#include <openssl/crypto.h>
+
+#define SESS_INBUF	65536
+#define SESS_OUT_FLUSH	65536		/* write queued commands past this */
+#define SESS_MAX_CMD	(1u << 20)	/* one command line, literals apart */
+#define SESS_MAX_CAPS	16384
+#define SESS_SYNC_LITERAL_MAX 4096	/* LITERAL- allows non-sync up to this */
+
+struct sess {
+	struct sess_opts	 o;
+	struct conn		*conn;
+	struct imap_parser	*parser;
+	char			*in;
+	size_t			 in_start, in_end;
+	struct buf		 out;
+	unsigned		 next_tag;
+	enum sess_state		 state;
+	struct buf		 caps;		/* " CAP1 CAP2 ... " as sent */
+	int			 caps_known;
+	char			*greeting;
+	int			 bye;
+	char			 bye_text[ERR_MSG_MAX];
+	struct sess_cmd		*inflight, *inflight_tail;
+	int			 ninflight;
+	sess_handler_fn		 handler;
+	void			*handler_ctx;
+	sess_cont_fn		 cont;
+	void			*cont_ctx;
+	struct sess_cmd		*awaiting_cont;
+	int			 got_cont;
+	struct sess_mailbox	 sel;
+	conn_idle_fn		 idle;
+	void			*idle_arg;
+};
+
+static const char *const state_names[] = {
+	"disconnected", "not authenticated", "authenticated", "selected",
+	"logout"
+};
+
+static void
+trace_line(struct sess *s, const char *dir, const char *p, size_t n)
+{
+	if (s->o.trace == NULL)
+		return;
+	fprintf(s->o.trace, "%s: ", dir);
+	for (; n > 0; p++, n--) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '\r' && n == 1)
+			break;
+		if (c < 0x20 || c == 0x7f)
+			fprintf(s->o.trace, "\\x%02x", c);
+		else
+			fputc(c, s->o.trace);
+	}
+	fputc('\n', s->o.trace);
+}
+
+/* The server side of the trace: lines and literal sizes, from the parser. */
+static void
+trace_server(void *ctx, const char *line, size_t len, uint64_t litsize)
+{
+	struct sess *s = ctx;
+	char tmp[64];
+
+	if (line != NULL)
+		trace_line(s, "S", line, len);
+	else {
+		snprintf(tmp, sizeof(tmp), "{%llu bytes}",
+		    (unsigned long long)litsize);
+		trace_line(s, "S", tmp, strlen(tmp));
+	}
+}
+
+struct sess *
+sess_new(const struct sess_opts *o)
+{
+	struct sess *s = xcalloc(1, sizeof(*s));
+
+	s->o = *o;
+	s->parser = imap_parser_new();
+	if (o->max_literal)
+		imap_parser_set_max_literal(s->parser, o->max_literal);
+	if (o->trace != NULL)
+		imap_parser_set_trace(s->parser, trace_server, s);
+	s->in = xmalloc(SESS_INBUF);
+	buf_init(&s->out, SIZE_MAX / 2);
+	buf_init(&s->caps, SESS_MAX_CAPS);
+	s->next_tag = 1;
+	s->state = SESS_DISCONNECTED;
+	return s;
+}
+
+void
+sess_free(struct sess *s)
+{
+	if (s == NULL)
+		return;
+	conn_close(s->conn);
+	imap_parser_free(s->parser);
+	free(s->in);
+	buf_wipe(&s->out);
+	buf_free(&s->caps);
+	free(s->greeting);
+	free(s->sel.name);
+	free(s);
+}
+
+void
+sess_set_state(struct sess *s, enum sess_state st)
+{
+	char tmp[128];
+
+	if (s->state != st && s->o.trace != NULL) {
+		snprintf(tmp, sizeof(tmp), "state: %s -> %s",
+		    state_names[s->state], state_names[st]);
+		fprintf(s->o.trace, "%s\n", tmp);
+	}
+	s->state = st;
+}
+
+enum sess_state
+sess_state(const struct sess *s)
+{
+	return s->state;
+}
+
+const char *
+sess_greeting(const struct sess *s)
+{
+	return s->greeting ? s->greeting : "";
+}
+
+struct conn *
+sess_conn(struct sess *s)
+{
+	return s->conn;
+}
+
+const struct sess_opts *
+sess_options(const struct sess *s)
+{
+	return &s->o;
+}
+
+const struct sess_mailbox *
+sess_selected(const struct sess *s)
+{
+	return s->state == SESS_SELECTED ? &s->sel : NULL;
+}
+
+void
+sess_set_handler(struct sess *s, sess_handler_fn fn, void *ctx)
+{
+	s->handler = fn;
+	s->handler_ctx = ctx;
+}
+
+void
+sess_set_cont(struct sess *s, sess_cont_fn fn, void *ctx)
+{
+	s->cont = fn;
+	s->cont_ctx = ctx;
+}
+
+void
+sess_set_sink_fn(struct sess *s, imap_sink_fn fn, void *ctx)
+{
+	imap_parser_set_sink_fn(s->parser, fn, ctx);
+}
+
+void
+sess_set_idle(struct sess *s, conn_idle_fn fn, void *arg)
+{
+	s->idle = fn;
+	s->idle_arg = arg;
+	if (s->conn != NULL)
+		conn_set_idle(s->conn, fn, arg);
+}
+
+int
+sess_inflight(const struct sess *s)
+{
+	return s->ninflight;
+}
+
+/* Capabilities ---------------------------------------------------------- */
+
+static void
+caps_set(struct sess *s, const struct imap_arg *a)
+{
+	const char *p;
+
+	buf_reset(&s->caps);
+	buf_addc(&s->caps, ' ');
+	for (; a != NULL; a = a->next) {
+		if (!imap_arg_atom(a, &p))
+			continue;
+		if (buf_add(&s->caps, p, a->len) < 0 ||
+		    buf_addc(&s->caps, ' ') < 0)
+			break;
+	}
+	s->caps_known = 1;
+}
+
+int
+sess_refresh_caps(struct sess *s, struct err *e)
+{
+	s->caps_known = 0;
+	if (sess_run(s, e, "CAPABILITY") < 0)
+		return -1;
+	if (!s->caps_known)
+		return err_set(e, ERR_PROTOCOL,
+		    "server sent no CAPABILITY response");
+	return 0;
+}
+
+void
+sess_forget_caps(struct sess *s)
+{
+	s->caps_known = 0;
+	buf_reset(&s->caps);
+}
+
+/* Whether the server offers cap; asks for the list when it is not known. */
+int
+sess_has_cap(struct sess *s, const char *cap)
+{
+	char tmp[128];
+	struct err e;
+
+	if (!s->caps_known && s->conn != NULL &&
+	    sess_refresh_caps(s, &e) < 0)
+		return 0;
+	if ((size_t)snprintf(tmp, sizeof(tmp), " %s ", cap) >= sizeof(tmp))
+		return 0;
+	return strcasestr(s->caps.s, tmp) != NULL;
+}
+
+int
+sess_caps(struct sess *s, const char **caps_r, struct err *e)
+{
+	if (!s->caps_known && sess_refresh_caps(s, e) < 0)
+		return -1;
+	*caps_r = s->caps.s;
+	return 0;
+}
+
+/* Reading --------------------------------------------------------------- */
+
+static void
+resp_code_name(const struct imap_resp *r, char *out, size_t outlen)
+{
+	const char *c;
+
+	out[0] = '\0';
+	if (r->code != NULL && imap_arg_atom(r->code, &c))
+		snprintf(out, outlen, "%s", c);
+}
+
+/* The session's own view of untagged responses, before the handler's. */
+static void
+track_untagged(struct sess *s, const struct imap_resp *r)
+{
+	const struct imap_arg *a = r->args, *c = r->code;
+	uint32_t n;
+	uint64_t m;
+
+	if (c != NULL && r->status != IMAP_ST_NONE) {
+		if (imap_arg_is(c, "CAPABILITY"))
+			caps_set(s, c->next);
+		else if (imap_arg_is(c, "UIDVALIDITY") &&
+		    imap_arg_u32(c->next, &n))
+			s->sel.uidvalidity = n;
+		else if (imap_arg_is(c, "UIDNEXT") &&
+		    imap_arg_u32(c->next, &n))
+			s->sel.uidnext = n;
+		else if (imap_arg_is(c, "HIGHESTMODSEQ") &&
+		    imap_arg_u64(c->next, &m))
+			s->sel.highestmodseq = m;
+		else if (imap_arg_is(c, "READ-ONLY"))
+			s->sel.readonly = 1;
+	}
+	if (r->status == IMAP_ST_BYE) {
+		s->bye = 1;
+		snprintf(s->bye_text, sizeof(s->bye_text), "%s", r->text);
+	}
+	if (r->status != IMAP_ST_NONE)
+		return;
+	if (imap_arg_is(a, "CAPABILITY"))
+		caps_set(s, a->next);
+	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "EXISTS"))
+		s->sel.exists = n;
+	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "EXPUNGE") &&
+	    s->sel.exists > 0)
+		s->sel.exists--;
+}
+
+static struct sess_cmd *
+take_inflight(struct sess *s, const char *tag)
+{
+	struct sess_cmd *c, *prev = NULL;
+	char *end;
+	unsigned long n;
+
+	if (tag[0] != 'A')
+		return NULL;
+	n = strtoul(tag + 1, &end, 10);
+	if (*end != '\0')
+		return NULL;
+	for (c = s->inflight; c != NULL; prev = c, c = c->next) {
+		if (c->tag != n)
+			continue;
+		if (prev == NULL)
+			s->inflight = c->next;
+		else
+			prev->next = c->next;
+		if (s->inflight_tail == c)
+			s->inflight_tail = prev;
+		s->ninflight--;
+		c->next = NULL;
+		return c;
+	}
+	return NULL;
+}
+
+static int
+dispatch(struct sess *s, const struct imap_resp *r, struct err *e)
+{
+	struct sess_cmd *c;
+
+	switch (r->kind) {
+	case IMAP_TAGGED:
+		if ((c = take_inflight(s, r->tag)) == NULL)
+			return err_set(e, ERR_PROTOCOL, "server answered "
+			    "tag '%.32s', which was never sent", r->tag);
+		track_untagged(s, r);
+		c->done = 1;
+		c->status = r->status;
+		resp_code_name(r, c->code, sizeof(c->code));
+		snprintf(c->text, sizeof(c->text), "%s", r->text);
+		if (c->on_done != NULL)
+			c->on_done(c->on_done_ctx, r);
+		return 0;
+	case IMAP_CONTINUATION:
+		if (s->awaiting_cont != NULL) {
+			s->got_cont = 1;
+			return 0;
+		}
+		if (s->cont != NULL)
+			return s->cont(s->cont_ctx, s, r, e);
+		return err_set(e, ERR_PROTOCOL, "unexpected continuation "
+		    "request from server");
+	case IMAP_UNTAGGED:
+		track_untagged(s, r);
+		if (s->handler != NULL)
+			return s->handler(s->handler_ctx, s, r, e);
+		return 0;
+	}
+	return 0;
+}
+
+/* Read and dispatch one response. */
+int
+sess_read_one(struct sess *s, struct err *e)
+{
+	const struct imap_resp *r;
+	size_t used;
+	ssize_t n;
+	int rv;
+
+	for (;;) {
+		if (s->in_start < s->in_end) {
+			rv = imap_parser_feed(s->parser, s->in + s->in_start,
+			    s->in_end - s->in_start, &used, &r, e);
+			s->in_start += used;
+			if (rv < 0)
+				return -1;
+			if (rv > 0)
+				return dispatch(s, r, e);
+		}
+		if (s->conn == NULL)
+			return err_set(e, ERR_IO, "not connected");
+		n = conn_read(s->conn, s->in, SESS_INBUF, e);
+		if (n < 0) {
+			if (s->bye && e->kind == ERR_IO)
+				return err_set(e, ERR_IO, "server closed the "
+				    "connection: %s", s->bye_text);
+			return -1;
+		}
+		s->in_start = 0;
+		s->in_end = (size_t)n;
+	}
+}
+
+/* Writing --------------------------------------------------------------- */
+
+int
+sess_flush(struct sess *s, struct err *e)
+{
+	int r;
+
+	if (s->out.len == 0)
+		return 0;
+	if (s->conn == NULL)
+		return err_set(e, ERR_IO, "not connected");
+	r = conn_write(s->conn, s->out.s, s->out.len, e);
+	/* The queue may have held a password. */
+	OPENSSL_cleanse(s->out.s, s->out.len);
+	buf_reset(&s->out);
+	return r;
+}
+
+/* A command being built: its text and the literals that follow markers. */
+struct lit {
+	size_t		 off;		/* in line: just after "{N}" */
+	const char	*p;
+	size_t		 len;
+	int		 sync;
+};
+
+struct build {
+	struct buf	 line;
+	struct lit	*lits;
+	size_t		 nlits, alloc;
+	size_t		 secret_off;	/* trace hides line from here */
+	int		 secret;
+	char		**owned;		/* encoded mailbox names */
+	size_t		 nowned;
+};
+
+static void
+build_free(struct build *b)
+{
+	size_t i;
+
+	buf_wipe(&b->line);
+	free(b->lits);
+	for (i = 0; i < b->nowned; i++)
+		free(b->owned[i]);
+	free(b->owned);
+}
+
+static int
+add_literal(struct sess *s, struct build *b, const char *p, size_t len,
+    struct err *e)
+{
+	int plus = sess_has_cap(s, "LITERAL+") ||
+	    (len <= SESS_SYNC_LITERAL_MAX && sess_has_cap(s, "LITERAL-"));
+
+	if (buf_addf(&b->line, "{%zu%s}", len, plus ? "+" : "") < 0)
+		return err_set(e, ERR_USAGE, "command too long");
+	if (b->nlits == b->alloc) {
+		b->alloc = b->alloc ? b->alloc * 2 : 4;
+		b->lits = xrealloc(b->lits, b->alloc * sizeof(*b->lits));
+	}
+	b->lits[b->nlits].off = b->line.len;
+	b->lits[b->nlits].p = p;
+	b->lits[b->nlits].len = len;
+	b->lits[b->nlits].sync = !plus;
+	b->nlits++;
+	return 0;
+}
+
+static int
+is_astring_char(unsigned char c)
+{
+	if (c <= 0x20 || c >= 0x7f)
+		return 0;
+	return strchr("(){%*\"\\", c) == NULL;
+}
+
+/*
+ * A user string as an astring (atom_ok) or string: atom when it is one,
+ * quoted when it can be, a literal for CR, LF and 8-bit text. NUL cannot be
+ * sent at all.
+ */
+static int
+add_string(struct sess *s, struct build *b, const char *p, size_t len,
+    int atom_ok, struct err *e)
+{
+	size_t i;
+	int atom = atom_ok && len > 0, literal = 0;
+
+	if (memchr(p, '\0', len) != NULL)
+		return err_set(e, ERR_USAGE, "a NUL byte cannot be sent");
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '\r' || c == '\n' || c >= 0x80)
+			literal = 1;
+		if (!is_astring_char(c))
+			atom = 0;
+	}
+	if (atom && len == 3 && strncasecmp(p, "NIL", 3) == 0)
+		atom = 0;
+	if (literal)
+		return add_literal(s, b, p, len, e);
+	if (atom)
+		return buf_add(&b->line, p, len) < 0 ?
+		    err_set(e, ERR_USAGE, "command too long") : 0;
+	if (buf_grow(&b->line, len * 2 + 2) < 0)
+		return err_set(e, ERR_USAGE, "command too long");
+	buf_addc(&b->line, '"');
+	for (i = 0; i < len; i++) {
+		if (p[i] == '"' || p[i] == '\\')
+			buf_addc(&b->line, '\\');
+		buf_addc(&b->line, p[i]);
+	}
+	buf_addc(&b->line, '"');
+	return 0;
+}
+
+static int
+add_mailbox(struct sess *s, struct build *b, const char *name, struct err *e)
+{
+	struct buf enc;
+	char *owned;
+
+	if (strcasecmp(name, "INBOX") == 0)
+		return add_string(s, b, "INBOX", 5, 1, e);
+	buf_init(&enc, SESS_MAX_CMD);
+	if (mutf7_encode(&enc, name, strlen(name)) < 0) {
+		buf_free(&enc);
+		return err_set(e, ERR_USAGE, "mailbox name is not valid "
+		    "UTF-8");
+	}
+	owned = buf_release(&enc);
+	b->owned = xrealloc(b->owned, (b->nowned + 1) * sizeof(*b->owned));
+	b->owned[b->nowned++] = owned;
+	return add_string(s, b, owned, strlen(owned), 1, e);
+}
+
+static int
+add_set(struct build *b, const char *set, struct err *e)
+{
+	size_t n = strlen(set);
+
+	if (n == 0 || strspn(set, "0123456789:,*") != n)
+		return err_set(e, ERR_USAGE, "bad message set '%.64s'", set);
+	if (buf_add(&b->line, set, n) < 0)
+		return err_set(e, ERR_USAGE, "command too long");
+	return 0;
+}
+
+static int
+format_cmd(struct sess *s, struct build *b, const char *fmt, va_list ap,
+    struct err *e)
+{
+	const char *p, *str;
+	const void *data;
+	size_t len;
+	int r = 0, secret;
+
+	for (p = fmt; *p != '\0' && r == 0; p++) {
+		if (*p != '%') {
+			if (buf_addc(&b->line, *p) < 0)
+				r = err_set(e, ERR_USAGE, "command too long");
+			continue;
+		}
+		p++;
+		secret = 0;
+		if (*p == 'P') {
+			/* A secret astring: the trace stops before it. */
+			secret = 1;
+			p++;
+		}
+		if (secret && !b->secret) {
+			b->secret = 1;
+			b->secret_off = b->line.len;
+		}
+		switch (*p) {
+		case 's':
+			str = va_arg(ap, const char *);
+			if (strpbrk(str, "\r\n") != NULL)
+				r = err_set(e, ERR_INTERNAL, "line break in "
+				    "command fragment");
+			else if (buf_adds(&b->line, str) < 0)
+				r = err_set(e, ERR_USAGE, "command too long");
+			break;
+		case 'u':
+			if (buf_addf(&b->line, "%u", va_arg(ap, unsigned)) < 0)
+				r = err_set(e, ERR_USAGE, "command too long");
+			break;
+		case 'U':
+			if (buf_addf(&b->line, "%llu", (unsigned long long)
+			    va_arg(ap, uint64_t)) < 0)
+				r = err_set(e, ERR_USAGE, "command too long");
+			break;
+		case 'A':
+			str = va_arg(ap, const char *);
+			r = add_string(s, b, str, strlen(str), 1, e);
+			break;
+		case 'Q':
+			str = va_arg(ap, const char *);
+			r = add_string(s, b, str, strlen(str), 0, e);
+			break;
+		case 'M':
+			r = add_mailbox(s, b, va_arg(ap, const char *), e);
+			break;
+		case 'S':
+			r = add_set(b, va_arg(ap, const char *), e);
+			break;
+		case 'B':
+			data = va_arg(ap, const void *);
+			len = va_arg(ap, size_t);
+			r = add_literal(s, b, data, len, e);
+			break;
+		case '%':
+			r = buf_addc(&b->line, '%') < 0 ? err_set(e, ERR_USAGE,
+			    "command too long") : 0;
+			break;
+		default:
+			r = err_set(e, ERR_INTERNAL, "bad command format '%s'",
+			    fmt);
+			break;
+		}
+	}
+	return r;
+}
+
+static void
+trace_client(struct sess *s, struct build *b, size_t from, size_t to)
+{
+	char tmp[128];
+	size_t cut;
+
+	if (s->o.trace == NULL)
+		return;
+	if (b->secret && to > b->secret_off) {
+		cut = from > b->secret_off ? from : b->secret_off;
+		if (from >= b->secret_off) {
+			trace_line(s, "C", "<redacted>", 10);
+			return;
+		}
+		snprintf(tmp, sizeof(tmp), "%.*s<redacted>",
+		    (int)(cut - from > 100 ? 100 : cut - from),
+		    b->line.s + from);
+		trace_line(s, "C", tmp, strlen(tmp));
+		return;
+	}
+	trace_line(s, "C", b->line.s + from, to - from);
+}
+
+/* Wait for the server's "+" before sending a synchronizing literal. */
+static int
+await_continuation(struct sess *s, struct sess_cmd *cmd, struct err *e)
+{
+	int r = 0;
+
+	if (sess_flush(s, e) < 0)
+		return -1;
+	s->awaiting_cont = cmd;
+	s->got_cont = 0;
+	while (!s->got_cont && !cmd->done && r == 0)
+		r = sess_read_one(s, e);
+	s->awaiting_cont = NULL;
+	return r;
+}
+
+static int
+queue(struct sess *s, const void *p, size_t n, struct err *e)
+{
+	/* Big literals go straight out instead of being copied. */
+	if (n >= SESS_OUT_FLUSH) {
+		if (sess_flush(s, e) < 0)
+			return -1;
+		return conn_write(s->conn, p, n, e);
+	}
+	if (buf_add(&s->out, p, n) < 0)
+		return err_set(e, ERR_INTERNAL, "output queue full");
+	if (s->out.len >= SESS_OUT_FLUSH)
+		return sess_flush(s, e);
+	return 0;
+}
+
+static int
+transmit(struct sess *s, struct sess_cmd *cmd, struct build *b, struct err *e)
+{
+	char tmp[64];
+	size_t pos = 0, i;
+
+	for (i = 0; i < b->nlits; i++) {
+		struct lit *l = &b->lits[i];
+
+		trace_client(s, b, pos, l->off);
+		if (queue(s, b->line.s + pos, l->off - pos, e) < 0 ||
+		    queue(s, "\r\n", 2, e) < 0)
+			return -1;
+		pos = l->off;
+		if (l->sync) {
+			if (await_continuation(s, cmd, e) < 0)
+				return -1;
+			if (cmd->done)
+				return 0;	/* refused: sess_wait sees it */
+		}
+		if (!b->secret || l->off <= b->secret_off) {
+			snprintf(tmp, sizeof(tmp), "{%zu bytes}", l->len);
+			trace_line(s, "C", tmp, strlen(tmp));
+		}
+		if (queue(s, l->p, l->len, e) < 0)
+			return -1;
+	}
+	trace_client(s, b, pos, b->line.len);
+	if (queue(s, b->line.s + pos, b->line.len - pos, e) < 0 ||
+	    queue(s, "\r\n", 2, e) < 0)
+		return -1;
+	return 0;
+}
+
+int
+sess_vsend(struct sess *s, struct sess_cmd *cmd, struct err *e,
+    const char *fmt, va_list ap)
+{
+	struct build b;
+	int r;
+
+	memset(&b, 0, sizeof(b));
+	buf_init(&b.line, SESS_MAX_CMD);
+	if (s->conn == NULL) {
+		build_free(&b);
+		return err_set(e, ERR_IO, "not connected");
+	}
+	cmd->tag = s->next_tag++;
+	cmd->done = 0;
+	cmd->status = IMAP_ST_NONE;
+	cmd->code[0] = cmd->text[0] = '\0';
+	cmd->next = NULL;
+	buf_addf(&b.line, "A%u ", cmd->tag);
+	if (cmd->secret) {
+		b.secret = 1;
+		b.secret_off = b.line.len;
+	}
+	if (format_cmd(s, &b, fmt, ap, e) < 0) {
+		build_free(&b);
+		return -1;
+	}
+	if (s->inflight_tail != NULL)
+		s->inflight_tail->next = cmd;
+	else
+		s->inflight = cmd;
+	s->inflight_tail = cmd;
+	s->ninflight++;
+	r = transmit(s, cmd, &b, e);
+	build_free(&b);
+	return r;
+}
+
+int
+sess_send(struct sess *s, struct sess_cmd *cmd, struct err *e,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = sess_vsend(s, cmd, e, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* A line of its own, e.g. a SASL response; secret ones are not traced. */
+int
+sess_send_line(struct sess *s, const char *p, size_t n, int secret,
+    struct err *e)
+{
+	if (secret)
+		trace_line(s, "C", "<redacted>", 10);
+	else
+		trace_line(s, "C", p, n);
+	if (queue(s, p, n, e) < 0 || queue(s, "\r\n", 2, e) < 0)
+		return -1;
+	return sess_flush(s, e);
+}
+
+int
+sess_wait(struct sess *s, struct sess_cmd *cmd, struct err *e)
+{
+	if (sess_flush(s, e) < 0)
+		return -1;
+	while (!cmd->done)
+		if (sess_read_one(s, e) < 0)
+			return -1;
+	return 0;
+}
+
+int
+sess_resp_error(const struct imap_resp *r, struct err *e)
+{
+	char code[ERR_CODE_MAX];
+
+	resp_code_name(r, code, sizeof(code));
+	err_set(e, r->status == IMAP_ST_BAD ? ERR_PROTOCOL : ERR_UNAVAILABLE,
+	    "%s", r->text);
+	err_set_code(e, code, strlen(code));
+	return -1;
+}
+
+/* The error for a command that did not end in OK. */
+int
+sess_cmd_check(const struct sess_cmd *cmd, struct err *e)
+{
+	static const char *const auth_codes[] = {
+		"AUTHENTICATIONFAILED", "AUTHORIZATIONFAILED", "EXPIRED",
+		"PRIVACYREQUIRED"
+	};
+	enum err_kind kind = ERR_UNAVAILABLE;
+	size_t i;
+
+	if (cmd->status == IMAP_ST_OK)
+		return 0;
+	if (cmd->status == IMAP_ST_BAD)
+		kind = ERR_PROTOCOL;
+	for (i = 0; i < sizeof(auth_codes) / sizeof(auth_codes[0]); i++)
+		if (strcasecmp(cmd->code, auth_codes[i]) == 0)
+			kind = ERR_AUTH;
+	err_set(e, kind, "%s", cmd->text[0] ? cmd->text :
+	    cmd->status == IMAP_ST_BAD ? "command rejected (BAD)" :
+	    "command failed (NO)");
+	err_set_code(e, cmd->code, strlen(cmd->code));
+	return -1;
+}
+
+int
+sess_run(struct sess *s, struct err *e, const char *fmt, ...)
+{
+	struct sess_cmd cmd;
+	va_list ap;
+	int r;
+
+	memset(&cmd, 0, sizeof(cmd));
+	va_start(ap, fmt);
+	r = sess_vsend(s, &cmd, e, fmt, ap);
+	va_end(ap);
+	if (r < 0 || sess_wait(s, &cmd, e) < 0)
+		return -1;
+	return sess_cmd_check(&cmd, e);
+}
+
+/* Connecting ------------------------------------------------------------ */
+
+static int
+read_greeting(struct sess *s, const struct imap_resp **r_r, struct err *e)
+{
+	size_t used;
+	ssize_t n;
+	int rv;
+
+	for (;;) {
+		if (s->in_start < s->in_end) {
+			rv = imap_parser_feed(s->parser, s->in + s->in_start,
+			    s->in_end - s->in_start, &used, r_r, e);
+			s->in_start += used;
+			if (rv < 0)
+				return -1;
+			if (rv > 0)
+				return 0;
+		}
+		n = conn_read(s->conn, s->in, SESS_INBUF, e);
+		if (n < 0) {
+			if (e->kind == ERR_TIMEOUT)
+				err_prefix(e, "no greeting from server");
+			return -1;
+		}
+		s->in_start = 0;
+		s->in_end = (size_t)n;
+	}
+}
+
+static int
+starttls(struct sess *s, struct err *e)
+{
+	struct sess_cmd cmd;
+
+	if (!s->caps_known && sess_refresh_caps(s, e) < 0)
+		return -1;
+	if (!sess_has_cap(s, "STARTTLS"))
+		return err_set(e, ERR_AUTH, "server does not offer STARTTLS; "
+		    "refusing to continue without TLS");
+	memset(&cmd, 0, sizeof(cmd));
+	if (sess_send(s, &cmd, e, "STARTTLS") < 0 || sess_wait(s, &cmd, e) < 0)
+		return -1;
+	if (cmd.status != IMAP_ST_OK)
+		return err_set(e, ERR_AUTH, "server refused STARTTLS: %s; "
+		    "refusing to continue without TLS", cmd.text);
+	/*
+	 * Whatever arrived after the OK was sent before TLS protected it:
+	 * drop it, and forget what we were told in cleartext.
+	 */
+	s->in_start = s->in_end = 0;
+	imap_parser_reset(s->parser);
+	s->caps_known = 0;
+	buf_reset(&s->caps);
+	if (s->o.trace != NULL)
+		fprintf(s->o.trace, "tls: starting handshake\n");
+	return conn_starttls(s->conn, s->o.host, &s->o.tlso, e);
+}
+
+int
+sess_connect(struct sess *s, struct err *e)
+{
+	const struct imap_resp *r;
+
+	s->conn = conn_open(s->o.host, s->o.port, s->o.timeout_ms, e);
+	if (s->conn == NULL)
+		return -1;
+	if (s->idle != NULL)
+		conn_set_idle(s->conn, s->idle, s->idle_arg);
+	if (s->o.tls == TLS_IMPLICIT &&
+	    conn_starttls(s->conn, s->o.host, &s->o.tlso, e) < 0)
+		return -1;
+	if (read_greeting(s, &r, e) < 0)
+		return -1;
+	if (r->kind != IMAP_UNTAGGED || (r->status != IMAP_ST_OK &&
+	    r->status != IMAP_ST_PREAUTH && r->status != IMAP_ST_BYE))
+		return err_set(e, ERR_PROTOCOL, "unexpected greeting from "
+		    "server");
+	s->greeting = xstrdup(r->text);
+	track_untagged(s, r);
+	if (r->status == IMAP_ST_BYE)
+		return err_set(e, ERR_UNAVAILABLE, "server refused the "
+		    "connection: %s", r->text);
+	if (r->status == IMAP_ST_PREAUTH) {
+		if (s->o.tls == TLS_STARTTLS)
+			return err_set(e, ERR_AUTH, "server sent PREAUTH "
+			    "before STARTTLS; refusing to continue without "
+			    "TLS");
+		sess_set_state(s, SESS_AUTHENTICATED);
+		return 0;
+	}
+	sess_set_state(s, SESS_NOT_AUTHENTICATED);
+	if (s->o.tls == TLS_STARTTLS && starttls(s, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* Say goodbye politely but briefly; errors no longer matter here. */
+int
+sess_logout(struct sess *s)
+{
+	struct sess_cmd cmd;
+	struct err e;
+
+	if (s->conn == NULL || s->state == SESS_LOGOUT ||
+	    s->state == SESS_DISCONNECTED)
+		return 0;
+	memset(&cmd, 0, sizeof(cmd));
+	conn_set_timeout(s->conn, s->o.timeout_ms < 5000 ?
+	    s->o.timeout_ms : 5000);
+	if (sess_send(s, &cmd, &e, "LOGOUT") == 0)
+		sess_wait(s, &cmd, &e);
+	sess_set_state(s, SESS_LOGOUT);
+	return 0;
+}
+
+int
+sess_select(struct sess *s, const char *mailbox, int readonly, struct err *e)
+{
+	struct sess_cmd cmd;
+	int condstore = sess_has_cap(s, "CONDSTORE");
+
+	free(s->sel.name);
+	memset(&s->sel, 0, sizeof(s->sel));
+	memset(&cmd, 0, sizeof(cmd));
+	if (sess_send(s, &cmd, e, "%s %M%s", readonly ? "EXAMINE" : "SELECT",
+	    mailbox, condstore ? " (CONDSTORE)" : "") < 0 ||
+	    sess_wait(s, &cmd, e) < 0)
+		return -1;
+	if (sess_cmd_check(&cmd, e) < 0) {
+		if (s->state == SESS_SELECTED)
+			sess_set_state(s, SESS_AUTHENTICATED);
+		err_prefix(e, "cannot open mailbox '%s'", mailbox);
+		return -1;
+	}
+	s->sel.name = xstrdup(mailbox);
+	if (readonly || strcasecmp(cmd.code, "READ-ONLY") == 0)
+		s->sel.readonly = 1;
+	sess_set_state(s, SESS_SELECTED);
+	return 0;
+}
+
+/*
+ * Modified UTF-7 as RFC 3501 asks; a name that is not valid modified UTF-7
+ * is shown as it came, with invalid UTF-8 replaced.
+ */
+void
+sess_mailbox_decode(struct sess *s, const char *p, size_t n, struct buf *out)
+{
+	size_t mark = out->len;
+
+	(void)s;
+	if (mutf7_decode(out, p, n) == 0)
+		return;
+	buf_truncate(out, mark);
+	utf8_sanitize(out, p, n);
+}

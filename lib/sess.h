@@ -1,0 +1,134 @@
+/*
+ * An IMAP session: connection, greeting, STARTTLS, capabilities, tagged
+ * commands with pipelining, untagged dispatch, selected-mailbox state.
+ *
+ * Commands are built by a quoting formatter (sess_send), never by sprintf,
+ * so no user string reaches the wire raw. Several commands may be in flight:
+ * sess_send queues, sess_wait reads until the given command has completed,
+ * dispatching untagged responses to the session's handler as they arrive.
+ */
+#ifndef IMAPCTL_SESS_H
+#define IMAPCTL_SESS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "err.h"
+#include "net.h"
+#include "parser.h"
+
+enum tls_mode {
+	TLS_IMPLICIT,
+	TLS_STARTTLS,
+	TLS_NONE
+};
+
+enum sess_state {
+	SESS_DISCONNECTED,
+	SESS_NOT_AUTHENTICATED,
+	SESS_AUTHENTICATED,
+	SESS_SELECTED,
+	SESS_LOGOUT
+};
+
+struct sess_opts {
+	const char	*host;
+	const char	*port;
+	enum tls_mode	 tls;
+	struct tls_opts	 tlso;
+	int		 timeout_ms;
+	uint64_t	 max_literal;
+	FILE		*trace;		/* --debug: protocol lines, or NULL */
+};
+
+struct sess;
+
+/* An untagged response; return -1 (with the error set) to abort. */
+typedef int (*sess_handler_fn)(void *ctx, struct sess *,
+    const struct imap_resp *, struct err *);
+
+/* A continuation request ("+ ...") while a command waits for one. */
+typedef int (*sess_cont_fn)(void *ctx, struct sess *,
+    const struct imap_resp *, struct err *);
+
+/* A command in flight. The caller owns it until sess_wait returns. */
+struct sess_cmd {
+	unsigned		 tag;
+	int			 done;
+	int			 secret;	/* trace shows <redacted> */
+	enum imap_status	 status;
+	char			 code[ERR_CODE_MAX];	/* first code atom */
+	char			 text[ERR_MSG_MAX];
+	/* Optional: sees the tagged completion (for COPYUID etc.). */
+	void			(*on_done)(void *, const struct imap_resp *);
+	void			*on_done_ctx;
+	struct sess_cmd		*next;		/* in-flight queue */
+};
+
+/* What SELECT/EXAMINE reported about the selected mailbox. */
+struct sess_mailbox {
+	char		*name;		/* UTF-8 */
+	int		 readonly;
+	uint32_t	 uidvalidity;
+	uint32_t	 uidnext;
+	uint32_t	 exists;
+	uint64_t	 highestmodseq;
+};
+
+struct sess	*sess_new(const struct sess_opts *);
+void		 sess_free(struct sess *);
+int		 sess_connect(struct sess *, struct err *);
+int		 sess_logout(struct sess *);
+
+void		 sess_set_state(struct sess *, enum sess_state);
+enum sess_state	 sess_state(const struct sess *);
+
+int		 sess_has_cap(struct sess *, const char *);
+int		 sess_caps(struct sess *, const char **caps_r, struct err *);
+int		 sess_refresh_caps(struct sess *, struct err *);
+void		 sess_forget_caps(struct sess *);
+const char	*sess_greeting(const struct sess *);
+struct conn	*sess_conn(struct sess *);
+const struct sess_opts *sess_options(const struct sess *);
+
+void		 sess_set_handler(struct sess *, sess_handler_fn, void *);
+void		 sess_set_cont(struct sess *, sess_cont_fn, void *);
+void		 sess_set_sink_fn(struct sess *, imap_sink_fn, void *);
+void		 sess_set_idle(struct sess *, conn_idle_fn, void *);
+
+/*
+ * Queue a command. Formats:
+ *   %s  a trusted keyword or fragment (no CR, LF or NUL)
+ *   %u  unsigned int            %U  uint64_t
+ *   %A  astring: atom, quoted string or literal as the text requires
+ *   %Q  string: quoted or literal, never an atom
+ *   %M  mailbox name in UTF-8: encoded to modified UTF-7, then as %A
+ *   %S  sequence set (digits, ':', ',', '*' only)
+ *   %B  literal of binary data: (const void *, size_t)
+ * Returns -1 with ERR_USAGE for a NUL in a string or a bad set.
+ */
+int	sess_send(struct sess *, struct sess_cmd *, struct err *,
+	    const char *fmt, ...);
+int	sess_vsend(struct sess *, struct sess_cmd *, struct err *,
+	    const char *fmt, va_list);
+int	sess_flush(struct sess *, struct err *);
+int	sess_wait(struct sess *, struct sess_cmd *, struct err *);
+int	sess_run(struct sess *, struct err *, const char *fmt, ...);
+int	sess_cmd_check(const struct sess_cmd *, struct err *);
+int	sess_read_one(struct sess *, struct err *);
+int	sess_send_line(struct sess *, const char *, size_t, int secret,
+	    struct err *);
+int	sess_inflight(const struct sess *);
+
+int	sess_select(struct sess *, const char *mailbox, int readonly,
+	    struct err *);
+const struct sess_mailbox *sess_selected(const struct sess *);
+
+/* A mailbox name as the server sent it, as UTF-8 for output. */
+void	sess_mailbox_decode(struct sess *, const char *, size_t, struct buf *);
+
+/* A tagged NO/BAD or a BYE turned into an error value. */
+int	sess_resp_error(const struct imap_resp *, struct err *);
+
+#endif

@@ -1,0 +1,129 @@
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "url.h"
+#include "xalloc.h"
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode s[0..n); NUL may not result. */
+static char *
+pct_decode(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1), *o = out;
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			if (i + 2 >= n)
+				goto bad;
+			hi = hexval(s[i + 1]);
+			lo = hexval(s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				goto bad;
+			*o++ = (char)(hi << 4 | lo);
+			i += 2;
+		} else
+			*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+void
+url_free(struct url *u)
+{
+	free(u->user);
+	free(u->host);
+	free(u->port);
+	free(u->mailbox);
+	memset(u, 0, sizeof(*u));
+}
+
+int
+url_parse(const char *s, struct url *u, struct err *e)
+{
+	const char *p, *at, *end, *hostend, *semi;
+	size_t n;
+
+	memset(u, 0, sizeof(*u));
+	if (strncasecmp(s, "imaps://", 8) == 0) {
+		u->tls = TLS_IMPLICIT;
+		p = s + 8;
+	} else if (strncasecmp(s, "imap://", 7) == 0) {
+		u->tls = TLS_STARTTLS;
+		p = s + 7;
+	} else
+		return err_set(e, ERR_USAGE, "bad URL '%s': it must start "
+		    "with imaps:// or imap://", s);
+	end = p + strcspn(p, "/?#");
+	at = memchr(p, '@', (size_t)(end - p));
+	if (at != NULL) {
+		/* Skip ";AUTH=..." after the user (RFC 5092 iuserinfo). */
+		semi = memchr(p, ';', (size_t)(at - p));
+		n = (size_t)((semi ? semi : at) - p);
+		if (n > 0 && (u->user = pct_decode(p, n)) == NULL) {
+			url_free(u);
+			return err_set(e, ERR_USAGE, "bad URL '%s': bad "
+			    "percent-encoding in the user name", s);
+		}
+		p = at + 1;
+	}
+	if (*p == '[') {
+		hostend = memchr(p, ']', (size_t)(end - p));
+		if (hostend == NULL || hostend == p + 1) {
+			url_free(u);
+			return err_set(e, ERR_USAGE, "bad URL '%s': bad IPv6 "
+			    "address", s);
+		}
+		u->host = xstrndup(p + 1, (size_t)(hostend - p - 1));
+		p = hostend + 1;
+	} else {
+		hostend = memchr(p, ':', (size_t)(end - p));
+		if (hostend == NULL)
+			hostend = end;
+		u->host = xstrndup(p, (size_t)(hostend - p));
+		p = hostend;
+	}
+	if (u->host[0] == '\0') {
+		url_free(u);
+		return err_set(e, ERR_USAGE, "bad URL '%s': no host", s);
+	}
+	if (p < end && *p == ':') {
+		p++;
+		n = (size_t)(end - p);
+		if (n == 0 || n > 5 || strspn(p, "0123456789") < n) {
+			url_free(u);
+			return err_set(e, ERR_USAGE, "bad URL '%s': bad port",
+			    s);
+		}
+		u->port = xstrndup(p, n);
+		p = end;
+	}
+	if (p != end) {
+		url_free(u);
+		return err_set(e, ERR_USAGE, "bad URL '%s'", s);
+	}
+	if (*end == '/' && end[1] != '\0') {
+		n = strcspn(end + 1, "?#;");
+		if (n > 0)
+			u->mailbox = pct_decode(end + 1, n);
+	}
+	return 0;
+}

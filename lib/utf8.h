@@ -1,0 +1,28 @@
+/*
+ * UTF-8 helpers: validation, decoding one code point, and sanitising
+ * (invalid bytes become U+FFFD, as jq does).
+ */
+#ifndef IMAPCTL_UTF8_H
+#define IMAPCTL_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define UTF8_REPLACEMENT	0xFFFDu
+
+/*
+ * Decode one code point from s[0..len). Returns the number of bytes it
+ * took (1..4); for invalid or truncated input returns 1 and sets *cp_r to
+ * UTF8_REPLACEMENT. Overlong forms, surrogates and values above U+10FFFF
+ * are invalid. len must be > 0.
+ */
+size_t	utf8_decode(const char *s, size_t len, uint32_t *cp_r);
+/* Append the UTF-8 form of cp (1..4 bytes). */
+int	utf8_put(struct buf *, uint32_t cp);
+int	utf8_valid(const char *, size_t);
+/* Append s with invalid sequences replaced by U+FFFD. */
+int	utf8_sanitize(struct buf *, const char *, size_t);
+
+#endif
