@@ -1,0 +1,150 @@
+# imapctl: a command-line IMAP client.
+#
+# CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, PREFIX and DESTDIR are yours; the
+# flags the build needs live in variables of their own, so packagers'
+# hardening flags survive. SANITIZE=1 builds with ASan and UBSan into
+# imapctl-san (objects apart), and "make check SANITIZE=1" tests that build.
+
+VERSION = 0.1.0
+
+PREFIX ?= /usr/local
+prefix ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir ?= $(exec_prefix)/bin
+datarootdir ?= $(prefix)/share
+mandir ?= $(datarootdir)/man
+man1dir ?= $(mandir)/man1
+man5dir ?= $(mandir)/man5
+bashcompdir ?= $(datarootdir)/bash-completion/completions
+zshcompdir ?= $(datarootdir)/zsh/vendor-completions
+fishcompdir ?= $(datarootdir)/fish/vendor_completions.d
+
+CFLAGS ?= -g -O2
+PKG_CONFIG ?= pkg-config
+INSTALL ?= install
+INSTALL_PROGRAM ?= $(INSTALL) -m 755
+INSTALL_DATA ?= $(INSTALL) -m 644
+
+PKGS = openssl libxml-2.0 jansson
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla -Wformat=2 \
+	-Wno-format-nonliteral
+
+ifeq ($(SANITIZE),1)
+OBJDIR = obj-san
+BIN = imapctl-san
+SAN = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+else
+OBJDIR = obj
+BIN = imapctl
+SAN =
+endif
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+ALL_CPPFLAGS = -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -Ilib -Icmd \
+	$(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN)
+ALL_LDLIBS = $(PKG_LIBS) $(LDLIBS)
+
+LIB_SRC = $(sort $(wildcard lib/*.c))
+CMD_SRC = $(sort $(wildcard cmd/*.c))
+UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
+COMPLETIONS = completions/imapctl.bash completions/_imapctl \
+	completions/imapctl.fish
+MANPAGES = $(sort $(wildcard man/*.1 man/*.5))
+
+LIB_OBJ = $(LIB_SRC:%.c=$(OBJDIR)/%.o)
+CMD_OBJ = $(CMD_SRC:%.c=$(OBJDIR)/%.o) $(OBJDIR)/completions.o
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(OBJDIR)/unit/%)
+
+all: $(BIN)
+
+$(BIN): $(CMD_OBJ) $(OBJDIR)/libimapctl.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) \
+		$(OBJDIR)/libimapctl.a $(ALL_LDLIBS)
+
+$(OBJDIR)/libimapctl.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(OBJDIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The completion scripts, embedded so "imapctl completion SHELL" prints them.
+$(OBJDIR)/completions.c: $(COMPLETIONS) tests/embed.awk
+	@mkdir -p $(@D)
+	LC_ALL=C awk -v name=completion_bash -f tests/embed.awk \
+		completions/imapctl.bash > $@.tmp
+	LC_ALL=C awk -v name=completion_zsh -f tests/embed.awk \
+		completions/_imapctl >> $@.tmp
+	LC_ALL=C awk -v name=completion_fish -f tests/embed.awk \
+		completions/imapctl.fish >> $@.tmp
+	mv $@.tmp $@
+
+$(OBJDIR)/completions.o: $(OBJDIR)/completions.c
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(OBJDIR)/unit/%: tests/unit/%.c $(OBJDIR)/libimapctl.a tests/unit/t.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+		$(OBJDIR)/libimapctl.a $(ALL_LDLIBS)
+
+unit: $(UNIT_BIN)
+
+# Installs the Debian packages the build and tests need when run as root,
+# then builds and runs every test; the last line says "N passed, N failed".
+check:
+	@tests/install-deps
+	@$(MAKE) --no-print-directory all unit
+	IMAPCTL_BIN=$(CURDIR)/$(BIN) IMAPCTL_UNIT_DIR=$(CURDIR)/$(OBJDIR)/unit \
+		tests/run
+
+# A tour of real commands against a throwaway local Dovecot.
+demo:
+	@tests/install-deps
+	@$(MAKE) --no-print-directory all
+	IMAPCTL_BIN=$(CURDIR)/$(BIN) tests/demo
+
+lint-man:
+	mandoc -T lint -W warning $(MANPAGES)
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(man1dir) \
+		$(DESTDIR)$(man5dir) $(DESTDIR)$(bashcompdir) \
+		$(DESTDIR)$(zshcompdir) $(DESTDIR)$(fishcompdir)
+	$(INSTALL_PROGRAM) $(BIN) $(DESTDIR)$(bindir)/imapctl
+	for m in $(MANPAGES); do \
+		case $$m in \
+		*.1) $(INSTALL_DATA) $$m $(DESTDIR)$(man1dir)/ ;; \
+		*.5) $(INSTALL_DATA) $$m $(DESTDIR)$(man5dir)/ ;; \
+		esac; \
+	done
+	$(INSTALL_DATA) completions/imapctl.bash \
+		$(DESTDIR)$(bashcompdir)/imapctl
+	$(INSTALL_DATA) completions/_imapctl $(DESTDIR)$(zshcompdir)/_imapctl
+	$(INSTALL_DATA) completions/imapctl.fish \
+		$(DESTDIR)$(fishcompdir)/imapctl.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/imapctl \
+		$(DESTDIR)$(bashcompdir)/imapctl \
+		$(DESTDIR)$(zshcompdir)/_imapctl \
+		$(DESTDIR)$(fishcompdir)/imapctl.fish
+	for m in $(MANPAGES); do \
+		case $$m in \
+		*.1) rm -f $(DESTDIR)$(man1dir)/$${m#man/} ;; \
+		*.5) rm -f $(DESTDIR)$(man5dir)/$${m#man/} ;; \
+		esac; \
+	done
+
+clean:
+	rm -rf obj obj-san imapctl imapctl-san
+
+.PHONY: all unit check demo lint-man install uninstall clean
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

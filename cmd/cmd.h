@@ -1,0 +1,97 @@
+/*
+ * The command layer: the one command table, option tables, and the context
+ * a command receives. Commands turn argv into core calls and records; they
+ * never print except through the emitter and cmd_fail().
+ */
+#ifndef IMAPCTL_CMD_H
+#define IMAPCTL_CMD_H
+
+#include <stddef.h>
+
+#include "emit.h"
+#include "err.h"
+#include "sess.h"
+
+/* An option: declared once, it drives parsing, -h, man checks, completion. */
+struct opt {
+	const char	*name;		/* long name, without "--" */
+	int		 short_name;	/* 0 if none */
+	const char	*arg;		/* argument's name, NULL for a flag */
+	const char	*help;
+	unsigned	 flags;
+};
+
+#define OPT_REPEAT	0x1		/* may be given several times */
+#define OPT_COMPLETE_FILE 0x2		/* argument is a file name */
+#define OPT_COMPLETE_MAILBOX 0x4	/* argument is a mailbox name */
+
+struct optval {
+	int		 set;
+	const char	*val;		/* the last one given */
+	const char	**vals;		/* every one, for OPT_REPEAT */
+	size_t		 nvals;
+};
+
+struct ctx;
+
+/* What main prepares before a command runs. */
+#define NEED_LOGIN	0x1
+#define NEED_SELECT_RO	0x2		/* EXAMINE argv[0] */
+#define NEED_SELECT_RW	0x4		/* SELECT argv[0] */
+#define NO_NETWORK	0x8
+#define HIDDEN		0x10
+
+struct command {
+	const char	*name;
+	int		(*fn)(int argc, char **argv, struct ctx *);
+	unsigned	 flags;
+	const struct opt *opts;
+	const char	*usage;		/* operands and options, for -h */
+	const char	*summary;
+	int		 min_args;
+	int		 max_args;	/* -1: no limit */
+	const char	*operands;	/* completion: "mailbox", "command"... */
+};
+
+struct ctx {
+	const struct command	*cmd;
+	struct emit		*emit;
+	struct sess		*sess;
+	struct optval		*ov;		/* parallel to cmd->opts */
+	struct err		 err;
+	int			 status;	/* exit status so far */
+};
+
+extern const struct command commands[];
+extern const struct opt global_opts[];
+
+const struct command	*command_find(const char *);
+const struct optval	*ctx_opt(const struct ctx *, const char *name);
+int			 ctx_flag(const struct ctx *, const char *name);
+int			 cmd_fail(struct ctx *, const struct err *);
+int			 cmd_failf(struct ctx *, enum err_kind, const char *, ...)
+			    __attribute__((format(printf, 3, 4)));
+void			 cmd_warn(struct ctx *, const char *, ...)
+			    __attribute__((format(printf, 2, 3)));
+int			 cmd_usage_error(const struct command *, const char *,
+			    ...) __attribute__((format(printf, 2, 3)));
+void			 help_command(const struct command *, FILE *);
+void			 help_main(FILE *);
+
+struct mbox_status;
+void			 emit_mbox_counts(struct emit *,
+			    const struct mbox_status *, int modseq);
+
+/* Each command's entry point and option table. */
+#define COMMAND(n) \
+	int cmd_##n(int, char **, struct ctx *); \
+	extern const struct opt n##_opts[]
+
+COMMAND(list);
+COMMAND(status);
+COMMAND(info);
+COMMAND(help);
+COMMAND(completion);
+COMMAND(complete);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * Record pieces that several commands share.
+ */
+#include "cmd.h"
+#include "mailbox.h"
+
+/* The counts of a STATUS response; what the server did not send is null. */
+void
+emit_mbox_counts(struct emit *e, const struct mbox_status *st, int modseq)
+{
+	static const struct {
+		const char	*name;
+		unsigned	 bit;
+	} f[] = {
+		{ "messages", MST_MESSAGES }, { "unseen", MST_UNSEEN },
+		{ "recent", MST_RECENT }, { "uidnext", MST_UIDNEXT },
+		{ "uidvalidity", MST_UIDVALIDITY }, { "size", MST_SIZE },
+	};
+	const uint64_t v[] = {
+		st->messages, st->unseen, st->recent, st->uidnext,
+		st->uidvalidity, st->size
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (st->have & f[i].bit)
+			emit_uint(e, f[i].name, v[i]);
+		else
+			emit_null(e, f[i].name);
+	}
+	if (!modseq)
+		return;
+	if (st->have & MST_HIGHESTMODSEQ)
+		emit_u64s(e, "highestmodseq", st->highestmodseq);
+	else
+		emit_null(e, "highestmodseq");
+}

@@ -1,0 +1,106 @@
+/*
+ * help, completion and the completion helper: the option tables speak for
+ * themselves, so help, man checks and completions cannot drift.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+const struct opt help_opts[] = { { NULL, 0, NULL, NULL, 0 } };
+const struct opt completion_opts[] = { { NULL, 0, NULL, NULL, 0 } };
+const struct opt complete_opts[] = { { NULL, 0, NULL, NULL, 0 } };
+
+/* The completion scripts, embedded at build time from completions/. */
+extern const char completion_bash[], completion_zsh[], completion_fish[];
+
+int
+cmd_help(int argc, char **argv, struct ctx *ctx)
+{
+	const struct command *c;
+
+	(void)ctx;
+	if (argc == 0) {
+		help_main(stdout);
+		return 0;
+	}
+	if ((c = command_find(argv[0])) == NULL || (c->flags & HIDDEN)) {
+		fprintf(stderr, "imapctl: help: '%s' is not a command\n",
+		    argv[0]);
+		return ERR_USAGE;
+	}
+	help_command(c, stdout);
+	return 0;
+}
+
+int
+cmd_completion(int argc, char **argv, struct ctx *ctx)
+{
+	const char *script;
+
+	(void)argc;
+	if (strcmp(argv[0], "bash") == 0)
+		script = completion_bash;
+	else if (strcmp(argv[0], "zsh") == 0)
+		script = completion_zsh;
+	else if (strcmp(argv[0], "fish") == 0)
+		script = completion_fish;
+	else
+		return cmd_usage_error(ctx->cmd, "unknown shell '%s': use "
+		    "bash, zsh or fish", argv[0]);
+	fputs(script, stdout);
+	return 0;
+}
+
+static void
+print_opt_names(const struct opt *o)
+{
+	for (; o->name != NULL; o++) {
+		printf("--%s\t%s\t%s\t%s\n", o->name, o->arg ? o->arg : "",
+		    o->flags & OPT_COMPLETE_FILE ? "file" :
+		    o->flags & OPT_COMPLETE_MAILBOX ? "mailbox" : "",
+		    o->help);
+		if (o->short_name)
+			printf("-%c\t%s\t%s\t%s\n", o->short_name,
+			    o->arg ? o->arg : "",
+			    o->flags & OPT_COMPLETE_FILE ? "file" :
+			    o->flags & OPT_COMPLETE_MAILBOX ? "mailbox" : "",
+			    o->help);
+	}
+}
+
+/*
+ * __complete commands: "name<TAB>summary" a line.
+ * __complete options [COMMAND]: "option<TAB>argument<TAB>kind<TAB>help",
+ * the global options when no command is given.
+ * __complete operands COMMAND: what the command's operands are.
+ */
+int
+cmd_complete(int argc, char **argv, struct ctx *ctx)
+{
+	const struct command *c;
+
+	if (strcmp(argv[0], "commands") == 0) {
+		for (c = commands; c->name != NULL; c++)
+			if (!(c->flags & HIDDEN))
+				printf("%s\t%s\n", c->name, c->summary);
+		return 0;
+	}
+	if (strcmp(argv[0], "options") == 0 ||
+	    strcmp(argv[0], "operands") == 0) {
+		c = argc > 1 ? command_find(argv[1]) : NULL;
+		if (argc > 1 && c == NULL)
+			return cmd_usage_error(ctx->cmd, "'%s' is not a "
+			    "command", argv[1]);
+		if (strcmp(argv[0], "operands") == 0) {
+			if (c != NULL && c->operands != NULL)
+				printf("%s\n", c->operands);
+			return 0;
+		}
+		if (c != NULL)
+			print_opt_names(c->opts);
+		print_opt_names(global_opts);
+		return 0;
+	}
+	return cmd_usage_error(ctx->cmd, "unknown topic '%s'", argv[0]);
+}

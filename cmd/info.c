@@ -1,0 +1,177 @@
+/*
+ * info: what the server offers and how the connection is secured:
+ * greeting, capabilities, namespaces, ID, TLS version, cipher, certificate.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "xalloc.h"
+
+#ifndef VERSION
+#define VERSION "0.1.0"
+#endif
+
+const struct opt info_opts[] = {
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
+#define INFO_MAX_ITEMS	256
+
+/* What the untagged NAMESPACE and ID responses said, copied out. */
+struct info {
+	char	*ns_type[INFO_MAX_ITEMS];
+	char	*ns_prefix[INFO_MAX_ITEMS];
+	char	*ns_delim[INFO_MAX_ITEMS];
+	size_t	 nns;
+	char	*id_name[INFO_MAX_ITEMS];
+	char	*id_value[INFO_MAX_ITEMS];
+	size_t	 nid;
+};
+
+static void
+take_namespaces(struct info *in, struct sess *s, const struct imap_arg *a)
+{
+	static const char *const types[] = { "personal", "other", "shared" };
+	const struct imap_arg *ns, *f;
+	const char *prefix, *delim;
+	struct buf b;
+	size_t t;
+
+	for (t = 0; t < 3 && a != NULL; t++, a = a->next) {
+		if (!imap_arg_list(a, &ns, NULL))
+			continue;
+		for (; ns != NULL && in->nns < INFO_MAX_ITEMS; ns = ns->next) {
+			if (!imap_arg_list(ns, &f, NULL) ||
+			    !imap_arg_string(f, &prefix, NULL) ||
+			    !imap_arg_nstring(f->next, &delim, NULL))
+				continue;
+			buf_init(&b, 1 << 16);
+			sess_mailbox_decode(s, prefix, strlen(prefix), &b);
+			in->ns_type[in->nns] = xstrdup(types[t]);
+			in->ns_prefix[in->nns] = buf_release(&b);
+			in->ns_delim[in->nns] = delim ? xstrdup(delim) : NULL;
+			in->nns++;
+		}
+	}
+}
+
+static int
+on_info(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
+{
+	struct info *in = ctx;
+	const struct imap_arg *a = r->args, *f;
+	const char *name, *value;
+
+	(void)e;
+	if (r->status != IMAP_ST_NONE)
+		return 0;
+	if (imap_arg_is(a, "NAMESPACE"))
+		take_namespaces(in, s, a->next);
+	else if (imap_arg_is(a, "ID") && imap_arg_list(a->next, &f, NULL)) {
+		for (; f != NULL && f->next != NULL &&
+		    in->nid < INFO_MAX_ITEMS; f = f->next->next) {
+			if (!imap_arg_string(f, &name, NULL) ||
+			    !imap_arg_nstring(f->next, &value, NULL))
+				continue;
+			in->id_name[in->nid] = xstrdup(name);
+			in->id_value[in->nid] = value ? xstrdup(value) : NULL;
+			in->nid++;
+		}
+	}
+	return 0;
+}
+
+static void
+emit_caps(struct emit *em, const char *caps)
+{
+	const char *p = caps, *q;
+
+	emit_list_begin(em, "capabilities", "capability");
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		q = p + strcspn(p, " ");
+		if (q > p)
+			emit_strn(em, NULL, p, (size_t)(q - p));
+		p = q;
+	}
+	emit_list_end(em);
+}
+
+int
+cmd_info(int argc, char **argv, struct ctx *ctx)
+{
+	struct sess *s = ctx->sess;
+	struct emit *em = ctx->emit;
+	const struct sess_opts *o = sess_options(s);
+	struct sess_cmd ns, id;
+	struct tls_info ti;
+	struct info in;
+	const char *caps;
+	size_t i;
+	int have_ns, have_id;
+
+	(void)argc;
+	(void)argv;
+	memset(&in, 0, sizeof(in));
+	memset(&ns, 0, sizeof(ns));
+	memset(&id, 0, sizeof(id));
+	if (sess_caps(s, &caps, &ctx->err) < 0)
+		return cmd_fail(ctx, &ctx->err);
+	have_ns = sess_has_cap(s, "NAMESPACE");
+	have_id = sess_has_cap(s, "ID");
+	sess_set_handler(s, on_info, &in);
+	/* Both questions in one round trip. */
+	if ((have_ns && sess_send(s, &ns, &ctx->err, "NAMESPACE") < 0) ||
+	    (have_id && sess_send(s, &id, &ctx->err, "ID (\"name\" \"imapctl\" "
+	    "\"version\" \"%s\")", VERSION) < 0) ||
+	    (have_ns && sess_wait(s, &ns, &ctx->err) < 0) ||
+	    (have_id && sess_wait(s, &id, &ctx->err) < 0))
+		return cmd_fail(ctx, &ctx->err);
+	sess_set_handler(s, NULL, NULL);
+	conn_tls_info(sess_conn(s), &ti);
+
+	emit_record_begin(em, "server");
+	emit_str(em, "host", o->host);
+	emit_str(em, "port", o->port);
+	emit_str(em, "greeting", sess_greeting(s));
+	emit_caps(em, caps);
+	emit_list_begin(em, "namespaces", "namespace");
+	for (i = 0; i < in.nns; i++) {
+		emit_object_begin(em, NULL);
+		emit_str(em, "type", in.ns_type[i]);
+		emit_str(em, "prefix", in.ns_prefix[i]);
+		emit_str(em, "delimiter", in.ns_delim[i]);
+		emit_object_end(em);
+	}
+	emit_list_end(em);
+	emit_list_begin(em, "id", "field");
+	for (i = 0; i < in.nid; i++) {
+		emit_object_begin(em, NULL);
+		emit_str(em, "name", in.id_name[i]);
+		emit_str(em, "value", in.id_value[i]);
+		emit_object_end(em);
+	}
+	emit_list_end(em);
+	emit_str(em, "tls_version", ti.version[0] ? ti.version : NULL);
+	emit_str(em, "tls_cipher", ti.cipher[0] ? ti.cipher : NULL);
+	emit_str(em, "cert_subject", ti.subject[0] ? ti.subject : NULL);
+	emit_str(em, "cert_issuer", ti.issuer[0] ? ti.issuer : NULL);
+	emit_time(em, "cert_not_after", ti.not_after ? ti.not_after :
+	    (time_t)-1);
+	emit_bool(em, "cert_verified", ti.verified);
+	emit_record_end(em);
+
+	for (i = 0; i < in.nns; i++) {
+		free(in.ns_type[i]);
+		free(in.ns_prefix[i]);
+		free(in.ns_delim[i]);
+	}
+	for (i = 0; i < in.nid; i++) {
+		free(in.id_name[i]);
+		free(in.id_value[i]);
+	}
+	return 0;
+}

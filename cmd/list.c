@@ -1,0 +1,264 @@
+/*
+ * list: mailboxes with their attributes and special use; with --status,
+ * their counts, through LIST-STATUS when offered, else pipelined STATUS.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "mailbox.h"
+#include "xalloc.h"
+
+const struct opt list_opts[] = {
+	{ "status", 0, NULL, "add the message counts of each mailbox", 0 },
+	{ "subscribed", 0, NULL, "only the subscribed mailboxes", 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
+#define LIST_MAX_MAILBOXES	1000000
+
+struct mbox {
+	char			*wire;		/* name as the server sent it */
+	char			*name;		/* UTF-8 */
+	char			 delim[2];
+	char			**attrs;
+	size_t			 nattrs;
+	const char		*special;
+	int			 noselect;
+	struct mbox_status	 st;
+	struct err		 err;
+};
+
+struct listing {
+	struct sess	*sess;
+	struct mbox	*v;
+	size_t		 n, alloc;
+};
+
+static struct mbox *
+find(struct listing *l, const char *wire, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strlen(l->v[i].wire) == len &&
+		    memcmp(l->v[i].wire, wire, len) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+static int
+on_list(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
+{
+	struct listing *l = ctx;
+	struct mbox_list ml;
+	struct mbox_status st;
+	const struct imap_arg *a;
+	struct mbox *m;
+	struct buf b;
+	const char *name, *sp;
+	size_t len, i;
+
+	if (mbox_parse_status(r, &name, &len, &st)) {
+		if ((m = find(l, name, len)) != NULL)
+			m->st = st;
+		return 0;
+	}
+	if (!mbox_parse_list(r, &ml))
+		return 0;
+	if (find(l, ml.name, ml.name_len) != NULL)
+		return 0;
+	if (l->n >= LIST_MAX_MAILBOXES)
+		return err_set(e, ERR_PROTOCOL, "server listed more than %d "
+		    "mailboxes", LIST_MAX_MAILBOXES);
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? l->alloc * 2 : 32;
+		l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
+	}
+	m = &l->v[l->n++];
+	memset(m, 0, sizeof(*m));
+	m->wire = xstrndup(ml.name, ml.name_len);
+	buf_init(&b, 1 << 20);
+	sess_mailbox_decode(s, ml.name, ml.name_len, &b);
+	m->name = buf_release(&b);
+	if (ml.delim != NULL)
+		m->delim[0] = ml.delim[0];
+	for (a = ml.attrs; a != NULL; a = a->next)
+		m->nattrs++;
+	m->attrs = xcalloc(m->nattrs + 1, sizeof(*m->attrs));
+	for (a = ml.attrs, i = 0; a != NULL; a = a->next)
+		if (imap_arg_atom(a, &name))
+			m->attrs[i++] = xstrdup(name);
+	m->nattrs = i;
+	sp = mbox_special_use(ml.attrs);
+	/* Point at our copy, which outlives the response. */
+	for (i = 0; sp != NULL && i < m->nattrs; i++)
+		if (strcasecmp(m->attrs[i], sp) == 0)
+			m->special = m->attrs[i];
+	m->noselect = mbox_has_attr(ml.attrs, "\\Noselect") ||
+	    mbox_has_attr(ml.attrs, "\\NonExistent");
+	return 0;
+}
+
+static void
+emit_mbox(struct emit *e, const struct mbox *m, int status)
+{
+	size_t i;
+
+	emit_record_begin(e, "mailbox");
+	emit_str(e, "name", m->name);
+	emit_str(e, "delimiter", m->delim[0] ? m->delim : NULL);
+	emit_list_begin(e, "attributes", "attribute");
+	for (i = 0; i < m->nattrs; i++)
+		emit_str(e, NULL, m->attrs[i]);
+	emit_list_end(e);
+	emit_str(e, "special_use", m->special);
+	if (status)
+		emit_mbox_counts(e, &m->st, 0);
+	emit_record_end(e);
+}
+
+static void
+listing_free(struct listing *l)
+{
+	size_t i, j;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].wire);
+		free(l->v[i].name);
+		for (j = 0; j < l->v[i].nattrs; j++)
+			free(l->v[i].attrs[j]);
+		free(l->v[i].attrs);
+	}
+	free(l->v);
+}
+
+/* The LIST command line for the patterns, with what the server can return. */
+static int
+send_list(struct sess *s, struct sess_cmd *cmd, int nargs, char **args,
+    int subscribed, const char *status_items, struct err *e)
+{
+	struct buf fmt;
+	const char *p[9];
+	int ext = sess_has_cap(s, "LIST-EXTENDED"), i, r;
+
+	buf_init(&fmt, 4096);
+	if (subscribed && !ext)
+		buf_adds(&fmt, "LSUB \"\" %M");
+	else {
+		buf_adds(&fmt, subscribed ? "LIST (SUBSCRIBED) \"\" " :
+		    "LIST \"\" ");
+		if (ext && nargs > 1) {
+			buf_adds(&fmt, "(");
+			for (i = 0; i < nargs; i++)
+				buf_adds(&fmt, i ? " %M" : "%M");
+			buf_adds(&fmt, ")");
+		} else
+			buf_adds(&fmt, "%M");
+		if (ext && (sess_has_cap(s, "SPECIAL-USE") ||
+		    sess_has_cap(s, "CHILDREN") || status_items)) {
+			buf_adds(&fmt, " RETURN (");
+			if (sess_has_cap(s, "SPECIAL-USE"))
+				buf_adds(&fmt, "SPECIAL-USE");
+			if (sess_has_cap(s, "CHILDREN"))
+				buf_adds(&fmt, sess_has_cap(s, "SPECIAL-USE") ?
+				    " CHILDREN" : "CHILDREN");
+			if (status_items != NULL)
+				buf_addf(&fmt, "%sSTATUS (%%s)",
+				    sess_has_cap(s, "SPECIAL-USE") ||
+				    sess_has_cap(s, "CHILDREN") ? " " : "");
+			buf_adds(&fmt, ")");
+		}
+	}
+	/* The patterns, then the status items, in the order fmt asks. */
+	if (!ext)
+		nargs = 1;
+	for (i = 0; i < 9; i++)
+		p[i] = i < nargs ? args[i] : i == nargs ? status_items : NULL;
+	r = sess_send(s, cmd, e, fmt.s, p[0], p[1], p[2], p[3], p[4], p[5],
+	    p[6], p[7], p[8]);
+	buf_free(&fmt);
+	return r;
+}
+
+int
+cmd_list(int argc, char **argv, struct ctx *ctx)
+{
+	struct listing l;
+	struct sess_cmd cmd;
+	struct sess *s = ctx->sess;
+	struct err *e = &ctx->err;
+	static char star_pattern[] = "*";
+	char *star[] = { star_pattern };
+	const char **names;
+	struct mbox_status *st;
+	struct err *errs;
+	char items[128];
+	int status = ctx_flag(ctx, "status"), subscribed =
+	    ctx_flag(ctx, "subscribed"), liststatus = 0, i, rc = 0;
+	size_t j, k;
+
+	memset(&l, 0, sizeof(l));
+	l.sess = s;
+	if (argc == 0) {
+		argc = 1;
+		argv = star;
+	}
+	snprintf(items, sizeof(items), "MESSAGES UNSEEN RECENT UIDNEXT "
+	    "UIDVALIDITY%s", sess_has_cap(s, "STATUS=SIZE") ? " SIZE" : "");
+	if (status && sess_has_cap(s, "LIST-STATUS") &&
+	    sess_has_cap(s, "LIST-EXTENDED"))
+		liststatus = 1;
+	sess_set_handler(s, on_list, &l);
+	/* One command for up to eight patterns with LIST-EXTENDED. */
+	for (i = 0; i < argc; ) {
+		int n = !sess_has_cap(s, "LIST-EXTENDED") ? 1 :
+		    argc - i > 8 ? 8 : argc - i;
+
+		memset(&cmd, 0, sizeof(cmd));
+		if (send_list(s, &cmd, n, argv + i, subscribed,
+		    liststatus ? items : NULL, e) < 0 ||
+		    sess_wait(s, &cmd, e) < 0) {
+			listing_free(&l);
+			return cmd_fail(ctx, e);
+		}
+		if (sess_cmd_check(&cmd, e) < 0) {
+			err_prefix(e, "listing mailboxes");
+			listing_free(&l);
+			return cmd_fail(ctx, e);
+		}
+		i += n;
+	}
+	sess_set_handler(s, NULL, NULL);
+	if (status && !liststatus && l.n > 0) {
+		names = xcalloc(l.n, sizeof(*names));
+		st = xcalloc(l.n, sizeof(*st));
+		errs = xcalloc(l.n, sizeof(*errs));
+		for (j = k = 0; j < l.n; j++)
+			if (!l.v[j].noselect)
+				names[k++] = l.v[j].name;
+		if (mbox_status_many(s, names, k, items, st, errs, e) < 0)
+			rc = cmd_fail(ctx, e);
+		for (j = k = 0; rc == 0 && j < l.n; j++) {
+			if (l.v[j].noselect)
+				continue;
+			l.v[j].st = st[k];
+			l.v[j].err = errs[k];
+			k++;
+		}
+		free(names);
+		free(st);
+		free(errs);
+	}
+	for (j = 0; rc == 0 && j < l.n; j++) {
+		emit_mbox(ctx->emit, &l.v[j], status);
+		if (l.v[j].err.kind != ERR_NONE) {
+			err_prefix(&l.v[j].err, "status of '%s'", l.v[j].name);
+			cmd_fail(ctx, &l.v[j].err);
+		}
+	}
+	listing_free(&l);
+	return rc ? rc : ctx->status;
+}

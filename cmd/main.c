@@ -1,0 +1,688 @@
+/*
+ * imapctl: global options, the one command table, and the set-up every
+ * command shares (connect, log in, select), driven by the table's flags.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
+
+#include "auth.h"
+#include "cmd.h"
+#include "secret.h"
+#include "url.h"
+#include "xalloc.h"
+
+#ifndef VERSION
+#define VERSION "0.1.0"
+#endif
+
+#define DEFAULT_TIMEOUT_S	30
+
+const struct opt global_opts[] = {
+	{ "format", 'o', "FORMAT", "output format: text, json, jsonl, xml", 0 },
+	{ "url", 0, "URL", "server as imaps://user@host:port (imap:// means "
+	    "STARTTLS)", 0 },
+	{ "host", 'H', "HOST", "server host name", 0 },
+	{ "port", 'p', "PORT", "server port (default 993, or 143 with "
+	    "STARTTLS)", 0 },
+	{ "user", 'u', "USER", "user name to log in with", 0 },
+	{ "tls", 0, "MODE", "implicit (default), starttls or none", 0 },
+	{ "cafile", 0, "FILE", "also trust the CA certificates in FILE",
+	    OPT_COMPLETE_FILE },
+	{ "insecure", 0, NULL, "do not verify the server's certificate", 0 },
+	{ "password-file", 0, "FILE", "read the password from FILE's first "
+	    "line", OPT_COMPLETE_FILE },
+	{ "password-cmd", 0, "CMD", "run CMD and take the first line it "
+	    "prints as the password", 0 },
+	{ "auth", 0, "MECH", "auto, plain or login", 0 },
+	{ "no-sasl-ir", 0, NULL, "do not send the SASL initial response with "
+	    "AUTHENTICATE", 0 },
+	{ "timeout", 0, "SECONDS", "give up on a silent server after SECONDS "
+	    "(default 30)", 0 },
+	{ "max-size", 0, "SIZE", "refuse server literals larger than SIZE "
+	    "(default 256M)", 0 },
+	{ "debug", 0, NULL, "write the protocol exchange to stderr, secrets "
+	    "redacted", 0 },
+	{ "help", 'h', NULL, "show help and exit", 0 },
+	{ "version", 0, NULL, "show the version and exit", 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
+enum {
+	G_FORMAT, G_URL, G_HOST, G_PORT, G_USER, G_TLS, G_CAFILE, G_INSECURE,
+	G_PASSWORD_FILE, G_PASSWORD_CMD, G_AUTH, G_NO_SASL_IR, G_TIMEOUT,
+	G_MAX_SIZE, G_DEBUG, G_HELP, G_VERSION, G_COUNT
+};
+
+const struct command commands[] = {
+	{ "list", cmd_list, NEED_LOGIN, list_opts,
+	    "[--status] [--subscribed] [PATTERN...]",
+	    "list mailboxes", 0, -1, "mailbox" },
+	{ "status", cmd_status, NEED_LOGIN, status_opts, "[MAILBOX...]",
+	    "show message counts of mailboxes", 0, -1, "mailbox" },
+	{ "info", cmd_info, NEED_LOGIN, info_opts, "",
+	    "show what the server offers and how the connection is secured",
+	    0, 0, NULL },
+	{ "help", cmd_help, NO_NETWORK, help_opts, "[COMMAND]",
+	    "show help for imapctl or a command", 0, 1, "command" },
+	{ "completion", cmd_completion, NO_NETWORK, completion_opts,
+	    "bash|zsh|fish", "print a shell completion script", 1, 1,
+	    "shell" },
+	{ "__complete", cmd_complete, NO_NETWORK | HIDDEN, complete_opts,
+	    "commands|options COMMAND|mailboxes", "completion helper", 1, 2,
+	    NULL },
+	{ NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL }
+};
+
+static struct optval gv[G_COUNT];
+static const char *progname = "imapctl";
+
+const struct command *
+command_find(const char *name)
+{
+	const struct command *c;
+
+	for (c = commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static size_t
+nopts(const struct opt *o)
+{
+	size_t n = 0;
+
+	while (o[n].name != NULL)
+		n++;
+	return n;
+}
+
+const struct optval *
+ctx_opt(const struct ctx *ctx, const char *name)
+{
+	size_t i;
+
+	for (i = 0; ctx->cmd->opts[i].name != NULL; i++)
+		if (strcmp(ctx->cmd->opts[i].name, name) == 0)
+			return &ctx->ov[i];
+	for (i = 0; global_opts[i].name != NULL; i++)
+		if (strcmp(global_opts[i].name, name) == 0)
+			return &gv[i];
+	abort();
+}
+
+int
+ctx_flag(const struct ctx *ctx, const char *name)
+{
+	return ctx_opt(ctx, name)->set;
+}
+
+/* Errors ---------------------------------------------------------------- */
+
+static void
+print_err(const char *cmd, const struct err *e)
+{
+	if (e->code[0] != '\0')
+		fprintf(stderr, "%s: %s: %s [%s]\n", progname, cmd, e->msg,
+		    e->code);
+	else
+		fprintf(stderr, "%s: %s: %s\n", progname, cmd, e->msg);
+}
+
+int
+cmd_fail(struct ctx *ctx, const struct err *e)
+{
+	print_err(ctx->cmd->name, e);
+	if (ctx->status == 0)
+		ctx->status = e->kind;
+	return e->kind;
+}
+
+int
+cmd_failf(struct ctx *ctx, enum err_kind kind, const char *fmt, ...)
+{
+	struct err e;
+	va_list ap;
+
+	err_clear(&e);
+	e.kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	return cmd_fail(ctx, &e);
+}
+
+void
+cmd_warn(struct ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s: warning: ", progname, ctx->cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cmd_usage_error(const struct command *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s%s", progname, c ? c->name : "", c ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c != NULL)
+		fprintf(stderr, "usage: %s %s %s\nTry '%s %s --help'.\n",
+		    progname, c->name, c->usage, progname, c->name);
+	else
+		fprintf(stderr, "Try '%s --help'.\n", progname);
+	return ERR_USAGE;
+}
+
+/* Help ------------------------------------------------------------------ */
+
+static void
+print_opts(const struct opt *o, FILE *f)
+{
+	char left[64];
+
+	for (; o->name != NULL; o++) {
+		if (o->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s",
+			    o->short_name, o->name, o->arg ? " " : "",
+			    o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+			    o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(f, "  %-26s %s\n", left, o->help);
+	}
+}
+
+void
+help_command(const struct command *c, FILE *f)
+{
+	fprintf(f, "usage: %s %s%s%s\n\n%c%s.\n", progname, c->name,
+	    c->usage[0] ? " " : "", c->usage, toupper((unsigned char)
+	    c->summary[0]), c->summary + 1);
+	if (c->opts[0].name != NULL) {
+		fprintf(f, "\nOptions:\n");
+		print_opts(c->opts, f);
+	}
+	fprintf(f, "\nGlobal options:\n");
+	print_opts(global_opts, f);
+	fprintf(f, "\nSee imapctl(1) for details and examples.\n");
+}
+
+void
+help_main(FILE *f)
+{
+	const struct command *c;
+
+	fprintf(f, "usage: %s [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+	    "A command-line IMAP client for scripts, monitoring and admins.\n"
+	    "\nCommands:\n", progname);
+	for (c = commands; c->name != NULL; c++)
+		if (!(c->flags & HIDDEN))
+			fprintf(f, "  %-12s %s\n", c->name, c->summary);
+	fprintf(f, "\nGlobal options:\n");
+	print_opts(global_opts, f);
+	fprintf(f, "\nEnvironment: IMAPCTL_URL, IMAPCTL_USER, IMAPCTL_PASSWORD, "
+	    "IMAPCTL_FORMAT.\n"
+	    "Example: %s --url imaps://me@imap.example.org list --status\n"
+	    "See imapctl(1) for details.\n", progname);
+}
+
+/* Option parsing --------------------------------------------------------- */
+
+static void
+optval_add(struct optval *v, const char *val)
+{
+	v->set = 1;
+	v->val = val;
+	v->vals = xrealloc(v->vals, (v->nvals + 1) * sizeof(*v->vals));
+	v->vals[v->nvals++] = val;
+}
+
+/* Find an option by exact long name or short letter in the tables. */
+static int
+find_opt(const struct opt *const tables[], const char *name, size_t len,
+    int shortc, const struct opt **o_r, int *table_r, size_t *idx_r)
+{
+	size_t t, i;
+
+	for (t = 0; tables[t] != NULL; t++)
+		for (i = 0; tables[t][i].name != NULL; i++) {
+			const struct opt *o = &tables[t][i];
+
+			if ((shortc && o->short_name == shortc) ||
+			    (!shortc && strlen(o->name) == len &&
+			    strncmp(o->name, name, len) == 0)) {
+				*o_r = o;
+				*table_r = (int)t;
+				*idx_r = i;
+				return 0;
+			}
+		}
+	return -1;
+}
+
+/*
+ * Parse argv[start..]: options of the tables anywhere, operands collected in
+ * order. With stop_at_operand, parsing ends at the first operand (the
+ * command word). Returns the index where it stopped, or -1 after printing a
+ * usage error.
+ */
+static int
+parse_opts(const struct command *c, const struct opt *const tables[],
+    struct optval *const values[], int argc, char **argv, int start,
+    int stop_at_operand, char **ops, int *nops)
+{
+	const struct opt *o;
+	const char *arg, *eq;
+	size_t idx, len;
+	int i, t, j;
+
+	for (i = start; i < argc; i++) {
+		char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			if (stop_at_operand)
+				return i;
+			for (i++; i < argc; i++)
+				ops[(*nops)++] = argv[i];
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0') {
+			if (stop_at_operand)
+				return i;
+			ops[(*nops)++] = a;
+			continue;
+		}
+		if (a[1] == '-') {
+			eq = strchr(a + 2, '=');
+			len = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+			if (find_opt(tables, a + 2, len, 0, &o, &t, &idx) < 0) {
+				cmd_usage_error(c, "unknown option '--%.*s'",
+				    (int)len, a + 2);
+				return -1;
+			}
+			if (o->arg == NULL) {
+				if (eq != NULL) {
+					cmd_usage_error(c, "option '--%s' "
+					    "takes no argument", o->name);
+					return -1;
+				}
+				optval_add(&values[t][idx], "");
+				continue;
+			}
+			if (eq != NULL)
+				arg = eq + 1;
+			else if (i + 1 < argc)
+				arg = argv[++i];
+			else {
+				cmd_usage_error(c, "option '--%s' needs %s",
+				    o->name, o->arg);
+				return -1;
+			}
+			optval_add(&values[t][idx], arg);
+			continue;
+		}
+		/* A group of short options, the last may take an argument. */
+		for (j = 1; a[j] != '\0'; j++) {
+			if (find_opt(tables, NULL, 0, (unsigned char)a[j], &o,
+			    &t, &idx) < 0) {
+				cmd_usage_error(c, "unknown option '-%c'", a[j]);
+				return -1;
+			}
+			if (o->arg == NULL) {
+				optval_add(&values[t][idx], "");
+				continue;
+			}
+			if (a[j + 1] != '\0')
+				arg = a + j + 1;
+			else if (i + 1 < argc)
+				arg = argv[++i];
+			else {
+				cmd_usage_error(c, "option '-%c' needs %s",
+				    o->short_name, o->arg);
+				return -1;
+			}
+			optval_add(&values[t][idx], arg);
+			break;
+		}
+	}
+	return i;
+}
+
+/* Suggest the closest command name by edit distance. */
+static const char *
+closest_command(const char *name)
+{
+	const struct command *c, *best = NULL;
+	size_t bestd = 3, la = strlen(name), lb, i, j, d[32][32];
+
+	if (la >= 32)
+		return NULL;
+	for (c = commands; c->name != NULL; c++) {
+		if (c->flags & HIDDEN)
+			continue;
+		lb = strlen(c->name);
+		if (lb >= 32)
+			continue;
+		for (i = 0; i <= la; i++)
+			d[i][0] = i;
+		for (j = 0; j <= lb; j++)
+			d[0][j] = j;
+		for (i = 1; i <= la; i++)
+			for (j = 1; j <= lb; j++) {
+				size_t cost = name[i - 1] != c->name[j - 1];
+				size_t m = d[i - 1][j] + 1;
+
+				if (d[i][j - 1] + 1 < m)
+					m = d[i][j - 1] + 1;
+				if (d[i - 1][j - 1] + cost < m)
+					m = d[i - 1][j - 1] + cost;
+				if (i > 1 && j > 1 && name[i - 1] ==
+				    c->name[j - 2] && name[i - 2] ==
+				    c->name[j - 1] && d[i - 2][j - 2] + 1 < m)
+					m = d[i - 2][j - 2] + 1;
+				d[i][j] = m;
+			}
+		if (d[la][lb] < bestd) {
+			bestd = d[la][lb];
+			best = c;
+		}
+	}
+	return best ? best->name : NULL;
+}
+
+/* Connection set-up ------------------------------------------------------ */
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+static int
+parse_timeout(const char *s, int *ms_r)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v > 0) || v > 86400)
+		return -1;
+	*ms_r = (int)(v * 1000 + 0.5);
+	if (*ms_r < 1)
+		*ms_r = 1;
+	return 0;
+}
+
+static int
+parse_size(const char *s, uint64_t *v_r)
+{
+	uint64_t v, mul = 1;
+	size_t n = strlen(s);
+
+	if (n > 1) {
+		switch (s[n - 1]) {
+		case 'k': case 'K': mul = 1ULL << 10; n--; break;
+		case 'm': case 'M': mul = 1ULL << 20; n--; break;
+		case 'g': case 'G': mul = 1ULL << 30; n--; break;
+		default: break;
+		}
+	}
+	if (!imap_parse_u64(s, n, &v) || v == 0 || v > UINT64_MAX / mul)
+		return -1;
+	*v_r = v * mul;
+	return 0;
+}
+
+struct settings {
+	struct sess_opts	 so;
+	struct url		 url;
+	const char		*user;
+	enum auth_mech		 mech;
+	struct buf		 secret;
+};
+
+static int
+gather_settings(const struct command *c, struct settings *st, struct err *e)
+{
+	const char *u, *tls;
+	enum tls_mode mode = TLS_IMPLICIT;
+
+	memset(&st->so, 0, sizeof(st->so));
+	memset(&st->url, 0, sizeof(st->url));
+	st->so.timeout_ms = DEFAULT_TIMEOUT_S * 1000;
+	if (gv[G_TIMEOUT].set &&
+	    parse_timeout(gv[G_TIMEOUT].val, &st->so.timeout_ms) < 0)
+		return err_set(e, ERR_USAGE, "bad --timeout '%s': give seconds, "
+		    "more than 0", gv[G_TIMEOUT].val);
+	if (gv[G_MAX_SIZE].set &&
+	    parse_size(gv[G_MAX_SIZE].val, &st->so.max_literal) < 0)
+		return err_set(e, ERR_USAGE, "bad --max-size '%s': give bytes, "
+		    "optionally with k, M or G", gv[G_MAX_SIZE].val);
+	u = gv[G_URL].set ? gv[G_URL].val : env("IMAPCTL_URL");
+	if (u != NULL && url_parse(u, &st->url, e) < 0)
+		return -1;
+	if (st->url.host != NULL)
+		mode = st->url.tls;
+	tls = gv[G_TLS].val;
+	if (tls != NULL) {
+		if (strcmp(tls, "implicit") == 0)
+			mode = TLS_IMPLICIT;
+		else if (strcmp(tls, "starttls") == 0)
+			mode = TLS_STARTTLS;
+		else if (strcmp(tls, "none") == 0)
+			mode = TLS_NONE;
+		else
+			return err_set(e, ERR_USAGE, "bad --tls '%s': use "
+			    "implicit, starttls or none", tls);
+	}
+	st->so.tls = mode;
+	st->so.host = gv[G_HOST].set ? gv[G_HOST].val : st->url.host;
+	if (st->so.host == NULL)
+		return err_set(e, ERR_CONFIG, "no server given: use --host, "
+		    "--url or IMAPCTL_URL");
+	st->so.port = gv[G_PORT].set ? gv[G_PORT].val : st->url.port;
+	if (st->so.port == NULL)
+		st->so.port = mode == TLS_IMPLICIT ? "993" : "143";
+	st->so.tlso.cafile = gv[G_CAFILE].val;
+	st->so.tlso.insecure = gv[G_INSECURE].set;
+	st->so.trace = gv[G_DEBUG].set ? stderr : NULL;
+	st->user = gv[G_USER].set ? gv[G_USER].val : st->url.user;
+	if (st->user == NULL)
+		st->user = env("IMAPCTL_USER");
+	st->mech = AUTH_AUTO;
+	if (gv[G_AUTH].set && (auth_mech_parse(gv[G_AUTH].val, &st->mech) < 0
+	    || (st->mech != AUTH_AUTO && st->mech != AUTH_PLAIN &&
+	    st->mech != AUTH_LOGIN)))
+		return err_set(e, ERR_USAGE, "bad --auth '%s': use auto, plain "
+		    "or login", gv[G_AUTH].val);
+	(void)c;
+	return 0;
+}
+
+/*
+ * The first secret source given wins. The environment's password is taken
+ * out of the environment in any case, so no command we run inherits it.
+ */
+static int
+get_secret(struct settings *st, struct err *e)
+{
+	struct buf envpw;
+	int have_env;
+
+	buf_init(&st->secret, SECRET_MAX);
+	buf_init(&envpw, SECRET_MAX);
+	have_env = secret_from_env(&envpw, "IMAPCTL_PASSWORD");
+	if (gv[G_PASSWORD_FILE].set || gv[G_PASSWORD_CMD].set) {
+		buf_wipe(&envpw);
+		if (gv[G_PASSWORD_FILE].set)
+			return secret_from_file(&st->secret,
+			    gv[G_PASSWORD_FILE].val, e) < 0 ? -1 : 1;
+		return secret_from_cmd(&st->secret, gv[G_PASSWORD_CMD].val,
+		    st->so.timeout_ms, e) < 0 ? -1 : 1;
+	}
+	buf_wipe(&st->secret);
+	st->secret = envpw;
+	return have_env;
+}
+
+static void
+flush_output(void *arg)
+{
+	emit_flush(arg);
+}
+
+static int
+prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
+{
+	struct auth_opts ao;
+	struct err *e = &ctx->err;
+	int have;
+
+	if (gather_settings(ctx->cmd, st, e) < 0)
+		return -1;
+	/* The environment's password must not reach child processes. */
+	have = get_secret(st, e);
+	if (have < 0)
+		return -1;
+	if (st->so.tlso.insecure && st->so.tls != TLS_NONE)
+		cmd_warn(ctx, "--insecure: the server's certificate is not "
+		    "verified");
+	ctx->sess = sess_new(&st->so);
+	sess_set_idle(ctx->sess, flush_output, ctx->emit);
+	if (sess_connect(ctx->sess, e) < 0)
+		return -1;
+	if (ctx->cmd->flags & (NEED_LOGIN | NEED_SELECT_RO | NEED_SELECT_RW)) {
+		memset(&ao, 0, sizeof(ao));
+		ao.mech = st->mech;
+		ao.user = st->user;
+		ao.secret = have ? st->secret.s : NULL;
+		ao.no_sasl_ir = gv[G_NO_SASL_IR].set;
+		if (auth_login(ctx->sess, &ao, e) < 0)
+			return -1;
+	}
+	buf_wipe(&st->secret);
+	if (ctx->cmd->flags & (NEED_SELECT_RO | NEED_SELECT_RW)) {
+		if (argc < 1)
+			return err_set(e, ERR_USAGE, "no mailbox given");
+		if (sess_select(ctx->sess, argv[0],
+		    (ctx->cmd->flags & NEED_SELECT_RO) != 0, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+version(void)
+{
+	printf("imapctl %s\n%s\n", VERSION, OpenSSL_version(OPENSSL_VERSION));
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct command *c;
+	const struct opt *gtables[] = { global_opts, NULL };
+	struct optval *gvals[] = { gv, NULL };
+	const struct opt *tables[] = { global_opts, NULL, NULL };
+	struct optval *values[] = { gv, NULL, NULL };
+	struct settings st;
+	struct ctx ctx;
+	enum emit_format fmt = EMIT_TEXT;
+	const char *f;
+	char **ops;
+	int i, nops = 0, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&st, 0, sizeof(st));
+	ops = xcalloc((size_t)argc + 1, sizeof(*ops));
+	i = parse_opts(NULL, gtables, gvals, argc, argv, 1, 1, ops, &nops);
+	if (i < 0)
+		return ERR_USAGE;
+	if (gv[G_VERSION].set)
+		return version();
+	if (i >= argc) {
+		if (gv[G_HELP].set) {
+			help_main(stdout);
+			return 0;
+		}
+		help_main(stderr);
+		return ERR_USAGE;
+	}
+	if ((c = command_find(argv[i])) == NULL) {
+		const char *near = closest_command(argv[i]);
+
+		if (near != NULL)
+			fprintf(stderr, "%s: '%s' is not a command; did you "
+			    "mean '%s'?\n", progname, argv[i], near);
+		else
+			fprintf(stderr, "%s: '%s' is not a command; see "
+			    "'%s --help'\n", progname, argv[i], progname);
+		return ERR_USAGE;
+	}
+	ctx.cmd = c;
+	ctx.ov = xcalloc(nopts(c->opts) + 1, sizeof(*ctx.ov));
+	tables[1] = c->opts;
+	values[1] = ctx.ov;
+	if (parse_opts(c, tables, values, argc, argv, i + 1, 0, ops,
+	    &nops) < 0)
+		return ERR_USAGE;
+	if (gv[G_HELP].set) {
+		help_command(c, stdout);
+		return 0;
+	}
+	if (gv[G_VERSION].set)
+		return version();
+	if (nops < c->min_args)
+		return cmd_usage_error(c, "missing operand");
+	if (c->max_args >= 0 && nops > c->max_args)
+		return cmd_usage_error(c, "unexpected operand '%s'",
+		    ops[c->max_args]);
+	f = gv[G_FORMAT].set ? gv[G_FORMAT].val : env("IMAPCTL_FORMAT");
+	if (f != NULL && emit_format_parse(f, &fmt) < 0)
+		return cmd_usage_error(c, "bad format '%s': use text, json, "
+		    "jsonl or xml", f);
+	ctx.emit = emit_new(fmt, stdout, c->name);
+	if (!(c->flags & NO_NETWORK) && prepare(&ctx, &st, nops, ops) < 0) {
+		buf_wipe(&st.secret);
+		rc = cmd_fail(&ctx, &ctx.err);
+	} else
+		rc = c->fn(nops, ops, &ctx);
+	if (ctx.sess != NULL) {
+		sess_logout(ctx.sess);
+		sess_free(ctx.sess);
+	}
+	if (emit_finish(ctx.emit, &ctx.err) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", progname, c->name,
+		    ctx.err.msg);
+		if (rc == 0)
+			rc = ERR_IO;
+	}
+	emit_free(ctx.emit);
+	if (rc == 0 && ctx.status != 0)
+		rc = ctx.status;
+	return rc;
+}

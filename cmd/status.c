@@ -1,0 +1,55 @@
+/*
+ * status: message counts of the named mailboxes (INBOX by default), all
+ * STATUS commands pipelined.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "mailbox.h"
+#include "xalloc.h"
+
+const struct opt status_opts[] = {
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
+int
+cmd_status(int argc, char **argv, struct ctx *ctx)
+{
+	struct sess *s = ctx->sess;
+	const char *inbox[] = { "INBOX" };
+	const char *const *names = (const char *const *)argv;
+	struct mbox_status *st;
+	struct err *errs;
+	char items[128];
+	size_t n = (size_t)argc, i;
+
+	if (argc == 0) {
+		names = inbox;
+		n = 1;
+	}
+	snprintf(items, sizeof(items), "MESSAGES UNSEEN RECENT UIDNEXT "
+	    "UIDVALIDITY%s%s", sess_has_cap(s, "STATUS=SIZE") ? " SIZE" : "",
+	    sess_has_cap(s, "CONDSTORE") ? " HIGHESTMODSEQ" : "");
+	st = xcalloc(n, sizeof(*st));
+	errs = xcalloc(n, sizeof(*errs));
+	if (mbox_status_many(s, names, n, items, st, errs, &ctx->err) < 0) {
+		free(st);
+		free(errs);
+		return cmd_fail(ctx, &ctx->err);
+	}
+	for (i = 0; i < n; i++) {
+		if (errs[i].kind != ERR_NONE) {
+			err_prefix(&errs[i], "status of '%s'", names[i]);
+			cmd_fail(ctx, &errs[i]);
+			continue;
+		}
+		emit_record_begin(ctx->emit, "mailbox");
+		emit_str(ctx->emit, "mailbox", names[i]);
+		emit_mbox_counts(ctx->emit, &st[i], 1);
+		emit_record_end(ctx->emit);
+	}
+	free(st);
+	free(errs);
+	return ctx->status;
+}

@@ -1,0 +1,88 @@
+# bash completion for imapctl
+#
+# Commands and options come from "imapctl __complete", so they always
+# match the installed binary; mailbox names come from the server itself
+# ("imapctl list"), with the connection options already typed, a short
+# timeout and no prompts.
+
+_imapctl_mailboxes()
+{
+	local -a conn=()
+	local i w
+	for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
+		w=${COMP_WORDS[i]}
+		case $w in
+		--url|-H|--host|-p|--port|-u|--user|--tls|--cafile|--password-file|--password-cmd|--auth|-a|--account|--config)
+			conn+=("$w" "${COMP_WORDS[i+1]}")
+			((i++))
+			;;
+		--url=*|--host=*|--port=*|--user=*|--tls=*|--cafile=*|--password-file=*|--password-cmd=*|--auth=*|--insecure|--no-sasl-ir)
+			conn+=("$w")
+			;;
+		esac
+	done
+	"${COMP_WORDS[0]}" "${conn[@]}" --timeout 2 list -o text \
+		</dev/null 2>/dev/null | cut -f1
+}
+
+_imapctl()
+{
+	local cur prev cmd i w opts kind
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	local bin=${COMP_WORDS[0]}
+
+	# The command word: the first operand that is not an option's argument.
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		case $w in
+		-o|--format|--url|-H|--host|-p|--port|-u|--user|--tls|--cafile|--password-file|--password-cmd|--auth|--timeout|--max-size)
+			((i++)); continue ;;
+		-*) continue ;;
+		esac
+		cmd=$w
+		break
+	done
+
+	# The argument of an option: files, fixed words, or nothing to offer.
+	kind=$("$bin" __complete options $cmd 2>/dev/null |
+		awk -F'\t' -v o="$prev" '$1 == o && $2 != "" { print ($3 != "" ? $3 : "arg"); exit }')
+	case $prev in
+	-o|--format) COMPREPLY=($(compgen -W "text json jsonl xml" -- "$cur")); return ;;
+	--tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
+	--auth) COMPREPLY=($(compgen -W "auto plain login" -- "$cur")); return ;;
+	esac
+	case $kind in
+	file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	mailbox)
+		local IFS=$'\n'
+		COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
+		return ;;
+	arg) return ;;
+	esac
+
+	if [[ $cur == -* ]]; then
+		opts=$("$bin" __complete options $cmd 2>/dev/null | cut -f1)
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		return
+	fi
+	if [[ -z $cmd ]]; then
+		COMPREPLY=($(compgen -W "$("$bin" __complete commands 2>/dev/null | cut -f1)" -- "$cur"))
+		return
+	fi
+	case $("$bin" __complete operands "$cmd" 2>/dev/null) in
+	mailbox)
+		local IFS=$'\n'
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
+		;;
+	command)
+		COMPREPLY=($(compgen -W "$("$bin" __complete commands 2>/dev/null | cut -f1)" -- "$cur"))
+		;;
+	shell)
+		COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur"))
+		;;
+	esac
+}
+
+complete -F _imapctl imapctl
