@@ -61,10 +61,14 @@ on_list(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 	const char *name, *sp;
 	size_t len, i;
 
-	if (mbox_parse_status(r, &name, &len, &st)) {
+	switch (mbox_parse_status(r, &name, &len, &st)) {
+	case 1:
 		if ((m = find(l, name, len)) != NULL)
 			m->st = st;
 		return 0;
+	case -1:
+		return err_set(e, ERR_PROTOCOL, "cannot parse the server's "
+		    "STATUS response");
 	}
 	if (!mbox_parse_list(r, &ml))
 		return 0;

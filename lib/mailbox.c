@@ -42,7 +42,7 @@ static const struct {
 	{ "HIGHESTMODSEQ", MST_HIGHESTMODSEQ },
 };
 
-/* A STATUS response; 0 if it is not one or is malformed. */
+/* A STATUS response: 1, 0 if it is not one, -1 if it is malformed. */
 int
 mbox_parse_status(const struct imap_resp *r, const char **name_r,
     size_t *len_r, struct mbox_status *st)
@@ -55,20 +55,20 @@ mbox_parse_status(const struct imap_resp *r, const char **name_r,
 		return 0;
 	a = a->next;
 	if (!imap_arg_astring(a, name_r, len_r))
-		return 0;
+		return -1;
 	if (!imap_arg_list(a->next, &it, NULL))
-		return 0;
+		return -1;
 	memset(st, 0, sizeof(*st));
 	for (; it != NULL && it->next != NULL; it = it->next->next) {
 		if (!imap_arg_u64(it->next, &v))
-			return 0;
+			return -1;
 		for (i = 0; i < sizeof(status_items) / sizeof(status_items[0]); i++) {
 			if (!imap_arg_is(it, status_items[i].name))
 				continue;
 			if (status_items[i].bit != MST_SIZE &&
 			    status_items[i].bit != MST_HIGHESTMODSEQ &&
 			    v > UINT32_MAX)
-				return 0;
+				return -1;
 			st->have |= status_items[i].bit;
 			switch (status_items[i].bit) {
 			case MST_MESSAGES: st->messages = (uint32_t)v; break;
@@ -131,9 +131,13 @@ many_handler(void *ctx, struct sess *s, const struct imap_resp *r,
 	size_t len, i;
 
 	(void)s;
-	(void)e;
-	if (!mbox_parse_status(r, &name, &len, &st))
+	switch (mbox_parse_status(r, &name, &len, &st)) {
+	case 0:
 		return 0;
+	case -1:
+		return err_set(e, ERR_PROTOCOL, "cannot parse the server's "
+		    "STATUS response");
+	}
 	/* By name; the server may spell INBOX its own way. */
 	for (i = m->oldest; i < m->n; i++)
 		if (strlen(m->enc[i]) == len && (memcmp(m->enc[i], name,

@@ -30,6 +30,7 @@ struct sess {
 	int			 caps_known;
 	char			*greeting;
 	int			 bye;
+	int			 broken;	/* I/O or protocol failure */
 	char			 bye_text[ERR_MSG_MAX];
 	struct sess_cmd		*inflight, *inflight_tail;
 	int			 ninflight;
@@ -386,15 +387,24 @@ sess_read_one(struct sess *s, struct err *e)
 			rv = imap_parser_feed(s->parser, s->in + s->in_start,
 			    s->in_end - s->in_start, &used, &r, e);
 			s->in_start += used;
-			if (rv < 0)
+			if (rv < 0) {
+				s->broken = 1;
 				return -1;
-			if (rv > 0)
-				return dispatch(s, r, e);
+			}
+			if (rv > 0) {
+				if (dispatch(s, r, e) < 0) {
+					if (e->kind == ERR_PROTOCOL)
+						s->broken = 1;
+					return -1;
+				}
+				return 0;
+			}
 		}
 		if (s->conn == NULL)
 			return err_set(e, ERR_IO, "not connected");
 		n = conn_read(s->conn, s->in, SESS_INBUF, e);
 		if (n < 0) {
+			s->broken = 1;
 			if (s->bye && e->kind == ERR_IO)
 				return err_set(e, ERR_IO, "server closed the "
 				    "connection: %s", s->bye_text);
@@ -417,6 +427,8 @@ sess_flush(struct sess *s, struct err *e)
 	if (s->conn == NULL)
 		return err_set(e, ERR_IO, "not connected");
 	r = conn_write(s->conn, s->out.s, s->out.len, e);
+	if (r < 0)
+		s->broken = 1;
 	/* The queue may have held a password. */
 	OPENSSL_cleanse(s->out.s, s->out.len);
 	buf_reset(&s->out);
@@ -953,7 +965,7 @@ sess_logout(struct sess *s)
 	struct sess_cmd cmd;
 	struct err e;
 
-	if (s->conn == NULL || s->state == SESS_LOGOUT ||
+	if (s->conn == NULL || s->broken || s->state == SESS_LOGOUT ||
 	    s->state == SESS_DISCONNECTED)
 		return 0;
 	memset(&cmd, 0, sizeof(cmd));
