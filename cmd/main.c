@@ -129,14 +129,39 @@ ctx_flag(const struct ctx *ctx, const char *name)
 
 /* Errors ---------------------------------------------------------------- */
 
+/*
+ * Error text holds what the user typed and what the server said: either
+ * may carry line breaks or terminal escapes. Keep the message on one line
+ * and inert.
+ */
+static void
+put_safe(const char *s, FILE *f)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\r')
+			fputs("\\r", f);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
 static void
 print_err(const char *cmd, const struct err *e)
 {
-	if (e->code[0] != '\0')
-		fprintf(stderr, "%s: %s: %s [%s]\n", progname, cmd, e->msg,
-		    e->code);
-	else
-		fprintf(stderr, "%s: %s: %s\n", progname, cmd, e->msg);
+	fprintf(stderr, "%s: %s: ", progname, cmd);
+	put_safe(e->msg, stderr);
+	if (e->code[0] != '\0') {
+		fputs(" [", stderr);
+		put_safe(e->code, stderr);
+		fputc(']', stderr);
+	}
+	fputc('\n', stderr);
 }
 
 int
@@ -600,25 +625,31 @@ version(void)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* What run() allocated, freed once whatever path it took. */
+struct held {
+	char		**ops;
+	struct optval	*ov;
+	size_t		 nov;
+	struct settings	 st;
+};
+
+static int
+run(int argc, char **argv, struct held *h)
 {
 	const struct command *c;
 	const struct opt *gtables[] = { global_opts, NULL };
 	struct optval *gvals[] = { gv, NULL };
 	const struct opt *tables[] = { global_opts, NULL, NULL };
 	struct optval *values[] = { gv, NULL, NULL };
-	struct settings st;
+	struct settings *st = &h->st;
 	struct ctx ctx;
 	enum emit_format fmt = EMIT_TEXT;
 	const char *f;
 	char **ops;
 	int i, nops = 0, rc;
 
-	signal(SIGPIPE, SIG_IGN);
 	memset(&ctx, 0, sizeof(ctx));
-	memset(&st, 0, sizeof(st));
-	ops = xcalloc((size_t)argc + 1, sizeof(*ops));
+	ops = h->ops = xcalloc((size_t)argc + 1, sizeof(*ops));
 	i = parse_opts(NULL, gtables, gvals, argc, argv, 1, 1, ops, &nops);
 	if (i < 0)
 		return ERR_USAGE;
@@ -644,7 +675,8 @@ main(int argc, char **argv)
 		return ERR_USAGE;
 	}
 	ctx.cmd = c;
-	ctx.ov = xcalloc(nopts(c->opts) + 1, sizeof(*ctx.ov));
+	h->nov = nopts(c->opts);
+	ctx.ov = h->ov = xcalloc(h->nov + 1, sizeof(*ctx.ov));
 	tables[1] = c->opts;
 	values[1] = ctx.ov;
 	if (parse_opts(c, tables, values, argc, argv, i + 1, 0, ops,
@@ -666,23 +698,52 @@ main(int argc, char **argv)
 		return cmd_usage_error(c, "bad format '%s': use text, json, "
 		    "jsonl or xml", f);
 	ctx.emit = emit_new(fmt, stdout, c->name);
-	if (!(c->flags & NO_NETWORK) && prepare(&ctx, &st, nops, ops) < 0) {
-		buf_wipe(&st.secret);
+	if (!(c->flags & NO_NETWORK) && prepare(&ctx, st, nops, ops) < 0)
 		rc = cmd_fail(&ctx, &ctx.err);
-	} else
+	else
 		rc = c->fn(nops, ops, &ctx);
 	if (ctx.sess != NULL) {
 		sess_logout(ctx.sess);
 		sess_free(ctx.sess);
 	}
 	if (emit_finish(ctx.emit, &ctx.err) < 0) {
-		fprintf(stderr, "%s: %s: %s\n", progname, c->name,
-		    ctx.err.msg);
+		print_err(c->name, &ctx.err);
 		if (rc == 0)
 			rc = ERR_IO;
 	}
 	emit_free(ctx.emit);
 	if (rc == 0 && ctx.status != 0)
 		rc = ctx.status;
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct held h;
+	size_t i;
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(&h, 0, sizeof(h));
+	buf_init(&h.st.secret, SECRET_MAX);
+	rc = run(argc, argv, &h);
+	/* Help and version text: a full disk must not pass unnoticed. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno != EPIPE) {
+			fprintf(stderr, "%s: cannot write output: %s\n",
+			    progname, strerror(errno));
+			if (rc == 0)
+				rc = ERR_IO;
+		}
+	}
+	buf_wipe(&h.st.secret);
+	url_free(&h.st.url);
+	for (i = 0; i < h.nov; i++)
+		free(h.ov[i].vals);
+	for (i = 0; i < G_COUNT; i++)
+		free(gv[i].vals);
+	free(h.ov);
+	free(h.ops);
 	return rc;
 }
