@@ -76,14 +76,11 @@ $(OBJDIR)/%.o: %.c
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The completion scripts, embedded so "imapctl completion SHELL" prints them.
-$(OBJDIR)/completions.c: $(COMPLETIONS) tests/embed.awk
+$(OBJDIR)/completions.c: $(COMPLETIONS) tests/embed.sh
 	@mkdir -p $(@D)
-	LC_ALL=C awk -v name=completion_bash -f tests/embed.awk \
-		completions/imapctl.bash > $@.tmp
-	LC_ALL=C awk -v name=completion_zsh -f tests/embed.awk \
-		completions/_imapctl >> $@.tmp
-	LC_ALL=C awk -v name=completion_fish -f tests/embed.awk \
-		completions/imapctl.fish >> $@.tmp
+	tests/embed.sh completion_bash completions/imapctl.bash > $@.tmp
+	tests/embed.sh completion_zsh completions/_imapctl >> $@.tmp
+	tests/embed.sh completion_fish completions/imapctl.fish >> $@.tmp
 	mv $@.tmp $@
 
 $(OBJDIR)/completions.o: $(OBJDIR)/completions.c
