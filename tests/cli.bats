@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# The command line itself: parsing, help, usage errors, version, and the
+# docs and completions kept in step with the option tables.
+
+load helpers
+
+MAN=$BATS_TEST_DIRNAME/../man/imapctl.1
+
+# The commands -h lists, and each command's options.
+commands() { "$IMAPCTL" __complete commands | cut -f1; }
+options() { "$IMAPCTL" "$1" -h | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u; }
+
+@test "--version prints the name and version on stdout" {
+	run --separate-stderr "$IMAPCTL" --version
+	assert_success
+	assert_line --index 0 --regexp '^imapctl [0-9]+\.[0-9]+\.[0-9]+$'
+	assert_equal "$stderr" ""
+}
+
+@test "--help and help COMMAND go to stdout, exit 0" {
+	run --separate-stderr "$IMAPCTL" --help
+	assert_success
+	assert_line --regexp '^  list +list mailboxes$'
+	run --separate-stderr "$IMAPCTL" help list
+	assert_success
+	assert_line --index 0 'usage: imapctl list [--status] [--subscribed] [PATTERN...]'
+	help=$output
+	run "$IMAPCTL" list --help
+	assert_equal "$output" "$help"
+}
+
+@test "no command is a usage error with the help on stderr" {
+	run --separate-stderr "$IMAPCTL"
+	assert_failure 64
+	assert_equal "$output" ""
+	[[ $stderr == *"usage: imapctl [GLOBAL OPTIONS] COMMAND"* ]]
+}
+
+@test "a misspelt command suggests the right one; prefixes are not commands" {
+	run --separate-stderr "$IMAPCTL" lsit
+	assert_failure 64
+	assert_equal "$stderr" "imapctl: 'lsit' is not a command; did you mean 'list'?"
+	run --separate-stderr "$IMAPCTL" stat
+	assert_failure 64
+	run --separate-stderr "$IMAPCTL" frobnicate
+	assert_failure 64
+	assert_equal "$stderr" "imapctl: 'frobnicate' is not a command; see 'imapctl --help'"
+}
+
+@test "unknown and abbreviated options are usage errors naming the option" {
+	run --separate-stderr "$IMAPCTL" list --stat
+	assert_failure 64
+	[[ $stderr == "imapctl: list: unknown option '--stat'"$'\n'* ]]
+	[[ $stderr == *"Try 'imapctl list --help'."* ]]
+	run --separate-stderr "$IMAPCTL" list -Z
+	assert_failure 64
+	[[ $stderr == "imapctl: list: unknown option '-Z'"* ]]
+	run --separate-stderr "$IMAPCTL" list --status=yes
+	assert_failure 64
+	run --separate-stderr "$IMAPCTL" list --format
+	assert_failure 64
+	[[ $stderr == *"option '--format' needs FORMAT"* ]]
+	run --separate-stderr "$IMAPCTL" list -o yaml
+	assert_failure 64
+	[[ $stderr == *"bad format 'yaml'"* ]]
+	run --separate-stderr "$IMAPCTL" info extra
+	assert_failure 64
+	[[ $stderr == *"unexpected operand 'extra'"* ]]
+	run --separate-stderr "$IMAPCTL" completion
+	assert_failure 64
+	[[ $stderr == *"missing operand"* ]]
+}
+
+@test "there is no option that takes a password" {
+	for c in $(commands); do
+		! "$IMAPCTL" "$c" -h | grep -qiE -- '--pass(word)?( |=|$)'
+	done
+}
+
+@test "every command and option in -h is in the man page" {
+	for c in $(commands); do
+		grep -q "^\.Ss $c\\b" "$MAN" || grep -q "^\.Ss \"$c" "$MAN" || {
+			echo "command $c is not in $MAN"; return 1; }
+		for o in $(options "$c"); do
+			grep -qE "Fl \\\\-${o#--}( |$)" "$MAN" || {
+				echo "option $o of $c is not in $MAN"; return 1; }
+		done
+	done
+}
+
+@test "the man page is clean under mandoc -T lint" {
+	run mandoc -T lint -W warning "$MAN"
+	assert_success
+	assert_output ""
+}
+
+@test "completion prints the scripts in completions/" {
+	run "$IMAPCTL" completion bash
+	assert_success
+	assert_equal "$output" "$(cat "$BATS_TEST_DIRNAME/../completions/imapctl.bash")"
+	run "$IMAPCTL" completion zsh
+	assert_equal "$output" "$(cat "$BATS_TEST_DIRNAME/../completions/_imapctl")"
+	run "$IMAPCTL" completion fish
+	assert_equal "$output" "$(cat "$BATS_TEST_DIRNAME/../completions/imapctl.fish")"
+	run --separate-stderr "$IMAPCTL" completion tcsh
+	assert_failure 64
+}
+
+# Run bash completion for a command line; prints the candidates.
+bash_complete() {
+	bash -c '
+		source "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_imapctl
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$BATS_TEST_DIRNAME/../completions/imapctl.bash" "$@"
+}
+
+@test "bash completion offers every command and every option of -h" {
+	run bash_complete "$IMAPCTL" ""
+	for c in $(commands); do
+		assert_line "$c"
+	done
+	for c in $(commands); do
+		run bash_complete "$IMAPCTL" "$c" --
+		for o in $(options "$c"); do
+			assert_line -- "$o"
+		done
+	done
+	run bash_complete "$IMAPCTL" list --st
+	assert_output -- "--status"
+	run bash_complete "$IMAPCTL" -o j
+	assert_output "json
+jsonl"
+	run bash_complete "$IMAPCTL" completion z
+	assert_output zsh
+}
+
+@test "zsh and fish completions parse, when those shells are installed" {
+	if command -v zsh >/dev/null; then
+		zsh -n "$BATS_TEST_DIRNAME/../completions/_imapctl"
+	fi
+	if command -v fish >/dev/null; then
+		fish -n "$BATS_TEST_DIRNAME/../completions/imapctl.fish"
+	fi
+}
+
+@test "options may follow operands and globals may follow the command" {
+	# Parsing only: these fail to connect (no server), after parsing.
+	run --separate-stderr "$IMAPCTL" status INBOX -o json --timeout 1
+	assert_failure 78
+	run --separate-stderr "$IMAPCTL" -o json status -- -Drafts
+	assert_failure 78
+}

@@ -1,0 +1,209 @@
+#!/usr/bin/env bats
+# Faults Dovecot will not produce, from the scripted hostile server: the
+# STARTTLS rules (credentials never sent without TLS), stalls, drops,
+# garbage, and limits. The server records every byte imapctl sent.
+
+load helpers
+load hostile/hostile
+
+setup_file() {
+	# A CA and a certificate for localhost/127.0.0.1 the client verifies.
+	export PKI=$BATS_FILE_TMPDIR/pki
+	mkdir -p "$PKI"
+	(
+		cd "$PKI"
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+			-nodes -keyout ca.key -out ca.pem -days 2 \
+			-subj "/CN=hostile test CA" 2>/dev/null
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
+		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >ext
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+			-CAcreateserial -days 2 -extfile ext -out server.pem 2>/dev/null
+	)
+	export IMAPCTL_PASSWORD=secret
+}
+
+teardown() { hostile_stop || true; }
+
+# hostile SCENARIO [server options]: start it with our certificate.
+hostile() {
+	local s=$1
+	shift
+	hostile_start "$s" --cert "$PKI/server.pem" --key "$PKI/server.key" --timeout 10 "$@"
+}
+
+# ctl ARGS: imapctl against the hostile server, STARTTLS by default.
+ctl() {
+	"$IMAPCTL" --host 127.0.0.1 --port "$HOSTILE_PORT" --user hostile \
+		--cafile "$PKI/ca.pem" "$@"
+}
+
+no_credentials_sent() {
+	hostile_wait 5 || true
+	! grep -qaiE 'LOGIN|AUTHENTICATE' "$HOSTILE_RECORD"
+}
+
+@test "the well-behaved hostile server works (baseline)" {
+	hostile ok
+	run --separate-stderr ctl --tls starttls status -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -r '.[0].mailbox')" INBOX
+}
+
+@test "STARTTLS not offered: exit 77, no credentials sent" {
+	hostile no-starttls
+	run --separate-stderr ctl --tls starttls status
+	assert_failure 77
+	[[ $stderr == *"server does not offer STARTTLS"* ]]
+	no_credentials_sent
+}
+
+@test "STARTTLS refused with NO or BAD: exit 77, no credentials sent" {
+	for s in starttls-refused starttls-bad; do
+		hostile $s
+		run --separate-stderr ctl --tls starttls status
+		assert_failure 77
+		[[ $stderr == *"server refused STARTTLS"* ]]
+		no_credentials_sent
+	done
+}
+
+@test "PREAUTH over cleartext when STARTTLS was asked: exit 77, nothing sent" {
+	hostile preauth
+	run --separate-stderr ctl --tls starttls status
+	assert_failure 77
+	[[ $stderr == *"PREAUTH"* ]]
+	hostile_wait 5 || true
+	assert_equal "$(wc -c <"$HOSTILE_RECORD")" 0
+}
+
+@test "bytes injected after the STARTTLS OK are discarded" {
+	hostile starttls-inject
+	run --separate-stderr ctl --tls starttls --debug info -o json
+	assert_success
+	# The injected capability and fake tagged OK were not believed: the
+	# client asked again over TLS and logged in for real.
+	assert_equal "$(echo "$output" | jq '.[0].capabilities | index("X-INJECTED")')" null
+	after=${stderr#*tls: starting handshake}
+	assert_equal "$(echo "$after" | grep -m1 '^C: ' | cut -d' ' -f3)" CAPABILITY
+	[[ $after == *" AUTHENTICATE PLAIN <redacted>"* ]]
+	hostile_wait 5 || true
+	grep -q "auth PLAIN user=hostile result=OK" "$HOSTILE_LOG"
+	! grep -q "violation" "$HOSTILE_LOG"
+}
+
+@test "LOGINDISABLED in cleartext: exit 77, no LOGIN sent" {
+	hostile logindisabled --tls none
+	run --separate-stderr ctl --tls none status
+	assert_failure 77
+	no_credentials_sent
+}
+
+@test "a server that never greets: exit 75 within the timeout" {
+	hostile stall-greeting
+	SECONDS=0
+	run --separate-stderr ctl --tls starttls --timeout 1 status
+	assert_failure 75
+	[ "$SECONDS" -le 3 ]
+	[[ $stderr == *"no greeting from server: timed out after 1 s"* ]]
+}
+
+@test "a server that stalls mid-session: exit 75 within the timeout" {
+	hostile stall-command
+	SECONDS=0
+	run --separate-stderr ctl --tls starttls --timeout 1 status
+	assert_failure 75
+	[ "$SECONDS" -le 3 ]
+	[[ $stderr == *"timed out after 1 s waiting for the server"* ]]
+}
+
+@test "BYE in the middle of a command: exit 74 with the server's words" {
+	hostile bye-mid-command
+	run --separate-stderr ctl --tls starttls status
+	assert_failure 74
+	[[ $stderr == *"server shutting down"* ]]
+}
+
+@test "connection closed or reset: exit 74" {
+	hostile close-greeting
+	run --separate-stderr ctl --tls starttls status
+	assert_failure 74
+	hostile_stop || true
+	hostile reset-mid-command
+	run --separate-stderr ctl --tls starttls status
+	assert_failure 74
+}
+
+@test "a BYE greeting: exit 69" {
+	hostile bye-greeting
+	run --separate-stderr ctl --tls starttls status
+	assert_failure 69
+	[[ $stderr == *"Too many connections"* ]]
+}
+
+@test "garbage, malformed responses and unknown tags: exit 76" {
+	for s in garbage malformed bad-tag deep-nesting number-overflow; do
+		hostile $s
+		run --separate-stderr ctl --tls starttls status
+		echo "$s: $status $stderr"
+		assert_failure 76
+		assert_equal "$(echo "$stderr" | wc -l)" 1
+		hostile_stop || true
+	done
+}
+
+@test "a literal larger than --max-size is refused without allocating it" {
+	hostile huge-literal --on STATUS
+	run --separate-stderr ctl --tls starttls status
+	assert_failure 76
+	[[ $stderr == *"literal of 1000000000000 bytes"*"--max-size"* ]]
+}
+
+@test "an endless line is refused at the line limit" {
+	hostile long-line
+	run --separate-stderr ctl --tls starttls status
+	assert_failure 76
+	[[ $stderr == *"line longer than"* ]]
+}
+
+@test "a failed login: exit 77" {
+	hostile login-no
+	run --separate-stderr ctl --tls starttls status
+	assert_failure 77
+	[[ $stderr == *"[AUTHENTICATIONFAILED]" ]]
+}
+
+@test "BAD and NO answers: exit 76 and 69" {
+	hostile bad-reply
+	run --separate-stderr ctl --tls starttls status
+	assert_failure 76
+	hostile_stop || true
+	hostile no-reply
+	run --separate-stderr ctl --tls starttls status
+	assert_failure 69
+}
+
+@test "a mailbox named with CR LF and quotes is one command on the wire" {
+	hostile ok --tls none
+	run --separate-stderr ctl --tls none status $'x\r\nA9 DELETE INBOX' 'a"b\c'
+	hostile_wait 5 || true
+	grep -qaE $'^A[0-9]+ STATUS "x&AA0ACg-A9 DELETE INBOX" \\(MESSAGES UNSEEN RECENT UIDNEXT UIDVALIDITY\\)\r$' "$HOSTILE_RECORD"
+	grep -qaE $'^A[0-9]+ STATUS "a\\\\"b\\\\\\\\c" \\(MESSAGES UNSEEN RECENT UIDNEXT UIDVALIDITY\\)\r$' "$HOSTILE_RECORD"
+	# The error line names the mailbox on one line, its CR LF escaped.
+	[[ $stderr == *"status of 'x\\r\\nA9 DELETE INBOX'"* ]]
+	assert_equal "$(echo "$stderr" | wc -l)" 2
+	! grep -qa '^A9' "$HOSTILE_RECORD"
+	# Every line the client sent starts with a tag it chose.
+	assert_equal "$(grep -cav '^A[0-9]* ' "$HOSTILE_RECORD")" 0
+}
+
+@test "implicit TLS against the hostile server verifies its certificate" {
+	hostile ok --tls implicit
+	run --separate-stderr ctl status -o jsonl
+	assert_success
+	hostile_stop || true
+	hostile ok --tls implicit
+	run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$HOSTILE_PORT" --user hostile status
+	assert_failure 77
+}
