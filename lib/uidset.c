@@ -1,0 +1,330 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "parser.h"
+#include "uidset.h"
+#include "xalloc.h"
+
+void
+uidset_init(struct uidset *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void
+uidset_free(struct uidset *s)
+{
+	free(s->r);
+	uidset_init(s);
+}
+
+void
+uidset_clear(struct uidset *s)
+{
+	s->n = 0;
+}
+
+/* The first range whose hi + 1 >= lo: where lo:hi goes or merges. */
+static size_t
+find_slot(const struct uidset *s, uint32_t lo)
+{
+	size_t a = 0, b = s->n, m;
+
+	while (a < b) {
+		m = a + (b - a) / 2;
+		if (s->r[m].hi != UINT32_MAX && s->r[m].hi + 1 < lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
+void
+uidset_add(struct uidset *s, uint32_t lo, uint32_t hi)
+{
+	size_t i, j;
+	uint32_t t;
+
+	if (lo > hi) {
+		t = lo;
+		lo = hi;
+		hi = t;
+	}
+	i = find_slot(s, lo);
+	/* Fast path: appending in order, as sets usually grow. */
+	if (i == s->n || (hi != UINT32_MAX && hi + 1 < s->r[i].lo)) {
+		if (s->n == s->alloc) {
+			s->alloc = s->alloc ? s->alloc * 2 : 16;
+			s->r = xrealloc(s->r, s->alloc * sizeof(*s->r));
+		}
+		memmove(&s->r[i + 1], &s->r[i], (s->n - i) * sizeof(*s->r));
+		s->r[i].lo = lo;
+		s->r[i].hi = hi;
+		s->n++;
+		return;
+	}
+	/* Merge with every range lo:hi touches. */
+	if (lo < s->r[i].lo)
+		s->r[i].lo = lo;
+	j = i;
+	while (j + 1 < s->n && (hi == UINT32_MAX || s->r[j + 1].lo <= hi + 1))
+		j++;
+	if (s->r[j].hi > hi)
+		hi = s->r[j].hi;
+	s->r[i].hi = hi;
+	memmove(&s->r[i + 1], &s->r[j + 1], (s->n - j - 1) * sizeof(*s->r));
+	s->n -= j - i;
+}
+
+static int
+parse_uid(const char *p, size_t n, uint32_t *v_r)
+{
+	uint64_t v;
+
+	if (n == 1 && p[0] == '*') {
+		*v_r = UIDSET_STAR;
+		return 0;
+	}
+	if (!imap_parse_u64(p, n, &v) || v == 0 || v >= UIDSET_STAR)
+		return -1;
+	*v_r = (uint32_t)v;
+	return 0;
+}
+
+int
+uidset_parse(struct uidset *s, const char *text, struct err *e)
+{
+	const char *p = text, *end, *colon;
+	uint32_t lo, hi;
+
+	if (*p == '\0')
+		return err_set(e, ERR_USAGE, "empty UID set");
+	for (;;) {
+		end = p + strcspn(p, ",");
+		colon = memchr(p, ':', (size_t)(end - p));
+		if (colon == NULL) {
+			if (parse_uid(p, (size_t)(end - p), &lo) < 0)
+				goto bad;
+			hi = lo;
+		} else if (parse_uid(p, (size_t)(colon - p), &lo) < 0 ||
+		    parse_uid(colon + 1, (size_t)(end - colon - 1), &hi) < 0)
+			goto bad;
+		uidset_add(s, lo, hi);
+		if (*end == '\0')
+			return 0;
+		p = end + 1;
+	}
+bad:
+	return err_set(e, ERR_USAGE, "bad UID set '%s' at '%.*s': use UIDs "
+	    "and ranges such as 1:100,205,300:*", text,
+	    (int)(end - p > 32 ? 32 : end - p), p);
+}
+
+int
+uidset_has_star(const struct uidset *s)
+{
+	return s->n > 0 && s->r[s->n - 1].hi == UIDSET_STAR;
+}
+
+void
+uidset_resolve_star(struct uidset *s, uint32_t max)
+{
+	struct uidset out;
+	size_t i;
+
+	if (!uidset_has_star(s))
+		return;
+	/* "n:*" is every UID from n up, or the largest if n is above it. */
+	uidset_init(&out);
+	for (i = 0; i < s->n; i++) {
+		uint32_t lo = s->r[i].lo, hi = s->r[i].hi;
+
+		if (hi == UIDSET_STAR)
+			hi = max;
+		if (lo == UIDSET_STAR)
+			lo = max;
+		if (lo == 0 && hi == 0)
+			continue;
+		uidset_add(&out, lo ? lo : 1, hi ? hi : 1);
+	}
+	free(s->r);
+	*s = out;
+}
+
+uint64_t
+uidset_count(const struct uidset *s)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		n += (uint64_t)s->r[i].hi - s->r[i].lo + 1;
+	return n;
+}
+
+int
+uidset_contains(const struct uidset *s, uint32_t uid)
+{
+	size_t i = find_slot(s, uid);
+
+	return i < s->n && s->r[i].lo <= uid && uid <= s->r[i].hi;
+}
+
+static int
+put_range(struct buf *b, const struct uid_range *r, int comma)
+{
+	char tmp[32];
+
+	if (r->lo == r->hi)
+		snprintf(tmp, sizeof(tmp), "%s%u", comma ? "," : "", r->lo);
+	else if (r->hi == UIDSET_STAR)
+		snprintf(tmp, sizeof(tmp), "%s%u:*", comma ? "," : "", r->lo);
+	else
+		snprintf(tmp, sizeof(tmp), "%s%u:%u", comma ? "," : "", r->lo,
+		    r->hi);
+	return buf_adds(b, tmp);
+}
+
+int
+uidset_format(const struct uidset *s, struct buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (put_range(b, &s->r[i], i > 0) < 0)
+			return -1;
+	return 0;
+}
+
+int
+uidset_next_chunk(const struct uidset *s, size_t *pos, struct buf *b)
+{
+	size_t mark;
+
+	buf_reset(b);
+	if (*pos >= s->n)
+		return 0;
+	while (*pos < s->n) {
+		mark = b->len;
+		if (put_range(b, &s->r[*pos], b->len > 0) < 0)
+			return -1;
+		if (b->len > UIDSET_CHUNK && mark > 0) {
+			buf_truncate(b, mark);
+			break;
+		}
+		(*pos)++;
+	}
+	return 1;
+}
+
+/* UIDs on a stream, as "-" reads them. */
+static int
+same_mailbox(const char *a, const char *b)
+{
+	if (strcasecmp(a, "INBOX") == 0 && strcasecmp(b, "INBOX") == 0)
+		return 1;
+	return strcmp(a, b) == 0;
+}
+
+/* One JSON record: {"uid": N, "mailbox": "...", "uidvalidity": N, ...}. */
+static int
+read_record(const char *line, size_t len, size_t lineno, const char *mailbox,
+    uint32_t uidvalidity, uint32_t *uid_r, struct err *e)
+{
+	json_error_t jerr;
+	json_t *o, *v;
+	json_int_t n;
+	int r = -1;
+
+	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (o == NULL || !json_is_object(o)) {
+		err_set(e, ERR_DATA, "standard input line %zu: not a UID or "
+		    "a JSON record%s%s", lineno, o ? "" : ": ",
+		    o ? "" : jerr.text);
+		goto out;
+	}
+	v = json_object_get(o, "uid");
+	if (!json_is_integer(v) || (n = json_integer_value(v)) <= 0 ||
+	    n >= (json_int_t)UINT32_MAX) {
+		err_set(e, ERR_DATA, "standard input line %zu: the record has "
+		    "no valid \"uid\"", lineno);
+		goto out;
+	}
+	*uid_r = (uint32_t)n;
+	v = json_object_get(o, "mailbox");
+	if (v != NULL && (!json_is_string(v) ||
+	    !same_mailbox(json_string_value(v), mailbox))) {
+		err_set(e, ERR_DATA, "standard input line %zu: the record is "
+		    "from mailbox '%s', not '%s'", lineno,
+		    json_is_string(v) ? json_string_value(v) : "?", mailbox);
+		goto out;
+	}
+	v = json_object_get(o, "uidvalidity");
+	if (v != NULL && (!json_is_integer(v) ||
+	    json_integer_value(v) != (json_int_t)uidvalidity)) {
+		err_set(e, ERR_DATA, "standard input line %zu: UIDVALIDITY %lld "
+		    "is not the mailbox's %u: the UIDs name other messages now",
+		    lineno, json_is_integer(v) ?
+		    (long long)json_integer_value(v) : -1LL, uidvalidity);
+		goto out;
+	}
+	r = 0;
+out:
+	json_decref(o);
+	return r;
+}
+
+int
+uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
+    struct uidset *set, struct err *e)
+{
+	char *line = NULL;
+	size_t cap = 0, lineno = 0, n;
+	ssize_t got;
+	uint64_t v;
+	uint32_t uid;
+	int r = 0;
+
+	while ((got = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		n = (size_t)got;
+		if (n > UIDSET_MAX_LINE) {
+			r = err_set(e, ERR_DATA, "standard input line %zu: "
+			    "longer than %d bytes", lineno, UIDSET_MAX_LINE);
+			break;
+		}
+		while (n > 0 && isspace((unsigned char)line[n - 1]))
+			n--;
+		/* The lines of a "-o json" array: "[", "{...},", "]". */
+		if (n > 0 && line[n - 1] == ',')
+			n--;
+		if (n == 0 || (n == 1 && (line[0] == '[' || line[0] == ']')))
+			continue;
+		if (line[0] == '{') {
+			if (read_record(line, n, lineno, mailbox, uidvalidity,
+			    &uid, e) < 0) {
+				r = -1;
+				break;
+			}
+		} else if (imap_parse_u64(line, n, &v) && v > 0 &&
+		    v < UIDSET_STAR)
+			uid = (uint32_t)v;
+		else {
+			r = err_set(e, ERR_DATA, "standard input line %zu: not "
+			    "a UID or a JSON record", lineno);
+			break;
+		}
+		uidset_add(set, uid, uid);
+	}
+	if (r == 0 && ferror(in))
+		r = err_set(e, ERR_NOINPUT, "cannot read standard input");
+	free(line);
+	return r;
+}
+

@@ -1,0 +1,61 @@
+/*
+ * UID sets: sorted, merged ranges of message UIDs, as IMAP's sequence-set
+ * syntax writes them ("1:100,205,300:*"). Large sets are sent as
+ * compressed ranges, split so that no command line passes a limit.
+ *
+ * "*" stands for the largest UID in the mailbox; a set holding it is
+ * resolved against the mailbox (uidset_resolve_star) before its size is
+ * known.
+ */
+#ifndef IMAPCTL_UIDSET_H
+#define IMAPCTL_UIDSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "err.h"
+
+#define UIDSET_STAR	UINT32_MAX	/* "*" before it is resolved */
+#define UIDSET_CHUNK	4000		/* bytes of set in one command */
+#define UIDSET_MAX_LINE	65536		/* one line of UIDs on stdin */
+
+struct uid_range {
+	uint32_t	lo, hi;		/* lo <= hi; hi may be UIDSET_STAR */
+};
+
+struct uidset {
+	struct uid_range *r;
+	size_t		 n, alloc;
+};
+
+void	uidset_init(struct uidset *);
+void	uidset_free(struct uidset *);
+void	uidset_clear(struct uidset *);
+/* Add lo:hi (any order), merging with what is there. */
+void	uidset_add(struct uidset *, uint32_t lo, uint32_t hi);
+/* "1:100,205,300:*"; ERR_USAGE naming the bad part. */
+int	uidset_parse(struct uidset *, const char *, struct err *);
+int	uidset_has_star(const struct uidset *);
+/* Replace "*" by max (the mailbox's largest UID, or 0 if empty). */
+void	uidset_resolve_star(struct uidset *, uint32_t max);
+uint64_t uidset_count(const struct uidset *);
+int	uidset_contains(const struct uidset *, uint32_t);
+/* The whole set in IMAP syntax, appended to b. */
+int	uidset_format(const struct uidset *, struct buf *);
+/*
+ * The set in pieces of at most UIDSET_CHUNK bytes each: call with
+ * *pos = 0, then again while it returns 1; b receives each piece.
+ */
+int	uidset_next_chunk(const struct uidset *, size_t *pos, struct buf *);
+/*
+ * Add the UIDs of a stream: one a line, a bare UID or a JSON record with
+ * "uid" (and "mailbox" and "uidvalidity", which must match mailbox and
+ * uidvalidity); the lines of a JSON array as "-o json" prints it work
+ * too. ERR_DATA names the first bad line.
+ */
+int	uidset_read(FILE *, const char *mailbox, uint32_t uidvalidity,
+	    struct uidset *, struct err *);
+
+#endif
