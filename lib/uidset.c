@@ -10,6 +10,8 @@
 #include "uidset.h"
 #include "xalloc.h"
 
+#define UIDSET_ECHO_MAX	64	/* longer sets are not repeated in errors */
+
 void
 uidset_init(struct uidset *s)
 {
@@ -100,30 +102,47 @@ parse_uid(const char *p, size_t n, uint32_t *v_r)
 int
 uidset_parse(struct uidset *s, const char *text, struct err *e)
 {
+	struct uidset got;
 	const char *p = text, *end, *colon;
 	uint32_t lo, hi;
+	size_t i;
+	int bad;
 
 	if (*p == '\0')
-		return err_set(e, ERR_USAGE, "empty UID set");
+		return err_set(e, ERR_USAGE, "empty UID set: use UIDs and ranges "
+		    "such as 1:100,205,300:*");
+	/* Parsed apart, so that a bad set leaves s as it was. */
+	uidset_init(&got);
 	for (;;) {
 		end = p + strcspn(p, ",");
 		colon = memchr(p, ':', (size_t)(end - p));
 		if (colon == NULL) {
-			if (parse_uid(p, (size_t)(end - p), &lo) < 0)
-				goto bad;
+			bad = parse_uid(p, (size_t)(end - p), &lo) < 0;
 			hi = lo;
-		} else if (parse_uid(p, (size_t)(colon - p), &lo) < 0 ||
-		    parse_uid(colon + 1, (size_t)(end - colon - 1), &hi) < 0)
-			goto bad;
-		uidset_add(s, lo, hi);
+		} else
+			bad = parse_uid(p, (size_t)(colon - p), &lo) < 0 ||
+			    parse_uid(colon + 1, (size_t)(end - colon - 1),
+			    &hi) < 0;
+		if (bad)
+			break;
+		uidset_add(&got, lo, hi);
 		if (*end == '\0')
-			return 0;
+			break;
 		p = end + 1;
 	}
-bad:
-	return err_set(e, ERR_USAGE, "bad UID set '%s' at '%.*s': use UIDs "
-	    "and ranges such as 1:100,205,300:*", text,
-	    (int)(end - p > 32 ? 32 : end - p), p);
+	if (!bad)
+		for (i = 0; i < got.n; i++)
+			uidset_add(s, got.r[i].lo, got.r[i].hi);
+	uidset_free(&got);
+	if (!bad)
+		return 0;
+	if (strlen(text) <= UIDSET_ECHO_MAX)
+		return err_set(e, ERR_USAGE, "bad UID set '%s' at '%.*s': use "
+		    "UIDs and ranges such as 1:100,205,300:*", text,
+		    (int)(end - p), p);
+	return err_set(e, ERR_USAGE, "bad UID set at '%.*s': use UIDs and "
+	    "ranges such as 1:100,205,300:*",
+	    (int)(end - p > UIDSET_ECHO_MAX ? UIDSET_ECHO_MAX : end - p), p);
 }
 
 int
@@ -140,18 +159,22 @@ uidset_resolve_star(struct uidset *s, uint32_t max)
 
 	if (!uidset_has_star(s))
 		return;
-	/* "n:*" is every UID from n up, or the largest if n is above it. */
+	/*
+	 * "n:*" is n:max, which IMAP reads as max:n when n is above max; in
+	 * an empty mailbox (max 0) a range with "*" names nothing.
+	 */
 	uidset_init(&out);
 	for (i = 0; i < s->n; i++) {
 		uint32_t lo = s->r[i].lo, hi = s->r[i].hi;
 
-		if (hi == UIDSET_STAR)
+		if (hi == UIDSET_STAR) {
+			if (max == 0)
+				continue;
 			hi = max;
+		}
 		if (lo == UIDSET_STAR)
 			lo = max;
-		if (lo == 0 && hi == 0)
-			continue;
-		uidset_add(&out, lo ? lo : 1, hi ? hi : 1);
+		uidset_add(&out, lo, hi);
 	}
 	free(s->r);
 	*s = out;
@@ -176,12 +199,33 @@ uidset_contains(const struct uidset *s, uint32_t uid)
 	return i < s->n && s->r[i].lo <= uid && uid <= s->r[i].hi;
 }
 
+void
+uidset_intersect(const struct uidset *a, const struct uidset *b,
+    struct uidset *out)
+{
+	size_t i = 0, j = 0;
+	uint32_t lo, hi;
+
+	while (i < a->n && j < b->n) {
+		lo = a->r[i].lo > b->r[j].lo ? a->r[i].lo : b->r[j].lo;
+		hi = a->r[i].hi < b->r[j].hi ? a->r[i].hi : b->r[j].hi;
+		if (lo <= hi)
+			uidset_add(out, lo, hi);
+		if (a->r[i].hi < b->r[j].hi)
+			i++;
+		else
+			j++;
+	}
+}
+
 static int
 put_range(struct buf *b, const struct uid_range *r, int comma)
 {
 	char tmp[32];
 
-	if (r->lo == r->hi)
+	if (r->lo == UIDSET_STAR)
+		snprintf(tmp, sizeof(tmp), "%s*", comma ? "," : "");
+	else if (r->lo == r->hi)
 		snprintf(tmp, sizeof(tmp), "%s%u", comma ? "," : "", r->lo);
 	else if (r->hi == UIDSET_STAR)
 		snprintf(tmp, sizeof(tmp), "%s%u:*", comma ? "," : "", r->lo);
@@ -280,39 +324,77 @@ out:
 	return r;
 }
 
+/*
+ * One line of at most UIDSET_MAX_LINE bytes into line (room for that and
+ * a NUL), without its newline: 1 for a line, 0 at the end of the input,
+ * -1 for a longer line, -2 for a line holding a NUL byte.
+ */
+static int
+read_line(FILE *in, char *line, size_t *len_r)
+{
+	size_t n = 0;
+	int c, nul = 0;
+
+	while ((c = getc(in)) != EOF && c != '\n') {
+		if (n == UIDSET_MAX_LINE)
+			return -1;
+		if (c == '\0')
+			nul = 1;
+		line[n++] = (char)c;
+	}
+	if (c == EOF && n == 0)
+		return 0;
+	line[n] = '\0';
+	*len_r = n;
+	return nul ? -2 : 1;
+}
+
 int
 uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
     struct uidset *set, struct err *e)
 {
-	char *line = NULL;
-	size_t cap = 0, lineno = 0, n;
-	ssize_t got;
+	struct uidset got;
+	char *line, *p;
+	size_t lineno = 0, n, i;
 	uint64_t v;
 	uint32_t uid;
-	int r = 0;
+	int r = 0, rl;
 
-	while ((got = getline(&line, &cap, in)) >= 0) {
+	/* Read whole before anything is added: a bad line changes nothing. */
+	uidset_init(&got);
+	line = xmalloc(UIDSET_MAX_LINE + 1);
+	while ((rl = read_line(in, line, &n)) != 0) {
 		lineno++;
-		n = (size_t)got;
-		if (n > UIDSET_MAX_LINE) {
+		if (rl == -1) {
 			r = err_set(e, ERR_DATA, "standard input line %zu: "
 			    "longer than %d bytes", lineno, UIDSET_MAX_LINE);
 			break;
 		}
-		while (n > 0 && isspace((unsigned char)line[n - 1]))
+		if (rl == -2) {
+			r = err_set(e, ERR_DATA, "standard input line %zu: "
+			    "holds a NUL byte", lineno);
+			break;
+		}
+		p = line;
+		while (n > 0 && isspace((unsigned char)p[n - 1]))
 			n--;
-		/* The lines of a "-o json" array: "[", "{...},", "]". */
-		if (n > 0 && line[n - 1] == ',')
+		while (n > 0 && isspace((unsigned char)*p)) {
+			p++;
 			n--;
-		if (n == 0 || (n == 1 && (line[0] == '[' || line[0] == ']')))
+		}
+		/* The lines of a "-o json" array: "[", "{...},", "]", "[]". */
+		if (n > 0 && p[n - 1] == ',')
+			n--;
+		if (n == 0 || (n == 1 && (p[0] == '[' || p[0] == ']')) ||
+		    (n == 2 && p[0] == '[' && p[1] == ']'))
 			continue;
-		if (line[0] == '{') {
-			if (read_record(line, n, lineno, mailbox, uidvalidity,
+		if (p[0] == '{') {
+			if (read_record(p, n, lineno, mailbox, uidvalidity,
 			    &uid, e) < 0) {
 				r = -1;
 				break;
 			}
-		} else if (imap_parse_u64(line, n, &v) && v > 0 &&
+		} else if (imap_parse_u64(p, n, &v) && v > 0 &&
 		    v < UIDSET_STAR)
 			uid = (uint32_t)v;
 		else {
@@ -320,11 +402,14 @@ uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
 			    "a UID or a JSON record", lineno);
 			break;
 		}
-		uidset_add(set, uid, uid);
+		uidset_add(&got, uid, uid);
 	}
 	if (r == 0 && ferror(in))
 		r = err_set(e, ERR_NOINPUT, "cannot read standard input");
+	if (r == 0)
+		for (i = 0; i < got.n; i++)
+			uidset_add(set, got.r[i].lo, got.r[i].hi);
+	uidset_free(&got);
 	free(line);
 	return r;
 }
-

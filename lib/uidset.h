@@ -35,13 +35,23 @@ void	uidset_free(struct uidset *);
 void	uidset_clear(struct uidset *);
 /* Add lo:hi (any order), merging with what is there. */
 void	uidset_add(struct uidset *, uint32_t lo, uint32_t hi);
-/* "1:100,205,300:*"; ERR_USAGE naming the bad part. */
+/*
+ * Add "1:100,205,300:*"; ERR_USAGE naming the bad part, and then the set
+ * is left as it was.
+ */
 int	uidset_parse(struct uidset *, const char *, struct err *);
 int	uidset_has_star(const struct uidset *);
-/* Replace "*" by max (the mailbox's largest UID, or 0 if empty). */
+/*
+ * Replace "*" by max (the mailbox's largest UID, or 0 if empty, where a
+ * range with "*" names nothing).
+ */
 void	uidset_resolve_star(struct uidset *, uint32_t max);
+/* How many UIDs the set names ("*" unresolved counts up to UIDSET_STAR). */
 uint64_t uidset_count(const struct uidset *);
 int	uidset_contains(const struct uidset *, uint32_t);
+/* Add to out the UIDs in both a and b ("*" taken as UIDSET_STAR). */
+void	uidset_intersect(const struct uidset *, const struct uidset *,
+	    struct uidset *out);
 /* The whole set in IMAP syntax, appended to b. */
 int	uidset_format(const struct uidset *, struct buf *);
 /*
@@ -53,7 +63,9 @@ int	uidset_next_chunk(const struct uidset *, size_t *pos, struct buf *);
  * Add the UIDs of a stream: one a line, a bare UID or a JSON record with
  * "uid" (and "mailbox" and "uidvalidity", which must match mailbox and
  * uidvalidity); the lines of a JSON array as "-o json" prints it work
- * too. ERR_DATA names the first bad line.
+ * too; white space and empty lines are skipped, and empty input adds
+ * nothing. Lines are at most UIDSET_MAX_LINE bytes. ERR_DATA names the
+ * first bad line, and then nothing is added.
  */
 int	uidset_read(FILE *, const char *mailbox, uint32_t uidvalidity,
 	    struct uidset *, struct err *);
