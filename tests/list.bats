@@ -115,3 +115,16 @@ teardown_file() { dovecot_teardown_file; }
 	assert_failure 74
 	[[ $stderr == *"imapctl: list: cannot write output"* ]]
 }
+
+@test "bash completion completes mailbox names from the server" {
+	run bash -c '
+		source "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_imapctl
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$BATS_TEST_DIRNAME/../completions/imapctl.bash" \
+		"$IMAPCTL" $(imapctl_args) status Pro
+	assert_success
+	assert_output "Projects
+Projects/2025
+Projects/2024"
+}
