@@ -601,6 +601,40 @@ add_set(struct build *b, const char *set, struct err *e)
 }
 
 static int
+add_pieces(struct sess *s, struct build *b, const struct sess_piece *v,
+    size_t n, struct err *e)
+{
+	char *set;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < n && r == 0; i++) {
+		switch (v[i].type) {
+		case SESS_PIECE_TEXT:
+			if (memchr(v[i].s, '\r', v[i].len) != NULL ||
+			    memchr(v[i].s, '\n', v[i].len) != NULL ||
+			    memchr(v[i].s, '\0', v[i].len) != NULL)
+				r = err_set(e, ERR_INTERNAL, "line break in "
+				    "command fragment");
+			else if (buf_add(&b->line, v[i].s, v[i].len) < 0)
+				r = err_set(e, ERR_USAGE, "command too long");
+			break;
+		case SESS_PIECE_STRING:
+		case SESS_PIECE_ASTRING:
+			r = add_string(s, b, v[i].s, v[i].len,
+			    v[i].type == SESS_PIECE_ASTRING, e);
+			break;
+		case SESS_PIECE_SET:
+			set = xstrndup(v[i].s, v[i].len);
+			r = add_set(b, set, e);
+			free(set);
+			break;
+		}
+	}
+	return r;
+}
+
+static int
 format_cmd(struct sess *s, struct build *b, const char *fmt, va_list ap,
     struct err *e)
 {
@@ -657,6 +691,11 @@ format_cmd(struct sess *s, struct build *b, const char *fmt, va_list ap,
 			break;
 		case 'S':
 			r = add_set(b, va_arg(ap, const char *), e);
+			break;
+		case 'V':
+			data = va_arg(ap, const struct sess_piece *);
+			len = va_arg(ap, size_t);
+			r = add_pieces(s, b, data, len, e);
 			break;
 		case 'B':
 			data = va_arg(ap, const void *);

@@ -97,6 +97,20 @@ void		 sess_set_cont(struct sess *, sess_cont_fn, void *);
 void		 sess_set_sink_fn(struct sess *, imap_sink_fn, void *);
 void		 sess_set_idle(struct sess *, conn_idle_fn, void *);
 
+/* One piece of a command assembled at run time, for %V. */
+enum sess_piece_type {
+	SESS_PIECE_TEXT,		/* trusted text, as %s */
+	SESS_PIECE_STRING,		/* a user string, as %Q */
+	SESS_PIECE_ASTRING,		/* a user string, as %A */
+	SESS_PIECE_SET			/* a sequence set, as %S */
+};
+
+struct sess_piece {
+	enum sess_piece_type	 type;
+	const char		*s;
+	size_t			 len;
+};
+
 /*
  * Queue a command. Formats:
  *   %s  a trusted keyword or fragment (no CR, LF or NUL)
@@ -106,6 +120,8 @@ void		 sess_set_idle(struct sess *, conn_idle_fn, void *);
  *   %M  mailbox name in UTF-8: encoded to modified UTF-7, then as %A
  *   %S  sequence set (digits, ':', ',', '*' only)
  *   %B  literal of binary data: (const void *, size_t)
+ *   %V  pieces, written one after the other, each as its type says:
+ *       (const struct sess_piece *, size_t n)
  * Returns -1 with ERR_USAGE for a NUL in a string or a bad set.
  */
 int	sess_send(struct sess *, struct sess_cmd *, struct err *,

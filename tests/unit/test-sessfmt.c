@@ -736,6 +736,56 @@ test_refusals(void)
 	free(big);
 }
 
+/* %V: a command's pieces made at run time, each written as its type. */
+static void
+test_pieces(void)
+{
+	static const struct srv_opts o = { GREET_PLUS, NULL, 0, 0 };
+	static const struct sess_piece v[] = {
+		{ SESS_PIECE_TEXT, "CHARSET UTF-8 UID ", 18 },
+		{ SESS_PIECE_SET, "1:5,7xx", 5 },
+		{ SESS_PIECE_TEXT, " SUBJECT ", 9 },
+		{ SESS_PIECE_STRING, "a \"b\"", 5 },
+		{ SESS_PIECE_TEXT, " HEADER ", 8 },
+		{ SESS_PIECE_ASTRING, "X-Spam", 6 },
+		{ SESS_PIECE_TEXT, " ", 1 },
+		{ SESS_PIECE_STRING, "Gr\xc3\xbc\xc3\x9f" "e", 7 },
+		{ SESS_PIECE_TEXT, " ", 1 },
+		{ SESS_PIECE_STRING, "", 0 },
+	};
+	static const struct sess_piece crlf[] = {
+		{ SESS_PIECE_TEXT, "ALL\r\nA9 DELETE INBOX", 21 },
+	};
+	static const struct sess_piece nul[] = {
+		{ SESS_PIECE_TEXT, "SUBJECT ", 8 },
+		{ SESS_PIECE_STRING, "a\0b", 3 },
+	};
+	static const struct sess_piece badset[] = {
+		{ SESS_PIECE_TEXT, "UID ", 4 },
+		{ SESS_PIECE_SET, "1 2", 3 },
+	};
+	static const char want[] =
+	    "A1 UID SEARCH CHARSET UTF-8 UID 1:5,7 SUBJECT \"a \\\"b\\\"\" "
+	    "HEADER X-Spam {7+}\r\nGr\xc3\xbc\xc3\x9f" "e \"\"\r\n"
+	    "A2 UID SEARCH \r\n";
+	struct test t;
+
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "pieces: connected")) {
+		t_ok(run1(&t, "UID SEARCH %V", v, sizeof(v) / sizeof(v[0])) ==
+		    IMAP_ST_OK, "%V writes each piece as its type says");
+		t_ok(run1(&t, "UID SEARCH %V", v, (size_t)0) == IMAP_ST_OK,
+		    "%V of no pieces");
+		t_ok(refuse(&t, "UID SEARCH %V", crlf, (size_t)1) ==
+		    ERR_INTERNAL, "%V refuses a line break in text");
+		t_ok(refuse(&t, "UID SEARCH %V", nul, (size_t)2) == ERR_USAGE,
+		    "%V refuses a NUL in a string");
+		t_ok(refuse(&t, "UID SEARCH %V", badset, (size_t)2) ==
+		    ERR_USAGE, "%V refuses a bad set");
+	}
+	END(&t, want, "pieces");
+}
+
 /*
  * Pipelining: the server answers nothing until it has all three
  * commands, so the client must have written them before reading.
@@ -1005,6 +1055,7 @@ main(void)
 	test_literal_refused();
 	test_mailbox();
 	test_refusals();
+	test_pieces();
 	test_pipelining();
 	test_check();
 	test_trace();
