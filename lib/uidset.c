@@ -105,7 +105,6 @@ uidset_parse(struct uidset *s, const char *text, struct err *e)
 	struct uidset got;
 	const char *p = text, *end, *colon;
 	uint32_t lo, hi;
-	size_t i;
 	int bad;
 
 	if (*p == '\0')
@@ -131,8 +130,7 @@ uidset_parse(struct uidset *s, const char *text, struct err *e)
 		p = end + 1;
 	}
 	if (!bad)
-		for (i = 0; i < got.n; i++)
-			uidset_add(s, got.r[i].lo, got.r[i].hi);
+		uidset_merge(s, &got);
 	uidset_free(&got);
 	if (!bad)
 		return 0;
@@ -197,6 +195,15 @@ uidset_contains(const struct uidset *s, uint32_t uid)
 	size_t i = find_slot(s, uid);
 
 	return i < s->n && s->r[i].lo <= uid && uid <= s->r[i].hi;
+}
+
+void
+uidset_merge(struct uidset *to, const struct uidset *from)
+{
+	size_t i;
+
+	for (i = 0; i < from->n; i++)
+		uidset_add(to, from->r[i].lo, from->r[i].hi);
 }
 
 void
@@ -355,7 +362,7 @@ uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
 {
 	struct uidset got;
 	char *line, *p;
-	size_t lineno = 0, n, i;
+	size_t lineno = 0, n;
 	uint64_t v;
 	uint32_t uid;
 	int r = 0, rl;
@@ -407,8 +414,7 @@ uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
 	if (r == 0 && ferror(in))
 		r = err_set(e, ERR_NOINPUT, "cannot read standard input");
 	if (r == 0)
-		for (i = 0; i < got.n; i++)
-			uidset_add(set, got.r[i].lo, got.r[i].hi);
+		uidset_merge(set, &got);
 	uidset_free(&got);
 	free(line);
 	return r;

@@ -49,6 +49,8 @@ void	uidset_resolve_star(struct uidset *, uint32_t max);
 /* How many UIDs the set names ("*" unresolved counts up to UIDSET_STAR). */
 uint64_t uidset_count(const struct uidset *);
 int	uidset_contains(const struct uidset *, uint32_t);
+/* Add every range of from to to. */
+void	uidset_merge(struct uidset *to, const struct uidset *from);
 /* Add to out the UIDs in both a and b ("*" taken as UIDSET_STAR). */
 void	uidset_intersect(const struct uidset *, const struct uidset *,
 	    struct uidset *out);

@@ -1,0 +1,128 @@
+/*
+ * The search language of the product contract (section 6) compiled to
+ * IMAP SEARCH keys, and searches run on a session.
+ *
+ * A query is a list of terms, ANDed; "or", "not" and parentheses combine
+ * them ("not" binds tightest, then the implicit "and", then "or"). Terms:
+ *
+ *   from:TEXT to: cc: bcc: subject: body: text:   FROM, TO, ... TEXT
+ *   header:NAME:VALUE                             HEADER NAME VALUE
+ *   since:DATE before:DATE on:DATE (YYYY-MM-DD)   SINCE, BEFORE, ON
+ *   older:DURATION newer:DURATION (N s m h d w y) WITHIN's OLDER, YOUNGER
+ *   larger:SIZE smaller:SIZE (N, Nk, NM, NG)      LARGER, SMALLER
+ *   seen unseen flagged unflagged answered unanswered deleted undeleted
+ *   draft all                                     the flag keys, ALL
+ *   keyword:K                                     KEYWORD K
+ *   uid:SET (a UID set, "all", or "-": stdin)     UID SET
+ *   gmail:RAW (X-GM-EXT-1 only)                   X-GM-RAW RAW
+ *
+ * Strings are sent through the session's formatter, as quoted strings or
+ * literals, with CHARSET UTF-8 when any is not ASCII.
+ *
+ * Without WITHIN, older:/newer: are exact all the same: the server answers
+ * at day granularity in a time zone of its own, so messages of the three
+ * days around each cutoff have their INTERNALDATE fetched (pipelined, in
+ * chunks) and the query is decided for them by the client; the other
+ * messages are decided by the server with whole days.
+ */
+#ifndef IMAPCTL_SEARCH_H
+#define IMAPCTL_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "err.h"
+#include "sess.h"
+#include "uidset.h"
+
+#define SEARCH_MAX_TOKENS	1000	/* terms and operators in a query */
+#define SEARCH_MAX_DEPTH	32	/* nested parentheses and "not" */
+#define SEARCH_MAX_REL		8	/* older:/newer: terms in a query */
+#define SEARCH_MAX_VALUE	4096	/* bytes of one term */
+#define SEARCH_WINDOW		16	/* commands in flight at once */
+
+/* What the server offers that changes what a query compiles to. */
+#define SEARCH_CAP_WITHIN	0x1	/* RFC 5032 OLDER, YOUNGER */
+#define SEARCH_CAP_GMAIL	0x2	/* X-GM-EXT-1: gmail: */
+
+struct search_query;
+
+/*
+ * Compile a query. With split, each string holds terms separated by
+ * spaces (double quotes group a value with spaces, backslash escapes a
+ * quote in them); without, each string is one term, as the shell split
+ * them. Parentheses may stand alone or stick to a term's ends. now is
+ * the time older:/newer: count back from. ERR_USAGE names the bad term.
+ */
+int	search_compile(const char *const *terms, size_t n, int split,
+	    unsigned caps, time_t now, struct search_query **q_r,
+	    struct err *);
+void	search_free(struct search_query *);
+
+/*
+ * IMAP search keys given as they are (--raw), ANDed with the query: no
+ * CR, LF, NUL or 8-bit byte, and no literal.
+ */
+int	search_add_raw(struct search_query *, const char *keys, struct err *);
+
+/* uid:- in the query: the UIDs read from standard input go here. */
+int	search_wants_stdin(const struct search_query *);
+void	search_set_stdin(struct search_query *, const struct uidset *);
+
+/*
+ * The search program (CHARSET and keys) as text, strings shown quoted:
+ * for tests and messages. form: SEARCH_FORM_EXACT is what is sent when
+ * the client need not decide (WITHIN offered, or no older:/newer:);
+ * SEARCH_FORM_OUTSIDE the messages away from the cutoff days;
+ * SEARCH_FORM_VALUES the query for messages whose older:/newer: terms
+ * have the values of the bits of vals (bit i: the i-th such term);
+ * SEARCH_FORM_BOUNDARY the messages of the cutoff days. Writes "" when
+ * the query can match nothing, and "ALL" when it matches everything.
+ */
+enum search_form {
+	SEARCH_FORM_EXACT,
+	SEARCH_FORM_OUTSIDE,
+	SEARCH_FORM_VALUES,
+	SEARCH_FORM_BOUNDARY
+};
+
+int	search_text(const struct search_query *, enum search_form,
+	    uint32_t vals, struct buf *, struct err *);
+
+/* "01-Mar-2024 09:22:03 +0100" to seconds since the epoch. */
+int	search_internaldate(const char *, size_t, time_t *t_r);
+
+/* Running: the mailbox must be selected. */
+
+/* Every UID the query matches, added to out. */
+int	search_run(struct sess *, const struct search_query *,
+	    struct uidset *out, struct err *);
+/* How many messages the query matches (ESEARCH COUNT when offered). */
+int	search_count(struct sess *, const struct search_query *,
+	    uint64_t *n_r, struct err *);
+
+enum search_sort {
+	SEARCH_SORT_DATE,		/* INTERNALDATE (SORT ARRIVAL) */
+	SEARCH_SORT_SIZE		/* RFC822.SIZE (SORT SIZE) */
+};
+
+/* Called for each UID in order; returning -1 stops, with the error. */
+typedef int (*search_uid_fn)(void *ctx, uint32_t uid, struct err *);
+
+/*
+ * The matching UIDs in order of key (descending with reverse; equal keys
+ * by UID), at most limit of them (0: all), each handed to fn: by the
+ * server's SORT when offered, otherwise by fetching the key of every
+ * match in chunks and sorting here.
+ */
+int	search_sorted(struct sess *, const struct search_query *,
+	    enum search_sort, int reverse, uint64_t limit, search_uid_fn,
+	    void *, struct err *);
+
+/* The UIDs of in that name messages in the mailbox, added to out. */
+int	search_existing(struct sess *, const struct uidset *in,
+	    struct uidset *out, struct err *);
+
+#endif
