@@ -1,40 +1,164 @@
 #include <string.h>
+#include <time.h>
 
 #include "msgset.h"
 #include "parser.h"
+
+static int
+has_opt(const struct ctx *ctx, const char *name)
+{
+	const struct opt *o;
+
+	for (o = ctx->cmd->opts; o->name != NULL; o++)
+		if (strcmp(o->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+msgset_by_query(const struct ctx *ctx)
+{
+	return has_opt(ctx, "query") && ctx_flag(ctx, "query");
+}
+
+int
+msgset_operand(struct ctx *ctx, int argc, char **argv, int idx, int nrest,
+    const char **set_r)
+{
+	int query = msgset_by_query(ctx);
+	int want = idx + nrest + (query ? 0 : 1);
+
+	*set_r = NULL;
+	if (argc < want) {
+		if (!query && argc == idx)
+			cmd_usage_error(ctx->cmd, "missing SET operand: a UID "
+			    "set, 'all', '-' for standard input, or --query");
+		else
+			cmd_usage_error(ctx->cmd, "missing operand");
+		return -1;
+	}
+	if (argc > want) {
+		if (query)
+			cmd_usage_error(ctx->cmd, "give a SET operand or "
+			    "--query, not both");
+		else
+			cmd_usage_error(ctx->cmd, "unexpected operand '%s'",
+			    argv[want]);
+		return -1;
+	}
+	if (!query)
+		*set_r = argv[idx];
+	return query ? idx : idx + 1;
+}
+
+int
+msgset_check_uidvalidity(struct ctx *ctx, const char *mailbox)
+{
+	const struct sess_mailbox *m = sess_selected(ctx->sess);
+	const struct optval *uv;
+	uint64_t want;
+
+	if (!has_opt(ctx, "uidvalidity") || !(uv = ctx_opt(ctx,
+	    "uidvalidity"))->set)
+		return 0;
+	if (!imap_parse_u64(uv->val, strlen(uv->val), &want) || want == 0 ||
+	    want > UINT32_MAX)
+		return cmd_failf(ctx, ERR_USAGE, "bad --uidvalidity '%s': give "
+		    "the number search and fetch print", uv->val);
+	if (m == NULL || want != m->uidvalidity)
+		return cmd_failf(ctx, ERR_DATA, "mailbox '%s' has UIDVALIDITY "
+		    "%u, not %llu: the UIDs name other messages now", mailbox,
+		    m ? m->uidvalidity : 0, (unsigned long long)want);
+	return 0;
+}
+
+/* Standard input's UIDs, guarded by mailbox and UIDVALIDITY. */
+static int
+read_stdin(struct ctx *ctx, const char *mailbox, struct uidset *set)
+{
+	const struct sess_mailbox *m = sess_selected(ctx->sess);
+	struct err e;
+
+	err_clear(&e);
+	if (uidset_read(stdin, mailbox, m ? m->uidvalidity : 0, set, &e) < 0)
+		return cmd_fail(ctx, &e);
+	return 0;
+}
+
+int
+msgset_compile(struct ctx *ctx, const char *mailbox,
+    const char *const *terms, size_t n, int split, struct search_query **q_r)
+{
+	struct uidset in;
+	struct err e;
+	unsigned caps = 0;
+	int rc;
+
+	*q_r = NULL;
+	err_clear(&e);
+	if (sess_has_cap(ctx->sess, "WITHIN"))
+		caps |= SEARCH_CAP_WITHIN;
+	if (sess_has_cap(ctx->sess, "X-GM-EXT-1"))
+		caps |= SEARCH_CAP_GMAIL;
+	if (search_compile(terms, n, split, caps, time(NULL), q_r, &e) < 0)
+		return cmd_fail(ctx, &e);
+	if (!search_wants_stdin(*q_r))
+		return 0;
+	uidset_init(&in);
+	if ((rc = read_stdin(ctx, mailbox, &in)) == 0)
+		search_set_stdin(*q_r, &in);
+	uidset_free(&in);
+	if (rc != 0) {
+		search_free(*q_r);
+		*q_r = NULL;
+	}
+	return rc;
+}
 
 int
 msgset_resolve(struct ctx *ctx, const char *mailbox, const char *arg,
     struct uidset *set)
 {
-	const struct sess_mailbox *m = sess_selected(ctx->sess);
-	const struct optval *uv = ctx_opt(ctx, "uidvalidity");
+	struct search_query *q;
+	const char *query;
 	struct err e;
-	uint64_t want;
+	int rc;
 
 	err_clear(&e);
-	if (uv->set) {
-		if (!imap_parse_u64(uv->val, strlen(uv->val), &want) ||
-		    want == 0 || want > UINT32_MAX)
-			return cmd_failf(ctx, ERR_USAGE, "bad --uidvalidity "
-			    "'%s'", uv->val);
-		if (m == NULL || want != m->uidvalidity)
-			return cmd_failf(ctx, ERR_DATA, "mailbox '%s' has "
-			    "UIDVALIDITY %u, not %llu: the UIDs name other "
-			    "messages now", mailbox, m ? m->uidvalidity : 0,
-			    (unsigned long long)want);
+	if ((rc = msgset_check_uidvalidity(ctx, mailbox)) != 0)
+		return rc;
+	if (msgset_by_query(ctx)) {
+		query = ctx_opt(ctx, "query")->val;
+		if ((rc = msgset_compile(ctx, mailbox, &query, 1, 1, &q)) != 0)
+			return rc;
+		rc = search_run(ctx->sess, q, set, &e) < 0 ? cmd_fail(ctx, &e) :
+		    0;
+		search_free(q);
+		return rc;
 	}
+	if (arg == NULL)
+		return cmd_failf(ctx, ERR_USAGE, "no SET given");
 	if (strcmp(arg, "all") == 0) {
 		uidset_add(set, 1, UIDSET_STAR);
 		return 0;
 	}
-	if (strcmp(arg, "-") == 0) {
-		if (uidset_read(stdin, mailbox, m ? m->uidvalidity : 0, set,
-		    &e) < 0)
-			return cmd_fail(ctx, &e);
-		return 0;
-	}
+	if (strcmp(arg, "-") == 0)
+		return read_stdin(ctx, mailbox, set);
 	if (uidset_parse(set, arg, &e) < 0)
+		return cmd_fail(ctx, &e);
+	return 0;
+}
+
+int
+msgset_existing(struct ctx *ctx, const struct uidset *set,
+    struct uidset *out)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (set->n == 0)
+		return 0;
+	if (search_existing(ctx->sess, set, out, &e) < 0)
 		return cmd_fail(ctx, &e);
 	return 0;
 }

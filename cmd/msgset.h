@@ -3,25 +3,74 @@
  * (product contract section 5): a UID set or "all"; "-" for UIDs on
  * standard input, one a line, bare or as the JSON records search and fetch
  * print (a record from another mailbox or UIDVALIDITY epoch stops the
- * command before it changes anything); --uidvalidity N as the same guard
+ * command before it changes anything); --query QUERY instead of the SET
+ * operand, searched in the same session; --uidvalidity N as the guard
  * given by hand. The mailbox must be selected.
+ *
+ * A command "NAME MAILBOX SET [REST...]" declares MSGSET_OPTS in its option
+ * table and min_args without SET (with --query there is none), then:
+ *
+ *	const char *set_arg;
+ *	int rest = msgset_operand(ctx, argc, argv, 1, NREST, &set_arg);
+ *	if (rest < 0)
+ *		return ERR_USAGE;
+ *	if ((rc = msgset_resolve(ctx, argv[0], set_arg, &set)) != 0)
+ *		return rc;
+ *	... argv[rest] is the first operand after SET ...
+ *
+ * The set from a UID set, "all" or "-" may name messages that do not exist
+ * (and may hold "*"); msgset_existing gives the ones that do, for --max and
+ * --dry-run. The set from --query holds only messages that exist.
  */
 #ifndef IMAPCTL_MSGSET_H
 #define IMAPCTL_MSGSET_H
 
 #include "cmd.h"
+#include "search.h"
 #include "uidset.h"
 
-/* The option every such command declares in its table. */
+/* The options every such command declares in its table. */
+#define MSGSET_OPT_QUERY \
+	{ "query", 0, "QUERY", "name the messages by a search query (see " \
+	    "search) instead of SET", 0 }
 #define MSGSET_OPT_UIDVALIDITY \
 	{ "uidvalidity", 0, "N", "refuse unless the mailbox's UIDVALIDITY " \
 	    "is N", 0 }
+#define MSGSET_OPTS	MSGSET_OPT_QUERY, MSGSET_OPT_UIDVALIDITY
+
+/* Whether --query names the messages: then there is no SET operand. */
+int	msgset_by_query(const struct ctx *);
 
 /*
- * Fill set from the SET operand. Returns 0, or the exit status after
- * printing the error (usage 64, data 65).
+ * Where the SET operand is: argv[idx], unless --query was given; after it
+ * come exactly nrest operands. Sets *set_r (NULL with --query) and returns
+ * the index of the first operand after SET, or -1 after a usage error.
+ */
+int	msgset_operand(struct ctx *, int argc, char **argv, int idx,
+	    int nrest, const char **set_r);
+
+/*
+ * Fill set from the SET operand (arg; NULL with --query). Returns 0, or
+ * the exit status after printing the error (usage 64, data 65, or what the
+ * search failed with).
  */
 int	msgset_resolve(struct ctx *, const char *mailbox, const char *arg,
 	    struct uidset *set);
+
+/* The UIDs of set that name messages in the mailbox, added to out. */
+int	msgset_existing(struct ctx *, const struct uidset *set,
+	    struct uidset *out);
+
+/* The --uidvalidity guard alone, where the table declares it. */
+int	msgset_check_uidvalidity(struct ctx *, const char *mailbox);
+
+/*
+ * Compile a query for the selected mailbox (terms split on spaces with
+ * split, else one term a string) and read the UIDs of uid:- from standard
+ * input. Returns 0 or the exit status after printing the error.
+ */
+int	msgset_compile(struct ctx *, const char *mailbox,
+	    const char *const *terms, size_t n, int split,
+	    struct search_query **q_r);
 
 #endif
