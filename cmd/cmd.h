@@ -90,6 +90,7 @@ void			 emit_mbox_counts(struct emit *,
 COMMAND(list);
 COMMAND(status);
 COMMAND(info);
+COMMAND(search);
 COMMAND(help);
 COMMAND(completion);
 COMMAND(complete);

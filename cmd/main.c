@@ -69,6 +69,10 @@ const struct command commands[] = {
 	    "list mailboxes", 0, -1, "mailbox" },
 	{ "status", cmd_status, NEED_LOGIN, status_opts, "[MAILBOX...]",
 	    "show message counts of mailboxes", 0, -1, "mailbox" },
+	{ "search", cmd_search, NEED_SELECT_RO, search_opts,
+	    "MAILBOX [QUERY...] [--raw KEYS] [--count] [--limit N] "
+	    "[--sort ORDER]", "find the messages that match a query", 1, -1,
+	    "mailbox" },
 	{ "info", cmd_info, NEED_LOGIN, info_opts, "",
 	    "show what the server offers and how the connection is secured",
 	    0, 0, NULL },

@@ -51,6 +51,7 @@ _imapctl()
 	-o|--format) COMPREPLY=($(compgen -W "text json jsonl xml" -- "$cur")); return ;;
 	--tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
 	--auth) COMPREPLY=($(compgen -W "auto plain login" -- "$cur")); return ;;
+	--sort) COMPREPLY=($(compgen -W "date -date size -size" -- "$cur")); return ;;
 	esac
 	case $kind in
 	file) COMPREPLY=($(compgen -f -- "$cur")); return ;;

@@ -61,6 +61,7 @@ complete -c imapctl -n __imapctl_no_command -a '(imapctl __complete commands 2>/
 complete -c imapctl -s o -l format -x -a 'text json jsonl xml' -d 'output format'
 complete -c imapctl -l tls -x -a 'implicit starttls none' -d 'TLS mode'
 complete -c imapctl -l auth -x -a 'auto plain login' -d 'authentication mechanism'
+complete -c imapctl -l sort -x -a 'date -date size -size' -d 'order of search results'
 complete -c imapctl -l cafile -r -F -d 'also trust the CA certificates in FILE'
 complete -c imapctl -l password-file -r -F -d 'read the password from FILE'
 complete -c imapctl -n 'string match -q -- "-*" (commandline -ct)' -a '(__imapctl_options)'

@@ -1,0 +1,401 @@
+#!/usr/bin/env bats
+# search: the query language against the real Dovecot (which offers
+# ESEARCH, SORT, ESORT and WITHIN), the options, every output format, and
+# the naming guard of uid:- and --uidvalidity. search-noext.bats runs the
+# same searches against a server that offers none of those extensions.
+#
+# Mail: the seed (INBOX UIDs 1-5, see tests/dovecot/seed) plus the Search
+# and Recent mailboxes of tests/dovecot/seed-search.
+
+load helpers
+
+setup_file() {
+	dovecot_setup_file
+	"$PYTHON" "$TESTS_DIR/dovecot/seed-search" "$DOVECOT_STATEDIR" 3>&-
+}
+teardown_file() { dovecot_teardown_file; }
+
+MAN=$BATS_TEST_DIRNAME/../man/imapctl.1
+
+# found MAILBOX [ARGS...]: the UIDs search prints, on one line. Status 0
+# or 1 (nothing matched) and silence on stderr are required.
+found() {
+	run --separate-stderr imapctl search "$@"
+	if [ "$status" -gt 1 ] || [ -n "$stderr" ]; then
+		echo "status $status: $stderr"
+		return
+	fi
+	[ "$status" -eq 1 ] && [ -n "$output" ] && echo "output with status 1"
+	echo "$output" | cut -f3 | paste -sd' '
+}
+
+# The commands imapctl sent, from a --debug run's stderr.
+sent() {
+	printf '%s\n' "$stderr" | sed -n 's/^C: A[0-9]* //p'
+}
+
+@test "search without a query names every message: mailbox, uidvalidity, uid" {
+	run --separate-stderr imapctl search INBOX
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 5
+	uv=$(imapctl status INBOX -o json | jq '.[0].uidvalidity')
+	assert_line --index 0 "INBOX	$uv	1"
+	assert_line --index 4 "INBOX	$uv	5"
+}
+
+@test "search records in json, jsonl and xml" {
+	run --separate-stderr imapctl search INBOX from:carol -o json
+	assert_success
+	uv=$(imapctl status INBOX -o json | jq '.[0].uidvalidity')
+	assert_equal "$(echo "$output" | jq -c .)" "[{\"mailbox\":\"INBOX\",\"uidvalidity\":$uv,\"uid\":1},{\"mailbox\":\"INBOX\",\"uidvalidity\":$uv,\"uid\":5}]"
+	run --separate-stderr imapctl search INBOX from:carol -o jsonl
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,5]'
+	run --separate-stderr imapctl search 'Café' -o json
+	assert_failure 1
+	assert_equal "$output" "[]"
+	run --separate-stderr imapctl search INBOX unseen -o xml
+	assert_success
+	echo "$output" | xmllint --noout -
+	assert_equal "$(echo "$output" | xmllint --xpath 'count(/imapctl[@command="search"]/message)' -)" 3
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/message[3]/uid)' -)" 5
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/message[1]/mailbox)' -)" INBOX
+	run --separate-stderr imapctl search 'Café' -o xml
+	assert_failure 1
+	echo "$output" | xmllint --noout -
+}
+
+@test "address, text and header terms" {
+	assert_equal "$(found Search from:alerts@)" "1 4"
+	assert_equal "$(found Search to:ops@example.org)" "1 4"
+	assert_equal "$(found Search cc:boss)" "1"
+	assert_equal "$(found Search bcc:audit)" "1"
+	assert_equal "$(found Search subject:db1)" "1 4"
+	assert_equal "$(found Search 'subject:disk full')" "1"
+	assert_equal "$(found Search body:lorem)" "2"
+	assert_equal "$(found Search text:good)" "4"
+	assert_equal "$(found Search text:news@)" "2"
+	assert_equal "$(found Search header:X-Spam:yes)" "1"
+	assert_equal "$(found Search header:X-Spam:)" "1"
+	assert_equal "$(found Search header:Message-ID:koeln)" "3"
+	assert_equal "$(found INBOX from:carol to:alice)" "1 5"
+}
+
+@test "date terms: since, before, on" {
+	assert_equal "$(found INBOX since:2024-03-04)" "3 4 5"
+	assert_equal "$(found INBOX before:2024-03-02)" "1"
+	assert_equal "$(found INBOX on:2024-03-05)" "4"
+	assert_equal "$(found INBOX since:2024-03-02 before:2024-03-05)" "2 3"
+	assert_equal "$(found Projects/2024 before:2024-02-01)" "1"
+}
+
+@test "older: and newer: are WITHIN's OLDER and YOUNGER" {
+	# Recent: UIDs 1-7 arrived 240, 73, 49, 47, 25, 23 and 2 hours ago.
+	assert_equal "$(found Recent older:1d)" "1 2 3 4 5"
+	assert_equal "$(found Recent newer:1d)" "6 7"
+	assert_equal "$(found Recent newer:24h)" "6 7"
+	assert_equal "$(found Recent older:2d)" "1 2 3"
+	assert_equal "$(found Recent older:1d newer:4d)" "2 3 4 5"
+	assert_equal "$(found Recent older:1w)" "1"
+	assert_equal "$(found Recent newer:3h)" "7"
+	assert_equal "$(found Recent newer:90m)" ""
+	assert_equal "$(found Recent newer:3600s)" ""
+	assert_equal "$(found Recent older:1y)" ""
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Recent older:1d newer:2w
+	assert_success
+	assert_equal "$(sent | grep SEARCH)" "UID SEARCH RETURN (ALL) OLDER 86400 YOUNGER 1209600"
+}
+
+@test "size terms: larger, smaller" {
+	assert_equal "$(found Search larger:10k)" "2"
+	assert_equal "$(found Search smaller:10k)" "1 3 4"
+	assert_equal "$(found INBOX larger:500)" "3 4"
+	assert_equal "$(found INBOX smaller:400)" "2"
+	assert_equal "$(found INBOX larger:1M)" ""
+	assert_equal "$(found INBOX smaller:1G)" "1 2 3 4 5"
+}
+
+@test "flag terms, keyword, uid and all" {
+	# Search: 1 \Answered, 2 \Deleted $Work, 3 \Draft, 4 \Seen \Flagged
+	assert_equal "$(found Search seen)" "4"
+	assert_equal "$(found Search unseen)" "1 2 3"
+	assert_equal "$(found Search flagged)" "4"
+	assert_equal "$(found Search unflagged)" "1 2 3"
+	assert_equal "$(found Search answered)" "1"
+	assert_equal "$(found Search unanswered)" "2 3 4"
+	assert_equal "$(found Search deleted)" "2"
+	assert_equal "$(found Search undeleted)" "1 3 4"
+	assert_equal "$(found Search draft)" "3"
+	assert_equal "$(found Search keyword:\$Work)" "2"
+	assert_equal "$(found Search keyword:other)" ""
+	assert_equal "$(found Search all)" "1 2 3 4"
+	assert_equal "$(found Search uid:2:3)" "2 3"
+	assert_equal "$(found Search uid:1,4)" "1 4"
+	assert_equal "$(found Search 'uid:*')" "4"
+	assert_equal "$(found Search uid:3:*)" "3 4"
+	assert_equal "$(found Search uid:all)" "1 2 3 4"
+	assert_equal "$(found Search uid:7:9)" ""
+	assert_equal "$(found Search UNSEEN)" "1 2 3"
+}
+
+@test "or, not and parentheses; and binds tighter than or" {
+	assert_equal "$(found Search from:alerts or draft)" "1 3 4"
+	assert_equal "$(found Search not from:alerts)" "2 3"
+	assert_equal "$(found Search from:alerts seen or draft)" "3 4"
+	assert_equal "$(found Search from:alerts '(' seen or draft ')')" "4"
+	assert_equal "$(found Search '(from:alerts' or 'from:news)' not deleted)" "1 4"
+	assert_equal "$(found Search not '(' seen or draft ')')" "1 2"
+	assert_equal "$(found Search not not seen)" "4"
+	assert_equal "$(found Search seen or draft or deleted)" "2 3 4"
+	assert_equal "$(found Search from:alerts and unseen)" "1"
+}
+
+@test "non-ASCII text is sent as a UTF-8 literal with CHARSET UTF-8" {
+	assert_equal "$(found Search subject:Grüße)" "3"
+	assert_equal "$(found Search body:Köln)" "3"
+	assert_equal "$(found Search from:Jörg)" "3"
+	assert_equal "$(found INBOX subject:München)" "2"
+	assert_equal "$(found INBOX 'subject:grüße aus')" "2"
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Search subject:Grüße
+	assert_success
+	assert_equal "$(sent | grep SEARCH)" "UID SEARCH RETURN (ALL) CHARSET UTF-8 SUBJECT {7+}"
+	[[ $stderr == *$'\nC: {7 bytes}\n'* ]]
+	run --separate-stderr imapctl search Search $'subject:Gr\xfc\xdfe'
+	assert_failure 64
+	assert_equal "$output" ""
+	[[ $stderr == *"is not valid UTF-8"* ]]
+}
+
+@test "quotes and backslashes in values go out escaped" {
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Search 'subject:"say \"hi\" \\o/"'
+	assert_failure 1
+	assert_equal "$(sent | grep SEARCH)" 'UID SEARCH RETURN (ALL) SUBJECT "say \"hi\" \\o/"'
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Search $'subject:a\r\nA9 DELETE INBOX'
+	assert_failure 1
+	! sent | grep -q '^DELETE'
+	assert_equal "$(imapctl status INBOX -o json | jq '.[0].messages')" 5
+}
+
+@test "--raw keys go as they are, ANDed with the query" {
+	assert_equal "$(found Search --raw 'OR ANSWERED DRAFT')" "1 3"
+	assert_equal "$(found Search from:alerts --raw 'OR ANSWERED DRAFT')" "1"
+	assert_equal "$(found Search --raw 'HEADER X-Spam yes')" "1"
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Search seen --raw 'NOT DELETED'
+	assert_success
+	assert_equal "$(sent | grep SEARCH)" "UID SEARCH RETURN (ALL) SEEN (NOT DELETED)"
+	run --separate-stderr imapctl search Search --raw $'ALL\r\nA9 DELETE INBOX'
+	assert_failure 64
+	assert_equal "$stderr" "imapctl: search: --raw keys must not hold a line break"
+	run --separate-stderr imapctl search Search --raw 'SUBJECT Grüße'
+	assert_failure 64
+	run --separate-stderr imapctl search Search --raw 'SUBJECT {5}'
+	assert_failure 64
+	run --separate-stderr imapctl search Search --raw 'BOGUS'
+	assert_failure 76
+	[[ $stderr == "imapctl: search: "* ]]
+}
+
+@test "--count prints one number, with ESEARCH COUNT" {
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Search --count from:alerts
+	assert_success
+	assert_output 2
+	assert_equal "$(sent | grep SEARCH)" "UID SEARCH RETURN (COUNT) FROM \"alerts\""
+	run --separate-stderr imapctl search Search --count from:nobody
+	assert_failure 1
+	assert_output 0
+	run --separate-stderr imapctl search INBOX --count -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -c .)" '[{"count":5}]'
+	run --separate-stderr imapctl search INBOX --count --limit 3
+	assert_output 3
+}
+
+@test "--limit N: the first N in UID order, or in the sort order" {
+	assert_equal "$(found INBOX --limit 2)" "1 2"
+	assert_equal "$(found INBOX unseen --limit 1)" "3"
+	assert_equal "$(found INBOX --limit 10)" "1 2 3 4 5"
+	assert_equal "$(found INBOX --sort -date --limit 2)" "5 4"
+	for bad in 0 -1 x 1.5; do
+		run --separate-stderr imapctl search INBOX --limit "$bad"
+		assert_failure 64
+		assert_equal "$stderr" "imapctl: search: bad --limit '$bad': give a number above 0"
+	done
+}
+
+@test "--sort by the server's SORT (ARRIVAL, SIZE) with ESORT" {
+	# INBOX sizes: 2 (382) < 1 (404) < 5 (491) < 4 (573) < 3 (749)
+	assert_equal "$(found INBOX --sort date)" "1 2 3 4 5"
+	assert_equal "$(found INBOX --sort -date)" "5 4 3 2 1"
+	assert_equal "$(found INBOX --sort size)" "2 1 5 4 3"
+	assert_equal "$(found INBOX --sort -size)" "3 4 5 1 2"
+	assert_equal "$(found INBOX --sort -size unseen)" "3 4 5"
+	assert_equal "$(found INBOX --sort -size --limit 2)" "3 4"
+	assert_equal "$(found Search --sort date)" "1 2 3 4"
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search INBOX --sort -size unseen
+	assert_success
+	assert_equal "$(sent | grep -E 'SORT|SEARCH|FETCH')" "UID SORT RETURN (ALL) (REVERSE SIZE) UTF-8 UNSEEN"
+	run --separate-stderr imapctl search INBOX --sort -size -o json
+	assert_equal "$(echo "$output" | jq -c 'map(.uid)')" '[3,4,5,1,2]'
+	run --separate-stderr imapctl search INBOX --sort name
+	assert_failure 64
+	assert_equal "$stderr" "imapctl: search: bad --sort 'name': use date, -date, size or -size"
+	run --separate-stderr imapctl search INBOX --sort date from:nobody
+	assert_failure 1
+	assert_output ""
+}
+
+@test "nothing matched is exit 1 with no output" {
+	run --separate-stderr imapctl search INBOX from:nobody@nowhere
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" ""
+	run --separate-stderr imapctl search INBOX from:nobody -o jsonl
+	assert_failure 1
+	assert_output ""
+}
+
+@test "a bad query is exit 64 naming the term and listing the valid ones" {
+	run --separate-stderr imapctl search INBOX from:carol frm:bob
+	assert_failure 64
+	assert_output ""
+	[[ $stderr == "imapctl: search: unknown query term 'frm:bob'; valid terms: from:TEXT to:TEXT cc:TEXT "* ]]
+	[[ $stderr == *" header:NAME:VALUE since:YYYY-MM-DD "*" older:DURATION "*" keyword:K uid:SET all gmail:RAW; combined with or, not and ( )" ]]
+	assert_equal "$(echo "$stderr" | wc -l)" 1
+	run --separate-stderr imapctl search INBOX since:2024-02-30
+	assert_failure 64
+	assert_equal "$stderr" "imapctl: search: query term 'since:2024-02-30': bad date: use YYYY-MM-DD"
+	run --separate-stderr imapctl search INBOX older:3
+	assert_failure 64
+	[[ $stderr == *"query term 'older:3': bad duration"* ]]
+	run --separate-stderr imapctl search INBOX '(' seen
+	assert_failure 64
+	assert_equal "$stderr" "imapctl: search: query has a '(' without its ')'"
+	run --separate-stderr imapctl search INBOX seen or
+	assert_failure 64
+	assert_equal "$stderr" "imapctl: search: 'or' in a query needs a term on each side"
+	run --separate-stderr imapctl search INBOX 'keyword:a b'
+	assert_failure 64
+	run --separate-stderr imapctl search INBOX uid:0
+	assert_failure 64
+	[[ $stderr == *"bad UID set '0'"* ]]
+}
+
+@test "gmail: needs a server with X-GM-EXT-1" {
+	run --separate-stderr imapctl search INBOX gmail:is:unread
+	assert_failure 64
+	assert_equal "$stderr" "imapctl: search: query term 'gmail:is:unread': the server does not offer Gmail's search (X-GM-EXT-1)"
+}
+
+@test "a mailbox that does not exist is exit 69" {
+	run --separate-stderr imapctl search Nope
+	assert_failure 69
+	[[ $stderr == "imapctl: search: cannot open mailbox 'Nope': "* ]]
+}
+
+@test "search opens the mailbox read-only and changes nothing" {
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search INBOX unseen
+	assert_success
+	assert_equal "$(sent | grep -E '^(SELECT|EXAMINE)')" "EXAMINE INBOX (CONDSTORE)"
+	run imapctl status INBOX -o json
+	assert_equal "$(echo "$output" | jq '.[0].unseen')" 3
+}
+
+@test "uid:- reads the records search prints, bare UIDs and -o json" {
+	imapctl search Search from:alerts -o jsonl >"$BATS_TEST_TMPDIR/alerts"
+	run --separate-stderr imapctl search Search uid:- seen <"$BATS_TEST_TMPDIR/alerts"
+	assert_success
+	assert_equal "$(echo "$output" | cut -f3)" 4
+	imapctl search Search unseen -o json >"$BATS_TEST_TMPDIR/unseen.json"
+	run --separate-stderr imapctl search Search uid:- not draft <"$BATS_TEST_TMPDIR/unseen.json"
+	assert_success
+	assert_equal "$(echo "$output" | cut -f3 | paste -sd' ')" "1 2"
+	printf '3\n4\n\n9\n' >"$BATS_TEST_TMPDIR/bare"
+	run --separate-stderr imapctl search Search uid:- <"$BATS_TEST_TMPDIR/bare"
+	assert_success
+	assert_equal "$(echo "$output" | cut -f3 | paste -sd' ')" "3 4"
+	# Empty input names nothing.
+	run --separate-stderr imapctl search Search uid:- </dev/null
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" ""
+	run --separate-stderr imapctl search Search uid:- or seen </dev/null
+	assert_success
+	assert_equal "$(echo "$output" | cut -f3)" 4
+}
+
+@test "uid:- refuses records of another mailbox and lines that do not parse" {
+	imapctl search INBOX -o jsonl >"$BATS_TEST_TMPDIR/inbox"
+	run --separate-stderr imapctl search Search uid:- <"$BATS_TEST_TMPDIR/inbox"
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "imapctl: search: standard input line 1: the record is from mailbox 'INBOX', not 'Search'"
+	printf '1\nfoo\n' >"$BATS_TEST_TMPDIR/bad"
+	run --separate-stderr imapctl search Search uid:- <"$BATS_TEST_TMPDIR/bad"
+	assert_failure 65
+	assert_equal "$stderr" "imapctl: search: standard input line 2: not a UID or a JSON record"
+	# The session did not search at all.
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Search uid:- <"$BATS_TEST_TMPDIR/bad"
+	assert_failure 65
+	assert_equal "$(sent | grep -c SEARCH)" 0
+}
+
+@test "a stale UIDVALIDITY on stdin is refused with 65 before anything is done" {
+	doveadm -c "$IMAPCTL_TEST_CONF" mailbox create -u alice Stale
+	doveadm -c "$IMAPCTL_TEST_CONF" save -u alice -m Stale <"$FIXTURES/inbox-1-welcome.eml"
+	imapctl search Stale -o jsonl >"$BATS_TEST_TMPDIR/stale"
+	old=$(jq .uidvalidity "$BATS_TEST_TMPDIR/stale")
+	# The mailbox is made anew: the same UID names another message.
+	doveadm -c "$IMAPCTL_TEST_CONF" mailbox delete -u alice Stale
+	sleep 1
+	doveadm -c "$IMAPCTL_TEST_CONF" mailbox create -u alice Stale
+	doveadm -c "$IMAPCTL_TEST_CONF" save -u alice -m Stale <"$FIXTURES/inbox-2-gruesse.eml"
+	new=$(imapctl status Stale -o json | jq '.[0].uidvalidity')
+	[ "$old" != "$new" ]
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Stale uid:- <"$BATS_TEST_TMPDIR/stale"
+	assert_failure 65
+	assert_output ""
+	[[ $stderr == *"imapctl: search: standard input line 1: UIDVALIDITY $old is not the mailbox's $new: the UIDs name other messages now"* ]]
+	assert_equal "$(sent | grep -c SEARCH)" 0
+	# The same guard by hand.
+	run --separate-stderr imapctl search Stale uid:1 --uidvalidity "$old"
+	assert_failure 65
+	assert_equal "$stderr" "imapctl: search: mailbox 'Stale' has UIDVALIDITY $new, not $old: the UIDs name other messages now"
+	run --separate-stderr imapctl search Stale uid:1 --uidvalidity "$new"
+	assert_success
+	run --separate-stderr imapctl search Stale --uidvalidity x
+	assert_failure 64
+}
+
+@test "long UID sets go in chunks of a few KiB, pipelined" {
+	set=$(seq -s, 1 2 7999)
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search INBOX "uid:$set" unseen
+	assert_success
+	assert_equal "$(echo "$output" | cut -f3 | paste -sd' ')" "3 5"
+	n=$(sent | grep -c '^UID SEARCH')
+	[ "$n" -ge 5 ]
+	longest=$(sent | grep '^UID SEARCH' | awk '{ print length($0) }' | sort -n | tail -1)
+	[ "$longest" -lt 4200 ]
+	# Written before the first answer was read.
+	first_answer=$(echo "$stderr" | grep -n '^S: A[0-9]* OK' | sed -n 3p | cut -d: -f1)
+	last_search=$(echo "$stderr" | grep -n '^C: A[0-9]* UID SEARCH' | tail -1 | cut -d: -f1)
+	[ "$last_search" -lt "$first_answer" ]
+	# The same from standard input.
+	seq 1 2 7999 >"$BATS_TEST_TMPDIR/odd"
+	run --separate-stderr imapctl search INBOX uid:- unseen <"$BATS_TEST_TMPDIR/odd"
+	assert_success
+	assert_equal "$(echo "$output" | cut -f3 | paste -sd' ')" "3 5"
+}
+
+@test "the EXAMPLES of search in the man page run" {
+	examples=$(sed -n '/^\.Ss search/,/^\.Ss /p' "$MAN" | sed -n 's/^\$ //p' | sed 's/\\e/\\/g; s/\\-/-/g')
+	[ "$(echo "$examples" | wc -l)" -ge 4 ]
+	cd "$BATS_TEST_TMPDIR"
+	while IFS= read -r ex; do
+		run --separate-stderr eval "$ex"
+		echo "$ex: $status $stderr"
+		[ "$status" -le 1 ]
+		assert_equal "$stderr" ""
+	done <<<"$examples"
+}
