@@ -40,7 +40,7 @@
 #define SEARCH_MAX_TOKENS	1000	/* terms and operators in a query */
 #define SEARCH_MAX_DEPTH	32	/* nested parentheses and "not" */
 #define SEARCH_MAX_REL		8	/* older:/newer: terms in a query */
-#define SEARCH_MAX_VALUE	4096	/* bytes of one term */
+#define SEARCH_MAX_VALUE	131072	/* bytes of one term, as Linux argv */
 #define SEARCH_WINDOW		16	/* commands in flight at once */
 
 /* What the server offers that changes what a query compiles to. */
