@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# search against the scripted hostile server: answers that lie about how
+# much matched, that do not parse, or that stop half-way, end in a clear
+# error and no partial records, never in billions of lines.
+
+load helpers
+load hostile/hostile
+
+setup_file() {
+	imapctl_isolate
+	export IMAPCTL_PASSWORD=secret
+}
+
+teardown() { hostile_stop || true; }
+
+# script NAME LINES...: a --script file for the hostile server.
+script() {
+	local f=$BATS_TEST_TMPDIR/$1
+	shift
+	printf '%s\n' "$@" >"$f"
+	echo "$f"
+}
+
+ctl() {
+	"$IMAPCTL" --host 127.0.0.1 --port "$HOSTILE_PORT" --user hostile \
+		--tls none --timeout 10 "$@"
+}
+
+@test "baseline: the hostile server's plain SEARCH" {
+	hostile_start ok --timeout 10
+	run --separate-stderr ctl search INBOX flagged -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.mailbox,.uidvalidity,.uid]')" '["INBOX",1700000001,3]'
+}
+
+@test "an ESEARCH answer naming more messages than the mailbox holds: 76" {
+	hostile_start script --add-cap ESEARCH --timeout 10 --script "$(script lie \
+		greeting \
+		'serve-until UID SEARCH' \
+		'send * ESEARCH (TAG "{tag}") UID ALL 1:4294967294' \
+		'reply OK Search completed.' \
+		serve)"
+	run --separate-stderr ctl search INBOX
+	assert_failure 76
+	assert_output ""
+	assert_equal "$stderr" "imapctl: search: server named more messages than the mailbox holds"
+}
+
+@test "an ESORT answer naming more messages than the mailbox holds: 76" {
+	hostile_start script --add-cap "SORT ESORT" --timeout 10 --script "$(script lie \
+		greeting \
+		'serve-until UID SORT' \
+		'send * ESEARCH (TAG "{tag}") UID ALL 4294967294:1' \
+		'reply OK Sort completed.' \
+		serve)"
+	run --separate-stderr ctl search INBOX --sort -date
+	assert_failure 76
+	assert_equal "$stderr" "imapctl: search: server named more messages than the mailbox holds"
+	assert_output ""
+}
+
+@test "a SEARCH answer that does not parse: 76, nothing printed" {
+	hostile_start script --timeout 10 --script "$(script bad \
+		greeting \
+		'serve-until UID SEARCH' \
+		'send * SEARCH 1 two 3' \
+		'reply OK Search completed.' \
+		serve)"
+	run --separate-stderr ctl search INBOX
+	assert_failure 76
+	assert_output ""
+	assert_equal "$stderr" "imapctl: search: server sent a bad SEARCH result"
+}
+
+@test "a bad ESEARCH set: 76" {
+	hostile_start script --add-cap ESEARCH --timeout 10 --script "$(script bad \
+		greeting \
+		'serve-until UID SEARCH' \
+		'send * ESEARCH (TAG "{tag}") UID ALL 1:*' \
+		'reply OK Search completed.' \
+		serve)"
+	run --separate-stderr ctl search INBOX
+	assert_failure 76
+	assert_equal "$stderr" "imapctl: search: server sent a bad ESEARCH result"
+}
+
+@test "BYE in the middle of a search: 74, nothing printed" {
+	hostile_start script --timeout 10 --script "$(script bye \
+		greeting \
+		'serve-until UID SEARCH' \
+		'send * SEARCH 1 2' \
+		'send * BYE shutting down' \
+		close)"
+	run --separate-stderr ctl search INBOX
+	assert_failure 74
+	assert_output ""
+	[[ $stderr == "imapctl: search: "*"shutting down"* ]]
+}
+
+@test "a bad INTERNALDATE while deciding older: here: 76" {
+	# No WITHIN: the messages near the cutoff have their dates fetched.
+	hostile_start script --timeout 10 --script "$(script date \
+		greeting \
+		'serve-until UID SEARCH' \
+		'send * SEARCH 2' \
+		'reply OK Search completed.' \
+		'expect UID FETCH 2 (UID INTERNALDATE)' \
+		'send * 2 FETCH (UID 2 INTERNALDATE "yesterday")' \
+		'reply OK Fetch completed.' \
+		serve)"
+	run --separate-stderr ctl search INBOX older:1d
+	assert_failure 76
+	assert_output ""
+	assert_equal "$stderr" "imapctl: search: server sent a bad INTERNALDATE"
+}
+
+@test "a refused search is the server's error, with its code" {
+	hostile_start script --timeout 10 --script "$(script no \
+		greeting \
+		'serve-until UID SEARCH' \
+		'reply NO [BADCHARSET (US-ASCII)] Charset not supported.' \
+		serve)"
+	run --separate-stderr ctl search INBOX subject:Grüße
+	assert_failure 69
+	assert_equal "$stderr" "imapctl: search: Charset not supported. [BADCHARSET]"
+	hostile_stop || true
+	grep -aq 'CHARSET UTF-8 SUBJECT {7' "$HOSTILE_RECORD"
+}
