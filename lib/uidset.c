@@ -108,8 +108,8 @@ uidset_parse(struct uidset *s, const char *text, struct err *e)
 	int bad;
 
 	if (*p == '\0')
-		return err_set(e, ERR_USAGE, "empty UID set: use UIDs and ranges "
-		    "such as 1:100,205,300:*");
+		return err_set(e, ERR_USAGE, "empty UID set: use UIDs and "
+		    "ranges such as 1:100,205,300:*");
 	/* Parsed apart, so that a bad set leaves s as it was. */
 	uidset_init(&got);
 	for (;;) {
@@ -317,12 +317,16 @@ read_record(const char *line, size_t len, size_t lineno, const char *mailbox,
 		goto out;
 	}
 	v = json_object_get(o, "uidvalidity");
-	if (v != NULL && (!json_is_integer(v) ||
-	    json_integer_value(v) != (json_int_t)uidvalidity)) {
-		err_set(e, ERR_DATA, "standard input line %zu: UIDVALIDITY %lld "
-		    "is not the mailbox's %u: the UIDs name other messages now",
-		    lineno, json_is_integer(v) ?
-		    (long long)json_integer_value(v) : -1LL, uidvalidity);
+	if (v != NULL && !json_is_integer(v)) {
+		err_set(e, ERR_DATA, "standard input line %zu: the record's "
+		    "\"uidvalidity\" is not a number", lineno);
+		goto out;
+	}
+	if (v != NULL && json_integer_value(v) != (json_int_t)uidvalidity) {
+		err_set(e, ERR_DATA, "standard input line %zu: UIDVALIDITY "
+		    "%lld is not the mailbox's %u: the UIDs name other messages "
+		    "now", lineno, (long long)json_integer_value(v),
+		    uidvalidity);
 		goto out;
 	}
 	r = 0;

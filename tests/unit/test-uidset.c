@@ -391,7 +391,8 @@ test_read(void)
 	    "line 2: UIDVALIDITY 1699 is not the mailbox's 1700",
 	    "a stale UIDVALIDITY");
 	READ_BAD("{\"uidvalidity\":\"1700\",\"uid\":5}\n", ERR_DATA,
-	    "line 1: UIDVALIDITY", "UIDVALIDITY as a string");
+	    "line 1: the record's \"uidvalidity\" is not a number",
+	    "UIDVALIDITY as a string");
 	READ_BAD("{\"mailbox\":5,\"uid\":5}\n", ERR_DATA,
 	    "line 1: the record is from mailbox '?'", "mailbox not a string");
 	READ_BAD("1\n2\nx\n", ERR_DATA, "line 3: not a UID or a JSON record",
