@@ -182,7 +182,7 @@ struct node {
 	/* N_UID */
 	struct uidset		 set;
 	int			 from_stdin;
-	int			 top;		/* ANDed at the top: the scope */
+	int			 top;		/* ANDed at the top: scope */
 };
 
 struct search_query {
@@ -845,7 +845,8 @@ search_compile(const char *const *strs, size_t nstrs, int split,
 		q->root = parse_or(&p, 0);
 		if (q->root != NULL && p.i < p.n) {
 			/* Only a stray ')' stops parse_or early. */
-			err_set(e, ERR_USAGE, "query has a ')' without its '('");
+			err_set(e, ERR_USAGE, "query has a ')' without its "
+			    "'('");
 			q->root = NULL;
 		}
 	}
@@ -1047,7 +1048,7 @@ enum val {
 struct form {
 	enum search_form	 form;
 	uint32_t		 vals;
-	int			 scoped;	/* top uid: terms are the scope */
+	int			 scoped;	/* top uid: terms: the scope */
 };
 
 static enum val
@@ -1668,12 +1669,12 @@ fetch_items(struct sess *s, struct collect *c, const struct uidset *set,
 	struct pipe p;
 	struct buf chunk;
 	size_t pos = 0;
-	int r = 0, more;
+	int r = 0;
 
 	pipe_init(&p, s);
 	buf_init(&chunk, UIDSET_CHUNK * 2);
 	sess_set_handler(s, on_fetch, c);
-	while (r == 0 && (more = uidset_next_chunk(set, &pos, &chunk)) == 1)
+	while (r == 0 && uidset_next_chunk(set, &pos, &chunk) == 1)
 		r = pipe_send(&p, e, "UID FETCH %S (UID %s)", chunk.s,
 		    c->item);
 	r = pipe_finish(&p, r, e);
@@ -1730,7 +1731,7 @@ queue_form(struct pipe *p, const struct search_query *q,
 	struct prog pr;
 	struct buf chunk;
 	size_t pos = 0;
-	int r = 0, more;
+	int r = 0;
 
 	memset(&pr, 0, sizeof(pr));
 	buf_init(&chunk, UIDSET_CHUNK * 2);
@@ -1739,7 +1740,7 @@ queue_form(struct pipe *p, const struct search_query *q,
 			r = pipe_send(p, e, "UID SEARCH%s %V", ret, pr.v, pr.n);
 	} else
 		while (r == 0 &&
-		    (more = uidset_next_chunk(scope, &pos, &chunk)) == 1) {
+		    uidset_next_chunk(scope, &pos, &chunk) == 1) {
 			prog_reset(&pr);
 			if (build(&pr, q, form, vals, chunk.s, 1) != V_FALSE)
 				r = pipe_send(p, e, "UID SEARCH%s %V", ret,
@@ -2109,7 +2110,7 @@ search_existing(struct sess *s, const struct uidset *in, struct uidset *out,
 	struct buf chunk;
 	const char *ret = sess_has_cap(s, "ESEARCH") ? " RETURN (ALL)" : "";
 	size_t pos = 0;
-	int r = 0, more;
+	int r = 0;
 
 	uidset_init(&got);
 	buf_init(&chunk, UIDSET_CHUNK * 2);
@@ -2117,7 +2118,7 @@ search_existing(struct sess *s, const struct uidset *in, struct uidset *out,
 	c.out = &got;
 	pipe_init(&p, s);
 	sess_set_handler(s, on_search, &c);
-	while (r == 0 && (more = uidset_next_chunk(in, &pos, &chunk)) == 1)
+	while (r == 0 && uidset_next_chunk(in, &pos, &chunk) == 1)
 		r = pipe_send(&p, e, "UID SEARCH%s UID %S", ret, chunk.s);
 	r = pipe_finish(&p, r, e);
 	sess_set_handler(s, NULL, NULL);
