@@ -2100,31 +2100,18 @@ search_sorted(struct sess *s, const struct search_query *q,
 	return r;
 }
 
+/* A query of just "uid:SET": the same searches as "search MAILBOX uid:SET". */
 int
 search_existing(struct sess *s, const struct uidset *in, struct uidset *out,
     struct err *e)
 {
-	struct uidset got;
-	struct collect c;
-	struct pipe p;
-	struct buf chunk;
-	const char *ret = sess_has_cap(s, "ESEARCH") ? " RETURN (ALL)" : "";
-	size_t pos = 0;
-	int r = 0;
+	struct search_query *q = xcalloc(1, sizeof(*q));
+	int r;
 
-	uidset_init(&got);
-	buf_init(&chunk, UIDSET_CHUNK * 2);
-	collect_init(&c, s);
-	c.out = &got;
-	pipe_init(&p, s);
-	sess_set_handler(s, on_search, &c);
-	while (r == 0 && uidset_next_chunk(in, &pos, &chunk) == 1)
-		r = pipe_send(&p, e, "UID SEARCH%s UID %S", ret, chunk.s);
-	r = pipe_finish(&p, r, e);
-	sess_set_handler(s, NULL, NULL);
-	if (r == 0)
-		uidset_merge(out, &got);
-	uidset_free(&got);
-	buf_free(&chunk);
+	q->root = node_new(q, N_UID);
+	q->root->top = 1;
+	uidset_merge(&q->root->set, in);
+	r = search_run(s, q, out, e);
+	search_free(q);
 	return r;
 }
