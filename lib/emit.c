@@ -59,6 +59,7 @@ struct emit {
 	FILE			*fp;
 	int			 status;
 	int			 finished;
+	int			 detached;	/* emit_detach: no output */
 	unsigned long		 nrecords;
 	xmlTextWriterPtr	 xw;
 	struct frame		 stack[EMIT_MAX_DEPTH];
@@ -472,7 +473,7 @@ emit_new(enum emit_format fmt, FILE *fp, const char *command)
 void
 emit_record_begin(struct emit *e, const char *type)
 {
-	assert(!e->finished);
+	assert(!e->finished && !e->detached);
 	assert(e->depth == 0);
 	push(e, FRAME_RECORD);
 	e->nrecords++;
@@ -735,6 +736,36 @@ container_end(struct emit *e, enum frame_kind kind)
 }
 
 void
+emit_address(struct emit *e, const char *key, const char *name,
+    const char *address)
+{
+	struct frame *f;
+
+	if (e->fmt != EMIT_TEXT) {
+		container_begin(e, key, FRAME_OBJECT, NULL);
+		emit_str(e, "name", name);
+		emit_str(e, "address", address);
+		container_end(e, FRAME_OBJECT);
+		return;
+	}
+	assert(!e->finished);
+	f = top(e);
+	if (e->status != 0 || (name == NULL && address == NULL))
+		return;
+	if (f->kind == FRAME_LIST && f->count > 0)
+		out_putc(e, ',');
+	text_sep(e, f);
+	if (name != NULL)
+		put_string(e, name, strlen(name));
+	if (name != NULL && address != NULL)
+		out_puts(e, " <");
+	if (address != NULL)
+		put_string(e, address, strlen(address));
+	if (name != NULL && address != NULL)
+		out_putc(e, '>');
+}
+
+void
 emit_list_begin(struct emit *e, const char *key, const char *item)
 {
 	container_begin(e, key, FRAME_LIST, item);
@@ -769,11 +800,27 @@ flush_file(struct emit *e)
 }
 
 void
+emit_detach(struct emit *e)
+{
+	assert(e->nrecords == 0);
+	if (e->xw != NULL) {
+		/* Drop the document's start, still in libxml2's buffer. */
+		int st = e->status;
+
+		e->status = ECANCELED;
+		xmlFreeTextWriter(e->xw);
+		e->xw = NULL;
+		e->status = st;
+	}
+	e->detached = 1;
+}
+
+void
 emit_flush(struct emit *e)
 {
 	if (e->status != 0)
 		return;
-	if (e->fmt == EMIT_XML)
+	if (e->fmt == EMIT_XML && e->xw != NULL)
 		xml_check(e, xmlTextWriterFlush(e->xw));
 	flush_file(e);
 }
@@ -796,6 +843,11 @@ emit_finish(struct emit *e, struct err *err)
 {
 	if (e->finished)
 		goto out;
+	if (e->detached) {
+		flush_file(e);
+		e->finished = 1;
+		goto out;
+	}
 	while (e->depth > 1)
 		container_end(e, top(e)->kind);
 	if (e->depth == 1)
