@@ -500,7 +500,10 @@ plan_part_of(struct plan *pl, const char *sec, size_t len)
 	return NULL;
 }
 
-/* --part: the part's encoding from the BODYSTRUCTURE that came first. */
+/*
+ * --part: the part's encoding from the BODYSTRUCTURE that came first;
+ * NULL when the message has no such part.
+ */
 static struct plan_part *
 part_from_structure(struct fetch *f, const struct imap_arg *bs,
     struct plan_part *pp)
@@ -508,6 +511,7 @@ part_from_structure(struct fetch *f, const struct imap_arg *bs,
 	struct mime_tree t;
 	struct err e;
 	size_t i;
+	int found = 0;
 
 	memset(pp, 0, sizeof(*pp));
 	snprintf(pp->part, sizeof(pp->part), "%s", f->partarg);
@@ -517,11 +521,14 @@ part_from_structure(struct fetch *f, const struct imap_arg *bs,
 	mime_tree_init(&t);
 	if (mime_parse(bs, &t, &e) == 0)
 		for (i = 0; i < t.n; i++)
-			if (strcmp(t.v[i].part, f->partarg) == 0 &&
-			    !t.v[i].multipart && !t.v[i].message)
-				pp->enc = xfer_enc_parse(t.v[i].encoding);
+			if (strcmp(t.v[i].part, f->partarg) == 0) {
+				found = 1;
+				if (!t.v[i].multipart && !t.v[i].message)
+					pp->enc = xfer_enc_parse(
+					    t.v[i].encoding);
+			}
 	mime_tree_free(&t);
-	return pp;
+	return found ? pp : NULL;
 }
 
 /*
@@ -567,6 +574,8 @@ choose_sink(void *ctx, const struct imap_resp *r, const struct imap_arg *parent,
 			return NULL;
 		pp = part_from_structure(f, msg_item(items, "BODYSTRUCTURE"),
 		    &f->part_pp);
+		if (pp == NULL)
+			return NULL;
 		break;
 	case M_TEXT:
 	case M_ATTACHMENTS:
@@ -906,14 +915,13 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 	case M_PART:
 		if ((v = msg_item_prefix(items, "BODY[", NULL)) == NULL)
 			return 0;
-		if (v->type == IMAP_NIL || (v->type == IMAP_STRING &&
-		    v->len == 0 && !v->literal)) {
+		pp = part_from_structure(f, msg_item(items, "BODYSTRUCTURE"),
+		    &f->part_pp);
+		if (v->type == IMAP_NIL || pp == NULL) {
 			cmd_failf(f->ctx, ERR_UNAVAILABLE, "message UID %u has "
 			    "no part %s", uid, f->partarg);
 			return 0;
 		}
-		pp = part_from_structure(f, msg_item(items, "BODYSTRUCTURE"),
-		    &f->part_pp);
 		if (buffered_body(f, uid, pp, v, -1) < 0)
 			return -1;
 		break;
@@ -1119,12 +1127,17 @@ window_send_a(struct fetch *f, struct window *w)
 	    w->settext.s);
 }
 
+/*
+ * The session keeps a command in flight by its address: the array is
+ * made once, big enough for a command a message and the STORE.
+ */
 static struct sess_cmd *
 window_new_b(struct window *w, const char *settext)
 {
-	w->b = xrealloc(w->b, (w->nb + 1) * sizeof(*w->b));
-	w->btext = xrealloc(w->btext, (w->nb + 1) * sizeof(*w->btext));
-	memset(&w->b[w->nb], 0, sizeof(*w->b));
+	if (w->b == NULL) {
+		w->b = xcalloc(w->nplans + 2, sizeof(*w->b));
+		w->btext = xcalloc(w->nplans + 2, sizeof(*w->btext));
+	}
 	w->btext[w->nb] = xstrdup(settext);
 	return &w->b[w->nb++];
 }

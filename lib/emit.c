@@ -60,6 +60,8 @@ struct emit {
 	int			 status;
 	int			 finished;
 	int			 detached;	/* emit_detach: no output */
+	int			 opened;	/* xml: the document started */
+	const char		*command;
 	unsigned long		 nrecords;
 	xmlTextWriterPtr	 xw;
 	struct frame		 stack[EMIT_MAX_DEPTH];
@@ -455,6 +457,22 @@ emit_new(enum emit_format fmt, FILE *fp, const char *command)
 		e->status = ENOMEM;
 		return e;
 	}
+	e->command = command;
+	return e;
+}
+
+/*
+ * The XML document starts with the first record (or at the end), so a
+ * command that writes bytes of its own (emit_detach) leaves no trace.
+ */
+static void
+xml_open(struct emit *e)
+{
+	const char *command = e->command;
+
+	if (e->opened || e->xw == NULL)
+		return;
+	e->opened = 1;
 	xml_check(e, xmlTextWriterStartDocument(e->xw, NULL, "UTF-8", NULL));
 	xml_check(e, xmlTextWriterStartElement(e->xw,
 	    (const xmlChar *)"imapctl"));
@@ -467,7 +485,6 @@ emit_new(enum emit_format fmt, FILE *fp, const char *command)
 	xml_check(e, xmlTextWriterWriteAttribute(e->xw,
 	    (const xmlChar *)"format_version", (const xmlChar *)"1"));
 	xml_check(e, xmlTextWriterWriteRaw(e->xw, (const xmlChar *)"\n"));
-	return e;
 }
 
 void
@@ -477,6 +494,8 @@ emit_record_begin(struct emit *e, const char *type)
 	assert(e->depth == 0);
 	push(e, FRAME_RECORD);
 	e->nrecords++;
+	if (e->fmt == EMIT_XML && e->status == 0)
+		xml_open(e);
 	if (e->status != 0)
 		return;
 	switch (e->fmt) {
@@ -861,6 +880,7 @@ emit_finish(struct emit *e, struct err *err)
 			out_puts(e, e->nrecords > 0 ? "\n]\n" : "[]\n");
 			break;
 		case EMIT_XML:
+			xml_open(e);
 			xml_check(e, xmlTextWriterEndDocument(e->xw));
 			xml_check(e, xmlTextWriterFlush(e->xw));
 			break;

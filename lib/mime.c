@@ -108,7 +108,8 @@ numbered(char *dst, const char *num, const char *suffix, struct err *e)
 
 static int
 parse_body(const struct imap_arg *a, const char *num, enum role role,
-    unsigned depth, int in_att, struct mime_tree *t, struct err *e)
+    unsigned depth, int in_att, int in_msg, struct mime_tree *t,
+    struct err *e)
 {
 	const struct imap_arg *first, *c, *x;
 	struct mime_part *p;
@@ -124,6 +125,7 @@ parse_body(const struct imap_arg *a, const char *num, enum role role,
 	if ((p = add_part(t, depth, e)) == NULL)
 		return -1;
 	p->in_attachment = in_att;
+	p->in_message = in_msg;
 	if (first->type == IMAP_LIST) {
 		p->multipart = 1;
 		snprintf(p->type, sizeof(p->type), "multipart");
@@ -146,7 +148,7 @@ parse_body(const struct imap_arg *a, const char *num, enum role role,
 			snprintf(n, sizeof(n), "%zu", idx);
 			if (numbered(child, role == ROLE_ROOT ? "" : num, n,
 			    e) < 0 || parse_body(c, child, ROLE_CHILD,
-			    depth + 1, in_att, t, e) < 0)
+			    depth + 1, in_att, in_msg, t, e) < 0)
 				return -1;
 		}
 		return 0;
@@ -184,7 +186,7 @@ parse_body(const struct imap_arg *a, const char *num, enum role role,
 
 		snprintf(child, sizeof(child), "%s", p->part);
 		return parse_body(imap_arg_nth(first, 8), child, ROLE_MSGBODY,
-		    depth + 1, att, t, e);
+		    depth + 1, att, 1, t, e);
 	}
 	return 0;
 }
@@ -193,7 +195,7 @@ int
 mime_parse(const struct imap_arg *body, struct mime_tree *t, struct err *e)
 {
 	t->n = 0;
-	return parse_body(body, "", ROLE_ROOT, 0, 0, t, e);
+	return parse_body(body, "", ROLE_ROOT, 0, 0, 0, t, e);
 }
 
 /* "name*3*" -> 3 with ext = 1; "name*" -> -1 with ext = 1; "name" -> -2. */
@@ -339,14 +341,15 @@ mime_is_attachment(const struct mime_part *p)
 }
 
 static const struct mime_part *
-first_text(const struct mime_tree *t, const char *subtype)
+first_text(const struct mime_tree *t, const char *subtype, int in_msg)
 {
 	size_t i;
 
 	for (i = 0; i < t->n; i++) {
 		const struct mime_part *p = &t->v[i];
 
-		if (p->in_attachment || strcmp(p->type, "text") != 0 ||
+		if (p->in_attachment || p->in_message != in_msg ||
+		    strcmp(p->type, "text") != 0 ||
 		    strcmp(p->subtype, subtype) != 0)
 			continue;
 		if (p->disposition != NULL &&
@@ -360,9 +363,14 @@ first_text(const struct mime_tree *t, const char *subtype)
 const struct mime_part *
 mime_best_text(const struct mime_tree *t)
 {
-	const struct mime_part *p = first_text(t, "plain");
+	const struct mime_part *p;
+	int in_msg;
 
-	return p != NULL ? p : first_text(t, "html");
+	for (in_msg = 0; in_msg <= 1; in_msg++)
+		if ((p = first_text(t, "plain", in_msg)) != NULL ||
+		    (p = first_text(t, "html", in_msg)) != NULL)
+			return p;
+	return NULL;
 }
 
 int

@@ -44,6 +44,7 @@ struct mime_part {
 	int			 multipart;
 	int			 message;	/* message/rfc822 or global */
 	int			 in_attachment;	/* inside an attached message */
+	int			 in_message;	/* inside any message/rfc822 */
 };
 
 struct mime_tree {
@@ -68,7 +69,10 @@ int	mime_param(const struct imap_arg *params, const char *name,
 int	mime_filename(const struct mime_part *, struct buf *out);
 /* An attachment: disposition "attachment", or a leaf with a file name. */
 int	mime_is_attachment(const struct mime_part *);
-/* The best text: the first text/plain, else the first text/html. */
+/*
+ * The best text: the first text/plain, else the first text/html, of the
+ * message itself; only if it has neither, of a message it encloses.
+ */
 const struct mime_part *mime_best_text(const struct mime_tree *);
 
 /*

@@ -209,6 +209,14 @@ test_best(void)
 	    "\"PNG\" NIL NIL NIL \"BASE64\" 1))\r\n");
 	mime_parse(parse_item(resp), &t, &e);
 	t_ok(mime_best_text(&t) == NULL, "no text at all");
+	snprintf(resp, sizeof(resp), "* 1 FETCH (BODYSTRUCTURE ((\"TEXT\" "
+	    "\"HTML\" NIL NIL NIL \"7BIT\" 1 1)(\"MESSAGE\" \"RFC822\" NIL NIL "
+	    "NIL \"7BIT\" 40 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) "
+	    "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 3 1) 2) \"MIXED\"))\r\n");
+	mime_parse(parse_item(resp), &t, &e);
+	p = mime_best_text(&t);
+	t_streq(p ? p->part : NULL, "1", "the message's own html before the "
+	    "plain text of a message it encloses");
 	mime_tree_free(&t);
 }
 
