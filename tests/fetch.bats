@@ -313,6 +313,23 @@ flags_of() {
 	assert_failure 69
 }
 
+@test "the man page examples run" {
+	run --separate-stderr bash -c "$(declare -f imapctl imapctl_args); imapctl fetch Fetch all -o json |
+		jq -r '.[] | select(.flags | index(\"\\\\Seen\") | not) | .subject'"
+	assert_success
+	assert_line 'Café news'
+	refute_line 'Grüße roh'
+	run --separate-stderr bash -c "$(declare -f imapctl imapctl_args); imapctl fetch Fetch 1 --text -o json | jq -r '.[0].text'"
+	assert_success
+	assert_line 'Café opens at 8.'
+	cd "$BATS_TEST_TMPDIR"
+	imapctl fetch Fetch 1:3 --raw >archive.mbox
+	assert_equal "$(grep -c '^From MAILER-DAEMON' archive.mbox)" 3
+	mkdir backup
+	imapctl fetch Fetch 1:3 --raw --save backup/ >/dev/null
+	assert_equal "$(ls backup)" $'1.eml\n2.eml\n3.eml'
+}
+
 @test "the man page example: search piped into fetch" {
 	"$IMAPCTL" search -h >/dev/null 2>&1 || skip "the search command is not built yet"
 	run --separate-stderr bash -c "$(declare -f imapctl imapctl_args); imapctl search Fetch from:big -o jsonl | imapctl fetch Fetch - --summary -o json"
