@@ -30,7 +30,8 @@
 #define MONITORING_TIMEOUT_S	10	/* as check_imap's -t */
 
 const struct opt global_opts[] = {
-	{ "format", 'o', "FORMAT", "output format: text, json, jsonl, xml", 0 },
+	{ "format", 'o', "FORMAT", "output format: text, json, jsonl, xml "
+	    "(check: also prometheus)", 0 },
 	{ "url", 0, "URL", "server as imaps://user@host:port (imap:// means "
 	    "STARTTLS)", 0 },
 	{ "host", 'H', "HOST", "server host name", 0 },
@@ -78,10 +79,11 @@ const struct command commands[] = {
 	    "show the quota roots of a mailbox with usage and limits", 0, 1,
 	    "mailbox" },
 	{ "check", cmd_check, NEED_LOGIN | MONITORING, check_opts,
-	    "[--mailbox M] [--warning-X RANGE] [--critical-X RANGE]...",
+	    "[--mailbox MAILBOX] [--{warning,critical}-{time,messages,"
+	    "unseen,age,quota,cert-days} RANGE]...",
 	    "probe the server as a monitoring plugin (exit 0-3)", 0, 0,
 	    NULL },
-	{ "watch", cmd_watch, NEED_SELECT_RO | RECONNECTS, watch_opts,
+	{ "watch", cmd_watch, NEED_LOGIN | RECONNECTS, watch_opts,
 	    "MAILBOX [--once] [--timeout DURATION] [--interval DURATION]",
 	    "wait for new messages, expunges and flag changes", 1, 1,
 	    "mailbox" },

@@ -82,7 +82,7 @@ range_parse(struct range *r, const char *s, unsigned flags, struct err *e)
 		else if (number_parse(colon + 1, strlen(colon + 1), units,
 		    &r->hi) < 0)
 			goto bad;
-		if (r->no_lo && r->no_hi)
+		if ((r->no_lo || colon == p) && r->no_hi)
 			goto bad;
 	}
 	if (!r->no_lo && !r->no_hi && r->lo > r->hi)

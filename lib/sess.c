@@ -455,6 +455,16 @@ sess_read_one(struct sess *s, struct err *e)
 	}
 }
 
+int
+sess_poll(struct sess *s, int timeout_ms, struct err *e)
+{
+	if (s->in_start < s->in_end)
+		return 1;
+	if (s->conn == NULL)
+		return err_set(e, ERR_IO, "not connected");
+	return conn_wait_readable(s->conn, timeout_ms, e);
+}
+
 /* Writing --------------------------------------------------------------- */
 
 int

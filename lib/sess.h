@@ -141,6 +141,12 @@ int	sess_read_one(struct sess *, struct err *);
 int	sess_send_line(struct sess *, const char *, size_t, int secret,
 	    struct err *);
 int	sess_inflight(const struct sess *);
+/*
+ * Wait up to timeout_ms for a response to start (input already buffered
+ * counts): 1 when there is some, 0 on timeout, -1 on error. For waits
+ * longer than the session's timeout, such as IDLE.
+ */
+int	sess_poll(struct sess *, int timeout_ms, struct err *);
 
 int	sess_select(struct sess *, const char *mailbox, int readonly,
 	    struct err *);
