@@ -208,8 +208,9 @@ put_items(struct check *c)
 	struct meas *m = &c->m;
 	struct report *r = c->r;
 	enum report_state st;
-	char age[32];
-	double days = 0, v;
+	char age[32], secs[EMIT_FIXED_MAX];
+	long long left, days;
+	double v;
 
 	put_duration(c, &i_time, m->time, T_TIME);
 	put_duration(c, &i_connect, m->connect, -1);
@@ -243,7 +244,7 @@ put_items(struct check *c)
 	if (m->have_quota) {
 		st = report_value(r, &i_quota, m->quota_pct, &c->warn[T_QUOTA],
 		    &c->crit[T_QUOTA], 100);
-		report_text(r, "quota %.0f%%%s", floor(m->quota_pct), mark(st));
+		report_text(r, "quota %d%%%s", (int)m->quota_pct, mark(st));
 	} else {
 		report_none(r, &i_quota);
 		if (m->quota_err[0])
@@ -268,10 +269,12 @@ put_items(struct check *c)
 		report_none(r, &i_qmessages_limit);
 	}
 	if (m->have_cert) {
-		days = floor(difftime(m->not_after, c->now) / 86400);
-		st = report_value(r, &i_cert_days, days, &c->warn[T_CERT],
-		    &c->crit[T_CERT], NAN);
-		report_text(r, "certificate %.0f days%s", days, mark(st));
+		/* Whole days left, rounded down: -1 once it has expired. */
+		left = (long long)m->not_after - (long long)c->now;
+		days = left >= 0 ? left / 86400 : -((-left + 86399) / 86400);
+		st = report_value(r, &i_cert_days, (double)days,
+		    &c->warn[T_CERT], &c->crit[T_CERT], NAN);
+		report_text(r, "certificate %lld days%s", days, mark(st));
 		report_value(r, &i_cert, (double)m->not_after, NULL, NULL, NAN);
 	} else {
 		report_none(r, &i_cert_days);
@@ -279,8 +282,8 @@ put_items(struct check *c)
 		if (!m->secured)
 			unmeasured(c, T_CERT, "no certificate without TLS");
 	}
-	if (m->time >= 0)
-		report_text(r, "checked in %.3fs%s", m->time, mark(range_alerts(
+	if (m->time >= 0 && emit_fmt_fixed(secs, m->time, 3) > 0)
+		report_text(r, "checked in %ss%s", secs, mark(range_alerts(
 		    &c->crit[T_TIME], m->time) ? REPORT_CRITICAL :
 		    range_alerts(&c->warn[T_TIME], m->time) ? REPORT_WARNING :
 		    REPORT_OK));

@@ -16,7 +16,6 @@
  * their UIDs and flag changes carry the UID; without it an expunge names
  * only a sequence number, and its uid field is null.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -75,7 +74,7 @@ ms_until(double t, double limit_s)
 
 	if (left > limit_s)
 		left = limit_s;
-	return left <= 0 ? 0 : (int)ceil(left * 1000);
+	return left <= 0 ? 0 : (int)(left * 1000) + 1;
 }
 
 static int
@@ -474,8 +473,8 @@ int
 cmd_watch(int argc, char **argv, struct ctx *ctx)
 {
 	struct watch w;
-	double timeout = 0, backoff = 1;
-	int rc;
+	double timeout = 0;
+	int rc, backoff = 1;
 
 	(void)argc;
 	memset(&w, 0, sizeof(w));
@@ -495,7 +494,7 @@ cmd_watch(int argc, char **argv, struct ctx *ctx)
 			return cmd_fail(ctx, &ctx->err);
 		/* Reconnect until it works, waiting longer each time. */
 		for (;;) {
-			cmd_warn(ctx, "%s; reconnecting in %.0f s",
+			cmd_warn(ctx, "%s; reconnecting in %d s",
 			    ctx->err.msg, backoff);
 			pause_s(&w, backoff);
 			if (backoff < WATCH_BACKOFF_MAX_S)
