@@ -128,4 +128,15 @@ COMMAND(check);
 COMMAND(quota);
 COMMAND(watch);
 
+/*
+ * fetch's summary records (as "fetch --summary" prints them) of the
+ * messages of each set next() gives (1 with a set in the buffer, 0 at the
+ * end), set after set, in that order, pipelined: for search --summary.
+ * The mailbox is selected. Returns 0 or the exit status, error printed.
+ */
+struct buf;
+typedef int (*fetch_next_fn)(void *, struct buf *);
+int			 fetch_summaries(struct ctx *, const char *mailbox,
+			    fetch_next_fn, void *);
+
 #endif

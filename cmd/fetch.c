@@ -1003,8 +1003,13 @@ send_chunk(struct fetch *f, struct sess_cmd *store, struct sess_cmd *cmd,
 	return sess_send(f->s, cmd, f->e, "UID FETCH %S (%s)", set, items);
 }
 
+/*
+ * The sets come from set in chunks, or, with next, from the caller one
+ * after the other (next returns 1 with a set in its buffer, 0 at the end).
+ */
 static int
-run_chunks(struct fetch *f, const struct uidset *set)
+run_chunks(struct fetch *f, const struct uidset *set, fetch_next_fn next,
+    void *arg)
 {
 	struct sess_cmd cmd[FETCH_INFLIGHT], store[FETCH_INFLIGHT];
 	char *text[FETCH_INFLIGHT];
@@ -1019,7 +1024,9 @@ run_chunks(struct fetch *f, const struct uidset *set)
 	buf_init(&chunk, UIDSET_CHUNK * 2);
 	while (more || n > 0) {
 		while (more && n < FETCH_INFLIGHT) {
-			if ((r = uidset_next_chunk(set, &pos, &chunk)) <= 0) {
+			r = next != NULL ? next(arg, &chunk) :
+			    uidset_next_chunk(set, &pos, &chunk);
+			if (r <= 0) {
 				more = 0;
 				break;
 			}
@@ -1393,7 +1400,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	if (f.mode == M_TEXT || f.mode == M_ATTACHMENTS)
 		r = run_windows(&f, &set);
 	else
-		r = run_chunks(&f, &set);
+		r = run_chunks(&f, &set, NULL, NULL);
 	sess_set_handler(f.s, NULL, NULL);
 	sess_set_sink_fn(f.s, NULL, NULL);
 	if (r < 0) {
@@ -1420,4 +1427,42 @@ out:
 	uidset_free(&set);
 	uidset_free(&f.found);
 	return rc;
+}
+
+int
+fetch_summaries(struct ctx *ctx, const char *mailbox, fetch_next_fn next,
+    void *arg)
+{
+	const struct sess_mailbox *m = sess_selected(ctx->sess);
+	struct fetch f;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	f.ctx = ctx;
+	f.s = ctx->sess;
+	f.em = ctx->emit;
+	f.e = &ctx->err;
+	f.mode = M_SUMMARY;
+	f.mailbox = mailbox;
+	f.uidvalidity = m ? m->uidvalidity : 0;
+	f.gmail = sess_has_cap(f.s, "X-GM-EXT-1");
+	f.dirfd = -1;
+	f.body.fd = -1;
+	uidset_init(&f.found);
+	buf_init(&f.text, TEXT_MAX);
+	buf_init(&f.body.s1, STAGE_MAX);
+	buf_init(&f.body.s2, STAGE_MAX);
+	sess_set_handler(f.s, on_fetch, &f);
+	sess_set_sink_fn(f.s, choose_sink, &f);
+	r = run_chunks(&f, NULL, next, arg);
+	sess_set_handler(f.s, NULL, NULL);
+	sess_set_sink_fn(f.s, NULL, NULL);
+	body_abort(&f);
+	buf_free(&f.text);
+	buf_free(&f.body.s1);
+	buf_free(&f.body.s2);
+	uidset_free(&f.found);
+	if (r < 0)
+		return cmd_fail(ctx, f.e);
+	return ctx->status;
 }

@@ -73,7 +73,7 @@ const struct command commands[] = {
 	{ "status", cmd_status, NEED_LOGIN, status_opts, "[MAILBOX...]",
 	    "show message counts of mailboxes", 0, -1, "mailbox" },
 	{ "search", cmd_search, NEED_SELECT_RO, search_opts,
-	    "MAILBOX [QUERY...] [--raw KEYS] [--count] [--limit N] "
+	    "MAILBOX [QUERY...] [--raw KEYS] [--count|--summary] [--limit N] "
 	    "[--sort ORDER]", "find the messages that match a query", 1, -1,
 	    "mailbox" },
 	{ "fetch", cmd_fetch, NEED_LOGIN, fetch_opts, "MAILBOX SET "

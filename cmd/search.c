@@ -2,7 +2,8 @@
  * search: the messages of a mailbox that match a query (the search
  * language of lib/search.h), opened read-only. Records carry mailbox,
  * uidvalidity and uid, so "search -o jsonl | fetch -" names the messages
- * unambiguously; exit 1 when nothing matched, as grep does.
+ * unambiguously; exit 1 when nothing matched, as grep does. --summary
+ * prints fetch's summary records instead, fetched in the output order.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +12,13 @@
 #include "msgset.h"
 #include "parser.h"
 #include "search.h"
+#include "xalloc.h"
 
 const struct opt search_opts[] = {
 	{ "raw", 0, "KEYS", "IMAP SEARCH keys, sent as they are and ANDed "
 	    "with the query", 0 },
 	{ "count", 0, NULL, "print only the number of matching messages", 0 },
+	{ "summary", 0, NULL, "print fetch's summary of each message", 0 },
 	{ "limit", 0, "N", "print at most N messages", 0 },
 	{ "sort", 0, "ORDER", "date, -date, size or -size (with -: newest "
 	    "or largest first)", 0 },
@@ -28,6 +31,12 @@ struct found {
 	const char	*mailbox;
 	uint32_t	 uidvalidity;
 	uint64_t	 n;
+	/* --summary --sort: the UIDs in order, handed out in runs. */
+	uint32_t	*v;
+	size_t		 nv, alloc, next;
+	/* --summary: the found set, handed out in chunks. */
+	const struct uidset *set;
+	size_t		 pos;
 };
 
 static void
@@ -43,6 +52,22 @@ emit_message(struct found *f, uint32_t uid)
 	f->n++;
 }
 
+/* Each UID of set, in order, while the output is wanted. */
+static void
+emit_set(struct found *f, const struct uidset *set)
+{
+	uint64_t uid;
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		for (uid = set->r[i].lo; uid <= set->r[i].hi; uid++) {
+			/* A reader that went away wants no more. */
+			if (emit_status(f->ctx->emit) != 0)
+				return;
+			emit_message(f, (uint32_t)uid);
+		}
+}
+
 static int
 found_one(void *arg, uint32_t uid, struct err *e)
 {
@@ -51,6 +76,70 @@ found_one(void *arg, uint32_t uid, struct err *e)
 	(void)e;
 	emit_message(f, uid);
 	return 0;
+}
+
+/* --summary --sort: keep the order (4 bytes a message) for the fetch. */
+static int
+found_keep(void *arg, uint32_t uid, struct err *e)
+{
+	struct found *f = arg;
+
+	(void)e;
+	if (f->nv == f->alloc) {
+		f->alloc = f->alloc ? f->alloc * 2 : 1024;
+		f->v = xrealloc(f->v, f->alloc * sizeof(*f->v));
+	}
+	f->v[f->nv++] = uid;
+	f->n++;
+	return 0;
+}
+
+/*
+ * The sets to fetch summaries of, in the output order: runs of UIDs that
+ * follow each other, each a command (the server answers a range in UID
+ * order, which is the order wanted within the run).
+ */
+static int
+next_run(void *arg, struct buf *b)
+{
+	struct found *f = arg;
+	size_t i = f->next, j = i;
+
+	if (i == f->nv)
+		return 0;
+	while (j + 1 < f->nv && f->v[j + 1] == f->v[j] + 1)
+		j++;
+	f->next = j + 1;
+	buf_reset(b);
+	if (j == i)
+		return buf_addf(b, "%u", f->v[i]) < 0 ? -1 : 1;
+	return buf_addf(b, "%u:%u", f->v[i], f->v[j]) < 0 ? -1 : 1;
+}
+
+static int
+next_chunk(void *arg, struct buf *b)
+{
+	struct found *f = arg;
+
+	return uidset_next_chunk(f->set, &f->pos, b);
+}
+
+/* The first limit UIDs of set (all with 0). */
+static void
+first_uids(const struct uidset *set, uint64_t limit, struct uidset *out)
+{
+	uint64_t left = limit, n;
+	size_t i;
+
+	for (i = 0; i < set->n && (limit == 0 || left > 0); i++) {
+		n = (uint64_t)set->r[i].hi - set->r[i].lo + 1;
+		if (limit != 0) {
+			if (n > left)
+				n = left;
+			left -= n;
+		}
+		uidset_add(out, set->r[i].lo, (uint32_t)(set->r[i].lo + n - 1));
+	}
 }
 
 static int
@@ -76,12 +165,11 @@ cmd_search(int argc, char **argv, struct ctx *ctx)
 	const struct optval *sort_o = ctx_opt(ctx, "sort");
 	const struct optval *raw_o = ctx_opt(ctx, "raw");
 	struct search_query *q = NULL;
-	struct uidset set;
+	struct uidset set, firsts;
 	struct found f;
 	enum search_sort key = SEARCH_SORT_DATE;
-	uint64_t limit = 0, n, uid;
-	size_t i;
-	int reverse = 0, rc;
+	uint64_t limit = 0, n;
+	int reverse = 0, summary = ctx_flag(ctx, "summary"), rc;
 
 	if (limit_o->set && (!imap_parse_u64(limit_o->val,
 	    strlen(limit_o->val), &limit) || limit == 0))
@@ -90,6 +178,9 @@ cmd_search(int argc, char **argv, struct ctx *ctx)
 	if (sort_o->set && parse_sort(sort_o->val, &key, &reverse) < 0)
 		return cmd_failf(ctx, ERR_USAGE, "bad --sort '%s': use date, "
 		    "-date, size or -size", sort_o->val);
+	if (summary && ctx_flag(ctx, "count"))
+		return cmd_usage_error(ctx->cmd, "--count and --summary "
+		    "exclude each other");
 	if ((rc = msgset_check_uidvalidity(ctx, argv[0])) != 0)
 		return rc;
 	if ((rc = msgset_compile(ctx, argv[0], (const char *const *)argv + 1,
@@ -104,6 +195,7 @@ cmd_search(int argc, char **argv, struct ctx *ctx)
 	f.mailbox = argv[0];
 	f.uidvalidity = m ? m->uidvalidity : 0;
 	uidset_init(&set);
+	uidset_init(&firsts);
 	if (ctx_flag(ctx, "count")) {
 		if (search_count(ctx->sess, q, &n, &ctx->err) == 0) {
 			f.n = limit != 0 && n > limit ? limit : n;
@@ -113,22 +205,27 @@ cmd_search(int argc, char **argv, struct ctx *ctx)
 		} else
 			rc = cmd_fail(ctx, &ctx->err);
 	} else if (sort_o->set) {
-		if (search_sorted(ctx->sess, q, key, reverse, limit, found_one,
-		    &f, &ctx->err) < 0)
+		if (search_sorted(ctx->sess, q, key, reverse, limit, summary ?
+		    found_keep : found_one, &f, &ctx->err) < 0)
 			rc = cmd_fail(ctx, &ctx->err);
+		else if (summary && f.nv > 0)
+			rc = fetch_summaries(ctx, argv[0], next_run, &f);
 	} else if (search_run(ctx->sess, q, &set, &ctx->err) == 0) {
 		/* In UID order; the set is ranges, however many match. */
-		for (i = 0; i < set.n && (limit == 0 || f.n < limit); i++)
-			for (uid = set.r[i].lo; uid <= set.r[i].hi &&
-			    (limit == 0 || f.n < limit); uid++) {
-				/* A reader that went away wants no more. */
-				if (emit_status(ctx->emit) != 0)
-					break;
-				emit_message(&f, (uint32_t)uid);
-			}
+		first_uids(&set, limit, &firsts);
+		if (summary) {
+			f.set = &firsts;
+			f.n = uidset_count(&firsts);
+			if (f.n > 0)
+				rc = fetch_summaries(ctx, argv[0], next_chunk,
+				    &f);
+		} else
+			emit_set(&f, &firsts);
 	} else
 		rc = cmd_fail(ctx, &ctx->err);
 	uidset_free(&set);
+	uidset_free(&firsts);
+	free(f.v);
 	search_free(q);
 	if (rc != 0)
 		return rc;

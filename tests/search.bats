@@ -358,6 +358,12 @@ sent() {
 	assert_output ""
 	[[ $stderr == *"imapctl: search: standard input line 1: UIDVALIDITY $old is not the mailbox's $new: the UIDs name other messages now"* ]]
 	assert_equal "$(sent | grep -c SEARCH)" 0
+	# fetch refuses them the same way, before anything is fetched.
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch Stale - <"$BATS_TEST_TMPDIR/stale"
+	assert_failure 65
+	assert_output ""
+	[[ $stderr == *"imapctl: fetch: standard input line 1: UIDVALIDITY $old is not the mailbox's $new: the UIDs name other messages now"* ]]
+	assert_equal "$(sent | grep -c FETCH)" 0
 	# The same guard by hand.
 	run --separate-stderr imapctl search Stale uid:1 --uidvalidity "$old"
 	assert_failure 65
@@ -386,6 +392,50 @@ sent() {
 	run --separate-stderr imapctl search INBOX uid:- unseen <"$BATS_TEST_TMPDIR/odd"
 	assert_success
 	assert_equal "$(echo "$output" | cut -f3 | paste -sd' ')" "3 5"
+}
+
+@test "--summary prints fetch's summary records, in the output order" {
+	run --separate-stderr imapctl search INBOX unseen --summary -o json
+	assert_success
+	search_out=$output
+	run --separate-stderr imapctl fetch INBOX 3:5 --summary -o json
+	assert_success
+	assert_equal "$search_out" "$output"
+	assert_equal "$(echo "$search_out" | jq -r '.[0] | [.uid, .subject, .mailbox] | @tsv')" "3	Quarterly report Q1	INBOX"
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search INBOX --summary --sort -date --limit 3 -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[5,4,3]'
+	assert_equal "$(echo "$output" | head -1 | jq -r .subject)" "Re: Welcome to imapctl"
+	assert_equal "$(sent | grep -c '^UID FETCH')" 3
+	# Ascending runs go in one command.
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search INBOX --summary --sort date
+	assert_success
+	assert_equal "$(echo "$output" | cut -f1 | paste -sd' ')" "1 2 3 4 5"
+	assert_equal "$(sent | grep '^UID FETCH')" "UID FETCH 1:5 (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)"
+	run --separate-stderr imapctl search INBOX --summary --limit 2 -o jsonl
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,2]'
+	run --separate-stderr imapctl search INBOX from:nobody --summary
+	assert_failure 1
+	assert_output ""
+	run --separate-stderr imapctl search INBOX --summary --count
+	assert_failure 64
+	[[ $stderr == "imapctl: search: --count and --summary exclude each other"* ]]
+}
+
+@test "search -o jsonl | fetch -: the records name the messages" {
+	imapctl search INBOX from:carol -o jsonl >"$BATS_TEST_TMPDIR/carol"
+	run --separate-stderr imapctl fetch INBOX - -o jsonl <"$BATS_TEST_TMPDIR/carol"
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .subject])')" '[[1,"Welcome to imapctl"],[5,"Re: Welcome to imapctl"]]'
+	imapctl search INBOX unseen -o json >"$BATS_TEST_TMPDIR/unseen.json"
+	run --separate-stderr imapctl fetch INBOX - -o jsonl <"$BATS_TEST_TMPDIR/unseen.json"
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[3,4,5]'
+	# Records of another mailbox are refused before anything is fetched.
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch Projects/2024 - <"$BATS_TEST_TMPDIR/carol"
+	assert_failure 65
+	[[ $stderr == *"imapctl: fetch: standard input line 1: the record is from mailbox 'INBOX', not 'Projects/2024'"* ]]
+	assert_equal "$(sent | grep -c FETCH)" 0
 }
 
 @test "the EXAMPLES of search in the man page run" {
