@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "date.h"
 #include "search.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -241,20 +242,7 @@ static const char *const months[] = {
 	"Nov", "Dec"
 };
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
+/* The civil date of a day since 1970-01-01 (H. Hinnant's algorithm). */
 static void
 civil_from_days(int64_t z, int64_t *y_r, int *m_r, int *d_r)
 {
@@ -326,44 +314,7 @@ parse_date(const char *s, size_t n, int64_t *day_r)
 	    !digits(s + 5, 2, &m) || !digits(s + 8, 2, &d) || y < 1 ||
 	    m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
 		return -1;
-	*day_r = days_from_civil(y, m, d);
-	return 0;
-}
-
-int
-search_internaldate(const char *s, size_t n, time_t *t_r)
-{
-	const char *p = s, *end = s + n;
-	int d, y, hh, mm, ss, zh, zm, m;
-	int64_t t;
-
-	/* date-day-fixed is " 1" or "01"; allow "1" too. */
-	if (p < end && *p == ' ')
-		p++;
-	if (end - p >= 2 && p[1] == '-') {
-		if (!digits(p, 1, &d))
-			return -1;
-		p += 2;
-	} else if (end - p >= 3 && p[2] == '-' && digits(p, 2, &d))
-		p += 3;
-	else
-		return -1;
-	if (end - p != 23 || p[3] != '-' || p[8] != ' ' || p[11] != ':' ||
-	    p[14] != ':' || p[17] != ' ' || (p[18] != '+' && p[18] != '-'))
-		return -1;
-	for (m = 0; m < 12; m++)
-		if (strncasecmp(p, months[m], 3) == 0)
-			break;
-	if (m == 12 || !digits(p + 4, 4, &y) || !digits(p + 9, 2, &hh) ||
-	    !digits(p + 12, 2, &mm) || !digits(p + 15, 2, &ss) ||
-	    !digits(p + 19, 2, &zh) || !digits(p + 21, 2, &zm))
-		return -1;
-	if (d < 1 || d > days_in_month(y, m + 1) || hh > 23 || mm > 59 ||
-	    ss > 60 || zm > 59)
-		return -1;
-	t = days_from_civil(y, m + 1, d) * DAY + hh * 3600 + mm * 60 + ss;
-	t += (p[18] == '+' ? -1 : 1) * (zh * 3600 + zm * 60);
-	*t_r = (time_t)t;
+	*day_r = day_of(date_from_civil(y, m, d, 0, 0, 0));
 	return 0;
 }
 
@@ -1773,7 +1724,7 @@ group_date(struct collect *c, uint32_t uid, const struct imap_arg *v,
 	time_t t;
 
 	if (!imap_arg_string(v, &s, &len) ||
-	    search_internaldate(s, len, &t) < 0)
+	    (t = date_parse_internal(s, len)) == -1)
 		return err_set(e, ERR_PROTOCOL, "server sent a bad "
 		    "INTERNALDATE");
 	for (i = 0; i < q->nrel; i++)
@@ -1990,7 +1941,7 @@ sort_item(struct collect *c, uint32_t uid, const struct imap_arg *v,
 
 	if (strcmp(c->item, "INTERNALDATE") == 0) {
 		if (!imap_arg_string(v, &s, &len) ||
-		    search_internaldate(s, len, &t) < 0)
+		    (t = date_parse_internal(s, len)) == -1)
 			return err_set(e, ERR_PROTOCOL, "server sent a bad "
 			    "INTERNALDATE");
 		key = (int64_t)t;

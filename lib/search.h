@@ -91,9 +91,6 @@ enum search_form {
 int	search_text(const struct search_query *, enum search_form,
 	    uint32_t vals, struct buf *, struct err *);
 
-/* "01-Mar-2024 09:22:03 +0100" to seconds since the epoch. */
-int	search_internaldate(const char *, size_t, time_t *t_r);
-
 /* Running: the mailbox must be selected. */
 
 /* Every UID the query matches, added to out. */

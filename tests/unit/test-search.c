@@ -464,36 +464,6 @@ test_errors(void)
 	free(many);
 }
 
-static void
-date_is(const char *s, int ok, time_t want, const char *name)
-{
-	time_t t = 0;
-	int r = search_internaldate(s, strlen(s), &t);
-
-	if (!t_ok(ok ? r == 0 && t == want : r < 0, name))
-		printf("#   got %d %lld\n", r, (long long)t);
-}
-
-static void
-test_internaldate(void)
-{
-	date_is("01-Mar-2024 09:22:03 +0000", 1, 1709284923, "UTC");
-	date_is(" 1-Mar-2024 09:22:03 +0000", 1, 1709284923, "space-padded");
-	date_is("1-Mar-2024 09:22:03 +0000", 1, 1709284923, "one digit");
-	date_is("01-Mar-2024 10:22:03 +0100", 1, 1709284923, "east of UTC");
-	date_is("01-Mar-2024 04:52:03 -0430", 1, 1709284923, "west of UTC");
-	date_is("01-mar-2024 09:22:03 +0000", 1, 1709284923, "month case");
-	date_is("01-Jan-1970 00:00:00 +0100", 1, -3600, "before the epoch");
-	date_is("29-Feb-2024 00:00:00 +0000", 1, 1709164800, "leap day");
-	date_is("30-Feb-2024 00:00:00 +0000", 0, 0, "30 February");
-	date_is("01-Foo-2024 09:22:03 +0000", 0, 0, "bad month");
-	date_is("01-Mar-2024 24:00:00 +0000", 0, 0, "hour 24");
-	date_is("01-Mar-2024 09:22:03 0000", 0, 0, "zone without sign");
-	date_is("01-Mar-2024 09:22:03", 0, 0, "no zone");
-	date_is("01-Mar-2024 09:22:03 +0000 ", 0, 0, "trailing space");
-	date_is("", 0, 0, "empty");
-}
-
 int
 main(void)
 {
@@ -505,6 +475,5 @@ main(void)
 	test_relative();
 	test_raw();
 	test_errors();
-	test_internaldate();
 	return t_done();
 }
