@@ -348,7 +348,6 @@ sent() {
 	old=$(jq .uidvalidity "$BATS_TEST_TMPDIR/stale")
 	# The mailbox is made anew: the same UID names another message.
 	doveadm -c "$IMAPCTL_TEST_CONF" mailbox delete -u alice Stale
-	sleep 1
 	doveadm -c "$IMAPCTL_TEST_CONF" mailbox create -u alice Stale
 	doveadm -c "$IMAPCTL_TEST_CONF" save -u alice -m Stale <"$FIXTURES/inbox-2-gruesse.eml"
 	new=$(imapctl status Stale -o json | jq '.[0].uidvalidity')
