@@ -51,6 +51,8 @@ main(void)
 	    TLS_IMPLICIT);
 	ok("imaps://me%40example.org@imap.example.org:993", "me@example.org",
 	    "imap.example.org", "993", TLS_IMPLICIT);
+	ok("imaps://me@example.org@imap.example.org", "me@example.org",
+	    "imap.example.org", NULL, TLS_IMPLICIT);
 	ok("imaps://j%C3%B6rg@h", "j\xc3\xb6rg", "h", NULL, TLS_IMPLICIT);
 	ok("imaps://a%2fb%3Ac@h", "a/b:c", "h", NULL, TLS_IMPLICIT);
 	ok("imaps://alice;AUTH=*@h", "alice", "h", NULL, TLS_IMPLICIT);
