@@ -47,7 +47,7 @@ const struct opt global_opts[] = {
 	{ "netrc-file", 0, "FILE", "look the password up in FILE instead of "
 	    "~/.netrc", OPT_COMPLETE_FILE },
 	{ "oauth2-token-cmd", 0, "CMD", "run CMD and take the first line it "
-	    "prints as an OAuth2 access token", 0 },
+	    "prints as the OAuth2 token", 0 },
 	{ "auth", 0, "MECH", "auto, scram-sha-256, scram-sha-1, plain, login, "
 	    "xoauth2 or oauthbearer", 0 },
 	{ "no-sasl-ir", 0, NULL, "do not send the SASL initial response with "

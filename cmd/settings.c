@@ -137,7 +137,7 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	const struct account *a;
 	const char *u;
 	enum tls_mode mode = TLS_IMPLICIT;
-	enum auth_mech m;
+	enum auth_mech m = AUTH_AUTO;
 
 	st->so.timeout_ms = DEFAULT_TIMEOUT_S * 1000;
 	if (in->timeout != NULL &&
