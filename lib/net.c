@@ -269,8 +269,13 @@ conn_starttls(struct conn *c, const char *host, const struct tls_opts *o,
 	c->ssl = SSL_new(c->ctx);
 	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
 		return err_set(e, ERR_INTERNAL, "cannot create TLS session");
-	if (!is_ip_literal(host))
-		SSL_set_tlsext_host_name(c->ssl, host);
+	if (!is_ip_literal(host)) {
+		/* The macro takes a non-const pointer; give it a copy. */
+		char sni[256];
+
+		snprintf(sni, sizeof(sni), "%s", host);
+		SSL_set_tlsext_host_name(c->ssl, sni);
+	}
 	if (!o->insecure) {
 		param = SSL_get0_param(c->ssl);
 		if (is_ip_literal(host)) {

@@ -316,7 +316,7 @@ take_inflight(struct sess *s, const char *tag)
 	char *end;
 	unsigned long n;
 
-	if (tag[0] != 'A')
+	if (tag[0] != 'A' || tag[1] < '1' || tag[1] > '9')
 		return NULL;
 	n = strtoul(tag + 1, &end, 10);
 	if (*end != '\0')
@@ -503,7 +503,7 @@ static int
 add_string(struct sess *s, struct build *b, const char *p, size_t len,
     int atom_ok, struct err *e)
 {
-	size_t i;
+	size_t i, n;
 	int atom = atom_ok && len > 0, literal = 0;
 
 	if (memchr(p, '\0', len) != NULL)
@@ -523,7 +523,10 @@ add_string(struct sess *s, struct build *b, const char *p, size_t len,
 	if (atom)
 		return buf_add(&b->line, p, len) < 0 ?
 		    err_set(e, ERR_USAGE, "command too long") : 0;
-	if (buf_grow(&b->line, len * 2 + 2) < 0)
+	for (i = 0, n = len + 2; i < len; i++)
+		if (p[i] == '"' || p[i] == '\\')
+			n++;
+	if (buf_grow(&b->line, n) < 0)
 		return err_set(e, ERR_USAGE, "command too long");
 	buf_addc(&b->line, '"');
 	for (i = 0; i < len; i++) {
@@ -555,12 +558,42 @@ add_mailbox(struct sess *s, struct build *b, const char *name, struct err *e)
 	return add_string(s, b, owned, strlen(owned), 1, e);
 }
 
+/* seq-number = nz-number / "*"; a set is ranges of them, comma-separated. */
+static int
+valid_set(const char *p)
+{
+	int want_num = 1, colon = 0;
+
+	for (;; p++) {
+		if (want_num) {
+			if (*p == '*')
+				want_num = 0;
+			else if (*p >= '1' && *p <= '9') {
+				while (p[1] >= '0' && p[1] <= '9')
+					p++;
+				want_num = 0;
+			} else
+				return 0;
+			continue;
+		}
+		if (*p == '\0')
+			return 1;
+		if (*p == ':' && !colon)
+			colon = 1;
+		else if (*p == ',')
+			colon = 0;
+		else
+			return 0;
+		want_num = 1;
+	}
+}
+
 static int
 add_set(struct build *b, const char *set, struct err *e)
 {
 	size_t n = strlen(set);
 
-	if (n == 0 || strspn(set, "0123456789:,*") != n)
+	if (!valid_set(set))
 		return err_set(e, ERR_USAGE, "bad message set '%.64s'", set);
 	if (buf_add(&b->line, set, n) < 0)
 		return err_set(e, ERR_USAGE, "command too long");
@@ -628,7 +661,11 @@ format_cmd(struct sess *s, struct build *b, const char *fmt, va_list ap,
 		case 'B':
 			data = va_arg(ap, const void *);
 			len = va_arg(ap, size_t);
-			r = add_literal(s, b, data, len, e);
+			if (memchr(data, '\0', len) != NULL)
+				r = err_set(e, ERR_USAGE, "a NUL byte cannot "
+				    "be sent in a literal");
+			else
+				r = add_literal(s, b, data, len, e);
 			break;
 		case '%':
 			r = buf_addc(&b->line, '%') < 0 ? err_set(e, ERR_USAGE,
@@ -732,6 +769,33 @@ transmit(struct sess *s, struct sess_cmd *cmd, struct build *b, struct err *e)
 	return 0;
 }
 
+/* Put the next tag in front of the formatted command. */
+static int
+tag_line(struct sess *s, struct sess_cmd *cmd, struct build *b, struct err *e)
+{
+	struct buf line;
+	size_t i, n;
+
+	cmd->tag = s->next_tag++;
+	cmd->done = 0;
+	cmd->status = IMAP_ST_NONE;
+	cmd->code[0] = cmd->text[0] = '\0';
+	cmd->next = NULL;
+	buf_init(&line, SESS_MAX_CMD);
+	if (buf_addf(&line, "A%u ", cmd->tag) < 0 ||
+	    buf_add(&line, b->line.s, b->line.len) < 0) {
+		buf_wipe(&line);
+		return err_set(e, ERR_USAGE, "command too long");
+	}
+	n = line.len - b->line.len;
+	for (i = 0; i < b->nlits; i++)
+		b->lits[i].off += n;
+	b->secret_off += n;
+	buf_wipe(&b->line);
+	b->line = line;
+	return 0;
+}
+
 int
 sess_vsend(struct sess *s, struct sess_cmd *cmd, struct err *e,
     const char *fmt, va_list ap)
@@ -745,17 +809,13 @@ sess_vsend(struct sess *s, struct sess_cmd *cmd, struct err *e,
 		build_free(&b);
 		return err_set(e, ERR_IO, "not connected");
 	}
-	cmd->tag = s->next_tag++;
-	cmd->done = 0;
-	cmd->status = IMAP_ST_NONE;
-	cmd->code[0] = cmd->text[0] = '\0';
-	cmd->next = NULL;
-	buf_addf(&b.line, "A%u ", cmd->tag);
-	if (cmd->secret) {
+	if (cmd->secret)
 		b.secret = 1;
-		b.secret_off = b.line.len;
-	}
-	if (format_cmd(s, &b, fmt, ap, e) < 0) {
+	/*
+	 * Format first: choosing a literal may ask the server for its
+	 * capabilities, and that command must not overtake this one's tag.
+	 */
+	if (format_cmd(s, &b, fmt, ap, e) < 0 || tag_line(s, cmd, &b, e) < 0) {
 		build_free(&b);
 		return -1;
 	}
