@@ -93,5 +93,6 @@ COMMAND(info);
 COMMAND(help);
 COMMAND(completion);
 COMMAND(complete);
+COMMAND(fetch);
 
 #endif

@@ -77,6 +77,11 @@ const struct command commands[] = {
 	    "list mailboxes", 0, -1, "mailbox" },
 	{ "status", cmd_status, NEED_LOGIN, status_opts, "[MAILBOX...]",
 	    "show message counts of mailboxes", 0, -1, "mailbox" },
+	{ "fetch", cmd_fetch, NEED_LOGIN, fetch_opts, "MAILBOX SET "
+	    "[--summary|--headers|--raw|--text|--structure|--part N] "
+	    "[--save DIR] [--attachments DIR] [--mark-seen] [--force]",
+	    "fetch messages: summaries, headers, bytes, text, parts", 2, 2,
+	    "mailbox" },
 	{ "info", cmd_info, NEED_LOGIN, info_opts, "",
 	    "show what the server offers and how the connection is secured",
 	    0, 0, NULL },

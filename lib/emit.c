@@ -59,6 +59,9 @@ struct emit {
 	FILE			*fp;
 	int			 status;
 	int			 finished;
+	int			 detached;	/* emit_detach: no output */
+	int			 opened;	/* xml: the document started */
+	const char		*command;
 	unsigned long		 nrecords;
 	xmlTextWriterPtr	 xw;
 	struct frame		 stack[EMIT_MAX_DEPTH];
@@ -454,6 +457,22 @@ emit_new(enum emit_format fmt, FILE *fp, const char *command)
 		e->status = ENOMEM;
 		return e;
 	}
+	e->command = command;
+	return e;
+}
+
+/*
+ * The XML document starts with the first record (or at the end), so a
+ * command that writes bytes of its own (emit_detach) leaves no trace.
+ */
+static void
+xml_open(struct emit *e)
+{
+	const char *command = e->command;
+
+	if (e->opened || e->xw == NULL)
+		return;
+	e->opened = 1;
 	xml_check(e, xmlTextWriterStartDocument(e->xw, NULL, "UTF-8", NULL));
 	xml_check(e, xmlTextWriterStartElement(e->xw,
 	    (const xmlChar *)"imapctl"));
@@ -466,16 +485,17 @@ emit_new(enum emit_format fmt, FILE *fp, const char *command)
 	xml_check(e, xmlTextWriterWriteAttribute(e->xw,
 	    (const xmlChar *)"format_version", (const xmlChar *)"1"));
 	xml_check(e, xmlTextWriterWriteRaw(e->xw, (const xmlChar *)"\n"));
-	return e;
 }
 
 void
 emit_record_begin(struct emit *e, const char *type)
 {
-	assert(!e->finished);
+	assert(!e->finished && !e->detached);
 	assert(e->depth == 0);
 	push(e, FRAME_RECORD);
 	e->nrecords++;
+	if (e->fmt == EMIT_XML && e->status == 0)
+		xml_open(e);
 	if (e->status != 0)
 		return;
 	switch (e->fmt) {
@@ -735,6 +755,36 @@ container_end(struct emit *e, enum frame_kind kind)
 }
 
 void
+emit_address(struct emit *e, const char *key, const char *name,
+    const char *address)
+{
+	struct frame *f;
+
+	if (e->fmt != EMIT_TEXT) {
+		container_begin(e, key, FRAME_OBJECT, NULL);
+		emit_str(e, "name", name);
+		emit_str(e, "address", address);
+		container_end(e, FRAME_OBJECT);
+		return;
+	}
+	assert(!e->finished);
+	f = top(e);
+	if (e->status != 0 || (name == NULL && address == NULL))
+		return;
+	if (f->kind == FRAME_LIST && f->count > 0)
+		out_putc(e, ',');
+	text_sep(e, f);
+	if (name != NULL)
+		put_string(e, name, strlen(name));
+	if (name != NULL && address != NULL)
+		out_puts(e, " <");
+	if (address != NULL)
+		put_string(e, address, strlen(address));
+	if (name != NULL && address != NULL)
+		out_putc(e, '>');
+}
+
+void
 emit_list_begin(struct emit *e, const char *key, const char *item)
 {
 	container_begin(e, key, FRAME_LIST, item);
@@ -769,11 +819,27 @@ flush_file(struct emit *e)
 }
 
 void
+emit_detach(struct emit *e)
+{
+	assert(e->nrecords == 0);
+	if (e->xw != NULL) {
+		/* Drop the document's start, still in libxml2's buffer. */
+		int st = e->status;
+
+		e->status = ECANCELED;
+		xmlFreeTextWriter(e->xw);
+		e->xw = NULL;
+		e->status = st;
+	}
+	e->detached = 1;
+}
+
+void
 emit_flush(struct emit *e)
 {
 	if (e->status != 0)
 		return;
-	if (e->fmt == EMIT_XML)
+	if (e->fmt == EMIT_XML && e->xw != NULL)
 		xml_check(e, xmlTextWriterFlush(e->xw));
 	flush_file(e);
 }
@@ -796,6 +862,11 @@ emit_finish(struct emit *e, struct err *err)
 {
 	if (e->finished)
 		goto out;
+	if (e->detached) {
+		flush_file(e);
+		e->finished = 1;
+		goto out;
+	}
 	while (e->depth > 1)
 		container_end(e, top(e)->kind);
 	if (e->depth == 1)
@@ -809,6 +880,7 @@ emit_finish(struct emit *e, struct err *err)
 			out_puts(e, e->nrecords > 0 ? "\n]\n" : "[]\n");
 			break;
 		case EMIT_XML:
+			xml_open(e);
 			xml_check(e, xmlTextWriterEndDocument(e->xw));
 			xml_check(e, xmlTextWriterFlush(e->xw));
 			break;
