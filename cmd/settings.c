@@ -139,7 +139,8 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	enum tls_mode mode = TLS_IMPLICIT;
 	enum auth_mech m = AUTH_AUTO;
 
-	st->so.timeout_ms = DEFAULT_TIMEOUT_S * 1000;
+	st->so.timeout_ms = in->default_timeout_ms > 0 ?
+	    in->default_timeout_ms : DEFAULT_TIMEOUT_S * 1000;
 	if (in->timeout != NULL &&
 	    config_parse_timeout(in->timeout, &st->so.timeout_ms) < 0)
 		return err_set(e, ERR_USAGE, "bad --timeout '%s': give seconds, "

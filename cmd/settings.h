@@ -15,6 +15,7 @@
 
 /* What the command line said; NULL or 0 where it said nothing. */
 struct settings_in {
+	int		 default_timeout_ms;	/* the command's */
 	const char	*url, *host, *port, *user, *tls, *cafile, *auth;
 	const char	*timeout, *max_size;
 	const char	*password_file, *password_cmd, *token_cmd;
@@ -27,6 +28,7 @@ struct settings {
 	struct auth_opts	 ao;
 	int			 send_id;	/* RFC 2971 ID after login */
 	int			 have_secret;
+	int			 gathered;	/* the above are filled in */
 	struct url		 url;
 	struct config		 cfg;
 	const struct account	*acct;

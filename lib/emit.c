@@ -608,25 +608,22 @@ emit_u64s(struct emit *e, const char *key, uint64_t v)
 /*
  * Fixed-point with integer arithmetic, so the decimal separator is '.'
  * whatever LC_NUMERIC says; rounding is half away from zero on the value
- * the double holds. decimals is clamped to 0..9. NaN and infinities have
- * no JSON form and are written as null. Beyond 2^63 a double has no
- * fraction, and "%.0f" has no decimal separator to localise.
+ * the double holds. decimals is clamped to 0..9. Beyond 2^63 a double has
+ * no fraction, and "%.0f" has no decimal separator to localise.
  */
-void
-emit_double(struct emit *e, const char *key, double v, int decimals)
+size_t
+emit_fmt_fixed(char *s, double v, int decimals)
 {
 	static const uint64_t p10[] = { 1, 10, 100, 1000, 10000, 100000,
 	    1000000, 10000000, 100000000, 1000000000 };
 	uint64_t ip, fp = 0;
-	char s[400];
 	size_t n = 0, k;
 	double a;
 	int neg;
 
-	if (!isfinite(v)) {
-		put_value(e, key, V_NULL, NULL, 0);
-		return;
-	}
+	s[0] = '\0';
+	if (!isfinite(v))
+		return 0;
 	if (decimals < 0)
 		decimals = 0;
 	if (decimals > 9)
@@ -644,7 +641,7 @@ emit_double(struct emit *e, const char *key, double v, int decimals)
 			s[n++] = '-';
 		n += fmt_u64(s + n, ip);
 	} else
-		n = (size_t)snprintf(s, sizeof(s) - 16, "%.0f", v);
+		n = (size_t)snprintf(s, EMIT_FIXED_MAX - 16, "%.0f", v);
 	if (decimals > 0) {
 		s[n++] = '.';
 		for (k = (size_t)decimals; k > 0; k--) {
@@ -653,7 +650,21 @@ emit_double(struct emit *e, const char *key, double v, int decimals)
 		}
 		n += (size_t)decimals;
 	}
-	put_value(e, key, V_RAW, s, n);
+	s[n] = '\0';
+	return n;
+}
+
+/* NaN and infinities have no JSON form and are written as null. */
+void
+emit_double(struct emit *e, const char *key, double v, int decimals)
+{
+	char s[EMIT_FIXED_MAX];
+	size_t n = emit_fmt_fixed(s, v, decimals);
+
+	if (n == 0)
+		put_value(e, key, V_NULL, NULL, 0);
+	else
+		put_value(e, key, V_RAW, s, n);
 }
 
 void

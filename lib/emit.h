@@ -75,6 +75,14 @@ void	emit_object_end(struct emit *);
  */
 void	emit_detach(struct emit *);
 
+/*
+ * The digits emit_double writes, for writers beside the emitter: v with
+ * decimals (0..9) places and '.' whatever the locale; out must hold
+ * EMIT_FIXED_MAX bytes. Returns the length, 0 for NaN and infinities.
+ */
+#define EMIT_FIXED_MAX	400
+size_t	emit_fmt_fixed(char *out, double v, int decimals);
+
 /* Push what is buffered to the output (called before we block). */
 void	emit_flush(struct emit *);
 /* 0 while output works; EPIPE when the reader went away; else errno. */

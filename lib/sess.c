@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "mutf7.h"
 #include "utf8.h"
@@ -43,6 +44,8 @@ struct sess {
 	struct sess_mailbox	 sel;
 	conn_idle_fn		 idle;
 	void			*idle_arg;
+	struct timespec		 marks[SESS_MARK_COUNT];
+	unsigned		 marked;	/* bit per mark taken */
 };
 
 static const char *const state_names[] = {
@@ -119,6 +122,41 @@ sess_free(struct sess *s)
 	free(s);
 }
 
+static void
+mark(struct sess *s, enum sess_mark m)
+{
+	if (s->marked & (1u << m))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &s->marks[m]);
+	s->marked |= 1u << m;
+}
+
+static double
+ts_diff(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) +
+	    (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+double
+sess_elapsed(const struct sess *s, enum sess_mark a, enum sess_mark b)
+{
+	if (!(s->marked & (1u << a)) || !(s->marked & (1u << b)))
+		return -1;
+	return ts_diff(&s->marks[a], &s->marks[b]);
+}
+
+double
+sess_since(const struct sess *s, enum sess_mark a)
+{
+	struct timespec now;
+
+	if (!(s->marked & (1u << a)))
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return ts_diff(&s->marks[a], &now);
+}
+
 void
 sess_set_state(struct sess *s, enum sess_state st)
 {
@@ -129,6 +167,8 @@ sess_set_state(struct sess *s, enum sess_state st)
 		    state_names[s->state], state_names[st]);
 		fprintf(s->o.trace, "%s\n", tmp);
 	}
+	if (st == SESS_AUTHENTICATED)
+		mark(s, SESS_MARK_AUTHENTICATED);
 	s->state = st;
 }
 
@@ -413,6 +453,16 @@ sess_read_one(struct sess *s, struct err *e)
 		s->in_start = 0;
 		s->in_end = (size_t)n;
 	}
+}
+
+int
+sess_poll(struct sess *s, int timeout_ms, struct err *e)
+{
+	if (s->in_start < s->in_end)
+		return 1;
+	if (s->conn == NULL)
+		return err_set(e, ERR_IO, "not connected");
+	return conn_wait_readable(s->conn, timeout_ms, e);
 }
 
 /* Writing --------------------------------------------------------------- */
@@ -977,7 +1027,11 @@ starttls(struct sess *s, struct err *e)
 	buf_reset(&s->caps);
 	if (s->o.trace != NULL)
 		fprintf(s->o.trace, "tls: starting handshake\n");
-	return conn_starttls(s->conn, s->o.host, &s->o.tlso, e);
+	mark(s, SESS_MARK_TLS_START);
+	if (conn_starttls(s->conn, s->o.host, &s->o.tlso, e) < 0)
+		return -1;
+	mark(s, SESS_MARK_TLS_DONE);
+	return 0;
 }
 
 int
@@ -985,16 +1039,22 @@ sess_connect(struct sess *s, struct err *e)
 {
 	const struct imap_resp *r;
 
+	mark(s, SESS_MARK_START);
 	s->conn = conn_open(s->o.host, s->o.port, s->o.timeout_ms, e);
 	if (s->conn == NULL)
 		return -1;
+	mark(s, SESS_MARK_TCP);
 	if (s->idle != NULL)
 		conn_set_idle(s->conn, s->idle, s->idle_arg);
-	if (s->o.tls == TLS_IMPLICIT &&
-	    conn_starttls(s->conn, s->o.host, &s->o.tlso, e) < 0)
-		return -1;
+	if (s->o.tls == TLS_IMPLICIT) {
+		mark(s, SESS_MARK_TLS_START);
+		if (conn_starttls(s->conn, s->o.host, &s->o.tlso, e) < 0)
+			return -1;
+		mark(s, SESS_MARK_TLS_DONE);
+	}
 	if (read_greeting(s, &r, e) < 0)
 		return -1;
+	mark(s, SESS_MARK_GREETING);
 	if (r->kind != IMAP_UNTAGGED || (r->status != IMAP_ST_OK &&
 	    r->status != IMAP_ST_PREAUTH && r->status != IMAP_ST_BYE))
 		return err_set(e, ERR_PROTOCOL, "unexpected greeting from "
@@ -1010,11 +1070,13 @@ sess_connect(struct sess *s, struct err *e)
 			    "before STARTTLS; refusing to continue without "
 			    "TLS");
 		sess_set_state(s, SESS_AUTHENTICATED);
+		mark(s, SESS_MARK_READY);
 		return 0;
 	}
 	sess_set_state(s, SESS_NOT_AUTHENTICATED);
 	if (s->o.tls == TLS_STARTTLS && starttls(s, e) < 0)
 		return -1;
+	mark(s, SESS_MARK_READY);
 	return 0;
 }
 

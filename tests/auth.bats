@@ -309,3 +309,15 @@ ctl() {
 	hostile_wait
 	! grep -qa 'AUTHENTICATE' "$HOSTILE_RECORD"
 }
+
+@test "hostile: a reconnecting watch runs the token command again" {
+	hostile_start idle-drop --add-cap AUTH=XOAUTH2 --connections 2 --timeout 10
+	count=$BATS_TEST_TMPDIR/runs
+	run --separate-stderr ctl --oauth2-token-cmd "echo x >>'$count'; echo tok\$(wc -l <'$count')" watch INBOX --once --timeout 20 -o jsonl
+	assert_success
+	hostile_wait
+	assert_equal "$(wc -l <"$count")" 2
+	# Each login carried the token of its own run.
+	grep -q "^A[0-9]* AUTHENTICATE XOAUTH2 $(printf 'user=hostile\001auth=Bearer tok1\001\001' | base64 -w0)"$'\r'"\$" "$HOSTILE_RECORD"
+	grep -q "^A[0-9]* AUTHENTICATE XOAUTH2 $(printf 'user=hostile\001auth=Bearer tok2\001\001' | base64 -w0)"$'\r'"\$" "$HOSTILE_RECORD"
+}
