@@ -142,13 +142,11 @@ watch_wait() {
 }
 
 @test "a new message's record carries the decoded summary fields" {
-	W=$BATS_TEST_TMPDIR/w
-	imapctl watch INBOX --once --timeout 20 -o jsonl >"$W.out" 2>"$W.err" 3>&- &
-	pid=$!
-	sleep 1
+	watch_bg INBOX --once --timeout 20 --interval 1 -o jsonl
 	printf 'From: =?ISO-8859-1?Q?J=F6rg?= <j@example.de>\r\nTo: alice@example.org\r\nSubject: =?UTF-8?B?R3LDvMOfZQ==?=\r\nMessage-ID: <w1@example.de>\r\nDate: Tue, 05 Mar 2024 10:00:00 +0100\r\n\r\nhi\r\n' |
 		doveadm -c "$IMAPCTL_TEST_CONF" save -u alice -m INBOX
-	wait "$pid"
+	watch_wait
+	assert_equal "$WATCH_RC" 0
 	run jq -c '[.event, .subject, .from[0].name, .message_id, .date, .mailbox]' "$W.out"
 	assert_output '["new","Grüße","Jörg","<w1@example.de>","2024-03-05T09:00:00Z","INBOX"]'
 }
