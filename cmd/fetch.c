@@ -52,7 +52,7 @@ const struct opt fetch_opts[] = {
 	{ "force", 0, NULL, "with --save or --attachments: replace files that "
 	    "exist", 0 },
 	{ "mark-seen", 0, NULL, "set \\Seen on the messages fetched", 0 },
-	MSGSET_OPT_UIDVALIDITY,
+	MSGSET_OPTS,
 	{ NULL, 0, NULL, NULL, 0 }
 };
 
@@ -1268,9 +1268,11 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	struct fetch f;
 	struct uidset set;
 	const struct sess_mailbox *m;
+	const char *set_arg;
 	int rc, r;
 
-	(void)argc;
+	if (msgset_operand(ctx, argc, argv, 1, 0, &set_arg) < 0)
+		return ERR_USAGE;
 	memset(&f, 0, sizeof(f));
 	f.ctx = ctx;
 	f.s = ctx->sess;
@@ -1299,7 +1301,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	m = sess_selected(f.s);
 	f.uidvalidity = m->uidvalidity;
 	f.gmail = sess_has_cap(f.s, "X-GM-EXT-1");
-	if ((rc = msgset_resolve(ctx, f.mailbox, argv[1], &set)) != 0)
+	if ((rc = msgset_resolve(ctx, f.mailbox, set_arg, &set)) != 0)
 		goto out;
 	if (set.n == 0)
 		goto out;

@@ -86,10 +86,10 @@ const struct command commands[] = {
 	    "MAILBOX [QUERY...] [--raw KEYS] [--count|--summary] [--limit N] "
 	    "[--sort ORDER]", "find the messages that match a query", 1, -1,
 	    "mailbox" },
-	{ "fetch", cmd_fetch, NEED_LOGIN, fetch_opts, "MAILBOX SET "
-	    "[--summary|--headers|--raw|--text|--structure|--part N] "
+	{ "fetch", cmd_fetch, NEED_LOGIN, fetch_opts, "MAILBOX SET|--query "
+	    "QUERY [--summary|--headers|--raw|--text|--structure|--part N] "
 	    "[--save DIR] [--attachments DIR] [--mark-seen] [--force]",
-	    "fetch messages: summaries, headers, bytes, text, parts", 2, 2,
+	    "fetch messages: summaries, headers, bytes, text, parts", 1, 2,
 	    "mailbox" },
 	{ "info", cmd_info, NEED_LOGIN, info_opts, "",
 	    "show what the server offers and how the connection is secured",

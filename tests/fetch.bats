@@ -378,3 +378,15 @@ hctl() {
 	[[ $stderr == *"literal of 1000000000000 bytes"*"--max-size"* ]]
 	assert_equal "$output" ""
 }
+
+@test "fetch --query names the messages by a search in the same session" {
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch INBOX --query 'from:carol' -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c -s '[.[] | [.uid, .subject]]')" '[[1,"Welcome to imapctl"],[5,"Re: Welcome to imapctl"]]'
+	[[ $stderr == *"SEARCH"* ]]
+	run --separate-stderr imapctl fetch INBOX 1 --query from:carol
+	assert_failure 64
+	run --separate-stderr imapctl fetch INBOX
+	assert_failure 64
+	[[ $stderr == *"missing SET operand"* ]]
+}
