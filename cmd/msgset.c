@@ -38,3 +38,94 @@ msgset_resolve(struct ctx *ctx, const char *mailbox, const char *arg,
 		return cmd_fail(ctx, &e);
 	return 0;
 }
+
+/* Collects the UIDs of SEARCH and ESEARCH answers. */
+static int
+on_search(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
+{
+	struct uidset *out = ctx;
+	const struct imap_arg *a = r->args;
+	uint32_t uid;
+
+	(void)s;
+	if (r->status != IMAP_ST_NONE)
+		return 0;
+	if (imap_arg_is(a, "SEARCH")) {
+		for (a = a->next; a != NULL; a = a->next) {
+			if (!imap_arg_u32(a, &uid) || uid == 0)
+				return err_set(e, ERR_PROTOCOL, "bad UID in "
+				    "the server's SEARCH response");
+			uidset_add(out, uid, uid);
+		}
+		return 0;
+	}
+	if (!imap_arg_is(a, "ESEARCH"))
+		return 0;
+	/* ESEARCH [(TAG "x")] [UID] ALL set ... */
+	for (a = a->next; a != NULL; a = a->next) {
+		const char *set;
+		struct err pe;
+
+		if (!imap_arg_is(a, "ALL") || a->next == NULL)
+			continue;
+		if (!imap_arg_atom(a->next, &set) || strchr(set, '*') != NULL ||
+		    uidset_parse(out, set, &pe) < 0)
+			return err_set(e, ERR_PROTOCOL, "bad UID set in the "
+			    "server's ESEARCH response");
+		a = a->next;
+	}
+	return 0;
+}
+
+int
+msgset_existing(struct sess *s, const struct uidset *set,
+    struct uidset *existing_r, struct err *e)
+{
+	struct sess_cmd cmds[MSGSET_WINDOW];
+	struct buf chunk;
+	struct err no;
+	size_t pos = 0, sent = 0, done = 0;
+	int esearch = sess_has_cap(s, "ESEARCH"), more = 1, r = 0;
+
+	buf_init(&chunk, UIDSET_CHUNK * 2);
+	memset(cmds, 0, sizeof(cmds));
+	err_clear(&no);
+	sess_set_handler(s, on_search, existing_r);
+	for (;;) {
+		/* After a refusal, only what is in flight is waited for. */
+		while (more && no.kind == ERR_NONE &&
+		    sent - done < MSGSET_WINDOW) {
+			if ((more = uidset_next_chunk(set, &pos, &chunk)) <= 0)
+				break;
+			if (sess_send(s, &cmds[sent % MSGSET_WINDOW], e,
+			    esearch ? "UID SEARCH RETURN (ALL) UID %S" :
+			    "UID SEARCH UID %S", chunk.s) < 0) {
+				r = -1;
+				goto out;
+			}
+			sent++;
+		}
+		if (more < 0) {
+			r = err_set(e, ERR_INTERNAL, "UID set too large");
+			goto out;
+		}
+		if (done == sent)
+			break;
+		if (sess_wait(s, &cmds[done % MSGSET_WINDOW], e) < 0) {
+			r = -1;
+			goto out;
+		}
+		if (no.kind == ERR_NONE)
+			sess_cmd_check(&cmds[done % MSGSET_WINDOW], &no);
+		done++;
+	}
+	if (no.kind != ERR_NONE) {
+		*e = no;
+		err_prefix(e, "searching for the named messages");
+		r = -1;
+	}
+out:
+	sess_set_handler(s, NULL, NULL);
+	buf_free(&chunk);
+	return r;
+}

@@ -24,4 +24,14 @@
 int	msgset_resolve(struct ctx *, const char *mailbox, const char *arg,
 	    struct uidset *set);
 
+#define MSGSET_WINDOW	8	/* searches in flight at once */
+
+/*
+ * The UIDs of set that exist in the selected mailbox, added to
+ * existing_r: UID SEARCH UID in command-sized chunks, pipelined, with
+ * ESEARCH's compact answer when offered. "*" is resolved by the server.
+ */
+int	msgset_existing(struct sess *, const struct uidset *set,
+	    struct uidset *existing_r, struct err *);
+
 #endif
