@@ -40,6 +40,7 @@ struct ctx;
 #define NEED_SELECT_RW	0x4		/* SELECT argv[0] */
 #define NO_NETWORK	0x8
 #define HIDDEN		0x10
+#define DRY_RUN_RO	0x20		/* with --dry-run, EXAMINE instead */
 
 struct command {
 	const char	*name;
@@ -90,6 +91,9 @@ void			 emit_mbox_counts(struct emit *,
 COMMAND(list);
 COMMAND(status);
 COMMAND(info);
+COMMAND(flag);
+COMMAND(move);
+COMMAND(delete);
 COMMAND(help);
 COMMAND(completion);
 COMMAND(complete);

@@ -72,6 +72,15 @@ const struct command commands[] = {
 	{ "info", cmd_info, NEED_LOGIN, info_opts, "",
 	    "show what the server offers and how the connection is secured",
 	    0, 0, NULL },
+	{ "flag", cmd_flag, NEED_SELECT_RW | DRY_RUN_RO, flag_opts,
+	    "MAILBOX SET --add|--remove|--set FLAG...",
+	    "add, remove or set the flags of messages", 2, 2, "mailbox" },
+	{ "move", cmd_move, NEED_SELECT_RW | DRY_RUN_RO, move_opts,
+	    "MAILBOX SET DEST [--create]",
+	    "move messages to another mailbox", 3, 3, "mailbox" },
+	{ "delete", cmd_delete, NEED_SELECT_RW | DRY_RUN_RO, delete_opts,
+	    "MAILBOX SET [--trash | --flag-only]",
+	    "delete messages", 2, 2, "mailbox" },
 	{ "help", cmd_help, NO_NETWORK, help_opts, "[COMMAND]",
 	    "show help for imapctl or a command", 0, 1, "command" },
 	{ "completion", cmd_completion, NO_NETWORK, completion_opts,
@@ -612,7 +621,9 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 		if (argc < 1)
 			return err_set(e, ERR_USAGE, "no mailbox given");
 		if (sess_select(ctx->sess, argv[0],
-		    (ctx->cmd->flags & NEED_SELECT_RO) != 0, e) < 0)
+		    (ctx->cmd->flags & NEED_SELECT_RO) ||
+		    ((ctx->cmd->flags & DRY_RUN_RO) &&
+		    ctx_flag(ctx, "dry-run")), e) < 0)
 			return -1;
 	}
 	return 0;

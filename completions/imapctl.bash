@@ -51,6 +51,9 @@ _imapctl()
 	-o|--format) COMPREPLY=($(compgen -W "text json jsonl xml" -- "$cur")); return ;;
 	--tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
 	--auth) COMPREPLY=($(compgen -W "auto plain login" -- "$cur")); return ;;
+	--add|--remove|--set|--flags)
+		COMPREPLY=($(compgen -W "seen answered flagged deleted draft" -- "$cur"))
+		return ;;
 	esac
 	case $kind in
 	file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
