@@ -94,6 +94,7 @@ COMMAND(info);
 COMMAND(flag);
 COMMAND(move);
 COMMAND(delete);
+COMMAND(append);
 COMMAND(help);
 COMMAND(completion);
 COMMAND(complete);
