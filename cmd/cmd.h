@@ -95,6 +95,8 @@ COMMAND(flag);
 COMMAND(move);
 COMMAND(delete);
 COMMAND(append);
+COMMAND(mailbox);
+COMMAND(raw);
 COMMAND(help);
 COMMAND(completion);
 COMMAND(complete);

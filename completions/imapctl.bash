@@ -79,6 +79,15 @@ _imapctl()
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
 		;;
+	mailbox-action)
+		if [[ $prev == "$cmd" ]]; then
+			COMPREPLY=($(compgen -W "create delete rename subscribe unsubscribe" -- "$cur"))
+		else
+			local IFS=$'\n'
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
+		fi
+		;;
 	command)
 		COMPREPLY=($(compgen -W "$("$bin" __complete commands 2>/dev/null | cut -f1)" -- "$cur"))
 		;;
