@@ -40,7 +40,20 @@ struct ctx;
 #define NEED_SELECT_RW	0x4		/* SELECT argv[0] */
 #define NO_NETWORK	0x8
 #define HIDDEN		0x10
-#define DRY_RUN_RO	0x20		/* with --dry-run, EXAMINE instead */
+/*
+ * A monitoring plugin (check): it exits 0 OK, 1 WARNING, 2 CRITICAL or
+ * 3 UNKNOWN, and writes only to standard output. --help and --version
+ * exit 3; a bad command line does not print a usage error but calls the
+ * command with ctx->usage_failed set; main does not connect: the command
+ * checks its options, then calls cmd_connect() and reports a failure in
+ * its own words. Its result goes to ctx->report.
+ */
+#define MONITORING	0x20
+/* May log in again after a drop (cmd_connect): the secret is kept. */
+#define RECONNECTS	0x40
+#define DRY_RUN_RO	0x80		/* with --dry-run, EXAMINE instead */
+
+#define MONITORING_UNKNOWN	3
 
 struct command {
 	const char	*name;
@@ -54,9 +67,15 @@ struct command {
 	const char	*operands;	/* completion: "mailbox", "command"... */
 };
 
+struct report;
+struct settings;
+
 struct ctx {
 	const struct command	*cmd;
 	struct emit		*emit;
+	struct report		*report;	/* MONITORING: the result */
+	int			 usage_failed;	/* MONITORING: ctx->err says why */
+	struct settings		*settings;	/* main.c's, for cmd_connect */
 	struct sess		*sess;
 	struct optval		*ov;		/* parallel to cmd->opts */
 	struct err		 err;
@@ -69,6 +88,16 @@ extern const struct opt global_opts[];
 const struct command	*command_find(const char *);
 const struct optval	*ctx_opt(const struct ctx *, const char *name);
 int			 ctx_flag(const struct ctx *, const char *name);
+/*
+ * Connect, log in and select as the command's flags say, closing the
+ * session there was: for MONITORING commands, which connect themselves,
+ * and to reconnect (RECONNECTS). -1 with ctx->err set; ctx->sess then
+ * holds what was reached, for its timings.
+ */
+int			 cmd_connect(struct ctx *, int argc, char **argv);
+/* Server, port and user as far as cmd_connect learnt them, else NULL. */
+void			 cmd_target(const struct ctx *, const char **host_r,
+			    const char **port_r, const char **user_r);
 int			 cmd_fail(struct ctx *, const struct err *);
 int			 cmd_failf(struct ctx *, enum err_kind, const char *, ...)
 			    __attribute__((format(printf, 3, 4)));
@@ -100,5 +129,9 @@ COMMAND(raw);
 COMMAND(help);
 COMMAND(completion);
 COMMAND(complete);
+COMMAND(fetch);
+COMMAND(check);
+COMMAND(quota);
+COMMAND(watch);
 
 #endif

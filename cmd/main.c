@@ -17,6 +17,7 @@
 
 #include "auth.h"
 #include "cmd.h"
+#include "report.h"
 #include "secret.h"
 #include "url.h"
 #include "xalloc.h"
@@ -26,9 +27,11 @@
 #endif
 
 #define DEFAULT_TIMEOUT_S	30
+#define MONITORING_TIMEOUT_S	10	/* as check_imap's -t */
 
 const struct opt global_opts[] = {
-	{ "format", 'o', "FORMAT", "output format: text, json, jsonl, xml", 0 },
+	{ "format", 'o', "FORMAT", "output format: text, json, jsonl, xml "
+	    "(check: also prometheus)", 0 },
 	{ "url", 0, "URL", "server as imaps://user@host:port (imap:// means "
 	    "STARTTLS)", 0 },
 	{ "host", 'H', "HOST", "server host name", 0 },
@@ -69,6 +72,11 @@ const struct command commands[] = {
 	    "list mailboxes", 0, -1, "mailbox" },
 	{ "status", cmd_status, NEED_LOGIN, status_opts, "[MAILBOX...]",
 	    "show message counts of mailboxes", 0, -1, "mailbox" },
+	{ "fetch", cmd_fetch, NEED_LOGIN, fetch_opts, "MAILBOX SET "
+	    "[--summary|--headers|--raw|--text|--structure|--part N] "
+	    "[--save DIR] [--attachments DIR] [--mark-seen] [--force]",
+	    "fetch messages: summaries, headers, bytes, text, parts", 2, 2,
+	    "mailbox" },
 	{ "info", cmd_info, NEED_LOGIN, info_opts, "",
 	    "show what the server offers and how the connection is secured",
 	    0, 0, NULL },
@@ -91,6 +99,18 @@ const struct command commands[] = {
 	{ "raw", cmd_raw, NEED_LOGIN, raw_opts,
 	    "[--select MAILBOX] COMMAND [ARG...]",
 	    "send one IMAP command and print the responses", 1, -1, NULL },
+	{ "quota", cmd_quota, NEED_LOGIN, quota_opts, "[MAILBOX]",
+	    "show the quota roots of a mailbox with usage and limits", 0, 1,
+	    "mailbox" },
+	{ "check", cmd_check, NEED_LOGIN | MONITORING, check_opts,
+	    "[--mailbox MAILBOX] [--{warning,critical}-{time,messages,"
+	    "unseen,age,quota,cert-days} RANGE]...",
+	    "probe the server as a monitoring plugin (exit 0-3)", 0, 0,
+	    NULL },
+	{ "watch", cmd_watch, NEED_LOGIN | RECONNECTS, watch_opts,
+	    "MAILBOX [--once] [--timeout DURATION] [--interval DURATION]",
+	    "wait for new messages, expunges and flag changes", 1, 1,
+	    "mailbox" },
 	{ "help", cmd_help, NO_NETWORK, help_opts, "[COMMAND]",
 	    "show help for imapctl or a command", 0, 1, "command" },
 	{ "completion", cmd_completion, NO_NETWORK, completion_opts,
@@ -104,6 +124,8 @@ const struct command commands[] = {
 
 static struct optval gv[G_COUNT];
 static const char *progname = "imapctl";
+/* A MONITORING command's usage error, reported by the command. */
+static struct err usage_err;
 
 const struct command *
 command_find(const char *name)
@@ -223,6 +245,15 @@ cmd_usage_error(const struct command *c, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (c != NULL && (c->flags & MONITORING)) {
+		if (usage_err.kind == ERR_NONE) {
+			usage_err.kind = ERR_USAGE;
+			va_start(ap, fmt);
+			vsnprintf(usage_err.msg, sizeof(usage_err.msg), fmt, ap);
+			va_end(ap);
+		}
+		return ERR_USAGE;
+	}
 	fprintf(stderr, "%s: %s%s", progname, c ? c->name : "", c ? ": " : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -505,6 +536,8 @@ struct settings {
 	const char		*user;
 	enum auth_mech		 mech;
 	struct buf		 secret;
+	int			 gathered;	/* the above are filled in */
+	int			 have_secret;
 };
 
 static int
@@ -515,7 +548,8 @@ gather_settings(const struct command *c, struct settings *st, struct err *e)
 
 	memset(&st->so, 0, sizeof(st->so));
 	memset(&st->url, 0, sizeof(st->url));
-	st->so.timeout_ms = DEFAULT_TIMEOUT_S * 1000;
+	st->so.timeout_ms = (c->flags & MONITORING ? MONITORING_TIMEOUT_S :
+	    DEFAULT_TIMEOUT_S) * 1000;
 	if (gv[G_TIMEOUT].set &&
 	    parse_timeout(gv[G_TIMEOUT].val, &st->so.timeout_ms) < 0)
 		return err_set(e, ERR_USAGE, "bad --timeout '%s': give seconds, "
@@ -561,7 +595,6 @@ gather_settings(const struct command *c, struct settings *st, struct err *e)
 	    st->mech != AUTH_LOGIN)))
 		return err_set(e, ERR_USAGE, "bad --auth '%s': use auto, plain "
 		    "or login", gv[G_AUTH].val);
-	(void)c;
 	return 0;
 }
 
@@ -604,15 +637,21 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 	struct err *e = &ctx->err;
 	int have;
 
-	if (gather_settings(ctx->cmd, st, e) < 0)
-		return -1;
-	/* The environment's password must not reach child processes. */
-	have = get_secret(st, e);
-	if (have < 0)
-		return -1;
-	if (st->so.tlso.insecure && st->so.tls != TLS_NONE)
-		cmd_warn(ctx, "--insecure: the server's certificate is not "
-		    "verified");
+	/* Once: a reconnecting command comes here again. */
+	if (!st->gathered) {
+		if (gather_settings(ctx->cmd, st, e) < 0)
+			return -1;
+		/* The environment's password must not reach child processes. */
+		have = get_secret(st, e);
+		if (have < 0)
+			return -1;
+		st->have_secret = have;
+		st->gathered = 1;
+		if (st->so.tlso.insecure && st->so.tls != TLS_NONE &&
+		    !(ctx->cmd->flags & MONITORING))
+			cmd_warn(ctx, "--insecure: the server's certificate is "
+			    "not verified");
+	}
 	ctx->sess = sess_new(&st->so);
 	sess_set_idle(ctx->sess, flush_output, ctx->emit);
 	if (sess_connect(ctx->sess, e) < 0)
@@ -621,12 +660,13 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 		memset(&ao, 0, sizeof(ao));
 		ao.mech = st->mech;
 		ao.user = st->user;
-		ao.secret = have ? st->secret.s : NULL;
+		ao.secret = st->have_secret ? st->secret.s : NULL;
 		ao.no_sasl_ir = gv[G_NO_SASL_IR].set;
 		if (auth_login(ctx->sess, &ao, e) < 0)
 			return -1;
 	}
-	buf_wipe(&st->secret);
+	if (!(ctx->cmd->flags & RECONNECTS))
+		buf_wipe(&st->secret);
 	if (ctx->cmd->flags & (NEED_SELECT_RO | NEED_SELECT_RW)) {
 		if (argc < 1)
 			return err_set(e, ERR_USAGE, "no mailbox given");
@@ -637,6 +677,28 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 			return -1;
 	}
 	return 0;
+}
+
+int
+cmd_connect(struct ctx *ctx, int argc, char **argv)
+{
+	if (ctx->sess != NULL) {
+		sess_free(ctx->sess);
+		ctx->sess = NULL;
+	}
+	err_clear(&ctx->err);
+	return prepare(ctx, ctx->settings, argc, argv);
+}
+
+void
+cmd_target(const struct ctx *ctx, const char **host_r, const char **port_r,
+    const char **user_r)
+{
+	const struct settings *st = ctx->settings;
+
+	*host_r = st != NULL ? st->so.host : NULL;
+	*port_r = st != NULL ? st->so.port : NULL;
+	*user_r = st != NULL ? st->user : NULL;
 }
 
 static int
@@ -652,6 +714,7 @@ struct held {
 	struct optval	*ov;
 	size_t		 nov;
 	struct settings	 st;
+	int		 monitoring;	/* exit 0-3 whatever happens */
 };
 
 static int
@@ -660,14 +723,15 @@ run(int argc, char **argv, struct held *h)
 	const struct command *c;
 	const struct opt *gtables[] = { global_opts, NULL };
 	struct optval *gvals[] = { gv, NULL };
-	const struct opt *tables[] = { global_opts, NULL, NULL };
-	struct optval *values[] = { gv, NULL, NULL };
+	const struct opt *tables[] = { NULL, global_opts, NULL };
+	struct optval *values[] = { NULL, gv, NULL };
 	struct settings *st = &h->st;
 	struct ctx ctx;
 	enum emit_format fmt = EMIT_TEXT;
+	enum report_format rfmt = REPORT_PLUGIN;
 	const char *f;
 	char **ops;
-	int i, nops = 0, rc;
+	int i, nops = 0, rc = 0, mon;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ops = h->ops = xcalloc((size_t)argc + 1, sizeof(*ops));
@@ -696,30 +760,52 @@ run(int argc, char **argv, struct held *h)
 		return ERR_USAGE;
 	}
 	ctx.cmd = c;
+	ctx.settings = st;
+	mon = h->monitoring = (c->flags & MONITORING) != 0;
 	h->nov = nopts(c->opts);
 	ctx.ov = h->ov = xcalloc(h->nov + 1, sizeof(*ctx.ov));
-	tables[1] = c->opts;
-	values[1] = ctx.ov;
+	/* The command's options first: one of them may shadow a global. */
+	tables[0] = c->opts;
+	values[0] = ctx.ov;
 	if (parse_opts(c, tables, values, argc, argv, i + 1, 0, ops,
 	    &nops) < 0)
-		return ERR_USAGE;
-	if (gv[G_HELP].set) {
+		rc = ERR_USAGE;
+	else if (gv[G_HELP].set) {
 		help_command(c, stdout);
-		return 0;
-	}
-	if (gv[G_VERSION].set)
-		return version();
-	if (nops < c->min_args)
-		return cmd_usage_error(c, "missing operand");
-	if (c->max_args >= 0 && nops > c->max_args)
-		return cmd_usage_error(c, "unexpected operand '%s'",
+		return mon ? MONITORING_UNKNOWN : 0;
+	} else if (gv[G_VERSION].set) {
+		version();
+		return mon ? MONITORING_UNKNOWN : 0;
+	} else if (nops < c->min_args)
+		rc = cmd_usage_error(c, "missing operand");
+	else if (c->max_args >= 0 && nops > c->max_args)
+		rc = cmd_usage_error(c, "unexpected operand '%s'",
 		    ops[c->max_args]);
 	f = gv[G_FORMAT].set ? gv[G_FORMAT].val : env("IMAPCTL_FORMAT");
-	if (f != NULL && emit_format_parse(f, &fmt) < 0)
-		return cmd_usage_error(c, "bad format '%s': use text, json, "
+	if (mon) {
+		if (report_format_parse(f ? f : "text", &rfmt, &fmt) < 0) {
+			if (rc == 0)
+				rc = cmd_usage_error(c, "bad format '%s': use "
+				    "text, prometheus, json, jsonl or xml", f);
+			rfmt = REPORT_PLUGIN;
+			fmt = EMIT_TEXT;
+		}
+	} else if (rc == 0 && f != NULL && emit_format_parse(f, &fmt) < 0)
+		rc = cmd_usage_error(c, "bad format '%s': use text, json, "
 		    "jsonl or xml", f);
+	if (rc != 0 && !mon)
+		return rc;
 	ctx.emit = emit_new(fmt, stdout, c->name);
-	if (!(c->flags & NO_NETWORK) && prepare(&ctx, st, nops, ops) < 0)
+	if (mon) {
+		/* The plugin line names the service it checks. */
+		ctx.report = report_new(rfmt, stdout, ctx.emit, "IMAP");
+		if (rc != 0) {
+			ctx.usage_failed = 1;
+			ctx.err = usage_err;
+		}
+		rc = c->fn(nops, ops, &ctx);
+	} else if (!(c->flags & NO_NETWORK) && prepare(&ctx, st, nops,
+	    ops) < 0)
 		rc = cmd_fail(&ctx, &ctx.err);
 	else
 		rc = c->fn(nops, ops, &ctx);
@@ -733,6 +819,7 @@ run(int argc, char **argv, struct held *h)
 			rc = ERR_IO;
 	}
 	emit_free(ctx.emit);
+	report_free(ctx.report);
 	if (rc == 0 && ctx.status != 0)
 		rc = ctx.status;
 	return rc;
@@ -758,6 +845,9 @@ main(int argc, char **argv)
 				rc = ERR_IO;
 		}
 	}
+	/* A monitoring plugin never exits with another status. */
+	if (h.monitoring && (rc < 0 || rc > MONITORING_UNKNOWN))
+		rc = MONITORING_UNKNOWN;
 	buf_wipe(&h.st.secret);
 	url_free(&h.st.url);
 	for (i = 0; i < h.nov; i++)

@@ -48,7 +48,10 @@ _imapctl()
 	kind=$("$bin" __complete options $cmd 2>/dev/null |
 		awk -F'\t' -v o="$prev" '$1 == o && $2 != "" { print ($3 != "" ? $3 : "arg"); exit }')
 	case $prev in
-	-o|--format) COMPREPLY=($(compgen -W "text json jsonl xml" -- "$cur")); return ;;
+	-o|--format)
+		local fmts="text json jsonl xml"
+		[[ $cmd == check ]] && fmts+=" prometheus"
+		COMPREPLY=($(compgen -W "$fmts" -- "$cur")); return ;;
 	--tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
 	--auth) COMPREPLY=($(compgen -W "auto plain login" -- "$cur")); return ;;
 	--add|--remove|--set|--flags)

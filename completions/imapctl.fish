@@ -59,6 +59,7 @@ end
 complete -c imapctl -f
 complete -c imapctl -n __imapctl_no_command -a '(imapctl __complete commands 2>/dev/null)'
 complete -c imapctl -s o -l format -x -a 'text json jsonl xml' -d 'output format'
+complete -c imapctl -n '__fish_seen_subcommand_from check' -s o -l format -x -a prometheus -d 'Prometheus text format'
 complete -c imapctl -l tls -x -a 'implicit starttls none' -d 'TLS mode'
 complete -c imapctl -l auth -x -a 'auto plain login' -d 'authentication mechanism'
 complete -c imapctl -l cafile -r -F -d 'also trust the CA certificates in FILE'

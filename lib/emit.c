@@ -59,6 +59,9 @@ struct emit {
 	FILE			*fp;
 	int			 status;
 	int			 finished;
+	int			 detached;	/* emit_detach: no output */
+	int			 opened;	/* xml: the document started */
+	const char		*command;
 	unsigned long		 nrecords;
 	xmlTextWriterPtr	 xw;
 	struct frame		 stack[EMIT_MAX_DEPTH];
@@ -454,6 +457,22 @@ emit_new(enum emit_format fmt, FILE *fp, const char *command)
 		e->status = ENOMEM;
 		return e;
 	}
+	e->command = command;
+	return e;
+}
+
+/*
+ * The XML document starts with the first record (or at the end), so a
+ * command that writes bytes of its own (emit_detach) leaves no trace.
+ */
+static void
+xml_open(struct emit *e)
+{
+	const char *command = e->command;
+
+	if (e->opened || e->xw == NULL)
+		return;
+	e->opened = 1;
 	xml_check(e, xmlTextWriterStartDocument(e->xw, NULL, "UTF-8", NULL));
 	xml_check(e, xmlTextWriterStartElement(e->xw,
 	    (const xmlChar *)"imapctl"));
@@ -466,16 +485,17 @@ emit_new(enum emit_format fmt, FILE *fp, const char *command)
 	xml_check(e, xmlTextWriterWriteAttribute(e->xw,
 	    (const xmlChar *)"format_version", (const xmlChar *)"1"));
 	xml_check(e, xmlTextWriterWriteRaw(e->xw, (const xmlChar *)"\n"));
-	return e;
 }
 
 void
 emit_record_begin(struct emit *e, const char *type)
 {
-	assert(!e->finished);
+	assert(!e->finished && !e->detached);
 	assert(e->depth == 0);
 	push(e, FRAME_RECORD);
 	e->nrecords++;
+	if (e->fmt == EMIT_XML && e->status == 0)
+		xml_open(e);
 	if (e->status != 0)
 		return;
 	switch (e->fmt) {
@@ -588,25 +608,22 @@ emit_u64s(struct emit *e, const char *key, uint64_t v)
 /*
  * Fixed-point with integer arithmetic, so the decimal separator is '.'
  * whatever LC_NUMERIC says; rounding is half away from zero on the value
- * the double holds. decimals is clamped to 0..9. NaN and infinities have
- * no JSON form and are written as null. Beyond 2^63 a double has no
- * fraction, and "%.0f" has no decimal separator to localise.
+ * the double holds. decimals is clamped to 0..9. Beyond 2^63 a double has
+ * no fraction, and "%.0f" has no decimal separator to localise.
  */
-void
-emit_double(struct emit *e, const char *key, double v, int decimals)
+size_t
+emit_fmt_fixed(char *s, double v, int decimals)
 {
 	static const uint64_t p10[] = { 1, 10, 100, 1000, 10000, 100000,
 	    1000000, 10000000, 100000000, 1000000000 };
 	uint64_t ip, fp = 0;
-	char s[400];
 	size_t n = 0, k;
 	double a;
 	int neg;
 
-	if (!isfinite(v)) {
-		put_value(e, key, V_NULL, NULL, 0);
-		return;
-	}
+	s[0] = '\0';
+	if (!isfinite(v))
+		return 0;
 	if (decimals < 0)
 		decimals = 0;
 	if (decimals > 9)
@@ -624,7 +641,7 @@ emit_double(struct emit *e, const char *key, double v, int decimals)
 			s[n++] = '-';
 		n += fmt_u64(s + n, ip);
 	} else
-		n = (size_t)snprintf(s, sizeof(s) - 16, "%.0f", v);
+		n = (size_t)snprintf(s, EMIT_FIXED_MAX - 16, "%.0f", v);
 	if (decimals > 0) {
 		s[n++] = '.';
 		for (k = (size_t)decimals; k > 0; k--) {
@@ -633,7 +650,21 @@ emit_double(struct emit *e, const char *key, double v, int decimals)
 		}
 		n += (size_t)decimals;
 	}
-	put_value(e, key, V_RAW, s, n);
+	s[n] = '\0';
+	return n;
+}
+
+/* NaN and infinities have no JSON form and are written as null. */
+void
+emit_double(struct emit *e, const char *key, double v, int decimals)
+{
+	char s[EMIT_FIXED_MAX];
+	size_t n = emit_fmt_fixed(s, v, decimals);
+
+	if (n == 0)
+		put_value(e, key, V_NULL, NULL, 0);
+	else
+		put_value(e, key, V_RAW, s, n);
 }
 
 void
@@ -735,6 +766,36 @@ container_end(struct emit *e, enum frame_kind kind)
 }
 
 void
+emit_address(struct emit *e, const char *key, const char *name,
+    const char *address)
+{
+	struct frame *f;
+
+	if (e->fmt != EMIT_TEXT) {
+		container_begin(e, key, FRAME_OBJECT, NULL);
+		emit_str(e, "name", name);
+		emit_str(e, "address", address);
+		container_end(e, FRAME_OBJECT);
+		return;
+	}
+	assert(!e->finished);
+	f = top(e);
+	if (e->status != 0 || (name == NULL && address == NULL))
+		return;
+	if (f->kind == FRAME_LIST && f->count > 0)
+		out_putc(e, ',');
+	text_sep(e, f);
+	if (name != NULL)
+		put_string(e, name, strlen(name));
+	if (name != NULL && address != NULL)
+		out_puts(e, " <");
+	if (address != NULL)
+		put_string(e, address, strlen(address));
+	if (name != NULL && address != NULL)
+		out_putc(e, '>');
+}
+
+void
 emit_list_begin(struct emit *e, const char *key, const char *item)
 {
 	container_begin(e, key, FRAME_LIST, item);
@@ -769,11 +830,27 @@ flush_file(struct emit *e)
 }
 
 void
+emit_detach(struct emit *e)
+{
+	assert(e->nrecords == 0);
+	if (e->xw != NULL) {
+		/* Drop the document's start, still in libxml2's buffer. */
+		int st = e->status;
+
+		e->status = ECANCELED;
+		xmlFreeTextWriter(e->xw);
+		e->xw = NULL;
+		e->status = st;
+	}
+	e->detached = 1;
+}
+
+void
 emit_flush(struct emit *e)
 {
 	if (e->status != 0)
 		return;
-	if (e->fmt == EMIT_XML)
+	if (e->fmt == EMIT_XML && e->xw != NULL)
 		xml_check(e, xmlTextWriterFlush(e->xw));
 	flush_file(e);
 }
@@ -796,6 +873,11 @@ emit_finish(struct emit *e, struct err *err)
 {
 	if (e->finished)
 		goto out;
+	if (e->detached) {
+		flush_file(e);
+		e->finished = 1;
+		goto out;
+	}
 	while (e->depth > 1)
 		container_end(e, top(e)->kind);
 	if (e->depth == 1)
@@ -809,6 +891,7 @@ emit_finish(struct emit *e, struct err *err)
 			out_puts(e, e->nrecords > 0 ? "\n]\n" : "[]\n");
 			break;
 		case EMIT_XML:
+			xml_open(e);
 			xml_check(e, xmlTextWriterEndDocument(e->xw));
 			xml_check(e, xmlTextWriterFlush(e->xw));
 			break;

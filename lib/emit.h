@@ -55,10 +55,33 @@ void	emit_bool(struct emit *, const char *key, int);
 void	emit_null(struct emit *, const char *key);
 void	emit_time(struct emit *, const char *key, time_t);	/* -1: null */
 
+/*
+ * A mail address: the object {name, address}; in text "Name <address>"
+ * (or the one that is not NULL alone), and in a list of addresses
+ * separated by ", " as mail readers write them.
+ */
+void	emit_address(struct emit *, const char *key, const char *name,
+	    const char *address);
+
 void	emit_list_begin(struct emit *, const char *key, const char *item);
 void	emit_list_end(struct emit *);
 void	emit_object_begin(struct emit *, const char *key);
 void	emit_object_end(struct emit *);
+
+/*
+ * The command writes bytes of its own to the output instead of records
+ * (fetch --raw): from now on the emitter writes nothing, not even the
+ * frame of a document. Call it before the first record.
+ */
+void	emit_detach(struct emit *);
+
+/*
+ * The digits emit_double writes, for writers beside the emitter: v with
+ * decimals (0..9) places and '.' whatever the locale; out must hold
+ * EMIT_FIXED_MAX bytes. Returns the length, 0 for NaN and infinities.
+ */
+#define EMIT_FIXED_MAX	400
+size_t	emit_fmt_fixed(char *out, double v, int decimals);
 
 /* Push what is buffered to the output (called before we block). */
 void	emit_flush(struct emit *);

@@ -35,6 +35,7 @@ struct imap_parser {
 	struct imap_arg	*stack[IMAP_MAX_DEPTH + 1];
 	struct imap_arg	*tail[IMAP_MAX_DEPTH + 1];
 	size_t		 depth;
+	size_t		 items;		/* arguments in this response */
 
 	struct chunk	*chunks;
 	uint64_t	 held;		/* bytes held for this response */
@@ -96,6 +97,7 @@ start_response(struct imap_parser *p)
 	p->stack[0] = &p->root;
 	p->tail[0] = NULL;
 	p->depth = 0;
+	p->items = 0;
 	p->phase = PH_START;
 	p->state = P_LINE;
 	p->have_resp = 0;
@@ -190,6 +192,17 @@ new_arg(struct imap_parser *p, enum imap_type type, struct err *e)
 		    "items in a list", IMAP_MAX_ITEMS);
 		return NULL;
 	}
+	/*
+	 * Each argument costs far more memory than the bytes it came in, and
+	 * a response can go on over many lines joined by literals: bound the
+	 * lists together, not only each one.
+	 */
+	if (p->items >= IMAP_MAX_ITEMS) {
+		err_set(e, ERR_PROTOCOL, "server response has more than %d "
+		    "items", IMAP_MAX_ITEMS);
+		return NULL;
+	}
+	p->items++;
 	a = arena_alloc(p, sizeof(*a));
 	memset(a, 0, sizeof(*a));
 	a->type = type;
@@ -222,8 +235,24 @@ is_atom_char(unsigned char c, int in_code)
 	return 1;
 }
 
+/* Whether s[0..n) names a FETCH item with a section: BODY[...]. */
+static int
+is_section_item(const char *s, size_t n)
+{
+	static const char *const items[] = {
+		"BODY", "BODY.PEEK", "BINARY", "BINARY.PEEK", "BINARY.SIZE"
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof(items) / sizeof(items[0]); k++)
+		if (strlen(items[k]) == n && strncasecmp(s, items[k], n) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * An atom, with bracketed sections taken whole: BODY[HEADER.FIELDS (A B)]<0>.
+ * Elsewhere '[' is an ordinary atom character, as in the mailbox name a[b.
  * Returns the end position, or 0 on a malformed atom.
  */
 static size_t
@@ -235,7 +264,8 @@ scan_atom(const char *s, size_t i, size_t n, int in_code)
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '[' && !in_code) {
+		if (c == '[' && !in_code && is_section_item(s + start,
+		    i - start)) {
 			quoted = 0;
 			for (i++; i < n; i++) {
 				if (quoted) {

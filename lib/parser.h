@@ -22,7 +22,7 @@
 /* Limits; a server that passes one is a protocol error. */
 #define IMAP_MAX_LINE		(8u << 20)	/* one line of a response */
 #define IMAP_MAX_DEPTH		64		/* nested lists */
-#define IMAP_MAX_ITEMS		1000000		/* items in one list */
+#define IMAP_MAX_ITEMS		1000000		/* arguments in one response */
 #define IMAP_DEFAULT_MAX_LITERAL ((uint64_t)256 << 20)
 
 enum imap_type {

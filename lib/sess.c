@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "mutf7.h"
 #include "utf8.h"
@@ -44,6 +45,8 @@ struct sess {
 	struct sess_mailbox	 sel;
 	conn_idle_fn		 idle;
 	void			*idle_arg;
+	struct timespec		 marks[SESS_MARK_COUNT];
+	unsigned		 marked;	/* bit per mark taken */
 };
 
 static const char *const state_names[] = {
@@ -120,6 +123,41 @@ sess_free(struct sess *s)
 	free(s);
 }
 
+static void
+mark(struct sess *s, enum sess_mark m)
+{
+	if (s->marked & (1u << m))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &s->marks[m]);
+	s->marked |= 1u << m;
+}
+
+static double
+ts_diff(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) +
+	    (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+double
+sess_elapsed(const struct sess *s, enum sess_mark a, enum sess_mark b)
+{
+	if (!(s->marked & (1u << a)) || !(s->marked & (1u << b)))
+		return -1;
+	return ts_diff(&s->marks[a], &s->marks[b]);
+}
+
+double
+sess_since(const struct sess *s, enum sess_mark a)
+{
+	struct timespec now;
+
+	if (!(s->marked & (1u << a)))
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return ts_diff(&s->marks[a], &now);
+}
+
 void
 sess_set_state(struct sess *s, enum sess_state st)
 {
@@ -130,6 +168,8 @@ sess_set_state(struct sess *s, enum sess_state st)
 		    state_names[s->state], state_names[st]);
 		fprintf(s->o.trace, "%s\n", tmp);
 	}
+	if (st == SESS_AUTHENTICATED)
+		mark(s, SESS_MARK_AUTHENTICATED);
 	s->state = st;
 }
 
@@ -317,7 +357,7 @@ take_inflight(struct sess *s, const char *tag)
 	char *end;
 	unsigned long n;
 
-	if (tag[0] != 'A')
+	if (tag[0] != 'A' || tag[1] < '1' || tag[1] > '9')
 		return NULL;
 	n = strtoul(tag + 1, &end, 10);
 	if (*end != '\0')
@@ -416,6 +456,16 @@ sess_read_one(struct sess *s, struct err *e)
 	}
 }
 
+int
+sess_poll(struct sess *s, int timeout_ms, struct err *e)
+{
+	if (s->in_start < s->in_end)
+		return 1;
+	if (s->conn == NULL)
+		return err_set(e, ERR_IO, "not connected");
+	return conn_wait_readable(s->conn, timeout_ms, e);
+}
+
 /* Writing --------------------------------------------------------------- */
 
 int
@@ -510,7 +560,7 @@ static int
 add_string(struct sess *s, struct build *b, const char *p, size_t len,
     int atom_ok, struct err *e)
 {
-	size_t i;
+	size_t i, n;
 	int atom = atom_ok && len > 0, literal = 0;
 
 	if (memchr(p, '\0', len) != NULL)
@@ -530,7 +580,10 @@ add_string(struct sess *s, struct build *b, const char *p, size_t len,
 	if (atom)
 		return buf_add(&b->line, p, len) < 0 ?
 		    err_set(e, ERR_USAGE, "command too long") : 0;
-	if (buf_grow(&b->line, len * 2 + 2) < 0)
+	for (i = 0, n = len + 2; i < len; i++)
+		if (p[i] == '"' || p[i] == '\\')
+			n++;
+	if (buf_grow(&b->line, n) < 0)
 		return err_set(e, ERR_USAGE, "command too long");
 	buf_addc(&b->line, '"');
 	for (i = 0; i < len; i++) {
@@ -562,12 +615,42 @@ add_mailbox(struct sess *s, struct build *b, const char *name, struct err *e)
 	return add_string(s, b, owned, strlen(owned), 1, e);
 }
 
+/* seq-number = nz-number / "*"; a set is ranges of them, comma-separated. */
+static int
+valid_set(const char *p)
+{
+	int want_num = 1, colon = 0;
+
+	for (;; p++) {
+		if (want_num) {
+			if (*p == '*')
+				want_num = 0;
+			else if (*p >= '1' && *p <= '9') {
+				while (p[1] >= '0' && p[1] <= '9')
+					p++;
+				want_num = 0;
+			} else
+				return 0;
+			continue;
+		}
+		if (*p == '\0')
+			return 1;
+		if (*p == ':' && !colon)
+			colon = 1;
+		else if (*p == ',')
+			colon = 0;
+		else
+			return 0;
+		want_num = 1;
+	}
+}
+
 static int
 add_set(struct build *b, const char *set, struct err *e)
 {
 	size_t n = strlen(set);
 
-	if (n == 0 || strspn(set, "0123456789:,*") != n)
+	if (!valid_set(set))
 		return err_set(e, ERR_USAGE, "bad message set '%.64s'", set);
 	if (buf_add(&b->line, set, n) < 0)
 		return err_set(e, ERR_USAGE, "command too long");
@@ -638,7 +721,11 @@ format_cmd(struct sess *s, struct build *b, const char *fmt, va_list ap,
 		case 'B':
 			data = va_arg(ap, const void *);
 			len = va_arg(ap, size_t);
-			r = add_literal(s, b, data, len, NULL, NULL, e);
+			if (memchr(data, '\0', len) != NULL)
+				r = err_set(e, ERR_USAGE, "a NUL byte cannot "
+				    "be sent in a literal");
+			else
+				r = add_literal(s, b, data, len, NULL, NULL, e);
 			break;
 		case 'L':
 			size = va_arg(ap, uint64_t);
@@ -781,12 +868,37 @@ transmit(struct sess *s, struct sess_cmd *cmd, struct build *b, struct err *e)
 		    queue(s, l->p, (size_t)l->len, e) < 0)
 			return -1;
 	}
-	/* A command ending in a literal has no text left to show. */
-	if (pos < b->line.len || b->nlits == 0)
-		trace_client(s, b, pos, b->line.len);
+	trace_client(s, b, pos, b->line.len);
 	if (queue(s, b->line.s + pos, b->line.len - pos, e) < 0 ||
 	    queue(s, "\r\n", 2, e) < 0)
 		return -1;
+	return 0;
+}
+
+/* Put the next tag in front of the formatted command. */
+static int
+tag_line(struct sess *s, struct sess_cmd *cmd, struct build *b, struct err *e)
+{
+	struct buf line;
+	size_t i, n;
+
+	cmd->tag = s->next_tag++;
+	cmd->done = 0;
+	cmd->status = IMAP_ST_NONE;
+	cmd->code[0] = cmd->text[0] = '\0';
+	cmd->next = NULL;
+	buf_init(&line, SESS_MAX_CMD);
+	if (buf_addf(&line, "A%u ", cmd->tag) < 0 ||
+	    buf_add(&line, b->line.s, b->line.len) < 0) {
+		buf_wipe(&line);
+		return err_set(e, ERR_USAGE, "command too long");
+	}
+	n = line.len - b->line.len;
+	for (i = 0; i < b->nlits; i++)
+		b->lits[i].off += n;
+	b->secret_off += n;
+	buf_wipe(&b->line);
+	b->line = line;
 	return 0;
 }
 
@@ -803,17 +915,13 @@ sess_vsend(struct sess *s, struct sess_cmd *cmd, struct err *e,
 		build_free(&b);
 		return err_set(e, ERR_IO, "not connected");
 	}
-	cmd->tag = s->next_tag++;
-	cmd->done = 0;
-	cmd->status = IMAP_ST_NONE;
-	cmd->code[0] = cmd->text[0] = '\0';
-	cmd->next = NULL;
-	buf_addf(&b.line, "A%u ", cmd->tag);
-	if (cmd->secret) {
+	if (cmd->secret)
 		b.secret = 1;
-		b.secret_off = b.line.len;
-	}
-	if (format_cmd(s, &b, fmt, ap, e) < 0) {
+	/*
+	 * Format first: choosing a literal may ask the server for its
+	 * capabilities, and that command must not overtake this one's tag.
+	 */
+	if (format_cmd(s, &b, fmt, ap, e) < 0 || tag_line(s, cmd, &b, e) < 0) {
 		build_free(&b);
 		return -1;
 	}
@@ -975,7 +1083,11 @@ starttls(struct sess *s, struct err *e)
 	buf_reset(&s->caps);
 	if (s->o.trace != NULL)
 		fprintf(s->o.trace, "tls: starting handshake\n");
-	return conn_starttls(s->conn, s->o.host, &s->o.tlso, e);
+	mark(s, SESS_MARK_TLS_START);
+	if (conn_starttls(s->conn, s->o.host, &s->o.tlso, e) < 0)
+		return -1;
+	mark(s, SESS_MARK_TLS_DONE);
+	return 0;
 }
 
 int
@@ -983,16 +1095,22 @@ sess_connect(struct sess *s, struct err *e)
 {
 	const struct imap_resp *r;
 
+	mark(s, SESS_MARK_START);
 	s->conn = conn_open(s->o.host, s->o.port, s->o.timeout_ms, e);
 	if (s->conn == NULL)
 		return -1;
+	mark(s, SESS_MARK_TCP);
 	if (s->idle != NULL)
 		conn_set_idle(s->conn, s->idle, s->idle_arg);
-	if (s->o.tls == TLS_IMPLICIT &&
-	    conn_starttls(s->conn, s->o.host, &s->o.tlso, e) < 0)
-		return -1;
+	if (s->o.tls == TLS_IMPLICIT) {
+		mark(s, SESS_MARK_TLS_START);
+		if (conn_starttls(s->conn, s->o.host, &s->o.tlso, e) < 0)
+			return -1;
+		mark(s, SESS_MARK_TLS_DONE);
+	}
 	if (read_greeting(s, &r, e) < 0)
 		return -1;
+	mark(s, SESS_MARK_GREETING);
 	if (r->kind != IMAP_UNTAGGED || (r->status != IMAP_ST_OK &&
 	    r->status != IMAP_ST_PREAUTH && r->status != IMAP_ST_BYE))
 		return err_set(e, ERR_PROTOCOL, "unexpected greeting from "
@@ -1008,11 +1126,13 @@ sess_connect(struct sess *s, struct err *e)
 			    "before STARTTLS; refusing to continue without "
 			    "TLS");
 		sess_set_state(s, SESS_AUTHENTICATED);
+		mark(s, SESS_MARK_READY);
 		return 0;
 	}
 	sess_set_state(s, SESS_NOT_AUTHENTICATED);
 	if (s->o.tls == TLS_STARTTLS && starttls(s, e) < 0)
 		return -1;
+	mark(s, SESS_MARK_READY);
 	return 0;
 }
 

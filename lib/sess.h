@@ -43,6 +43,22 @@ struct sess_opts {
 	FILE		*trace;		/* --debug: protocol lines, or NULL */
 };
 
+/*
+ * Moments of a session's set-up, for a probe that reports how long each
+ * step took. Each is taken once, the first time it happens, on the
+ * monotonic clock.
+ */
+enum sess_mark {
+	SESS_MARK_START,	/* sess_connect called */
+	SESS_MARK_TCP,		/* host resolved, TCP connected */
+	SESS_MARK_TLS_START,	/* TLS handshake begun (implicit or STARTTLS) */
+	SESS_MARK_TLS_DONE,	/* TLS handshake completed */
+	SESS_MARK_GREETING,	/* greeting read */
+	SESS_MARK_READY,	/* sess_connect done: ready to log in */
+	SESS_MARK_AUTHENTICATED, /* state became authenticated */
+	SESS_MARK_COUNT
+};
+
 struct sess;
 
 /* An untagged response; return -1 (with the error set) to abort. */
@@ -101,6 +117,11 @@ void		 sess_forget_caps(struct sess *);
 const char	*sess_greeting(const struct sess *);
 struct conn	*sess_conn(struct sess *);
 const struct sess_opts *sess_options(const struct sess *);
+/* Seconds from mark a to mark b, or -1 when either has not happened. */
+double		 sess_elapsed(const struct sess *, enum sess_mark a,
+		    enum sess_mark b);
+/* Seconds from mark a until now, or -1 when it has not happened. */
+double		 sess_since(const struct sess *, enum sess_mark a);
 
 void		 sess_set_handler(struct sess *, sess_handler_fn, void *);
 void		 sess_set_cont(struct sess *, sess_cont_fn, void *);
@@ -134,6 +155,12 @@ int	sess_read_one(struct sess *, struct err *);
 int	sess_send_line(struct sess *, const char *, size_t, int secret,
 	    struct err *);
 int	sess_inflight(const struct sess *);
+/*
+ * Wait up to timeout_ms for a response to start (input already buffered
+ * counts): 1 when there is some, 0 on timeout, -1 on error. For waits
+ * longer than the session's timeout, such as IDLE.
+ */
+int	sess_poll(struct sess *, int timeout_ms, struct err *);
 
 int	sess_select(struct sess *, const char *mailbox, int readonly,
 	    struct err *);

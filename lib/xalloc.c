@@ -5,8 +5,8 @@
 
 #include "xalloc.h"
 
-static void
-oom(void)
+void
+xalloc_oom(void)
 {
 	static const char msg[] = "imapctl: out of memory\n";
 
@@ -20,7 +20,7 @@ xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (p == NULL)
-		oom();
+		xalloc_oom();
 	return p;
 }
 
@@ -30,7 +30,7 @@ xcalloc(size_t n, size_t sz)
 	void *p = calloc(n ? n : 1, sz ? sz : 1);
 
 	if (p == NULL)
-		oom();
+		xalloc_oom();
 	return p;
 }
 
@@ -39,7 +39,7 @@ xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (p == NULL)
-		oom();
+		xalloc_oom();
 	return p;
 }
 

@@ -14,5 +14,7 @@ void	*xrealloc(void *, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 void	*xmemdup(const void *, size_t);
+/* For allocators of other libraries: report and exit 70. */
+void	 xalloc_oom(void) __attribute__((noreturn));
 
 #endif

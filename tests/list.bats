@@ -85,7 +85,9 @@ teardown_file() { dovecot_teardown_file; }
 	assert_equal "$(echo "$output" | jq -c '[.[].name] | sort')" '["Café","INBOX"]'
 	run imapctl list 'Caf*/*' -o jsonl
 	assert_success
-	assert_output '{"name":"Café/Menü","delimiter":"/","attributes":["\\HasNoChildren"],"special_use":null}'
+	assert_equal "${#lines[@]}" 1
+	# Dovecot may add \Marked or \UnMarked as it sees fit.
+	assert_equal "$(echo "$output" | jq -c '[.name, .delimiter, (.attributes | index("\\HasNoChildren") != null), .special_use]')" '["Café/Menü","/",true,null]'
 }
 
 @test "list --subscribed leaves out the unsubscribed mailbox" {

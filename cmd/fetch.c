@@ -1,0 +1,1423 @@
+/*
+ * fetch: messages as summaries, header fields, raw bytes, text, MIME
+ * structure, single parts or saved attachments.
+ *
+ * The set is fetched in chunks of a few KiB of UID set, several commands
+ * in flight; records are emitted as each FETCH response arrives, and
+ * bodies go from the socket to their destination through the parser's
+ * literal sink (the UID is asked for first, so it is known before the
+ * body; a server that sends it later gets the body buffered, within
+ * --max-size). --text and --attachments need the structure first: the
+ * existing UIDs are listed with UID SEARCH, cut into windows of
+ * FETCH_WINDOW messages, and each window's BODYSTRUCTURE is followed by
+ * the chosen parts, windows pipelined. Memory stays bounded by the
+ * windows in flight, never by the number of messages.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "charset.h"
+#include "cmd.h"
+#include "date.h"
+#include "header.h"
+#include "html.h"
+#include "mbox.h"
+#include "mime.h"
+#include "msg.h"
+#include "msgset.h"
+#include "rfc2047.h"
+#include "utf8.h"
+#include "xalloc.h"
+#include "xfer.h"
+
+const struct opt fetch_opts[] = {
+	{ "summary", 0, NULL, "envelope, flags, dates and size (the default)",
+	    0 },
+	{ "headers", 0, NULL, "every header field, decoded, a record each", 0 },
+	{ "raw", 0, NULL, "the message as it is (several: an mboxrd stream)",
+	    0 },
+	{ "text", 0, NULL, "the summary and the best text part as UTF-8", 0 },
+	{ "structure", 0, NULL, "the MIME parts, a record each", 0 },
+	{ "part", 0, "N", "the content of part N, transfer encoding undone", 0 },
+	{ "attachments", 0, "DIR", "save the attachments, decoded, in DIR",
+	    OPT_COMPLETE_FILE },
+	{ "save", 0, "DIR", "with --raw or --part: write a file a message in "
+	    "DIR", OPT_COMPLETE_FILE },
+	{ "force", 0, NULL, "with --save or --attachments: replace files that "
+	    "exist", 0 },
+	{ "mark-seen", 0, NULL, "set \\Seen on the messages fetched", 0 },
+	MSGSET_OPT_UIDVALIDITY,
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
+#define FETCH_INFLIGHT	4		/* chunk commands in flight */
+#define FETCH_WINDOW	100		/* messages of a --text window */
+#define FETCH_WINDOWS	4		/* windows in flight */
+#define TEXT_MAX	(4u << 20)	/* bytes of a part read for --text */
+#define STAGE_MAX	(16u << 20)	/* a decoding stage's buffer */
+#define PATH_SHOWN_MAX	4096
+
+enum mode {
+	M_SUMMARY,
+	M_HEADERS,
+	M_RAW,
+	M_TEXT,
+	M_STRUCTURE,
+	M_PART,
+	M_ATTACHMENTS
+};
+
+/* What --text and --attachments chose for one message. */
+struct plan_part {
+	char		 part[MIME_PART_MAX];
+	enum xfer_enc	 enc;
+	char		*charset;	/* --text */
+	int		 html;		/* --text */
+	char		*filename;	/* --attachments: sanitised */
+	char		*type;		/* --attachments: "type/subtype" */
+};
+
+struct plan {
+	uint32_t	 uid;
+	int		 have;		/* BODYSTRUCTURE arrived */
+	struct plan_part *parts;
+	size_t		 nparts;
+};
+
+/* A window of --text / --attachments: its plans and commands. */
+struct window {
+	struct uidset	 set;
+	struct buf	 settext;
+	struct plan	*plans;
+	size_t		 nplans;
+	struct sess_cmd	 a;		/* UID BODYSTRUCTURE */
+	struct sess_cmd	*b;		/* the parts */
+	char		**btext;	/* each b's UID set, for errors */
+	size_t		 nb;
+	int		 phase;		/* 1: a sent, 2: b sent */
+};
+
+/* Where a body goes while it streams. */
+struct body {
+	int		 active;
+	uint32_t	 uid;
+	struct plan_part *pp;		/* --text, --attachments, --part */
+	struct xfer	*x;
+	struct charset_conv *cc;
+	struct html_text html;
+	struct mboxrd	 mb;
+	int		 fd;		/* a file, or -1 */
+	int		 discard;	/* the bytes go nowhere */
+	char		 name[MIME_FILENAME_MAX + 64];
+	uint64_t	 written;
+	struct buf	 s1, s2;	/* decoding stages */
+	struct imap_sink sink;
+};
+
+struct fetch {
+	struct ctx	*ctx;
+	struct sess	*s;
+	struct emit	*em;
+	struct err	*e;
+	enum mode	 mode;
+	const char	*mailbox;
+	uint32_t	 uidvalidity;
+	int		 mark_seen;
+	int		 force;
+	int		 gmail;
+	int		 single;	/* --raw/--part of one UID to stdout */
+	const char	*dir;		/* --save or --attachments */
+	int		 dirfd;
+	const char	*partarg;	/* --part N */
+	uint64_t	 records;
+	int		 any;		/* a message answered */
+	struct plan_part part_pp;	/* --part: the part streaming */
+	int		 stdout_gone;	/* EPIPE */
+	struct body	 body;
+	struct buf	 text;		/* --text: the text of this message */
+	int		 text_set;
+	struct uidset	 found;		/* UID SEARCH results */
+	struct window	 win[FETCH_WINDOWS];
+	size_t		 nwin, headwin;
+};
+
+/* Helpers ------------------------------------------------------------- */
+
+static int
+section_of(const char *item, const char **sec_r, size_t *len_r)
+{
+	const char *open, *close;
+
+	if (strncasecmp(item, "BODY[", 5) != 0 &&
+	    strncasecmp(item, "BINARY[", 7) != 0)
+		return 0;
+	open = strchr(item, '[');
+	close = strchr(open, ']');
+	if (close == NULL)
+		return 0;
+	*sec_r = open + 1;
+	*len_r = (size_t)(close - open - 1);
+	return 1;
+}
+
+static struct window *
+window_of(struct fetch *f, uint32_t uid, struct plan **plan_r)
+{
+	size_t i, k;
+
+	for (i = 0; i < f->nwin; i++) {
+		struct window *w = &f->win[(f->headwin + i) % FETCH_WINDOWS];
+
+		for (k = 0; k < w->nplans; k++)
+			if (w->plans[k].uid == uid) {
+				*plan_r = &w->plans[k];
+				return w;
+			}
+	}
+	return NULL;
+}
+
+/* Output: stdout for raw bytes. */
+static int
+out_stdout(struct fetch *f, const char *p, size_t n, struct err *e)
+{
+	if (n == 0 || f->stdout_gone)
+		return 0;
+	errno = 0;
+	if (fwrite(p, 1, n, stdout) != n) {
+		if (errno == EPIPE) {
+			f->stdout_gone = 1;
+			return 0;
+		}
+		return err_set(e, ERR_IO, "cannot write output: %s",
+		    strerror(errno ? errno : EIO));
+	}
+	return 0;
+}
+
+static int
+out_fd(struct body *b, const char *p, size_t n, struct err *e)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(b->fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_set(e, ERR_CANTCREAT, "cannot write '%s': %s",
+			    b->name, strerror(errno));
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Files ---------------------------------------------------------------- */
+
+/*
+ * Create name in the directory: never through a symbolic link, never over
+ * a file that is there unless --force, which removes it first. A failure
+ * is reported here (exit 73 in the end) and the bytes are then dropped.
+ */
+static int
+open_out(struct fetch *f, struct body *b)
+{
+	int fd;
+
+	if (f->force && unlinkat(f->dirfd, b->name, 0) < 0 &&
+	    errno != ENOENT) {
+		cmd_failf(f->ctx, ERR_CANTCREAT, "cannot replace '%s/%s': %s",
+		    f->dir, b->name, strerror(errno));
+		return -1;
+	}
+	fd = openat(f->dirfd, b->name, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		cmd_failf(f->ctx, ERR_CANTCREAT, "cannot create '%s/%s': %s%s",
+		    f->dir, b->name, strerror(errno), errno == EEXIST ?
+		    " (use --force to replace it)" : "");
+		return -1;
+	}
+	b->fd = fd;
+	return 0;
+}
+
+static void
+body_reset(struct body *b)
+{
+	if (b->fd >= 0)
+		close(b->fd);
+	xfer_free(b->x);
+	charset_close(b->cc);
+	b->x = NULL;
+	b->cc = NULL;
+	b->fd = -1;
+	b->active = 0;
+	b->discard = 0;
+	b->written = 0;
+	b->pp = NULL;
+	b->name[0] = '\0';
+	buf_reset(&b->s1);
+	buf_reset(&b->s2);
+}
+
+/* A body cut short: its partial file goes. */
+static void
+body_abort(struct fetch *f)
+{
+	struct body *b = &f->body;
+
+	if (b->active && b->fd >= 0) {
+		close(b->fd);
+		b->fd = -1;
+		unlinkat(f->dirfd, b->name, 0);
+	}
+	body_reset(b);
+}
+
+/* The body's start: where it goes and how it is decoded. */
+static void
+body_begin(struct fetch *f, uint32_t uid, struct plan_part *pp,
+    time_t internaldate)
+{
+	struct body *b = &f->body;
+	struct buf from;
+
+	body_reset(b);
+	b->active = 1;
+	b->uid = uid;
+	b->pp = pp;
+	switch (f->mode) {
+	case M_RAW:
+		if (f->dir != NULL) {
+			snprintf(b->name, sizeof(b->name), "%u.eml", uid);
+			b->discard = open_out(f, b) < 0;
+		} else if (!f->single) {
+			buf_init(&from, 256);
+			mboxrd_begin(&b->mb, internaldate, &from);
+			out_stdout(f, from.s, from.len, f->e);
+			buf_free(&from);
+		}
+		break;
+	case M_PART:
+	case M_ATTACHMENTS:
+		b->x = xfer_new(pp != NULL ? pp->enc : XFER_IDENTITY);
+		if (f->mode == M_ATTACHMENTS)
+			snprintf(b->name, sizeof(b->name), "%s", pp->filename);
+		else if (f->dir != NULL)
+			snprintf(b->name, sizeof(b->name), "%u-%s", uid,
+			    f->partarg);
+		if (b->name[0] != '\0')
+			b->discard = open_out(f, b) < 0;
+		break;
+	case M_TEXT:
+		b->x = xfer_new(pp->enc);
+		b->cc = charset_open(pp->charset);
+		html_text_init(&b->html);
+		buf_reset(&f->text);
+		f->text_set = 1;
+		break;
+	default:
+		b->discard = 1;
+		break;
+	}
+}
+
+static void
+text_add(struct fetch *f, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != '\r' && buf_addc(&f->text, p[i]) < 0)
+			break;		/* cut at TEXT_MAX */
+}
+
+/*
+ * Decoded bytes of --text (p is in s1) through the charset into s2, and
+ * for HTML through the tag stripper back into s1, then into f->text.
+ */
+static int
+text_stage(struct fetch *f, const char *p, size_t n, int final)
+{
+	struct body *b = &f->body;
+
+	buf_reset(&b->s2);
+	if ((final ? charset_finish(b->cc, &b->s2) :
+	    charset_feed(b->cc, p, n, &b->s2)) < 0)
+		return 0;
+	if (!b->pp->html) {
+		text_add(f, b->s2.s, b->s2.len);
+		return 0;
+	}
+	buf_reset(&b->s1);
+	html_text_feed(&b->html, b->s2.s, b->s2.len, &b->s1);
+	if (final)
+		html_text_finish(&b->html, &b->s1);
+	text_add(f, b->s1.s, b->s1.len);
+	return 0;
+}
+
+static int
+body_write(struct fetch *f, const char *p, size_t n, struct err *e)
+{
+	struct body *b = &f->body;
+
+	if (b->discard)
+		return 0;
+	switch (f->mode) {
+	case M_RAW:
+		b->written += n;
+		if (b->fd >= 0)
+			return out_fd(b, p, n, e);
+		if (f->single)
+			return out_stdout(f, p, n, e);
+		buf_reset(&b->s1);
+		mboxrd_feed(&b->mb, p, n, &b->s1);
+		return out_stdout(f, b->s1.s, b->s1.len, e);
+	case M_PART:
+	case M_ATTACHMENTS:
+		buf_reset(&b->s1);
+		if (xfer_feed(b->x, p, n, &b->s1) < 0)
+			return err_set(e, ERR_INTERNAL, "decoding buffer full");
+		b->written += b->s1.len;
+		if (b->fd >= 0)
+			return out_fd(b, b->s1.s, b->s1.len, e);
+		return out_stdout(f, b->s1.s, b->s1.len, e);
+	case M_TEXT:
+		buf_reset(&b->s1);
+		if (xfer_feed(b->x, p, n, &b->s1) < 0)
+			return 0;
+		return text_stage(f, b->s1.s, b->s1.len, 0);
+	default:
+		return 0;
+	}
+}
+
+static void
+emit_saved(struct fetch *f, struct body *b)
+{
+	char path[PATH_SHOWN_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, b->name);
+	emit_record_begin(f->em, "file");
+	emit_uint(f->em, "uid", b->uid);
+	if (f->mode != M_RAW)
+		emit_str(f->em, "part", b->pp != NULL ? b->pp->part :
+		    f->partarg);
+	if (f->mode == M_ATTACHMENTS)
+		emit_str(f->em, "type", b->pp->type);
+	emit_str(f->em, "file", path);
+	emit_uint(f->em, "size", b->written);
+	emit_str(f->em, "mailbox", f->mailbox);
+	emit_uint(f->em, "uidvalidity", f->uidvalidity);
+	emit_record_end(f->em);
+}
+
+static int
+body_end(struct fetch *f, struct err *e)
+{
+	struct body *b = &f->body;
+	int r = 0;
+
+	if (!b->active)
+		return 0;
+	if (!b->discard) {
+		switch (f->mode) {
+		case M_RAW:
+			if (b->fd < 0 && !f->single) {
+				buf_reset(&b->s1);
+				mboxrd_end(&b->mb, &b->s1);
+				r = out_stdout(f, b->s1.s, b->s1.len, e);
+			}
+			break;
+		case M_PART:
+		case M_ATTACHMENTS:
+			buf_reset(&b->s1);
+			xfer_finish(b->x, &b->s1);
+			b->written += b->s1.len;
+			r = b->fd >= 0 ? out_fd(b, b->s1.s, b->s1.len, e) :
+			    out_stdout(f, b->s1.s, b->s1.len, e);
+			break;
+		case M_TEXT:
+			buf_reset(&b->s1);
+			xfer_finish(b->x, &b->s1);
+			text_stage(f, b->s1.s, b->s1.len, 0);
+			text_stage(f, NULL, 0, 1);
+			break;
+		default:
+			break;
+		}
+		if (r == 0 && b->fd >= 0) {
+			if (close(b->fd) < 0)
+				r = err_set(e, ERR_CANTCREAT, "cannot write "
+				    "'%s/%s': %s", f->dir, b->name,
+				    strerror(errno));
+			b->fd = -1;
+			if (r == 0)
+				emit_saved(f, b);
+		}
+	}
+	if (r < 0) {
+		body_abort(f);
+		return -1;
+	}
+	body_reset(b);
+	f->records++;
+	return 0;
+}
+
+/* Sink callbacks. */
+static int
+sink_write(void *ctx, const char *p, size_t n, struct err *e)
+{
+	return body_write(ctx, p, n, e);
+}
+
+static int
+sink_end(void *ctx, struct err *e)
+{
+	return body_end(ctx, e);
+}
+
+/* Which plan part a section names, for --text, --attachments, --part. */
+static struct plan_part *
+plan_part_of(struct plan *pl, const char *sec, size_t len)
+{
+	size_t i;
+
+	for (i = 0; pl != NULL && i < pl->nparts; i++)
+		if (strlen(pl->parts[i].part) == len &&
+		    strncmp(pl->parts[i].part, sec, len) == 0)
+			return &pl->parts[i];
+	return NULL;
+}
+
+/*
+ * --part: the part's encoding from the BODYSTRUCTURE that came first;
+ * NULL when the message has no such part.
+ */
+static struct plan_part *
+part_from_structure(struct fetch *f, const struct imap_arg *bs,
+    struct plan_part *pp)
+{
+	struct mime_tree t;
+	struct err e;
+	size_t i;
+	int found = 0;
+
+	memset(pp, 0, sizeof(*pp));
+	snprintf(pp->part, sizeof(pp->part), "%s", f->partarg);
+	pp->enc = XFER_IDENTITY;
+	if (bs == NULL)
+		return pp;
+	mime_tree_init(&t);
+	if (mime_parse(bs, &t, &e) == 0)
+		for (i = 0; i < t.n; i++)
+			if (strcmp(t.v[i].part, f->partarg) == 0) {
+				found = 1;
+				if (!t.v[i].multipart && !t.v[i].message)
+					pp->enc = xfer_enc_parse(
+					    t.v[i].encoding);
+			}
+	mime_tree_free(&t);
+	return found ? pp : NULL;
+}
+
+/*
+ * Before a literal: stream it when it is the body we asked for and its
+ * message's UID is known; else let the parser buffer it.
+ */
+static struct imap_sink *
+choose_sink(void *ctx, const struct imap_resp *r, const struct imap_arg *parent,
+    uint64_t size)
+{
+	struct fetch *f = ctx;
+	const struct imap_arg *items, *last, *a;
+	const char *sec, *name;
+	struct plan *pl = NULL;
+	struct plan_part *pp = NULL;
+	size_t seclen, n = 0;
+	uint32_t uid;
+	time_t idate = -1;
+
+	(void)size;
+	if (r->kind != IMAP_UNTAGGED || r->nargs < 3 ||
+	    !imap_arg_is(r->args->next, "FETCH") ||
+	    parent != r->args->next->next)
+		return NULL;
+	items = parent->list;
+	for (a = items, last = NULL; a != NULL; a = a->next, n++)
+		last = a;
+	/* The literal is the value of the last item name. */
+	if (last == NULL || n % 2 != 1 || !imap_arg_atom(last, &name) ||
+	    !section_of(name, &sec, &seclen) || !msg_uid(items, &uid))
+		return NULL;
+	switch (f->mode) {
+	case M_RAW:
+		if (seclen != 0)
+			return NULL;
+		a = msg_item(items, "INTERNALDATE");
+		if (a != NULL && a->type == IMAP_STRING)
+			idate = date_parse_internal(a->s, a->len);
+		break;
+	case M_PART:
+		if (strlen(f->partarg) != seclen ||
+		    strncmp(f->partarg, sec, seclen) != 0)
+			return NULL;
+		pp = part_from_structure(f, msg_item(items, "BODYSTRUCTURE"),
+		    &f->part_pp);
+		if (pp == NULL)
+			return NULL;
+		break;
+	case M_TEXT:
+	case M_ATTACHMENTS:
+		if (window_of(f, uid, &pl) == NULL ||
+		    (pp = plan_part_of(pl, sec, seclen)) == NULL)
+			return NULL;
+		break;
+	default:
+		return NULL;
+	}
+	body_begin(f, uid, pp, idate);
+	f->body.sink.write = sink_write;
+	f->body.sink.end = sink_end;
+	f->body.sink.ctx = f;
+	return &f->body.sink;
+}
+
+/* A body the parser buffered: the same path, all at once. */
+static int
+buffered_body(struct fetch *f, uint32_t uid, struct plan_part *pp,
+    const struct imap_arg *v, time_t idate)
+{
+	if (v == NULL || v->type != IMAP_STRING)
+		return 0;
+	body_begin(f, uid, pp, idate);
+	if (body_write(f, v->s, v->len, f->e) < 0)
+		return -1;
+	return body_end(f, f->e);
+}
+
+/* Records --------------------------------------------------------------- */
+
+static void
+emit_addrs(struct fetch *f, const char *key, const struct imap_arg *list)
+{
+	const struct imap_arg *it = list;
+	struct buf name, addr;
+	int has;
+
+	buf_init(&name, 1 << 16);
+	buf_init(&addr, 1 << 16);
+	emit_list_begin(f->em, key, "addr");
+	while (msg_addr_next(&it, &name, &has, &addr))
+		emit_address(f->em, NULL, has ? name.s : NULL, addr.s);
+	emit_list_end(f->em);
+	buf_free(&name);
+	buf_free(&addr);
+}
+
+static void
+emit_nstr_clean(struct emit *em, const char *key, const char *s)
+{
+	struct buf b;
+
+	if (s == NULL) {
+		emit_null(em, key);
+		return;
+	}
+	buf_init(&b, 1 << 20);
+	charset_guess_to_utf8(s, strlen(s), &b);
+	emit_str(em, key, b.s);
+	buf_free(&b);
+}
+
+static void
+emit_summary(struct fetch *f, uint32_t uid, const struct imap_arg *items)
+{
+	const struct imap_arg *a, *l;
+	struct envelope env;
+	struct buf b;
+	uint64_t size;
+	int have_env;
+
+	have_env = msg_envelope(msg_item(items, "ENVELOPE"), &env) == 0;
+	emit_uint(f->em, "uid", uid);
+	emit_list_begin(f->em, "flags", "flag");
+	if (imap_arg_list(msg_item(items, "FLAGS"), &l, NULL))
+		for (a = l; a != NULL; a = a->next)
+			if (a->type == IMAP_ATOM)
+				emit_str(f->em, NULL, a->s);
+	emit_list_end(f->em);
+	a = msg_item(items, "INTERNALDATE");
+	emit_time(f->em, "internaldate", a != NULL && a->type == IMAP_STRING ?
+	    date_parse_internal(a->s, a->len) : -1);
+	emit_time(f->em, "date", have_env && env.date != NULL ?
+	    date_parse_rfc5322(env.date, env.date_len) : -1);
+	if (imap_arg_u64(msg_item(items, "RFC822.SIZE"), &size))
+		emit_uint(f->em, "size", size);
+	else
+		emit_null(f->em, "size");
+	emit_addrs(f, "from", have_env ? env.from : NULL);
+	emit_addrs(f, "to", have_env ? env.to : NULL);
+	emit_addrs(f, "cc", have_env ? env.cc : NULL);
+	emit_addrs(f, "reply_to", have_env ? env.reply_to : NULL);
+	if (have_env && env.subject != NULL) {
+		buf_init(&b, 1 << 20);
+		rfc2047_decode(env.subject, env.subject_len, &b);
+		emit_str(f->em, "subject", b.s);
+		buf_free(&b);
+	} else
+		emit_null(f->em, "subject");
+	emit_nstr_clean(f->em, "message_id", have_env ? env.message_id : NULL);
+	emit_nstr_clean(f->em, "in_reply_to", have_env ? env.in_reply_to :
+	    NULL);
+	emit_str(f->em, "mailbox", f->mailbox);
+	emit_uint(f->em, "uidvalidity", f->uidvalidity);
+	if (!f->gmail) {
+		emit_null(f->em, "labels");
+		return;
+	}
+	emit_list_begin(f->em, "labels", "label");
+	if (imap_arg_list(msg_item(items, "X-GM-LABELS"), &l, NULL))
+		for (a = l; a != NULL; a = a->next) {
+			const char *s;
+			size_t n;
+
+			if (!imap_arg_astring(a, &s, &n))
+				continue;
+			buf_init(&b, 1 << 16);
+			sess_mailbox_decode(f->s, s, n, &b);
+			emit_str(f->em, NULL, b.s);
+			buf_free(&b);
+		}
+	emit_list_end(f->em);
+}
+
+struct hdr_ctx {
+	struct fetch	*f;
+	uint32_t	 uid;
+};
+
+static int
+on_header(void *ctx, const char *name, size_t nl, const char *v, size_t vl)
+{
+	struct hdr_ctx *h = ctx;
+	struct fetch *f = h->f;
+	struct buf b;
+
+	buf_init(&b, HDR_FIELD_MAX * 2);
+	rfc2047_decode(v, vl, &b);
+	emit_record_begin(f->em, "header");
+	emit_uint(f->em, "uid", h->uid);
+	emit_strn(f->em, "name", name, nl);
+	emit_str(f->em, "value", b.s);
+	emit_str(f->em, "mailbox", f->mailbox);
+	emit_uint(f->em, "uidvalidity", f->uidvalidity);
+	emit_record_end(f->em);
+	buf_free(&b);
+	return 0;
+}
+
+static void
+emit_headers(struct fetch *f, uint32_t uid, const struct imap_arg *v)
+{
+	struct hdr_split hs;
+	struct hdr_ctx h = { f, uid };
+
+	if (v == NULL || v->type != IMAP_STRING)
+		return;
+	hdr_split_init(&hs, on_header, &h);
+	hdr_split_feed(&hs, v->s, v->len);
+	hdr_split_finish(&hs);
+	hdr_split_free(&hs);
+	f->records++;
+}
+
+static void
+emit_structure(struct fetch *f, uint32_t uid, const struct imap_arg *bs)
+{
+	struct mime_tree t;
+	struct buf fn;
+	struct err e;
+	size_t i;
+
+	mime_tree_init(&t);
+	if (mime_parse(bs, &t, &e) < 0) {
+		err_prefix(&e, "message UID %u", uid);
+		cmd_fail(f->ctx, &e);
+		mime_tree_free(&t);
+		return;
+	}
+	buf_init(&fn, MIME_PARAM_MAX * 2);
+	for (i = 0; i < t.n; i++) {
+		const struct mime_part *p = &t.v[i];
+
+		emit_record_begin(f->em, "part");
+		emit_uint(f->em, "uid", uid);
+		emit_str(f->em, "part", p->part);
+		emit_uint(f->em, "depth", p->depth);
+		emit_str(f->em, "type", p->type);
+		emit_str(f->em, "subtype", p->subtype);
+		emit_nstr_clean(f->em, "charset", p->charset);
+		emit_str(f->em, "encoding", p->multipart || !p->encoding[0] ?
+		    NULL : p->encoding);
+		if (p->multipart)
+			emit_null(f->em, "size");
+		else
+			emit_uint(f->em, "size", p->size);
+		buf_reset(&fn);
+		if (mime_filename(p, &fn) > 0)
+			emit_str(f->em, "filename", fn.s);
+		else
+			emit_null(f->em, "filename");
+		emit_nstr_clean(f->em, "disposition", p->disposition);
+		emit_str(f->em, "mailbox", f->mailbox);
+		emit_uint(f->em, "uidvalidity", f->uidvalidity);
+		emit_record_end(f->em);
+	}
+	f->records++;
+	buf_free(&fn);
+	mime_tree_free(&t);
+}
+
+/* --text and --attachments: what to fetch, from the structure. */
+static void
+plan_message(struct fetch *f, struct plan *pl, const struct imap_arg *bs)
+{
+	struct mime_tree t;
+	const struct mime_part *p;
+	struct plan_part *pp;
+	struct buf fn, clean;
+	struct err e;
+	char fallback[MIME_PART_MAX + 32];
+	size_t i;
+
+	pl->have = 1;
+	mime_tree_init(&t);
+	if (mime_parse(bs, &t, &e) < 0) {
+		err_prefix(&e, "message UID %u", pl->uid);
+		cmd_fail(f->ctx, &e);
+		mime_tree_free(&t);
+		return;
+	}
+	if (f->mode == M_TEXT) {
+		if ((p = mime_best_text(&t)) != NULL) {
+			pl->parts = xcalloc(1, sizeof(*pl->parts));
+			pl->nparts = 1;
+			pp = &pl->parts[0];
+			snprintf(pp->part, sizeof(pp->part), "%s", p->part);
+			pp->enc = xfer_enc_parse(p->encoding);
+			pp->charset = p->charset ? xstrdup(p->charset) : NULL;
+			pp->html = strcmp(p->subtype, "html") == 0;
+		}
+		mime_tree_free(&t);
+		return;
+	}
+	buf_init(&fn, MIME_PARAM_MAX * 2);
+	buf_init(&clean, MIME_FILENAME_MAX * 2);
+	for (i = 0; i < t.n; i++) {
+		p = &t.v[i];
+		if (!mime_is_attachment(p) || (p->in_attachment))
+			continue;
+		pl->parts = xrealloc(pl->parts, (pl->nparts + 1) *
+		    sizeof(*pl->parts));
+		pp = &pl->parts[pl->nparts++];
+		memset(pp, 0, sizeof(*pp));
+		snprintf(pp->part, sizeof(pp->part), "%s", p->part);
+		pp->enc = p->message ? XFER_IDENTITY :
+		    xfer_enc_parse(p->encoding);
+		buf_reset(&fn);
+		buf_reset(&clean);
+		mime_filename(p, &fn);
+		snprintf(fallback, sizeof(fallback), "%u-%s%s", pl->uid,
+		    p->part, p->message ? ".eml" : ".bin");
+		mime_sanitize_filename(fn.s, fn.len, fallback, &clean);
+		pp->filename = xstrdup(clean.s);
+		buf_reset(&fn);
+		buf_addf(&fn, "%s/%s", p->type, p->subtype);
+		pp->type = xstrdup(fn.s);
+	}
+	buf_free(&fn);
+	buf_free(&clean);
+	mime_tree_free(&t);
+}
+
+/* Every untagged response while fetching. */
+static int
+on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
+    struct err *e)
+{
+	struct fetch *f = ctx;
+	const struct imap_arg *items, *a, *v;
+	struct plan *pl = NULL;
+	struct plan_part *pp;
+	const char *name, *sec;
+	size_t seclen;
+	uint32_t seq, uid;
+	time_t idate = -1;
+
+	(void)s;
+	if (imap_arg_is(r->args, "SEARCH")) {
+		for (a = r->args->next; a != NULL; a = a->next)
+			if (imap_arg_u32(a, &uid) && uid > 0)
+				uidset_add(&f->found, uid, uid);
+		return 0;
+	}
+	if (imap_arg_is(r->args, "ESEARCH")) {
+		for (a = r->args->next; a != NULL; a = a->next)
+			if (imap_arg_is(a, "ALL") && a->next != NULL &&
+			    a->next->type == IMAP_ATOM &&
+			    uidset_parse(&f->found, a->next->s, e) < 0)
+				return -1;
+		return 0;
+	}
+	if (!msg_fetch_items(r, &seq, &items) || !msg_uid(items, &uid))
+		return 0;
+	if (msg_item(items, "ENVELOPE") != NULL ||
+	    msg_item(items, "BODYSTRUCTURE") != NULL ||
+	    msg_item_prefix(items, "BODY[", NULL) != NULL)
+		f->any = 1;
+	switch (f->mode) {
+	case M_SUMMARY:
+		if (msg_item(items, "ENVELOPE") == NULL)
+			return 0;
+		emit_record_begin(f->em, "message");
+		emit_summary(f, uid, items);
+		emit_record_end(f->em);
+		f->records++;
+		break;
+	case M_HEADERS:
+		if ((v = msg_item_prefix(items, "BODY[", NULL)) != NULL)
+			emit_headers(f, uid, v);
+		break;
+	case M_STRUCTURE:
+		if ((v = msg_item(items, "BODYSTRUCTURE")) != NULL)
+			emit_structure(f, uid, v);
+		break;
+	case M_RAW:
+		if ((v = msg_item_prefix(items, "BODY[", NULL)) == NULL)
+			return 0;
+		a = msg_item(items, "INTERNALDATE");
+		if (a != NULL && a->type == IMAP_STRING)
+			idate = date_parse_internal(a->s, a->len);
+		if (buffered_body(f, uid, NULL, v, idate) < 0)
+			return -1;
+		break;
+	case M_PART:
+		if ((v = msg_item_prefix(items, "BODY[", NULL)) == NULL)
+			return 0;
+		pp = part_from_structure(f, msg_item(items, "BODYSTRUCTURE"),
+		    &f->part_pp);
+		if (v->type == IMAP_NIL || pp == NULL) {
+			cmd_failf(f->ctx, ERR_UNAVAILABLE, "message UID %u has "
+			    "no part %s", uid, f->partarg);
+			return 0;
+		}
+		if (buffered_body(f, uid, pp, v, -1) < 0)
+			return -1;
+		break;
+	case M_TEXT:
+	case M_ATTACHMENTS:
+		if (window_of(f, uid, &pl) == NULL)
+			return 0;
+		if (!pl->have && (v = msg_item(items, "BODYSTRUCTURE")) !=
+		    NULL) {
+			plan_message(f, pl, v);
+			return 0;
+		}
+		/* Bodies the parser buffered. */
+		for (a = items; a != NULL && a->next != NULL;
+		    a = a->next->next) {
+			if (!imap_arg_atom(a, &name) ||
+			    !section_of(name, &sec, &seclen) ||
+			    a->next->type != IMAP_STRING ||
+			    (pp = plan_part_of(pl, sec, seclen)) == NULL)
+				continue;
+			if (buffered_body(f, uid, pp, a->next, -1) < 0)
+				return -1;
+		}
+		if (f->mode == M_TEXT && msg_item(items, "ENVELOPE") != NULL) {
+			emit_record_begin(f->em, "message");
+			emit_summary(f, uid, items);
+			if (f->text_set) {
+				while (f->text.len > 0 &&
+				    (f->text.s[f->text.len - 1] == '\n' ||
+				    f->text.s[f->text.len - 1] == ' '))
+					f->text.len--;
+				f->text.s[f->text.len] = '\0';
+				emit_str(f->em, "text", f->text.s);
+			} else
+				emit_null(f->em, "text");
+			emit_record_end(f->em);
+			f->text_set = 0;
+			buf_reset(&f->text);
+			f->records++;
+		}
+		break;
+	}
+	return 0;
+}
+
+/* Single-phase modes: pipelined chunks -------------------------------- */
+
+static int
+send_chunk(struct fetch *f, struct sess_cmd *store, struct sess_cmd *cmd,
+    const char *set)
+{
+	const char *peek = "BODY.PEEK";
+	char items[256];
+
+	if (f->mark_seen && sess_send(f->s, store, f->e, "UID STORE %S "
+	    "+FLAGS.SILENT (\\Seen)", set) < 0)
+		return -1;
+	switch (f->mode) {
+	case M_SUMMARY:
+		snprintf(items, sizeof(items), "UID FLAGS INTERNALDATE "
+		    "RFC822.SIZE ENVELOPE%s", f->gmail ? " X-GM-LABELS" : "");
+		break;
+	case M_HEADERS:
+		snprintf(items, sizeof(items), "UID %s[HEADER]", peek);
+		break;
+	case M_RAW:
+		snprintf(items, sizeof(items), "UID INTERNALDATE %s[]", peek);
+		break;
+	case M_STRUCTURE:
+		snprintf(items, sizeof(items), "UID BODYSTRUCTURE");
+		break;
+	case M_PART:
+		snprintf(items, sizeof(items), "UID BODYSTRUCTURE %s[%s]", peek,
+		    f->partarg);
+		break;
+	default:
+		return err_set(f->e, ERR_INTERNAL, "bad fetch mode");
+	}
+	return sess_send(f->s, cmd, f->e, "UID FETCH %S (%s)", set, items);
+}
+
+static int
+run_chunks(struct fetch *f, const struct uidset *set)
+{
+	struct sess_cmd cmd[FETCH_INFLIGHT], store[FETCH_INFLIGHT];
+	char *text[FETCH_INFLIGHT];
+	struct buf chunk;
+	size_t pos = 0, head = 0, n = 0, k;
+	int more = 1, r;
+	struct err ce;
+
+	memset(cmd, 0, sizeof(cmd));
+	memset(store, 0, sizeof(store));
+	memset(text, 0, sizeof(text));
+	buf_init(&chunk, UIDSET_CHUNK * 2);
+	while (more || n > 0) {
+		while (more && n < FETCH_INFLIGHT) {
+			if ((r = uidset_next_chunk(set, &pos, &chunk)) <= 0) {
+				more = 0;
+				break;
+			}
+			k = (head + n) % FETCH_INFLIGHT;
+			free(text[k]);
+			text[k] = xstrdup(chunk.s);
+			store[k].done = 1;
+			store[k].status = IMAP_ST_OK;
+			if (send_chunk(f, &store[k], &cmd[k], chunk.s) < 0)
+				goto fail;
+			n++;
+		}
+		if (n == 0)
+			break;
+		k = head;
+		if ((!store[k].done && sess_wait(f->s, &store[k], f->e) < 0) ||
+		    sess_wait(f->s, &cmd[k], f->e) < 0)
+			goto fail;
+		err_clear(&ce);
+		if (sess_cmd_check(&store[k], &ce) < 0 ||
+		    sess_cmd_check(&cmd[k], &ce) < 0) {
+			err_prefix(&ce, "fetching UIDs %.200s%s", text[k],
+			    strlen(text[k]) > 200 ? "..." : "");
+			cmd_fail(f->ctx, &ce);
+		}
+		head = (head + 1) % FETCH_INFLIGHT;
+		n--;
+	}
+	for (k = 0; k < FETCH_INFLIGHT; k++)
+		free(text[k]);
+	buf_free(&chunk);
+	return 0;
+fail:
+	for (k = 0; k < FETCH_INFLIGHT; k++)
+		free(text[k]);
+	buf_free(&chunk);
+	return -1;
+}
+
+/* --text and --attachments: windows ------------------------------------ */
+
+static void
+window_free(struct window *w)
+{
+	size_t i, k;
+
+	for (i = 0; i < w->nplans; i++) {
+		for (k = 0; k < w->plans[i].nparts; k++) {
+			free(w->plans[i].parts[k].charset);
+			free(w->plans[i].parts[k].filename);
+			free(w->plans[i].parts[k].type);
+		}
+		free(w->plans[i].parts);
+	}
+	for (i = 0; i < w->nb; i++)
+		free(w->btext[i]);
+	free(w->btext);
+	free(w->plans);
+	free(w->b);
+	uidset_free(&w->set);
+	buf_free(&w->settext);
+	memset(w, 0, sizeof(*w));
+}
+
+/* The next window of up to FETCH_WINDOW UIDs of f->found from *ri, *next. */
+static int
+window_fill(struct fetch *f, struct window *w, size_t *ri, uint32_t *next)
+{
+	size_t count = 0;
+	uint32_t lo, hi, u;
+
+	memset(w, 0, sizeof(*w));
+	uidset_init(&w->set);
+	buf_init(&w->settext, 1 << 16);
+	while (*ri < f->found.n && count < FETCH_WINDOW) {
+		lo = f->found.r[*ri].lo > *next ? f->found.r[*ri].lo : *next;
+		hi = f->found.r[*ri].hi;
+		if ((uint64_t)hi - lo + 1 > FETCH_WINDOW - count)
+			hi = lo + (uint32_t)(FETCH_WINDOW - count) - 1;
+		uidset_add(&w->set, lo, hi);
+		w->plans = xrealloc(w->plans, (w->nplans + (hi - lo) + 1) *
+		    sizeof(*w->plans));
+		for (u = lo; ; u++) {
+			memset(&w->plans[w->nplans], 0, sizeof(*w->plans));
+			w->plans[w->nplans++].uid = u;
+			if (u == hi)
+				break;
+		}
+		count += (size_t)(hi - lo) + 1;
+		if (hi == f->found.r[*ri].hi) {
+			(*ri)++;
+			*next = 0;
+		} else
+			*next = hi + 1;
+	}
+	uidset_format(&w->set, &w->settext);
+	return count > 0;
+}
+
+static int
+window_send_a(struct fetch *f, struct window *w)
+{
+	w->phase = 1;
+	return sess_send(f->s, &w->a, f->e, "UID FETCH %S (UID BODYSTRUCTURE)",
+	    w->settext.s);
+}
+
+/*
+ * The session keeps a command in flight by its address: the array is
+ * made once, big enough for a command a message and the STORE.
+ */
+static struct sess_cmd *
+window_new_b(struct window *w, const char *settext)
+{
+	if (w->b == NULL) {
+		w->b = xcalloc(w->nplans + 2, sizeof(*w->b));
+		w->btext = xcalloc(w->nplans + 2, sizeof(*w->btext));
+	}
+	w->btext[w->nb] = xstrdup(settext);
+	return &w->b[w->nb++];
+}
+
+/*
+ * --text: runs of messages whose text is the same part go in one command
+ * with the summary items; --attachments: one command a message that has
+ * attachments, all its parts in it.
+ */
+static int
+window_send_b(struct fetch *f, struct window *w)
+{
+	const char *peek = "BODY.PEEK";
+	struct uidset run;
+	struct buf set, items;
+	const char *cur = NULL;
+	size_t i, k;
+	int r = 0;
+
+	w->phase = 2;
+	if (f->mark_seen && sess_send(f->s, window_new_b(w, w->settext.s),
+	    f->e, "UID STORE %S +FLAGS.SILENT (\\Seen)", w->settext.s) < 0)
+		return -1;
+	uidset_init(&run);
+	buf_init(&set, 1 << 16);
+	buf_init(&items, 1 << 20);
+	for (i = 0; i <= w->nplans && r == 0; i++) {
+		struct plan *pl = i < w->nplans ? &w->plans[i] : NULL;
+		const char *part;
+
+		if (pl != NULL && !pl->have)
+			continue;	/* expunged meanwhile */
+		if (f->mode == M_ATTACHMENTS) {
+			if (pl == NULL || pl->nparts == 0)
+				continue;
+			buf_reset(&items);
+			buf_adds(&items, "UID");
+			for (k = 0; k < pl->nparts; k++)
+				buf_addf(&items, " %s[%s]", peek,
+				    pl->parts[k].part);
+			buf_reset(&set);
+			buf_addf(&set, "%u", pl->uid);
+			r = sess_send(f->s, window_new_b(w, set.s), f->e,
+			    "UID FETCH %S (%s)", set.s, items.s);
+			continue;
+		}
+		part = pl == NULL ? NULL : pl->nparts ? pl->parts[0].part : "";
+		if (run.n > 0 && (pl == NULL || strcmp(part, cur) != 0)) {
+			buf_reset(&set);
+			uidset_format(&run, &set);
+			buf_reset(&items);
+			buf_addf(&items, "UID FLAGS INTERNALDATE RFC822.SIZE "
+			    "ENVELOPE%s", f->gmail ? " X-GM-LABELS" : "");
+			if (cur[0] != '\0')
+				buf_addf(&items, " %s[%s]<0.%u>", peek, cur,
+				    TEXT_MAX);
+			r = sess_send(f->s, window_new_b(w, set.s), f->e,
+			    "UID FETCH %S (%s)", set.s, items.s);
+			uidset_clear(&run);
+		}
+		if (pl != NULL) {
+			uidset_add(&run, pl->uid, pl->uid);
+			cur = part;
+		}
+	}
+	uidset_free(&run);
+	buf_free(&set);
+	buf_free(&items);
+	return r;
+}
+
+static void
+check_cmd(struct fetch *f, struct sess_cmd *c, const char *settext)
+{
+	struct err ce;
+
+	err_clear(&ce);
+	if (sess_cmd_check(c, &ce) < 0) {
+		err_prefix(&ce, "fetching UIDs %.200s%s", settext,
+		    strlen(settext) > 200 ? "..." : "");
+		cmd_fail(f->ctx, &ce);
+	}
+}
+
+static int
+run_windows(struct fetch *f, const struct uidset *set)
+{
+	struct sess_cmd cmd;
+	struct buf chunk;
+	size_t pos = 0, ri = 0, i;
+	uint32_t next = 0;
+	int more = 1;
+	struct window *w;
+
+	/* The UIDs that exist, a chunk of the set at a time. */
+	buf_init(&chunk, UIDSET_CHUNK * 2);
+	while (uidset_next_chunk(set, &pos, &chunk) > 0) {
+		memset(&cmd, 0, sizeof(cmd));
+		if (sess_send(f->s, &cmd, f->e, sess_has_cap(f->s, "ESEARCH") ?
+		    "UID SEARCH RETURN (ALL) UID %S" : "UID SEARCH UID %S",
+		    chunk.s) < 0 || sess_wait(f->s, &cmd, f->e) < 0) {
+			buf_free(&chunk);
+			return -1;
+		}
+		check_cmd(f, &cmd, chunk.s);
+	}
+	buf_free(&chunk);
+	while (more || f->nwin > 0) {
+		while (more && f->nwin < FETCH_WINDOWS) {
+			w = &f->win[(f->headwin + f->nwin) % FETCH_WINDOWS];
+			if (!window_fill(f, w, &ri, &next)) {
+				window_free(w);
+				more = 0;
+				break;
+			}
+			f->nwin++;
+			if (window_send_a(f, w) < 0)
+				return -1;
+		}
+		if (f->nwin == 0)
+			break;
+		w = &f->win[f->headwin];
+		if (w->phase == 1) {
+			if (sess_wait(f->s, &w->a, f->e) < 0)
+				return -1;
+			check_cmd(f, &w->a, w->settext.s);
+			if (window_send_b(f, w) < 0)
+				return -1;
+			continue;
+		}
+		for (i = 0; i < w->nb; i++) {
+			if (sess_wait(f->s, &w->b[i], f->e) < 0)
+				return -1;
+			check_cmd(f, &w->b[i], w->btext[i]);
+		}
+		window_free(w);
+		f->headwin = (f->headwin + 1) % FETCH_WINDOWS;
+		f->nwin--;
+	}
+	return 0;
+}
+
+/* The command ------------------------------------------------------------ */
+
+static int
+valid_part(const char *s)
+{
+	size_t i;
+
+	if (*s == '\0' || *s == '.' || strlen(s) >= MIME_PART_MAX - 1)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!(s[i] >= '0' && s[i] <= '9') && !(s[i] == '.' &&
+		    s[i + 1] >= '1' && s[i + 1] <= '9'))
+			return 0;
+	return s[0] != '0';
+}
+
+static int
+pick_mode(struct ctx *ctx, struct fetch *f)
+{
+	static const struct {
+		const char	*opt;
+		enum mode	 mode;
+	} modes[] = {
+		{ "summary", M_SUMMARY }, { "headers", M_HEADERS },
+		{ "raw", M_RAW }, { "text", M_TEXT },
+		{ "structure", M_STRUCTURE }, { "part", M_PART },
+		{ "attachments", M_ATTACHMENTS },
+	};
+	const char *chosen = NULL;
+	size_t i;
+
+	f->mode = M_SUMMARY;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (!ctx_flag(ctx, modes[i].opt))
+			continue;
+		if (chosen != NULL)
+			return cmd_usage_error(ctx->cmd, "--%s and --%s "
+			    "cannot be combined", chosen, modes[i].opt);
+		chosen = modes[i].opt;
+		f->mode = modes[i].mode;
+	}
+	if (f->mode == M_PART) {
+		f->partarg = ctx_opt(ctx, "part")->val;
+		if (!valid_part(f->partarg))
+			return cmd_usage_error(ctx->cmd, "bad part number "
+			    "'%s': use numbers such as 1 or 2.1", f->partarg);
+	}
+	if (ctx_flag(ctx, "save") && f->mode != M_RAW && f->mode != M_PART)
+		return cmd_usage_error(ctx->cmd, "--save goes with --raw or "
+		    "--part");
+	if (ctx_flag(ctx, "force") && !ctx_flag(ctx, "save") &&
+	    f->mode != M_ATTACHMENTS)
+		return cmd_usage_error(ctx->cmd, "--force goes with --save or "
+		    "--attachments");
+	f->dir = f->mode == M_ATTACHMENTS ? ctx_opt(ctx, "attachments")->val :
+	    ctx_opt(ctx, "save")->val;
+	return 0;
+}
+
+int
+cmd_fetch(int argc, char **argv, struct ctx *ctx)
+{
+	struct fetch f;
+	struct uidset set;
+	const struct sess_mailbox *m;
+	int rc, r;
+
+	(void)argc;
+	memset(&f, 0, sizeof(f));
+	f.ctx = ctx;
+	f.s = ctx->sess;
+	f.em = ctx->emit;
+	f.e = &ctx->err;
+	f.mailbox = argv[0];
+	f.dirfd = -1;
+	f.body.fd = -1;
+	if ((rc = pick_mode(ctx, &f)) != 0)
+		return rc;
+	f.mark_seen = ctx_flag(ctx, "mark-seen");
+	f.force = ctx_flag(ctx, "force");
+	if (f.dir != NULL && (f.dirfd = open(f.dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		return cmd_failf(ctx, ERR_CANTCREAT, "cannot open directory "
+		    "'%s': %s", f.dir, strerror(errno));
+	uidset_init(&set);
+	uidset_init(&f.found);
+	buf_init(&f.text, TEXT_MAX);
+	buf_init(&f.body.s1, STAGE_MAX);
+	buf_init(&f.body.s2, STAGE_MAX);
+	if (sess_select(f.s, f.mailbox, !f.mark_seen, f.e) < 0) {
+		rc = cmd_fail(ctx, f.e);
+		goto out;
+	}
+	m = sess_selected(f.s);
+	f.uidvalidity = m->uidvalidity;
+	f.gmail = sess_has_cap(f.s, "X-GM-EXT-1");
+	if ((rc = msgset_resolve(ctx, f.mailbox, argv[1], &set)) != 0)
+		goto out;
+	if (set.n == 0)
+		goto out;
+	f.single = uidset_count(&set) == 1;
+	if (f.mode == M_PART && !f.single && f.dir == NULL) {
+		rc = cmd_usage_error(ctx->cmd, "--part of several messages "
+		    "needs --save DIR");
+		goto out;
+	}
+	if ((f.mode == M_RAW || f.mode == M_PART) && f.dir == NULL)
+		emit_detach(f.em);
+	sess_set_handler(f.s, on_fetch, &f);
+	sess_set_sink_fn(f.s, choose_sink, &f);
+	if (f.mode == M_TEXT || f.mode == M_ATTACHMENTS)
+		r = run_windows(&f, &set);
+	else
+		r = run_chunks(&f, &set);
+	sess_set_handler(f.s, NULL, NULL);
+	sess_set_sink_fn(f.s, NULL, NULL);
+	if (r < 0) {
+		body_abort(&f);
+		rc = cmd_fail(ctx, f.e);
+		goto out;
+	}
+	if (f.single && !f.any && !uidset_has_star(&set) && ctx->status == 0)
+		cmd_failf(ctx, ERR_UNAVAILABLE, "mailbox '%s' has no message "
+		    "with UID %u", f.mailbox, set.r[0].lo);
+	rc = ctx->status;
+out:
+	body_abort(&f);
+	while (f.nwin > 0) {
+		window_free(&f.win[f.headwin]);
+		f.headwin = (f.headwin + 1) % FETCH_WINDOWS;
+		f.nwin--;
+	}
+	if (f.dirfd >= 0)
+		close(f.dirfd);
+	buf_free(&f.text);
+	buf_free(&f.body.s1);
+	buf_free(&f.body.s2);
+	uidset_free(&set);
+	uidset_free(&f.found);
+	return rc;
+}

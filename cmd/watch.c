@@ -1,0 +1,513 @@
+/*
+ * watch: wait on a mailbox and print a record per event: a new message
+ * (with a summary), an expunge, a flag change. IDLE when the server offers
+ * it, re-issued well before the 30 minutes after which a server may log
+ * an idle client out (RFC 2177); NOOP every --interval otherwise. After a
+ * drop it reconnects with back-off and asks for the UIDs above the highest
+ * it reported, so no message is missed or reported twice.
+ *
+ * --timeout DURATION shadows the global --timeout SECONDS for this
+ * command: it is how long to watch. The global one, given before the
+ * command word, still bounds every answer the server owes (to IDLE, DONE,
+ * NOOP, FETCH); the wait inside IDLE is bounded by the re-issue time and
+ * the watch's own deadline instead.
+ *
+ * With QRESYNC (enabled before EXAMINE) expunges come as VANISHED with
+ * their UIDs and flag changes carry the UID; without it an expunge names
+ * only a sequence number, and its uid field is null.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "date.h"
+#include "range.h"
+
+const struct opt watch_opts[] = {
+	{ "once", 0, NULL, "exit 0 at the first new message, 1 when "
+	    "--timeout passes first", 0 },
+	{ "timeout", 0, "DURATION", "stop watching after DURATION (seconds, "
+	    "or with s, m, h, d, w)", 0 },
+	{ "interval", 0, "DURATION", "poll this often when the server has no "
+	    "IDLE (default 30s)", 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
+#define WATCH_IDLE_MAX_S	(28 * 60)	/* re-issue IDLE after this */
+#define WATCH_INTERVAL_S	30
+#define WATCH_BACKOFF_MAX_S	60
+#define WATCH_MIN_INTERVAL_S	0.1
+
+struct watch {
+	struct ctx	*ctx;
+	const char	*mailbox;
+	uint32_t	 uidvalidity;
+	uint32_t	 last_uid;	/* highest UID reported or known */
+	uint32_t	 exists;
+	int		 started;	/* a session got as far as EXAMINE */
+	int		 new_mail;	/* EXISTS grew: fetch above last_uid */
+	int		 fetching;	/* our FETCH of new messages runs */
+	int		 probing;	/* our FETCH of the highest UID runs */
+	int		 idling;	/* the server said "+" to IDLE */
+	int		 use_idle;
+	int		 once, got_new;
+	int		 fatal;		/* a failure no reconnection mends */
+	double		 deadline;	/* monotonic seconds; 0: none */
+	double		 interval;
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Milliseconds until t, at most limit_s seconds; 0 when it has passed. */
+static int
+ms_until(double t, double limit_s)
+{
+	double left = t - now_s();
+
+	if (left > limit_s)
+		left = limit_s;
+	return left <= 0 ? 0 : (int)(left * 1000) + 1;
+}
+
+static int
+expired(const struct watch *w)
+{
+	return w->deadline > 0 && now_s() >= w->deadline;
+}
+
+static void
+record_start(struct watch *w, const char *event)
+{
+	struct emit *em = w->ctx->emit;
+
+	emit_record_begin(em, "event");
+	emit_str(em, "event", event);
+	emit_str(em, "mailbox", w->mailbox);
+	emit_uint(em, "uidvalidity", w->uidvalidity);
+}
+
+static void
+emit_flags(struct emit *em, const struct imap_arg *flags)
+{
+	const struct imap_arg *f;
+	const char *s;
+
+	emit_list_begin(em, "flags", "flag");
+	if (imap_arg_list(flags, &f, NULL))
+		for (; f != NULL; f = f->next)
+			if (imap_arg_atom(f, &s))
+				emit_str(em, NULL, s);
+	emit_list_end(em);
+}
+
+/* ENVELOPE's from: a list of (name adl mailbox host). */
+static void
+emit_from(struct emit *em, const struct imap_arg *env)
+{
+	const struct imap_arg *from = imap_arg_nth(env, 2), *a, *f;
+	const char *name, *mbox, *host;
+	size_t nlen, mlen, hlen;
+	char addr[1024];
+
+	emit_list_begin(em, "from", "address");
+	if (imap_arg_list(from, &a, NULL)) {
+		for (; a != NULL; a = a->next) {
+			if (!imap_arg_list(a, &f, NULL) ||
+			    !imap_arg_nstring(f, &name, &nlen) ||
+			    !imap_arg_nstring(imap_arg_nth(f, 2), &mbox,
+			    &mlen) || !imap_arg_nstring(imap_arg_nth(f, 3),
+			    &host, &hlen) || mbox == NULL)
+				continue;
+			snprintf(addr, sizeof(addr), "%.*s%s%.*s", (int)mlen,
+			    mbox, host ? "@" : "", host ? (int)hlen : 0,
+			    host ? host : "");
+			emit_object_begin(em, NULL);
+			emit_strn(em, "name", name, name ? nlen : 0);
+			emit_str(em, "address", addr);
+			emit_object_end(em);
+		}
+	}
+	emit_list_end(em);
+}
+
+/* "* N FETCH (UID u FLAGS (...) INTERNALDATE ... ENVELOPE (...))". */
+static void
+on_fetch(struct watch *w, const struct imap_arg *items)
+{
+	struct emit *em = w->ctx->emit;
+	const struct imap_arg *it, *flags = NULL, *env = NULL;
+	const char *date = NULL, *subject = NULL;
+	size_t dlen = 0, slen = 0;
+	uint32_t uid = 0;
+	uint64_t size = 0;
+	int have_size = 0;
+	time_t t = (time_t)-1;
+
+	if (!imap_arg_list(items, &it, NULL))
+		return;
+	for (; it != NULL && it->next != NULL; it = it->next->next) {
+		if (imap_arg_is(it, "UID"))
+			imap_arg_u32(it->next, &uid);
+		else if (imap_arg_is(it, "FLAGS"))
+			flags = it->next;
+		else if (imap_arg_is(it, "INTERNALDATE"))
+			imap_arg_string(it->next, &date, &dlen);
+		else if (imap_arg_is(it, "RFC822.SIZE"))
+			have_size = imap_arg_u64(it->next, &size);
+		else if (imap_arg_is(it, "ENVELOPE"))
+			env = it->next;
+	}
+	if (w->probing) {
+		if (uid > w->last_uid)
+			w->last_uid = uid;
+		return;
+	}
+	if (w->fetching && uid > w->last_uid && env != NULL) {
+		w->last_uid = uid;
+		t = date != NULL ? date_parse_internal(date, dlen) : (time_t)-1;
+		imap_arg_nstring(imap_arg_nth(env->list, 1), &subject, &slen);
+		record_start(w, "new");
+		emit_uint(em, "uid", uid);
+		emit_flags(em, flags);
+		emit_time(em, "internaldate", t);
+		if (have_size)
+			emit_uint(em, "size", size);
+		else
+			emit_null(em, "size");
+		emit_from(em, env->list);
+		emit_strn(em, "subject", subject, subject ? slen : 0);
+		emit_record_end(em);
+		w->got_new = 1;
+		return;
+	}
+	if (flags == NULL)
+		return;
+	record_start(w, "flags");
+	if (uid != 0)
+		emit_uint(em, "uid", uid);
+	else
+		emit_null(em, "uid");
+	emit_flags(em, flags);
+	emit_record_end(em);
+}
+
+static void
+expunged(struct watch *w, uint32_t uid)
+{
+	record_start(w, "expunge");
+	if (uid != 0)
+		emit_uint(w->ctx->emit, "uid", uid);
+	else
+		emit_null(w->ctx->emit, "uid");
+	emit_record_end(w->ctx->emit);
+	if (w->exists > 0)
+		w->exists--;
+}
+
+/*
+ * "* VANISHED 5:7,9": one record a UID. A VANISHED cannot name more
+ * messages than the mailbox holds, so no more records than that.
+ */
+static int
+on_vanished(struct watch *w, const struct imap_arg *a, struct err *e)
+{
+	const char *p;
+	char *end;
+	unsigned long lo, hi, u;
+	uint32_t left = w->exists;
+
+	if (a != NULL && a->type == IMAP_LIST)
+		return 0;	/* (EARLIER): not for what we asked */
+	if (!imap_arg_atom(a, &p))
+		return err_set(e, ERR_PROTOCOL, "malformed VANISHED response");
+	while (*p != '\0' && left > 0) {
+		lo = hi = strtoul(p, &end, 10);
+		if (end == p || lo == 0 || lo > UINT32_MAX)
+			return err_set(e, ERR_PROTOCOL, "malformed VANISHED "
+			    "response");
+		p = end;
+		if (*p == ':') {
+			hi = strtoul(p + 1, &end, 10);
+			if (end == p + 1 || hi == 0 || hi > UINT32_MAX)
+				return err_set(e, ERR_PROTOCOL, "malformed "
+				    "VANISHED response");
+			p = end;
+			if (hi < lo) {
+				u = lo;
+				lo = hi;
+				hi = u;
+			}
+		}
+		for (u = lo; u <= hi && left > 0; u++, left--)
+			expunged(w, (uint32_t)u);
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			return err_set(e, ERR_PROTOCOL, "malformed VANISHED "
+			    "response");
+	}
+	return 0;
+}
+
+static int
+on_untagged(void *arg, struct sess *s, const struct imap_resp *r,
+    struct err *e)
+{
+	struct watch *w = arg;
+	const struct imap_arg *a = r->args;
+	uint32_t n;
+
+	(void)s;
+	if (r->status != IMAP_ST_NONE)
+		return 0;
+	if (imap_arg_is(a, "VANISHED"))
+		return on_vanished(w, a->next, e);
+	if (!imap_arg_u32(a, &n))
+		return 0;
+	if (imap_arg_is(a->next, "EXISTS")) {
+		if (n > w->exists)
+			w->new_mail = 1;
+		w->exists = n;
+	} else if (imap_arg_is(a->next, "EXPUNGE"))
+		expunged(w, 0);
+	else if (imap_arg_is(a->next, "FETCH"))
+		on_fetch(w, a->next->next);
+	return 0;
+}
+
+static int
+on_cont(void *arg, struct sess *s, const struct imap_resp *r, struct err *e)
+{
+	struct watch *w = arg;
+
+	(void)s;
+	(void)r;
+	(void)e;
+	w->idling = 1;
+	return 0;
+}
+
+/* Messages above the highest UID we know of: records, in UID order. */
+static int
+fetch_new(struct watch *w)
+{
+	struct sess *s = w->ctx->sess;
+	struct err *e = &w->ctx->err;
+
+	w->new_mail = 0;
+	if (w->last_uid == UINT32_MAX)
+		return 0;
+	w->fetching = 1;
+	/* "N:*" also names the last message when N is above every UID. */
+	if (sess_run(s, e, "UID FETCH %u:* (UID FLAGS INTERNALDATE "
+	    "RFC822.SIZE ENVELOPE)", w->last_uid + 1) < 0) {
+		w->fetching = 0;
+		err_prefix(e, "cannot fetch the new messages");
+		return -1;
+	}
+	w->fetching = 0;
+	return 0;
+}
+
+/* One IDLE: until an event needs a command, the re-issue time or the end. */
+static int
+idle_round(struct watch *w)
+{
+	struct sess *s = w->ctx->sess;
+	struct err *e = &w->ctx->err;
+	struct sess_cmd cmd;
+	double until = now_s() + WATCH_IDLE_MAX_S;
+	int r;
+
+	if (w->deadline > 0 && w->deadline < until)
+		until = w->deadline;
+	memset(&cmd, 0, sizeof(cmd));
+	w->idling = 0;
+	sess_set_cont(s, on_cont, w);
+	if (sess_send(s, &cmd, e, "IDLE") < 0 || sess_flush(s, e) < 0)
+		return -1;
+	while (!w->idling && !cmd.done)
+		if (sess_read_one(s, e) < 0)
+			return -1;
+	if (cmd.done) {
+		/* Refused after all: poll instead. */
+		sess_set_cont(s, NULL, NULL);
+		w->use_idle = 0;
+		return 0;
+	}
+	while (!w->new_mail && !(w->once && w->got_new)) {
+		r = sess_poll(s, ms_until(until, 86400), e);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		if (sess_read_one(s, e) < 0)
+			return -1;
+	}
+	sess_set_cont(s, NULL, NULL);
+	if (sess_send_line(s, "DONE", 4, 0, e) < 0 || sess_wait(s, &cmd, e) < 0)
+		return -1;
+	return sess_cmd_check(&cmd, e);
+}
+
+/* Without IDLE: wait an interval (reading what comes), then NOOP. */
+static int
+poll_round(struct watch *w)
+{
+	struct sess *s = w->ctx->sess;
+	struct err *e = &w->ctx->err;
+	double until = now_s() + w->interval;
+	int r;
+
+	if (w->deadline > 0 && w->deadline < until)
+		until = w->deadline;
+	while ((r = sess_poll(s, ms_until(until, 86400), e)) > 0)
+		if (sess_read_one(s, e) < 0)
+			return -1;
+	if (r < 0)
+		return -1;
+	if (expired(w))
+		return 0;
+	return sess_run(s, e, "NOOP");
+}
+
+/* Open the mailbox on a fresh session and watch until done or a failure. */
+static int
+watch_session(struct watch *w)
+{
+	struct sess *s = w->ctx->sess;
+	struct err *e = &w->ctx->err;
+	const struct sess_mailbox *m;
+
+	sess_set_handler(s, on_untagged, w);
+	if (sess_has_cap(s, "QRESYNC") && sess_run(s, e, "ENABLE QRESYNC") < 0)
+		return -1;
+	if (sess_select(s, w->mailbox, 1, e) < 0) {
+		/* The server answered: no other connection changes that. */
+		if (e->kind != ERR_IO && e->kind != ERR_TIMEOUT)
+			w->fatal = 1;
+		return -1;
+	}
+	m = sess_selected(s);
+	w->use_idle = sess_has_cap(s, "IDLE");
+	if (w->started && m->uidvalidity != w->uidvalidity) {
+		cmd_warn(w->ctx, "UIDVALIDITY of '%s' changed from %u to %u: "
+		    "messages that arrived while disconnected are not "
+		    "reported", w->mailbox, w->uidvalidity, m->uidvalidity);
+		w->started = 0;
+	}
+	w->exists = m->exists;
+	if (!w->started) {
+		w->uidvalidity = m->uidvalidity;
+		w->last_uid = m->uidnext > 0 ? m->uidnext - 1 : 0;
+		if (m->uidnext == 0 && m->exists > 0) {
+			w->probing = 1;
+			if (sess_run(s, e, "FETCH * (UID)") < 0) {
+				w->probing = 0;
+				return -1;
+			}
+			w->probing = 0;
+		}
+		w->new_mail = 0;
+		w->started = 1;
+	} else
+		w->new_mail = 1;	/* what came while we were away */
+	for (;;) {
+		if (w->new_mail && fetch_new(w) < 0)
+			return -1;
+		if ((w->once && w->got_new) || expired(w))
+			return 0;
+		if ((w->use_idle ? idle_round(w) : poll_round(w)) < 0)
+			return -1;
+	}
+}
+
+/* Failures worth another connection: the network, not the settings. */
+static int
+retryable(const struct err *e)
+{
+	return e->kind == ERR_IO || e->kind == ERR_TIMEOUT ||
+	    e->kind == ERR_UNAVAILABLE || e->kind == ERR_NOHOST;
+}
+
+static void
+pause_s(struct watch *w, double secs)
+{
+	struct timespec ts;
+	double until = now_s() + secs;
+	int ms;
+
+	if (w->deadline > 0 && w->deadline < until)
+		until = w->deadline;
+	emit_flush(w->ctx->emit);
+	while ((ms = ms_until(until, 86400)) > 0) {
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (long)(ms % 1000) * 1000000;
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int
+parse_duration_opt(struct ctx *ctx, const char *name, double *v_r)
+{
+	const struct optval *v = ctx_opt(ctx, name);
+
+	if (!v->set)
+		return 0;
+	if (duration_parse(v->val, strlen(v->val), v_r) < 0 || *v_r <= 0)
+		return cmd_usage_error(ctx->cmd, "bad --%s '%s': give a "
+		    "duration such as 90, 30s, 5m or 2h", name, v->val);
+	return 0;
+}
+
+int
+cmd_watch(int argc, char **argv, struct ctx *ctx)
+{
+	struct watch w;
+	double timeout = 0;
+	int rc, backoff = 1;
+
+	(void)argc;
+	memset(&w, 0, sizeof(w));
+	w.ctx = ctx;
+	w.mailbox = argv[0];
+	w.once = ctx_flag(ctx, "once");
+	w.interval = WATCH_INTERVAL_S;
+	if ((rc = parse_duration_opt(ctx, "timeout", &timeout)) != 0 ||
+	    (rc = parse_duration_opt(ctx, "interval", &w.interval)) != 0)
+		return rc;
+	if (w.interval < WATCH_MIN_INTERVAL_S)
+		w.interval = WATCH_MIN_INTERVAL_S;
+	if (timeout > 0)
+		w.deadline = now_s() + timeout;
+	while (watch_session(&w) < 0) {
+		if (w.fatal || !retryable(&ctx->err) || expired(&w))
+			return cmd_fail(ctx, &ctx->err);
+		/* Reconnect until it works, waiting longer each time. */
+		for (;;) {
+			cmd_warn(ctx, "%s; reconnecting in %d s",
+			    ctx->err.msg, backoff);
+			pause_s(&w, backoff);
+			if (backoff < WATCH_BACKOFF_MAX_S)
+				backoff *= 2;
+			if (expired(&w))
+				return w.once ? 1 : 0;
+			if (cmd_connect(ctx, argc, argv) == 0)
+				break;
+			if (!retryable(&ctx->err))
+				return cmd_fail(ctx, &ctx->err);
+		}
+		backoff = 1;
+	}
+	if (w.once)
+		return w.got_new ? 0 : 1;
+	return 0;
+}

@@ -1,0 +1,28 @@
+/*
+ * Dates of mail: RFC 5322 Date headers (obsolete forms included) and IMAP
+ * INTERNALDATE, both to a time_t in UTC; -1 for a date that is missing or
+ * cannot be read, which the output shows as null.
+ *
+ * RFC 5322 forms read: an optional day name (with or without the comma),
+ * day, month name, year (two-digit years: below 50 is 20xx, else 19xx;
+ * three-digit years add 1900), hours and minutes with optional seconds,
+ * and a zone: +hhmm/-hhmm, UT, UTC, GMT, Z, the US zones EST EDT CST CDT
+ * MST MDT PST PDT; other names (military letters included) count as UTC,
+ * as RFC 5322 section 4.3 says, and so does a missing zone. Comments and
+ * folding white space may stand anywhere between the parts; text after a
+ * complete date is ignored.
+ */
+#ifndef IMAPCTL_DATE_H
+#define IMAPCTL_DATE_H
+
+#include <stddef.h>
+#include <time.h>
+
+time_t	date_parse_rfc5322(const char *, size_t);
+/* "01-Mar-2024 09:22:03 +0000" (the day may be space-padded). */
+time_t	date_parse_internal(const char *, size_t);
+/* Seconds since the epoch of a UTC civil time; no range checks. */
+time_t	date_from_civil(int year, int month, int day, int hour, int min,
+	    int sec);
+
+#endif

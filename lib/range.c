@@ -1,0 +1,159 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+#include "range.h"
+
+#define RANGE_MAX_TEXT	64	/* longer is not a range anyone means */
+#define NUM_MAX		1e15	/* beyond this a threshold is a typo */
+
+/*
+ * A decimal number: optional '-', digits, optional fraction; with a unit
+ * when units are allowed. Parsed by hand so that neither the locale's
+ * decimal separator nor strtod's hex, "inf" and "nan" get in.
+ */
+static int
+number_parse(const char *s, size_t n, int units, double *v_r)
+{
+	static const struct {
+		char	c;
+		double	mul;
+	} unit[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+		{ 'w', 604800 }
+	};
+	double v = 0, scale = 1, mul = 1;
+	size_t i = 0, digits = 0, k;
+	int neg = 0;
+
+	if (n > 0 && units) {
+		for (k = 0; k < sizeof(unit) / sizeof(unit[0]); k++)
+			if (s[n - 1] == unit[k].c) {
+				mul = unit[k].mul;
+				n--;
+				break;
+			}
+	}
+	if (i < n && s[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+		v = v * 10 + (s[i] - '0');
+	if (i < n && s[i] == '.') {
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+			scale /= 10;
+			v += (s[i] - '0') * scale;
+		}
+	}
+	if (digits == 0 || i != n || v > NUM_MAX)
+		return -1;
+	*v_r = (neg ? -v : v) * mul;
+	return 0;
+}
+
+int
+range_parse(struct range *r, const char *s, unsigned flags, struct err *e)
+{
+	const char *p = s, *colon;
+	int units = (flags & RANGE_DURATION) != 0;
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(s) > RANGE_MAX_TEXT)
+		goto bad;
+	if (*p == '@') {
+		r->inside = 1;
+		p++;
+	}
+	colon = strchr(p, ':');
+	if (colon == NULL) {
+		/* "N": 0:N. */
+		if (number_parse(p, strlen(p), units, &r->hi) < 0)
+			goto bad;
+	} else {
+		if (colon - p == 1 && *p == '~')
+			r->no_lo = 1;
+		else if (colon > p &&
+		    number_parse(p, (size_t)(colon - p), units, &r->lo) < 0)
+			goto bad;
+		if (colon[1] == '\0')
+			r->no_hi = 1;
+		else if (number_parse(colon + 1, strlen(colon + 1), units,
+		    &r->hi) < 0)
+			goto bad;
+		if ((r->no_lo || colon == p) && r->no_hi)
+			goto bad;
+	}
+	if (!r->no_lo && !r->no_hi && r->lo > r->hi)
+		return err_set(e, ERR_USAGE, "bad range '%s': the start is "
+		    "above the end", s);
+	r->set = 1;
+	return 0;
+bad:
+	memset(r, 0, sizeof(*r));
+	return err_set(e, ERR_USAGE, "bad range '%.64s': use N, N:, ~:N, "
+	    "N:M or @N:M%s", s, units ? " (numbers may end in s, m, h, d "
+	    "or w)" : "");
+}
+
+int
+range_alerts(const struct range *r, double v)
+{
+	int outside;
+
+	if (!r->set || isnan(v))
+		return 0;
+	outside = (!r->no_lo && v < r->lo) || (!r->no_hi && v > r->hi);
+	return r->inside ? !outside : outside;
+}
+
+int
+num_format(struct buf *b, double v, int decimals)
+{
+	char s[EMIT_FIXED_MAX];
+	size_t n = emit_fmt_fixed(s, v, decimals);
+
+	if (n == 0)
+		return buf_adds(b, "U");
+	if (memchr(s, '.', n) != NULL) {
+		while (s[n - 1] == '0')
+			n--;
+		if (s[n - 1] == '.')
+			n--;
+	}
+	if (n == 2 && s[0] == '-' && s[1] == '0')
+		return buf_addc(b, '0');
+	return buf_add(b, s, n);
+}
+
+int
+range_format(const struct range *r, struct buf *b)
+{
+	int rc = 0;
+
+	if (!r->set)
+		return 0;
+	if (r->inside)
+		rc |= buf_addc(b, '@');
+	if (r->no_lo)
+		rc |= buf_adds(b, "~:");
+	else if (r->lo != 0 || r->no_hi || r->inside) {
+		rc |= num_format(b, r->lo, 6);
+		rc |= buf_addc(b, ':');
+	}
+	if (!r->no_hi)
+		rc |= num_format(b, r->hi, 6);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+duration_parse(const char *s, size_t n, double *seconds_r)
+{
+	double v;
+
+	if (number_parse(s, n, 1, &v) < 0 || v < 0)
+		return -1;
+	*seconds_r = v;
+	return 0;
+}

@@ -1,0 +1,47 @@
+/*
+ * Threshold ranges in the monitoring-plugins syntax, and durations.
+ *
+ *   10       alert if the value is below 0 or above 10
+ *   10:      alert if below 10
+ *   ~:10     alert if above 10
+ *   10:20    alert if below 10 or above 20
+ *   @10:20   alert if between 10 and 20, both included
+ *
+ * Ends are decimal numbers ("0.5", "-3"); an empty start is 0. Where a
+ * range measures time, the numbers may carry a unit: s, m, h, d or w
+ * (seconds, minutes, hours, days, weeks), as durations do.
+ */
+#ifndef IMAPCTL_RANGE_H
+#define IMAPCTL_RANGE_H
+
+#include "buf.h"
+#include "err.h"
+
+struct range {
+	int	set;		/* a range was given */
+	int	inside;		/* '@': alert inside instead of outside */
+	int	no_lo;		/* '~': no lower end */
+	int	no_hi;		/* "N:": no upper end */
+	double	lo, hi;
+};
+
+#define RANGE_DURATION	0x1	/* numbers may carry s, m, h, d, w */
+
+/* ERR_USAGE naming the text when it is not a range. */
+int	range_parse(struct range *, const char *, unsigned flags,
+	    struct err *);
+/* 1 when v raises the alert of r; 0 when it does not or r is not set. */
+int	range_alerts(const struct range *, double v);
+/* r in the syntax above, numbers in plain seconds; nothing if not set. */
+int	range_format(const struct range *, struct buf *);
+
+/*
+ * A duration: a non-negative number of seconds, or a number with s, m,
+ * h, d or w. -1 if s[0..n) is not one.
+ */
+int	duration_parse(const char *, size_t, double *seconds_r);
+
+/* v with up to decimals (0..9) places, trailing zeros dropped, '.' always. */
+int	num_format(struct buf *, double v, int decimals);
+
+#endif

@@ -1,0 +1,388 @@
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "report.h"
+#include "utf8.h"
+#include "xalloc.h"
+
+#define REPORT_TEXT_MAX		4096	/* the summary */
+#define REPORT_OUT_MAX		(1u << 20)	/* what one result writes */
+#define REPORT_PREFIX		"imapctl_"
+
+struct value {
+	const struct report_item *it;
+	int		 known;
+	double		 v;
+	double		 max;
+	struct range	 warn, crit;
+};
+
+struct report {
+	enum report_format	 fmt;
+	FILE			*fp;
+	struct emit		*emit;
+	const char		*service;
+	enum report_state	 state;
+	int			 failed;
+	struct buf		 fail;
+	struct buf		 text;
+	struct value		 v[REPORT_MAX_ITEMS];
+	size_t			 nv;
+	const char		*label_name[REPORT_MAX_LABELS];
+	char			*label_value[REPORT_MAX_LABELS];
+	size_t			 nlabels;
+};
+
+static const char *const state_names[] = {
+	"OK", "WARNING", "CRITICAL", "UNKNOWN"
+};
+
+int
+report_format_parse(const char *s, enum report_format *f_r,
+    enum emit_format *ef_r)
+{
+	*ef_r = EMIT_TEXT;
+	if (strcmp(s, "text") == 0)
+		*f_r = REPORT_PLUGIN;
+	else if (strcmp(s, "prometheus") == 0)
+		*f_r = REPORT_PROMETHEUS;
+	else if (strcmp(s, "json") == 0 || strcmp(s, "jsonl") == 0 ||
+	    strcmp(s, "xml") == 0) {
+		*f_r = REPORT_RECORD;
+		return emit_format_parse(s, ef_r);
+	} else
+		return -1;
+	return 0;
+}
+
+struct report *
+report_new(enum report_format fmt, FILE *fp, struct emit *e,
+    const char *service)
+{
+	struct report *r = xcalloc(1, sizeof(*r));
+
+	r->fmt = fmt;
+	r->fp = fp;
+	r->emit = e;
+	r->service = service;
+	buf_init(&r->fail, REPORT_TEXT_MAX);
+	buf_init(&r->text, REPORT_TEXT_MAX);
+	return r;
+}
+
+void
+report_free(struct report *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nlabels; i++)
+		free(r->label_value[i]);
+	buf_free(&r->fail);
+	buf_free(&r->text);
+	free(r);
+}
+
+const char *
+report_state_name(enum report_state st)
+{
+	return state_names[st];
+}
+
+enum report_state
+report_state(const struct report *r)
+{
+	return r->state;
+}
+
+/* Which is worse: CRITICAL, then WARNING, then UNKNOWN, then OK. */
+static int
+rank(enum report_state st)
+{
+	static const int ranks[] = { 0, 2, 3, 1 };
+
+	return ranks[st];
+}
+
+void
+report_raise(struct report *r, enum report_state st)
+{
+	if (rank(st) > rank(r->state))
+		r->state = st;
+}
+
+void
+report_label(struct report *r, const char *name, const char *value)
+{
+	if (r->nlabels == REPORT_MAX_LABELS)
+		abort();
+	r->label_name[r->nlabels] = name;
+	r->label_value[r->nlabels++] = xstrdup(value ? value : "");
+}
+
+static struct value *
+add(struct report *r, const struct report_item *it)
+{
+	struct value *v;
+
+	if (r->nv == REPORT_MAX_ITEMS)
+		abort();
+	v = &r->v[r->nv++];
+	memset(v, 0, sizeof(*v));
+	v->it = it;
+	v->max = NAN;
+	return v;
+}
+
+enum report_state
+report_value(struct report *r, const struct report_item *it, double val,
+    const struct range *warn, const struct range *crit, double max)
+{
+	struct value *v = add(r, it);
+	enum report_state st = REPORT_OK;
+
+	v->known = 1;
+	v->v = val;
+	v->max = max;
+	if (warn != NULL)
+		v->warn = *warn;
+	if (crit != NULL)
+		v->crit = *crit;
+	if (range_alerts(&v->crit, val))
+		st = REPORT_CRITICAL;
+	else if (range_alerts(&v->warn, val))
+		st = REPORT_WARNING;
+	report_raise(r, st);
+	return st;
+}
+
+void
+report_none(struct report *r, const struct report_item *it)
+{
+	add(r, it);
+}
+
+void
+report_text(struct report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->text.len > 0)
+		buf_adds(&r->text, ", ");
+	va_start(ap, fmt);
+	buf_vaddf(&r->text, fmt, ap);
+	va_end(ap);
+}
+
+void
+report_fail(struct report *r, enum report_state st, const char *msg)
+{
+	report_raise(r, st);
+	if (!r->failed) {
+		r->failed = 1;
+		buf_adds(&r->fail, msg);
+	}
+}
+
+/* Plugin line ------------------------------------------------------------ */
+
+/*
+ * The text part of the line: valid UTF-8 on one line, and no '|', which
+ * would start the perfdata.
+ */
+static void
+put_text(struct buf *out, const char *s, size_t n)
+{
+	struct buf tmp;
+	size_t i;
+
+	buf_init(&tmp, REPORT_TEXT_MAX * 4);
+	utf8_sanitize(&tmp, s, n);
+	for (i = 0; i < tmp.len; i++) {
+		char c = tmp.s[i];
+
+		if ((unsigned char)c < 0x20 || c == 0x7f)
+			c = ' ';
+		else if (c == '|')
+			c = '/';
+		buf_addc(out, c);
+	}
+	buf_free(&tmp);
+}
+
+static const char *
+uom(enum report_unit u)
+{
+	switch (u) {
+	case REPORT_SECONDS:	return "s";
+	case REPORT_BYTES:	return "B";
+	case REPORT_PERCENT:	return "%";
+	default:		return "";
+	}
+}
+
+static void
+put_perfdata(struct report *r, struct buf *out)
+{
+	const struct value *v;
+	size_t i, mark;
+	int first = 1;
+
+	for (i = 0; i < r->nv; i++) {
+		v = &r->v[i];
+		if (!v->known || !(v->it->flags & REPORT_PERF))
+			continue;
+		buf_adds(out, first ? " | " : " ");
+		first = 0;
+		buf_addf(out, "%s=", v->it->key);
+		num_format(out, v->v, v->it->decimals);
+		buf_adds(out, uom(v->it->unit));
+		buf_addc(out, ';');
+		range_format(&v->warn, out);
+		buf_addc(out, ';');
+		range_format(&v->crit, out);
+		buf_addc(out, ';');
+		if (v->it->flags & REPORT_MIN0)
+			buf_addc(out, '0');
+		buf_addc(out, ';');
+		if (!isnan(v->max))
+			num_format(out, v->max, v->it->decimals);
+		/* Trailing empty fields may go. */
+		mark = out->len;
+		while (mark > 0 && out->s[mark - 1] == ';')
+			mark--;
+		buf_truncate(out, mark);
+	}
+}
+
+static void
+write_plugin(struct report *r, struct buf *out)
+{
+	buf_addf(out, "%s %s - ", r->service, state_names[r->state]);
+	if (r->failed)
+		put_text(out, r->fail.s, r->fail.len);
+	else
+		put_text(out, r->text.s, r->text.len);
+	put_perfdata(r, out);
+	buf_addc(out, '\n');
+}
+
+/* Prometheus ------------------------------------------------------------- */
+
+static void
+put_label_value(struct buf *out, const char *s)
+{
+	struct buf tmp;
+	size_t i;
+
+	buf_init(&tmp, REPORT_TEXT_MAX * 4);
+	utf8_sanitize(&tmp, s, strlen(s));
+	for (i = 0; i < tmp.len; i++) {
+		if (tmp.s[i] == '\\' || tmp.s[i] == '"')
+			buf_addc(out, '\\');
+		if (tmp.s[i] == '\n')
+			buf_adds(out, "\\n");
+		else
+			buf_addc(out, tmp.s[i]);
+	}
+	buf_free(&tmp);
+}
+
+static void
+put_sample(struct report *r, struct buf *out, const char *name,
+    const char *help, double v)
+{
+	size_t i;
+
+	buf_addf(out, "# HELP " REPORT_PREFIX "%s %s\n", name, help);
+	buf_addf(out, "# TYPE " REPORT_PREFIX "%s gauge\n", name);
+	buf_addf(out, REPORT_PREFIX "%s", name);
+	if (r->nlabels > 0) {
+		buf_addc(out, '{');
+		for (i = 0; i < r->nlabels; i++) {
+			buf_addf(out, "%s%s=\"", i ? "," : "",
+			    r->label_name[i]);
+			put_label_value(out, r->label_value[i]);
+			buf_addc(out, '"');
+		}
+		buf_addc(out, '}');
+	}
+	buf_addc(out, ' ');
+	num_format(out, v, 9);
+	buf_addc(out, '\n');
+}
+
+static void
+write_prometheus(struct report *r, struct buf *out)
+{
+	const struct value *v;
+	size_t i;
+
+	/* Why it failed, as a comment a person reading the file sees. */
+	if (r->failed) {
+		buf_addf(out, "# %s %s - ", r->service,
+		    state_names[r->state]);
+		put_text(out, r->fail.s, r->fail.len);
+		buf_addc(out, '\n');
+	}
+	put_sample(r, out, "probe_success", "Whether the check logged in "
+	    "and took its measurements (1) or failed (0).", !r->failed);
+	put_sample(r, out, "check_state", "The check's state: 0 OK, "
+	    "1 WARNING, 2 CRITICAL, 3 UNKNOWN.", r->state);
+	for (i = 0; i < r->nv; i++) {
+		v = &r->v[i];
+		if (!v->known || v->it->prom == NULL)
+			continue;
+		put_sample(r, out, v->it->prom, v->it->help, v->v *
+		    (v->it->prom_scale != 0 ? v->it->prom_scale : 1));
+	}
+}
+
+/* Record ----------------------------------------------------------------- */
+
+static void
+write_record(struct report *r)
+{
+	struct emit *e = r->emit;
+	const struct value *v;
+	size_t i;
+
+	emit_record_begin(e, "check");
+	emit_str(e, "state", state_names[r->state]);
+	emit_str(e, "summary", r->failed ? r->fail.s : r->text.s);
+	for (i = 0; i < r->nlabels; i++)
+		emit_str(e, r->label_name[i], r->label_value[i]);
+	for (i = 0; i < r->nv; i++) {
+		v = &r->v[i];
+		if (!v->known)
+			emit_null(e, v->it->key);
+		else if (v->it->unit == REPORT_TIMESTAMP)
+			emit_time(e, v->it->key, (time_t)v->v);
+		else
+			emit_double(e, v->it->key, v->v, v->it->decimals);
+	}
+	emit_record_end(e);
+}
+
+enum report_state
+report_finish(struct report *r)
+{
+	struct buf out;
+
+	if (r->fmt == REPORT_RECORD) {
+		write_record(r);
+		return r->state;
+	}
+	buf_init(&out, REPORT_OUT_MAX);
+	if (r->fmt == REPORT_PLUGIN)
+		write_plugin(r, &out);
+	else
+		write_prometheus(r, &out);
+	fwrite(out.s, 1, out.len, r->fp);
+	buf_free(&out);
+	return r->state;
+}

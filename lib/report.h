@@ -1,0 +1,108 @@
+/*
+ * A monitoring result and its writers: measurements with units and
+ * thresholds, a state, and a summary, written once at the end as
+ *
+ *   plugin      the monitoring-plugins line (Nagios, Icinga, Naemon):
+ *               "SERVICE STATE - summary | perfdata", perfdata as
+ *               'label=value[UOM];warn;crit;min;max';
+ *   prometheus  the Prometheus text exposition format, for
+ *               node_exporter's textfile collector: "# HELP", "# TYPE",
+ *               one gauge a measurement, names prefixed "imapctl_" and
+ *               in base units, plus imapctl_probe_success and
+ *               imapctl_check_state;
+ *   record      one record through the emitter (json, jsonl, xml):
+ *               state, summary, the labels, then every measurement,
+ *               null where it was not measured.
+ *
+ * This is not an emitter back end: the plugin line and the exposition
+ * format are shapes of one result, not of a stream of records. Numbers
+ * are written with '.' whatever the locale.
+ */
+#ifndef IMAPCTL_REPORT_H
+#define IMAPCTL_REPORT_H
+
+#include <stdio.h>
+
+#include "emit.h"
+#include "range.h"
+
+/* The exit statuses of monitoring plugins. */
+enum report_state {
+	REPORT_OK = 0,
+	REPORT_WARNING = 1,
+	REPORT_CRITICAL = 2,
+	REPORT_UNKNOWN = 3
+};
+
+enum report_format {
+	REPORT_PLUGIN,
+	REPORT_PROMETHEUS,
+	REPORT_RECORD
+};
+
+enum report_unit {
+	REPORT_COUNT,		/* perfdata without a unit */
+	REPORT_SECONDS,		/* "s" */
+	REPORT_BYTES,		/* "B" */
+	REPORT_PERCENT,		/* "%" */
+	REPORT_TIMESTAMP	/* seconds since 1970: RFC 3339 in records */
+};
+
+#define REPORT_PERF	0x1	/* in the perfdata */
+#define REPORT_MIN0	0x2	/* perfdata minimum 0 */
+
+/* What a measurement is; the value comes with report_value(). */
+struct report_item {
+	const char	*key;		/* record field and perfdata label */
+	enum report_unit unit;
+	int		 decimals;
+	unsigned	 flags;
+	const char	*prom;		/* metric name after "imapctl_", or NULL */
+	const char	*help;		/* its HELP text */
+	double		 prom_scale;	/* value * scale is the sample; 0: 1 */
+};
+
+#define REPORT_MAX_ITEMS	32
+#define REPORT_MAX_LABELS	8
+
+struct report;
+
+/*
+ * "text" is the plugin line, "prometheus" the exposition format, "json",
+ * "jsonl" and "xml" a record (*emit_fmt_r says which). -1 otherwise.
+ */
+int		 report_format_parse(const char *, enum report_format *,
+		    enum emit_format *emit_fmt_r);
+struct report	*report_new(enum report_format, FILE *, struct emit *,
+		    const char *service);
+void		 report_free(struct report *);
+
+/* A label of every sample, and a field of the record; in order. */
+void		 report_label(struct report *, const char *name,
+		    const char *value);
+/*
+ * A measured value and its thresholds (NULL or unset: none), with the
+ * perfdata maximum (NAN: none). Returns the state it gives.
+ */
+enum report_state report_value(struct report *, const struct report_item *,
+		    double v, const struct range *warn,
+		    const struct range *crit, double max);
+/* A measurement that was not made: null in the record, left out else. */
+void		 report_none(struct report *, const struct report_item *);
+/* A piece of the summary; pieces are joined with ", ". */
+void		 report_text(struct report *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+/*
+ * The check could not be done: the state becomes at least state, msg
+ * leads the summary, and imapctl_probe_success is 0.
+ */
+void		 report_fail(struct report *, enum report_state,
+		    const char *msg);
+/* Raise the state without failing (e.g. a threshold that cannot apply). */
+void		 report_raise(struct report *, enum report_state);
+enum report_state report_state(const struct report *);
+const char	*report_state_name(enum report_state);
+/* Write the result; returns its state (the exit status). */
+enum report_state report_finish(struct report *);
+
+#endif

@@ -1,0 +1,306 @@
+#!/usr/bin/env bats
+# check, the monitoring probe, and quota: each plugin state from a real
+# cause (messages appended, a low quota, a short-lived certificate, a slow
+# greeting, a dead server), the perfdata parsed, the Prometheus text
+# checked by promtool, and the examples of the man page.
+
+load helpers
+load hostile/hostile
+
+setup_file() { dovecot_setup_file; }
+teardown_file() { dovecot_teardown_file; }
+setup() { dovecot_reseed; }
+teardown() { hostile_stop || true; }
+
+# append_msgs N [SUBJECT]: N unseen messages into alice's INBOX.
+append_msgs() {
+	"$PYTHON" - "$IMAPCTL_TEST_IMAP_PORT" "$1" "${2:-Test}" <<'EOF'
+import imaplib, sys
+port, n, subject = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+m = imaplib.IMAP4("127.0.0.1", port)
+m.login("alice", "wonderland")
+for i in range(n):
+    m.append("INBOX", None, None, ("From: Test <test@example.com>\r\n"
+             "Subject: %s %d\r\n\r\nbody\r\n" % (subject, i)).encode())
+m.logout()
+EOF
+}
+
+# perf LABEL: the value (with its unit) of LABEL in the perfdata of $output;
+# fails unless every perfdata item is well-formed.
+perf() {
+	local data=${output#* | } item re
+	[[ $output == "IMAP "*" - "*" | "* ]] || { echo "no perfdata: $output"; return 1; }
+	re="^([a-z_]+)=(-?[0-9]+(\.[0-9]+)?)(s|B|%)?(;(@?(~|-?[0-9.]+)?:?(-?[0-9.]+)?)?){0,2}(;(-?[0-9.]+)?){0,2}$"
+	for item in $data; do
+		[[ $item =~ $re ]] || { echo "bad perfdata item '$item'"; return 1; }
+		if [[ ${BASH_REMATCH[1]} == "$1" ]]; then
+			echo "${item#*=}" | cut -d';' -f1
+		fi
+	done
+}
+
+@test "check: OK, one line on stdout, perfdata with units, exit 0" {
+	run --separate-stderr imapctl check
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 1
+	[[ $output == "IMAP OK - INBOX 5 messages, 3 unseen, oldest unseen "*"d, quota 0%, certificate "*" days, checked in "*"s | "* ]]
+	assert_equal "$(perf messages)" 5
+	assert_equal "$(perf unseen)" 3
+	[[ $(perf time) =~ ^[0-9.]+s$ ]]
+	[[ $(perf connect_time) =~ ^[0-9.]+s$ ]]
+	[[ $(perf tls_time) =~ ^[0-9.]+s$ ]]
+	[[ $(perf login_time) =~ ^[0-9.]+s$ ]]
+	[[ $(perf unseen_age) =~ ^[0-9]+s$ ]]
+	[[ $(perf quota_storage) =~ ^[0-9]+B$ ]]
+	[[ $(perf quota_percent) =~ ^[0-9.]+%$ ]]
+	assert_equal "$(perf quota_messages)" 7
+	[[ $(perf cert_days) =~ ^36[45]$ ]]
+	[[ $output == *" quota_messages=7;;;0;10000 "* ]]
+}
+
+@test "check: unseen thresholds crossed by appending messages: 0, 1, 2" {
+	th=(--warning-unseen 5 --critical-unseen 10)
+	run imapctl check "${th[@]}"
+	assert_success
+	[[ $output == *" unseen=3;5;10;0 "* ]]
+	append_msgs 3
+	run imapctl check "${th[@]}"
+	assert_failure 1
+	[[ $output == "IMAP WARNING - INBOX 8 messages, 6 unseen (WARNING), "* ]]
+	[[ $output == *" unseen=6;5;10;0 "* ]]
+	append_msgs 5
+	run imapctl check "${th[@]}" --warning-messages 12
+	assert_failure 2
+	[[ $output == "IMAP CRITICAL - INBOX 13 messages (WARNING), 11 unseen (CRITICAL), "* ]]
+	# Range syntax: inside, open ends.
+	run imapctl check --critical-unseen @10:20
+	assert_failure 2
+	run imapctl check --warning-unseen '~:20' --critical-messages 14:
+	assert_failure 2
+	[[ $output == *" messages=13;;14:;0 "* ]]
+}
+
+@test "check: the oldest unseen message's age, in durations" {
+	# The seeded unseen messages arrived in March 2024.
+	run imapctl check --warning-age 1w --critical-age 5000w
+	assert_failure 1
+	[[ $output == *"oldest unseen "*"d (WARNING)"* ]]
+	[[ $output == *";604800;3024000000;0 "* ]]
+	run imapctl check --critical-age 1d
+	assert_failure 2
+	# Nothing unseen: the age is 0.
+	run imapctl check --mailbox Archive --critical-age 1d
+	assert_success
+	assert_equal "$(perf unseen_age)" 0s
+	[[ $output == "IMAP OK - Archive 0 messages, 0 unseen, quota"* ]]
+}
+
+@test "check: the oldest unseen comes from one ESEARCH and one FETCH, in one write after login" {
+	run --separate-stderr imapctl --debug check
+	assert_success
+	after=${stderr#*state: not authenticated -> authenticated}
+	[[ $after == *"C: A2 STATUS INBOX (MESSAGES UNSEEN)
+C: A3 GETQUOTAROOT INBOX
+C: A4 EXAMINE INBOX
+C: A5 UID SEARCH RETURN (SAVE MIN) UNSEEN
+C: A6 UID FETCH \$ (UID INTERNALDATE)
+C: A7 LOGOUT
+S: "* ]]
+	# One write/read turn after login: no C: line after the first S:.
+	[[ ${after#*S: } != *"C: "* ]]
+}
+
+@test "check -o json: the same measurements as a record" {
+	run --separate-stderr imapctl check -o json --warning-unseen 2
+	assert_failure 1
+	echo "$output" | jq -e '.[0] | .state == "WARNING" and .messages == 5
+		and .unseen == 3 and .mailbox == "INBOX" and .user == "alice"
+		and (.time > 0) and (.login_time >= 0) and .quota_messages == 7
+		and .quota_messages_limit == 10000 and (.cert_days > 300)
+		and (.cert_not_after | fromdate > now)
+		and (.unseen_age > 86400)'
+	run imapctl check -o xml
+	assert_success
+	echo "$output" | xmllint --noout -
+}
+
+@test "check -o prometheus: exposition format accepted by promtool, no series twice" {
+	run --separate-stderr imapctl check -o prometheus
+	assert_success
+	assert_equal "$stderr" ""
+	printf '%s\n' "$output" | promtool check metrics
+	[[ $output == *'imapctl_probe_success{host="127.0.0.1",port="'*'",user="alice",mailbox="INBOX"} 1'* ]]
+	[[ $output == *$'\nimapctl_mailbox_unseen_messages{'*$'} 3\n'* ]]
+	[[ $output == *"# TYPE imapctl_tls_cert_not_after_timestamp_seconds gauge"* ]]
+	[[ $output == *$'\nimapctl_quota_usage_ratio{'* ]]
+	assert_equal "$(printf '%s\n' "$output" | grep -v '^#' | cut -d' ' -f1 | sort | uniq -d)" ""
+	# A failed probe still writes a valid file that says so.
+	run imapctl --port 1 check -o prometheus
+	assert_failure 2
+	printf '%s\n' "$output" | promtool check metrics
+	[[ $output == "# IMAP CRITICAL - cannot connect to 127.0.0.1 port 1: "* ]]
+	[[ $output == *'imapctl_probe_success{host="127.0.0.1",port="1",user="alice",mailbox="INBOX"} 0'* ]]
+	[[ $output == *'imapctl_check_state{'*'} 2'* ]]
+}
+
+@test "check: the service down is CRITICAL, on stdout only" {
+	port=$("$PYTHON" "$TESTS_DIR/dovecot/util.py" freeports 1)
+	run --separate-stderr imapctl --port "$port" check
+	assert_failure 2
+	assert_equal "$stderr" ""
+	[[ $output == "IMAP CRITICAL - cannot connect to 127.0.0.1 port $port: Connection refused | time="* ]]
+	IMAPCTL_PASSWORD=wrong run --separate-stderr imapctl check
+	assert_failure 2
+	assert_equal "$stderr" ""
+	[[ $output == "IMAP CRITICAL - login failed: "*"[AUTHENTICATIONFAILED] | "* ]]
+	# The connection got that far: its timings are in the perfdata.
+	[[ $(perf tls_time) =~ ^[0-9.]+s$ ]]
+	run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$IMAPCTL_TEST_IMAPS_PORT" --user alice check
+	assert_failure 2
+	[[ $output == "IMAP CRITICAL - TLS certificate verification failed for '127.0.0.1': "* ]]
+	run --separate-stderr "$IMAPCTL" --host no-such-host.invalid --user alice check
+	assert_failure 2
+	[[ $output == "IMAP CRITICAL - cannot resolve 'no-such-host.invalid'"* ]]
+	run imapctl check --mailbox 'No such box'
+	assert_failure 2
+	[[ $output == "IMAP CRITICAL - cannot get the counts of 'No such box': "* ]]
+}
+
+@test "check: a server that stalls is CRITICAL after --timeout" {
+	hostile_start stall-greeting --timeout 10
+	run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x --timeout 1 check
+	assert_failure 2
+	assert_equal "$stderr" ""
+	[[ $output == "IMAP CRITICAL - no greeting from server: timed out after 1 s"* ]]
+}
+
+@test "check: a slow greeting crosses the time thresholds" {
+	hostile_start delay-greeting:1.2 --timeout 10
+	run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x check --warning-time 1 --critical-time 5
+	assert_failure 1
+	[[ $output == "IMAP WARNING - INBOX 3 messages, 2 unseen, oldest unseen "*", checked in 1."*"s (WARNING) | time=1."*"s;1;5;0 "* ]]
+	hostile_wait
+	# No ESEARCH there: the lowest UID of a plain SEARCH, then its date.
+	grep -aq 'UID SEARCH UNSEEN' "$HOSTILE_RECORD"
+	grep -aq 'UID FETCH 2 (UID INTERNALDATE)' "$HOSTILE_RECORD"
+	hostile_start delay-greeting:1.2 --timeout 10
+	run "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x check --critical-time 1
+	assert_failure 2
+}
+
+@test "check: bad command lines, --help and --version are UNKNOWN (3), on stdout" {
+	run --separate-stderr imapctl check --bogus
+	assert_failure 3
+	assert_equal "$stderr" ""
+	assert_equal "$output" "IMAP UNKNOWN - unknown option '--bogus'; see 'imapctl check --help'"
+	run --separate-stderr imapctl check --warning-unseen 10:5
+	assert_failure 3
+	assert_equal "$stderr" ""
+	[[ $output == "IMAP UNKNOWN - --warning-unseen: bad range '10:5': the start is above the end; "* ]]
+	run --separate-stderr imapctl check --critical-age 3x
+	assert_failure 3
+	[[ $output == *"bad range '3x'"* ]]
+	run --separate-stderr imapctl check extra
+	assert_failure 3
+	[[ $output == "IMAP UNKNOWN - unexpected operand 'extra'"* ]]
+	run --separate-stderr imapctl check -o yaml
+	assert_failure 3
+	[[ $output == "IMAP UNKNOWN - bad format 'yaml'"* ]]
+	run --separate-stderr imapctl check --warning-unseen
+	assert_failure 3
+	[[ $output == *"option '--warning-unseen' needs RANGE"* ]]
+	run --separate-stderr imapctl check --help
+	assert_failure 3
+	assert_equal "$stderr" ""
+	assert_line --index 0 --partial "usage: imapctl check"
+	run --separate-stderr imapctl check --version
+	assert_failure 3
+	assert_line --index 0 --regexp '^imapctl [0-9.]+$'
+	# The check's own set-up failing is UNKNOWN, not CRITICAL.
+	unset IMAPCTL_PASSWORD
+	run --separate-stderr imapctl check
+	assert_failure 3
+	assert_equal "$stderr" ""
+	[[ $output == "IMAP UNKNOWN - no password given"* ]]
+	run --separate-stderr imapctl --password-cmd 'exit 1' check -o prometheus
+	assert_failure 3
+	printf '%s\n' "$output" | promtool check metrics
+	run --separate-stderr "$IMAPCTL" check
+	assert_failure 3
+	[[ $output == "IMAP UNKNOWN - no server given"* ]]
+}
+
+@test "check: a threshold on something the server cannot tell is UNKNOWN" {
+	run imapctl --tls none --port "$IMAPCTL_TEST_IMAP_PORT" check --warning-cert-days 30:
+	assert_failure 3
+	[[ $output == "IMAP UNKNOWN - "*"no certificate without TLS"* ]]
+	run imapctl --tls none --port "$IMAPCTL_TEST_IMAP_PORT" check
+	assert_success
+	run perf cert_days
+	assert_output ""
+}
+
+@test "quota: GETQUOTAROOT records from the quota plugin" {
+	run --separate-stderr imapctl quota
+	assert_success
+	assert_equal "$output" "INBOX	User quota	STORAGE	4	102400
+INBOX	User quota	MESSAGE	7	10000"
+	run imapctl quota Projects/2024 -o json
+	assert_success
+	echo "$output" | jq -e '.[0] | .mailbox == "Projects/2024" and .root == "User quota"'
+	# A server without quotas says so.
+	hostile_start ok --timeout 10
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x quota
+	assert_failure 69
+	assert_equal "$stderr" "imapctl: quota: the server does not offer quotas (no QUOTA capability)"
+}
+
+@test "the man page's examples: a Nagios command and a textfile collector cron line" {
+	# The Icinga/Nagios command line, with this server's connection.
+	run imapctl check --mailbox INBOX --warning-unseen 50 --critical-unseen 200 --warning-age 1d --critical-age 3d --warning-cert-days 21: --critical-cert-days 7:
+	assert_failure 2
+	# The cron line: write a temporary file, then rename it.
+	dir=$BATS_TEST_TMPDIR/textfile
+	mkdir -p "$dir"
+	run bash -c "\"\$IMAPCTL\" $(imapctl_args) check -o prometheus >$dir/imapctl.prom.\$\$; mv $dir/imapctl.prom.\$\$ $dir/imapctl.prom"
+	assert_success
+	promtool check metrics <"$dir/imapctl.prom"
+	[ "$(ls "$dir")" = imapctl.prom ]
+}
+
+# The tests below restart the server with other settings; they come last.
+
+@test "quota and check with a low quota in the server's config" {
+	DOVECOT_QUOTA_MESSAGES=8 dovecot_restart
+	run imapctl quota
+	assert_success
+	assert_line "INBOX	User quota	MESSAGE	7	8"
+	run imapctl check --warning-quota 80 --critical-quota 90
+	assert_failure 1
+	[[ $output == *", quota 87% (WARNING), "* ]]
+	[[ $output == *" quota_percent=87.5%;80;90;0;100 "* ]]
+	[[ $output == *" quota_messages=7;;;0;8 "* ]]
+	run imapctl check --critical-quota 85
+	assert_failure 2
+	run imapctl check -o prometheus
+	[[ $output == *$'\nimapctl_quota_usage_ratio{'*$'} 0.875\n'* ]]
+	[[ $output == *$'\nimapctl_quota_messages_limit{'*$'} 8\n'* ]]
+}
+
+@test "check: a short-lived certificate, over implicit TLS and STARTTLS" {
+	"$TESTS_DIR/dovecot/mint-cert" "$DOVECOT_STATEDIR" short --hours 12 >/dev/null
+	DOVECOT_SSL_CERT=$DOVECOT_STATEDIR/short.pem DOVECOT_SSL_KEY=$DOVECOT_STATEDIR/short.key dovecot_restart
+	run imapctl check --warning-cert-days 1: --critical-cert-days 0:
+	assert_failure 1
+	[[ $output == *", certificate 0 days (WARNING), "* ]]
+	[[ $output == *" cert_days=0;1:;0:" ]]
+	run "$IMAPCTL" $(imapctl_args --tls starttls) check --warning-cert-days 30: --critical-cert-days 7:
+	assert_failure 2
+	[[ $output == *", certificate 0 days (CRITICAL), "* ]]
+	run "$IMAPCTL" $(imapctl_args --tls starttls) check -o json
+	assert_success
+	echo "$output" | jq -e '.[0] | .cert_days == 0 and
+		(.cert_not_after | fromdate - now | . > 40000 and . < 43300)'
+}

@@ -1,0 +1,380 @@
+#!/usr/bin/env bats
+# fetch: every mode in every format against the real Dovecot, over a
+# corpus of its own in the mailbox "Fetch" (tests/fixtures/fetch, UIDs 1-10
+# in file order, plus a 20 MB message made here as UID 11); faults from the
+# hostile server.
+
+load helpers
+load hostile/hostile
+
+CORPUS=$BATS_TEST_DIRNAME/fixtures/fetch
+
+setup_file() {
+	dovecot_setup_file
+	doveadm -c "$IMAPCTL_TEST_CONF" mailbox create -u alice Fetch
+	for f in "$CORPUS"/*.eml; do
+		doveadm -c "$IMAPCTL_TEST_CONF" save -u alice -m Fetch <"$f"
+	done
+	# 20 MB: a text part and a big base64 attachment.
+	"$PYTHON" - "$BATS_FILE_TMPDIR/big.eml" <<-'EOF'
+		import base64, os, sys
+		head = (b"Date: Tue, 12 Mar 2024 16:00:00 +0000\r\n"
+		        b"From: big@example.com\r\nTo: alice@example.org\r\n"
+		        b"Subject: Twenty megabytes\r\nMessage-ID: <big-11@example.com>\r\n"
+		        b"MIME-Version: 1.0\r\n"
+		        b"Content-Type: multipart/mixed; boundary=\"BIG\"\r\n\r\n"
+		        b"--BIG\r\nContent-Type: text/plain\r\n\r\nA big one.\r\n"
+		        b"--BIG\r\nContent-Type: application/octet-stream\r\n"
+		        b"Content-Disposition: attachment; filename=\"big.bin\"\r\n"
+		        b"Content-Transfer-Encoding: base64\r\n\r\n")
+		data = os.urandom(15 * 1024 * 1024)
+		body = base64.encodebytes(data).replace(b"\n", b"\r\n")
+		with open(sys.argv[1], "wb") as f:
+		    f.write(head + body + b"--BIG--\r\n")
+		with open(sys.argv[1] + ".bin", "wb") as f:
+		    f.write(data)
+	EOF
+	doveadm -c "$IMAPCTL_TEST_CONF" save -u alice -m Fetch <"$BATS_FILE_TMPDIR/big.eml"
+}
+
+teardown_file() { dovecot_teardown_file; }
+
+teardown() { hostile_stop || true; }
+
+sha() { sha256sum "$@" | cut -d' ' -f1; }
+
+# The flags of one message, from a separate session.
+flags_of() {
+	imapctl fetch Fetch "$1" -o json |
+		jq -c '.[0].flags | map(select(. != "\\Recent"))'
+}
+
+@test "summary is the default; text fields in the documented order" {
+	run --separate-stderr imapctl fetch Fetch 3
+	assert_success
+	# uid flags internaldate date size from to cc reply_to subject
+	# message_id in_reply_to mailbox uidvalidity labels
+	assert_equal "$(echo "$output" | awk -F'\t' '{ print NF }')" 15
+	field() { echo "$output" | cut -f"$1"; }
+	assert_equal "$(field 1)" 3
+	assert_equal "$(field 4)" 2024-03-06T10:00:00Z
+	assert_equal "$(field 5)" "$(wc -c <"$CORPUS/03-charsets.eml")"
+	assert_equal "$(field 6)" 'Jörg Müller <joerg@example.de>'
+	assert_equal "$(field 7)" 'Иван <ivan@example.ru>'
+	assert_equal "$(field 8)" ''
+	assert_equal "$(field 10)" '☕ mixed café'
+	assert_equal "$(field 11)" '<charsets-3@example.de>'
+	assert_equal "$(field 13)" Fetch
+	assert_equal "$(field 15)" ''
+	run --separate-stderr imapctl fetch Fetch 2 -o text
+	assert_equal "$(echo "$output" | cut -f7)" 'alice@example.org, Bob, the Builder <bob@example.com>'
+	assert_equal "$stderr" ""
+}
+
+@test "summary in JSON: every field, addresses as objects, groups, bad dates null" {
+	run --separate-stderr imapctl fetch Fetch 1:11 -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq length)" 11
+	assert_equal "$(echo "$output" | jq -c '.[0] | keys_unsorted')" \
+		'["uid","flags","internaldate","date","size","from","to","cc","reply_to","subject","message_id","in_reply_to","mailbox","uidvalidity","labels"]'
+	assert_equal "$(echo "$output" | jq -c '.[1].to')" \
+		'[{"name":null,"address":"alice@example.org"},{"name":"Bob, the Builder","address":"bob@example.com"}]'
+	# "undisclosed-recipients:;" is an empty group: no address.
+	assert_equal "$(echo "$output" | jq -c '.[1].cc')" '[]'
+	assert_equal "$(echo "$output" | jq -r '.[1].date')" 2024-03-05T08:30:00Z
+	assert_equal "$(echo "$output" | jq -c '[.[8].date, .[9].date]')" '[null,null]'
+	assert_equal "$(echo "$output" | jq -r '.[3].subject, .[4].subject, .[5].subject')" $'こんにちは\n日本語\nGrüße roh'
+	assert_equal "$(echo "$output" | jq -r '.[3].from[0].name')" 山田
+	# A malformed encoded word is U+FFFD, an unterminated one kept.
+	assert_equal "$(echo "$output" | jq -r '.[6].subject')" '� rest � =?UTF-8?B?SGVsbG8'
+	assert_equal "$(echo "$output" | jq -c '[.[] | .uidvalidity] | unique | length')" 1
+	assert_equal "$(echo "$output" | jq -r '.[10].size')" "$(wc -c <"$BATS_FILE_TMPDIR/big.eml")"
+	# internaldate is read by jq's fromdate.
+	echo "$output" | jq -e '.[0].internaldate | fromdate > 0'
+}
+
+@test "summary in JSON Lines and XML" {
+	run --separate-stderr imapctl fetch Fetch all -o jsonl
+	assert_success
+	assert_equal "${#lines[@]}" 11
+	echo "$output" | jq -e -s 'map(.uid) == [1,2,3,4,5,6,7,8,9,10,11]'
+	run --separate-stderr imapctl fetch Fetch 2:3 -o xml
+	assert_success
+	echo "$output" | xmllint --noout -
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/message[2]/to/addr/name)' -)" Иван
+	assert_equal "$(echo "$output" | xmllint --xpath 'count(/imapctl/message)' -)" 2
+}
+
+@test "headers: every field decoded, in order, a record each" {
+	run --separate-stderr imapctl fetch Fetch 3 --headers -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.[].name][:4]')" '["Date","From","To","Subject"]'
+	assert_equal "$(echo "$output" | jq -r '.[] | select(.name | startswith("X-")) | .value')" \
+		"$(printf 'Straße\n“quoted” €\nПривет\nこんにちは\n日本語\n☕')"
+	echo "$output" | jq -e 'all(.[]; .uid == 3 and .mailbox == "Fetch" and (.uidvalidity | type) == "number")'
+	run --separate-stderr imapctl fetch Fetch 6 --headers
+	assert_success
+	assert_line "6	Subject	Grüße roh	Fetch	$(imapctl fetch Fetch 6 -o json | jq .[0].uidvalidity)"
+	assert_line --partial "6	X-Latin1-Raw	Grüße roh	"
+	run --separate-stderr imapctl fetch Fetch 1 --headers -o xml
+	assert_success
+	echo "$output" | xmllint --noout -
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/header[4]/value)' -)" 'Café news'
+	run --separate-stderr imapctl fetch Fetch 1 --headers -o jsonl
+	assert_equal "${#lines[@]}" 7
+}
+
+@test "text: the best part, transfer-decoded, converted, HTML stripped" {
+	run --separate-stderr imapctl fetch Fetch 1:5 --text -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -r '.[0].text')" $'Café opens at 8.\nFrom the kitchen: crème brûlée.'
+	assert_equal "$(echo "$output" | jq -r '.[1].text')" $'Grüße,\n\nsee the forwarded message & the file.'
+	assert_equal "$(echo "$output" | jq -r '.[2].text')" 'Привет, мир!'
+	assert_equal "$(echo "$output" | jq -r '.[3].text')" 'こんにちは世界'
+	assert_equal "$(echo "$output" | jq -r '.[4].text')" '日本語のテキスト'
+	# The summary fields come first, text last.
+	assert_equal "$(echo "$output" | jq -c '.[0] | keys_unsorted | .[0], .[-1]')" $'"uid"\n"text"'
+	run --separate-stderr imapctl fetch Fetch 9 --text
+	assert_success
+	assert_output --regexp $'\tFrom the start of a line\\.\\\\n>From quoted once\\.$'
+	run --separate-stderr imapctl fetch Fetch all --text -o xml
+	assert_success
+	echo "$output" | xmllint --noout -
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/message[11]/text)' -)" 'A big one.'
+	run --separate-stderr imapctl fetch Fetch all --text -o jsonl
+	assert_equal "${#lines[@]}" 11
+}
+
+@test "structure: the MIME tree with part numbers, a record a part" {
+	run --separate-stderr imapctl fetch Fetch 2 --structure -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.[] | [.part, .depth, .type + "/" + .subtype, .encoding, .filename, .disposition]]')" \
+		'[["TEXT",0,"multipart/mixed",null,null,null],["1",1,"text/html","quoted-printable",null,null],["2",1,"message/rfc822","7bit",null,"inline"],["2.TEXT",2,"multipart/mixed",null,null,null],["2.1",3,"text/plain","7bit",null,null],["2.2",3,"application/octet-stream","base64","inner.bin","attachment"],["3",1,"text/csv","base64","data.csv","attachment"]]'
+	assert_equal "$(echo "$output" | jq -r '.[1].charset')" ISO-8859-1
+	run --separate-stderr imapctl fetch Fetch 3 --structure
+	assert_success
+	# uid part depth type subtype charset encoding size filename disposition mailbox uidvalidity
+	assert_output --regexp '^3	1	0	text	plain	KOI8-R	8bit	[0-9]+			Fetch	[0-9]+$'
+	run --separate-stderr imapctl fetch Fetch 8 --structure -o xml
+	assert_success
+	echo "$output" | xmllint --noout -
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/part[3]/filename)' -)" '../escape.txt'
+	run --separate-stderr imapctl fetch Fetch 8 --structure -o jsonl
+	assert_equal "${#lines[@]}" 7
+}
+
+@test "raw: one message to stdout byte for byte, the 20 MB one too" {
+	i=1
+	for f in "$CORPUS"/*.eml; do
+		assert_equal "$(imapctl fetch Fetch $i --raw | sha)" "$(sha "$f")"
+		i=$((i + 1))
+	done
+	assert_equal "$(imapctl fetch Fetch 11 --raw | sha)" "$(sha "$BATS_FILE_TMPDIR/big.eml")"
+	# -o does not wrap bytes in a document.
+	assert_equal "$(imapctl fetch Fetch 1 --raw -o json | sha)" "$(sha "$CORPUS/01-alternative.eml")"
+	assert_equal "$(imapctl fetch Fetch 1 --raw -o xml | sha)" "$(sha "$CORPUS/01-alternative.eml")"
+}
+
+@test "raw: several messages as an mboxrd stream" {
+	imapctl fetch Fetch 1:10 --raw >"$BATS_TEST_TMPDIR/mbox"
+	assert_equal "$(grep -c '^From MAILER-DAEMON ' "$BATS_TEST_TMPDIR/mbox")" 10
+	grep -q '^>From the start of a line' "$BATS_TEST_TMPDIR/mbox"
+	grep -q '^>>From quoted once' "$BATS_TEST_TMPDIR/mbox"
+	# Split it, undo the quoting: the messages come back, with LF.
+	"$PYTHON" - "$BATS_TEST_TMPDIR/mbox" "$CORPUS" <<-'EOF'
+		import os, re, sys
+		data = open(sys.argv[1], "rb").read()
+		msgs = re.split(rb"(?m)^From MAILER-DAEMON [^\n]*\n", data)[1:]
+		files = sorted(os.listdir(sys.argv[2]))
+		assert len(msgs) == len(files) == 10, (len(msgs), len(files))
+		for m, name in zip(msgs, files):
+		    want = open(os.path.join(sys.argv[2], name), "rb").read()
+		    want = want.replace(b"\r\n", b"\n")
+		    got = re.sub(rb"(?m)^>(>*From )", rb"\1", m)
+		    assert got[:-1] == want, name
+	EOF
+}
+
+@test "--save writes UID.eml, never overwrites without --force (73)" {
+	d=$BATS_TEST_TMPDIR/save
+	mkdir "$d"
+	run --separate-stderr imapctl fetch Fetch 1,3,11 --raw --save "$d" -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.[] | [.uid, .file, .size]]')" \
+		"[[1,\"$d/1.eml\",$(wc -c <"$CORPUS/01-alternative.eml")],[3,\"$d/3.eml\",$(wc -c <"$CORPUS/03-charsets.eml")],[11,\"$d/11.eml\",$(wc -c <"$BATS_FILE_TMPDIR/big.eml")]]"
+	assert_equal "$(sha "$d/1.eml")" "$(sha "$CORPUS/01-alternative.eml")"
+	assert_equal "$(sha "$d/11.eml")" "$(sha "$BATS_FILE_TMPDIR/big.eml")"
+	echo changed >"$d/3.eml"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$d/4.eml"
+	run --separate-stderr imapctl fetch Fetch 3:4 --raw --save "$d" -o json
+	assert_failure 73
+	[[ $stderr == *"cannot create '$d/3.eml': File exists (use --force to replace it)"* ]]
+	[[ $stderr == *"'$d/4.eml'"* ]]
+	assert_equal "$(cat "$d/3.eml")" changed
+	[ ! -e "$BATS_TEST_TMPDIR/victim" ]
+	echo "$output" | jq -e 'length == 0'
+	run --separate-stderr imapctl fetch Fetch 3:4 --raw --save "$d" --force
+	assert_success
+	assert_equal "$(sha "$d/3.eml")" "$(sha "$CORPUS/03-charsets.eml")"
+	[ ! -L "$d/4.eml" ] && [ ! -e "$BATS_TEST_TMPDIR/victim" ]
+	assert_equal "$(ls "$d" | wc -l)" 4
+	run --separate-stderr imapctl fetch Fetch 1 --raw --save "$BATS_TEST_TMPDIR/nope"
+	assert_failure 73
+	[[ $stderr == *"cannot open directory"* ]]
+}
+
+@test "--attachments: decoded, names sanitised, never outside DIR, never overwritten" {
+	top=$BATS_TEST_TMPDIR/att
+	d=$top/in
+	mkdir -p "$d"
+	run --separate-stderr imapctl fetch Fetch all --attachments "$d" -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.[] | [.uid, .part]]')" \
+		'[[2,"2.2"],[2,"3"],[8,"2"],[8,"3"],[8,"4"],[8,"5"],[8,"6"],[11,"2"]]'
+	assert_equal "$(ls -A "$top")" in
+	long=$(printf 'L%.0s' $(seq 1 196)).txt
+	assert_equal "$(cd "$d" && ls -A | LC_ALL=C sort)" "$(printf '%s\n' "$long" _escape.txt _etc_passwd bashrc big.bin 'bell__[31mred_.txt' data.csv inner.bin | LC_ALL=C sort)"
+	assert_equal "$(cat "$d/data.csv")" $'a,b\n1,2'
+	assert_equal "$(cat "$d/_etc_passwd")" 'root:x:0:0'
+	assert_equal "$(sha "$d/big.bin")" "$(sha "$BATS_FILE_TMPDIR/big.eml.bin")"
+	assert_equal "$(echo "$output" | jq -r '.[] | select(.part == "3" and .uid == 8) | .file')" "$d/_etc_passwd"
+	run --separate-stderr imapctl fetch Fetch 2 --attachments "$d"
+	assert_failure 73
+	[[ $stderr == *"File exists"* ]]
+	run --separate-stderr imapctl fetch Fetch 2 --attachments "$d" --force
+	assert_success
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "--part: one part decoded to stdout, several need --save" {
+	run --separate-stderr imapctl fetch Fetch 2 --part 3
+	assert_success
+	assert_equal "$output" $'a,b\n1,2'
+	assert_equal "$(imapctl fetch Fetch 11 --part 2 | sha)" "$(sha "$BATS_FILE_TMPDIR/big.eml.bin")"
+	run --separate-stderr imapctl fetch Fetch 2 --part 2.2
+	assert_success
+	assert_equal "$(imapctl fetch Fetch 2 --part 2.2 | od -An -tx1 | tr -d ' \n')" 00010203
+	run --separate-stderr imapctl fetch Fetch 1:2 --part 1
+	assert_failure 64
+	[[ $stderr == *"--part of several messages needs --save DIR"* ]]
+	d=$BATS_TEST_TMPDIR/parts
+	mkdir "$d"
+	run --separate-stderr imapctl fetch Fetch 1:2 --part 1 --save "$d" -o jsonl
+	assert_success
+	assert_equal "$(ls "$d")" $'1-1\n2-1'
+	run --separate-stderr imapctl fetch Fetch 2 --part 9
+	assert_failure 69
+	[[ $stderr == *"has no part 9"* ]]
+}
+
+@test "fetching never sets \\Seen; --mark-seen does" {
+	for mode in --summary --headers --text --structure --raw "--part 1"; do
+		imapctl fetch Fetch 4 $mode >/dev/null
+	done
+	imapctl fetch Fetch 4 --attachments "$BATS_TEST_TMPDIR" >/dev/null
+	assert_equal "$(flags_of 4)" '[]'
+	run --separate-stderr imapctl fetch Fetch 5 --raw --mark-seen
+	assert_success
+	assert_equal "$(flags_of 5)" '["\\Seen"]'
+	run --separate-stderr imapctl fetch Fetch 6 --mark-seen -o json
+	assert_success
+	echo "$output" | jq -e '.[0].flags | index("\\Seen")'
+	assert_equal "$(flags_of 6)" '["\\Seen"]'
+}
+
+@test "fetch -o jsonl output piped back into fetch -" {
+	run --separate-stderr bash -c "$(declare -f imapctl imapctl_args); imapctl fetch Fetch 2:4 -o jsonl | imapctl fetch Fetch - --structure -o json"
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.[].uid] | unique')" '[2,3,4]'
+	# Records from another UIDVALIDITY epoch stop the command.
+	run --separate-stderr bash -c "$(declare -f imapctl imapctl_args); echo '{\"uid\":2,\"mailbox\":\"Fetch\",\"uidvalidity\":1}' | imapctl fetch Fetch - --raw"
+	assert_failure 65
+	assert_equal "$output" ""
+	# Empty input fetches nothing and succeeds.
+	run --separate-stderr bash -c "$(declare -f imapctl imapctl_args); imapctl fetch Fetch - -o json </dev/null"
+	assert_success
+	assert_equal "$output" "[]"
+}
+
+@test "usage errors and a message that is not there" {
+	run --separate-stderr imapctl fetch Fetch 1 --raw --text
+	assert_failure 64
+	[[ $stderr == *"--raw and --text cannot be combined"* ]]
+	run --separate-stderr imapctl fetch Fetch 1 --part 1..2
+	assert_failure 64
+	run --separate-stderr imapctl fetch Fetch 1 --save /tmp
+	assert_failure 64
+	run --separate-stderr imapctl fetch Fetch 'x:1'
+	assert_failure 64
+	run --separate-stderr imapctl fetch Fetch 999 --raw
+	assert_failure 69
+	[[ $stderr == "imapctl: fetch: mailbox 'Fetch' has no message with UID 999" ]]
+	run --separate-stderr imapctl fetch Nope 1
+	assert_failure 69
+}
+
+@test "the man page examples run" {
+	run --separate-stderr bash -c "$(declare -f imapctl imapctl_args); imapctl fetch Fetch all -o json |
+		jq -r '.[] | select(.flags | index(\"\\\\Seen\") | not) | .subject'"
+	assert_success
+	assert_line 'Café news'
+	refute_line 'Grüße roh'
+	run --separate-stderr bash -c "$(declare -f imapctl imapctl_args); imapctl fetch Fetch 1 --text -o json | jq -r '.[0].text'"
+	assert_success
+	assert_line 'Café opens at 8.'
+	cd "$BATS_TEST_TMPDIR"
+	imapctl fetch Fetch 1:3 --raw >archive.mbox
+	assert_equal "$(grep -c '^From MAILER-DAEMON' archive.mbox)" 3
+	mkdir backup
+	imapctl fetch Fetch 1:3 --raw --save backup/ >/dev/null
+	assert_equal "$(ls backup)" $'1.eml\n2.eml\n3.eml'
+}
+
+@test "the man page example: search piped into fetch" {
+	"$IMAPCTL" search -h >/dev/null 2>&1 || skip "the search command is not built yet"
+	run --separate-stderr bash -c "$(declare -f imapctl imapctl_args); imapctl search Fetch from:big -o jsonl | imapctl fetch Fetch - --summary -o json"
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.[].uid]')" '[11]'
+}
+
+# Hostile server ------------------------------------------------------------
+
+hctl() {
+	"$IMAPCTL" --host 127.0.0.1 --port "$HOSTILE_PORT" --user hostile \
+		--tls none "$@"
+}
+
+@test "connection closed mid-literal: exit 74, the partial file removed, JSON closed" {
+	export IMAPCTL_PASSWORD=secret
+	d=$BATS_TEST_TMPDIR/cut
+	mkdir "$d"
+	hostile_start close-mid-literal --timeout 10
+	run --separate-stderr hctl fetch INBOX 1 --raw --save "$d" -o json
+	assert_failure 74
+	[[ $stderr == "imapctl: fetch: "*"closed"* ]]
+	assert_equal "$(ls -A "$d")" ""
+	echo "$output" | jq -e 'length == 0'
+	hostile_stop || true
+	hostile_start close-mid-literal --timeout 10
+	run --separate-stderr hctl fetch INBOX 1:3 -o xml
+	assert_failure 74
+	echo "$output" | xmllint --noout -
+}
+
+@test "BYE in the middle of FETCH: exit 74, the server's words, XML closed" {
+	export IMAPCTL_PASSWORD=secret
+	hostile_start bye-mid-command --on FETCH --timeout 10
+	run --separate-stderr hctl fetch INBOX all -o xml
+	assert_failure 74
+	[[ $stderr == *"server shutting down"* ]]
+	echo "$output" | xmllint --noout -
+}
+
+@test "a literal larger than --max-size is refused before it arrives" {
+	export IMAPCTL_PASSWORD=secret
+	hostile_start huge-literal --on FETCH --timeout 10
+	run --separate-stderr hctl --max-size 1M fetch INBOX 1 --raw
+	assert_failure 76
+	[[ $stderr == *"literal of 1000000000000 bytes"*"--max-size"* ]]
+	assert_equal "$output" ""
+}

@@ -1,0 +1,1014 @@
+/*
+ * The command formatter of lib/sess.c (sess_send and its % directives),
+ * tested through the public API against a scripted server in a child
+ * process: the server records every byte the client sends, and each test
+ * compares them exactly (curl test800 style). Also pipelining, tags,
+ * NO/BAD mapping, the --debug trace and the STARTTLS refusals.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "err.h"
+#include "sess.h"
+#include "t.h"
+
+/* The scripted server --------------------------------------------------- */
+
+struct srv_opts {
+	const char	*greeting;	/* sent on connect, CRLF included */
+	const char	*caps;		/* the CAPABILITY response's list */
+	int		 batch;		/* hold answers until N commands came */
+	int		 refuse_literal; /* NO instead of "+" for {N} */
+};
+
+struct srv {
+	pid_t		 pid;
+	int		 rfd;		/* the recording comes back here */
+	char		 port[16];
+};
+
+struct rec {
+	char		*p;
+	size_t		 len, cap;
+};
+
+static void
+rec_add(struct rec *r, const void *p, size_t n)
+{
+	if (r->len + n + 1 > r->cap) {
+		while (r->len + n + 1 > r->cap)
+			r->cap = r->cap ? r->cap * 2 : 4096;
+		if ((r->p = realloc(r->p, r->cap)) == NULL)
+			_exit(98);
+	}
+	memcpy(r->p + r->len, p, n);
+	r->len += n;
+	r->p[r->len] = '\0';
+}
+
+static void
+srv_say(int fd, const char *s)
+{
+	size_t n = strlen(s);
+	ssize_t w;
+
+	while (n > 0) {
+		w = send(fd, s, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+/* The answer to one complete command. */
+static void
+srv_answer(struct rec *out, const struct srv_opts *o, const char *tag,
+    const char *verb)
+{
+	char line[512];
+
+	if (strcasecmp(verb, "CAPABILITY") == 0)
+		snprintf(line, sizeof(line), "* CAPABILITY %s\r\n%s OK "
+		    "done\r\n",
+		    o->caps ? o->caps : "IMAP4rev1", tag);
+	else if (strcasecmp(verb, "XNO") == 0)
+		snprintf(line, sizeof(line), "%s NO [NONEXISTENT] no such "
+		    "thing\r\n", tag);
+	else if (strcasecmp(verb, "XBAD") == 0)
+		snprintf(line, sizeof(line), "%s BAD [CLIENTBUG] bad "
+		    "command\r\n",
+		    tag);
+	else if (strcasecmp(verb, "XAUTH") == 0)
+		snprintf(line, sizeof(line), "%s NO [AUTHENTICATIONFAILED] "
+		    "wrong\r\n", tag);
+	else if (strcasecmp(verb, "XPLAIN") == 0)
+		snprintf(line, sizeof(line), "%s NO\r\n", tag);
+	else if (strcasecmp(verb, "STARTTLS") == 0)
+		snprintf(line, sizeof(line), "%s NO not now\r\n", tag);
+	else if (strcasecmp(verb, "LOGOUT") == 0)
+		snprintf(line, sizeof(line), "* BYE bye\r\n%s OK "
+		    "done\r\n", tag);
+	else
+		snprintf(line, sizeof(line), "%s OK done\r\n", tag);
+	rec_add(out, line, strlen(line));
+}
+
+/* The first two words of a command line. */
+static void
+srv_words(const char *p, size_t n, char *tag, char *verb, size_t size)
+{
+	size_t i = 0, j;
+
+	for (j = 0; i < n && p[i] != ' ' && j + 1 < size; i++)
+		tag[j++] = p[i];
+	tag[j] = '\0';
+	if (i < n)
+		i++;
+	for (j = 0; i < n && p[i] != ' ' && j + 1 < size; i++)
+		verb[j++] = p[i];
+	verb[j] = '\0';
+}
+
+/* Whether a line ends with a literal marker {N} or {N+}. */
+static int
+srv_literal(const char *p, size_t n, uint64_t *size_r, int *plus_r)
+{
+	size_t i;
+	uint64_t v = 0, mul = 1;
+
+	if (n < 3 || p[n - 1] != '}')
+		return 0;
+	i = n - 1;
+	*plus_r = p[i - 1] == '+';
+	if (*plus_r)
+		i--;
+	if (i == 0 || p[i - 1] < '0' || p[i - 1] > '9')
+		return 0;
+	while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9') {
+		v += (uint64_t)(p[i - 1] - '0') * mul;
+		mul *= 10;
+		i--;
+	}
+	if (i == 0 || p[i - 1] != '{')
+		return 0;
+	*size_r = v;
+	return 1;
+}
+
+static void
+srv_run(int lfd, int wfd, const struct srv_opts *o)
+{
+	struct rec in = { 0 }, out = { 0 };
+	char buf[65536], tag[64] = "", verb[64] = "";
+	size_t pos = 0;
+	uint64_t litleft = 0, size;
+	const char *crlf;
+	int fd, incmd = 0, ncmds = 0, plus;
+	ssize_t n;
+
+	alarm(30);
+	signal(SIGPIPE, SIG_IGN);
+	if ((fd = accept(lfd, NULL, NULL)) < 0)
+		_exit(97);
+	close(lfd);
+	srv_say(fd, o->greeting);
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		rec_add(&in, buf, (size_t)n);
+		for (;;) {
+			if (litleft > 0) {
+				size = in.len - pos < litleft ? in.len - pos :
+				    litleft;
+				pos += size;
+				litleft -= size;
+				if (litleft > 0)
+					break;
+				continue;
+			}
+			crlf = memmem(in.p + pos, in.len - pos, "\r\n", 2);
+			if (crlf == NULL)
+				break;
+			n = crlf - (in.p + pos);
+			if (!incmd) {
+				srv_words(in.p + pos, (size_t)n, tag, verb,
+				    sizeof(tag));
+				incmd = 1;
+			}
+			if (srv_literal(in.p + pos, (size_t)n, &size, &plus)) {
+				pos += (size_t)n + 2;
+				if (!plus && o->refuse_literal) {
+					snprintf(buf, sizeof(buf), "%s NO "
+					    "[TOOBIG] no literals today\r\n",
+					    tag);
+					srv_say(fd, buf);
+					incmd = 0;
+					continue;
+				}
+				if (!plus)
+					srv_say(fd, "+ go\r\n");
+				litleft = size;
+				continue;
+			}
+			pos += (size_t)n + 2;
+			incmd = 0;
+			ncmds++;
+			srv_answer(&out, o, tag, verb);
+			if (ncmds >= o->batch && out.len > 0) {
+				srv_say(fd, out.p);
+				out.len = 0;
+			}
+		}
+	}
+	close(fd);
+	if (in.len > 0 && write(wfd, in.p, in.len) != (ssize_t)in.len)
+		_exit(96);
+	_exit(0);
+}
+
+static void
+srv_start(struct srv *sv, const struct srv_opts *o)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int lfd, pfd[2];
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = 0;
+	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+	    bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    listen(lfd, 4) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sin, &len) < 0 ||
+	    pipe(pfd) < 0) {
+		perror("test server");
+		exit(99);
+	}
+	snprintf(sv->port, sizeof(sv->port), "%u", ntohs(sin.sin_port));
+	fflush(stdout);
+	if ((sv->pid = fork()) < 0) {
+		perror("fork");
+		exit(99);
+	}
+	if (sv->pid == 0) {
+		close(pfd[0]);
+		srv_run(lfd, pfd[1], o);
+	}
+	close(lfd);
+	close(pfd[1]);
+	sv->rfd = pfd[0];
+}
+
+/* Wait for the server to finish; returns what it received. */
+static char *
+srv_finish(struct srv *sv, size_t *len_r, int *status_r)
+{
+	struct rec r = { 0 };
+	char buf[65536];
+	ssize_t n;
+
+	rec_add(&r, "", 0);
+	for (;;) {
+		n = read(sv->rfd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		rec_add(&r, buf, (size_t)n);
+	}
+	close(sv->rfd);
+	while (waitpid(sv->pid, status_r, 0) < 0 && errno == EINTR)
+		;
+	*len_r = r.len;
+	return r.p;
+}
+
+/* A session with the scripted server ------------------------------------ */
+
+#define GREET		"* OK [CAPABILITY IMAP4rev1] hi\r\n"
+#define GREET_PLUS	"* OK [CAPABILITY IMAP4rev1 LITERAL+] hi\r\n"
+#define GREET_MINUS	"* OK [CAPABILITY IMAP4rev1 LITERAL-] hi\r\n"
+
+struct test {
+	struct srv	 srv;
+	struct sess	*s;
+	FILE		*trace;
+	char		*tracebuf;
+	size_t		 tracelen;
+	int		 connected;
+	struct err	 err;		/* sess_connect's */
+};
+
+static void
+test_begin(struct test *t, const struct srv_opts *o, enum tls_mode tls,
+    int trace)
+{
+	struct sess_opts so;
+
+	memset(t, 0, sizeof(*t));
+	srv_start(&t->srv, o);
+	memset(&so, 0, sizeof(so));
+	so.host = "127.0.0.1";
+	so.port = t->srv.port;
+	so.tls = tls;
+	so.timeout_ms = 5000;
+	if (trace && (t->trace = open_memstream(&t->tracebuf,
+	    &t->tracelen)) == NULL) {
+		perror("open_memstream");
+		exit(99);
+	}
+	so.trace = t->trace;
+	t->s = sess_new(&so);
+	err_clear(&t->err);
+	t->connected = sess_connect(t->s, &t->err) == 0;
+}
+
+/* Check that the session is up, saying why not. */
+static int
+connected(struct test *t, const char *name)
+{
+	if (!t_ok(t->connected, name))
+		printf("#   %s\n", t->err.msg);
+	return t->connected;
+}
+
+/* Close the session and compare what the server got with want. */
+static void
+test_end(struct test *t, const char *want, size_t wantlen, const char *name)
+{
+	char *got, label[256];
+	size_t len;
+	int status;
+
+	sess_free(t->s);
+	got = srv_finish(&t->srv, &len, &status);
+	snprintf(label, sizeof(label), "%s: bytes sent", name);
+	t_memeq(got, len, want, wantlen, label);
+	snprintf(label, sizeof(label), "%s: server ran", name);
+	t_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, label);
+	free(got);
+	if (t->trace != NULL) {
+		fclose(t->trace);
+		free(t->tracebuf);
+	}
+}
+
+#define END(t, want, name)	test_end(t, want, sizeof(want) - 1, name)
+
+/* Send one command, wait for it, return its status (or -1). */
+static int
+run1(struct test *t, const char *fmt, ...)
+{
+	struct sess_cmd cmd;
+	struct err e;
+	va_list ap;
+	int r;
+
+	memset(&cmd, 0, sizeof(cmd));
+	err_clear(&e);
+	va_start(ap, fmt);
+	r = sess_vsend(t->s, &cmd, &e, fmt, ap);
+	va_end(ap);
+	if (r < 0 || sess_wait(t->s, &cmd, &e) < 0) {
+		printf("# %s: %s\n", fmt, e.msg);
+		return -1;
+	}
+	return (int)cmd.status;
+}
+
+/* A command the formatter must refuse: returns the error kind. */
+static int
+refuse(struct test *t, const char *fmt, ...)
+{
+	struct sess_cmd cmd;
+	struct err e;
+	va_list ap;
+	int r;
+
+	memset(&cmd, 0, sizeof(cmd));
+	err_clear(&e);
+	va_start(ap, fmt);
+	r = sess_vsend(t->s, &cmd, &e, fmt, ap);
+	va_end(ap);
+	if (r == 0) {
+		sess_wait(t->s, &cmd, &e);
+		return 0;
+	}
+	return (int)e.kind;
+}
+
+/* The tests -------------------------------------------------------------- */
+
+/* %A: atom when it can be, quoted when it must, escapes in quotes. */
+static void
+test_astring(void)
+{
+	static const struct srv_opts o = { GREET, NULL, 0, 0 };
+	static const struct {
+		const char	*in;
+	} strs[] = {
+		{ "abc" }, { "" }, { "NIL" }, { "nil" }, { "NILS" },
+		{ "a b" }, { "a(b" }, { ")" }, { "{5}" }, { "%" }, { "*" },
+		{ "a\"b" }, { "a\\b" }, { "]" }, { "[Gmail]/Sent" },
+		{ "\\Seen" }, { "a\tb" }, { "~user/mail.box-1_2+3" },
+		{ "a\x7f" },
+	};
+	static const char want[] =
+	    "A1 X abc\r\n"
+	    "A2 X \"\"\r\n"
+	    "A3 X \"NIL\"\r\n"
+	    "A4 X \"nil\"\r\n"
+	    "A5 X NILS\r\n"
+	    "A6 X \"a b\"\r\n"
+	    "A7 X \"a(b\"\r\n"
+	    "A8 X \")\"\r\n"
+	    "A9 X \"{5}\"\r\n"
+	    "A10 X \"%\"\r\n"
+	    "A11 X \"*\"\r\n"
+	    "A12 X \"a\\\"b\"\r\n"
+	    "A13 X \"a\\\\b\"\r\n"
+	    "A14 X ]\r\n"
+	    "A15 X [Gmail]/Sent\r\n"
+	    "A16 X \"\\\\Seen\"\r\n"
+	    "A17 X \"a\tb\"\r\n"
+	    "A18 X ~user/mail.box-1_2+3\r\n"
+	    "A19 X \"a\x7f\"\r\n"
+	    "A20 Y \"abc\" \"\" \"a b\" \"a\\\"b\"\r\n"
+	    "A21 Z 4294967295 18446744073709551615 0 % %A\r\n";
+	struct test t;
+	size_t i;
+	int ok = 1;
+
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "astring: connected")) {
+		for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+			if (run1(&t, "X %A", strs[i].in) != IMAP_ST_OK)
+				ok = 0;
+		t_ok(ok, "astring: each command answered OK");
+		t_ok(run1(&t, "Y %Q %Q %Q %Q", "abc", "", "a b", "a\"b") ==
+		    IMAP_ST_OK, "%Q never an atom");
+		t_ok(run1(&t, "Z %u %U %u %% %%A", 4294967295u,
+		    (uint64_t)UINT64_MAX, 0u) == IMAP_ST_OK,
+		    "%u, %U and %%");
+	}
+	END(&t, want, "astring");
+}
+
+/* CR, LF and 8-bit text go as literals: synchronizing without LITERAL+. */
+static void
+test_literal_sync(void)
+{
+	static const struct srv_opts o = { GREET, NULL, 0, 0 };
+	static const char want[] =
+	    "A1 X {4}\r\na\r\nb\r\n"
+	    "A2 X {1}\r\n\n\r\n"
+	    "A3 X {7}\r\nGr\xc3\xbc\xc3\x9f" "e\r\n"
+	    "A4 X {2}\r\n\xc3\xbc {1}\r\n\r Y\r\n"
+	    "A5 X {8}\r\na\r\n\x01" "b\r\n.\r\n"
+	    "A6 X {0}\r\n\r\n";
+	struct test t;
+
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "sync literal: connected")) {
+		t_ok(run1(&t, "X %A", "a\r\nb") == IMAP_ST_OK,
+		    "CRLF as a synchronizing literal");
+		t_ok(run1(&t, "X %Q", "\n") == IMAP_ST_OK,
+		    "a lone LF as a literal");
+		t_ok(run1(&t, "X %A", "Gr\xc3\xbc\xc3\x9f" "e") == IMAP_ST_OK,
+		    "8-bit text as a literal");
+		t_ok(run1(&t, "X %A %Q Y", "\xc3\xbc", "\r") == IMAP_ST_OK,
+		    "two literals in one command");
+		t_ok(run1(&t, "X %B", "a\r\n\x01" "b\r\n.", (size_t)8) ==
+		    IMAP_ST_OK, "%B binary data as a literal");
+		t_ok(run1(&t, "X %B", "", (size_t)0) == IMAP_ST_OK,
+		    "%B empty literal");
+	}
+	END(&t, want, "sync literal");
+}
+
+static void
+test_literal_plus(void)
+{
+	static const struct srv_opts o = { GREET_PLUS, NULL, 0, 0 };
+	static const char want[] =
+	    "A1 X {4+}\r\na\r\nb\r\n"
+	    "A2 X {2+}\r\n\xc3\xbc {1+}\r\n\r Y\r\n"
+	    "A3 X abc\r\n";
+	struct test t;
+
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "LITERAL+: connected")) {
+		t_ok(run1(&t, "X %A", "a\r\nb") == IMAP_ST_OK,
+		    "LITERAL+: non-synchronizing literal");
+		t_ok(run1(&t, "X %A %Q Y", "\xc3\xbc", "\r") == IMAP_ST_OK,
+		    "LITERAL+: two literals");
+		t_ok(run1(&t, "X %A", "abc") == IMAP_ST_OK,
+		    "LITERAL+: atoms stay atoms");
+	}
+	END(&t, want, "LITERAL+");
+}
+
+/* LITERAL-: non-synchronizing up to 4096 bytes only. */
+static void
+test_literal_minus(void)
+{
+	static const struct srv_opts o = { GREET_MINUS, NULL, 0, 0 };
+	struct test t;
+	char *s4096, *s4097, *want, *w;
+	size_t wantlen;
+
+	s4096 = malloc(4097);
+	s4097 = malloc(4098);
+	want = malloc(10000);
+	if (s4096 == NULL || s4097 == NULL || want == NULL)
+		abort();
+	memset(s4096, 'a', 4095);
+	s4096[4095] = '\n';
+	s4096[4096] = '\0';
+	memset(s4097, 'b', 4096);
+	s4097[4096] = '\n';
+	s4097[4097] = '\0';
+	w = want;
+	w += sprintf(w, "A1 X {4096+}\r\n");
+	memcpy(w, s4096, 4096);
+	w += 4096;
+	w += sprintf(w, "\r\nA2 X {4097}\r\n");
+	memcpy(w, s4097, 4097);
+	w += 4097;
+	w += sprintf(w, "\r\nA3 X {1+}\r\n\n\r\n");
+	wantlen = (size_t)(w - want);
+
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "LITERAL-: connected")) {
+		t_ok(run1(&t, "X %A", s4096) == IMAP_ST_OK,
+		    "LITERAL-: 4096 bytes non-synchronizing");
+		t_ok(run1(&t, "X %A", s4097) == IMAP_ST_OK,
+		    "LITERAL-: 4097 bytes synchronizing");
+		t_ok(run1(&t, "X %A", "\n") == IMAP_ST_OK,
+		    "LITERAL-: small literal non-synchronizing");
+	}
+	test_end(&t, want, wantlen, "LITERAL-");
+	free(s4096);
+	free(s4097);
+	free(want);
+}
+
+/* A literal too big for the output queue goes straight out. */
+static void
+test_literal_big(void)
+{
+	static const struct srv_opts sync = { GREET, NULL, 0, 0 };
+	static const struct srv_opts plus = { GREET_PLUS, NULL, 0, 0 };
+	const struct srv_opts *o;
+	struct test t;
+	size_t n = 200000, wantlen, i;
+	char *data, *want, *w, label[64];
+	int k;
+
+	data = malloc(n);
+	want = malloc(n + 100);
+	if (data == NULL || want == NULL)
+		abort();
+	for (i = 0; i < n; i++)
+		data[i] = (char)(1 + i % 255);
+	for (k = 0; k < 2; k++) {
+		o = k == 0 ? &sync : &plus;
+		w = want;
+		w += sprintf(w, "A1 APPEND Drafts {%zu%s}\r\n", n,
+		    k == 0 ? "" : "+");
+		memcpy(w, data, n);
+		w += n;
+		w += sprintf(w, "\r\nA2 NOOP\r\n");
+		wantlen = (size_t)(w - want);
+		test_begin(&t, o, TLS_NONE, 0);
+		snprintf(label, sizeof(label), "big literal (%s)",
+		    k == 0 ? "sync" : "LITERAL+");
+		if (connected(&t, label)) {
+			t_ok(run1(&t, "APPEND %M %B", "Drafts", data, n) ==
+			    IMAP_ST_OK, label);
+			t_ok(run1(&t, "NOOP") == IMAP_ST_OK, label);
+		}
+		test_end(&t, want, wantlen, label);
+	}
+	free(data);
+	free(want);
+}
+
+/* The server may answer a synchronizing literal with NO: nothing more. */
+static void
+test_literal_refused(void)
+{
+	static const struct srv_opts o = { GREET, NULL, 0, 1 };
+	static const char want[] =
+	    "A1 X {2}\r\n"
+	    "A2 NOOP\r\n";
+	struct sess_cmd cmd;
+	struct test t;
+	struct err e;
+
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "refused literal: connected")) {
+		memset(&cmd, 0, sizeof(cmd));
+		t_ok(sess_send(t.s, &cmd, &e, "X %A", "\xc3\xbc") == 0 &&
+		    cmd.done && sess_wait(t.s, &cmd, &e) == 0 &&
+		    cmd.status == IMAP_ST_NO &&
+		    strcmp(cmd.code, "TOOBIG") == 0,
+		    "refused literal: the command ends with the NO");
+		t_ok(sess_inflight(t.s) == 0, "refused literal: none in "
+		    "flight");
+		t_ok(run1(&t, "NOOP") == IMAP_ST_OK,
+		    "refused literal: the session goes on");
+	}
+	END(&t, want, "refused literal");
+}
+
+/* %M: modified UTF-7, INBOX in any case, never a raw line break. */
+static void
+test_mailbox(void)
+{
+	static const struct srv_opts o = { GREET, NULL, 0, 0 };
+	static const char want[] =
+	    "A1 SELECT Entw&APw-rfe\r\n"
+	    "A2 SELECT INBOX\r\n"
+	    "A3 SELECT INBOX\r\n"
+	    "A4 SELECT Inbox/Sub\r\n"
+	    "A5 SELECT a&AA0ACg-b\r\n"
+	    "A6 SELECT \"Tom &- Jerry\"\r\n"
+	    "A7 SELECT \"*\"\r\n"
+	    "A8 SELECT \"\"\r\n"
+	    "A9 SELECT \"NIL\"\r\n"
+	    "A10 SELECT [Gmail]/Entw&APw-rfe\r\n"
+	    "A11 SELECT ~peter/mail/&U,BTFw-/&ZeVnLIqe-\r\n"
+	    "A12 SELECT \"a\\\"b\\\\c\"\r\n"
+	    "A13 RENAME \"Old %\" &2D3eAA-\r\n";
+	struct test t;
+
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "mailbox: connected")) {
+		t_ok(run1(&t, "SELECT %M", "Entw\xc3\xbcrfe") == IMAP_ST_OK,
+		    "%M Entwurfe to modified UTF-7");
+		t_ok(run1(&t, "SELECT %M", "inbox") == IMAP_ST_OK,
+		    "%M inbox as INBOX");
+		t_ok(run1(&t, "SELECT %M", "InBoX") == IMAP_ST_OK,
+		    "%M InBoX as INBOX");
+		t_ok(run1(&t, "SELECT %M", "Inbox/Sub") == IMAP_ST_OK,
+		    "%M Inbox/Sub kept");
+		t_ok(run1(&t, "SELECT %M", "a\r\nb") == IMAP_ST_OK,
+		    "%M CR LF encoded, never a line break");
+		t_ok(run1(&t, "SELECT %M", "Tom & Jerry") == IMAP_ST_OK,
+		    "%M & and a space");
+		t_ok(run1(&t, "SELECT %M", "*") == IMAP_ST_OK, "%M *");
+		t_ok(run1(&t, "SELECT %M", "") == IMAP_ST_OK, "%M empty");
+		t_ok(run1(&t, "SELECT %M", "NIL") == IMAP_ST_OK, "%M NIL");
+		t_ok(run1(&t, "SELECT %M", "[Gmail]/Entw\xc3\xbcrfe") ==
+		    IMAP_ST_OK, "%M Gmail drafts");
+		t_ok(run1(&t, "SELECT "
+		    "%M", "~peter/mail/\xe5\x8f\xb0\xe5\x8c\x97/"
+		    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e") == IMAP_ST_OK,
+		    "%M RFC 3501 example");
+		t_ok(run1(&t, "SELECT %M", "a\"b\\c") == IMAP_ST_OK,
+		    "%M quote and backslash escaped");
+		t_ok(run1(&t, "RENAME %M %M", "Old %", "\xf0\x9f\x98\x80") ==
+		    IMAP_ST_OK, "%M twice, with an emoji");
+	}
+	END(&t, want, "mailbox");
+}
+
+/* Refusals: an error value, nothing on the wire. */
+static void
+test_refusals(void)
+{
+	static const struct srv_opts o = { GREET, NULL, 0, 0 };
+	/* A refused command takes no tag. */
+	static const char want[] =
+	    "A1 FETCH 1:5,7,* FLAGS\r\n"
+	    "A2 FETCH 1:* FLAGS\r\n"
+	    "A3 NOOP\r\n";
+	struct test t;
+	char *big;
+
+	if ((big = malloc(2u << 20)) == NULL)
+		abort();
+	memset(big, 'a', (2u << 20) - 1);
+	big[(2u << 20) - 1] = '\0';
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "refusals: connected")) {
+		t_ok(run1(&t, "FETCH %S FLAGS", "1:5,7,*") == IMAP_ST_OK,
+		    "%S digits : , *");
+		t_ok(run1(&t, "FETCH %S FLAGS", "1:*") == IMAP_ST_OK,
+		    "%S 1:*");
+		t_ok(refuse(&t, "FETCH %S FLAGS", "1 2") == ERR_USAGE,
+		    "%S refuses a space");
+		t_ok(refuse(&t, "FETCH %S FLAGS", "") == ERR_USAGE,
+		    "%S refuses empty");
+		t_ok(refuse(&t, "FETCH %S FLAGS", "1:5 (BODY[])\r\nA9 "
+		    "DELETE INBOX") == ERR_USAGE, "%S refuses an injection");
+		t_ok(refuse(&t, "FETCH %S FLAGS", "$") == ERR_USAGE,
+		    "%S refuses $");
+		t_ok(refuse(&t, "FETCH %S FLAGS", "-1") == ERR_USAGE,
+		    "%S refuses -1");
+		t_ok(refuse(&t, "FETCH %S FLAGS", ",") == ERR_USAGE,
+		    "%S refuses a lone comma");
+		t_ok(refuse(&t, "FETCH %S FLAGS", "1::2") == ERR_USAGE,
+		    "%S refuses ::");
+		t_ok(refuse(&t, "FETCH %S FLAGS", "1:2:3") == ERR_USAGE,
+		    "%S refuses a range of three");
+		t_ok(refuse(&t, "FETCH %S FLAGS", "0") == ERR_USAGE,
+		    "%S refuses 0");
+		t_ok(refuse(&t, "FETCH %S FLAGS", "1,") == ERR_USAGE,
+		    "%S refuses a trailing comma");
+		t_ok(refuse(&t, "X %B", "a\0b", (size_t)3) == ERR_USAGE,
+		    "%B refuses a NUL byte");
+		t_ok(refuse(&t, "SELECT %M", "\xff") == ERR_USAGE,
+		    "%M refuses invalid UTF-8");
+		t_ok(refuse(&t, "SELECT %A %M", "x", "Entw\xc3rfe") ==
+		    ERR_USAGE, "%M refuses a truncated sequence");
+		t_ok(refuse(&t, "X %s", "a\r\nA9 DELETE INBOX") ==
+		    ERR_INTERNAL, "%s refuses a line break");
+		t_ok(refuse(&t, "X %Z", "a") == ERR_INTERNAL,
+		    "an unknown directive is refused");
+		t_ok(refuse(&t, "X %A", big) == ERR_USAGE,
+		    "a command longer than the limit is refused");
+		t_ok(sess_inflight(t.s) == 0, "refusals: none in flight");
+		t_ok(run1(&t, "NOOP") == IMAP_ST_OK,
+		    "refusals: the session goes on");
+	}
+	END(&t, want, "refusals");
+	free(big);
+}
+
+/*
+ * Pipelining: the server answers nothing until it has all three
+ * commands, so the client must have written them before reading.
+ */
+static void
+test_pipelining(void)
+{
+	static const struct srv_opts o = { GREET, NULL, 3, 0 };
+	static const char want[] =
+	    "A1 NOOP\r\n"
+	    "A2 X \"a b\"\r\n"
+	    "A3 XNO\r\n"
+	    "A4 CHECK\r\n";
+	struct sess_cmd c[3];
+	struct test t;
+	struct err e;
+	int i, ok = 1;
+
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "pipelining: connected")) {
+		memset(c, 0, sizeof(c));
+		ok = sess_send(t.s, &c[0], &e, "NOOP") == 0 &&
+		    sess_send(t.s, &c[1], &e, "X %A", "a b") == 0 &&
+		    sess_send(t.s, &c[2], &e, "XNO") == 0;
+		t_ok(ok && sess_inflight(t.s) == 3, "three commands queued");
+		t_ok(c[0].tag == 1 && c[1].tag == 2 && c[2].tag == 3,
+		    "tags 1, 2, 3");
+		/* The last first: the others complete on the way. */
+		t_ok(sess_wait(t.s, &c[2], &e) == 0 && c[2].done &&
+		    c[0].done && c[1].done, "waiting for the last completes "
+		    "all");
+		for (i = 0; i < 2; i++)
+			if (sess_wait(t.s, &c[i], &e) < 0)
+				ok = 0;
+		t_ok(ok && c[0].status == IMAP_ST_OK &&
+		    c[1].status == IMAP_ST_OK && c[2].status == IMAP_ST_NO,
+		    "each has its own status");
+		t_ok(sess_inflight(t.s) == 0, "none in flight");
+		t_ok(run1(&t, "CHECK") == IMAP_ST_OK, "A4 after the pipeline");
+	}
+	END(&t, want, "pipelining");
+}
+
+/* sess_cmd_check: NO and BAD become error values with the code. */
+static void
+test_check(void)
+{
+	static const struct srv_opts o = { GREET, NULL, 0, 0 };
+	static const char want[] =
+	    "A1 XNO\r\nA2 XBAD\r\nA3 XAUTH\r\nA4 XPLAIN\r\nA5 NOOP\r\n"
+	    "A6 XNO\r\n";
+	struct sess_cmd cmd;
+	struct test t;
+	struct err e;
+
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "check: connected")) {
+		memset(&cmd, 0, sizeof(cmd));
+		err_clear(&e);
+		if (sess_send(t.s, &cmd, &e, "XNO") == 0 &&
+		    sess_wait(t.s, &cmd, &e) == 0) {
+			t_ok(cmd.status == IMAP_ST_NO, "NO status");
+			t_ok(sess_cmd_check(&cmd, &e) < 0 &&
+			    e.kind == ERR_UNAVAILABLE, "NO is ERR_UNAVAILABLE");
+			t_streq(e.code, "NONEXISTENT", "NO code in err.code");
+			t_streq(e.msg, "no such thing", "NO text in err.msg");
+		} else
+			t_ok(0, "XNO sent");
+		memset(&cmd, 0, sizeof(cmd));
+		err_clear(&e);
+		if (sess_send(t.s, &cmd, &e, "XBAD") == 0 &&
+		    sess_wait(t.s, &cmd, &e) == 0) {
+			t_ok(sess_cmd_check(&cmd, &e) < 0 &&
+			    e.kind == ERR_PROTOCOL, "BAD is ERR_PROTOCOL");
+			t_streq(e.code, "CLIENTBUG", "BAD code in err.code");
+		} else
+			t_ok(0, "XBAD sent");
+		memset(&cmd, 0, sizeof(cmd));
+		err_clear(&e);
+		if (sess_send(t.s, &cmd, &e, "XAUTH") == 0 &&
+		    sess_wait(t.s, &cmd, &e) == 0) {
+			t_ok(sess_cmd_check(&cmd, &e) < 0 &&
+			    e.kind == ERR_AUTH, "AUTHENTICATIONFAILED is "
+			    "ERR_AUTH");
+			t_streq(e.code, "AUTHENTICATIONFAILED",
+			    "AUTHENTICATIONFAILED in err.code");
+		} else
+			t_ok(0, "XAUTH sent");
+		memset(&cmd, 0, sizeof(cmd));
+		err_clear(&e);
+		if (sess_send(t.s, &cmd, &e, "XPLAIN") == 0 &&
+		    sess_wait(t.s, &cmd, &e) == 0) {
+			t_ok(sess_cmd_check(&cmd, &e) < 0 &&
+			    e.kind == ERR_UNAVAILABLE && e.code[0] == '\0' &&
+			    strcmp(e.msg, "command failed (NO)") == 0,
+			    "NO without code or text");
+		} else
+			t_ok(0, "XPLAIN sent");
+		memset(&cmd, 0, sizeof(cmd));
+		t_ok(sess_send(t.s, &cmd, &e, "NOOP") == 0 &&
+		    sess_wait(t.s, &cmd, &e) == 0 &&
+		    sess_cmd_check(&cmd, &e) == 0, "OK passes the check");
+		err_clear(&e);
+		t_ok(sess_run(t.s, &e, "XNO") < 0 &&
+		    e.kind == ERR_UNAVAILABLE &&
+		    strcmp(e.code, "NONEXISTENT") == 0,
+		    "sess_run maps NO the same way");
+	}
+	END(&t, want, "check");
+}
+
+/* --debug: secrets redacted, literals summarised. */
+static void
+test_trace(void)
+{
+	static const struct srv_opts o = { GREET, NULL, 0, 0 };
+	static const char want[] =
+	    "A1 LOGIN joe s3cr3t\r\n"
+	    "A2 LOGIN \"j o\" {8}\r\np\xc3\xa4ss\r\nx\r\n"
+	    "A3 X {5}\r\nhe\r\nl Y\r\n"
+	    "A4 AUTHENTICATE PLAIN AGpvZQBzM2NyM3Q=\r\n"
+	    "A5 LOGIN {2}\r\n\xc3\xbc {2}\r\np\n\r\n";
+	static const char want_trace[] =
+	    "S: * OK [CAPABILITY IMAP4rev1] hi\n"
+	    "state: disconnected -> not authenticated\n"
+	    "C: A1 LOGIN joe <redacted>\n"
+	    "S: A1 OK done\n"
+	    "C: A2 LOGIN \"j o\" <redacted>\n"
+	    "S: + go\n"
+	    "C: <redacted>\n"
+	    "S: A2 OK done\n"
+	    "C: A3 X {5}\n"
+	    "S: + go\n"
+	    "C: {5 bytes}\n"
+	    "C:  Y\n"
+	    "S: A3 OK done\n"
+	    "C: A4 <redacted>\n"
+	    "S: A4 OK done\n"
+	    "C: A5 LOGIN {2}\n"
+	    "S: + go\n"
+	    "C: {2 bytes}\n"
+	    "C:  <redacted>\n"
+	    "S: + go\n"
+	    "C: <redacted>\n"
+	    "S: A5 OK done\n";
+	struct sess_cmd cmd;
+	struct test t;
+	struct err e;
+
+	test_begin(&t, &o, TLS_NONE, 1);
+	if (connected(&t, "trace: connected")) {
+		t_ok(run1(&t, "LOGIN %A %PA", "joe", "s3cr3t") == IMAP_ST_OK,
+		    "LOGIN with an atom password");
+		t_ok(run1(&t, "LOGIN %A %PA", "j o", "p\xc3\xa4ss\r\nx") ==
+		    IMAP_ST_OK, "LOGIN with a literal password");
+		t_ok(run1(&t, "X %A Y", "he\r\nl") == IMAP_ST_OK,
+		    "a literal in the trace");
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.secret = 1;
+		t_ok(sess_send(t.s, &cmd, &e, "AUTHENTICATE PLAIN %s",
+		    "AGpvZQBzM2NyM3Q=") == 0 && sess_wait(t.s, &cmd, &e) == 0,
+		    "a command marked secret");
+		t_ok(run1(&t, "LOGIN %A %PA", "\xc3\xbc", "p\n") == IMAP_ST_OK,
+		    "LOGIN with a literal user and a literal password");
+		fflush(t.trace);
+		t_memeq(t.tracebuf, t.tracelen, want_trace,
+		    sizeof(want_trace) - 1, "trace: exact");
+		t_ok(strstr(t.tracebuf, "s3cr3t") == NULL &&
+		    strstr(t.tracebuf, "p\xc3\xa4ss") == NULL &&
+		    strstr(t.tracebuf, "AGpvZQ") == NULL,
+		    "trace: no secret anywhere");
+	}
+	END(&t, want, "trace");
+}
+
+/* STARTTLS required but impossible: fail with ERR_AUTH, send nothing more. */
+static void
+test_starttls(void)
+{
+	static const struct srv_opts caps = { GREET, NULL, 0, 0 };
+	static const struct srv_opts nocaps = { "* OK hi\r\n", "IMAP4rev1 "
+	    "AUTH=PLAIN", 0, 0 };
+	static const struct srv_opts refused = { "* OK [CAPABILITY IMAP4rev1 "
+	    "STARTTLS] hi\r\n", NULL, 0, 0 };
+	static const struct srv_opts preauth = { "* PREAUTH [CAPABILITY "
+	    "IMAP4rev1 STARTTLS] hi\r\n", NULL, 0, 0 };
+	static const struct srv_opts bye = { "* BYE [UNAVAILABLE] go away\r\n",
+	    NULL, 0, 0 };
+	static const struct srv_opts tagged = { "A1 OK hi\r\n", NULL, 0, 0 };
+	struct test t;
+
+	test_begin(&t, &caps, TLS_STARTTLS, 0);
+	t_ok(!t.connected && t.err.kind == ERR_AUTH &&
+	    strstr(t.err.msg, "STARTTLS") != NULL,
+	    "no STARTTLS in the greeting's capabilities: ERR_AUTH");
+	END(&t, "", "no STARTTLS in the greeting");
+
+	test_begin(&t, &nocaps, TLS_STARTTLS, 0);
+	t_ok(!t.connected && t.err.kind == ERR_AUTH,
+	    "no STARTTLS after CAPABILITY: ERR_AUTH");
+	END(&t, "A1 CAPABILITY\r\n", "no STARTTLS after CAPABILITY");
+
+	test_begin(&t, &refused, TLS_STARTTLS, 0);
+	t_ok(!t.connected && t.err.kind == ERR_AUTH &&
+	    strstr(t.err.msg, "not now") != NULL,
+	    "STARTTLS answered NO: ERR_AUTH with the server's text");
+	END(&t, "A1 STARTTLS\r\n", "STARTTLS refused");
+
+	test_begin(&t, &preauth, TLS_STARTTLS, 0);
+	t_ok(!t.connected && t.err.kind == ERR_AUTH,
+	    "PREAUTH before STARTTLS: ERR_AUTH");
+	END(&t, "", "PREAUTH before STARTTLS");
+
+	test_begin(&t, &bye, TLS_NONE, 0);
+	t_ok(!t.connected && t.err.kind == ERR_UNAVAILABLE,
+	    "BYE greeting: ERR_UNAVAILABLE");
+	END(&t, "", "BYE greeting");
+
+	test_begin(&t, &tagged, TLS_NONE, 0);
+	t_ok(!t.connected && t.err.kind == ERR_PROTOCOL,
+	    "tagged greeting: ERR_PROTOCOL");
+	END(&t, "", "tagged greeting");
+}
+
+/* Without capabilities in the greeting, a literal makes the client ask. */
+static void
+test_caps_unknown(void)
+{
+	static const struct srv_opts o = { "* OK hi\r\n",
+	    "IMAP4rev1 LITERAL+", 0, 0 };
+	struct test t;
+	char *got;
+	size_t len, i;
+	int status;
+
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "unknown caps: connected")) {
+		t_ok(run1(&t, "X %A", "a b") == IMAP_ST_OK,
+		    "unknown caps: no literal, no CAPABILITY");
+		t_ok(run1(&t, "X %A", "\xc3\xbc") == IMAP_ST_OK,
+		    "unknown caps: literal command answered");
+		t_ok(run1(&t, "NOOP") == IMAP_ST_OK, "unknown caps: then NOOP");
+	}
+	sess_free(t.s);
+	got = srv_finish(&t.srv, &len, &status);
+	/* Show the order the tags went out in. */
+	printf("# unknown caps, the client sent:\n#   ");
+	for (i = 0; i < len; i++)
+		if (got[i] == '\n' && i + 1 < len)
+			printf("\n#   ");
+		else if (got[i] != '\r')
+			putchar(got[i]);
+	t_ok(strstr(got, "A2 CAPABILITY\r\nA3 X {2+}\r\n\xc3\xbc\r\n") !=
+	    NULL, "unknown caps: asks CAPABILITY first, then uses LITERAL+ "
+	    "under the next tag");
+	free(got);
+}
+
+int
+main(void)
+{
+	test_astring();
+	test_literal_sync();
+	test_literal_plus();
+	test_literal_minus();
+	test_literal_big();
+	test_literal_refused();
+	test_mailbox();
+	test_refusals();
+	test_pipelining();
+	test_check();
+	test_trace();
+	test_starttls();
+	test_caps_unknown();
+	return t_done();
+}

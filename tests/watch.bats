@@ -1,0 +1,140 @@
+#!/usr/bin/env bats
+# watch: new messages, expunges and flag changes as records; --once and
+# --timeout for scripts; NOOP polling where IDLE is not offered; a dropped
+# connection survived without a message lost or reported twice.
+
+load helpers
+load hostile/hostile
+
+setup_file() { dovecot_setup_file; }
+teardown_file() { dovecot_teardown_file; }
+setup() { dovecot_reseed; }
+teardown() {
+	hostile_stop || true
+	[ -z "${WATCH_PID:-}" ] || { kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null; } || true
+}
+
+# imap_do PYTHON...: run statements with m, an imaplib session as alice.
+imap_do() {
+	"$PYTHON" -c "import imaplib, sys
+m = imaplib.IMAP4('127.0.0.1', $IMAPCTL_TEST_IMAP_PORT)
+m.login('alice', 'wonderland')
+$1
+m.logout()"
+}
+
+append_msg() {
+	imap_do "m.append('INBOX', None, None, b'From: Service <noreply@example.com>\\r\\nSubject: $1\\r\\n\\r\\nYour code is 123456\\r\\n')"
+}
+
+# watch_bg ARGS...: watch in the background, its stdout, stderr and status
+# in $W; returns once it is waiting (its trace shows IDLE or NOOP).
+watch_bg() {
+	W=$BATS_TEST_TMPDIR/watch
+	( "$IMAPCTL" $(imapctl_args) --debug watch "$@" >"$W.out" 2>"$W.err"
+	  echo $? >"$W.rc" ) 3>&- &
+	WATCH_PID=$!
+	for _ in $(seq 100); do
+		grep -qE '^C: A[0-9]+ (IDLE|NOOP)' "$W.err" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	cat "$W.err"
+	return 1
+}
+
+# watch_wait: wait for it to end; its exit status in $WATCH_RC.
+watch_wait() {
+	wait "$WATCH_PID" || true
+	WATCH_PID=
+	WATCH_RC=$(cat "$W.rc")
+}
+
+@test "watch --once: a message appended by the test ends it with its record" {
+	watch_bg INBOX --once --timeout 10 -o jsonl
+	append_msg "Password reset"
+	watch_wait
+	assert_equal "$WATCH_RC" 0
+	run jq -e -s 'length == 1 and (.[0] | .event == "new" and .uid == 6
+		and .mailbox == "INBOX" and .subject == "Password reset"
+		and .from[0].address == "noreply@example.com" and (.flags - ["\\Recent"]) == []
+		and .size > 0 and (.internaldate | fromdate > 0))' "$W.out"
+	assert_success
+	grep -q '^C: A[0-9]* DONE\|^C: DONE' "$W.err"
+}
+
+@test "watch --once --timeout: exit 1 and nothing printed when no mail comes" {
+	run --separate-stderr imapctl watch INBOX --once --timeout 1
+	assert_failure 1
+	assert_equal "$output" ""
+	assert_equal "$stderr" ""
+	# Without --once the time is up quietly.
+	run --separate-stderr imapctl watch INBOX --timeout 0.5s
+	assert_success
+	assert_equal "$output" ""
+}
+
+@test "watch: flag changes and expunges as records, with UIDs (QRESYNC)" {
+	watch_bg INBOX --timeout 4 -o jsonl
+	imap_do "m.select('INBOX'); m.store('4', '+FLAGS', '\\\\Flagged'); m.store('2', '+FLAGS', '\\\\Deleted'); m.expunge()"
+	append_msg "Later"
+	watch_wait
+	assert_equal "$WATCH_RC" 0
+	run jq -c -s '[.[] | [.event, .uid]]' "$W.out"
+	assert_output '[["flags",4],["expunge",2],["new",6]]'
+	run jq -e -s '.[0].flags == ["\\Flagged"]' "$W.out"
+	assert_success
+}
+
+@test "watch: text records, one a line, the event first" {
+	watch_bg INBOX --once --timeout 10
+	append_msg "Hello"
+	watch_wait
+	assert_equal "$WATCH_RC" 0
+	run cut -f1-4 "$W.out"
+	assert_output "new	INBOX	$(imapctl status -o json | jq -r '.[0].uidvalidity')	6"
+	[[ $(cut -f9 "$W.out") == Hello ]]
+}
+
+@test "watch: bad durations are usage errors" {
+	run --separate-stderr imapctl watch INBOX --timeout soon
+	assert_failure 64
+	[[ $stderr == "imapctl: watch: bad --timeout 'soon': "* ]]
+	run --separate-stderr imapctl watch INBOX --interval 0
+	assert_failure 64
+	run --separate-stderr imapctl watch
+	assert_failure 64
+	run --separate-stderr imapctl watch 'No such box' --timeout 1
+	assert_failure 69
+}
+
+@test "the man page's example: a script waits for a password-reset mail" {
+	( sleep 1; append_msg "Reset your password" ) 3>&- &
+	run bash -c "\"\$IMAPCTL\" $(imapctl_args) watch INBOX --once --timeout 20 -o jsonl |
+		jq -r 'select(.subject | test(\"password\"; \"i\")) | .uid'"
+	assert_success
+	assert_output 6
+}
+
+@test "watch survives a dropped connection and reports the message once" {
+	hostile_start idle-drop --connections 2 --timeout 10
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --once --timeout 20 -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -r -s 'map([.event, .uid] | join(" ")) | join(",")')" "new 4"
+	[[ $stderr == "imapctl: watch: warning: connection closed by server; reconnecting in 1 s" ]]
+	hostile_wait
+	assert_equal "$(grep -ac 'EXAMINE INBOX' "$HOSTILE_RECORD")" 2
+	grep -aq 'UID FETCH 4:\* ' "$HOSTILE_RECORD"
+}
+
+# Restarts the server without IDLE; it comes last.
+@test "watch polls with NOOP when the server does not offer IDLE" {
+	dovecot_restart --variant noidle
+	watch_bg INBOX --once --timeout 10 --interval 0.2 -o jsonl
+	append_msg "Polled"
+	watch_wait
+	assert_equal "$WATCH_RC" 0
+	run jq -r .subject "$W.out"
+	assert_output Polled
+	! grep -q 'IDLE' "$W.err"
+	grep -q '^C: A[0-9]* NOOP' "$W.err"
+}
