@@ -804,7 +804,8 @@ queue(struct sess *s, const void *p, size_t n, struct err *e)
 /*
  * A %L literal: its bytes as the callback produces them, in pieces, so a
  * large message is never held whole. Once the first byte is out, a failure
- * leaves the server waiting for the rest: the connection is done for.
+ * leaves the server waiting for the rest: the connection is done for, and
+ * what was queued but not yet written is dropped.
  */
 static int
 stream_literal(struct sess *s, const struct lit *l, struct err *e)
@@ -834,8 +835,12 @@ stream_literal(struct sess *s, const struct lit *l, struct err *e)
 		left -= (uint64_t)n;
 	}
 	free(tmp);
-	if (r < 0)
+	if (r < 0) {
+		/* What is still queued must never reach the server. */
+		OPENSSL_cleanse(s->out.s, s->out.len);
+		buf_reset(&s->out);
 		s->broken = 1;
+	}
 	return r;
 }
 
