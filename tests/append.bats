@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # append: files or standard input, streamed with CR LF line ends, flags
 # and date, APPENDUID records, checks before any upload; the server's state
-# checked with doveadm, the exact bytes with the hostile server.
+# checked with fetch and status, the exact bytes with the hostile server.
 
 load helpers
 load change
@@ -19,14 +19,13 @@ teardown() { hostile_stop; }
 @test "append a file: its new UID from APPENDUID, bare LF sent as CR LF" {
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug append Drafts "$D/lf.eml" -o json
 	assert_success
-	uv=$(dv_uidvalidity Drafts)
+	uv=$(srv_uidvalidity Drafts)
 	assert_equal "$(echo "$output" | jq -c '.[]')" \
 	    "{\"mailbox\":\"Drafts\",\"uidvalidity\":$uv,\"uid\":1,\"file\":\"$D/lf.eml\",\"size\":53}"
 	# LITERAL+: no round trip for the go-ahead.
 	[[ $stderr == *'APPEND Drafts {53+}'* ]]
 	[[ $stderr == *'C: {53 bytes}'* ]]
-	assert_equal "$(_doveadm fetch -u alice 'size.virtual hdr.subject' mailbox Drafts uid 1)" 'size.virtual: 53
-hdr.subject: bare LF'
+	assert_equal "$(srv_fetch Drafts 1 '[.size, .subject] | @json')" '[53,"bare LF"]'
 }
 
 @test "append several files and standard input, in order, pipelined" {
@@ -38,15 +37,15 @@ hdr.subject: bare LF'
 	last=$(echo "$stderr" | grep -n '^C: A[0-9]* APPEND' | tail -1 | cut -d: -f1)
 	first=$(echo "$stderr" | grep -n '^S: A[0-9]* OK \[APPENDUID' | head -1 | cut -d: -f1)
 	[ "$last" -lt "$first" ]
-	assert_equal "$(dv_count INBOX)" 8
-	assert_equal "$(_doveadm fetch -u alice 'hdr.subject' mailbox INBOX uid 7)" 'hdr.subject: bare LF'
+	assert_equal "$(srv_count INBOX)" 8
+	assert_equal "$(srv_fetch INBOX 7 .subject)" 'bare LF'
 }
 
 @test "append with no file reads standard input" {
 	run imapctl append Drafts <"$D/lf.eml"
 	assert_success
-	assert_output "Drafts	$(dv_uidvalidity Drafts)	1	-	53"
-	assert_equal "$(dv_count Drafts)" 1
+	assert_output "Drafts	$(srv_uidvalidity Drafts)	1	-	53"
+	assert_equal "$(srv_count Drafts)" 1
 }
 
 @test "append --flags and --date set the flags and the internal date" {
@@ -54,11 +53,11 @@ hdr.subject: bare LF'
 	assert_success
 	echo "$output" | xmllint --noout -
 	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl[@command="append"]/message/uid)' -)" 1
-	assert_equal "$(dv_flags Drafts)" '1	$Label1 \Draft \Seen'
-	assert_equal "$(TZ=UTC _doveadm fetch -u alice 'date.received' mailbox Drafts uid 1)" 'date.received: 2024-01-02 02:04:05'
+	assert_equal "$(srv_flags Drafts)" '1	$Label1 \Draft \Seen'
+	assert_equal "$(srv_fetch Drafts 1 .internaldate)" 2024-01-02T02:04:05Z
 	run imapctl append Drafts "$D/lf.eml" --date 2023-12-31
 	assert_success
-	assert_equal "$(TZ=UTC _doveadm fetch -u alice 'date.received' mailbox Drafts uid 2)" 'date.received: 2023-12-31 00:00:00'
+	assert_equal "$(srv_fetch Drafts 2 .internaldate)" 2023-12-31T00:00:00Z
 }
 
 @test "a large message is streamed whole" {
@@ -70,7 +69,7 @@ for i in range(80000): sys.stdout.write("line %06d of a long message\n" % i)' >"
 	run --separate-stderr imapctl append Archive "$D/big.eml" -o jsonl
 	assert_success
 	assert_equal "$(echo "$output" | jq .size)" "$size"
-	assert_equal "$(_doveadm fetch -u alice 'size.virtual' mailbox Archive uid 1)" "size.virtual: $size"
+	assert_equal "$(srv_fetch Archive 1 .size)" "$size"
 }
 
 @test "nothing is uploaded unless every input passes" {
@@ -94,18 +93,18 @@ for i in range(80000): sys.stdout.write("line %06d of a long message\n" % i)' >"
 	[[ $stderr == *"bad --date '2024-02-30'"* ]]
 	run --separate-stderr imapctl append Drafts - - <"$D/lf.eml"
 	assert_failure 64
-	assert_equal "$(dv_count Drafts)" 0
+	assert_equal "$(srv_count Drafts)" 0
 }
 
 @test "append --dry-run checks everything and uploads nothing" {
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug append Drafts "$D/lf.eml" - --dry-run -o jsonl <"$D/lf.eml"
 	assert_success
 	assert_equal "$(echo "$output" | jq -s -c "map([.mailbox, .uidvalidity, .uid, .size])")" \
-	    "[[\"Drafts\",$(dv_uidvalidity Drafts),null,53],[\"Drafts\",$(dv_uidvalidity Drafts),null,53]]"
+	    "[[\"Drafts\",$(srv_uidvalidity Drafts),null,53],[\"Drafts\",$(srv_uidvalidity Drafts),null,53]]"
 	! echo "$stderr" | grep -q APPEND
 	run --separate-stderr imapctl append Nope "$D/lf.eml" --dry-run
 	assert_failure 69
-	assert_equal "$(dv_count Drafts)" 0
+	assert_equal "$(srv_count Drafts)" 0
 }
 
 @test "a refused append names what was not appended" {
@@ -148,6 +147,6 @@ for i in range(80000): sys.stdout.write("line %06d of a long message\n" % i)' >"
 	run bash -c "$IMAPCTL $(imapctl_args) append Archive saved/*.eml --flags seen --date 2024-03-01"
 	assert_success
 	assert_equal "${#lines[@]}" 5
-	assert_equal "$(dv_flags Archive | cut -f2 | sort -u)" '\Seen'
-	assert_equal "$(TZ=UTC _doveadm fetch -u alice 'date.received' mailbox Archive all | grep '^date' | sort -u)" 'date.received: 2024-03-01 00:00:00'
+	assert_equal "$(srv_flags Archive | cut -f2 | sort -u)" '\Seen'
+	assert_equal "$(srv_fetch Archive all .internaldate | sort -u)" 2024-03-01T00:00:00Z
 }

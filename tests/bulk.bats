@@ -34,17 +34,17 @@ teardown_file() { dovecot_teardown_file; }
 	assert_equal "${#lines[@]}" $((N + 5))
 	assert_equal "$(echo "$output" | tail -1 | jq -c '[.uid, .dest_uid]')" "[$((N + 5)),$((N + 5))]"
 	[ "$(ctrace_count)" -le 8 ]
-	assert_equal "$(dv_count INBOX) $(dv_count Archive)" "0 $((N + 5))"
+	assert_equal "$(srv_count INBOX) $(srv_count Archive)" "0 $((N + 5))"
 }
 
 @test "delete 10,000 messages named on stdin in a handful of commands" {
-	uv=$(dv_uidvalidity Archive)
+	uv=$(srv_uidvalidity Archive)
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug delete Archive - -o jsonl < <(
 		seq 1 $((N / 2)) | sed "s/.*/{\"mailbox\":\"Archive\",\"uidvalidity\":$uv,\"uid\":&}/")
 	assert_success
 	assert_equal "${#lines[@]}" $((N / 2))
 	[ "$(ctrace_count)" -le 8 ]
-	assert_equal "$(dv_count Archive)" $((N / 2 + 5))
+	assert_equal "$(srv_count Archive)" $((N / 2 + 5))
 }
 
 @test "every other message: the scattered set is chunked, not sent a UID at a time" {
@@ -55,5 +55,5 @@ teardown_file() { dovecot_teardown_file; }
 	[ "$stores" -ge 2 ] && [ "$stores" -le 10 ]
 	# No command line passes a few KiB.
 	[ "$(echo "$stderr" | grep '^C: ' | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 4200 ]
-	assert_equal "$(dv_count Archive)" $((N / 4 + 2))
+	assert_equal "$(srv_count Archive)" $((N / 4 + 2))
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # delete: \Deleted and UID EXPUNGE of exactly the named messages, --trash,
-# --flag-only, Gmail; state checked with doveadm.
+# --flag-only, Gmail; state checked afterwards with fetch and status.
 
 load helpers
 load change
@@ -16,11 +16,11 @@ teardown() { hostile_stop; }
 	assert_success
 	run --separate-stderr imapctl delete INBOX 2,4 -o json
 	assert_success
-	uv=$(dv_uidvalidity INBOX)
+	uv=$(srv_uidvalidity INBOX)
 	assert_equal "$(echo "$output" | jq -c '.[]')" \
 "{\"mailbox\":\"INBOX\",\"uidvalidity\":$uv,\"uid\":2,\"dest_mailbox\":null,\"dest_uidvalidity\":null,\"dest_uid\":null}
 {\"mailbox\":\"INBOX\",\"uidvalidity\":$uv,\"uid\":4,\"dest_mailbox\":null,\"dest_uidvalidity\":null,\"dest_uid\":null}"
-	assert_equal "$(dv_flags INBOX)" '1	\Deleted \Seen
+	assert_equal "$(srv_flags INBOX)" '1	\Deleted \Seen
 3	\Flagged
 5	'
 }
@@ -34,13 +34,13 @@ teardown() { hostile_stop; }
 	[[ $stderr == *'C: A4 UID STORE 1:3 +FLAGS.SILENT (\Deleted)'* ]]
 	[ -n "$store_ok" ] && [ -n "$expunge" ]
 	[ "$store_ok" -lt "$expunge" ]
-	assert_equal "$(dv_flags INBOX | cut -f1 | tr '\n' ' ')" '4 5 '
+	assert_equal "$(srv_flags INBOX | cut -f1 | tr '\n' ' ')" '4 5 '
 }
 
 @test "delete text, jsonl and xml" {
 	run imapctl delete INBOX 5
 	assert_success
-	assert_output "INBOX	$(dv_uidvalidity INBOX)	5			"
+	assert_output "INBOX	$(srv_uidvalidity INBOX)	5			"
 	run imapctl delete INBOX 1:2 -o jsonl
 	assert_success
 	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,2]'
@@ -48,7 +48,7 @@ teardown() { hostile_stop; }
 	assert_success
 	echo "$output" | xmllint --noout -
 	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl[@command="delete"]/message/uid)' -)" 3
-	assert_equal "$(dv_count INBOX)" 1
+	assert_equal "$(srv_count INBOX)" 1
 }
 
 @test "delete --trash moves to the \\Trash special-use mailbox" {
@@ -56,9 +56,9 @@ teardown() { hostile_stop; }
 	assert_success
 	[[ $stderr == *'C: A4 LIST (SPECIAL-USE) "" "*"'* ]] || [[ $stderr == *'LIST (SPECIAL-USE) "" "*"'* ]]
 	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .dest_mailbox, .dest_uid])')" '[[1,"Trash",1],[3,"Trash",2]]'
-	assert_equal "$(dv_ids Trash)" '<report-3@example.com>
+	assert_equal "$(srv_ids Trash)" '<report-3@example.com>
 <welcome-1@example.com>'
-	assert_equal "$(dv_count INBOX)" 3
+	assert_equal "$(srv_count INBOX)" 3
 	run --separate-stderr imapctl delete Trash 1 --trash
 	assert_failure 64
 	[[ $stderr == *'in the \Trash mailbox already'* ]]
@@ -69,14 +69,14 @@ teardown() { hostile_stop; }
 	assert_success
 	assert_equal "${#lines[@]}" 2
 	! echo "$stderr" | grep -q EXPUNGE
-	assert_equal "$(dv_flags INBOX | tail -2)" '4	\Deleted
+	assert_equal "$(srv_flags INBOX | tail -2)" '4	\Deleted
 5	\Deleted'
 	run --separate-stderr imapctl delete INBOX 4 --flag-only --trash
 	assert_failure 64
 }
 
 @test "delete --dry-run, --max and a stale UIDVALIDITY change nothing" {
-	before=$(dv_flags INBOX)
+	before=$(srv_flags INBOX)
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug delete INBOX all --dry-run -o jsonl
 	assert_success
 	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,2,3,4,5]'
@@ -88,7 +88,7 @@ teardown() { hostile_stop; }
 	assert_failure 65
 	run --separate-stderr imapctl delete INBOX 2 --uidvalidity 12
 	assert_failure 65
-	assert_equal "$(dv_flags INBOX)" "$before"
+	assert_equal "$(srv_flags INBOX)" "$before"
 }
 
 @test "the cleanup pipeline of the manual: search, then delete with --max" {
@@ -97,7 +97,7 @@ teardown() { hostile_stop; }
 	    $IMAPCTL $(imapctl_args) delete INBOX - --max 5000 -o jsonl"
 	assert_success
 	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,5]'
-	assert_equal "$(dv_count INBOX)" 3
+	assert_equal "$(srv_count INBOX)" 3
 }
 
 @test "on Gmail, delete moves the messages to the Trash" {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # flag: UID STORE over a set, records of each message's flags after the
-# change; the server's state checked afterwards with doveadm.
+# change; the server's state checked afterwards with fetch.
 
 load helpers
 load change
@@ -13,14 +13,14 @@ setup() { dovecot_reseed; }
 	run --separate-stderr imapctl flag INBOX 1:5 --add flagged -o json
 	assert_success
 	assert_equal "$stderr" ""
-	uv=$(dv_uidvalidity INBOX)
+	uv=$(srv_uidvalidity INBOX)
 	assert_equal "$(echo "$output" | jq -c 'sort_by(.uid) | .[] | [.mailbox, .uidvalidity, .uid, (.flags | sort)]')" \
 "[\"INBOX\",$uv,1,[\"\\\\Flagged\",\"\\\\Seen\"]]
 [\"INBOX\",$uv,2,[\"\\\\Flagged\",\"\\\\Seen\"]]
 [\"INBOX\",$uv,3,[\"\\\\Flagged\"]]
 [\"INBOX\",$uv,4,[\"\\\\Flagged\"]]
 [\"INBOX\",$uv,5,[\"\\\\Flagged\"]]"
-	assert_equal "$(dv_flags INBOX)" "1	\\Flagged \\Seen
+	assert_equal "$(srv_flags INBOX)" "1	\\Flagged \\Seen
 2	\\Flagged \\Seen
 3	\\Flagged
 4	\\Flagged
@@ -34,21 +34,21 @@ setup() { dovecot_reseed; }
 	assert_equal "$(echo "$output" | jq -s -c 'map(.uid) | sort')" '[1,2,3,4,5]'
 	[[ $stderr == *'C: A4 UID STORE 1:5 +FLAGS (\Seen)'* ]]
 	[[ $stderr == *'C: A5 UID FETCH 1:5 (UID FLAGS)'* ]]
-	assert_equal "$(dv_flags INBOX | cut -f2 | sort -u)" '\Flagged \Seen
+	assert_equal "$(srv_flags INBOX | cut -f2 | sort -u)" '\Flagged \Seen
 \Seen'
 }
 
 @test "flag --remove and --set, friendly names and keywords" {
 	run imapctl flag INBOX 1,3 --remove seen,flagged
 	assert_success
-	assert_equal "$(dv_flags INBOX)" "1	
+	assert_equal "$(srv_flags INBOX)" "1	
 2	\\Seen
 3	
 4	
 5	"
 	run imapctl flag INBOX 2:4 --set '$Junk' --set 'Important draft'
 	assert_success
-	assert_equal "$(dv_flags INBOX)" "1	
+	assert_equal "$(srv_flags INBOX)" "1	
 2	\$Junk Important \\Draft
 3	\$Junk Important \\Draft
 4	\$Junk Important \\Draft
@@ -56,14 +56,14 @@ setup() { dovecot_reseed; }
 	run imapctl flag INBOX 2 --set ''
 	assert_success
 	assert_output --regexp $'^INBOX\t[0-9]+\t2\t$'
-	assert_equal "$(dv_flags INBOX | sed -n 2p)" "2	"
+	assert_equal "$(srv_flags INBOX | sed -n 2p)" "2	"
 }
 
 @test "flag text fields are mailbox, uidvalidity, uid, flags" {
 	run imapctl flag Projects/2024 2 --add answered
 	assert_success
 	# Text escapes the backslash.
-	assert_output "Projects/2024	$(dv_uidvalidity Projects/2024)	2	\\\\Answered"
+	assert_output "Projects/2024	$(srv_uidvalidity Projects/2024)	2	\\\\Answered"
 }
 
 @test "flag in xml is well formed and lists the flags" {
@@ -81,18 +81,18 @@ setup() { dovecot_reseed; }
 	run imapctl flag INBOX all --add seen -o jsonl
 	assert_success
 	assert_equal "${#lines[@]}" 5
-	assert_equal "$(dv_flags INBOX | grep -vc Seen)" 0
+	assert_equal "$(srv_flags INBOX | grep -vc Seen)" 0
 }
 
 @test "UIDs from stdin, as search and fetch print them, or bare" {
-	uv=$(dv_uidvalidity INBOX)
+	uv=$(srv_uidvalidity INBOX)
 	run --separate-stderr imapctl flag INBOX - --add flagged -o jsonl <<-EOF
 	{"mailbox":"INBOX","uidvalidity":$uv,"uid":4}
 	5
 	EOF
 	assert_success
 	assert_equal "$(echo "$output" | jq -s -c 'map(.uid) | sort')" '[4,5]'
-	assert_equal "$(dv_flags INBOX | grep -c Flagged)" 3
+	assert_equal "$(srv_flags INBOX | grep -c Flagged)" 3
 	# Empty input acts on nothing and succeeds.
 	run --separate-stderr imapctl flag INBOX - --add flagged </dev/null
 	assert_success
@@ -100,7 +100,7 @@ setup() { dovecot_reseed; }
 }
 
 @test "a stale UIDVALIDITY or another mailbox on stdin changes nothing" {
-	before=$(dv_flags INBOX)
+	before=$(srv_flags INBOX)
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug flag INBOX - --add deleted <<-EOF
 	{"mailbox":"INBOX","uidvalidity":1,"uid":4}
 	EOF
@@ -115,27 +115,27 @@ setup() { dovecot_reseed; }
 	[[ $stderr == *"from mailbox 'Projects/2024', not 'INBOX'"* ]]
 	run --separate-stderr imapctl flag INBOX 1 --add deleted --uidvalidity 1
 	assert_failure 65
-	assert_equal "$(dv_flags INBOX)" "$before"
+	assert_equal "$(srv_flags INBOX)" "$before"
 }
 
 @test "--dry-run prints the messages it would change and changes nothing" {
-	before=$(dv_flags INBOX)
+	before=$(srv_flags INBOX)
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug flag INBOX 2:9 --add '$Junk' --dry-run -o json
 	assert_success
 	assert_equal "$(echo "$output" | jq -c '[.[] | [.uid, .flags]]')" '[[2,null],[3,null],[4,null],[5,null]]'
 	[[ $stderr == *'C: A2 EXAMINE INBOX'* ]]
 	! echo "$stderr" | grep -q 'UID STORE'
-	assert_equal "$(dv_flags INBOX)" "$before"
+	assert_equal "$(srv_flags INBOX)" "$before"
 }
 
 @test "--max refuses before anything changes" {
-	before=$(dv_flags INBOX)
+	before=$(srv_flags INBOX)
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug flag INBOX all --add deleted --max 4
 	assert_failure 65
 	assert_output ""
 	[[ $stderr == *'imapctl: flag: the set names 5 messages, more than --max 4; nothing was changed'* ]]
 	! echo "$stderr" | grep -q 'UID STORE'
-	assert_equal "$(dv_flags INBOX)" "$before"
+	assert_equal "$(srv_flags INBOX)" "$before"
 	run imapctl flag INBOX all --add flagged --max 5
 	assert_success
 }
@@ -171,8 +171,8 @@ setup() { dovecot_reseed; }
 	run bash -c "$IMAPCTL $(imapctl_args) flag INBOX all --add seen --dry-run | wc -l"
 	assert_success
 	assert_equal "$output" 5
-	assert_equal "$(dv_flags INBOX | grep -c Seen)" 2
+	assert_equal "$(srv_flags INBOX | grep -c Seen)" 2
 	run imapctl flag INBOX all --add seen
 	assert_success
-	assert_equal "$(dv_flags INBOX | grep -c Seen)" 5
+	assert_equal "$(srv_flags INBOX | grep -c Seen)" 5
 }

@@ -26,9 +26,9 @@ line_of() { echo "$stderr" | grep -n -m1 -- "$1" | cut -d: -f1; }
 	[ "$(line_of '^S: A5 OK')" -lt "$(line_of '^C: A6 UID EXPUNGE 1:2,4$')" ]
 	! echo "$stderr" | grep -q 'UID MOVE'
 	# The other \Deleted message survived.
-	assert_equal "$(dv_flags INBOX)" '3	\Deleted \Flagged
+	assert_equal "$(srv_flags INBOX)" '3	\Deleted \Flagged
 5	'
-	assert_equal "$(dv_ids Archive)" '<gruesse-2@example.de>
+	assert_equal "$(srv_ids Archive)" '<gruesse-2@example.de>
 <meeting-4@example.net>
 <welcome-1@example.com>'
 }
@@ -36,7 +36,7 @@ line_of() { echo "$stderr" | grep -n -m1 -- "$1" | cut -d: -f1; }
 @test "move without MOVE in every output format" {
 	run imapctl move INBOX 5 Junk
 	assert_success
-	assert_output "INBOX	$(dv_uidvalidity INBOX)	5	Junk	$(dv_uidvalidity Junk)	1"
+	assert_output "INBOX	$(srv_uidvalidity INBOX)	5	Junk	$(srv_uidvalidity Junk)	1"
 	run imapctl move INBOX 4 Junk -o json
 	assert_success
 	assert_equal "$(echo "$output" | jq -c 'map(.dest_uid)')" '[2]'
@@ -44,7 +44,7 @@ line_of() { echo "$stderr" | grep -n -m1 -- "$1" | cut -d: -f1; }
 	assert_success
 	echo "$output" | xmllint --noout -
 	assert_equal "$(echo "$output" | xmllint --xpath 'count(/imapctl/message)' -)" 2
-	assert_equal "$(dv_count INBOX) $(dv_count Junk) $(dv_count Archive)" '3 0 2'
+	assert_equal "$(srv_count INBOX) $(srv_count Junk) $(srv_count Archive)" '3 0 2'
 }
 
 @test "move without MOVE, --create" {
@@ -52,8 +52,8 @@ line_of() { echo "$stderr" | grep -n -m1 -- "$1" | cut -d: -f1; }
 	assert_success
 	[[ $stderr == *'NO [TRYCREATE]'* ]]
 	[[ $stderr == *'C: A5 CREATE Neu/Ordner'* ]]
-	assert_equal "$(dv_ids Neu/Ordner)" '<gruesse-2@example.de>'
-	assert_equal "$(dv_count INBOX)" 4
+	assert_equal "$(srv_ids Neu/Ordner)" '<gruesse-2@example.de>'
+	assert_equal "$(srv_count INBOX)" 4
 }
 
 @test "delete --trash without MOVE copies, flags and expunges exactly those" {
@@ -63,8 +63,8 @@ line_of() { echo "$stderr" | grep -n -m1 -- "$1" | cut -d: -f1; }
 	assert_success
 	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .dest_mailbox, .dest_uid])')" '[[4,"Trash",1],[5,"Trash",2]]'
 	[[ $stderr == *'UID EXPUNGE 4:5'* ]]
-	assert_equal "$(dv_flags INBOX | cut -f1 | tr '\n' ' ')" '1 2 3 '
-	assert_equal "$(dv_count Trash)" 2
+	assert_equal "$(srv_flags INBOX | cut -f1 | tr '\n' ' ')" '1 2 3 '
+	assert_equal "$(srv_count Trash)" 2
 }
 
 @test "delete without MOVE keeps other \\Deleted messages" {
@@ -72,7 +72,7 @@ line_of() { echo "$stderr" | grep -n -m1 -- "$1" | cut -d: -f1; }
 	assert_success
 	run imapctl delete INBOX 1,3
 	assert_success
-	assert_equal "$(dv_flags INBOX)" '2	\Deleted \Seen
+	assert_equal "$(srv_flags INBOX)" '2	\Deleted \Seen
 4	
 5	'
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # move with MOVE (the server's own): records of old and new UIDs from
-# COPYUID, --create, the safety options; state checked with doveadm.
+# COPYUID, --create, the safety options; state checked with fetch and status.
 # The COPY fallback is in move-fallback.bats, the refusal without UIDPLUS
 # in nouidplus.bats, interrupted moves in change-hostile.bats.
 
@@ -14,24 +14,24 @@ setup() { dovecot_reseed; }
 @test "move: each message's old and new UID, from COPYUID" {
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 2,4 Archive -o json
 	assert_success
-	uv=$(dv_uidvalidity INBOX) av=$(dv_uidvalidity Archive)
+	uv=$(srv_uidvalidity INBOX) av=$(srv_uidvalidity Archive)
 	assert_equal "$(echo "$output" | jq -c '.[]')" \
 "{\"mailbox\":\"INBOX\",\"uidvalidity\":$uv,\"uid\":2,\"dest_mailbox\":\"Archive\",\"dest_uidvalidity\":$av,\"dest_uid\":1}
 {\"mailbox\":\"INBOX\",\"uidvalidity\":$uv,\"uid\":4,\"dest_mailbox\":\"Archive\",\"dest_uidvalidity\":$av,\"dest_uid\":2}"
 	[[ $stderr == *'C: A4 UID MOVE 2,4 Archive'* ]]
 	! echo "$stderr" | grep -q 'EXPUNGE\|COPY'
-	assert_equal "$(dv_ids Archive)" '<gruesse-2@example.de>
+	assert_equal "$(srv_ids Archive)" '<gruesse-2@example.de>
 <meeting-4@example.net>'
-	assert_equal "$(dv_flags INBOX | cut -f1 | tr '\n' ' ')" '1 3 5 '
+	assert_equal "$(srv_flags INBOX | cut -f1 | tr '\n' ' ')" '1 3 5 '
 	# The flags travelled with the messages.
-	assert_equal "$(dv_flags Archive)" '1	\Seen
+	assert_equal "$(srv_flags Archive)" '1	\Seen
 2	'
 }
 
 @test "move text, jsonl and xml" {
 	run imapctl move INBOX 1 Projects/2025
 	assert_success
-	assert_output "INBOX	$(dv_uidvalidity INBOX)	1	Projects/2025	$(dv_uidvalidity Projects/2025)	1"
+	assert_output "INBOX	$(srv_uidvalidity INBOX)	1	Projects/2025	$(srv_uidvalidity Projects/2025)	1"
 	run imapctl move INBOX 2:3 Junk -o jsonl
 	assert_success
 	assert_equal "${#lines[@]}" 2
@@ -40,7 +40,7 @@ setup() { dovecot_reseed; }
 	assert_success
 	echo "$output" | xmllint --noout -
 	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl[@command="move"]/message/dest_mailbox)' -)" Archive
-	assert_equal "$(dv_count INBOX) $(dv_count Junk) $(dv_count Archive) $(dv_count Projects/2025)" '2 1 1 1'
+	assert_equal "$(srv_count INBOX) $(srv_count Junk) $(srv_count Archive) $(srv_count Projects/2025)" '2 1 1 1'
 }
 
 @test "move to a UTF-8 mailbox name" {
@@ -48,7 +48,7 @@ setup() { dovecot_reseed; }
 	assert_success
 	assert_equal "$(echo "$output" | jq -r .dest_mailbox)" 'Café/Menü'
 	[[ $stderr == *'UID MOVE 5 Caf&AOk-/Men&APw-'* ]]
-	assert_equal "$(dv_ids 'Café/Menü')" '<reply-5@example.com>'
+	assert_equal "$(srv_ids 'Café/Menü')" '<reply-5@example.com>'
 }
 
 @test "move --create makes the destination when the server says TRYCREATE" {
@@ -57,12 +57,12 @@ setup() { dovecot_reseed; }
 	assert_output ""
 	[[ $stderr == *'[TRYCREATE]'* ]]
 	[[ $stderr == *"not moved to 'New/Folder': 1 message, UID 1"* ]]
-	assert_equal "$(dv_count INBOX)" 5
+	assert_equal "$(srv_count INBOX)" 5
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 1:2 New/Folder --create -o jsonl
 	assert_success
 	assert_equal "${#lines[@]}" 2
 	[[ $stderr == *'C: A5 CREATE New/Folder'* ]]
-	assert_equal "$(dv_count New/Folder) $(dv_count INBOX)" '2 3'
+	assert_equal "$(srv_count New/Folder) $(srv_count INBOX)" '2 3'
 	# Once it exists, --create changes nothing.
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 3 New/Folder --create
 	assert_success
@@ -74,8 +74,8 @@ setup() { dovecot_reseed; }
 	assert_success
 	run imapctl move INBOX 1:2,4:5 Archive
 	assert_success
-	assert_equal "$(dv_flags INBOX)" '3	\Deleted \Flagged'
-	assert_equal "$(dv_count Archive)" 4
+	assert_equal "$(srv_flags INBOX)" '3	\Deleted \Flagged'
+	assert_equal "$(srv_count Archive)" 4
 }
 
 @test "move --dry-run lists the messages and moves nothing" {
@@ -84,11 +84,11 @@ setup() { dovecot_reseed; }
 	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .dest_mailbox, .dest_uid])')" \
 	    '[[1,"Archive",null],[2,"Archive",null],[3,"Archive",null]]'
 	! echo "$stderr" | grep -q 'MOVE\|COPY'
-	assert_equal "$(dv_count INBOX) $(dv_count Archive)" '5 0'
+	assert_equal "$(srv_count INBOX) $(srv_count Archive)" '5 0'
 	# Nor is a missing destination created.
 	run imapctl move INBOX 1 Brand/New --create --dry-run
 	assert_success
-	! dv_mailboxes | grep -q Brand
+	! srv_mailboxes | grep -q Brand
 }
 
 @test "move --max and a stale UIDVALIDITY refuse before anything moves" {
@@ -97,14 +97,14 @@ setup() { dovecot_reseed; }
 	[[ $stderr == *'the set names 5 messages, more than --max 2'* ]]
 	run --separate-stderr imapctl move INBOX - Archive <<<'{"mailbox":"INBOX","uidvalidity":7,"uid":1}'
 	assert_failure 65
-	assert_equal "$(dv_count INBOX) $(dv_count Archive)" '5 0'
+	assert_equal "$(srv_count INBOX) $(srv_count Archive)" '5 0'
 }
 
 @test "moving messages that do not exist moves nothing and succeeds" {
 	run --separate-stderr imapctl move INBOX 50:60 Archive
 	assert_success
 	assert_output ""
-	assert_equal "$(dv_count Archive)" 0
+	assert_equal "$(srv_count Archive)" 0
 }
 
 @test "the manual's example: archive, creating the folder, keeping the new UIDs" {
@@ -112,5 +112,5 @@ setup() { dovecot_reseed; }
 	run bash -c "$IMAPCTL $(imapctl_args) move INBOX 1:100 Archive/2024 --create -o jsonl > moved.jsonl"
 	assert_success
 	assert_equal "$(jq -s -c 'map(.dest_uid)' moved.jsonl)" '[1,2,3,4,5]'
-	assert_equal "$(dv_count Archive/2024) $(dv_count INBOX)" '5 0'
+	assert_equal "$(srv_count Archive/2024) $(srv_count INBOX)" '5 0'
 }

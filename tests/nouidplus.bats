@@ -24,8 +24,8 @@ setup() {
 	! echo "$stderr" | grep -q 'COPY\|STORE\|EXPUNGE'
 	run --separate-stderr imapctl move INBOX 1:2 Archive --dry-run
 	assert_failure 69
-	assert_equal "$(dv_count INBOX) $(dv_count Archive)" '5 0'
-	assert_equal "$(dv_flags INBOX | grep -c Deleted)" 1
+	assert_equal "$(srv_count INBOX) $(srv_count Archive)" '5 0'
+	assert_equal "$(srv_flags INBOX | grep -c Deleted)" 1
 }
 
 @test "delete refuses without UIDPLUS and changes nothing" {
@@ -34,7 +34,7 @@ setup() {
 		assert_failure 69
 		[[ $stderr == *'neither MOVE nor UIDPLUS'* ]]
 	done
-	assert_equal "$(dv_flags INBOX)" '1	\Seen
+	assert_equal "$(srv_flags INBOX)" '1	\Seen
 2	\Seen
 3	\Deleted \Flagged
 4	
@@ -44,7 +44,7 @@ setup() {
 @test "delete --flag-only needs no expunge, so no UIDPLUS" {
 	run imapctl delete INBOX 5 --flag-only
 	assert_success
-	assert_equal "$(dv_flags INBOX | tail -1)" '5	\Deleted'
+	assert_equal "$(srv_flags INBOX | tail -1)" '5	\Deleted'
 }
 
 @test "--allow-expunge-all: the move happens, every \\Deleted message goes" {
@@ -54,9 +54,9 @@ setup() {
 	[[ $stderr == *'C: A6 EXPUNGE'* ]]
 	! echo "$stderr" | grep -q 'UID EXPUNGE'
 	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,2]'
-	assert_equal "$(dv_flags INBOX | cut -f1 | tr '\n' ' ')" '4 5 '
-	assert_equal "$(dv_count Archive)" 2
+	assert_equal "$(srv_flags INBOX | cut -f1 | tr '\n' ' ')" '4 5 '
+	assert_equal "$(srv_count Archive)" 2
 	run imapctl delete INBOX 4 --allow-expunge-all
 	assert_success
-	assert_equal "$(dv_count INBOX)" 1
+	assert_equal "$(srv_count INBOX)" 1
 }

@@ -31,17 +31,17 @@ setup() { dovecot_reseed; }
 	run imapctl raw --select INBOX UID COPY 1 Archive -o jsonl
 	assert_success
 	assert_equal "$(echo "$output" | tail -1 | jq -c '[.type, .code[0], .code[2], .tagged]')" '["OK","COPYUID","1",true]'
-	assert_equal "$(dv_count Archive)" 1
+	assert_equal "$(srv_count Archive)" 1
 	run imapctl raw NAMESPACE -o xml
 	assert_success
 	echo "$output" | xmllint --noout -
 	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl[@command="raw"]/response[1]/type)' -)" NAMESPACE
 }
 
-@test "raw changes what it says: CREATE, seen from doveadm" {
+@test "raw changes what it says: CREATE, seen by list" {
 	run imapctl raw CREATE 'Raw Box'
 	assert_success
-	dv_mailboxes | grep -qx 'Raw Box'
+	srv_mailboxes | grep -qx 'Raw Box'
 }
 
 @test "what is not syntax is quoted or a literal, never a second line" {
@@ -73,7 +73,7 @@ setup() { dovecot_reseed; }
 	assert_success
 	assert_equal "$(echo "$output" | jq -c '.[0]')" '{"command":"DELETE <string>","strings":["Old Mail"]}'
 	! echo "$stderr" | grep -q '^C: A[0-9]* DELETE'
-	dv_mailboxes | grep -qx 'Old Mail'
+	srv_mailboxes | grep -qx 'Old Mail'
 }
 
 @test "commands that would change the connection are refused" {
@@ -86,7 +86,7 @@ setup() { dovecot_reseed; }
 	# An argument that starts with "-" follows "--".
 	run imapctl raw --select INBOX -- UID STORE 1 -FLAGS '(\Seen)'
 	assert_success
-	assert_equal "$(dv_flags INBOX | head -1)" '1	'
+	assert_equal "$(srv_flags INBOX | head -1)" '1	'
 }
 
 @test "the manual's example: a FETCH imapctl has no command for" {
