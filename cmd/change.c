@@ -253,6 +253,38 @@ change_emit_dry_run(struct ctx *ctx, const struct change *ch,
 		}
 }
 
+/*
+ * IMAP reads "300:*" as "250:300" when 250 is the largest UID, so a
+ * search of that set finds message 250. A change acts only on UIDs the
+ * user named: what exists is kept where it lies within the named ranges,
+ * "*" there meaning no upper bound; a bare "*" names the last message.
+ */
+static void
+keep_named(struct uidset *existing, const struct uidset *named)
+{
+	const struct uid_range *e = existing->r, *n = named->r;
+	struct uidset out;
+	uint32_t lo, hi;
+	size_t i = 0, j = 0;
+
+	uidset_init(&out);
+	while (i < existing->n && j < named->n) {
+		lo = e[i].lo > n[j].lo ? e[i].lo : n[j].lo;
+		hi = e[i].hi < n[j].hi ? e[i].hi : n[j].hi;
+		if (lo <= hi)
+			uidset_add(&out, lo, hi);
+		if (e[i].hi < n[j].hi)
+			i++;
+		else
+			j++;
+	}
+	if (named->n > 0 && n[named->n - 1].lo == UIDSET_STAR &&
+	    existing->n > 0)
+		uidset_add(&out, e[existing->n - 1].hi, e[existing->n - 1].hi);
+	uidset_free(existing);
+	*existing = out;
+}
+
 int
 change_begin(struct ctx *ctx, struct change *ch, const char *setarg,
     int allow_all, struct uidset *existing, int *go_r)
@@ -275,6 +307,8 @@ change_begin(struct ctx *ctx, struct change *ch, const char *setarg,
 		return rc;
 	}
 	rc = msgset_existing(ctx->sess, &named, existing, &ctx->err);
+	if (rc == 0)
+		keep_named(existing, &named);
 	uidset_free(&named);
 	if (rc < 0)
 		return cmd_fail(ctx, &ctx->err);

@@ -181,7 +181,9 @@ put_range(struct buf *b, const struct uid_range *r, int comma)
 {
 	char tmp[32];
 
-	if (r->lo == r->hi)
+	if (r->lo == UIDSET_STAR)
+		snprintf(tmp, sizeof(tmp), "%s*", comma ? "," : "");
+	else if (r->lo == r->hi)
 		snprintf(tmp, sizeof(tmp), "%s%u", comma ? "," : "", r->lo);
 	else if (r->hi == UIDSET_STAR)
 		snprintf(tmp, sizeof(tmp), "%s%u:*", comma ? "," : "", r->lo);

@@ -176,3 +176,16 @@ setup() { dovecot_reseed; }
 	assert_success
 	assert_equal "$(srv_flags INBOX | grep -c Seen)" 5
 }
+
+@test "\"*\" is the last message; \"10:*\" never reaches below 10" {
+	# IMAP reads 10:* as 5:10 when 5 is the largest UID.
+	run --separate-stderr imapctl flag INBOX '10:*' --add flagged
+	assert_success
+	assert_output ""
+	run imapctl flag INBOX '*' --add draft -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.uid, .flags]')" '[5,["\\Draft"]]'
+	run imapctl flag INBOX '4:*' --add draft --dry-run -o jsonl
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[4,5]'
+	assert_equal "$(srv_flags INBOX | grep -c Draft)" 1
+}
