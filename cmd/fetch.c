@@ -31,6 +31,7 @@
 #include "msg.h"
 #include "msgset.h"
 #include "rfc2047.h"
+#include "summary.h"
 #include "utf8.h"
 #include "xalloc.h"
 #include "xfer.h"
@@ -609,97 +610,12 @@ buffered_body(struct fetch *f, uint32_t uid, struct plan_part *pp,
 /* Records --------------------------------------------------------------- */
 
 static void
-emit_addrs(struct fetch *f, const char *key, const struct imap_arg *list)
+fetch_summary(struct fetch *f, uint32_t uid, const struct imap_arg *items)
 {
-	const struct imap_arg *it = list;
-	struct buf name, addr;
-	int has;
+	struct summary sm = { f->em, f->s, f->mailbox, f->uidvalidity,
+	    f->gmail };
 
-	buf_init(&name, 1 << 16);
-	buf_init(&addr, 1 << 16);
-	emit_list_begin(f->em, key, "addr");
-	while (msg_addr_next(&it, &name, &has, &addr))
-		emit_address(f->em, NULL, has ? name.s : NULL, addr.s);
-	emit_list_end(f->em);
-	buf_free(&name);
-	buf_free(&addr);
-}
-
-static void
-emit_nstr_clean(struct emit *em, const char *key, const char *s)
-{
-	struct buf b;
-
-	if (s == NULL) {
-		emit_null(em, key);
-		return;
-	}
-	buf_init(&b, 1 << 20);
-	charset_guess_to_utf8(s, strlen(s), &b);
-	emit_str(em, key, b.s);
-	buf_free(&b);
-}
-
-static void
-emit_summary(struct fetch *f, uint32_t uid, const struct imap_arg *items)
-{
-	const struct imap_arg *a, *l;
-	struct envelope env;
-	struct buf b;
-	uint64_t size;
-	int have_env;
-
-	have_env = msg_envelope(msg_item(items, "ENVELOPE"), &env) == 0;
-	emit_uint(f->em, "uid", uid);
-	emit_list_begin(f->em, "flags", "flag");
-	if (imap_arg_list(msg_item(items, "FLAGS"), &l, NULL))
-		for (a = l; a != NULL; a = a->next)
-			if (a->type == IMAP_ATOM)
-				emit_str(f->em, NULL, a->s);
-	emit_list_end(f->em);
-	a = msg_item(items, "INTERNALDATE");
-	emit_time(f->em, "internaldate", a != NULL && a->type == IMAP_STRING ?
-	    date_parse_internal(a->s, a->len) : -1);
-	emit_time(f->em, "date", have_env && env.date != NULL ?
-	    date_parse_rfc5322(env.date, env.date_len) : -1);
-	if (imap_arg_u64(msg_item(items, "RFC822.SIZE"), &size))
-		emit_uint(f->em, "size", size);
-	else
-		emit_null(f->em, "size");
-	emit_addrs(f, "from", have_env ? env.from : NULL);
-	emit_addrs(f, "to", have_env ? env.to : NULL);
-	emit_addrs(f, "cc", have_env ? env.cc : NULL);
-	emit_addrs(f, "reply_to", have_env ? env.reply_to : NULL);
-	if (have_env && env.subject != NULL) {
-		buf_init(&b, 1 << 20);
-		rfc2047_decode(env.subject, env.subject_len, &b);
-		emit_str(f->em, "subject", b.s);
-		buf_free(&b);
-	} else
-		emit_null(f->em, "subject");
-	emit_nstr_clean(f->em, "message_id", have_env ? env.message_id : NULL);
-	emit_nstr_clean(f->em, "in_reply_to", have_env ? env.in_reply_to :
-	    NULL);
-	emit_str(f->em, "mailbox", f->mailbox);
-	emit_uint(f->em, "uidvalidity", f->uidvalidity);
-	if (!f->gmail) {
-		emit_null(f->em, "labels");
-		return;
-	}
-	emit_list_begin(f->em, "labels", "label");
-	if (imap_arg_list(msg_item(items, "X-GM-LABELS"), &l, NULL))
-		for (a = l; a != NULL; a = a->next) {
-			const char *s;
-			size_t n;
-
-			if (!imap_arg_astring(a, &s, &n))
-				continue;
-			buf_init(&b, 1 << 16);
-			sess_mailbox_decode(f->s, s, n, &b);
-			emit_str(f->em, NULL, b.s);
-			buf_free(&b);
-		}
-	emit_list_end(f->em);
+	summary_emit(&sm, uid, items);
 }
 
 struct hdr_ctx {
@@ -891,7 +807,7 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 		if (msg_item(items, "ENVELOPE") == NULL)
 			return 0;
 		emit_record_begin(f->em, "message");
-		emit_summary(f, uid, items);
+		fetch_summary(f, uid, items);
 		emit_record_end(f->em);
 		f->records++;
 		break;
@@ -947,7 +863,7 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 		}
 		if (f->mode == M_TEXT && msg_item(items, "ENVELOPE") != NULL) {
 			emit_record_begin(f->em, "message");
-			emit_summary(f, uid, items);
+			fetch_summary(f, uid, items);
 			if (f->text_set) {
 				while (f->text.len > 0 &&
 				    (f->text.s[f->text.len - 1] == '\n' ||
@@ -981,8 +897,8 @@ send_chunk(struct fetch *f, struct sess_cmd *store, struct sess_cmd *cmd,
 		return -1;
 	switch (f->mode) {
 	case M_SUMMARY:
-		snprintf(items, sizeof(items), "UID FLAGS INTERNALDATE "
-		    "RFC822.SIZE ENVELOPE%s", f->gmail ? " X-GM-LABELS" : "");
+		snprintf(items, sizeof(items), SUMMARY_ITEMS "%s",
+		    f->gmail ? " X-GM-LABELS" : "");
 		break;
 	case M_HEADERS:
 		snprintf(items, sizeof(items), "UID %s[HEADER]", peek);
@@ -1189,8 +1105,8 @@ window_send_b(struct fetch *f, struct window *w)
 			buf_reset(&set);
 			uidset_format(&run, &set);
 			buf_reset(&items);
-			buf_addf(&items, "UID FLAGS INTERNALDATE RFC822.SIZE "
-			    "ENVELOPE%s", f->gmail ? " X-GM-LABELS" : "");
+			buf_addf(&items, SUMMARY_ITEMS "%s",
+			    f->gmail ? " X-GM-LABELS" : "");
 			if (cur[0] != '\0')
 				buf_addf(&items, " %s[%s]<0.%u>", peek, cur,
 				    TEXT_MAX);

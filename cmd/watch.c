@@ -21,8 +21,8 @@
 #include <time.h>
 
 #include "cmd.h"
-#include "date.h"
 #include "range.h"
+#include "summary.h"
 
 const struct opt watch_opts[] = {
 	{ "once", 0, NULL, "exit 0 at the first new message, 1 when "
@@ -108,60 +108,22 @@ emit_flags(struct emit *em, const struct imap_arg *flags)
 	emit_list_end(em);
 }
 
-/* ENVELOPE's from: a list of (name adl mailbox host). */
-static void
-emit_from(struct emit *em, const struct imap_arg *env)
-{
-	const struct imap_arg *from = imap_arg_nth(env, 2), *a, *f;
-	const char *name, *mbox, *host;
-	size_t nlen, mlen, hlen;
-	char addr[1024];
-
-	emit_list_begin(em, "from", "address");
-	if (imap_arg_list(from, &a, NULL)) {
-		for (; a != NULL; a = a->next) {
-			if (!imap_arg_list(a, &f, NULL) ||
-			    !imap_arg_nstring(f, &name, &nlen) ||
-			    !imap_arg_nstring(imap_arg_nth(f, 2), &mbox,
-			    &mlen) || !imap_arg_nstring(imap_arg_nth(f, 3),
-			    &host, &hlen) || mbox == NULL)
-				continue;
-			snprintf(addr, sizeof(addr), "%.*s%s%.*s", (int)mlen,
-			    mbox, host ? "@" : "", host ? (int)hlen : 0,
-			    host ? host : "");
-			emit_object_begin(em, NULL);
-			emit_strn(em, "name", name, name ? nlen : 0);
-			emit_str(em, "address", addr);
-			emit_object_end(em);
-		}
-	}
-	emit_list_end(em);
-}
-
 /* "* N FETCH (UID u FLAGS (...) INTERNALDATE ... ENVELOPE (...))". */
 static void
 on_fetch(struct watch *w, const struct imap_arg *items)
 {
 	struct emit *em = w->ctx->emit;
-	const struct imap_arg *it, *flags = NULL, *env = NULL;
-	const char *date = NULL, *subject = NULL;
-	size_t dlen = 0, slen = 0;
+	const struct imap_arg *first, *it, *flags = NULL, *env = NULL;
+	struct summary sm;
 	uint32_t uid = 0;
-	uint64_t size = 0;
-	int have_size = 0;
-	time_t t = (time_t)-1;
 
-	if (!imap_arg_list(items, &it, NULL))
+	if (!imap_arg_list(items, &first, NULL))
 		return;
-	for (; it != NULL && it->next != NULL; it = it->next->next) {
+	for (it = first; it != NULL && it->next != NULL; it = it->next->next) {
 		if (imap_arg_is(it, "UID"))
 			imap_arg_u32(it->next, &uid);
 		else if (imap_arg_is(it, "FLAGS"))
 			flags = it->next;
-		else if (imap_arg_is(it, "INTERNALDATE"))
-			imap_arg_string(it->next, &date, &dlen);
-		else if (imap_arg_is(it, "RFC822.SIZE"))
-			have_size = imap_arg_u64(it->next, &size);
 		else if (imap_arg_is(it, "ENVELOPE"))
 			env = it->next;
 	}
@@ -172,18 +134,15 @@ on_fetch(struct watch *w, const struct imap_arg *items)
 	}
 	if (w->fetching && uid > w->last_uid && env != NULL) {
 		w->last_uid = uid;
-		t = date != NULL ? date_parse_internal(date, dlen) : (time_t)-1;
-		imap_arg_nstring(imap_arg_nth(env->list, 1), &subject, &slen);
-		record_start(w, "new");
-		emit_uint(em, "uid", uid);
-		emit_flags(em, flags);
-		emit_time(em, "internaldate", t);
-		if (have_size)
-			emit_uint(em, "size", size);
-		else
-			emit_null(em, "size");
-		emit_from(em, env->list);
-		emit_strn(em, "subject", subject, subject ? slen : 0);
+		/* The event, then the fields of fetch --summary. */
+		sm.em = em;
+		sm.s = w->ctx->sess;
+		sm.mailbox = w->mailbox;
+		sm.uidvalidity = w->uidvalidity;
+		sm.gmail = 0;
+		emit_record_begin(em, "event");
+		emit_str(em, "event", "new");
+		summary_emit(&sm, uid, first);
 		emit_record_end(em);
 		w->got_new = 1;
 		return;
@@ -307,8 +266,8 @@ fetch_new(struct watch *w)
 		return 0;
 	w->fetching = 1;
 	/* "N:*" also names the last message when N is above every UID. */
-	if (sess_run(s, e, "UID FETCH %u:* (UID FLAGS INTERNALDATE "
-	    "RFC822.SIZE ENVELOPE)", w->last_uid + 1) < 0) {
+	if (sess_run(s, e, "UID FETCH %u:* (" SUMMARY_ITEMS ")",
+	    w->last_uid + 1) < 0) {
 		w->fetching = 0;
 		err_prefix(e, "cannot fetch the new messages");
 		return -1;

@@ -90,9 +90,11 @@ watch_wait() {
 	append_msg "Hello"
 	watch_wait
 	assert_equal "$WATCH_RC" 0
-	run cut -f1-4 "$W.out"
-	assert_output "new	INBOX	$(imapctl status -o json | jq -r '.[0].uidvalidity')	6"
-	[[ $(cut -f9 "$W.out") == Hello ]]
+	# event, then fetch --summary's fields: uid flags internaldate date
+	# size from to cc reply_to subject message_id in_reply_to mailbox
+	# uidvalidity labels
+	run cut -f1,2,11,14,15 "$W.out"
+	assert_output "new	6	Hello	INBOX	$(imapctl status -o json | jq -r '.[0].uidvalidity')"
 }
 
 @test "watch: bad durations are usage errors" {
@@ -137,4 +139,14 @@ watch_wait() {
 	assert_output Polled
 	! grep -q 'IDLE' "$W.err"
 	grep -q '^C: A[0-9]* NOOP' "$W.err"
+}
+
+@test "a new message's record carries the decoded summary fields" {
+	watch_bg INBOX --once --timeout 20 --interval 1 -o jsonl
+	printf 'From: =?ISO-8859-1?Q?J=F6rg?= <j@example.de>\r\nTo: alice@example.org\r\nSubject: =?UTF-8?B?R3LDvMOfZQ==?=\r\nMessage-ID: <w1@example.de>\r\nDate: Tue, 05 Mar 2024 10:00:00 +0100\r\n\r\nhi\r\n' |
+		doveadm -c "$IMAPCTL_TEST_CONF" save -u alice -m INBOX
+	watch_wait
+	assert_equal "$WATCH_RC" 0
+	run jq -c '[.event, .subject, .from[0].name, .message_id, .date, .mailbox]' "$W.out"
+	assert_output '["new","Grüße","Jörg","<w1@example.de>","2024-03-05T09:00:00Z","INBOX"]'
 }
