@@ -428,7 +428,8 @@ struct run {
 	int			 stop;		/* start no more chunks */
 	int			 probing;	/* --create: one chunk at first */
 	int			 created;
-	struct uidset		 left[STEP_DONE];	/* not done, by step */
+	/* Not done, by step reached, [1]: sent but never answered. */
+	struct uidset		 left[2][STEP_DONE];
 	struct err		 fail;		/* the first failure */
 };
 
@@ -664,11 +665,15 @@ first_step(const struct change *ch)
 	return STEP_DELETE;
 }
 
-/* What is left of chunk c when it stops at its current step. */
+/*
+ * What is left of chunk c when it stops at its current step: refused or
+ * never sent, or (unconfirmed) sent and never answered, when the server
+ * may or may not have carried it out.
+ */
 static void
-chunk_abandon(struct run *run, struct chunk *c)
+chunk_abandon(struct run *run, struct chunk *c, int unconfirmed)
 {
-	struct uidset *l = &run->left[c->step];
+	struct uidset *l = &run->left[unconfirmed != 0][c->step];
 	const char *p;
 	uint32_t lo, hi;
 	size_t i;
@@ -758,7 +763,7 @@ chunk_advance(struct run *run, struct chunk *c, struct err *e)
 			err_prefix(&no, "chunk %u of %u", c->index,
 			    run->nchunks);
 		run_fail(run, &no);
-		chunk_abandon(run, c);
+		chunk_abandon(run, c, 0);
 		return 0;
 	}
 	run->probing = 0;
@@ -775,7 +780,7 @@ chunk_advance(struct run *run, struct chunk *c, struct err *e)
 		if (chunk_take_src(run, c, &no) < 0) {
 			c->step = STEP_DELETE;
 			run_fail(run, &no);
-			chunk_abandon(run, c);
+			chunk_abandon(run, c, 0);
 			return 0;
 		}
 		c->step = c->src.len > 0 ? STEP_DELETE : STEP_DONE;
@@ -826,29 +831,42 @@ chunk_start(struct run *run, struct chunk *c, struct err *e)
 }
 
 static const char *
-step_what(const struct change *ch, enum step st, char *tmp, size_t len)
+step_what(const struct change *ch, enum step st, int unconfirmed, char *tmp,
+    size_t len)
 {
+	const char *d = ch->dest, *m = ch->mailbox;
+
 	switch (st) {
 	case STEP_STORE:
-		return "flags not changed";
+		return unconfirmed ? "flag change not confirmed" :
+		    "flags not changed";
 	case STEP_FETCH:
 		return "flags changed but not reported";
 	case STEP_CREATE:
+		snprintf(tmp, len, "not moved to '%s'", d);
+		return tmp;
 	case STEP_MOVE:
 	case STEP_COPY:
-		snprintf(tmp, len, "not moved to '%s'", ch->dest);
+		snprintf(tmp, len, unconfirmed ? "move to '%s' not confirmed" :
+		    "not moved to '%s'", d);
 		return tmp;
 	case STEP_DELETE:
 		if (ch->kind == CHANGE_DELETE)
-			return "not deleted";
-		snprintf(tmp, len, "copied to '%s' but still in '%s'",
-		    ch->dest, ch->mailbox);
+			return unconfirmed ? "\\Deleted not confirmed, not "
+			    "expunged" : "not deleted";
+		snprintf(tmp, len, "copied to '%s' but still in '%s'%s", d, m,
+		    unconfirmed ? " (\\Deleted not confirmed)" : "");
 		return tmp;
 	case STEP_EXPUNGE:
 		if (ch->kind == CHANGE_DELETE)
-			return "flagged \\Deleted but not expunged";
-		snprintf(tmp, len, "copied to '%s' and flagged \\Deleted but "
-		    "not expunged from '%s'", ch->dest, ch->mailbox);
+			return unconfirmed ? "flagged \\Deleted, expunge not "
+			    "confirmed" : "flagged \\Deleted but not expunged";
+		if (unconfirmed)
+			snprintf(tmp, len, "copied to '%s' and flagged "
+			    "\\Deleted, expunge from '%s' not confirmed", d, m);
+		else
+			snprintf(tmp, len, "copied to '%s' and flagged "
+			    "\\Deleted but not expunged from '%s'", d, m);
 		return tmp;
 	case STEP_DONE:
 		break;
@@ -863,24 +881,25 @@ run_report(struct run *run)
 	struct buf b;
 	char tmp[512];
 	uint64_t n;
-	size_t i;
+	size_t i, u;
 
 	buf_init(&b, 1 << 20);
-	for (i = 0; i < STEP_DONE; i++) {
-		if (run->left[i].n == 0)
-			continue;
-		buf_reset(&b);
-		uidset_format(&run->left[i], &b);
-		if (b.len > CHANGE_REPORT_MAX) {
-			buf_truncate(&b, CHANGE_REPORT_MAX);
-			buf_adds(&b, "...");
+	for (i = 0; i < STEP_DONE; i++)
+		for (u = 0; u < 2; u++) {
+			if (run->left[u][i].n == 0)
+				continue;
+			buf_reset(&b);
+			uidset_format(&run->left[u][i], &b);
+			if (b.len > CHANGE_REPORT_MAX) {
+				buf_truncate(&b, CHANGE_REPORT_MAX);
+				buf_adds(&b, "...");
+			}
+			n = uidset_count(&run->left[u][i]);
+			cmd_failf(run->ctx, run->fail.kind, "%s: %llu message%s, "
+			    "UID%s %s", step_what(run->ch, (enum step)i,
+			    (int)u, tmp, sizeof(tmp)), (unsigned long long)n,
+			    n == 1 ? "" : "s", n == 1 ? "" : "s", b.s);
 		}
-		n = uidset_count(&run->left[i]);
-		cmd_failf(run->ctx, run->fail.kind, "%s: %llu message%s, UID%s "
-		    "%s", step_what(run->ch, (enum step)i, tmp, sizeof(tmp)),
-		    (unsigned long long)n, n == 1 ? "" : "s", n == 1 ? "" : "s",
-		    b.s);
-	}
 	buf_free(&b);
 }
 
@@ -913,8 +932,10 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 		buf_init(&run.c[i].src, IMAP_MAX_LINE);
 		uidset_init(&run.c[i].seen);
 	}
-	for (i = 0; i < STEP_DONE; i++)
-		uidset_init(&run.left[i]);
+	for (i = 0; i < STEP_DONE; i++) {
+		uidset_init(&run.left[0][i]);
+		uidset_init(&run.left[1][i]);
+	}
 	sess_set_handler(s, on_untagged, &run);
 	for (;;) {
 		nactive = 0;
@@ -960,11 +981,12 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 		run_fail(&run, &e);
 		for (i = 0; i < CHANGE_WINDOW; i++)
 			if (run.c[i].active)
-				chunk_abandon(&run, &run.c[i]);
+				chunk_abandon(&run, &run.c[i],
+				    !run.c[i].cmd.done);
 	}
 	/* What was never started. */
 	for (i = run.pos; i < set->n; i++)
-		uidset_add(&run.left[first_step(ch)], set->r[i].lo,
+		uidset_add(&run.left[0][first_step(ch)], set->r[i].lo,
 		    set->r[i].hi);
 	if (run.fail.kind != ERR_NONE) {
 		cmd_fail(ctx, &run.fail);
@@ -977,7 +999,9 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 		buf_free(&run.c[i].src);
 		uidset_free(&run.c[i].seen);
 	}
-	for (i = 0; i < STEP_DONE; i++)
-		uidset_free(&run.left[i]);
+	for (i = 0; i < STEP_DONE; i++) {
+		uidset_free(&run.left[0][i]);
+		uidset_free(&run.left[1][i]);
+	}
 	return ctx->status;
 }

@@ -52,7 +52,8 @@ teardown_file() { dovecot_teardown_file; }
 	assert_success
 	assert_equal "${#lines[@]}" $((N / 4 + 3))
 	stores=$(echo "$stderr" | grep -c '^C: A[0-9]* UID STORE')
-	[ "$stores" -ge 2 ] && [ "$stores" -le 10 ]
+	[ "$stores" -ge 2 ]
+	[ "$stores" -le 10 ]
 	# No command line passes a few KiB.
 	[ "$(echo "$stderr" | grep '^C: ' | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 4200 ]
 	assert_equal "$(srv_count Archive)" $((N / 4 + 2))

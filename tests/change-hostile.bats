@@ -36,7 +36,7 @@ all_ids() {
 	assert_failure 74
 	assert_output ""
 	[[ $stderr == *'imapctl: move: '*'connection'* ]]
-	[[ $stderr == *"imapctl: move: copied to 'Archive' but still in 'INBOX': 2 messages, UIDs 1:2"* ]]
+	[[ $stderr == *"imapctl: move: copied to 'Archive' but still in 'INBOX' (\\Deleted not confirmed): 2 messages, UIDs 1:2"* ]]
 	run H status INBOX Archive -o json
 	assert_success
 	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" '[3,2]'
@@ -46,19 +46,34 @@ all_ids() {
 	! grep -q EXPUNGE "$HOSTILE_RECORD"
 }
 
+# The messages stderr names as not done, summed over its lines.
+named() {
+	echo "$stderr" | sed -n 's/.*: \([0-9]*\) messages\{0,1\}, UIDs\{0,1\} .*/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+
+# When the server drops the connection with commands still unread, the
+# client may get a reset instead of the last answers: what it reports done
+# is then less than the server did, never more, and the rest is named as
+# not done or not confirmed.
+
 @test "a large move cut off after two chunks: those are listed, the rest named" {
 	hostile_start script --script "$SCRIPTS/move-chunks-drop.script" --connections 2
 	# Every other UID: 3002 ranges, four chunks.
 	run --separate-stderr H move INBOX - Archive -o jsonl < <(seq 1 2 6003)
 	assert_failure 74
 	moved=${#lines[@]}
-	[ "$moved" -gt 0 ] && [ "$moved" -lt 3002 ]
+	[ "$moved" -lt 3002 ]
 	# Each record pairs a named UID with its new one.
 	assert_equal "$(echo "$output" | jq -s 'map(select(.uid % 2 == 1 and .dest_uid > 0)) | length')" "$moved"
-	left=$((3002 - moved))
-	[[ $stderr == *"imapctl: move: not moved to 'Archive': $left messages, UIDs "* ]]
+	assert_equal $((moved + $(named))) 3002
+	[[ $stderr == *"imapctl: move: "*"to 'Archive'"*": "*" messages, UIDs "* ]]
 	run H status INBOX Archive -o json
-	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" "[$((6003 - moved)),$moved]"
+	inbox=$(echo "$output" | jq '.[0].messages') archive=$(echo "$output" | jq '.[1].messages')
+	# MOVE leaves no copies: every message is in one of the two.
+	assert_equal $((inbox + archive)) 6003
+	[ "$archive" -ge "$moved" ]
+	[ "$archive" -lt 3002 ]
 	hostile_wait
 	assert_equal "$(grep -c 'UID MOVE' "$HOSTILE_RECORD")" 4
 }
@@ -68,14 +83,15 @@ all_ids() {
 	run --separate-stderr H move INBOX - Archive -o jsonl < <(seq 1 2 6003)
 	assert_failure 74
 	moved=${#lines[@]}
-	[ "$moved" -gt 0 ] && [ "$moved" -lt 3002 ]
+	[ "$moved" -lt 3002 ]
+	assert_equal $((moved + $(named))) 3002
 	# What was copied but not expunged is named as such.
 	[[ $stderr == *"imapctl: move: copied to 'Archive'"* ]]
 	inbox=$(ids INBOX) archive=$(ids Archive)
 	# Every message is in INBOX or Archive (copies may be in both).
 	assert_equal "$(printf '%s\n%s\n' "$inbox" "$archive" | sort -u)" "$(all_ids)"
-	# The records name messages that left INBOX and arrived in Archive.
-	assert_equal "$(echo "$inbox" | wc -l)" $((6003 - moved))
+	# What the records name left INBOX and arrived in Archive.
+	[ "$(echo "$inbox" | wc -l)" -le $((6003 - moved)) ]
 	hostile_wait
 	! grep -q '^[^ ]* EXPUNGE' "$HOSTILE_RECORD"
 }

@@ -32,7 +32,8 @@ teardown() { hostile_stop; }
 	store_ok=$(echo "$stderr" | grep -n '^S: A4 OK' | cut -d: -f1)
 	expunge=$(echo "$stderr" | grep -n '^C: A5 UID EXPUNGE 1:3$' | cut -d: -f1)
 	[[ $stderr == *'C: A4 UID STORE 1:3 +FLAGS.SILENT (\Deleted)'* ]]
-	[ -n "$store_ok" ] && [ -n "$expunge" ]
+	[ -n "$store_ok" ]
+	[ -n "$expunge" ]
 	[ "$store_ok" -lt "$expunge" ]
 	assert_equal "$(srv_flags INBOX | cut -f1 | tr '\n' ' ')" '4 5 '
 }
