@@ -18,8 +18,7 @@
 #include "auth.h"
 #include "cmd.h"
 #include "report.h"
-#include "secret.h"
-#include "url.h"
+#include "settings.h"
 #include "xalloc.h"
 
 #ifndef VERSION
@@ -32,6 +31,10 @@
 const struct opt global_opts[] = {
 	{ "format", 'o', "FORMAT", "output format: text, json, jsonl, xml "
 	    "(check: also prometheus)", 0 },
+	{ "account", 'a', "NAME", "connect as the config file's account NAME",
+	    0 },
+	{ "config", 0, "FILE", "read accounts from FILE (see imapctl.conf(5))",
+	    OPT_COMPLETE_FILE },
 	{ "url", 0, "URL", "server as imaps://user@host:port (imap:// means "
 	    "STARTTLS)", 0 },
 	{ "host", 'H', "HOST", "server host name", 0 },
@@ -46,9 +49,15 @@ const struct opt global_opts[] = {
 	    "line", OPT_COMPLETE_FILE },
 	{ "password-cmd", 0, "CMD", "run CMD and take the first line it "
 	    "prints as the password", 0 },
-	{ "auth", 0, "MECH", "auto, plain or login", 0 },
+	{ "netrc-file", 0, "FILE", "look the password up in FILE instead of "
+	    "~/.netrc", OPT_COMPLETE_FILE },
+	{ "oauth2-token-cmd", 0, "CMD", "run CMD and take the first line it "
+	    "prints as the OAuth2 token", 0 },
+	{ "auth", 0, "MECH", "auto, scram-sha-256, scram-sha-1, plain, login, "
+	    "xoauth2 or oauthbearer", 0 },
 	{ "no-sasl-ir", 0, NULL, "do not send the SASL initial response with "
 	    "AUTHENTICATE", 0 },
+	{ "id", 0, NULL, "send the client's RFC 2971 ID after login", 0 },
 	{ "timeout", 0, "SECONDS", "give up on a silent server after SECONDS "
 	    "(default 30)", 0 },
 	{ "max-size", 0, "SIZE", "refuse server literals larger than SIZE "
@@ -61,9 +70,10 @@ const struct opt global_opts[] = {
 };
 
 enum {
-	G_FORMAT, G_URL, G_HOST, G_PORT, G_USER, G_TLS, G_CAFILE, G_INSECURE,
-	G_PASSWORD_FILE, G_PASSWORD_CMD, G_AUTH, G_NO_SASL_IR, G_TIMEOUT,
-	G_MAX_SIZE, G_DEBUG, G_HELP, G_VERSION, G_COUNT
+	G_FORMAT, G_ACCOUNT, G_CONFIG, G_URL, G_HOST, G_PORT, G_USER, G_TLS,
+	G_CAFILE, G_INSECURE, G_PASSWORD_FILE, G_PASSWORD_CMD, G_NETRC_FILE,
+	G_TOKEN_CMD, G_AUTH, G_NO_SASL_IR, G_ID, G_TIMEOUT, G_MAX_SIZE,
+	G_DEBUG, G_HELP, G_VERSION, G_COUNT
 };
 
 const struct command commands[] = {
@@ -315,7 +325,7 @@ help_main(FILE *f)
 	fprintf(f, "\nGlobal options:\n");
 	print_opts(global_opts, f);
 	fprintf(f, "\nEnvironment: IMAPCTL_URL, IMAPCTL_USER, IMAPCTL_PASSWORD, "
-	    "IMAPCTL_FORMAT.\n"
+	    "IMAPCTL_ACCOUNT,\nIMAPCTL_CONFIG, IMAPCTL_FORMAT.\n"
 	    "Example: %s --url imaps://me@imap.example.org list --status\n"
 	    "See imapctl(1) for details.\n", progname);
 }
@@ -494,134 +504,32 @@ env(const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-static int
-parse_timeout(const char *s, int *ms_r)
+/* What the command line said about the connection. */
+static void
+settings_in_from_opts(struct settings_in *in, const struct command *c)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(v > 0) || v > 86400)
-		return -1;
-	*ms_r = (int)(v * 1000 + 0.5);
-	if (*ms_r < 1)
-		*ms_r = 1;
-	return 0;
-}
-
-static int
-parse_size(const char *s, uint64_t *v_r)
-{
-	uint64_t v, mul = 1;
-	size_t n = strlen(s);
-
-	if (n > 1) {
-		switch (s[n - 1]) {
-		case 'k': case 'K': mul = 1ULL << 10; n--; break;
-		case 'm': case 'M': mul = 1ULL << 20; n--; break;
-		case 'g': case 'G': mul = 1ULL << 30; n--; break;
-		default: break;
-		}
-	}
-	if (!imap_parse_u64(s, n, &v) || v == 0 || v > UINT64_MAX / mul)
-		return -1;
-	*v_r = v * mul;
-	return 0;
-}
-
-struct settings {
-	struct sess_opts	 so;
-	struct url		 url;
-	const char		*user;
-	enum auth_mech		 mech;
-	struct buf		 secret;
-	int			 gathered;	/* the above are filled in */
-	int			 have_secret;
-};
-
-static int
-gather_settings(const struct command *c, struct settings *st, struct err *e)
-{
-	const char *u, *tls;
-	enum tls_mode mode = TLS_IMPLICIT;
-
-	memset(&st->so, 0, sizeof(st->so));
-	memset(&st->url, 0, sizeof(st->url));
-	st->so.timeout_ms = (c->flags & MONITORING ? MONITORING_TIMEOUT_S :
-	    DEFAULT_TIMEOUT_S) * 1000;
-	if (gv[G_TIMEOUT].set &&
-	    parse_timeout(gv[G_TIMEOUT].val, &st->so.timeout_ms) < 0)
-		return err_set(e, ERR_USAGE, "bad --timeout '%s': give seconds, "
-		    "more than 0", gv[G_TIMEOUT].val);
-	if (gv[G_MAX_SIZE].set &&
-	    parse_size(gv[G_MAX_SIZE].val, &st->so.max_literal) < 0)
-		return err_set(e, ERR_USAGE, "bad --max-size '%s': give bytes, "
-		    "optionally with k, M or G", gv[G_MAX_SIZE].val);
-	u = gv[G_URL].set ? gv[G_URL].val : env("IMAPCTL_URL");
-	if (u != NULL && url_parse(u, &st->url, e) < 0)
-		return -1;
-	if (st->url.host != NULL)
-		mode = st->url.tls;
-	tls = gv[G_TLS].val;
-	if (tls != NULL) {
-		if (strcmp(tls, "implicit") == 0)
-			mode = TLS_IMPLICIT;
-		else if (strcmp(tls, "starttls") == 0)
-			mode = TLS_STARTTLS;
-		else if (strcmp(tls, "none") == 0)
-			mode = TLS_NONE;
-		else
-			return err_set(e, ERR_USAGE, "bad --tls '%s': use "
-			    "implicit, starttls or none", tls);
-	}
-	st->so.tls = mode;
-	st->so.host = gv[G_HOST].set ? gv[G_HOST].val : st->url.host;
-	if (st->so.host == NULL)
-		return err_set(e, ERR_CONFIG, "no server given: use --host, "
-		    "--url or IMAPCTL_URL");
-	st->so.port = gv[G_PORT].set ? gv[G_PORT].val : st->url.port;
-	if (st->so.port == NULL)
-		st->so.port = mode == TLS_IMPLICIT ? "993" : "143";
-	st->so.tlso.cafile = gv[G_CAFILE].val;
-	st->so.tlso.insecure = gv[G_INSECURE].set;
-	st->so.trace = gv[G_DEBUG].set ? stderr : NULL;
-	st->user = gv[G_USER].set ? gv[G_USER].val : st->url.user;
-	if (st->user == NULL)
-		st->user = env("IMAPCTL_USER");
-	st->mech = AUTH_AUTO;
-	if (gv[G_AUTH].set && (auth_mech_parse(gv[G_AUTH].val, &st->mech) < 0
-	    || (st->mech != AUTH_AUTO && st->mech != AUTH_PLAIN &&
-	    st->mech != AUTH_LOGIN)))
-		return err_set(e, ERR_USAGE, "bad --auth '%s': use auto, plain "
-		    "or login", gv[G_AUTH].val);
-	return 0;
-}
-
-/*
- * The first secret source given wins. The environment's password is taken
- * out of the environment in any case, so no command we run inherits it.
- */
-static int
-get_secret(struct settings *st, struct err *e)
-{
-	struct buf envpw;
-	int have_env;
-
-	buf_init(&st->secret, SECRET_MAX);
-	buf_init(&envpw, SECRET_MAX);
-	have_env = secret_from_env(&envpw, "IMAPCTL_PASSWORD");
-	if (gv[G_PASSWORD_FILE].set || gv[G_PASSWORD_CMD].set) {
-		buf_wipe(&envpw);
-		if (gv[G_PASSWORD_FILE].set)
-			return secret_from_file(&st->secret,
-			    gv[G_PASSWORD_FILE].val, e) < 0 ? -1 : 1;
-		return secret_from_cmd(&st->secret, gv[G_PASSWORD_CMD].val,
-		    st->so.timeout_ms, e) < 0 ? -1 : 1;
-	}
-	buf_wipe(&st->secret);
-	st->secret = envpw;
-	return have_env;
+	memset(in, 0, sizeof(*in));
+	in->default_timeout_ms = (c->flags & MONITORING ?
+	    MONITORING_TIMEOUT_S : DEFAULT_TIMEOUT_S) * 1000;
+	in->url = gv[G_URL].val;
+	in->host = gv[G_HOST].val;
+	in->port = gv[G_PORT].val;
+	in->user = gv[G_USER].val;
+	in->tls = gv[G_TLS].val;
+	in->cafile = gv[G_CAFILE].val;
+	in->auth = gv[G_AUTH].val;
+	in->timeout = gv[G_TIMEOUT].val;
+	in->max_size = gv[G_MAX_SIZE].val;
+	in->password_file = gv[G_PASSWORD_FILE].val;
+	in->password_cmd = gv[G_PASSWORD_CMD].val;
+	in->token_cmd = gv[G_TOKEN_CMD].val;
+	in->account = gv[G_ACCOUNT].val;
+	in->config = gv[G_CONFIG].val;
+	in->netrc_file = gv[G_NETRC_FILE].val;
+	in->insecure = gv[G_INSECURE].set;
+	in->no_sasl_ir = gv[G_NO_SASL_IR].set;
+	in->id = gv[G_ID].set;
+	in->debug = gv[G_DEBUG].set;
 }
 
 static void
@@ -633,40 +541,43 @@ flush_output(void *arg)
 static int
 prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 {
-	struct auth_opts ao;
+	struct settings_in in;
 	struct err *e = &ctx->err;
-	int have;
 
+	settings_in_from_opts(&in, ctx->cmd);
 	/* Once: a reconnecting command comes here again. */
 	if (!st->gathered) {
-		if (gather_settings(ctx->cmd, st, e) < 0)
-			return -1;
 		/* The environment's password must not reach child processes. */
-		have = get_secret(st, e);
-		if (have < 0)
+		if (settings_gather(st, &in, e) < 0 ||
+		    settings_secret(st, &in, e) < 0)
 			return -1;
-		st->have_secret = have;
 		st->gathered = 1;
 		if (st->so.tlso.insecure && st->so.tls != TLS_NONE &&
 		    !(ctx->cmd->flags & MONITORING))
 			cmd_warn(ctx, "--insecure: the server's certificate is "
 			    "not verified");
-	}
+	} else if (st->ao.is_token && settings_secret(st, &in, e) < 0)
+		return -1;	/* a fresh token: the last may have expired */
 	ctx->sess = sess_new(&st->so);
 	sess_set_idle(ctx->sess, flush_output, ctx->emit);
 	if (sess_connect(ctx->sess, e) < 0)
 		return -1;
 	if (ctx->cmd->flags & (NEED_LOGIN | NEED_SELECT_RO | NEED_SELECT_RW)) {
-		memset(&ao, 0, sizeof(ao));
-		ao.mech = st->mech;
-		ao.user = st->user;
-		ao.secret = st->have_secret ? st->secret.s : NULL;
-		ao.no_sasl_ir = gv[G_NO_SASL_IR].set;
-		if (auth_login(ctx->sess, &ao, e) < 0)
+		st->ao.secret = st->have_secret ? st->secret.s : NULL;
+		if (auth_login(ctx->sess, &st->ao, e) < 0)
 			return -1;
+		/* Some servers want to know the client before anything else. */
+		if (st->send_id && sess_has_cap(ctx->sess, "ID") &&
+		    sess_run(ctx->sess, e, "ID (\"name\" \"imapctl\" "
+		    "\"version\" %Q)", VERSION) < 0) {
+			err_prefix(e, "ID");
+			return -1;
+		}
 	}
-	if (!(ctx->cmd->flags & RECONNECTS))
+	if (!(ctx->cmd->flags & RECONNECTS)) {
+		st->ao.secret = NULL;
 		buf_wipe(&st->secret);
+	}
 	if (ctx->cmd->flags & (NEED_SELECT_RO | NEED_SELECT_RW)) {
 		if (argc < 1)
 			return err_set(e, ERR_USAGE, "no mailbox given");
@@ -698,7 +609,7 @@ cmd_target(const struct ctx *ctx, const char **host_r, const char **port_r,
 
 	*host_r = st != NULL ? st->so.host : NULL;
 	*port_r = st != NULL ? st->so.port : NULL;
-	*user_r = st != NULL ? st->user : NULL;
+	*user_r = st != NULL ? st->ao.user : NULL;
 }
 
 static int
@@ -834,7 +745,7 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	memset(&h, 0, sizeof(h));
-	buf_init(&h.st.secret, SECRET_MAX);
+	settings_init(&h.st);
 	rc = run(argc, argv, &h);
 	/* Help and version text: a full disk must not pass unnoticed. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -848,8 +759,7 @@ main(int argc, char **argv)
 	/* A monitoring plugin never exits with another status. */
 	if (h.monitoring && (rc < 0 || rc > MONITORING_UNKNOWN))
 		rc = MONITORING_UNKNOWN;
-	buf_wipe(&h.st.secret);
-	url_free(&h.st.url);
+	settings_free(&h.st);
 	for (i = 0; i < h.nov; i++)
 		free(h.ov[i].vals);
 	for (i = 0; i < G_COUNT; i++)

@@ -12,11 +12,11 @@ _imapctl_mailboxes()
 	for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
 		w=${COMP_WORDS[i]}
 		case $w in
-		--url|-H|--host|-p|--port|-u|--user|--tls|--cafile|--password-file|--password-cmd|--auth|-a|--account|--config)
+		--url|-H|--host|-p|--port|-u|--user|--tls|--cafile|--password-file|--password-cmd|--auth|-a|--account|--config|--netrc-file|--oauth2-token-cmd)
 			conn+=("$w" "${COMP_WORDS[i+1]}")
 			((i++))
 			;;
-		--url=*|--host=*|--port=*|--user=*|--tls=*|--cafile=*|--password-file=*|--password-cmd=*|--auth=*|--insecure|--no-sasl-ir)
+		--url=*|--host=*|--port=*|--user=*|--tls=*|--cafile=*|--password-file=*|--password-cmd=*|--auth=*|--account=*|--config=*|--netrc-file=*|--oauth2-token-cmd=*|--insecure|--no-sasl-ir|--id)
 			conn+=("$w")
 			;;
 		esac
@@ -36,7 +36,7 @@ _imapctl()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		case $w in
-		-o|--format|--url|-H|--host|-p|--port|-u|--user|--tls|--cafile|--password-file|--password-cmd|--auth|--timeout|--max-size)
+		-o|--format|-a|--account|--config|--url|-H|--host|-p|--port|-u|--user|--tls|--cafile|--password-file|--password-cmd|--netrc-file|--oauth2-token-cmd|--auth|--timeout|--max-size)
 			((i++)); continue ;;
 		-*) continue ;;
 		esac
@@ -53,7 +53,7 @@ _imapctl()
 		[[ $cmd == check ]] && fmts+=" prometheus"
 		COMPREPLY=($(compgen -W "$fmts" -- "$cur")); return ;;
 	--tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
-	--auth) COMPREPLY=($(compgen -W "auto plain login" -- "$cur")); return ;;
+	--auth) COMPREPLY=($(compgen -W "auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer" -- "$cur")); return ;;
 	--add|--remove|--set|--flags)
 		COMPREPLY=($(compgen -W "seen answered flagged deleted draft" -- "$cur"))
 		return ;;

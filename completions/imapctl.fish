@@ -12,7 +12,7 @@ function __imapctl_command
             continue
         end
         switch $w
-            case -o --format --url -H --host -p --port -u --user --tls --cafile --password-file --password-cmd --auth --timeout --max-size
+            case -o --format -a --account --config --url -H --host -p --port -u --user --tls --cafile --password-file --password-cmd --netrc-file --oauth2-token-cmd --auth --timeout --max-size
                 set skip 1
             case '-*'
             case '*'
@@ -40,10 +40,10 @@ function __imapctl_mailboxes
     set -l i 2
     while test $i -le (count $words)
         switch $words[$i]
-            case --url -H --host -p --port -u --user --tls --cafile --password-file --password-cmd --auth
+            case --url -H --host -p --port -u --user --tls --cafile --password-file --password-cmd --auth -a --account --config --netrc-file --oauth2-token-cmd
                 set -a conn $words[$i] $words[(math $i + 1)]
                 set i (math $i + 1)
-            case '--url=*' '--host=*' '--port=*' '--user=*' '--tls=*' '--cafile=*' '--password-file=*' '--password-cmd=*' '--auth=*' --insecure --no-sasl-ir
+            case '--url=*' '--host=*' '--port=*' '--user=*' '--tls=*' '--cafile=*' '--password-file=*' '--password-cmd=*' '--auth=*' '--account=*' '--config=*' '--netrc-file=*' '--oauth2-token-cmd=*' --insecure --no-sasl-ir --id
                 set -a conn $words[$i]
         end
         set i (math $i + 1)
@@ -61,9 +61,11 @@ complete -c imapctl -n __imapctl_no_command -a '(imapctl __complete commands 2>/
 complete -c imapctl -s o -l format -x -a 'text json jsonl xml' -d 'output format'
 complete -c imapctl -n '__fish_seen_subcommand_from check' -s o -l format -x -a prometheus -d 'Prometheus text format'
 complete -c imapctl -l tls -x -a 'implicit starttls none' -d 'TLS mode'
-complete -c imapctl -l auth -x -a 'auto plain login' -d 'authentication mechanism'
+complete -c imapctl -l auth -x -a 'auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer' -d 'authentication mechanism'
 complete -c imapctl -l cafile -r -F -d 'also trust the CA certificates in FILE'
 complete -c imapctl -l password-file -r -F -d 'read the password from FILE'
+complete -c imapctl -l config -r -F -d 'read accounts from FILE'
+complete -c imapctl -l netrc-file -r -F -d 'look the password up in FILE'
 complete -c imapctl -n 'string match -q -- "-*" (commandline -ct)' -a '(__imapctl_options)'
 complete -c imapctl -n '__imapctl_wants mailbox' -a '(__imapctl_mailboxes)'
 complete -c imapctl -n '__imapctl_wants mailbox-action; and test (count (commandline -opc)) -gt 0; and test (commandline -opc)[-1] = mailbox' -a 'create delete rename subscribe unsubscribe'

@@ -1,19 +1,29 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "auth.h"
+#include "b64.h"
 #include "buf.h"
+#include "scram.h"
 #include "xalloc.h"
 
-#define AUTH_MAX	16384
+#define AUTH_MAX		65536	/* one SASL message, encoded */
+#define AUTH_MAX_CHALLENGES	4	/* more means something is wrong */
 
 static const char *const mech_names[] = {
 	"auto", "plain", "login", "scram-sha-256", "scram-sha-1", "xoauth2",
 	"oauthbearer"
+};
+
+/* As AUTHENTICATE and the capabilities spell them. */
+static const char *const sasl_names[] = {
+	NULL, "PLAIN", NULL, "SCRAM-SHA-256", "SCRAM-SHA-1", "XOAUTH2",
+	"OAUTHBEARER"
 };
 
 int
@@ -35,36 +45,215 @@ auth_mech_name(enum auth_mech m)
 	return mech_names[m];
 }
 
-static int
-b64_encode(struct buf *out, const void *p, size_t n)
+int
+auth_mech_is_oauth(enum auth_mech m)
 {
-	size_t need = 4 * ((n + 2) / 3);
-
-	if (n > AUTH_MAX || buf_grow(out, need) < 0)
-		return -1;
-	EVP_EncodeBlock((unsigned char *)out->s + out->len, p, (int)n);
-	out->len += need;
-	out->s[out->len] = '\0';
-	return 0;
+	return m == AUTH_XOAUTH2 || m == AUTH_OAUTHBEARER;
 }
 
-/* The one response of a single-step mechanism, for a "+" without SASL-IR. */
-struct one_step {
-	const char	*resp;
-	int		 sent;
+static int
+offers(struct sess *s, enum auth_mech m)
+{
+	char cap[64];
+
+	snprintf(cap, sizeof(cap), "AUTH=%s", sasl_names[m]);
+	return sess_has_cap(s, cap);
+}
+
+/*
+ * The strongest mechanism the server offers that the secret can serve:
+ * for a token XOAUTH2, then OAUTHBEARER (Microsoft offers only the
+ * first); for a password SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, then LOGIN.
+ * AUTH_AUTO when nothing fits.
+ */
+enum auth_mech
+auth_choose(struct sess *s, int is_token)
+{
+	static const enum auth_mech tok[] = { AUTH_XOAUTH2, AUTH_OAUTHBEARER };
+	static const enum auth_mech pw[] = { AUTH_SCRAM_SHA_256,
+	    AUTH_SCRAM_SHA_1, AUTH_PLAIN };
+	size_t i;
+
+	if (is_token) {
+		for (i = 0; i < sizeof(tok) / sizeof(tok[0]); i++)
+			if (offers(s, tok[i]))
+				return tok[i];
+		return AUTH_AUTO;
+	}
+	for (i = 0; i < sizeof(pw) / sizeof(pw[0]); i++)
+		if (offers(s, pw[i]))
+			return pw[i];
+	return sess_has_cap(s, "LOGINDISABLED") ? AUTH_AUTO : AUTH_LOGIN;
+}
+
+/* One AUTHENTICATE exchange in progress. */
+struct sasl {
+	enum auth_mech		 m;
+	const struct auth_opts	*o;
+	struct buf		 ir;		/* initial response, encoded */
+	int			 ir_pending;	/* not sent yet: no SASL-IR */
+	int			 challenges;
+	int			 failed;	/* we cancelled; why in err */
+	struct err		 err;
+	struct scram		 scram;
+	char			 oauth_status[64];
 };
 
 static int
-send_step(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
+send_b64(struct sess *s, const void *p, size_t n, struct err *e)
 {
-	struct one_step *st = ctx;
+	struct buf enc;
+	int r;
 
-	(void)r;
-	if (st->sent)
-		/* A second challenge means failure: cancel the exchange. */
+	buf_init(&enc, AUTH_MAX);
+	if (b64_encode(&enc, p, n) < 0) {
+		buf_wipe(&enc);
+		return err_set(e, ERR_CONFIG, "SASL response too long");
+	}
+	r = sess_send_line(s, enc.s, enc.len, 1, e);
+	buf_wipe(&enc);
+	return r;
+}
+
+/* A failed step: remember why and cancel the exchange with "*". */
+static int
+cancel(struct sasl *x, struct sess *s, struct err *e)
+{
+	x->failed = 1;
+	return sess_send_line(s, "*", 1, 0, e);
+}
+
+/* An OAuth2 error challenge (RFC 7628 3.2.2): keep its status. */
+static void
+oauth_error(struct sasl *x, const char *p, size_t n)
+{
+	json_error_t jerr;
+	json_t *j, *st;
+	size_t i;
+
+	j = json_loadb(p, n, 0, &jerr);
+	if (j == NULL)
+		return;
+	st = json_object_get(j, "status");
+	if (json_is_string(st))
+		snprintf(x->oauth_status, sizeof(x->oauth_status), "%s",
+		    json_string_value(st));
+	else if (json_is_integer(st))
+		snprintf(x->oauth_status, sizeof(x->oauth_status), "%lld",
+		    (long long)json_integer_value(st));
+	json_decref(j);
+	for (i = 0; x->oauth_status[i] != '\0'; i++)
+		if ((unsigned char)x->oauth_status[i] < 0x20 ||
+		    (unsigned char)x->oauth_status[i] >= 0x7f)
+			x->oauth_status[i] = '?';
+}
+
+/* A "+ ..." from the server during AUTHENTICATE. */
+static int
+sasl_cont(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
+{
+	struct sasl *x = ctx;
+	struct buf ch, out;
+	const char *text = r->text ? r->text : "";
+	size_t n = strlen(text);
+	int rc;
+
+	if (x->failed)
 		return sess_send_line(s, "*", 1, 0, e);
-	st->sent = 1;
-	return sess_send_line(s, st->resp, strlen(st->resp), 1, e);
+	if (x->ir_pending) {
+		/* The server asks for the initial response. */
+		x->ir_pending = 0;
+		return sess_send_line(s, x->ir.s, x->ir.len, 1, e);
+	}
+	if (++x->challenges > AUTH_MAX_CHALLENGES) {
+		err_set(&x->err, ERR_PROTOCOL, "the server sent more SASL "
+		    "challenges than %s needs", sasl_names[x->m]);
+		return cancel(x, s, e);
+	}
+	buf_init(&ch, AUTH_MAX);
+	if (n > AUTH_MAX || b64_decode(&ch, text, n) < 0) {
+		buf_free(&ch);
+		err_set(&x->err, ERR_PROTOCOL, "the server sent a SASL "
+		    "challenge that is not base64");
+		return cancel(x, s, e);
+	}
+	rc = 0;
+	switch (x->m) {
+	case AUTH_XOAUTH2:
+		/* The error challenge; an empty response gets the NO. */
+		oauth_error(x, ch.s, ch.len);
+		rc = sess_send_line(s, "", 0, 0, e);
+		break;
+	case AUTH_OAUTHBEARER:
+		/* RFC 7628 3.2.3: the response to an error is ^A. */
+		oauth_error(x, ch.s, ch.len);
+		rc = send_b64(s, "\001", 1, e);
+		break;
+	case AUTH_SCRAM_SHA_256:
+	case AUTH_SCRAM_SHA_1:
+		if (x->challenges == 1) {
+			buf_init(&out, AUTH_MAX);
+			if (scram_client_final(&x->scram, ch.s, ch.len, &out,
+			    &x->err) < 0)
+				rc = cancel(x, s, e);
+			else
+				rc = send_b64(s, out.s, out.len, e);
+			buf_wipe(&out);
+		} else if (scram_verify(&x->scram, ch.s, ch.len,
+		    &x->err) < 0)
+			rc = cancel(x, s, e);
+		else
+			rc = sess_send_line(s, "", 0, 0, e);
+		break;
+	default:
+		/* A single-step mechanism: a challenge means failure. */
+		rc = sess_send_line(s, "*", 1, 0, e);
+		break;
+	}
+	buf_wipe(&ch);
+	return rc;
+}
+
+/* The client's first message, unencoded, into raw. */
+static int
+first_message(struct sasl *x, struct buf *raw, struct err *e)
+{
+	const struct auth_opts *o = x->o;
+	const char *p;
+	int r = 0;
+
+	switch (x->m) {
+	case AUTH_PLAIN:
+		r = buf_addc(raw, '\0') < 0 || buf_adds(raw, o->user) < 0 ||
+		    buf_addc(raw, '\0') < 0 || buf_adds(raw, o->secret) < 0;
+		break;
+	case AUTH_XOAUTH2:
+		r = buf_addf(raw, "user=%s\001auth=Bearer %s\001\001", o->user,
+		    o->secret) < 0;
+		break;
+	case AUTH_OAUTHBEARER:
+		/* The GS2 header's authzid escapes ',' and '='. */
+		r = buf_adds(raw, "n,a=") < 0;
+		for (p = o->user; *p != '\0' && !r; p++)
+			r = *p == ',' ? buf_adds(raw, "=2C") < 0 :
+			    *p == '=' ? buf_adds(raw, "=3D") < 0 :
+			    buf_addc(raw, *p) < 0;
+		if (!r)
+			r = buf_addf(raw, ",\001host=%s\001port=%s\001auth="
+			    "Bearer %s\001\001", o->host ? o->host : "",
+			    o->port ? o->port : "", o->secret) < 0;
+		break;
+	case AUTH_SCRAM_SHA_256:
+	case AUTH_SCRAM_SHA_1:
+		if (scram_init(&x->scram, x->m == AUTH_SCRAM_SHA_1 ?
+		    SCRAM_SHA_1 : SCRAM_SHA_256, o->user, o->secret, NULL,
+		    e) < 0 || scram_client_first(&x->scram, raw, e) < 0)
+			return -1;
+		break;
+	default:
+		return err_set(e, ERR_INTERNAL, "not a SASL mechanism");
+	}
+	return r ? err_set(e, ERR_CONFIG, "user name or secret too long") : 0;
 }
 
 static int
@@ -81,69 +270,77 @@ login_error(struct sess_cmd *cmd, struct err *e)
 }
 
 static int
-finish(struct sess *s, struct sess_cmd *cmd, struct err *e)
-{
-	/* Capabilities change with login; the OK usually lists the new ones. */
-	sess_forget_caps(s);
-	if (sess_wait(s, cmd, e) < 0)
-		return -1;
-	sess_set_cont(s, NULL, NULL);
-	if (cmd->status != IMAP_ST_OK)
-		return login_error(cmd, e);
-	sess_set_state(s, SESS_AUTHENTICATED);
-	return 0;
-}
-
-/* A single-step SASL mechanism: one client response, initial if we may. */
-static int
-sasl_one(struct sess *s, const char *mech, const char *resp,
-    const struct auth_opts *o, struct err *e)
+sasl_login(struct sess *s, enum auth_mech m, const struct auth_opts *o,
+    struct err *e)
 {
 	struct sess_cmd cmd;
-	struct one_step st = { resp, 0 };
-	int r;
+	struct sasl x;
+	struct buf raw;
+	size_t n;
+	int r = -1;
 
+	memset(&x, 0, sizeof(x));
 	memset(&cmd, 0, sizeof(cmd));
-	if (!o->no_sasl_ir && sess_has_cap(s, "SASL-IR")) {
-		st.sent = 1;
-		sess_set_cont(s, send_step, &st);
-		r = sess_send(s, &cmd, e, "AUTHENTICATE %s %PA", mech,
-		    resp[0] ? resp : "=");
-	} else {
-		sess_set_cont(s, send_step, &st);
-		r = sess_send(s, &cmd, e, "AUTHENTICATE %s", mech);
-	}
-	if (r < 0) {
-		sess_set_cont(s, NULL, NULL);
-		return -1;
-	}
-	r = finish(s, &cmd, e);
-	sess_set_cont(s, NULL, NULL);
-	return r;
-}
-
-static int
-auth_plain(struct sess *s, const struct auth_opts *o, struct err *e)
-{
-	struct buf raw, enc;
-	int r;
-
+	x.m = m;
+	x.o = o;
+	err_clear(&x.err);
+	buf_init(&x.ir, AUTH_MAX);
 	buf_init(&raw, AUTH_MAX);
-	buf_init(&enc, AUTH_MAX * 2);
-	if (buf_addc(&raw, '\0') < 0 || buf_adds(&raw, o->user) < 0 ||
-	    buf_addc(&raw, '\0') < 0 || buf_adds(&raw, o->secret) < 0 ||
-	    b64_encode(&enc, raw.s, raw.len) < 0) {
-		buf_wipe(&raw);
-		return err_set(e, ERR_CONFIG, "user name or password too long");
+	if (first_message(&x, &raw, e) < 0 ||
+	    b64_encode(&x.ir, raw.s, raw.len) < 0) {
+		if (e->kind == ERR_NONE)
+			err_set(e, ERR_CONFIG, "user name or secret too long");
+		goto done;
 	}
+	sess_set_cont(s, sasl_cont, &x);
+	if (!o->no_sasl_ir && sess_has_cap(s, "SASL-IR"))
+		r = sess_send(s, &cmd, e, "AUTHENTICATE %s %PA", sasl_names[m],
+		    x.ir.len ? x.ir.s : "=");
+	else {
+		x.ir_pending = 1;
+		r = sess_send(s, &cmd, e, "AUTHENTICATE %s", sasl_names[m]);
+	}
+	if (r < 0)
+		goto done;
+	/* Capabilities change with login; the OK usually lists the new ones. */
+	sess_forget_caps(s);
+	r = -1;
+	if (sess_wait(s, &cmd, e) < 0)
+		goto done;
+	if (x.failed) {
+		*e = x.err;
+		if (e->kind == ERR_NONE)
+			err_set(e, ERR_AUTH, "authentication cancelled");
+		err_prefix(e, "login failed");
+		goto done;
+	}
+	if (cmd.status != IMAP_ST_OK) {
+		login_error(&cmd, e);
+		if (x.oauth_status[0] != '\0' &&
+		    (n = strlen(e->msg)) + 40 < sizeof(e->msg))
+			snprintf(e->msg + n, sizeof(e->msg) - n,
+			    " (OAuth2 status '%s')", x.oauth_status);
+		goto done;
+	}
+	if ((m == AUTH_SCRAM_SHA_256 || m == AUTH_SCRAM_SHA_1) &&
+	    !scram_verified(&x.scram)) {
+		err_set(e, ERR_AUTH, "login failed: the server accepted SCRAM "
+		    "without proving that it knows the password");
+		goto done;
+	}
+	sess_set_state(s, SESS_AUTHENTICATED);
+	r = 0;
+done:
+	sess_set_cont(s, NULL, NULL);
+	if (m == AUTH_SCRAM_SHA_256 || m == AUTH_SCRAM_SHA_1)
+		scram_free(&x.scram);
 	buf_wipe(&raw);
-	r = sasl_one(s, "PLAIN", enc.s, o, e);
-	buf_wipe(&enc);
+	buf_wipe(&x.ir);
 	return r;
 }
 
 static int
-auth_cmd_login(struct sess *s, const struct auth_opts *o, struct err *e)
+login_cmd(struct sess *s, const struct auth_opts *o, struct err *e)
 {
 	struct sess_cmd cmd;
 
@@ -153,35 +350,57 @@ auth_cmd_login(struct sess *s, const struct auth_opts *o, struct err *e)
 	memset(&cmd, 0, sizeof(cmd));
 	if (sess_send(s, &cmd, e, "LOGIN %A %PA", o->user, o->secret) < 0)
 		return -1;
-	return finish(s, &cmd, e);
+	sess_forget_caps(s);
+	if (sess_wait(s, &cmd, e) < 0)
+		return -1;
+	if (cmd.status != IMAP_ST_OK)
+		return login_error(&cmd, e);
+	sess_set_state(s, SESS_AUTHENTICATED);
+	return 0;
+}
+
+/* A token goes into a SASL message between ^A separators: keep it plain. */
+static int
+check_token(const char *t, struct err *e)
+{
+	for (; *t != '\0'; t++)
+		if ((unsigned char)*t <= 0x20 || (unsigned char)*t >= 0x7f)
+			return err_set(e, ERR_CONFIG, "the OAuth2 token holds "
+			    "spaces or control characters");
+	return 0;
 }
 
 int
 auth_login(struct sess *s, const struct auth_opts *o, struct err *e)
 {
 	enum auth_mech m = o->mech;
-	int r;
 
 	if (sess_state(s) == SESS_AUTHENTICATED)
 		return 0;	/* PREAUTH */
 	if (o->user == NULL || o->user[0] == '\0')
 		return err_set(e, ERR_CONFIG, "no user name given "
-		    "(--user, --url or IMAPCTL_USER)");
+		    "(--user, --url, IMAPCTL_USER, an account or ~/.netrc)");
 	if (o->secret == NULL)
 		return err_set(e, ERR_CONFIG, "no password given "
-		    "(--password-file, --password-cmd or IMAPCTL_PASSWORD)");
-	if (m == AUTH_AUTO)
-		m = sess_has_cap(s, "AUTH=PLAIN") ? AUTH_PLAIN : AUTH_LOGIN;
-	switch (m) {
-	case AUTH_PLAIN:
-		r = auth_plain(s, o, e);
-		break;
-	case AUTH_LOGIN:
-		r = auth_cmd_login(s, o, e);
-		break;
-	default:
+		    "(--password-file, --password-cmd, IMAPCTL_PASSWORD, "
+		    "~/.netrc or an account's password_cmd)");
+	if (m == AUTH_AUTO && (m = auth_choose(s, o->is_token)) == AUTH_AUTO)
+		return err_set(e, ERR_AUTH, "login failed: %s",
+		    o->is_token ? "the server offers neither XOAUTH2 nor "
+		    "OAUTHBEARER" : "the server disables LOGIN on this "
+		    "connection (LOGINDISABLED) and offers no mechanism for "
+		    "a password");
+	if (auth_mech_is_oauth(m) != (o->is_token != 0))
 		return err_set(e, ERR_CONFIG, "authentication mechanism '%s' "
-		    "is not supported yet", auth_mech_name(m));
-	}
-	return r;
+		    "needs %s", auth_mech_name(m), o->is_token ? "a password, "
+		    "not an OAuth2 token" : "an OAuth2 token command "
+		    "(--oauth2-token-cmd)");
+	if (o->is_token && check_token(o->secret, e) < 0)
+		return -1;
+	if (m == AUTH_XOAUTH2 && strchr(o->user, '\001') != NULL)
+		return err_set(e, ERR_CONFIG, "a control character in the user "
+		    "name");
+	if (m == AUTH_LOGIN)
+		return login_cmd(s, o, e);
+	return sasl_login(s, m, o, e);
 }

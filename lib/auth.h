@@ -1,6 +1,7 @@
 /*
- * Logging in: LOGIN and SASL mechanisms, SASL-IR when offered, secrets
- * never in a trace.
+ * Logging in: LOGIN, and SASL with AUTHENTICATE (PLAIN, SCRAM-SHA-256,
+ * SCRAM-SHA-1, XOAUTH2, OAUTHBEARER), SASL-IR when offered. Client
+ * responses never reach a trace; server challenges may.
  */
 #ifndef IMAPCTL_AUTH_H
 #define IMAPCTL_AUTH_H
@@ -24,10 +25,14 @@ struct auth_opts {
 	const char	*secret;	/* password, or token for OAuth2 */
 	int		 is_token;	/* secret came from a token command */
 	int		 no_sasl_ir;
+	const char	*host;		/* the server, for OAUTHBEARER */
+	const char	*port;
 };
 
 int		 auth_mech_parse(const char *, enum auth_mech *);
 const char	*auth_mech_name(enum auth_mech);
+int		 auth_mech_is_oauth(enum auth_mech);
+enum auth_mech	 auth_choose(struct sess *, int is_token);
 int		 auth_login(struct sess *, const struct auth_opts *,
 		    struct err *);
 

@@ -30,9 +30,9 @@ first_line(struct buf *b)
 int
 secret_from_file(struct buf *out, const char *path, struct err *e)
 {
-	char tmp[512];
+	char tmp[512], *nl;
 	ssize_t n;
-	int fd;
+	int fd, toolong = 0;
 
 	fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -45,9 +45,13 @@ secret_from_file(struct buf *out, const char *path, struct err *e)
 			continue;
 		if (n <= 0)
 			break;
-		if (buf_add(out, tmp, (size_t)n) < 0)
+		nl = memchr(tmp, '\n', (size_t)n);
+		if (buf_add(out, tmp, nl ? (size_t)(nl - tmp) + 1 :
+		    (size_t)n) < 0) {
+			toolong = 1;
 			break;
-		if (memchr(tmp, '\n', (size_t)n) != NULL)
+		}
+		if (nl != NULL)
 			break;
 	}
 	OPENSSL_cleanse(tmp, sizeof(tmp));
@@ -56,6 +60,12 @@ secret_from_file(struct buf *out, const char *path, struct err *e)
 		return err_set(e, ERR_NOINPUT, "cannot read password file "
 		    "'%s': %s", path, strerror(errno));
 	first_line(out);
+	if (toolong) {
+		OPENSSL_cleanse(out->s, out->len);
+		buf_reset(out);
+		return err_set(e, ERR_CONFIG, "the first line of password "
+		    "file '%s' is longer than %d bytes", path, SECRET_MAX);
+	}
 	return 0;
 }
 
@@ -68,45 +78,47 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The child's side: stdin from /dev/null, stdout to the pipe, then exec. */
+static void
+child(char *const argv[], int out, int errfd)
+{
+	int fd, saved;
+
+	if ((fd = open("/dev/null", O_RDONLY)) >= 0 && fd != 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	dup2(out, 1);
+	signal(SIGPIPE, SIG_DFL);
+	if (strchr(argv[0], '/') != NULL)
+		execv(argv[0], argv);
+	else
+		execvp(argv[0], argv);
+	saved = errno;
+	if (write(errfd, &saved, sizeof(saved)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
 /*
- * Run cmd with /bin/sh, take the first line of its standard output. Its
- * standard error passes through; a non-zero exit, no output or a command
- * that runs past the timeout is a configuration error.
+ * Read the child's standard output to its end (or the deadline), keeping
+ * the first line. Returns 1 on timeout, -1 when the line is too long.
  */
-int
-secret_from_cmd(struct buf *out, const char *cmd, int timeout_ms,
-    struct err *e)
+static int
+read_first_line(int fd, struct buf *out, long long deadline)
 {
 	struct pollfd p;
-	char tmp[512];
-	long long deadline = now_ms() + timeout_ms;
-	pid_t pid;
+	char tmp[512], *nl;
 	ssize_t n;
-	int fds[2], status, left, timedout = 0, r;
+	int left, r, toolong = 0, done = 0, timedout = 0;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return err_set(e, ERR_INTERNAL, "pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return err_set(e, ERR_INTERNAL, "fork: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	buf_reset(out);
 	for (;;) {
 		left = (int)(deadline - now_ms());
 		if (left <= 0) {
 			timedout = 1;
 			break;
 		}
-		p.fd = fds[0];
+		p.fd = fd;
 		p.events = POLLIN;
 		r = poll(&p, 1, left);
 		if (r < 0 && errno == EINTR)
@@ -115,33 +127,94 @@ secret_from_cmd(struct buf *out, const char *cmd, int timeout_ms,
 			timedout = 1;
 			break;
 		}
-		n = read(fds[0], tmp, sizeof(tmp));
+		n = read(fd, tmp, sizeof(tmp));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		/* Keep reading to EOF, but only the first line counts. */
-		if (memchr(out->s, '\n', out->len) == NULL &&
-		    buf_add(out, tmp, (size_t)n) < 0)
-			break;
+		if (done)
+			continue;
+		nl = memchr(tmp, '\n', (size_t)n);
+		if (buf_add(out, tmp, nl ? (size_t)(nl - tmp) + 1 :
+		    (size_t)n) < 0) {
+			toolong = done = 1;
+			OPENSSL_cleanse(out->s, out->len);
+			buf_reset(out);
+		} else if (nl != NULL)
+			done = 1;
 	}
 	OPENSSL_cleanse(tmp, sizeof(tmp));
-	close(fds[0]);
 	if (timedout)
+		return 1;
+	return toolong ? -1 : 0;
+}
+
+/*
+ * Run argv (a program searched in PATH, or a path), with standard input
+ * from /dev/null, and take the first line of its standard output. Its
+ * standard error passes through. A command that cannot be run, exits
+ * non-zero, prints nothing or runs past the timeout is a configuration
+ * error. What is read never reaches a trace.
+ */
+int
+secret_run(struct buf *out, char *const argv[], const char *what,
+    int timeout_ms, struct err *e)
+{
+	long long deadline = now_ms() + timeout_ms;
+	pid_t pid;
+	ssize_t n;
+	int fds[2], efds[2], status, r, exec_errno = 0;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return err_set(e, ERR_INTERNAL, "pipe: %s", strerror(errno));
+	if (pipe2(efds, O_CLOEXEC) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return err_set(e, ERR_INTERNAL, "pipe: %s", strerror(errno));
+	}
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		close(efds[0]);
+		close(efds[1]);
+		return err_set(e, ERR_INTERNAL, "fork: %s", strerror(errno));
+	}
+	if (pid == 0)
+		child(argv, fds[1], efds[1]);
+	close(fds[1]);
+	close(efds[1]);
+	/* The error pipe closes at exec, or carries exec's errno. */
+	do
+		n = read(efds[0], &exec_errno, sizeof(exec_errno));
+	while (n < 0 && errno == EINTR);
+	close(efds[0]);
+	buf_reset(out);
+	r = n == (ssize_t)sizeof(exec_errno) ? 0 :
+	    read_first_line(fds[0], out, deadline);
+	close(fds[0]);
+	if (r == 1)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	first_line(out);
-	if (timedout)
-		return err_set(e, ERR_CONFIG, "password command timed out "
-		    "after %d s", (timeout_ms + 999) / 1000);
+	if (n == (ssize_t)sizeof(exec_errno))
+		return err_set(e, ERR_CONFIG, "cannot run the %s '%s': %s",
+		    what, argv[0], strerror(exec_errno));
+	if (r == 1)
+		return err_set(e, ERR_CONFIG, "%s timed out after %d s", what,
+		    (timeout_ms + 999) / 1000);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return err_set(e, ERR_CONFIG, "password command failed "
-		    "(exit status %d)", WIFEXITED(status) ?
-		    WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		return err_set(e, ERR_CONFIG, "%s failed (exit status %d)",
+		    what, WIFEXITED(status) ? WEXITSTATUS(status) :
+		    128 + WTERMSIG(status));
+	if (r < 0)
+		return err_set(e, ERR_CONFIG, "%s printed a line longer than "
+		    "%d bytes", what, SECRET_MAX);
 	if (out->len == 0)
-		return err_set(e, ERR_CONFIG, "password command printed "
-		    "nothing");
+		return err_set(e, ERR_CONFIG, "%s printed nothing", what);
 	return 0;
 }
 

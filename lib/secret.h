@@ -8,11 +8,11 @@
 #include "buf.h"
 #include "err.h"
 
-#define SECRET_MAX	8192
+#define SECRET_MAX	16384		/* a password or an OAuth2 token */
 
 int	secret_from_file(struct buf *, const char *path, struct err *);
-int	secret_from_cmd(struct buf *, const char *cmd, int timeout_ms,
-	    struct err *);
+int	secret_run(struct buf *, char *const argv[], const char *what,
+	    int timeout_ms, struct err *);
 int	secret_from_env(struct buf *, const char *name);
 
 #endif

@@ -73,7 +73,8 @@ url_parse(const char *s, struct url *u, struct err *e)
 		return err_set(e, ERR_USAGE, "bad URL '%s': it must start "
 		    "with imaps:// or imap://", s);
 	end = p + strcspn(p, "/?#");
-	at = memchr(p, '@', (size_t)(end - p));
+	/* The last '@': an unencoded '@' in the user name is forgiven. */
+	at = memrchr(p, '@', (size_t)(end - p));
 	if (at != NULL) {
 		/* Skip ";AUTH=..." after the user (RFC 5092 iuserinfo). */
 		semi = memchr(p, ';', (size_t)(at - p));

@@ -21,7 +21,7 @@ teardown_file() { dovecot_teardown_file; }
 	# Credentials only after the handshake; capabilities asked anew.
 	after=${stderr#*tls: starting handshake}
 	[[ $after == *"C: A2 CAPABILITY"* ]]
-	[[ $after == *"AUTHENTICATE PLAIN <redacted>"* ]]
+	[[ $after == *"AUTHENTICATE SCRAM-SHA-256 <redacted>"* ]]
 	[[ ${stderr%%tls: starting handshake*} != *AUTHENTICATE* ]]
 }
 

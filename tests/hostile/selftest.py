@@ -455,6 +455,98 @@ def oauth_failure_flow():
         check("violation" not in s.log(), "advertised")
 
 
+def scram_client(c, tag, mech, user, password, cnonce=b"clientnonce123"):
+    """Play a SCRAM client; returns (server-first, the expected server
+    signature, the line the server sent after the proof)."""
+    import base64
+    import hashlib
+    import hmac
+    h = {"SCRAM-SHA-1": "sha1", "SCRAM-SHA-256": "sha256"}[mech]
+    bare = b"n=" + user + b",r=" + cnonce
+    c.send(tag + b" AUTHENTICATE " + mech.encode() + b" " +
+           base64.b64encode(b"n,," + bare) + b"\r\n")
+    ch = c.line()
+    check(ch.startswith(b"+ "), "server-first %r" % ch)
+    sfirst = base64.b64decode(ch[2:].strip())
+    attrs = dict(a.split(b"=", 1) for a in sfirst.split(b","))
+    check(attrs[b"r"].startswith(cnonce) and len(attrs[b"r"]) > len(cnonce),
+          "nonce extends ours")
+    salt = base64.b64decode(attrs[b"s"])
+    salted = hashlib.pbkdf2_hmac(h, password, salt, int(attrs[b"i"]))
+    ckey = hmac.new(salted, b"Client Key", h).digest()
+    wo = b"c=biws,r=" + attrs[b"r"]
+    authmsg = bare + b"," + sfirst + b"," + wo
+    csig = hmac.new(hashlib.new(h, ckey).digest(), authmsg, h).digest()
+    proof = bytes(a ^ b for a, b in zip(ckey, csig))
+    c.send(base64.b64encode(wo + b",p=" + base64.b64encode(proof)) + b"\r\n")
+    skey = hmac.new(salted, b"Server Key", h).digest()
+    want = b"v=" + base64.b64encode(hmac.new(skey, authmsg, h).digest())
+    return sfirst, want, c.line()
+
+
+@test
+def scram_exchange():
+    import base64
+    with Server("--scenario", "ok", "--add-cap", "AUTH=SCRAM-SHA-256",
+                "--password", "pässwörd", "--connections", "3") as s:
+        for mech in ("SCRAM-SHA-256", "SCRAM-SHA-1"):
+            c = Client(s.port)
+            c.expect(GREETING)
+            _, want, got = scram_client(c, b"a1", mech, b"j=3Dr=2Cg",
+                                        "pässwörd".encode())
+            eq(got, b"+ " + base64.b64encode(want) + b"\r\n", "signature")
+            c.send(b"\r\n")
+            c.expect(b"a1 OK Logged in\r\n")
+            c.close()
+        c = Client(s.port)
+        c.expect(GREETING)
+        _, _, got = scram_client(c, b"a1", "SCRAM-SHA-256", b"u", b"wrong")
+        eq(got, b"a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n",
+           "wrong password")
+        c.close()
+        s.wait()
+        log = s.log()
+        check("auth SCRAM-SHA-256 user=j=r,g result=OK" in log, "user logged")
+        check("violation: AUTH=SCRAM-SHA-1 not advertised" in log, "SHA-1")
+        eq(log.count("result=NO"), 1, "one failure")
+
+
+@test
+def scram_impostors():
+    import base64
+    with Server("--scenario", "scram-bad-signature") as s:
+        c = Client(s.port)
+        c.expect(GREETING)
+        caps = c.cmd(b"a0", b"CAPABILITY")[0]
+        check(b" AUTH=SCRAM-SHA-256 AUTH=SCRAM-SHA-1" in caps, "offered")
+        _, want, got = scram_client(c, b"a1", "SCRAM-SHA-256", b"u",
+                                    b"secret")
+        check(got.startswith(b"+ ") and
+              base64.b64decode(got[2:].strip()) != want, "wrong signature")
+        c.send(b"*\r\n")
+        c.expect(b"a1 BAD Authentication aborted by client.\r\n")
+        c.close()
+        s.wait()
+        check("client cancelled after the signature" in s.log(), "logged")
+    with Server("--scenario", "scram-no-signature") as s:
+        c = Client(s.port)
+        c.expect(GREETING)
+        _, _, got = scram_client(c, b"a1", "SCRAM-SHA-1", b"u", b"secret")
+        eq(got, b"a1 OK Logged in\r\n", "OK without a signature")
+        c.close()
+        s.wait()
+    with Server("--scenario", "scram-bad-nonce") as s:
+        c = Client(s.port)
+        c.expect(GREETING)
+        try:
+            scram_client(c, b"a1", "SCRAM-SHA-256", b"u", b"secret")
+            raise Fail("nonce accepted")
+        except Fail as e:
+            check("nonce extends ours" in str(e), str(e))
+        c.close()
+        s.stop()
+
+
 @test
 def tls_max_11_refused_by_modern_client():
     with Server("--scenario", "ok", "--tls", "implicit", "--tls-max", "1.1",

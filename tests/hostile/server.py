@@ -91,14 +91,18 @@ stall-greeting, stall-command, delay-greeting, bye-mid-command,
 close-mid-literal, huge-literal, long-line, garbage, malformed, login-no,
 bad-tag, and extras: bye-greeting, close-greeting, reset-mid-command,
 bad-reply, no-reply, deep-nesting, number-overflow, logindisabled,
-idle-drop, script.  A scenario may carry an argument as NAME:ARG or "NAME ARG"
+idle-drop, scram-bad-signature, scram-no-signature, scram-bad-nonce,
+script.  A scenario may carry an argument as NAME:ARG or "NAME ARG"
 (delay-greeting:2 is --delay 2).
 
 Well-behaved mode
 -----------------
 
 Answers CAPABILITY, STARTTLS, LOGIN, AUTHENTICATE (PLAIN, LOGIN, XOAUTH2,
-OAUTHBEARER; with SASL-IR or "+ " continuations; "*" cancels), SELECT,
+OAUTHBEARER, SCRAM-SHA-1, SCRAM-SHA-256; with SASL-IR or "+ "
+continuations; "*" cancels; SCRAM checks the client's proof against
+--password, else "secret", and proves itself; advertise it with --add-cap
+AUTH=SCRAM-SHA-256), SELECT,
 EXAMINE, LIST, LSUB, STATUS, NOOP, CHECK, LOGOUT, ID, ENABLE, NAMESPACE,
 CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, APPEND, GETQUOTAROOT,
 GETQUOTA, IDLE, CLOSE, UNSELECT, EXPUNGE, [UID] FETCH, STORE, SEARCH, COPY,
@@ -155,6 +159,8 @@ import argparse
 import base64
 import bisect
 import datetime
+import hashlib
+import hmac
 import os
 import re
 import select
@@ -173,6 +179,8 @@ DEFAULT_CAPS = ("IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS "
                 "MOVE UNSELECT CHILDREN SPECIAL-USE AUTH=PLAIN")
 
 HOUSEKEEPING = {"CAPABILITY", "NOOP", "ID", "ENABLE", "NAMESPACE"}
+
+SCRAM_HASHES = {"SCRAM-SHA-1": "sha1", "SCRAM-SHA-256": "sha256"}
 
 
 class ClientGone(Exception):
@@ -1024,6 +1032,10 @@ class Session:
             m = re.search(rb"user=([^\x01,]*)", data) or re.search(
                 rb"a=([^,\x01]*)", data)
             self.finish_auth(cmd, mech, m.group(1) if m else b"", None)
+        elif mech in SCRAM_HASHES:
+            data = ir if ir is not None else self.sasl_step(cmd)
+            if data is not None:
+                self.scram(cmd, mech, data)
         else:
             self.tagged(cmd, "NO [CANNOT] Unsupported authentication "
                         "mechanism.")
@@ -1051,6 +1063,76 @@ class Session:
             self.tagged(cmd, "NO [AUTHENTICATIONFAILED] Authentication "
                         "failed.")
             return
+        self.state = "auth"
+        code = self.caps_code() if self.opts.caps_in_responses else ""
+        self.tagged(cmd, "OK %sLogged in" % code)
+
+    # SCRAM (RFC 5802): the password is --password, else "secret".
+    # scram_fault lets scenarios misbehave: "bad-signature" proves a
+    # password it does not know, "no-signature" says OK without proving
+    # anything, "bad-nonce" does not extend the client's nonce.
+    scram_fault = None
+
+    def scram(self, cmd, mech, first):
+        m = re.match(rb"^[ny],[^,]*,(n=([^,]*),r=([^,]+)(?:,.*)?)$", first,
+                     re.S)
+        if not m:
+            self.tagged(cmd, "BAD Invalid SCRAM client-first message.")
+            return
+        bare, user, cnonce = m.group(1), m.group(2), m.group(3)
+        user = user.replace(b"=2C", b",").replace(b"=3D", b"=")
+        h = SCRAM_HASHES[mech]
+        salt = os.urandom(16)
+        iters = 4096
+        nonce = (b"forged" if self.scram_fault == "bad-nonce" else cnonce) \
+            + base64.b64encode(os.urandom(12))
+        sfirst = b"r=%s,s=%s,i=%d" % (nonce, base64.b64encode(salt), iters)
+        final = self.sasl_step(cmd, sfirst)
+        if final is None:
+            return
+        fm = re.match(rb"^(c=([^,]*),r=([^,]*)(?:,.*?)?),p=([^,]*)$", final,
+                      re.S)
+        if not fm or fm.group(3) != nonce:
+            self.log("auth %s user=%s result=NO (bad client-final)"
+                     % (mech, user.decode("latin-1")))
+            self.tagged(cmd, "NO [AUTHENTICATIONFAILED] Authentication "
+                        "failed.")
+            return
+        password = (self.opts.password or "secret").encode("utf-8")
+        salted = hashlib.pbkdf2_hmac(h, password, salt, iters)
+        ckey = hmac.new(salted, b"Client Key", h).digest()
+        stored = hashlib.new(h, ckey).digest()
+        authmsg = bare + b"," + sfirst + b"," + fm.group(1)
+        csig = hmac.new(stored, authmsg, h).digest()
+        try:
+            proof = base64.b64decode(fm.group(4), validate=True)
+        except ValueError:
+            proof = b""
+        got = bytes(a ^ b for a, b in zip(proof, csig))
+        ok = (len(proof) == len(csig) and
+              hashlib.new(h, got).digest() == stored and
+              self.auth_ok(mech, user, None))
+        if self.scram_fault == "bad-signature":
+            # An impostor: it cannot know the password, so it signs with
+            # another one and says OK to whatever comes.
+            salted = hashlib.pbkdf2_hmac(h, b"not the password", salt, iters)
+            ok = True
+        self.log("auth %s user=%s result=%s" % (
+            mech, user.decode("latin-1"), "OK" if ok else "NO"))
+        if not ok:
+            self.tagged(cmd, "NO [AUTHENTICATIONFAILED] Authentication "
+                        "failed.")
+            return
+        if self.scram_fault != "no-signature":
+            skey = hmac.new(salted, b"Server Key", h).digest()
+            ssig = hmac.new(skey, authmsg, h).digest()
+            self.line(b"+ " + base64.b64encode(b"v=" +
+                                               base64.b64encode(ssig)))
+            line = self.conn.readline().rstrip(b"\r\n")
+            if line == b"*":
+                self.log("scram: client cancelled after the signature")
+                self.tagged(cmd, "BAD Authentication aborted by client.")
+                return
         self.state = "auth"
         code = self.caps_code() if self.opts.caps_in_responses else ""
         self.tagged(cmd, "OK %sLogged in" % code)
@@ -1871,6 +1953,33 @@ class LoginNo(Session):
 
     def auth_ok(self, mech, user, pw):
         return False
+
+
+@scenario
+class ScramBadSignature(Session):
+    name = "scram-bad-signature"
+    doc = ("offers SCRAM-SHA-256 and SCRAM-SHA-1; completes the exchange "
+           "with a server signature made from another password, then OK")
+    scram_fault = "bad-signature"
+
+    def base_caps(self):
+        return super().base_caps() + ["AUTH=SCRAM-SHA-256",
+                                      "AUTH=SCRAM-SHA-1"]
+
+
+@scenario
+class ScramNoSignature(ScramBadSignature):
+    name = "scram-no-signature"
+    doc = ("offers SCRAM; answers the client's proof with a tagged OK, "
+           "without the server signature")
+    scram_fault = "no-signature"
+
+
+@scenario
+class ScramBadNonce(ScramBadSignature):
+    name = "scram-bad-nonce"
+    doc = "offers SCRAM; its nonce does not extend the client's"
+    scram_fault = "bad-nonce"
 
 
 @scenario

@@ -1,0 +1,330 @@
+/*
+ * Connection settings and secrets. Each setting comes from the first of:
+ * the command line, the environment, the account, the built-in default.
+ * Secrets, first found wins: --password-file, --password-cmd,
+ * IMAPCTL_PASSWORD, ~/.netrc, the account's password_cmd; an OAuth2 token
+ * from --oauth2-token-cmd or the account's oauth2_token_cmd.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netrc.h"
+#include "parser.h"
+#include "secret.h"
+#include "settings.h"
+#include "xalloc.h"
+
+#define DEFAULT_TIMEOUT_S	30
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+static int
+parse_size(const char *s, uint64_t *v_r)
+{
+	uint64_t v, mul = 1;
+	size_t n = strlen(s);
+
+	if (n > 1) {
+		switch (s[n - 1]) {
+		case 'k': case 'K': mul = 1ULL << 10; n--; break;
+		case 'm': case 'M': mul = 1ULL << 20; n--; break;
+		case 'g': case 'G': mul = 1ULL << 30; n--; break;
+		default: break;
+		}
+	}
+	if (!imap_parse_u64(s, n, &v) || v == 0 || v > UINT64_MAX / mul)
+		return -1;
+	*v_r = v * mul;
+	return 0;
+}
+
+static int
+parse_tls(const char *s, enum tls_mode *m_r)
+{
+	if (strcmp(s, "implicit") == 0)
+		*m_r = TLS_IMPLICIT;
+	else if (strcmp(s, "starttls") == 0)
+		*m_r = TLS_STARTTLS;
+	else if (strcmp(s, "none") == 0)
+		*m_r = TLS_NONE;
+	else
+		return -1;
+	return 0;
+}
+
+/* $IMAPCTL_CONFIG, else $XDG_CONFIG_HOME/imapctl/config, else ~/.config. */
+static char *
+config_path(const struct settings_in *in, int *explicit_r)
+{
+	const char *p, *home = env("HOME");
+	char tmp[4096];
+
+	*explicit_r = 1;
+	if ((p = in->config) != NULL || (p = env("IMAPCTL_CONFIG")) != NULL)
+		return xstrdup(p);
+	*explicit_r = 0;
+	if ((p = env("XDG_CONFIG_HOME")) != NULL && p[0] == '/')
+		snprintf(tmp, sizeof(tmp), "%s/imapctl/config", p);
+	else if (home != NULL)
+		snprintf(tmp, sizeof(tmp), "%s/.config/imapctl/config", home);
+	else
+		return NULL;
+	return xstrdup(tmp);
+}
+
+/*
+ * The account: -a or IMAPCTL_ACCOUNT by name; else, when neither the
+ * options nor the environment name a server, the default account. The
+ * file is read only when an account is wanted.
+ */
+static int
+find_account(struct settings *st, const struct settings_in *in,
+    struct err *e)
+{
+	const char *name = in->account ? in->account : env("IMAPCTL_ACCOUNT");
+	int explicit;
+
+	if (name == NULL && (in->host != NULL || st->url.host != NULL))
+		return 0;
+	st->config_path = config_path(in, &explicit);
+	if (st->config_path == NULL) {
+		if (name == NULL)
+			return 0;
+		return err_set(e, ERR_CONFIG, "no account '%s': no config file "
+		    "(HOME is not set)", name);
+	}
+	if (config_load(&st->cfg, st->config_path, explicit, e) < 0)
+		return -1;
+	if (name == NULL) {
+		st->acct = config_default(&st->cfg);
+		return 0;
+	}
+	if ((st->acct = config_account(&st->cfg, name)) == NULL)
+		return err_set(e, ERR_CONFIG, "no account '%s' in '%s'", name,
+		    st->config_path);
+	return 0;
+}
+
+void
+settings_init(struct settings *st)
+{
+	memset(st, 0, sizeof(*st));
+	buf_init(&st->secret, SECRET_MAX);
+}
+
+void
+settings_free(struct settings *st)
+{
+	buf_wipe(&st->secret);
+	url_free(&st->url);
+	config_free(&st->cfg);
+	free(st->config_path);
+	free(st->netrc_login);
+	memset(st, 0, sizeof(*st));
+}
+
+int
+settings_gather(struct settings *st, const struct settings_in *in,
+    struct err *e)
+{
+	const struct account *a;
+	const char *u;
+	enum tls_mode mode = TLS_IMPLICIT;
+	enum auth_mech m = AUTH_AUTO;
+
+	st->so.timeout_ms = in->default_timeout_ms > 0 ?
+	    in->default_timeout_ms : DEFAULT_TIMEOUT_S * 1000;
+	if (in->timeout != NULL &&
+	    config_parse_timeout(in->timeout, &st->so.timeout_ms) < 0)
+		return err_set(e, ERR_USAGE, "bad --timeout '%s': give seconds, "
+		    "more than 0", in->timeout);
+	if (in->max_size != NULL &&
+	    parse_size(in->max_size, &st->so.max_literal) < 0)
+		return err_set(e, ERR_USAGE, "bad --max-size '%s': give bytes, "
+		    "optionally with k, M or G", in->max_size);
+	if (in->tls != NULL && parse_tls(in->tls, &mode) < 0)
+		return err_set(e, ERR_USAGE, "bad --tls '%s': use implicit, "
+		    "starttls or none", in->tls);
+	if (in->auth != NULL && auth_mech_parse(in->auth, &m) < 0)
+		return err_set(e, ERR_USAGE, "bad --auth '%s': use auto, "
+		    "scram-sha-256, scram-sha-1, plain, login, xoauth2 or "
+		    "oauthbearer", in->auth);
+	/* A URL on the command line replaces the environment's. */
+	u = in->url ? in->url : env("IMAPCTL_URL");
+	if (u != NULL && url_parse(u, &st->url, e) < 0)
+		return -1;
+	if (find_account(st, in, e) < 0)
+		return -1;
+	a = st->acct;
+
+	if (in->tls == NULL) {
+		if (st->url.host != NULL)
+			mode = st->url.tls;
+		else if (a != NULL && a->tls >= 0)
+			mode = (enum tls_mode)a->tls;
+	}
+	st->so.tls = mode;
+	st->so.host = in->host ? in->host : st->url.host ? st->url.host :
+	    a ? a->host : NULL;
+	if (st->so.host == NULL)
+		return err_set(e, ERR_CONFIG, "no server given: use --host, "
+		    "--url, IMAPCTL_URL or an account (-a)");
+	st->so.port = in->port ? in->port : st->url.port ? st->url.port :
+	    a ? a->port : NULL;
+	if (st->so.port == NULL)
+		st->so.port = mode == TLS_IMPLICIT ? "993" : "143";
+	st->so.tlso.cafile = in->cafile ? in->cafile : a ? a->cafile : NULL;
+	st->so.tlso.insecure = in->insecure;
+	if (in->timeout == NULL && a != NULL && a->timeout_ms > 0)
+		st->so.timeout_ms = a->timeout_ms;
+	st->so.trace = in->debug ? stderr : NULL;
+
+	st->ao.user = in->user ? in->user : st->url.user ? st->url.user :
+	    env("IMAPCTL_USER") ? env("IMAPCTL_USER") : a ? a->user : NULL;
+	st->ao.mech = AUTH_AUTO;
+	if (in->auth != NULL)
+		st->ao.mech = m;
+	else if (a != NULL && a->auth >= 0)
+		st->ao.mech = (enum auth_mech)a->auth;
+	st->ao.no_sasl_ir = in->no_sasl_ir || (a != NULL && a->sasl_ir == 0);
+	st->ao.host = st->so.host;
+	st->ao.port = st->so.port;
+	st->send_id = in->id || (a != NULL && a->id == 1);
+	return 0;
+}
+
+static int
+run_cmd(struct settings *st, char *const argv[], const char *what,
+    struct err *e)
+{
+	if (secret_run(&st->secret, argv, what, st->so.timeout_ms, e) < 0)
+		return -1;
+	st->have_secret = 1;
+	return 0;
+}
+
+/* A command line of an option: run with /bin/sh. */
+static int
+run_shell(struct settings *st, const char *line, const char *what,
+    struct err *e)
+{
+	char *argv[4];
+	int r;
+
+	argv[0] = xstrdup("/bin/sh");
+	argv[1] = xstrdup("-c");
+	argv[2] = xstrdup(line);
+	argv[3] = NULL;
+	r = run_cmd(st, argv, what, e);
+	free(argv[0]);
+	free(argv[1]);
+	free(argv[2]);
+	return r;
+}
+
+static int
+run_account_cmd(struct settings *st, char **argv, const char *what,
+    struct err *e)
+{
+	if (run_cmd(st, argv, what, e) < 0) {
+		err_prefix(e, "account '%s'", st->acct->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* ~/.netrc (or --netrc-file), which may also name the user. */
+static int
+from_netrc(struct settings *st, const struct settings_in *in, struct err *e)
+{
+	const char *home = env("HOME");
+	char tmp[4096];
+	const char *path = in->netrc_file;
+	int r;
+
+	if (path == NULL) {
+		if (home == NULL)
+			return 0;
+		snprintf(tmp, sizeof(tmp), "%s/.netrc", home);
+		path = tmp;
+	}
+	r = netrc_lookup(path, in->netrc_file != NULL, st->so.host,
+	    st->ao.user, &st->netrc_login, &st->secret, e);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		st->have_secret = 1;
+		if (st->ao.user == NULL)
+			st->ao.user = st->netrc_login;
+	}
+	return 0;
+}
+
+/*
+ * The secret. The environment's password is taken out of the environment
+ * in any case, so no command we run inherits it. Without one, have_secret
+ * stays 0 and the login says what is missing.
+ */
+int
+settings_secret(struct settings *st, const struct settings_in *in,
+    struct err *e)
+{
+	const struct account *a = st->acct;
+	struct buf envpw;
+	int have_env, token;
+	enum auth_mech m = st->ao.mech;
+
+	buf_init(&envpw, SECRET_MAX);
+	have_env = secret_from_env(&envpw, "IMAPCTL_PASSWORD");
+	if (m != AUTH_AUTO)
+		token = auth_mech_is_oauth(m);
+	else
+		token = in->token_cmd != NULL || (in->password_file == NULL &&
+		    in->password_cmd == NULL && !have_env && a != NULL &&
+		    a->token_cmd != NULL);
+	st->ao.is_token = token;
+	if (token) {
+		buf_wipe(&envpw);
+		if (in->token_cmd != NULL)
+			return run_shell(st, in->token_cmd,
+			    "OAuth2 token command", e);
+		if (a != NULL && a->token_cmd != NULL)
+			return run_account_cmd(st, a->token_cmd,
+			    "OAuth2 token command", e);
+		return err_set(e, ERR_CONFIG, "no OAuth2 token command given "
+		    "(--oauth2-token-cmd or an account's oauth2_token_cmd)");
+	}
+	if (in->password_file != NULL || in->password_cmd != NULL) {
+		buf_wipe(&envpw);
+		if (in->password_file != NULL) {
+			if (secret_from_file(&st->secret, in->password_file,
+			    e) < 0)
+				return -1;
+			st->have_secret = 1;
+			return 0;
+		}
+		return run_shell(st, in->password_cmd, "password command", e);
+	}
+	if (have_env) {
+		buf_wipe(&st->secret);
+		st->secret = envpw;
+		st->have_secret = 1;
+		return 0;
+	}
+	buf_wipe(&envpw);
+	if (from_netrc(st, in, e) < 0)
+		return -1;
+	if (st->have_secret)
+		return 0;
+	if (a != NULL && a->password_cmd != NULL)
+		return run_account_cmd(st, a->password_cmd,
+		    "password command", e);
+	return 0;
+}

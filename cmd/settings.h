@@ -1,0 +1,47 @@
+/*
+ * Where to connect and how to log in, from the options, the environment, an
+ * account of the configuration file and the defaults, in that order; and
+ * the secret, from the first source that has one.
+ */
+#ifndef IMAPCTL_SETTINGS_H
+#define IMAPCTL_SETTINGS_H
+
+#include "auth.h"
+#include "buf.h"
+#include "config.h"
+#include "err.h"
+#include "sess.h"
+#include "url.h"
+
+/* What the command line said; NULL or 0 where it said nothing. */
+struct settings_in {
+	int		 default_timeout_ms;	/* the command's */
+	const char	*url, *host, *port, *user, *tls, *cafile, *auth;
+	const char	*timeout, *max_size;
+	const char	*password_file, *password_cmd, *token_cmd;
+	const char	*account, *config, *netrc_file;
+	int		 insecure, no_sasl_ir, id, debug;
+};
+
+struct settings {
+	struct sess_opts	 so;
+	struct auth_opts	 ao;
+	int			 send_id;	/* RFC 2971 ID after login */
+	int			 have_secret;
+	int			 gathered;	/* the above are filled in */
+	struct url		 url;
+	struct config		 cfg;
+	const struct account	*acct;
+	char			*config_path;
+	char			*netrc_login;
+	struct buf		 secret;
+};
+
+void	settings_init(struct settings *);
+int	settings_gather(struct settings *, const struct settings_in *,
+	    struct err *);
+int	settings_secret(struct settings *, const struct settings_in *,
+	    struct err *);
+void	settings_free(struct settings *);
+
+#endif

@@ -1,0 +1,494 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "config.h"
+#include "xalloc.h"
+
+int
+config_parse_timeout(const char *s, int *ms_r)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v > 0) || v > 86400)
+		return -1;
+	*ms_r = (int)(v * 1000 + 0.5);
+	if (*ms_r < 1)
+		*ms_r = 1;
+	return 0;
+}
+
+void
+config_argv_free(char **argv)
+{
+	size_t i;
+
+	if (argv == NULL)
+		return;
+	for (i = 0; argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/*
+ * A command: a JSON array of strings is a program and its arguments; any
+ * other text is a command line for /bin/sh. Returns NULL with a reason.
+ */
+char **
+config_command(const char *s, const char **why_r)
+{
+	json_error_t jerr;
+	json_t *a, *v;
+	char **argv;
+	size_t i, n;
+
+	if (s[0] != '[') {
+		if (s[0] == '\0') {
+			*why_r = "an empty command";
+			return NULL;
+		}
+		argv = xcalloc(4, sizeof(*argv));
+		argv[0] = xstrdup("/bin/sh");
+		argv[1] = xstrdup("-c");
+		argv[2] = xstrdup(s);
+		return argv;
+	}
+	a = json_loads(s, 0, &jerr);
+	if (a == NULL || !json_is_array(a)) {
+		json_decref(a);
+		*why_r = "a command in [ ] must be a JSON array of strings";
+		return NULL;
+	}
+	n = json_array_size(a);
+	if (n == 0 || n > CONFIG_MAX_ARGV) {
+		json_decref(a);
+		*why_r = n ? "too many arguments" : "an empty command";
+		return NULL;
+	}
+	argv = xcalloc(n + 1, sizeof(*argv));
+	for (i = 0; i < n; i++) {
+		v = json_array_get(a, i);
+		if (!json_is_string(v) ||
+		    strlen(json_string_value(v)) != json_string_length(v) ||
+		    (i == 0 && json_string_length(v) == 0)) {
+			config_argv_free(argv);
+			json_decref(a);
+			*why_r = "a command in [ ] must be a JSON array of "
+			    "strings, without NUL, the first not empty";
+			return NULL;
+		}
+		argv[i] = xstrdup(json_string_value(v));
+	}
+	json_decref(a);
+	return argv;
+}
+
+static void
+account_free(struct account *a)
+{
+	free(a->name);
+	free(a->host);
+	free(a->port);
+	free(a->user);
+	free(a->cafile);
+	config_argv_free(a->password_cmd);
+	config_argv_free(a->token_cmd);
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->naccounts; i++)
+		account_free(&c->accounts[i]);
+	free(c->accounts);
+	free(c->path);
+	memset(c, 0, sizeof(*c));
+}
+
+const struct account *
+config_account(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->naccounts; i++)
+		if (strcmp(c->accounts[i].name, name) == 0)
+			return &c->accounts[i];
+	return NULL;
+}
+
+const struct account *
+config_default(const struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->naccounts; i++)
+		if (c->accounts[i].is_default == 1)
+			return &c->accounts[i];
+	return NULL;
+}
+
+int
+config_has_secrets(const struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->naccounts; i++)
+		if (c->accounts[i].password_cmd != NULL ||
+		    c->accounts[i].token_cmd != NULL)
+			return 1;
+	return 0;
+}
+
+/* Where a parse is: for messages. */
+struct pos {
+	const char	*name;
+	unsigned	 line;
+	struct err	*e;
+};
+
+static int
+bad(struct pos *ps, const char *fmt, const char *arg)
+{
+	char tmp[ERR_MSG_MAX];
+
+	snprintf(tmp, sizeof(tmp), fmt, arg);
+	return err_set(ps->e, ERR_CONFIG, "%s:%u: %s", ps->name, ps->line,
+	    tmp);
+}
+
+static int
+parse_bool(const char *s, int *v_r)
+{
+	if (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0) {
+		*v_r = 1;
+		return 0;
+	}
+	if (strcmp(s, "false") == 0 || strcmp(s, "no") == 0) {
+		*v_r = 0;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+valid_name(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr("._@+-", *s) != NULL))
+			return 0;
+	return 1;
+}
+
+/* "~/x" is x in the home directory. */
+static char *
+expand_home(const char *s)
+{
+	const char *home = getenv("HOME");
+	struct buf b;
+
+	if (strncmp(s, "~/", 2) != 0 || home == NULL || home[0] == '\0')
+		return xstrdup(s);
+	buf_init(&b, 2 * CONFIG_MAX_LINE);
+	buf_adds(&b, home);
+	buf_adds(&b, s + 1);
+	return buf_release(&b);
+}
+
+/* One "key = value" of account a; value already unquoted. */
+static int
+set_key(struct pos *ps, struct account *a, const char *key, const char *val)
+{
+	static const char *const tls_names[] = { "implicit", "starttls",
+	    "none" };
+	enum auth_mech m;
+	const char *why;
+	char **slot_s = NULL, ***slot_argv = NULL;
+	size_t i;
+	int v, *slot_i = NULL, set;
+
+	if (strcmp(key, "host") == 0)
+		slot_s = &a->host;
+	else if (strcmp(key, "port") == 0)
+		slot_s = &a->port;
+	else if (strcmp(key, "user") == 0)
+		slot_s = &a->user;
+	else if (strcmp(key, "cafile") == 0)
+		slot_s = &a->cafile;
+	else if (strcmp(key, "password_cmd") == 0)
+		slot_argv = &a->password_cmd;
+	else if (strcmp(key, "oauth2_token_cmd") == 0)
+		slot_argv = &a->token_cmd;
+	else if (strcmp(key, "tls") == 0)
+		slot_i = &a->tls;
+	else if (strcmp(key, "auth") == 0)
+		slot_i = &a->auth;
+	else if (strcmp(key, "timeout") == 0)
+		slot_i = &a->timeout_ms;
+	else if (strcmp(key, "sasl_ir") == 0)
+		slot_i = &a->sasl_ir;
+	else if (strcmp(key, "id") == 0)
+		slot_i = &a->id;
+	else if (strcmp(key, "default") == 0)
+		slot_i = &a->is_default;
+	else
+		return bad(ps, "unknown key '%s'", key);
+	set = slot_s ? *slot_s != NULL : slot_argv ? *slot_argv != NULL :
+	    *slot_i != -1;
+	if (set)
+		return bad(ps, "'%s' is given twice in this account", key);
+	if (val[0] == '\0')
+		return bad(ps, "'%s' needs a value", key);
+	if (slot_s == &a->port) {
+		v = 0;
+		for (i = 0; val[i] >= '0' && val[i] <= '9' && i < 6; i++)
+			v = v * 10 + (val[i] - '0');
+		if (val[i] != '\0' || v < 1 || v > 65535)
+			return bad(ps, "bad port '%s': give 1 to 65535", val);
+	}
+	if (slot_s == &a->cafile) {
+		*slot_s = expand_home(val);
+		return 0;
+	}
+	if (slot_s != NULL) {
+		*slot_s = xstrdup(val);
+		return 0;
+	}
+	if (slot_argv != NULL) {
+		if ((*slot_argv = config_command(val, &why)) == NULL)
+			return bad(ps, "bad command: %s", why);
+		return 0;
+	}
+	if (slot_i == &a->tls) {
+		for (i = 0; i < 3; i++)
+			if (strcmp(val, tls_names[i]) == 0)
+				a->tls = (int)i;
+		if (a->tls < 0)
+			return bad(ps, "bad tls '%s': use implicit, starttls "
+			    "or none", val);
+	} else if (slot_i == &a->auth) {
+		if (auth_mech_parse(val, &m) < 0)
+			return bad(ps, "bad auth '%s': use auto, "
+			    "scram-sha-256, scram-sha-1, plain, login, "
+			    "xoauth2 or oauthbearer", val);
+		a->auth = (int)m;
+	} else if (slot_i == &a->timeout_ms) {
+		if (config_parse_timeout(val, &a->timeout_ms) < 0)
+			return bad(ps, "bad timeout '%s': give seconds, more "
+			    "than 0", val);
+	} else if (parse_bool(val, slot_i) < 0)
+		return bad(ps, "bad value '%s': use true or false", val);
+	return 0;
+}
+
+/* A value: the text as is, or a JSON string when it starts with '"'. */
+static int
+unquote(struct pos *ps, const char *val, char **out_r)
+{
+	json_error_t jerr;
+	json_t *j;
+
+	if (val[0] != '"') {
+		*out_r = xstrdup(val);
+		return 0;
+	}
+	j = json_loads(val, JSON_DECODE_ANY, &jerr);
+	if (j == NULL || !json_is_string(j) ||
+	    strlen(json_string_value(j)) != json_string_length(j)) {
+		json_decref(j);
+		return bad(ps, "bad quoted value %s: a value in quotes is a "
+		    "JSON string", val);
+	}
+	*out_r = xstrdup(json_string_value(j));
+	json_decref(j);
+	return 0;
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+static int
+parse_line(struct config *c, struct pos *ps, char *line,
+    struct account **cur)
+{
+	struct account *a;
+	char *s = trim(line), *eq, *key, *val, *name;
+	size_t i;
+	int r;
+
+	if (*s == '\0' || *s == '#')
+		return 0;
+	if (*s == '[') {
+		if (s[strlen(s) - 1] != ']')
+			return bad(ps, "expected '[account NAME]'%s", "");
+		s[strlen(s) - 1] = '\0';
+		s = trim(s + 1);
+		if (strncmp(s, "account", 7) != 0 ||
+		    (s[7] != ' ' && s[7] != '\t'))
+			return bad(ps, "unknown section '[%s]': use "
+			    "'[account NAME]'", s);
+		name = trim(s + 7);
+		if (!valid_name(name))
+			return bad(ps, "bad account name '%s': use letters, "
+			    "digits and . _ @ + -", name);
+		for (i = 0; i < c->naccounts; i++)
+			if (strcmp(c->accounts[i].name, name) == 0)
+				return bad(ps, "account '%s' is defined "
+				    "twice", name);
+		if (c->naccounts >= CONFIG_MAX_ACCOUNTS)
+			return bad(ps, "more than %s accounts", "1000");
+		c->accounts = xrealloc(c->accounts, (c->naccounts + 1) *
+		    sizeof(*c->accounts));
+		a = &c->accounts[c->naccounts++];
+		memset(a, 0, sizeof(*a));
+		a->name = xstrdup(name);
+		a->line = ps->line;
+		a->tls = a->auth = a->timeout_ms = a->sasl_ir = a->id = -1;
+		a->is_default = -1;
+		*cur = a;
+		return 0;
+	}
+	eq = strchr(s, '=');
+	if (eq == NULL)
+		return bad(ps, "expected 'key = value' or '[account NAME]'%s",
+		    "");
+	*eq = '\0';
+	key = trim(s);
+	if (*key == '\0' || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_")
+	    != strlen(key))
+		return bad(ps, "bad key '%s'", key);
+	if (*cur == NULL)
+		return bad(ps, "'%s' is outside an [account NAME] section",
+		    key);
+	if (unquote(ps, trim(eq + 1), &val) < 0)
+		return -1;
+	r = set_key(ps, *cur, key, val);
+	free(val);
+	if (r == 0 && (*cur)->is_default == 1) {
+		for (i = 0; i + 1 < c->naccounts; i++)
+			if (c->accounts[i].is_default == 1)
+				return bad(ps, "a second default account; "
+				    "'%s' is the default already",
+				    c->accounts[i].name);
+	}
+	return r;
+}
+
+int
+config_parse(struct config *c, const char *name, const char *text,
+    size_t len, struct err *e)
+{
+	struct account *cur = NULL;
+	struct pos ps = { name, 0, e };
+	const char *p = text, *end = text + len, *nl;
+	char *line;
+	size_t n;
+	int r = 0;
+
+	if (c->path == NULL)
+		c->path = xstrdup(name);
+	if (memchr(text, '\0', len) != NULL)
+		return err_set(e, ERR_CONFIG, "%s: the file holds a NUL byte",
+		    name);
+	while (p < end && r == 0) {
+		ps.line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n > CONFIG_MAX_LINE)
+			return bad(&ps, "line longer than %s bytes", "8192");
+		line = xstrndup(p, n);
+		r = parse_line(c, &ps, line, &cur);
+		free(line);
+		p += n + 1;
+	}
+	return r;
+}
+
+int
+config_load(struct config *c, const char *path, int must_exist,
+    struct err *e)
+{
+	struct stat st;
+	struct buf text;
+	char tmp[4096];
+	ssize_t n;
+	int fd, r;
+
+	memset(c, 0, sizeof(*c));
+	c->path = xstrdup(path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		return err_set(e, ERR_NOINPUT, "cannot read config file '%s': "
+		    "%s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? EISDIR : errno;
+		close(fd);
+		return err_set(e, ERR_NOINPUT, "cannot read config file '%s': "
+		    "%s", path, strerror(r));
+	}
+	buf_init(&text, CONFIG_MAX_FILE);
+	for (;;) {
+		n = read(fd, tmp, sizeof(tmp));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (buf_add(&text, tmp, (size_t)n) < 0) {
+			close(fd);
+			buf_free(&text);
+			return err_set(e, ERR_CONFIG, "config file '%s' is "
+			    "larger than %d bytes", path, CONFIG_MAX_FILE);
+		}
+	}
+	r = errno;
+	close(fd);
+	if (n < 0) {
+		buf_free(&text);
+		return err_set(e, ERR_NOINPUT, "cannot read config file '%s': "
+		    "%s", path, strerror(r));
+	}
+	r = config_parse(c, path, text.s, text.len, e);
+	buf_wipe(&text);
+	if (r < 0 || !config_has_secrets(c) || !S_ISREG(st.st_mode))
+		return r;
+	/* Commands that print secrets often carry one; and they run as us. */
+	if ((st.st_mode & 0066) != 0)
+		return err_set(e, ERR_CONFIG, "config file '%s' holds password "
+		    "or token commands and is readable or writable by others "
+		    "(mode %04o): run chmod 600 '%s'", path,
+		    (unsigned)(st.st_mode & 07777), path);
+	if (st.st_uid != getuid() && st.st_uid != 0)
+		return err_set(e, ERR_CONFIG, "config file '%s' holds password "
+		    "or token commands and belongs to another user (uid %u)",
+		    path, (unsigned)st.st_uid);
+	return 0;
+}
