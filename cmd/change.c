@@ -306,12 +306,11 @@ change_begin(struct ctx *ctx, struct change *ch, const char *setarg,
 		uidset_free(&named);
 		return rc;
 	}
-	rc = msgset_existing(ctx->sess, &named, existing, &ctx->err);
-	if (rc == 0)
+	if ((rc = msgset_existing(ctx, &named, existing)) == 0)
 		keep_named(existing, &named);
 	uidset_free(&named);
-	if (rc < 0)
-		return cmd_fail(ctx, &ctx->err);
+	if (rc != 0)
+		return rc;
 	if ((rc = change_check_max(ctx, max, uidset_count(existing),
 	    "the set names")) != 0)
 		return rc;

@@ -77,9 +77,10 @@ on_search(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 	return 0;
 }
 
-int
-msgset_existing(struct sess *s, const struct uidset *set,
-    struct uidset *existing_r, struct err *e)
+/* The searches themselves; -1 with the error set. */
+static int
+search_uids(struct sess *s, const struct uidset *set, struct uidset *out,
+    struct err *e)
 {
 	struct sess_cmd cmds[MSGSET_WINDOW];
 	struct buf chunk;
@@ -90,7 +91,7 @@ msgset_existing(struct sess *s, const struct uidset *set,
 	buf_init(&chunk, UIDSET_CHUNK * 2);
 	memset(cmds, 0, sizeof(cmds));
 	err_clear(&no);
-	sess_set_handler(s, on_search, existing_r);
+	sess_set_handler(s, on_search, out);
 	for (;;) {
 		/* After a refusal, only what is in flight is waited for. */
 		while (more && no.kind == ERR_NONE &&
@@ -128,4 +129,18 @@ out:
 	sess_set_handler(s, NULL, NULL);
 	buf_free(&chunk);
 	return r;
+}
+
+int
+msgset_existing(struct ctx *ctx, const struct uidset *set,
+    struct uidset *out)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (set->n == 0)
+		return 0;
+	if (search_uids(ctx->sess, set, out, &e) < 0)
+		return cmd_fail(ctx, &e);
+	return 0;
 }

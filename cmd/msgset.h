@@ -27,11 +27,12 @@ int	msgset_resolve(struct ctx *, const char *mailbox, const char *arg,
 #define MSGSET_WINDOW	8	/* searches in flight at once */
 
 /*
- * The UIDs of set that exist in the selected mailbox, added to
- * existing_r: UID SEARCH UID in command-sized chunks, pipelined, with
- * ESEARCH's compact answer when offered. "*" is resolved by the server.
+ * The UIDs of set that name messages in the mailbox, added to out: UID
+ * SEARCH UID in command-sized chunks, pipelined, with ESEARCH's compact
+ * answer when offered ("*" is resolved by the server). Returns 0, or the
+ * exit status after printing the error.
  */
-int	msgset_existing(struct sess *, const struct uidset *set,
-	    struct uidset *existing_r, struct err *);
+int	msgset_existing(struct ctx *, const struct uidset *set,
+	    struct uidset *out);
 
 #endif
