@@ -51,6 +51,7 @@ struct ctx;
 #define MONITORING	0x20
 /* May log in again after a drop (cmd_connect): the secret is kept. */
 #define RECONNECTS	0x40
+#define DRY_RUN_RO	0x80		/* with --dry-run, EXAMINE instead */
 
 #define MONITORING_UNKNOWN	3
 
@@ -120,6 +121,12 @@ COMMAND(list);
 COMMAND(status);
 COMMAND(info);
 COMMAND(search);
+COMMAND(flag);
+COMMAND(move);
+COMMAND(delete);
+COMMAND(append);
+COMMAND(mailbox);
+COMMAND(raw);
 COMMAND(help);
 COMMAND(completion);
 COMMAND(complete);

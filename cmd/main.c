@@ -94,6 +94,25 @@ const struct command commands[] = {
 	{ "info", cmd_info, NEED_LOGIN, info_opts, "",
 	    "show what the server offers and how the connection is secured",
 	    0, 0, NULL },
+	{ "flag", cmd_flag, NEED_SELECT_RW | DRY_RUN_RO, flag_opts,
+	    "MAILBOX SET|--query QUERY --add|--remove|--set FLAG...",
+	    "add, remove or set the flags of messages", 1, 2, "mailbox" },
+	{ "move", cmd_move, NEED_SELECT_RW | DRY_RUN_RO, move_opts,
+	    "MAILBOX SET|--query QUERY DEST [--create]",
+	    "move messages to another mailbox", 2, 3, "mailbox" },
+	{ "delete", cmd_delete, NEED_SELECT_RW | DRY_RUN_RO, delete_opts,
+	    "MAILBOX SET|--query QUERY [--trash | --flag-only]",
+	    "delete messages", 1, 2, "mailbox" },
+	{ "append", cmd_append, NEED_LOGIN, append_opts,
+	    "MAILBOX [FILE...] [--flags FLAG...] [--date DATE]",
+	    "upload messages to a mailbox", 1, -1, "mailbox" },
+	{ "mailbox", cmd_mailbox, NEED_LOGIN, mailbox_opts,
+	    "create|delete|rename|subscribe|unsubscribe NAME [NEWNAME]",
+	    "create, delete, rename or subscribe to a mailbox", 2, 3,
+	    "mailbox-action" },
+	{ "raw", cmd_raw, NEED_LOGIN, raw_opts,
+	    "[--select MAILBOX] COMMAND [ARG...]",
+	    "send one IMAP command and print the responses", 1, -1, NULL },
 	{ "quota", cmd_quota, NEED_LOGIN, quota_opts, "[MAILBOX]",
 	    "show the quota roots of a mailbox with usage and limits", 0, 1,
 	    "mailbox" },
@@ -567,7 +586,9 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 		if (argc < 1)
 			return err_set(e, ERR_USAGE, "no mailbox given");
 		if (sess_select(ctx->sess, argv[0],
-		    (ctx->cmd->flags & NEED_SELECT_RO) != 0, e) < 0)
+		    (ctx->cmd->flags & NEED_SELECT_RO) ||
+		    ((ctx->cmd->flags & DRY_RUN_RO) &&
+		    ctx_flag(ctx, "dry-run")), e) < 0)
 			return -1;
 	}
 	return 0;

@@ -55,6 +55,9 @@ _imapctl()
 	--tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
 	--auth) COMPREPLY=($(compgen -W "auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer" -- "$cur")); return ;;
 	--sort) COMPREPLY=($(compgen -W "date -date size -size" -- "$cur")); return ;;
+	--add|--remove|--set|--flags)
+		COMPREPLY=($(compgen -W "seen answered flagged deleted draft" -- "$cur"))
+		return ;;
 	esac
 	case $kind in
 	file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -79,6 +82,15 @@ _imapctl()
 		local IFS=$'\n'
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
+		;;
+	mailbox-action)
+		if [[ $prev == "$cmd" ]]; then
+			COMPREPLY=($(compgen -W "create delete rename subscribe unsubscribe" -- "$cur"))
+		else
+			local IFS=$'\n'
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
+		fi
 		;;
 	command)
 		COMPREPLY=($(compgen -W "$("$bin" __complete commands 2>/dev/null | cut -f1)" -- "$cur"))

@@ -17,6 +17,7 @@
 #define SESS_MAX_CMD	(1u << 20)	/* one command line, literals apart */
 #define SESS_MAX_CAPS	16384
 #define SESS_SYNC_LITERAL_MAX 4096	/* LITERAL- allows non-sync up to this */
+#define SESS_STREAM_BUF	65536		/* a %L literal is read in pieces this big */
 
 struct sess {
 	struct sess_opts	 o;
@@ -488,8 +489,10 @@ sess_flush(struct sess *s, struct err *e)
 /* A command being built: its text and the literals that follow markers. */
 struct lit {
 	size_t		 off;		/* in line: just after "{N}" */
-	const char	*p;
-	size_t		 len;
+	const char	*p;		/* the bytes, or NULL for fn */
+	uint64_t	 len;
+	sess_literal_fn	 fn;		/* %L: where the bytes come from */
+	void		*fn_ctx;
 	int		 sync;
 };
 
@@ -516,23 +519,27 @@ build_free(struct build *b)
 }
 
 static int
-add_literal(struct sess *s, struct build *b, const char *p, size_t len,
-    struct err *e)
+add_literal(struct sess *s, struct build *b, const char *p, uint64_t len,
+    sess_literal_fn fn, void *fn_ctx, struct err *e)
 {
 	int plus = sess_has_cap(s, "LITERAL+") ||
 	    (len <= SESS_SYNC_LITERAL_MAX && sess_has_cap(s, "LITERAL-"));
+	struct lit *l;
 
-	if (buf_addf(&b->line, "{%zu%s}", len, plus ? "+" : "") < 0)
+	if (buf_addf(&b->line, "{%llu%s}", (unsigned long long)len,
+	    plus ? "+" : "") < 0)
 		return err_set(e, ERR_USAGE, "command too long");
 	if (b->nlits == b->alloc) {
 		b->alloc = b->alloc ? b->alloc * 2 : 4;
 		b->lits = xrealloc(b->lits, b->alloc * sizeof(*b->lits));
 	}
-	b->lits[b->nlits].off = b->line.len;
-	b->lits[b->nlits].p = p;
-	b->lits[b->nlits].len = len;
-	b->lits[b->nlits].sync = !plus;
-	b->nlits++;
+	l = &b->lits[b->nlits++];
+	l->off = b->line.len;
+	l->p = p;
+	l->len = len;
+	l->fn = fn;
+	l->fn_ctx = fn_ctx;
+	l->sync = !plus;
 	return 0;
 }
 
@@ -569,7 +576,7 @@ add_string(struct sess *s, struct build *b, const char *p, size_t len,
 	if (atom && len == 3 && strncasecmp(p, "NIL", 3) == 0)
 		atom = 0;
 	if (literal)
-		return add_literal(s, b, p, len, e);
+		return add_literal(s, b, p, len, NULL, NULL, e);
 	if (atom)
 		return buf_add(&b->line, p, len) < 0 ?
 		    err_set(e, ERR_USAGE, "command too long") : 0;
@@ -690,6 +697,9 @@ format_cmd(struct sess *s, struct build *b, const char *fmt, va_list ap,
 {
 	const char *p, *str;
 	const void *data;
+	sess_literal_fn fn;
+	void *fn_ctx;
+	uint64_t size;
 	size_t len;
 	int r = 0, secret;
 
@@ -754,7 +764,13 @@ format_cmd(struct sess *s, struct build *b, const char *fmt, va_list ap,
 				r = err_set(e, ERR_USAGE, "a NUL byte cannot "
 				    "be sent in a literal");
 			else
-				r = add_literal(s, b, data, len, e);
+				r = add_literal(s, b, data, len, NULL, NULL, e);
+			break;
+		case 'L':
+			size = va_arg(ap, uint64_t);
+			fn = va_arg(ap, sess_literal_fn);
+			fn_ctx = va_arg(ap, void *);
+			r = add_literal(s, b, NULL, size, fn, fn_ctx, e);
 			break;
 		case '%':
 			r = buf_addc(&b->line, '%') < 0 ? err_set(e, ERR_USAGE,
@@ -824,6 +840,49 @@ queue(struct sess *s, const void *p, size_t n, struct err *e)
 	return 0;
 }
 
+/*
+ * A %L literal: its bytes as the callback produces them, in pieces, so a
+ * large message is never held whole. Once the first byte is out, a failure
+ * leaves the server waiting for the rest: the connection is done for, and
+ * what was queued but not yet written is dropped.
+ */
+static int
+stream_literal(struct sess *s, const struct lit *l, struct err *e)
+{
+	uint64_t left = l->len;
+	char *tmp;
+	ssize_t n;
+	size_t want;
+	int r = 0;
+
+	tmp = xmalloc(SESS_STREAM_BUF);
+	while (left > 0) {
+		want = left < SESS_STREAM_BUF ? (size_t)left : SESS_STREAM_BUF;
+		n = l->fn(l->fn_ctx, tmp, want, e);
+		if (n < 0)
+			r = -1;
+		else if (n == 0)
+			r = err_set(e, ERR_NOINPUT, "literal data ended %llu "
+			    "bytes early", (unsigned long long)left);
+		else if ((size_t)n > want)
+			r = err_set(e, ERR_INTERNAL, "literal source overran "
+			    "its buffer");
+		else
+			r = queue(s, tmp, (size_t)n, e);
+		if (r < 0)
+			break;
+		left -= (uint64_t)n;
+	}
+	free(tmp);
+	if (r < 0) {
+		/* What is still queued must never reach the server. */
+		OPENSSL_cleanse(s->out.s, s->out.len);
+		buf_reset(&s->out);
+		s->broken = 1;
+	}
+	return r;
+}
+
 static int
 transmit(struct sess *s, struct sess_cmd *cmd, struct build *b, struct err *e)
 {
@@ -845,10 +904,12 @@ transmit(struct sess *s, struct sess_cmd *cmd, struct build *b, struct err *e)
 				return 0;	/* refused: sess_wait sees it */
 		}
 		if (!b->secret || l->off <= b->secret_off) {
-			snprintf(tmp, sizeof(tmp), "{%zu bytes}", l->len);
+			snprintf(tmp, sizeof(tmp), "{%llu bytes}",
+			    (unsigned long long)l->len);
 			trace_line(s, "C", tmp, strlen(tmp));
 		}
-		if (queue(s, l->p, l->len, e) < 0)
+		if (l->fn != NULL ? stream_literal(s, l, e) < 0 :
+		    queue(s, l->p, (size_t)l->len, e) < 0)
 			return -1;
 	}
 	trace_client(s, b, pos, b->line.len);

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "buf.h"
 #include "err.h"
@@ -63,6 +64,15 @@ struct sess;
 /* An untagged response; return -1 (with the error set) to abort. */
 typedef int (*sess_handler_fn)(void *ctx, struct sess *,
     const struct imap_resp *, struct err *);
+
+/*
+ * The bytes of a streamed literal (%L), for data too large to hold: fill
+ * at most len bytes of p and return how many (0 only when nothing is
+ * left), or -1 with the error set. The session asks until the literal's
+ * size is reached and fails the command if the source ends before it.
+ */
+typedef ssize_t (*sess_literal_fn)(void *ctx, char *p, size_t len,
+    struct err *);
 
 /* A continuation request ("+ ...") while a command waits for one. */
 typedef int (*sess_cont_fn)(void *ctx, struct sess *,
@@ -143,7 +153,11 @@ struct sess_piece {
  *   %B  literal of binary data: (const void *, size_t)
  *   %V  pieces, written one after the other, each as its type says:
  *       (const struct sess_piece *, size_t n)
- * Returns -1 with ERR_USAGE for a NUL in a string or a bad set.
+ *   %L  literal streamed from a callback, never held whole:
+ *       (uint64_t size, sess_literal_fn, void *ctx)
+ * Returns -1 with ERR_USAGE for a NUL in a string or a bad set. A %L
+ * source that fails or ends early leaves the connection unusable (the
+ * server waits for the rest of the literal): the session is marked broken.
  */
 int	sess_send(struct sess *, struct sess_cmd *, struct err *,
 	    const char *fmt, ...);

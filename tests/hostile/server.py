@@ -130,6 +130,10 @@ incremented, the client's likely next tag).
                        TEXT (case-insensitive); sends nothing
     expect-re REGEX    the same with a Python regular expression (bytes)
     reply TEXT         send "{tag} TEXT" + CRLF for the last command read
+    handle             answer the last command read as the well-behaved
+                       mode would (after serve-until or expect)
+    fill MAILBOX N     add N small messages to MAILBOX (UIDs from its
+                       UIDNEXT on; the store is shared by the connections)
     serve              well-behaved mode for the rest of the connection
     serve-until TEXT   well-behaved mode until a command containing TEXT is
                        read; that command is not answered (reply to it next)
@@ -153,6 +157,7 @@ Example, MOVE without the MOVE extension interrupted after the COPY:
 
 import argparse
 import base64
+import bisect
 import datetime
 import hashlib
 import hmac
@@ -527,11 +532,26 @@ def parse_set(text, maxval):
             else:
                 ends.append(int(g))
         ranges.append((min(ends), max(ends)))
-    return ranges
+    return RangeSet(ranges)
+
+
+class RangeSet(list):
+    """Ranges sorted and merged, for a membership test that stays fast
+    with thousands of ranges and messages."""
+    def __init__(self, ranges):
+        merged = []
+        for lo, hi in sorted(ranges):
+            if merged and lo <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+            else:
+                merged.append((lo, hi))
+        super().__init__(merged)
+        self.starts = [lo for lo, _ in merged]
 
 
 def in_set(ranges, v):
-    return any(lo <= v <= hi for lo, hi in ranges)
+    i = bisect.bisect_right(ranges.starts, v) - 1
+    return i >= 0 and ranges[i][1] >= v
 
 
 def compress(nums):
@@ -2156,6 +2176,22 @@ class ScriptSession(Session):
             except (ClientGone, ReadTimeout) as e:
                 self.log("serve ended: %s" % (e or "timeout"))
                 self.conn.close()
+        elif verb == "handle":
+            if self.cur is None:
+                raise ScriptFailed("line %d: handle before any command" %
+                                   lineno)
+            self.dispatch(self.cur)
+        elif verb == "fill":
+            name, _, count = rest.rpartition(" ")
+            box = self.store.get(name)
+            if box is None or not count.isdigit():
+                raise ScriptFailed("line %d: fill MAILBOX COUNT" % lineno)
+            for _ in range(int(count)):
+                n = box.uidnext
+                box.add(make_message(
+                    b"Filler %d" % n, b"Fay <fay@example.com>",
+                    b"Message %d of a large mailbox.\r\n" % n,
+                    b"Message-ID: <fill%d@hostile.example>\r\n" % n))
         elif verb == "serve-until":
             cmd = self.loop(until=rest.encode("utf-8"))
             if cmd is None:

@@ -593,6 +593,118 @@ test_literal_big(void)
 	free(want);
 }
 
+/* %L: a literal whose bytes come from a callback, a few at a time. */
+struct source {
+	const char	*p;
+	size_t		 len, pos;
+	size_t		 piece;		/* at most this many a call */
+	int		 fail_at;	/* fail once pos reaches this (-1: no) */
+};
+
+static ssize_t
+source_read(void *ctx, char *p, size_t len, struct err *e)
+{
+	struct source *src = ctx;
+	size_t n = src->len - src->pos;
+
+	if (src->fail_at >= 0 && src->pos >= (size_t)src->fail_at)
+		return err_set(e, ERR_NOINPUT, "cannot read the source");
+	if (n > len)
+		n = len;
+	if (n > src->piece)
+		n = src->piece;
+	memcpy(p, src->p + src->pos, n);
+	src->pos += n;
+	return (ssize_t)n;
+}
+
+static void
+test_literal_stream(void)
+{
+	static const struct srv_opts sync = { GREET, NULL, 0, 0 };
+	static const struct srv_opts plus = { GREET_PLUS, NULL, 0, 0 };
+	struct source src;
+	struct test t;
+	size_t n = 150000, wantlen, i;
+	char *data, *want, *w, label[64];
+	int k;
+
+	data = malloc(n);
+	want = malloc(n + 100);
+	if (data == NULL || want == NULL)
+		abort();
+	for (i = 0; i < n; i++)
+		data[i] = (char)(1 + i % 253);
+	for (k = 0; k < 2; k++) {
+		w = want;
+		w += sprintf(w, "A1 APPEND Drafts (\\Seen) {%zu%s}\r\n", n,
+		    k == 0 ? "" : "+");
+		memcpy(w, data, n);
+		w += n;
+		w += sprintf(w, "\r\nA2 X {3%s}\r\nabc Y\r\n",
+		    k == 0 ? "" : "+");
+		wantlen = (size_t)(w - want);
+		snprintf(label, sizeof(label), "streamed literal (%s)",
+		    k == 0 ? "sync" : "LITERAL+");
+		test_begin(&t, k == 0 ? &sync : &plus, TLS_NONE, 0);
+		if (connected(&t, label)) {
+			src = (struct source){ data, n, 0, 7 + (size_t)k * 5000,
+			    -1 };
+			t_ok(run1(&t, "APPEND %M (%s) %L", "Drafts", "\\Seen",
+			    (uint64_t)n, source_read, &src) == IMAP_ST_OK,
+			    label);
+			t_ok(src.pos == n, "streamed literal: all read");
+			src = (struct source){ "abc", 3, 0, 1, -1 };
+			t_ok(run1(&t, "X %L Y", (uint64_t)3, source_read,
+			    &src) == IMAP_ST_OK, "streamed literal: mid-line");
+		}
+		test_end(&t, want, wantlen, label);
+	}
+	free(data);
+	free(want);
+}
+
+/*
+ * A %L source that ends early or fails: an error, the session broken, and
+ * what was still queued (here all of it) never sent.
+ */
+static void
+test_literal_stream_fails(void)
+{
+	static const struct srv_opts o = { GREET_PLUS, NULL, 0, 0 };
+	static const char want[] = "";
+	static const char want2[] = "";
+	struct sess_cmd cmd;
+	struct source src;
+	struct test t;
+	struct err e;
+
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "short source: connected")) {
+		memset(&cmd, 0, sizeof(cmd));
+		src = (struct source){ "abcd", 4, 0, 100, -1 };
+		t_ok(sess_send(t.s, &cmd, &e, "APPEND %M %L", "Drafts",
+		    (uint64_t)10, source_read, &src) < 0 &&
+		    e.kind == ERR_NOINPUT && strstr(e.msg, "6 bytes early"),
+		    "short source: the command fails, saying so");
+		t_ok(sess_logout(t.s) == 0, "short source: no LOGOUT sent "
+		    "into the literal");
+	}
+	END(&t, want, "short source");
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "failing source: connected")) {
+		memset(&cmd, 0, sizeof(cmd));
+		src = (struct source){ "abcdefghij", 10, 0, 3, 6 };
+		t_ok(sess_send(t.s, &cmd, &e, "APPEND %M %L", "Drafts",
+		    (uint64_t)10, source_read, &src) < 0 &&
+		    e.kind == ERR_NOINPUT &&
+		    strcmp(e.msg, "cannot read the source") == 0,
+		    "failing source: its error");
+		sess_logout(t.s);
+	}
+	END(&t, want2, "failing source");
+}
+
 /* The server may answer a synchronizing literal with NO: nothing more. */
 static void
 test_literal_refused(void)
@@ -1053,6 +1165,8 @@ main(void)
 	test_literal_minus();
 	test_literal_big();
 	test_literal_refused();
+	test_literal_stream();
+	test_literal_stream_fails();
 	test_mailbox();
 	test_refusals();
 	test_pieces();

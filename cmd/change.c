@@ -1,0 +1,1006 @@
+/*
+ * Changing messages safely: flag, move and delete carry their change over
+ * a UID set in chunks of a few KiB, several chunks in progress at once,
+ * each chunk going through its steps in order:
+ *
+ *   flag    UID STORE (FETCH responses are the records); UID FETCH of what
+ *           the server did not report (Dovecot reports changed messages
+ *           only)
+ *   move    UID MOVE; or UID COPY, then UID STORE +FLAGS.SILENT (\Deleted)
+ *           of what COPYUID says was copied, then UID EXPUNGE of exactly
+ *           those
+ *   delete  UID STORE +FLAGS.SILENT (\Deleted), then UID EXPUNGE
+ *
+ * A step is sent only after the previous step of its chunk was answered
+ * OK: nothing is flagged deleted before its copy was confirmed, and the
+ * EXPUNGE follows the STORE's tagged OK (Dovecot 2.3 expunged nothing when
+ * both arrived in one write). When a chunk is refused or the connection
+ * fails, no further chunk is started; the records of what was done have
+ * been printed, and what was not is named on standard error by the step
+ * each message had reached.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "change.h"
+#include "mailbox.h"
+#include "msgset.h"
+#include "parser.h"
+#include "uidmap.h"
+#include "utf8.h"
+#include "xalloc.h"
+
+#define CHANGE_REPORT_MAX	240	/* bytes of UID set in a report line */
+
+/* Max ------------------------------------------------------------------- */
+
+int
+change_max(struct ctx *ctx, uint64_t *max_r)
+{
+	const struct optval *v = ctx_opt(ctx, "max");
+
+	*max_r = UINT64_MAX;
+	if (!v->set)
+		return 0;
+	if (!imap_parse_u64(v->val, strlen(v->val), max_r))
+		return cmd_failf(ctx, ERR_USAGE, "bad --max '%s': give a "
+		    "number of messages", v->val);
+	return 0;
+}
+
+int
+change_check_max(struct ctx *ctx, uint64_t max, uint64_t count,
+    const char *what)
+{
+	if (count <= max)
+		return 0;
+	return cmd_failf(ctx, ERR_DATA, "%s %llu messages, more than --max "
+	    "%llu; nothing was changed", what, (unsigned long long)count,
+	    (unsigned long long)max);
+}
+
+/* Flags ------------------------------------------------------------------ */
+
+static const struct {
+	const char	*name;
+	const char	*flag;
+} friendly_flags[] = {
+	{ "seen", "\\Seen" }, { "answered", "\\Answered" },
+	{ "flagged", "\\Flagged" }, { "deleted", "\\Deleted" },
+	{ "draft", "\\Draft" },
+};
+
+/* A flag keyword is an atom; "]" is not allowed in one either. */
+static int
+is_flag_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("(){%*\"\\]", c) == NULL;
+}
+
+/* Whether list ("\\Seen foo") holds flag, ignoring case. */
+static int
+has_flag(const struct buf *list, const char *flag, size_t len)
+{
+	const char *p = list->s, *end;
+
+	while (*p != '\0') {
+		end = strchr(p, ' ');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) == len && strncasecmp(p, flag, len) == 0)
+			return 1;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+static int
+add_flag(struct ctx *ctx, const char *option, const char *tok, size_t len,
+    struct buf *out)
+{
+	const char *flag = tok;
+	size_t i, flen = len, start = 0;
+
+	for (i = 0; i < sizeof(friendly_flags) / sizeof(friendly_flags[0]);
+	    i++)
+		if (strlen(friendly_flags[i].name) == len &&
+		    strncasecmp(friendly_flags[i].name, tok, len) == 0) {
+			flag = friendly_flags[i].flag;
+			flen = strlen(flag);
+			break;
+		}
+	if (flag[0] == '\\')
+		start = 1;
+	if (flen == start)
+		return cmd_failf(ctx, ERR_USAGE, "bad flag '%.*s' in --%s",
+		    (int)len, tok, option);
+	for (i = start; i < flen; i++)
+		if (!is_flag_char((unsigned char)flag[i]))
+			return cmd_failf(ctx, ERR_USAGE, "bad flag '%.*s' in "
+			    "--%s: use seen, answered, flagged, deleted, "
+			    "draft, \\Flag or a keyword of printable ASCII "
+			    "without spaces or ( ) { %% * \" \\ ]", (int)len,
+			    tok, option);
+	if (flen == 7 && strncasecmp(flag, "\\Recent", 7) == 0)
+		return cmd_failf(ctx, ERR_USAGE, "\\Recent cannot be changed");
+	if (has_flag(out, flag, flen))
+		return 0;
+	if ((out->len > 0 && buf_addc(out, ' ') < 0) ||
+	    buf_add(out, flag, flen) < 0)
+		return cmd_failf(ctx, ERR_USAGE, "too many flags");
+	return 0;
+}
+
+int
+change_flags(struct ctx *ctx, const char *option, struct buf *out)
+{
+	const struct optval *v = ctx_opt(ctx, option);
+	const char *p;
+	size_t i, n;
+	int rc;
+
+	for (i = 0; i < v->nvals; i++) {
+		for (p = v->vals[i]; *p != '\0'; p += n) {
+			p += strspn(p, ", \t");
+			n = strcspn(p, ", \t");
+			if (n > 0 && (rc = add_flag(ctx, option, p, n, out)) != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+void
+change_emit_flags(struct emit *e, const char *key, const struct imap_arg *a)
+{
+	const char *f;
+
+	emit_list_begin(e, key, "flag");
+	for (; a != NULL; a = a->next)
+		if (imap_arg_atom(a, &f))
+			emit_str(e, NULL, f);
+	emit_list_end(e);
+}
+
+/* Checks before anything changes ---------------------------------------- */
+
+int
+change_check_uidplus(struct ctx *ctx, struct change *ch, int allow_all)
+{
+	ch->expunge_all = 0;
+	if ((ch->kind == CHANGE_MOVE && ch->use_move) ||
+	    (ch->kind == CHANGE_DELETE && ch->flag_only) ||
+	    ch->kind == CHANGE_FLAG)
+		return 0;
+	if (sess_has_cap(ctx->sess, "UIDPLUS"))
+		return 0;
+	if (!allow_all)
+		return cmd_failf(ctx, ERR_UNAVAILABLE, "the server offers "
+		    "neither MOVE nor UIDPLUS, so it cannot expunge just "
+		    "these messages; nothing was changed (--allow-expunge-all "
+		    "expunges every message flagged \\Deleted in '%s')",
+		    ch->mailbox);
+	cmd_warn(ctx, "no UIDPLUS: every message flagged \\Deleted in '%s' "
+	    "will be expunged", ch->mailbox);
+	ch->expunge_all = 1;
+	return 0;
+}
+
+/* Records ---------------------------------------------------------------- */
+
+static void
+emit_moved(struct ctx *ctx, const struct change *ch, uint32_t uid,
+    uint32_t dest_uidvalidity, uint32_t dest_uid)
+{
+	struct emit *e = ctx->emit;
+
+	emit_record_begin(e, "message");
+	emit_str(e, "mailbox", ch->mailbox);
+	emit_uint(e, "uidvalidity", ch->uidvalidity);
+	emit_uint(e, "uid", uid);
+	emit_str(e, "dest_mailbox", ch->kind == CHANGE_MOVE ? ch->dest :
+	    NULL);
+	if (dest_uidvalidity)
+		emit_uint(e, "dest_uidvalidity", dest_uidvalidity);
+	else
+		emit_null(e, "dest_uidvalidity");
+	if (dest_uid)
+		emit_uint(e, "dest_uid", dest_uid);
+	else
+		emit_null(e, "dest_uid");
+	emit_record_end(e);
+}
+
+static void
+emit_flagged(struct ctx *ctx, const struct change *ch, uint32_t uid,
+    const struct imap_arg *flags, int known)
+{
+	struct emit *e = ctx->emit;
+
+	emit_record_begin(e, "message");
+	emit_str(e, "mailbox", ch->mailbox);
+	emit_uint(e, "uidvalidity", ch->uidvalidity);
+	emit_uint(e, "uid", uid);
+	if (known)
+		change_emit_flags(e, "flags", flags);
+	else
+		emit_null(e, "flags");
+	emit_record_end(e);
+}
+
+static void
+emit_one(struct ctx *ctx, const struct change *ch, uint32_t uid)
+{
+	if (ch->kind == CHANGE_FLAG)
+		emit_flagged(ctx, ch, uid, NULL, 0);
+	else
+		emit_moved(ctx, ch, uid, 0, 0);
+}
+
+void
+change_emit_dry_run(struct ctx *ctx, const struct change *ch,
+    const struct uidset *set)
+{
+	size_t i;
+	uint32_t uid;
+
+	for (i = 0; i < set->n; i++)
+		for (uid = set->r[i].lo; ; uid++) {
+			emit_one(ctx, ch, uid);
+			if (uid == set->r[i].hi)
+				break;
+		}
+}
+
+/*
+ * IMAP reads "300:*" as "250:300" when 250 is the largest UID, so a
+ * search of that set finds message 250. A change acts only on UIDs the
+ * user named: what exists is kept where it lies within the named ranges,
+ * "*" there meaning no upper bound; a bare "*" names the last message.
+ */
+static void
+keep_named(struct uidset *existing, const struct uidset *named)
+{
+	const struct uid_range *e = existing->r, *n = named->r;
+	struct uidset out;
+	uint32_t lo, hi;
+	size_t i = 0, j = 0;
+
+	uidset_init(&out);
+	while (i < existing->n && j < named->n) {
+		lo = e[i].lo > n[j].lo ? e[i].lo : n[j].lo;
+		hi = e[i].hi < n[j].hi ? e[i].hi : n[j].hi;
+		if (lo <= hi)
+			uidset_add(&out, lo, hi);
+		if (e[i].hi < n[j].hi)
+			i++;
+		else
+			j++;
+	}
+	if (named->n > 0 && n[named->n - 1].lo == UIDSET_STAR &&
+	    existing->n > 0)
+		uidset_add(&out, e[existing->n - 1].hi, e[existing->n - 1].hi);
+	uidset_free(existing);
+	*existing = out;
+}
+
+int
+change_begin(struct ctx *ctx, struct change *ch, const char *setarg,
+    int allow_all, struct uidset *existing, int *go_r)
+{
+	const struct sess_mailbox *m = sess_selected(ctx->sess);
+	struct uidset named;
+	uint64_t max;
+	int rc;
+
+	*go_r = 0;
+	if (m == NULL)
+		return cmd_failf(ctx, ERR_INTERNAL, "no mailbox selected");
+	ch->uidvalidity = m->uidvalidity;
+	if ((rc = change_max(ctx, &max)) != 0)
+		return rc;
+	uidset_init(&named);
+	if ((rc = msgset_resolve(ctx, ch->mailbox, setarg, &named)) != 0 ||
+	    (rc = change_check_uidplus(ctx, ch, allow_all)) != 0) {
+		uidset_free(&named);
+		return rc;
+	}
+	if ((rc = msgset_existing(ctx, &named, existing)) == 0)
+		keep_named(existing, &named);
+	uidset_free(&named);
+	if (rc != 0)
+		return rc;
+	if ((rc = change_check_max(ctx, max, uidset_count(existing),
+	    "the set names")) != 0)
+		return rc;
+	if (ctx_flag(ctx, "dry-run")) {
+		change_emit_dry_run(ctx, ch, existing);
+		return 0;
+	}
+	*go_r = 1;
+	return 0;
+}
+
+int
+change_check_name(struct ctx *ctx, const char *name)
+{
+	if (name[0] == '\0' || !utf8_valid(name, strlen(name)) ||
+	    strpbrk(name, "\r\n") != NULL)
+		return cmd_usage_error(ctx->cmd, "bad mailbox name '%s'", name);
+	return 0;
+}
+
+/* The \Trash mailbox ------------------------------------------------------ */
+
+struct trash {
+	struct sess	*sess;
+	char		*name;
+};
+
+static int
+on_trash_list(void *ctx, struct sess *s, const struct imap_resp *r,
+    struct err *e)
+{
+	struct trash *t = ctx;
+	struct mbox_list ml;
+	const char *use;
+	struct buf b;
+
+	(void)e;
+	if (t->name != NULL || !mbox_parse_list(r, &ml))
+		return 0;
+	use = mbox_special_use(ml.attrs);
+	if (use == NULL || strcmp(use, "\\Trash") != 0 ||
+	    mbox_has_attr(ml.attrs, "\\Noselect") ||
+	    mbox_has_attr(ml.attrs, "\\NonExistent"))
+		return 0;
+	buf_init(&b, 1 << 20);
+	sess_mailbox_decode(s, ml.name, ml.name_len, &b);
+	t->name = buf_release(&b);
+	return 0;
+}
+
+int
+change_find_trash(struct ctx *ctx, char **name_r, struct err *e)
+{
+	struct sess *s = ctx->sess;
+	struct trash t;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	t.sess = s;
+	sess_set_handler(s, on_trash_list, &t);
+	/* Only the special-use mailboxes where the server can say so. */
+	if (sess_has_cap(s, "LIST-EXTENDED") && sess_has_cap(s, "SPECIAL-USE"))
+		r = sess_run(s, e, "LIST (SPECIAL-USE) \"\" \"*\"");
+	else
+		r = sess_run(s, e, "LIST \"\" \"*\"");
+	sess_set_handler(s, NULL, NULL);
+	if (r < 0) {
+		free(t.name);
+		err_prefix(e, "looking for the \\Trash mailbox");
+		return -1;
+	}
+	*name_r = t.name;
+	return 0;
+}
+
+/* The engine --------------------------------------------------------------- */
+
+enum step {
+	STEP_STORE,		/* flag: UID STORE set item (flags) */
+	STEP_FETCH,		/* flag: UID FETCH set (UID FLAGS) */
+	STEP_CREATE,		/* --create after TRYCREATE: CREATE dest */
+	STEP_MOVE,		/* UID MOVE set dest */
+	STEP_COPY,		/* UID COPY set dest */
+	STEP_DELETE,		/* UID STORE src +FLAGS.SILENT (\Deleted) */
+	STEP_EXPUNGE,		/* UID EXPUNGE src, or EXPUNGE */
+	STEP_DONE
+};
+
+struct run;
+
+struct chunk {
+	struct run	*run;
+	int		 active;
+	unsigned	 index;		/* 1-based, for messages */
+	size_t		 from, to;	/* ranges [from, to) of the set */
+	struct buf	 text;		/* those ranges in IMAP syntax */
+	enum step	 step;
+	struct sess_cmd	 cmd;
+	struct uidset	 seen;		/* flag: UIDs a FETCH reported */
+	/* COPYUID, as the server sent it (the two sets pair in order). */
+	int		 have_copyuid;
+	uint32_t	 dest_uidvalidity;
+	struct buf	 cu_src, cu_dst;
+	struct buf	 src;		/* move: what to flag and expunge */
+};
+
+struct run {
+	struct ctx		*ctx;
+	const struct change	*ch;
+	const struct uidset	*set;
+	struct chunk		 c[CHANGE_WINDOW];
+	size_t			 pos;		/* next range to put in a chunk */
+	unsigned		 nchunks, started;
+	int			 stop;		/* start no more chunks */
+	int			 probing;	/* --create: one chunk at first */
+	int			 created;
+	/* Not done, by step reached, [1]: sent but never answered. */
+	struct uidset		 left[2][STEP_DONE];
+	struct err		 fail;		/* the first failure */
+};
+
+/* The chunk whose ranges hold uid, or NULL. */
+static struct chunk *
+chunk_of(struct run *run, uint32_t uid)
+{
+	const struct uid_range *r = run->set->r;
+	struct chunk *c;
+	size_t i, a, b, m;
+
+	for (i = 0; i < CHANGE_WINDOW; i++) {
+		c = &run->c[i];
+		if (!c->active || uid < r[c->from].lo || uid > r[c->to - 1].hi)
+			continue;
+		for (a = c->from, b = c->to; a < b; ) {
+			m = a + (b - a) / 2;
+			if (uid < r[m].lo)
+				b = m;
+			else if (uid > r[m].hi)
+				a = m + 1;
+			else
+				return c;
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+/* Whether lo:hi lies within the ranges of chunk c. */
+static int
+chunk_covers(const struct run *run, const struct chunk *c, uint32_t lo,
+    uint32_t hi)
+{
+	const struct uid_range *r = run->set->r;
+	size_t a = c->from, b = c->to, m;
+
+	while (a < b) {
+		m = a + (b - a) / 2;
+		if (lo < r[m].lo)
+			b = m;
+		else if (lo > r[m].hi)
+			a = m + 1;
+		else
+			return hi <= r[m].hi;
+	}
+	return 0;
+}
+
+static uint64_t
+chunk_count(const struct run *run, const struct chunk *c)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = c->from; i < c->to; i++)
+		n += (uint64_t)run->set->r[i].hi - run->set->r[i].lo + 1;
+	return n;
+}
+
+/* Records for a chunk that is done: COPYUID's pairs, else its UIDs. */
+static void
+chunk_emit(struct run *run, struct chunk *c)
+{
+	const struct change *ch = run->ch;
+	struct uidmap m;
+	uint32_t uid, dest;
+	size_t i;
+
+	if (ch->kind == CHANGE_FLAG)
+		return;		/* printed as the FETCH responses came */
+	if (!c->have_copyuid) {
+		for (i = c->from; i < c->to; i++)
+			for (uid = run->set->r[i].lo; ; uid++) {
+				emit_moved(run->ctx, ch, uid, 0, 0);
+				if (uid == run->set->r[i].hi)
+					break;
+			}
+		return;
+	}
+	uidmap_init(&m, c->cu_src.s, c->cu_dst.s);
+	while (uidmap_next(&m, &uid, &dest) > 0)
+		emit_moved(run->ctx, ch, uid, c->dest_uidvalidity, dest);
+}
+
+/* COPYUID uidvalidity src dst, from a response code. */
+static void
+take_copyuid(struct run *run, const struct imap_arg *code)
+{
+	const struct imap_arg *a;
+	const char *v, *src, *dst;
+	uint32_t uidvalidity, lo, hi;
+	struct chunk *c;
+
+	if (!imap_arg_is(code, "COPYUID") || (a = code->next) == NULL ||
+	    !imap_arg_u32(a, &uidvalidity) || a->next == NULL ||
+	    !imap_arg_atom(a->next, &src) || a->next->next == NULL ||
+	    !imap_arg_atom(a->next->next, &dst))
+		return;
+	v = src;
+	if (uidseq_next(&v, &lo, &hi) <= 0 || (c = chunk_of(run, lo)) == NULL ||
+	    (c->step != STEP_MOVE && c->step != STEP_COPY))
+		return;
+	/* The same code twice (untagged and tagged) counts once. */
+	if (c->have_copyuid && strcmp(c->cu_src.s, src) == 0)
+		return;
+	if ((c->cu_src.len > 0 && buf_addc(&c->cu_src, ',') < 0) ||
+	    buf_adds(&c->cu_src, src) < 0 ||
+	    (c->cu_dst.len > 0 && buf_addc(&c->cu_dst, ',') < 0) ||
+	    buf_adds(&c->cu_dst, dst) < 0) {
+		/* Absurdly long: the pairs are lost, not the messages. */
+		buf_reset(&c->cu_src);
+		buf_reset(&c->cu_dst);
+		c->have_copyuid = 0;
+		return;
+	}
+	c->have_copyuid = 1;
+	c->dest_uidvalidity = uidvalidity;
+}
+
+static void
+on_copy_done(void *arg, const struct imap_resp *r)
+{
+	struct chunk *c = arg;
+
+	if (r->status == IMAP_ST_OK && r->code != NULL)
+		take_copyuid(c->run, r->code);
+}
+
+/* A FETCH response: with UID and FLAGS, a record of the flags now. */
+static int
+on_fetch(struct run *run, const struct imap_resp *r)
+{
+	const struct imap_arg *a = r->args, *items, *flags = NULL;
+	struct chunk *c;
+	uint32_t n, uid = 0;
+	int have_flags = 0;
+
+	if (!imap_arg_u32(a, &n) || !imap_arg_is(a->next, "FETCH") ||
+	    !imap_arg_list(a->next->next, &items, NULL))
+		return 0;
+	for (a = items; a != NULL && a->next != NULL; a = a->next->next) {
+		if (imap_arg_is(a, "UID"))
+			imap_arg_u32(a->next, &uid);
+		else if (imap_arg_is(a, "FLAGS") &&
+		    imap_arg_list(a->next, &flags, NULL))
+			have_flags = 1;
+	}
+	if (uid == 0 || !have_flags || (c = chunk_of(run, uid)) == NULL ||
+	    (c->step != STEP_STORE && c->step != STEP_FETCH) ||
+	    uidset_contains(&c->seen, uid))
+		return 0;
+	uidset_add(&c->seen, uid, uid);
+	emit_flagged(run->ctx, run->ch, uid, flags, 1);
+	return 0;
+}
+
+static int
+on_untagged(void *ctx, struct sess *s, const struct imap_resp *r,
+    struct err *e)
+{
+	struct run *run = ctx;
+
+	(void)s;
+	(void)e;
+	if (r->status == IMAP_ST_OK && r->code != NULL)
+		take_copyuid(run, r->code);
+	else if (r->status == IMAP_ST_NONE && run->ch->kind == CHANGE_FLAG)
+		return on_fetch(run, r);
+	return 0;
+}
+
+/* Send the chunk's current step. */
+static int
+chunk_send(struct run *run, struct chunk *c, struct err *e)
+{
+	const struct change *ch = run->ch;
+	struct sess *s = run->ctx->sess;
+	int r = -1;
+
+	memset(&c->cmd, 0, sizeof(c->cmd));
+	switch (c->step) {
+	case STEP_STORE:
+		r = sess_send(s, &c->cmd, e, "UID STORE %S %s (%s)",
+		    c->text.s, ch->store_item, ch->flags);
+		break;
+	case STEP_FETCH:
+		r = sess_send(s, &c->cmd, e, "UID FETCH %S (UID FLAGS)",
+		    c->text.s);
+		break;
+	case STEP_CREATE:
+		r = sess_send(s, &c->cmd, e, "CREATE %M", ch->dest);
+		break;
+	case STEP_MOVE:
+	case STEP_COPY:
+		c->cmd.on_done = on_copy_done;
+		c->cmd.on_done_ctx = c;
+		r = sess_send(s, &c->cmd, e, c->step == STEP_MOVE ?
+		    "UID MOVE %S %M" : "UID COPY %S %M", c->text.s, ch->dest);
+		break;
+	case STEP_DELETE:
+		r = sess_send(s, &c->cmd, e, "UID STORE %S +FLAGS.SILENT "
+		    "(\\Deleted)", c->src.s);
+		break;
+	case STEP_EXPUNGE:
+		if (ch->expunge_all)
+			r = sess_send(s, &c->cmd, e, "EXPUNGE");
+		else
+			r = sess_send(s, &c->cmd, e, "UID EXPUNGE %S",
+			    c->src.s);
+		break;
+	case STEP_DONE:
+		r = err_set(e, ERR_INTERNAL, "no step to send");
+		break;
+	}
+	/* Not in flight: nothing will answer it. */
+	if (r < 0)
+		c->cmd.done = 1;
+	return r;
+}
+
+static enum step
+first_step(const struct change *ch)
+{
+	switch (ch->kind) {
+	case CHANGE_FLAG:
+		return STEP_STORE;
+	case CHANGE_MOVE:
+		return ch->use_move ? STEP_MOVE : STEP_COPY;
+	case CHANGE_DELETE:
+		break;
+	}
+	return STEP_DELETE;
+}
+
+/*
+ * What is left of chunk c when it stops at its current step: refused or
+ * never sent, or (unconfirmed) sent and never answered, when the server
+ * may or may not have carried it out.
+ */
+static void
+chunk_abandon(struct run *run, struct chunk *c, int unconfirmed)
+{
+	struct uidset *l = &run->left[unconfirmed != 0][c->step];
+	const char *p;
+	uint32_t lo, hi;
+	size_t i;
+
+	/* After a confirmed copy, what COPYUID named is what is at stake. */
+	if ((c->step == STEP_DELETE || c->step == STEP_EXPUNGE) &&
+	    run->ch->kind == CHANGE_MOVE && c->have_copyuid) {
+		p = c->cu_src.s;
+		while (uidseq_next(&p, &lo, &hi) > 0)
+			uidset_add(l, lo, hi);
+	} else
+		for (i = c->from; i < c->to; i++)
+			uidset_add(l, run->set->r[i].lo, run->set->r[i].hi);
+	c->active = 0;
+}
+
+static void
+run_fail(struct run *run, const struct err *e)
+{
+	if (run->fail.kind == ERR_NONE)
+		run->fail = *e;
+	run->stop = 1;
+}
+
+/* The chunk's copy was confirmed: what it says was copied gets deleted. */
+static int
+chunk_take_src(struct run *run, struct chunk *c, struct err *e)
+{
+	struct uidset src;
+	const char *p;
+	uint32_t lo, hi;
+	int r, ok = 1;
+
+	buf_reset(&c->src);
+	if (!c->have_copyuid)
+		return buf_adds(&c->src, c->text.s) < 0 ?
+		    err_set(e, ERR_INTERNAL, "UID set too long") : 0;
+	uidset_init(&src);
+	p = c->cu_src.s;
+	while ((r = uidseq_next(&p, &lo, &hi)) > 0) {
+		/* Never more than the chunk named, whatever the server says. */
+		if (!chunk_covers(run, c, lo, hi))
+			ok = 0;
+		uidset_add(&src, lo, hi);
+	}
+	if (r < 0 || !ok) {
+		uidset_free(&src);
+		return err_set(e, ERR_PROTOCOL, "the server's COPYUID names "
+		    "messages that were not copied");
+	}
+	r = uidset_format(&src, &c->src);
+	uidset_free(&src);
+	return r < 0 ? err_set(e, ERR_INTERNAL, "UID set too long") : 0;
+}
+
+/*
+ * The chunk's command was answered: on to its next step, or done, or
+ * stopped. Returns -1 only when the session failed.
+ */
+static int
+chunk_advance(struct run *run, struct chunk *c, struct err *e)
+{
+	const struct change *ch = run->ch;
+	struct err no;
+
+	if (c->step == STEP_CREATE && (c->cmd.status == IMAP_ST_OK ||
+	    strcasecmp(c->cmd.code, "ALREADYEXISTS") == 0)) {
+		c->step = first_step(ch);
+		return chunk_send(run, c, e);
+	}
+	if (c->cmd.status != IMAP_ST_OK) {
+		/* --create: the destination is made once, then tried again. */
+		if ((c->step == STEP_MOVE || c->step == STEP_COPY) &&
+		    ch->create && !run->created &&
+		    strcasecmp(c->cmd.code, "TRYCREATE") == 0) {
+			run->created = 1;
+			buf_reset(&c->cu_src);
+			buf_reset(&c->cu_dst);
+			c->have_copyuid = 0;
+			c->step = STEP_CREATE;
+			return chunk_send(run, c, e);
+		}
+		sess_cmd_check(&c->cmd, &no);
+		if (c->step == STEP_CREATE)
+			err_prefix(&no, "cannot create '%s'", ch->dest);
+		else if (run->nchunks > 1)
+			err_prefix(&no, "chunk %u of %u", c->index,
+			    run->nchunks);
+		run_fail(run, &no);
+		chunk_abandon(run, c, 0);
+		return 0;
+	}
+	run->probing = 0;
+	switch (c->step) {
+	case STEP_STORE:
+		/* The server may report only the messages it changed. */
+		if (uidset_count(&c->seen) < chunk_count(run, c)) {
+			c->step = STEP_FETCH;
+			return chunk_send(run, c, e);
+		}
+		c->step = STEP_DONE;
+		break;
+	case STEP_COPY:
+		if (chunk_take_src(run, c, &no) < 0) {
+			c->step = STEP_DELETE;
+			run_fail(run, &no);
+			chunk_abandon(run, c, 0);
+			return 0;
+		}
+		c->step = c->src.len > 0 ? STEP_DELETE : STEP_DONE;
+		if (c->step == STEP_DELETE)
+			return chunk_send(run, c, e);
+		break;
+	case STEP_DELETE:
+		if (ch->kind == CHANGE_DELETE && ch->flag_only) {
+			c->step = STEP_DONE;
+			break;
+		}
+		c->step = STEP_EXPUNGE;
+		return chunk_send(run, c, e);
+	case STEP_FETCH:
+	case STEP_CREATE:
+	case STEP_MOVE:
+	case STEP_EXPUNGE:
+	case STEP_DONE:
+		c->step = STEP_DONE;
+		break;
+	}
+	chunk_emit(run, c);
+	c->active = 0;
+	return 0;
+}
+
+/* Put the next ranges of the set in a free chunk and send its first step. */
+static int
+chunk_start(struct run *run, struct chunk *c, struct err *e)
+{
+	size_t from = run->pos;
+
+	if (uidset_next_chunk(run->set, &run->pos, &c->text) <= 0)
+		return err_set(e, ERR_INTERNAL, "UID set too large");
+	c->active = 1;
+	c->index = ++run->started;
+	c->from = from;
+	c->to = run->pos;
+	c->step = first_step(run->ch);
+	uidset_clear(&c->seen);
+	buf_reset(&c->cu_src);
+	buf_reset(&c->cu_dst);
+	buf_reset(&c->src);
+	c->have_copyuid = 0;
+	if (c->step == STEP_DELETE)
+		buf_adds(&c->src, c->text.s);
+	return chunk_send(run, c, e);
+}
+
+static const char *
+step_what(const struct change *ch, enum step st, int unconfirmed, char *tmp,
+    size_t len)
+{
+	const char *d = ch->dest, *m = ch->mailbox;
+
+	switch (st) {
+	case STEP_STORE:
+		return unconfirmed ? "flag change not confirmed" :
+		    "flags not changed";
+	case STEP_FETCH:
+		return "flags changed but not reported";
+	case STEP_CREATE:
+		snprintf(tmp, len, "not moved to '%s'", d);
+		return tmp;
+	case STEP_MOVE:
+	case STEP_COPY:
+		snprintf(tmp, len, unconfirmed ? "move to '%s' not confirmed" :
+		    "not moved to '%s'", d);
+		return tmp;
+	case STEP_DELETE:
+		if (ch->kind == CHANGE_DELETE)
+			return unconfirmed ? "\\Deleted not confirmed, not "
+			    "expunged" : "not deleted";
+		snprintf(tmp, len, "copied to '%s' but still in '%s'%s", d, m,
+		    unconfirmed ? " (\\Deleted not confirmed)" : "");
+		return tmp;
+	case STEP_EXPUNGE:
+		if (ch->kind == CHANGE_DELETE)
+			return unconfirmed ? "flagged \\Deleted, expunge not "
+			    "confirmed" : "flagged \\Deleted but not expunged";
+		if (unconfirmed)
+			snprintf(tmp, len, "copied to '%s' and flagged "
+			    "\\Deleted, expunge from '%s' not confirmed", d, m);
+		else
+			snprintf(tmp, len, "copied to '%s' and flagged "
+			    "\\Deleted but not expunged from '%s'", d, m);
+		return tmp;
+	case STEP_DONE:
+		break;
+	}
+	return "not done";
+}
+
+/* Name, on standard error, what was not done, step by step. */
+static void
+run_report(struct run *run)
+{
+	struct buf b;
+	char tmp[512];
+	uint64_t n;
+	size_t i, u;
+
+	buf_init(&b, 1 << 20);
+	for (i = 0; i < STEP_DONE; i++)
+		for (u = 0; u < 2; u++) {
+			if (run->left[u][i].n == 0)
+				continue;
+			buf_reset(&b);
+			uidset_format(&run->left[u][i], &b);
+			if (b.len > CHANGE_REPORT_MAX) {
+				buf_truncate(&b, CHANGE_REPORT_MAX);
+				buf_adds(&b, "...");
+			}
+			n = uidset_count(&run->left[u][i]);
+			cmd_failf(run->ctx, run->fail.kind, "%s: %llu message%s, "
+			    "UID%s %s", step_what(run->ch, (enum step)i,
+			    (int)u, tmp, sizeof(tmp)), (unsigned long long)n,
+			    n == 1 ? "" : "s", n == 1 ? "" : "s", b.s);
+		}
+	buf_free(&b);
+}
+
+int
+change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
+{
+	struct sess *s = ctx->sess;
+	struct run run;
+	struct buf tmp;
+	struct err e, drain;
+	size_t i, pos = 0, nactive;
+	int broken = 0;
+
+	memset(&run, 0, sizeof(run));
+	run.ctx = ctx;
+	run.ch = ch;
+	run.set = set;
+	run.probing = ch->kind == CHANGE_MOVE && ch->create;
+	err_clear(&run.fail);
+	err_clear(&e);
+	buf_init(&tmp, UIDSET_CHUNK * 2);
+	while (uidset_next_chunk(set, &pos, &tmp) > 0)
+		run.nchunks++;
+	buf_free(&tmp);
+	for (i = 0; i < CHANGE_WINDOW; i++) {
+		run.c[i].run = &run;
+		buf_init(&run.c[i].text, UIDSET_CHUNK * 2);
+		buf_init(&run.c[i].cu_src, IMAP_MAX_LINE);
+		buf_init(&run.c[i].cu_dst, IMAP_MAX_LINE);
+		buf_init(&run.c[i].src, IMAP_MAX_LINE);
+		uidset_init(&run.c[i].seen);
+	}
+	for (i = 0; i < STEP_DONE; i++) {
+		uidset_init(&run.left[0][i]);
+		uidset_init(&run.left[1][i]);
+	}
+	sess_set_handler(s, on_untagged, &run);
+	for (;;) {
+		nactive = 0;
+		for (i = 0; i < CHANGE_WINDOW; i++)
+			nactive += run.c[i].active;
+		for (i = 0; i < CHANGE_WINDOW && !run.stop &&
+		    run.pos < set->n && nactive < (run.probing ? 1u :
+		    CHANGE_WINDOW); i++) {
+			if (run.c[i].active)
+				continue;
+			if (chunk_start(&run, &run.c[i], &e) < 0) {
+				broken = 1;
+				break;
+			}
+			nactive++;
+		}
+		if (broken || nactive == 0)
+			break;
+		if (sess_flush(s, &e) < 0 || sess_read_one(s, &e) < 0) {
+			broken = 1;
+			break;
+		}
+		for (i = 0; i < CHANGE_WINDOW; i++)
+			if (run.c[i].active && run.c[i].cmd.done &&
+			    chunk_advance(&run, &run.c[i], &e) < 0) {
+				broken = 1;
+				break;
+			}
+		if (broken)
+			break;
+	}
+	/*
+	 * A command the formatter refused never left (a usage error): the
+	 * session is sound, and what is in flight is waited for, so that no
+	 * answer is left for commands that are gone.
+	 */
+	for (i = 0; broken && e.kind == ERR_USAGE && i < CHANGE_WINDOW; i++)
+		if (run.c[i].active && !run.c[i].cmd.done &&
+		    sess_wait(s, &run.c[i].cmd, &drain) < 0)
+			break;
+	sess_set_handler(s, NULL, NULL);
+	if (broken) {
+		run_fail(&run, &e);
+		for (i = 0; i < CHANGE_WINDOW; i++)
+			if (run.c[i].active)
+				chunk_abandon(&run, &run.c[i],
+				    !run.c[i].cmd.done);
+	}
+	/* What was never started. */
+	for (i = run.pos; i < set->n; i++)
+		uidset_add(&run.left[0][first_step(ch)], set->r[i].lo,
+		    set->r[i].hi);
+	if (run.fail.kind != ERR_NONE) {
+		cmd_fail(ctx, &run.fail);
+		run_report(&run);
+	}
+	for (i = 0; i < CHANGE_WINDOW; i++) {
+		buf_free(&run.c[i].text);
+		buf_free(&run.c[i].cu_src);
+		buf_free(&run.c[i].cu_dst);
+		buf_free(&run.c[i].src);
+		uidset_free(&run.c[i].seen);
+	}
+	for (i = 0; i < STEP_DONE; i++) {
+		uidset_free(&run.left[0][i]);
+		uidset_free(&run.left[1][i]);
+	}
+	return ctx->status;
+}

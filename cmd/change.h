@@ -1,0 +1,110 @@
+/*
+ * What the commands that change the server share (product contract
+ * section 7): the safety options, spelt once; flag names; and the engine
+ * that carries a change over a large UID set in chunks, pipelined, step by
+ * step, reporting what was done and what was not when it fails part-way.
+ */
+#ifndef IMAPCTL_CHANGE_H
+#define IMAPCTL_CHANGE_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "uidset.h"
+
+/* The safety options, declared the same way in every such command. */
+#define CHANGE_OPT_DRY_RUN \
+	{ "dry-run", 'n', NULL, "print the records it would act on and " \
+	    "change nothing", 0 }
+#define CHANGE_OPT_MAX \
+	{ "max", 0, "N", "refuse, changing nothing, when more than N " \
+	    "messages are named", 0 }
+#define CHANGE_OPT_EXPUNGE_ALL \
+	{ "allow-expunge-all", 0, NULL, "without UIDPLUS, expunge every " \
+	    "\\Deleted message of the mailbox", 0 }
+
+#define CHANGE_WINDOW	8	/* chunks in progress at once */
+
+/*
+ * --max N: 0 with *max_r set (UINT64_MAX when not given), or the exit
+ * status after printing the error.
+ */
+int	change_max(struct ctx *, uint64_t *max_r);
+/* Refuse (exit 65) when count passes --max; 0 when it does not. */
+int	change_check_max(struct ctx *, uint64_t max, uint64_t count,
+	    const char *what);
+
+/*
+ * Flags as the user gives them ("seen", "\Seen", "$Junk", several
+ * separated by commas or spaces, the option repeated) into an IMAP flag
+ * list without its parentheses, appended to out. Returns 0, or the exit
+ * status after printing the error.
+ */
+int	change_flags(struct ctx *, const char *option, struct buf *out);
+
+/* The emitter's list of the flags in an IMAP flag list (a parsed arg). */
+void	change_emit_flags(struct emit *, const char *key,
+	    const struct imap_arg *list);
+
+enum change_kind {
+	CHANGE_FLAG,		/* UID STORE; records: flags after */
+	CHANGE_MOVE,		/* MOVE, or COPY + \Deleted + EXPUNGE */
+	CHANGE_DELETE		/* \Deleted + EXPUNGE, or flag only */
+};
+
+struct change {
+	enum change_kind	 kind;
+	const char		*mailbox;	/* the selected one, UTF-8 */
+	uint32_t		 uidvalidity;
+	/* CHANGE_FLAG: the STORE item and the flag list. */
+	const char		*store_item;	/* "+FLAGS", "-FLAGS", "FLAGS" */
+	const char		*flags;		/* "\\Seen foo", may be "" */
+	/* CHANGE_MOVE: where to, and how. */
+	const char		*dest;		/* UTF-8 */
+	int			 use_move;	/* MOVE offered */
+	int			 create;	/* --create: CREATE on TRYCREATE */
+	/* CHANGE_DELETE */
+	int			 flag_only;
+	/* MOVE's fallback and DELETE: plain EXPUNGE (no UIDPLUS). */
+	int			 expunge_all;
+};
+
+/*
+ * Whether the change needs UIDPLUS that the server lacks: 0 when it can
+ * go ahead, else the exit status after printing the refusal.
+ */
+int	change_check_uidplus(struct ctx *, struct change *, int allow_all);
+
+/*
+ * What every change over a SET does before it changes anything, in this
+ * order: the SET operand resolved (the UIDVALIDITY and mailbox guard of
+ * stdin records), the UIDPLUS check, the UIDs that exist, --max, and with
+ * --dry-run their records. Returns the exit status; *go_r is 1 when the
+ * change should now be carried out over existing.
+ */
+int	change_begin(struct ctx *, struct change *, const char *setarg,
+	    int allow_all, struct uidset *existing, int *go_r);
+
+/*
+ * The records --dry-run prints: one for each UID of set, with the fields
+ * the server would have told (flags, destination UIDs) null.
+ */
+void	change_emit_dry_run(struct ctx *, const struct change *,
+	    const struct uidset *set);
+
+/*
+ * Carry out the change over set (the UIDs that exist; no "*"), in chunks,
+ * pipelined. Records are emitted as each chunk completes. Returns the
+ * command's exit status; on a failure part-way, what was not done is named
+ * on standard error.
+ */
+int	change_run(struct ctx *, const struct change *, const struct uidset *set);
+
+/* A destination mailbox name: 0 when usable, else the exit status (64). */
+int	change_check_name(struct ctx *, const char *);
+
+/* The \Trash special-use mailbox (UTF-8, to free), or NULL if none. */
+int	change_find_trash(struct ctx *, char **name_r, struct err *);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * delete: the named messages flagged \Deleted and expunged, exactly those;
+ * or moved to the \Trash mailbox (--trash, and always on Gmail, where an
+ * expunge only takes a label away); or only flagged (--flag-only).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "change.h"
+#include "msgset.h"
+
+const struct opt delete_opts[] = {
+	{ "trash", 0, NULL, "move the messages to the \\Trash mailbox "
+	    "instead", 0 },
+	{ "flag-only", 0, NULL, "only flag the messages \\Deleted", 0 },
+	CHANGE_OPT_EXPUNGE_ALL,
+	MSGSET_OPTS,
+	CHANGE_OPT_DRY_RUN,
+	CHANGE_OPT_MAX,
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
+static int
+same_mailbox(const char *a, const char *b)
+{
+	if (strcasecmp(a, "INBOX") == 0)
+		return strcasecmp(b, "INBOX") == 0;
+	return strcmp(a, b) == 0;
+}
+
+int
+cmd_delete(int argc, char **argv, struct ctx *ctx)
+{
+	struct change ch;
+	struct uidset existing;
+	char *trash = NULL;
+	int to_trash = ctx_flag(ctx, "trash"), rc, go;
+	int gmail = sess_has_cap(ctx->sess, "X-GM-EXT-1");
+	const char *set_arg;
+
+	if (msgset_operand(ctx, argc, argv, 1, 0, &set_arg) < 0)
+		return ERR_USAGE;
+	memset(&ch, 0, sizeof(ch));
+	ch.kind = CHANGE_DELETE;
+	ch.mailbox = argv[0];
+	ch.flag_only = ctx_flag(ctx, "flag-only");
+	if (to_trash && ch.flag_only)
+		return cmd_usage_error(ctx->cmd, "--trash and --flag-only "
+		    "exclude each other");
+	if (to_trash || (gmail && !ch.flag_only)) {
+		if (change_find_trash(ctx, &trash, &ctx->err) < 0)
+			return cmd_fail(ctx, &ctx->err);
+		if (trash == NULL)
+			return cmd_failf(ctx, ERR_UNAVAILABLE, "no mailbox "
+			    "has the \\Trash special use; nothing was "
+			    "changed%s", to_trash ? " (move the messages "
+			    "with 'imapctl move')" : "");
+		if (same_mailbox(trash, argv[0])) {
+			/* On Gmail, deleting from the Trash is for good. */
+			if (to_trash) {
+				free(trash);
+				return cmd_usage_error(ctx->cmd, "the "
+				    "messages are in the \\Trash mailbox "
+				    "already");
+			}
+		} else {
+			ch.kind = CHANGE_MOVE;
+			ch.dest = trash;
+			ch.use_move = sess_has_cap(ctx->sess, "MOVE");
+		}
+	}
+	uidset_init(&existing);
+	rc = change_begin(ctx, &ch, set_arg, ctx_flag(ctx,
+	    "allow-expunge-all"), &existing, &go);
+	if (go)
+		rc = change_run(ctx, &ch, &existing);
+	uidset_free(&existing);
+	free(trash);
+	return rc;
+}

@@ -1,0 +1,71 @@
+/*
+ * flag: add, remove or set the flags of the named messages with UID STORE
+ * in chunks, pipelined; a record of each message's flags after the change,
+ * from what the server answered.
+ */
+#include <string.h>
+
+#include "change.h"
+#include "msgset.h"
+
+const struct opt flag_opts[] = {
+	{ "add", 0, "FLAG", "add the flags: seen, answered, flagged, "
+	    "deleted, draft, \\Flag or a keyword", OPT_REPEAT },
+	{ "remove", 0, "FLAG", "remove the flags", OPT_REPEAT },
+	{ "set", 0, "FLAG", "replace every flag by these ('' clears them)",
+	    OPT_REPEAT },
+	MSGSET_OPTS,
+	CHANGE_OPT_DRY_RUN,
+	CHANGE_OPT_MAX,
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
+int
+cmd_flag(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct {
+		const char	*option;
+		const char	*item;
+	} modes[] = {
+		{ "add", "+FLAGS" }, { "remove", "-FLAGS" }, { "set", "FLAGS" },
+	};
+	struct change ch;
+	struct uidset existing;
+	struct buf flags;
+	size_t i, mode = 0, nmodes = 0;
+	const char *set_arg;
+	int rc, go;
+
+	if (msgset_operand(ctx, argc, argv, 1, 0, &set_arg) < 0)
+		return ERR_USAGE;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (ctx_flag(ctx, modes[i].option)) {
+			mode = i;
+			nmodes++;
+		}
+	if (nmodes != 1)
+		return cmd_usage_error(ctx->cmd, "give one of --add, --remove "
+		    "and --set");
+	buf_init(&flags, 65536);
+	if ((rc = change_flags(ctx, modes[mode].option, &flags)) != 0) {
+		buf_free(&flags);
+		return rc;
+	}
+	if (flags.len == 0 && mode != 2) {
+		buf_free(&flags);
+		return cmd_usage_error(ctx->cmd, "no flag given to --%s",
+		    modes[mode].option);
+	}
+	memset(&ch, 0, sizeof(ch));
+	ch.kind = CHANGE_FLAG;
+	ch.mailbox = argv[0];
+	ch.store_item = modes[mode].item;
+	ch.flags = flags.s;
+	uidset_init(&existing);
+	rc = change_begin(ctx, &ch, set_arg, 0, &existing, &go);
+	if (go)
+		rc = change_run(ctx, &ch, &existing);
+	uidset_free(&existing);
+	buf_free(&flags);
+	return rc;
+}

@@ -1,0 +1,94 @@
+/*
+ * mailbox: create, delete, rename, subscribe to or unsubscribe from a
+ * mailbox, named in UTF-8 (sent in modified UTF-7). A record says what was
+ * done. --max guards delete: a mailbox holding more messages is refused.
+ */
+#include <string.h>
+
+#include "change.h"
+#include "mailbox.h"
+
+const struct opt mailbox_opts[] = {
+	CHANGE_OPT_DRY_RUN,
+	CHANGE_OPT_MAX,
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
+static const struct {
+	const char	*name;
+	const char	*verb;
+	int		 operands;	/* names it takes */
+} actions[] = {
+	{ "create", "CREATE", 1 }, { "delete", "DELETE", 1 },
+	{ "rename", "RENAME", 2 }, { "subscribe", "SUBSCRIBE", 1 },
+	{ "unsubscribe", "UNSUBSCRIBE", 1 },
+};
+
+/* How many messages the mailbox holds, for --max. */
+static int
+count_messages(struct ctx *ctx, const char *name, uint64_t *n_r)
+{
+	struct mbox_status st;
+	struct err e;
+
+	if (mbox_status_many(ctx->sess, &name, 1, "MESSAGES", &st, &e,
+	    &ctx->err) < 0)
+		return cmd_fail(ctx, &ctx->err);
+	if (e.kind != ERR_NONE) {
+		err_prefix(&e, "cannot delete '%s'", name);
+		return cmd_fail(ctx, &e);
+	}
+	if (!(st.have & MST_MESSAGES))
+		return cmd_failf(ctx, ERR_PROTOCOL, "the server did not say "
+		    "how many messages '%s' holds", name);
+	*n_r = st.messages;
+	return 0;
+}
+
+int
+cmd_mailbox(int argc, char **argv, struct ctx *ctx)
+{
+	struct emit *em = ctx->emit;
+	struct err *e = &ctx->err;
+	uint64_t max, n;
+	size_t i;
+	int rc, r;
+
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (strcmp(argv[0], actions[i].name) == 0)
+			break;
+	if (i == sizeof(actions) / sizeof(actions[0]))
+		return cmd_usage_error(ctx->cmd, "unknown action '%s': use "
+		    "create, delete, rename, subscribe or unsubscribe",
+		    argv[0]);
+	if (argc - 1 != actions[i].operands)
+		return cmd_usage_error(ctx->cmd, "%s takes %s", argv[0],
+		    actions[i].operands == 2 ? "NAME and NEWNAME" :
+		    "one NAME");
+	if ((rc = change_max(ctx, &max)) != 0)
+		return rc;
+	if (max != UINT64_MAX && strcmp(argv[0], "delete") == 0) {
+		if ((rc = count_messages(ctx, argv[1], &n)) != 0 ||
+		    (rc = change_check_max(ctx, max, n, "the mailbox holds")) !=
+		    0)
+			return rc;
+	}
+	if (!ctx_flag(ctx, "dry-run")) {
+		if (actions[i].operands == 2)
+			r = sess_run(ctx->sess, e, "%s %M %M", actions[i].verb,
+			    argv[1], argv[2]);
+		else
+			r = sess_run(ctx->sess, e, "%s %M", actions[i].verb,
+			    argv[1]);
+		if (r < 0) {
+			err_prefix(e, "cannot %s '%s'", argv[0], argv[1]);
+			return cmd_fail(ctx, e);
+		}
+	}
+	emit_record_begin(em, "mailbox");
+	emit_str(em, "action", argv[0]);
+	emit_str(em, "mailbox", argv[1]);
+	emit_str(em, "new_mailbox", argc > 2 ? argv[2] : NULL);
+	emit_record_end(em);
+	return 0;
+}

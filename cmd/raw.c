@@ -1,0 +1,271 @@
+/*
+ * raw: one IMAP command for admins. The tag is added; the command word is
+ * sent as it is; each argument is sent as it is when it is IMAP syntax (an
+ * atom, a sequence set, a flag such as \Seen, a quoted string, or a
+ * parenthesised list such as "(MESSAGES UNSEEN)"), else as a string, quoted
+ * or a literal, by the same formatter as every other command. Either way
+ * nothing the user gives can end the line early or open a literal the
+ * server would wait for. Every response is printed as a record; a NO or
+ * BAD is an error exit.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "change.h"
+
+#define RAW_MAX_ARGS	32		/* arguments after the command word */
+#define RAW_MAX_DEPTH	10		/* nested lists kept as lists */
+#define RAW_SYNTAX_DEPTH 64		/* nesting accepted in an argument */
+
+const struct opt raw_opts[] = {
+	{ "select", 0, "MAILBOX", "select MAILBOX first, for commands that "
+	    "need one", OPT_COMPLETE_MAILBOX },
+	CHANGE_OPT_DRY_RUN,
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
+/* Commands that would leave the connection in a state raw cannot serve. */
+static const char *const refused[] = {
+	"STARTTLS", "AUTHENTICATE", "IDLE", "COMPRESS"
+};
+
+static int
+is_atom_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("(){%*\"\\]", c) == NULL;
+}
+
+/*
+ * Whether an argument is IMAP syntax to be sent as it is: printable ASCII,
+ * quoted strings closed, parentheses and brackets balanced, spaces only
+ * inside them or inside quotes, and no "{" outside quotes (a literal the
+ * server would wait for).
+ */
+static int
+is_syntax(const char *p)
+{
+	char open[RAW_SYNTAX_DEPTH];
+	size_t depth = 0;
+	unsigned char c;
+
+	if (*p == '\0')
+		return 0;
+	for (; *p != '\0'; p++) {
+		c = (unsigned char)*p;
+		if (c < 0x20 || c > 0x7e || c == '{' || (c == ' ' &&
+		    depth == 0))
+			return 0;
+		if (c == '"') {
+			for (p++; *p != '"'; p++) {
+				c = (unsigned char)*p;
+				if (c < 0x20 || c > 0x7e)
+					return 0;	/* also the end */
+				if (c == '\\' && p[1] != '"' && p[1] != '\\')
+					return 0;
+				if (c == '\\')
+					p++;
+			}
+		} else if (c == '(' || c == '[') {
+			if (depth == sizeof(open))
+				return 0;
+			open[depth++] = (char)c;
+		} else if (c == ')' || c == ']') {
+			if (depth == 0 || open[--depth] != (c == ')' ? '(' :
+			    '['))
+				return 0;
+		}
+	}
+	return depth == 0;
+}
+
+/* A list too deep for the emitter, as IMAP text. */
+static void
+arg_text(struct buf *b, const struct imap_arg *a)
+{
+	size_t i;
+
+	for (; a != NULL; a = a->next) {
+		switch (a->type) {
+		case IMAP_LIST:
+			buf_addc(b, '(');
+			arg_text(b, a->list);
+			buf_addc(b, ')');
+			break;
+		case IMAP_NIL:
+			buf_adds(b, "NIL");
+			break;
+		case IMAP_STRING:
+			buf_addc(b, '"');
+			for (i = 0; i < a->len; i++) {
+				if (a->s[i] == '"' || a->s[i] == '\\')
+					buf_addc(b, '\\');
+				buf_addc(b, a->s[i]);
+			}
+			buf_addc(b, '"');
+			break;
+		default:
+			buf_add(b, a->s, a->len);
+			break;
+		}
+		if (a->next != NULL)
+			buf_addc(b, ' ');
+	}
+}
+
+/* Arguments as a list: strings, null for NIL, lists nested. */
+static void
+emit_args(struct emit *e, const char *key, const struct imap_arg *a,
+    int depth)
+{
+	struct buf b;
+
+	emit_list_begin(e, key, "arg");
+	for (; a != NULL; a = a->next) {
+		switch (a->type) {
+		case IMAP_NIL:
+			emit_null(e, NULL);
+			break;
+		case IMAP_LIST:
+			if (depth < RAW_MAX_DEPTH) {
+				emit_args(e, NULL, a->list, depth + 1);
+				break;
+			}
+			buf_init(&b, IMAP_MAX_LINE);
+			buf_addc(&b, '(');
+			arg_text(&b, a->list);
+			buf_addc(&b, ')');
+			emit_strn(e, NULL, b.s, b.len);
+			buf_free(&b);
+			break;
+		case IMAP_STREAMED:
+			emit_null(e, NULL);
+			break;
+		default:
+			emit_strn(e, NULL, a->s, a->len);
+			break;
+		}
+	}
+	emit_list_end(e);
+}
+
+/*
+ * A response as a record: type (the keyword), number (of "* 5 EXISTS"),
+ * code (of status responses), args (the rest), text (of status
+ * responses), tagged (the command's own OK, last).
+ */
+static void
+emit_resp(struct emit *e, const struct imap_resp *r)
+{
+	const struct imap_arg *a = r->args;
+	const char *type = "";
+	uint32_t n;
+	int numbered = 0;
+
+	if (r->status == IMAP_ST_NONE && imap_arg_u32(a, &n) &&
+	    a->next != NULL && imap_arg_atom(a->next, &type)) {
+		numbered = 1;
+		a = a->next->next;
+	} else if (a != NULL && imap_arg_atom(a, &type))
+		a = a->next;
+	emit_record_begin(e, "response");
+	emit_str(e, "type", type);
+	if (numbered)
+		emit_uint(e, "number", n);
+	else
+		emit_null(e, "number");
+	if (r->code != NULL)
+		emit_args(e, "code", r->code, 1);
+	else
+		emit_null(e, "code");
+	emit_args(e, "args", a, 1);
+	emit_str(e, "text", r->status != IMAP_ST_NONE ? r->text : NULL);
+	emit_bool(e, "tagged", r->kind == IMAP_TAGGED);
+	emit_record_end(e);
+}
+
+static int
+on_response(void *ctx, struct sess *s, const struct imap_resp *r,
+    struct err *e)
+{
+	(void)s;
+	(void)e;
+	emit_resp(ctx, r);
+	return 0;
+}
+
+static void
+on_done(void *ctx, const struct imap_resp *r)
+{
+	if (r->status == IMAP_ST_OK)
+		emit_resp(ctx, r);
+}
+
+int
+cmd_raw(int argc, char **argv, struct ctx *ctx)
+{
+	const char *a[RAW_MAX_ARGS];
+	const struct optval *sel;
+	struct sess_cmd cmd;
+	struct buf fmt, line;
+	const char *p;
+	size_t i;
+	int syntax, rc = 0;
+
+	for (p = argv[0]; *p != '\0'; p++)
+		if (!is_atom_char((unsigned char)*p))
+			return cmd_usage_error(ctx->cmd, "bad command word "
+			    "'%s'", argv[0]);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (strcasecmp(argv[0], refused[i]) == 0)
+			return cmd_usage_error(ctx->cmd, "%s cannot be sent "
+			    "with raw: it changes the connection in a way "
+			    "imapctl would not follow", refused[i]);
+	if (argc - 1 > RAW_MAX_ARGS)
+		return cmd_usage_error(ctx->cmd, "more than %d arguments",
+		    RAW_MAX_ARGS);
+	memset(a, 0, sizeof(a));
+	buf_init(&fmt, 4096);
+	buf_init(&line, 1 << 20);
+	buf_adds(&fmt, "%s");
+	buf_adds(&line, argv[0]);
+	for (i = 1; i < (size_t)argc; i++) {
+		a[i - 1] = argv[i];
+		syntax = is_syntax(argv[i]);
+		buf_adds(&fmt, syntax ? " %s" : " %A");
+		buf_addf(&line, " %s", syntax ? argv[i] : "<string>");
+	}
+	if (ctx_flag(ctx, "dry-run")) {
+		/* What would be sent, strings shown as <string>. */
+		emit_record_begin(ctx->emit, "command");
+		emit_str(ctx->emit, "command", line.s);
+		emit_list_begin(ctx->emit, "strings", "string");
+		for (i = 1; i < (size_t)argc; i++)
+			if (!is_syntax(argv[i]))
+				emit_str(ctx->emit, NULL, argv[i]);
+		emit_list_end(ctx->emit);
+		emit_record_end(ctx->emit);
+		goto out;
+	}
+	sel = ctx_opt(ctx, "select");
+	if (sel->set && sess_select(ctx->sess, sel->val, 0, &ctx->err) < 0) {
+		rc = cmd_fail(ctx, &ctx->err);
+		goto out;
+	}
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.on_done = on_done;
+	cmd.on_done_ctx = ctx->emit;
+	sess_set_handler(ctx->sess, on_response, ctx->emit);
+	if (sess_send(ctx->sess, &cmd, &ctx->err, fmt.s, argv[0], a[0], a[1],
+	    a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
+	    a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20],
+	    a[21], a[22], a[23], a[24], a[25], a[26], a[27], a[28], a[29],
+	    a[30], a[31]) < 0 || sess_wait(ctx->sess, &cmd, &ctx->err) < 0 ||
+	    sess_cmd_check(&cmd, &ctx->err) < 0)
+		rc = cmd_fail(ctx, &ctx->err);
+	sess_set_handler(ctx->sess, NULL, NULL);
+out:
+	buf_free(&fmt);
+	buf_free(&line);
+	return rc;
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# Changes that fail part-way, against the scripted hostile server
+# (tests/hostile/scripts/*.script): the connection drops after a COPY and
+# before its EXPUNGE, or after some chunks of a large move; a chunk is
+# refused. Afterwards every message exists in at least one of the two
+# mailboxes, the records list what was done, what was not is named, and
+# the exit status is not 0. A later connection to the same server (its
+# store is shared) shows what is left.
+
+load helpers
+load hostile/hostile
+
+SCRIPTS=$BATS_TEST_DIRNAME/hostile/scripts
+
+setup_file() { imapctl_isolate; }
+teardown() { hostile_stop; }
+
+H() {
+	IMAPCTL_PASSWORD=x "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u u "$@"
+}
+
+# The Message-IDs of a mailbox of the hostile server, one a line.
+ids() {
+	H raw --select "$1" UID FETCH 1:* '(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])' -o jsonl |
+		jq -r 'select(.type == "FETCH") | .args[0][-1]' | grep -o '<[^>]*>'
+}
+
+# The 3 messages INBOX starts with and the 6000 a script adds.
+all_ids() {
+	{ printf '<%d@hostile.example>\n' 1 2 3; seq -f '<fill%g@hostile.example>' 4 6003; } | sort
+}
+
+@test "the connection drops after COPY, before EXPUNGE: the copy is reported, nothing lost" {
+	hostile_start script --script "$SCRIPTS/copy-drop.script" --drop-cap MOVE --connections 2
+	run --separate-stderr H move INBOX 1:2 Archive -o jsonl
+	assert_failure 74
+	assert_output ""
+	[[ $stderr == *'imapctl: move: '*'connection'* ]]
+	[[ $stderr == *"imapctl: move: copied to 'Archive' but still in 'INBOX' (\\Deleted not confirmed): 2 messages, UIDs 1:2"* ]]
+	run H status INBOX Archive -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" '[3,2]'
+	hostile_wait
+	grep -q 'UID COPY 1:2 Archive' "$HOSTILE_RECORD"
+	grep -q 'UID STORE 1:2 +FLAGS.SILENT (\\Deleted)' "$HOSTILE_RECORD"
+	! grep -q EXPUNGE "$HOSTILE_RECORD"
+}
+
+# The messages stderr names as not done, summed over its lines.
+named() {
+	echo "$stderr" | sed -n 's/.*: \([0-9]*\) messages\{0,1\}, UIDs\{0,1\} .*/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+
+# When the server drops the connection with commands still unread, the
+# client may get a reset instead of the last answers: what it reports done
+# is then less than the server did, never more, and the rest is named as
+# not done or not confirmed.
+
+@test "a large move cut off after two chunks: those are listed, the rest named" {
+	hostile_start script --script "$SCRIPTS/move-chunks-drop.script" --connections 2
+	# Every other UID: 3002 ranges, four chunks.
+	run --separate-stderr H move INBOX - Archive -o jsonl < <(seq 1 2 6003)
+	assert_failure 74
+	moved=${#lines[@]}
+	[ "$moved" -lt 3002 ]
+	# Each record pairs a named UID with its new one.
+	assert_equal "$(echo "$output" | jq -s 'map(select(.uid % 2 == 1 and .dest_uid > 0)) | length')" "$moved"
+	assert_equal $((moved + $(named))) 3002
+	[[ $stderr == *"imapctl: move: "*"to 'Archive'"*": "*" messages, UIDs "* ]]
+	run H status INBOX Archive -o json
+	inbox=$(echo "$output" | jq '.[0].messages') archive=$(echo "$output" | jq '.[1].messages')
+	# MOVE leaves no copies: every message is in one of the two.
+	assert_equal $((inbox + archive)) 6003
+	[ "$archive" -ge "$moved" ]
+	[ "$archive" -lt 3002 ]
+	hostile_wait
+	assert_equal "$(grep -c 'UID MOVE' "$HOSTILE_RECORD")" 4
+}
+
+@test "a large move without MOVE cut off after two chunks: nothing lost" {
+	hostile_start script --script "$SCRIPTS/copy-chunks-drop.script" --drop-cap MOVE --connections 3
+	run --separate-stderr H move INBOX - Archive -o jsonl < <(seq 1 2 6003)
+	assert_failure 74
+	moved=${#lines[@]}
+	[ "$moved" -lt 3002 ]
+	assert_equal $((moved + $(named))) 3002
+	# What was copied but not expunged is named as such.
+	[[ $stderr == *"imapctl: move: copied to 'Archive'"* ]]
+	inbox=$(ids INBOX) archive=$(ids Archive)
+	# Every message is in INBOX or Archive (copies may be in both).
+	assert_equal "$(printf '%s\n%s\n' "$inbox" "$archive" | sort -u)" "$(all_ids)"
+	# What the records name left INBOX and arrived in Archive.
+	[ "$(echo "$inbox" | wc -l)" -le $((6003 - moved)) ]
+	hostile_wait
+	! grep -q '^[^ ]* EXPUNGE' "$HOSTILE_RECORD"
+}
+
+@test "a chunk refused part-way: the others' records, the refused one named" {
+	hostile_start script --script "$SCRIPTS/move-chunk-refused.script" --connections 2
+	run --separate-stderr H move INBOX - Archive -o jsonl < <(seq 1 2 6003)
+	assert_failure 69
+	moved=${#lines[@]}
+	[[ $stderr == *'imapctl: move: chunk 2 of 4: Quota exceeded (hostile). [OVERQUOTA]'* ]]
+	[[ $stderr == *"imapctl: move: not moved to 'Archive': $((3002 - moved)) messages, UIDs "* ]]
+	run H status INBOX Archive -o json
+	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" "[$((6003 - moved)),$moved]"
+}
