@@ -107,6 +107,43 @@ demo:
 	@$(MAKE) --no-print-directory all
 	IMAPCTL_BIN=$(CURDIR)/$(BIN) tests/demo
 
+# libFuzzer harnesses (tests/fuzz/fuzz-*.c), built with clang and ASan and
+# UBSan into obj-fuzz; not part of "make check". "make fuzz-run" runs each
+# for FUZZ_TIME seconds on its corpus in tests/fuzz/corpus/NAME (see
+# tests/fuzz/README).
+FUZZ_CC = clang
+FUZZ_TIME = 60
+FUZZ_SAN = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=obj-fuzz/%)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=obj-fuzz/%.o)
+
+obj-fuzz/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) $(FUZZ_SAN) \
+		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+obj-fuzz/libimapctl.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
+
+obj-fuzz/fuzz-%: tests/fuzz/fuzz-%.c obj-fuzz/libimapctl.a
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) $(FUZZ_SAN) \
+		-fsanitize=fuzzer -o $@ $< obj-fuzz/libimapctl.a $(ALL_LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+
+fuzz-run: fuzz
+	@for f in $(FUZZ_BIN); do \
+		n=$${f#obj-fuzz/}; \
+		mkdir -p obj-fuzz/corpus/$$n; \
+		echo "--- $$n for $(FUZZ_TIME) s"; \
+		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			-artifact_prefix=obj-fuzz/ obj-fuzz/corpus/$$n \
+			tests/fuzz/corpus/$$n || exit 1; \
+	done
+
 lint-man:
 	mandoc -T lint -W warning $(MANPAGES)
 
@@ -140,8 +177,8 @@ uninstall:
 	done
 
 clean:
-	rm -rf obj obj-san imapctl imapctl-san
+	rm -rf obj obj-san obj-fuzz imapctl imapctl-san
 
-.PHONY: all unit check demo lint-man install uninstall clean
+.PHONY: all unit check demo fuzz fuzz-run lint-man install uninstall clean
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)
