@@ -2,18 +2,15 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
 #include "xalloc.h"
 #include "xfer.h"
 
-#define B64_PIECE	4096	/* alphabet bytes handed to OpenSSL at once */
+#define B64_PIECE	4096	/* decoded bytes added to out at once */
 
 struct xfer {
 	enum xfer_enc	 enc;
-	EVP_ENCODE_CTX	*b64;
-	size_t		 b64n;		/* alphabet bytes in this blob */
-	int		 b64pad;	/* padding seen in this blob */
+	unsigned	 b64bits;	/* bits not yet a byte */
+	unsigned	 b64nbits;
 	int		 qpstate;	/* an escape cut between pieces */
 	char		 qphex;
 };
@@ -36,104 +33,66 @@ xfer_new(enum xfer_enc enc)
 	struct xfer *x = xcalloc(1, sizeof(*x));
 
 	x->enc = enc;
-	if (enc == XFER_BASE64) {
-		if ((x->b64 = EVP_ENCODE_CTX_new()) == NULL)
-			xalloc_oom();
-		EVP_DecodeInit(x->b64);
-	}
 	return x;
 }
 
 void
 xfer_free(struct xfer *x)
 {
-	if (x == NULL)
-		return;
-	EVP_ENCODE_CTX_free(x->b64);
 	free(x);
 }
 
 static int
-is_b64(unsigned char c)
+b64_value(unsigned char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
-}
-
-/* Finish one base64 blob: pad a cut-off quantum, flush, start afresh. */
-static int
-b64_end(struct xfer *x, struct buf *out)
-{
-	unsigned char pad[4] = { '=', '=', '=', '=' };
-	int outl = 0;
-
-	if (buf_grow(out, 80) < 0)
-		return -1;
-	if (x->b64n % 4 >= 2)
-		EVP_DecodeUpdate(x->b64, (unsigned char *)out->s + out->len,
-		    &outl, pad, (int)(4 - x->b64n % 4));
-	if (outl > 0)
-		out->len += (size_t)outl;
-	outl = 0;
-	EVP_DecodeFinal(x->b64, (unsigned char *)out->s + out->len, &outl);
-	if (outl > 0)
-		out->len += (size_t)outl;
-	out->s[out->len] = '\0';
-	EVP_DecodeInit(x->b64);
-	x->b64n = 0;
-	x->b64pad = 0;
-	return 0;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
 }
 
 /*
- * OpenSSL rejects what is not base64 and stops at the padding; mail has
- * line breaks, stray characters and sometimes several blobs glued
- * together. Only the alphabet is passed on, and after the padding a new
- * blob starts.
+ * Mail has line breaks, stray characters and sometimes several blobs glued
+ * together: what is not in the alphabet is skipped, each character gives
+ * six bits and each eight bits a byte, and padding ends a blob (the bits
+ * of a cut-off quantum go with it). The result does not depend on where
+ * the input is cut into pieces.
  */
 static int
 b64_feed(struct xfer *x, const char *in, size_t n, struct buf *out)
 {
-	unsigned char clean[B64_PIECE];
-	size_t i = 0, k;
-	int outl, r, boundary;
+	char tmp[B64_PIECE];
+	size_t i, k = 0;
+	int v;
 
-	while (i < n) {
-		boundary = 0;
-		for (k = 0; i < n && k < sizeof(clean); i++) {
-			unsigned char c = (unsigned char)in[i];
-
-			if (!is_b64(c))
-				continue;
-			if (x->b64pad && c != '=') {
-				boundary = 1;
-				break;
-			}
-			if (c == '=')
-				x->b64pad = 1;
-			clean[k++] = c;
-			x->b64n++;
+	for (i = 0; i < n; i++) {
+		if (in[i] == '=') {
+			x->b64bits = 0;
+			x->b64nbits = 0;
+			continue;
 		}
-		if (k > 0) {
-			if (buf_grow(out, k / 4 * 3 + 80) < 0)
-				return -1;
-			outl = 0;
-			r = EVP_DecodeUpdate(x->b64, (unsigned char *)out->s +
-			    out->len, &outl, clean, (int)k);
-			if (outl > 0)
-				out->len += (size_t)outl;
-			out->s[out->len] = '\0';
-			if (r < 0) {
-				/* Too much padding: start afresh. */
-				EVP_DecodeInit(x->b64);
-				x->b64n = 0;
-				x->b64pad = 0;
+		if ((v = b64_value((unsigned char)in[i])) < 0)
+			continue;
+		x->b64bits = (x->b64bits << 6 | (unsigned)v) & 0xfff;
+		x->b64nbits += 6;
+		if (x->b64nbits >= 8) {
+			x->b64nbits -= 8;
+			tmp[k++] = (char)(x->b64bits >> x->b64nbits & 0xff);
+			if (k == sizeof(tmp)) {
+				if (buf_add(out, tmp, k) < 0)
+					return -1;
+				k = 0;
 			}
 		}
-		if (boundary && b64_end(x, out) < 0)
-			return -1;
 	}
-	return 0;
+	return buf_add(out, tmp, k);
 }
 
 static int
@@ -247,7 +206,10 @@ xfer_finish(struct xfer *x, struct buf *out)
 {
 	switch (x->enc) {
 	case XFER_BASE64:
-		return b64_end(x, out);
+		/* Fewer than eight bits left: a cut-off quantum's. */
+		x->b64bits = 0;
+		x->b64nbits = 0;
+		return 0;
 	case XFER_QP:
 		return qp_feed(x, "", 0, 1, out);
 	default:

@@ -228,6 +228,12 @@ test_xfer(void)
 	XF("base64", "SGk=SGk=", "HiHi", "base64: glued blobs");
 	XF("base64", "SGVsbG8", "Hello", "base64: missing padding");
 	XF("base64", "", "", "base64: empty");
+	XF("base64", "SGVsbG8gd29yb=QUJD", "Hello worABC", "base64: padding "
+	    "inside a quantum ends the blob, whole or in pieces");
+	XF("base64", "SGVsbG8oexe31mtxtgd29ybGQ=QUJD", "Hello({\x17\xb7\xd6"
+	    "kq\xb6\x07v\xf7&\xc6" "ABC", "base64: a blob of the wrong length "
+	    "is decoded, not dropped (found by fuzzing)");
+	XF("base64", "QQ===QUJD=", "AABC", "base64: too much padding");
 	XF("quoted-printable", "caf=C3=A9 =\r\nsoft=\nbreak=3D=3d\r\n",
 	    "caf\xc3\xa9 softbreak==\r\n", "quoted-printable");
 	XF("quoted-printable", "bad =ZZ =4 end=", "bad =ZZ =4 end=",
