@@ -162,8 +162,14 @@ feed_iconv(struct charset_conv *c, const char *in, size_t n, int final,
 		out->s[out->len] = '\0';
 		if (r != (size_t)-1)
 			break;
-		if (errno == E2BIG)
+		if (errno == E2BIG) {
+			/* A character that needs more room than there is. */
+			if (ol == before) {
+				*full = 1;
+				return n;
+			}
 			continue;
+		}
 		if (errno == EINVAL && !final && il < PENDING_MAX)
 			break;		/* the rest comes with the next piece */
 		/* EILSEQ, or a sequence cut off for good. */
@@ -171,9 +177,16 @@ feed_iconv(struct charset_conv *c, const char *in, size_t n, int final,
 			*full = 1;
 			return n;
 		}
+		iconv(c->cd, NULL, NULL, NULL, NULL);
+		/*
+		 * Skip the byte that failed. glibc's ISO-2022-CN-EXT can fail
+		 * with all the input used: then nothing is left to skip, and
+		 * il must not wrap round to read past the end.
+		 */
+		if (il == 0)
+			break;
 		ip++;
 		il--;
-		iconv(c->cd, NULL, NULL, NULL, NULL);
 	}
 	if (final) {
 		/* Shift back to the initial state (ISO-2022-JP). */
@@ -194,7 +207,7 @@ feed(struct charset_conv *c, const char *in, size_t n, int final,
     struct buf *out)
 {
 	char tmp[PENDING_MAX * 2];
-	size_t used, take;
+	size_t used, take, left;
 	int full = 0;
 
 	/* Finish the sequence left over from the last piece first. */
@@ -210,10 +223,21 @@ feed(struct charset_conv *c, const char *in, size_t n, int final,
 		    feed_iconv(c, tmp, c->npending + take, final && take == n,
 		    out, &full);
 		if (used < c->npending) {
-			/* Still incomplete: keep it all for the next piece. */
-			memcpy(c->pending + c->npending, in, take);
-			c->npending += take;
-			return full ? -1 : 0;
+			/*
+			 * Still incomplete: keep what is left for the next
+			 * piece. The feeders stop short only before fewer
+			 * than PENDING_MAX bytes, all of this piece; anything
+			 * else is not a sequence a later piece completes.
+			 */
+			left = c->npending + take - used;
+			if (take == n && left <= PENDING_MAX) {
+				memmove(c->pending, tmp + used, left);
+				c->npending = left;
+				return full ? -1 : 0;
+			}
+			if (buf_add(out, repl, 3) < 0)
+				full = 1;
+			used = c->npending;
 		}
 		used -= c->npending;
 		c->npending = 0;

@@ -18,6 +18,7 @@
 #include "mbox.h"
 #include "rfc2047.h"
 #include "t.h"
+#include "utf8.h"
 #include "xfer.h"
 
 #define R	"\xef\xbf\xbd"
@@ -201,6 +202,8 @@ test_charset(void)
 	CS("Shift_JIS", "\x93\xfa\x96\x7b\x8c\xea", "\xe6\x97\xa5\xe6\x9c\xac"
 	    "\xe8\xaa\x9e", "Shift_JIS, two-byte characters split");
 	CS("Shift_JIS", "a\x81", "a" R, "Shift_JIS cut off at the end");
+	CS("UTF-16BE", "\xd8\xd8\x00\x00", R R "\0", "UTF-16: a surrogate "
+	    "cut by a piece and then found bad gives its U+FFFD once");
 	CS("x-no-such-charset", "ok \xc3\xa9 \xff", "ok \xc3\xa9 " R,
 	    "an unknown charset is read as UTF-8");
 	CS("UTF-8*en", "\xc3\xa9", "\xc3\xa9", "an RFC 2231 language is "
@@ -215,6 +218,52 @@ test_charset(void)
 	charset_guess_to_utf8("caf\xc3\xa9", 5, &b);
 	t_streq(b.s, "caf\xc3\xa9", "raw 8-bit that is UTF-8 stays");
 	buf_free(&b);
+}
+
+/*
+ * glibc's ISO-2022-CN-EXT decoder can fail with EILSEQ having used all
+ * its input; skipping "the bad byte" then made the length wrap round and
+ * iconv read on past the end of the buffer. Found by probing iconv's
+ * charsets for what they do at the end of the input.
+ */
+static void
+test_charset_overrun(void)
+{
+	static const char in[] = "\x6f\x01\x09\x3e\x36\xf7\x3f\x77\xc4"
+	    "\x1f\xb2\x9c\x1a\x5c\xd5\xdf\xb6\x30\xc1\xa9\x9c\xd5\x2c"
+	    "\x0e";
+	struct charset_conv *c;
+	struct buf b;
+	char *p;
+	size_t n = sizeof(in) - 1, piece, i, k;
+	int ok = 1;
+
+	/* The bytes alone on the heap, so a sanitizer sees any overrun. */
+	p = malloc(n);
+	if (p == NULL)
+		abort();
+	memcpy(p, in, n);
+	for (piece = 0; piece <= n; piece++) {
+		buf_init(&b, 1 << 20);
+		if (piece == 0)
+			charset_to_utf8("ISO-2022-CN-EXT", p, n, &b);
+		else {
+			c = charset_open("ISO-2022-CN-EXT");
+			for (i = 0; i < n; i += k) {
+				k = n - i < piece ? n - i : piece;
+				charset_feed(c, p + i, k, &b);
+			}
+			charset_finish(c, &b);
+			charset_close(c);
+		}
+		/* At most a U+FFFD or a character for each byte. */
+		if (b.len > 4 * n || !utf8_valid(b.s, b.len))
+			ok = 0;
+		buf_free(&b);
+	}
+	free(p);
+	t_ok(ok, "ISO-2022-CN-EXT failing at the end of its input reads "
+	    "nothing past it, whole or in pieces");
 }
 
 static void
@@ -467,6 +516,7 @@ int
 main(void)
 {
 	test_charset();
+	test_charset_overrun();
 	test_xfer();
 	test_rfc2047();
 	test_date();
