@@ -431,7 +431,7 @@ int
 cmd_watch(int argc, char **argv, struct ctx *ctx)
 {
 	struct watch w;
-	double timeout = 0;
+	double timeout = 0, began;
 	int rc, backoff = 1;
 
 	(void)argc;
@@ -447,9 +447,17 @@ cmd_watch(int argc, char **argv, struct ctx *ctx)
 		w.interval = WATCH_MIN_INTERVAL_S;
 	if (timeout > 0)
 		w.deadline = now_s() + timeout;
+	began = now_s();
 	while (watch_session(&w) < 0) {
 		if (w.fatal || !retryable(&ctx->err) || expired(&w))
 			return cmd_fail(ctx, &ctx->err);
+		/*
+		 * Start the back-off afresh only after a session that lasted:
+		 * a server that drops every connection as soon as it is made
+		 * must not be reconnected to every second.
+		 */
+		if (now_s() - began >= WATCH_BACKOFF_MAX_S)
+			backoff = 1;
 		/* Reconnect until it works, waiting longer each time. */
 		for (;;) {
 			cmd_warn(ctx, "%s; reconnecting in %d s",
@@ -464,7 +472,7 @@ cmd_watch(int argc, char **argv, struct ctx *ctx)
 			if (!retryable(&ctx->err))
 				return cmd_fail(ctx, &ctx->err);
 		}
-		backoff = 1;
+		began = now_s();
 	}
 	if (w.once)
 		return w.got_new ? 0 : 1;

@@ -128,6 +128,18 @@ watch_wait() {
 	grep -aq 'UID FETCH 4:\* ' "$HOSTILE_RECORD"
 }
 
+@test "watch backs off from a server that drops every connection at once" {
+	hostile_start script --script "$BATS_TEST_DIRNAME/hostile/scripts/watch-flap.script" --connections 3 --timeout 10
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --timeout 3.5 -o jsonl
+	assert_success
+	refute_output --partial '"event":"new"'
+	assert_equal "$stderr" "imapctl: watch: warning: connection closed by server; reconnecting in 1 s
+imapctl: watch: warning: connection closed by server; reconnecting in 2 s
+imapctl: watch: warning: connection closed by server; reconnecting in 4 s"
+	hostile_wait
+	assert_equal "$(grep -ac 'EXAMINE INBOX' "$HOSTILE_RECORD")" 3
+}
+
 # Restarts the server without IDLE; it comes last.
 @test "watch polls with NOOP when the server does not offer IDLE" {
 	dovecot_restart --variant noidle
