@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "report.h"
 #include "settings.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #ifndef VERSION
@@ -186,24 +187,24 @@ ctx_flag(const struct ctx *ctx, const char *name)
 
 /*
  * Error text holds what the user typed and what the server said: either
- * may carry line breaks or terminal escapes. Keep the message on one line
- * and inert.
+ * may carry line breaks or terminal escapes (C0, or C1 such as U+009B,
+ * which some terminals take as CSI). Keep the message on one line and
+ * inert.
  */
 static void
 put_safe(const char *s, FILE *f)
 {
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	utf8_fput_inert(f, s, strlen(s));
+}
 
-		if (c == '\r')
-			fputs("\\r", f);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
+/* A message formatted, then written as put_safe writes it. */
+static void
+vput_safe(FILE *f, const char *fmt, va_list ap)
+{
+	char tmp[ERR_MSG_MAX];
+
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	put_safe(tmp, f);
 }
 
 static void
@@ -249,7 +250,7 @@ cmd_warn(struct ctx *ctx, const char *fmt, ...)
 
 	fprintf(stderr, "%s: %s: warning: ", progname, ctx->cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vput_safe(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -270,7 +271,7 @@ cmd_usage_error(const struct command *c, const char *fmt, ...)
 	}
 	fprintf(stderr, "%s: %s%s", progname, c ? c->name : "", c ? ": " : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vput_safe(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	if (c != NULL)

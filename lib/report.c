@@ -198,18 +198,25 @@ static void
 put_text(struct buf *out, const char *s, size_t n)
 {
 	struct buf tmp;
-	size_t i;
+	size_t i, k;
+	uint32_t cp;
 
 	buf_init(&tmp, REPORT_TEXT_MAX * 4);
 	utf8_sanitize(&tmp, s, n);
-	for (i = 0; i < tmp.len; i++) {
+	for (i = 0; i < tmp.len; i += k) {
 		char c = tmp.s[i];
 
-		if ((unsigned char)c < 0x20 || c == 0x7f)
-			c = ' ';
-		else if (c == '|')
-			c = '/';
-		buf_addc(out, c);
+		k = utf8_decode(tmp.s + i, tmp.len - i, &cp);
+		/* Controls, C1 (U+0080..U+009F) too, are no text. */
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+			buf_addc(out, ' ');
+			continue;
+		}
+		if (k > 1) {
+			buf_add(out, tmp.s + i, k);
+			continue;
+		}
+		buf_addc(out, c == '|' ? '/' : c);
 	}
 	buf_free(&tmp);
 }

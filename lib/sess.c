@@ -60,16 +60,10 @@ trace_line(struct sess *s, const char *dir, const char *p, size_t n)
 	if (s->o.trace == NULL)
 		return;
 	fprintf(s->o.trace, "%s: ", dir);
-	for (; n > 0; p++, n--) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '\r' && n == 1)
-			break;
-		if (c < 0x20 || c == 0x7f)
-			fprintf(s->o.trace, "\\x%02x", c);
-		else
-			fputc(c, s->o.trace);
-	}
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	/* The server's text must not drive the terminal. */
+	utf8_fput_inert(s->o.trace, p, n);
 	fputc('\n', s->o.trace);
 }
 

@@ -145,3 +145,30 @@ fail:
 	buf_truncate(b, start);
 	return -1;
 }
+
+void
+utf8_fput_inert(FILE *fp, const char *s, size_t len)
+{
+	size_t i, n;
+	uint32_t cp;
+	unsigned char c;
+
+	for (i = 0; i < len; i += n) {
+		c = (unsigned char)s[i];
+		n = 1;
+		if (c == '\r')
+			fputs("\\r", fp);
+		else if (c == '\n')
+			fputs("\\n", fp);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(fp, "\\x%02x", c);
+		else if (c < 0x80)
+			fputc(c, fp);
+		else if ((n = utf8_decode(s + i, len - i, &cp)) == 1)
+			fprintf(fp, "\\x%02x", c);
+		else if (cp <= 0x9f)
+			fprintf(fp, "\\x%02x", (unsigned)cp);
+		else
+			fwrite(s + i, 1, n, fp);
+	}
+}

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 
@@ -24,5 +25,11 @@ int	utf8_put(struct buf *, uint32_t cp);
 int	utf8_valid(const char *, size_t);
 /* Append s with invalid sequences replaced by U+FFFD. */
 int	utf8_sanitize(struct buf *, const char *, size_t);
+/*
+ * Write s[0..len) to fp for a terminal, which must show it and act on none
+ * of it: CR and LF as \r and \n, other C0 controls, DEL, C1 controls (by
+ * code point) and bytes that are not UTF-8 as \xHH.
+ */
+void	utf8_fput_inert(FILE *, const char *, size_t);
 
 #endif

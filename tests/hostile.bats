@@ -207,3 +207,14 @@ no_credentials_sent() {
 	run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$HOSTILE_PORT" --user hostile status
 	assert_failure 77
 }
+
+@test "terminal escapes in the server's text reach stderr inert" {
+	hostile script --script "$BATS_TEST_DIRNAME/hostile/scripts/escapes.script" --tls none
+	run --separate-stderr ctl --tls none --debug status Foo
+	assert_failure 69
+	[[ $stderr == *"Foo'"*': \x1b]0;owned\x07 \x9b2J \x9b31m gone [NONEXISTENT]'* ]]
+	[[ $stderr == *'S: A'*' NO [NONEXISTENT] \x1b]0;owned\x07 \x9b2J \x9b31m gone'* ]]
+	! grep -qa $'\x1b' <<<"$stderr"
+	! grep -qa $'\x07' <<<"$stderr"
+	! LC_ALL=C grep -qa $'\x9b' <<<"$stderr"
+}

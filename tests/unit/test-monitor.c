@@ -233,7 +233,7 @@ result(enum report_format fmt, enum emit_format efmt, int failed,
 	report_none(r, &it_none);
 	report_value(r, &it_when, 1709558130, NULL, NULL, NAN);
 	if (failed)
-		report_fail(r, REPORT_UNKNOWN, "no | such\tthing");
+		report_fail(r, REPORT_UNKNOWN, "no | such\tthing\xc2\x9b" "2J");
 	else
 		report_text(r, "mailbox %s, %d unseen", "In|box", 3);
 	*st_r = report_finish(r);
@@ -260,7 +260,7 @@ test_report(const char *locale)
 
 	s = result(REPORT_PLUGIN, EMIT_TEXT, 1, &st);
 	snprintf(name, sizeof(name), "a failure leads the line (%s)", locale);
-	t_streq(s, "IMAP CRITICAL - no / such thing | time=1.25s;10;@0.5:1.5;0 "
+	t_streq(s, "IMAP CRITICAL - no / such thing 2J | time=1.25s;10;@0.5:1.5;0 "
 	    "unseen=3;~:2;;0 quota_percent=12.3%;;;0;100\n", name);
 	t_ok(st == REPORT_CRITICAL, "CRITICAL is worse than UNKNOWN");
 	free(s);
@@ -292,7 +292,7 @@ test_report(const char *locale)
 	free(s);
 
 	s = result(REPORT_PROMETHEUS, EMIT_TEXT, 1, &st);
-	t_ok(strncmp(s, "# IMAP CRITICAL - no / such thing\n", 34) == 0 &&
+	t_ok(strncmp(s, "# IMAP CRITICAL - no / such thing 2J\n", 37) == 0 &&
 	    strstr(s, "imapctl_probe_success" L " 0\n") != NULL,
 	    "a failure is a comment and probe_success 0");
 	free(s);

@@ -4,6 +4,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -160,6 +161,26 @@ test_sanitize(void)
 	buf_free(&b);
 }
 
+/* Text for a terminal: shown, never acted on. */
+static void
+test_inert(void)
+{
+	static const char in[] = "ok \xc3\xa9\r\n\t\x1b[2J\x7f\xc2\x9b" "1m"
+	    "\x9b\xc2\xa0\xe2\x80\xae\xff";
+	char *p = NULL;
+	size_t n = 0;
+	FILE *fp = open_memstream(&p, &n);
+
+	if (fp == NULL)
+		abort();
+	utf8_fput_inert(fp, in, sizeof(in) - 1);
+	fclose(fp);
+	t_streq(p, "ok \xc3\xa9\\r\\n\\x09\\x1b[2J\\x7f\\x9b" "1m\\x9b"
+	    "\xc2\xa0\xe2\x80\xae\\xff", "inert: C0, DEL, C1 and bytes that "
+	    "are not UTF-8 escaped, the rest as it is");
+	free(p);
+}
+
 int
 main(void)
 {
@@ -167,5 +188,6 @@ main(void)
 	test_put();
 	test_valid();
 	test_sanitize();
+	test_inert();
 	return t_done();
 }
