@@ -204,6 +204,11 @@ test_charset(void)
 	CS("Shift_JIS", "a\x81", "a" R, "Shift_JIS cut off at the end");
 	CS("UTF-16BE", "\xd8\xd8\x00\x00", R R "\0", "UTF-16: a surrogate "
 	    "cut by a piece and then found bad gives its U+FFFD once");
+	CS("UTF-32BE", "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+	    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+	    R R R R R R R R R R R R R R R R R R R R R R R R, "UTF-32: bad units "
+	    "in small pieces overflow nothing (found by fuzzing: what was kept "
+	    "between pieces grew past its buffer)");
 	CS("x-no-such-charset", "ok \xc3\xa9 \xff", "ok \xc3\xa9 " R,
 	    "an unknown charset is read as UTF-8");
 	CS("UTF-8*en", "\xc3\xa9", "\xc3\xa9", "an RFC 2231 language is "
