@@ -373,6 +373,19 @@ mime_best_text(const struct mime_tree *t)
 	return NULL;
 }
 
+/*
+ * Characters that make a name show as another: bidirectional controls
+ * ("invoice<RLO>fdp.exe" lists as "invoiceexe.pdf") and the line and
+ * paragraph separators, which break a listing's lines.
+ */
+static int
+is_bidi_or_break(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	    cp == 0x2028 || cp == 0x2029;
+}
+
 int
 mime_sanitize_filename(const char *s, size_t n, const char *fallback,
     struct buf *out)
@@ -387,7 +400,8 @@ mime_sanitize_filename(const char *s, size_t n, const char *fallback,
 	for (i = 0; i < n; i += k) {
 		k = utf8_decode(s + i, n - i, &cp);
 		if ((k == 1 && (unsigned char)s[i] >= 0x80) || cp < 0x20 ||
-		    (cp >= 0x7f && cp <= 0x9f) || cp == '/' || cp == '\\') {
+		    (cp >= 0x7f && cp <= 0x9f) || cp == '/' || cp == '\\' ||
+		    is_bidi_or_break(cp)) {
 			if (buf_addc(&tmp, '_') < 0)
 				goto out;
 			continue;

@@ -77,7 +77,8 @@ const struct mime_part *mime_best_text(const struct mime_tree *);
 
 /*
  * A name safe to create in a directory: '/' and '\' become '_', control
- * characters (C0, DEL, C1) and invalid UTF-8 become '_', leading dots and
+ * characters (C0, DEL, C1), bidirectional controls, the line and paragraph
+ * separators and invalid UTF-8 become '_', leading dots and
  * white space go, and the length is cut to MIME_FILENAME_MAX bytes on a
  * character boundary, keeping an extension of up to 16 bytes. An empty
  * result gets fallback. out receives the name.

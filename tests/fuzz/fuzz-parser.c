@@ -122,7 +122,9 @@ check_filename(const char *s, size_t n)
 		abort();
 	for (i = 0; i < out.len; i += k) {
 		k = utf8_decode(out.s + i, out.len - i, &cp);
-		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+		    (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069))
 			abort();
 	}
 	buf_free(&out);

@@ -167,6 +167,11 @@ test_sanitize(void)
 	sanitize_is("a\\b\xc2\x85" "c\xff.txt", 11, "a_b_c_.txt",
 	    "backslash, C1 and invalid UTF-8");
 	sanitize_is("a\0b", 3, "a_b", "NUL");
+	sanitize_is("invoice\xe2\x80\xae" "fdp.exe", 17, "invoice_fdp.exe",
+	    "a right-to-left override cannot make .exe look like .pdf");
+	sanitize_is("a\xe2\x81\xa6" "b\xe2\x80\x8f" "c\xd8\x9c" "d\xe2\x80\xa8"
+	    "e\xc3\xa9", 18, "a_b_c_d_e\xc3\xa9", "isolates, marks and the line "
+	    "separator too; letters stay");
 	sanitize_is(" ", 1, "fallback", "blank");
 	memset(longname, 'x', sizeof(longname));
 	memcpy(longname + 296, ".pdf", 4);
