@@ -137,6 +137,12 @@ imap_parser_reset(struct imap_parser *p)
 void
 imap_parser_set_max_literal(struct imap_parser *p, uint64_t max)
 {
+	/*
+	 * What one response may hold is this plus a line, and a literal
+	 * is allocated with room for a NUL: keep both sums from wrapping.
+	 */
+	if (max > IMAP_MAX_LITERAL_CEILING)
+		max = IMAP_MAX_LITERAL_CEILING;
 	p->max_literal = max;
 }
 

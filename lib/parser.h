@@ -24,6 +24,7 @@
 #define IMAP_MAX_DEPTH		64		/* nested lists */
 #define IMAP_MAX_ITEMS		1000000		/* arguments in one response */
 #define IMAP_DEFAULT_MAX_LITERAL ((uint64_t)256 << 20)
+#define IMAP_MAX_LITERAL_CEILING ((uint64_t)(SIZE_MAX / 2))	/* any setting */
 
 enum imap_type {
 	IMAP_ATOM,

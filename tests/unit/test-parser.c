@@ -1698,6 +1698,28 @@ test_random(void)
 	    "random sessions exercise responses, errors and sinks");
 }
 
+/*
+ * --max-size as large as a uint64_t: the ceiling on what a response may
+ * hold (the limit plus a line) must not wrap round to a few megabytes.
+ */
+static void
+test_huge_limit(void)
+{
+	static const char in[] = "* 1 FETCH (BODY[] {9000000}\r\n";
+	struct imap_parser *p = imap_parser_new();
+	const struct imap_resp *r;
+	struct err e;
+	size_t used = 0;
+	int rv;
+
+	err_clear(&e);
+	imap_parser_set_max_literal(p, UINT64_MAX);
+	rv = imap_parser_feed(p, in, sizeof(in) - 1, &used, &r, &e);
+	t_ok(rv == 0 && used == sizeof(in) - 1 && imap_parser_in_literal(p),
+	    "a limit of 2^64-1 takes a 9 MB literal");
+	imap_parser_free(p);
+}
+
 int
 main(void)
 {
@@ -1715,6 +1737,7 @@ main(void)
 		test_brackets((enum mode)m);
 	}
 	test_in_literal();
+	test_huge_limit();
 	test_random();
 	for (m = 0; m < M_COUNT; m++) {
 		test_long_line((enum mode)m);
