@@ -74,52 +74,72 @@ timeout_err(struct conn *c, struct err *e, const char *what)
 	    (c->timeout_ms + 999) / 1000, what);
 }
 
+/* A lookup in flight: the resolver's thread writes into it. */
+struct lookup {
+	struct gaicb	 req;		/* first: its address is the lookup's */
+	struct addrinfo	 hints;
+};
+
 /*
  * Resolve with a bounded wait: getaddrinfo_a lets us give up on a resolver
- * that does not answer.
+ * that does not answer. The request lives on the heap: one that cannot be
+ * cancelled is still written to by the resolver's thread after we have
+ * given up, so it is left to it, never freed or reused.
  */
 static int
 resolve(const char *host, const char *port, int timeout_ms,
     struct addrinfo **res, struct err *e)
 {
-	struct addrinfo hints;
-	struct gaicb req, *list[1];
+	struct lookup *lk = xcalloc(1, sizeof(*lk));
+	struct gaicb *list[1];
 	struct timespec ts;
+	long long left, deadline = now_ms() + timeout_ms;
 	int r;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG;
-	memset(&req, 0, sizeof(req));
-	req.ar_name = host;
-	req.ar_service = port;
-	req.ar_request = &hints;
-	list[0] = &req;
-	if ((r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0)
+	lk->hints.ai_family = AF_UNSPEC;
+	lk->hints.ai_socktype = SOCK_STREAM;
+	lk->hints.ai_flags = AI_ADDRCONFIG;
+	lk->req.ar_name = host;
+	lk->req.ar_service = port;
+	lk->req.ar_request = &lk->hints;
+	list[0] = &lk->req;
+	if ((r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0) {
+		free(lk);
 		return err_set(e, ERR_NOHOST, "cannot resolve '%s': %s", host,
 		    gai_strerror(r));
-	ts.tv_sec = timeout_ms / 1000;
-	ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+	}
 	for (;;) {
+		left = deadline - now_ms();
+		if (left < 0)
+			left = 0;
+		ts.tv_sec = (time_t)(left / 1000);
+		ts.tv_nsec = (long)(left % 1000) * 1000000;
 		r = gai_suspend((const struct gaicb *const *)list, 1, &ts);
-		if (r == EAI_INTR)
+		if (r == EAI_INTR && left > 0)
 			continue;
 		break;
 	}
-	if (r == EAI_AGAIN && gai_error(&req) == EAI_INPROGRESS) {
-		gai_cancel(&req);
+	if (gai_error(&lk->req) == EAI_INPROGRESS) {
+		if (gai_cancel(&lk->req) != EAI_NOTCANCELED) {
+			if (lk->req.ar_result != NULL)
+				freeaddrinfo(lk->req.ar_result);
+			free(lk);
+		}
 		return err_set(e, ERR_TIMEOUT,
 		    "timed out after %d s resolving '%s'",
 		    (timeout_ms + 999) / 1000, host);
 	}
-	r = gai_error(&req);
+	r = gai_error(&lk->req);
+	if (r == 0)
+		*res = lk->req.ar_result;
+	else if (lk->req.ar_result != NULL)
+		freeaddrinfo(lk->req.ar_result);
+	free(lk);
 	if (r == EAI_SERVICE)
 		return err_set(e, ERR_USAGE, "bad port '%s'", port);
 	if (r != 0)
 		return err_set(e, ERR_NOHOST, "cannot resolve '%s': %s", host,
 		    gai_strerror(r));
-	*res = req.ar_result;
 	return 0;
 }
 
@@ -173,13 +193,21 @@ conn_open(const char *host, const char *port, int timeout_ms, struct err *e)
 {
 	struct addrinfo *res = NULL, *ai;
 	struct conn *c;
+	long long deadline, left;
 	int fd = -1, lasterr = 0;
 
 	if (resolve(host, port, timeout_ms, &res, e) < 0)
 		return NULL;
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (connect_one(ai, timeout_ms, &fd, &lasterr) == 0)
+	/* The timeout bounds the connection, however many addresses. */
+	deadline = now_ms() + timeout_ms;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((left = deadline - now_ms()) <= 0) {
+			lasterr = ETIMEDOUT;
 			break;
+		}
+		if (connect_one(ai, (int)left, &fd, &lasterr) == 0)
+			break;
+	}
 	freeaddrinfo(res);
 	if (fd < 0) {
 		if (lasterr == ETIMEDOUT)
