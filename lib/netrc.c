@@ -97,6 +97,10 @@ netrc_parse(const char *name, const char *text, size_t len, const char *host,
 	int in_entry = 0, ours = 0, have_login = 0, have_pw = 0;
 	int r, blank, found = 0;
 
+	/* A NUL would also stop a token without being skipped: never ends. */
+	if (memchr(text, '\0', len) != NULL)
+		return err_set(e, ERR_CONFIG, "%s: the file holds a NUL byte",
+		    name);
 	memset(&lx, 0, sizeof(lx));
 	lx.p = text;
 	lx.end = text + len;

@@ -48,6 +48,23 @@ syntax(const char *text, const char *want, const char *name)
 	buf_free(&pw);
 }
 
+/* Found by fuzzing: a NUL byte made the lexer return empty tokens forever. */
+static void
+nul_byte(void)
+{
+	static const char text[] = "machine h login u\0password p\n";
+	struct buf pw = BUF_INIT(4096);
+	struct err e;
+	char *login = NULL;
+
+	if (t_ok(netrc_parse("netrc", text, sizeof(text) - 1, "h", NULL,
+	    &login, &pw, &e) < 0 && e.kind == ERR_CONFIG, "a NUL byte is an "
+	    "error, not an endless loop"))
+		t_streq(e.msg, "netrc: the file holds a NUL byte", "its message");
+	free(login);
+	buf_free(&pw);
+}
+
 int
 main(void)
 {
@@ -125,5 +142,6 @@ main(void)
 		    "4096 bytes", "a token too long");
 		free(big);
 	}
+	nul_byte();
 	return t_done();
 }
