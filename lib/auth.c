@@ -397,7 +397,8 @@ auth_login(struct sess *s, const struct auth_opts *o, struct err *e)
 		    "(--oauth2-token-cmd)");
 	if (o->is_token && check_token(o->secret, e) < 0)
 		return -1;
-	if (m == AUTH_XOAUTH2 && strchr(o->user, '\001') != NULL)
+	/* Both OAuth2 messages separate their fields with ^A. */
+	if (auth_mech_is_oauth(m) && strchr(o->user, '\001') != NULL)
 		return err_set(e, ERR_CONFIG, "a control character in the user "
 		    "name");
 	if (m == AUTH_LOGIN)

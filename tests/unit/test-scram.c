@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth.h"
 #include "b64.h"
 #include "buf.h"
 #include "scram.h"
@@ -139,6 +140,39 @@ b64_bad(const char *enc)
 	buf_free(&b);
 }
 
+/*
+ * A ^A in the user name would end the GS2 header's field early and let
+ * the name add fields of its own to the OAuth2 message: refused before
+ * anything is sent, for both mechanisms.
+ */
+static void
+test_oauth_user(void)
+{
+	static const enum auth_mech mechs[] = { AUTH_XOAUTH2,
+	    AUTH_OAUTHBEARER };
+	struct sess_opts so;
+	struct auth_opts ao;
+	struct sess *s;
+	struct err e;
+	size_t i;
+
+	memset(&so, 0, sizeof(so));
+	s = sess_new(&so);
+	for (i = 0; i < 2; i++) {
+		memset(&ao, 0, sizeof(ao));
+		ao.mech = mechs[i];
+		ao.user = "alice\001auth=Bearer forged";
+		ao.secret = "token";
+		ao.is_token = 1;
+		err_clear(&e);
+		t_ok(auth_login(s, &ao, &e) < 0 && e.kind == ERR_CONFIG &&
+		    strcmp(e.msg, "a control character in the user name") == 0,
+		    i == 0 ? "XOAUTH2: ^A in the user name refused" :
+		    "OAUTHBEARER: ^A in the user name refused");
+	}
+	sess_free(s);
+}
+
 int
 main(void)
 {
@@ -214,5 +248,6 @@ main(void)
 	b64_bad("====");
 	b64_bad("YW\tJ");
 	buf_free(&out);
+	test_oauth_user();
 	return t_done();
 }
