@@ -1145,6 +1145,29 @@ check_cmd(struct fetch *f, struct sess_cmd *c, const char *settext)
 	}
 }
 
+/*
+ * The UIDs that exist, of those asked for: a server whose SEARCH answers
+ * more (one that ignores the UID key, say) must not make us fetch and
+ * save other messages.
+ */
+static void
+keep_asked(struct fetch *f, const struct uidset *set)
+{
+	struct uidset asked, in;
+
+	if (f->found.n == 0)
+		return;
+	uidset_init(&asked);
+	uidset_merge(&asked, set);
+	/* "*" and "n:*" reach the highest UID there is. */
+	uidset_resolve_star(&asked, f->found.r[f->found.n - 1].hi);
+	uidset_init(&in);
+	uidset_intersect(&f->found, &asked, &in);
+	uidset_free(&asked);
+	uidset_free(&f->found);
+	f->found = in;
+}
+
 static int
 run_windows(struct fetch *f, const struct uidset *set)
 {
@@ -1168,6 +1191,7 @@ run_windows(struct fetch *f, const struct uidset *set)
 		check_cmd(f, &cmd, chunk.s);
 	}
 	buf_free(&chunk);
+	keep_asked(f, set);
 	while (more || f->nwin > 0) {
 		while (more && f->nwin < FETCH_WINDOWS) {
 			w = &f->win[(f->headwin + f->nwin) % FETCH_WINDOWS];

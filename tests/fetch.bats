@@ -379,6 +379,17 @@ hctl() {
 	assert_equal "$output" ""
 }
 
+@test "a SEARCH answer wider than the set asked for saves nothing more" {
+	export IMAPCTL_PASSWORD=secret
+	hostile_start script --script "$BATS_TEST_DIRNAME/hostile/scripts/search-widens.script" --timeout 10
+	run --separate-stderr hctl fetch INBOX 2 --text -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c -s '[.[].uid]')" '[2]'
+	hostile_stop || true
+	grep -qa 'UID FETCH 2 (UID BODYSTRUCTURE)' "$HOSTILE_RECORD"
+	! grep -qaE 'UID FETCH [0-9:,]*[13]' "$HOSTILE_RECORD"
+}
+
 @test "fetch --query names the messages by a search in the same session" {
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch INBOX --query 'from:carol' -o jsonl
 	assert_success
