@@ -414,11 +414,14 @@ dispatch(struct sess *s, const struct imap_resp *r, struct err *e)
 	return 0;
 }
 
-/* Read and dispatch one response. */
-int
-sess_read_one(struct sess *s, struct err *e)
+/*
+ * The next whole response, reading from the connection as needed. A
+ * failure here leaves the stream in an unknown state: the session is
+ * broken.
+ */
+static int
+read_resp(struct sess *s, const struct imap_resp **r_r, struct err *e)
 {
-	const struct imap_resp *r;
 	size_t used;
 	ssize_t n;
 	int rv;
@@ -426,20 +429,14 @@ sess_read_one(struct sess *s, struct err *e)
 	for (;;) {
 		if (s->in_start < s->in_end) {
 			rv = imap_parser_feed(s->parser, s->in + s->in_start,
-			    s->in_end - s->in_start, &used, &r, e);
+			    s->in_end - s->in_start, &used, r_r, e);
 			s->in_start += used;
 			if (rv < 0) {
 				s->broken = 1;
 				return -1;
 			}
-			if (rv > 0) {
-				if (dispatch(s, r, e) < 0) {
-					if (e->kind == ERR_PROTOCOL)
-						s->broken = 1;
-					return -1;
-				}
+			if (rv > 0)
 				return 0;
-			}
 		}
 		if (s->conn == NULL)
 			return err_set(e, ERR_IO, "not connected");
@@ -454,6 +451,22 @@ sess_read_one(struct sess *s, struct err *e)
 		s->in_start = 0;
 		s->in_end = (size_t)n;
 	}
+}
+
+/* Read and dispatch one response. */
+int
+sess_read_one(struct sess *s, struct err *e)
+{
+	const struct imap_resp *r;
+
+	if (read_resp(s, &r, e) < 0)
+		return -1;
+	if (dispatch(s, r, e) < 0) {
+		if (e->kind == ERR_PROTOCOL)
+			s->broken = 1;
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -1076,29 +1089,12 @@ sess_run(struct sess *s, struct err *e, const char *fmt, ...)
 static int
 read_greeting(struct sess *s, const struct imap_resp **r_r, struct err *e)
 {
-	size_t used;
-	ssize_t n;
-	int rv;
-
-	for (;;) {
-		if (s->in_start < s->in_end) {
-			rv = imap_parser_feed(s->parser, s->in + s->in_start,
-			    s->in_end - s->in_start, &used, r_r, e);
-			s->in_start += used;
-			if (rv < 0)
-				return -1;
-			if (rv > 0)
-				return 0;
-		}
-		n = conn_read(s->conn, s->in, SESS_INBUF, e);
-		if (n < 0) {
-			if (e->kind == ERR_TIMEOUT)
-				err_prefix(e, "no greeting from server");
-			return -1;
-		}
-		s->in_start = 0;
-		s->in_end = (size_t)n;
+	if (read_resp(s, r_r, e) < 0) {
+		if (e->kind == ERR_TIMEOUT)
+			err_prefix(e, "no greeting from server");
+		return -1;
 	}
+	return 0;
 }
 
 static int
