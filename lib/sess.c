@@ -54,23 +54,32 @@ static const char *const state_names[] = {
 	"logout"
 };
 
+/*
+ * One line of the trace, control characters escaped, written whole: the
+ * trace goes to unbuffered stderr, where a write a character is slow.
+ */
 static void
 trace_line(struct sess *s, const char *dir, const char *p, size_t n)
 {
+	struct buf b;
+
 	if (s->o.trace == NULL)
 		return;
-	fprintf(s->o.trace, "%s: ", dir);
+	buf_init(&b, IMAP_MAX_LINE * 4 + 16);
+	buf_addf(&b, "%s: ", dir);
 	for (; n > 0; p++, n--) {
 		unsigned char c = (unsigned char)*p;
 
 		if (c == '\r' && n == 1)
 			break;
 		if (c < 0x20 || c == 0x7f)
-			fprintf(s->o.trace, "\\x%02x", c);
+			buf_addf(&b, "\\x%02x", c);
 		else
-			fputc(c, s->o.trace);
+			buf_addc(&b, (char)c);
 	}
-	fputc('\n', s->o.trace);
+	buf_addc(&b, '\n');
+	fwrite(b.s, 1, b.len, s->o.trace);
+	buf_free(&b);
 }
 
 /* The server side of the trace: lines and literal sizes, from the parser. */
