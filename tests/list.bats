@@ -131,3 +131,17 @@ teardown_file() { dovecot_teardown_file; }
 Projects/2025
 Projects/2024"
 }
+
+@test "fish completion completes mailbox names from the server" {
+	command -v fish >/dev/null || skip "fish is not installed"
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	ln -sf "$IMAPCTL" "$BATS_TEST_TMPDIR/bin/imapctl"
+	run --separate-stderr env PATH="$BATS_TEST_TMPDIR/bin:$PATH" fish --no-config -c \
+		'source $argv[1]; complete -C $argv[2]' \
+		"$BATS_TEST_DIRNAME/../completions/imapctl.fish" "imapctl $(imapctl_args) status Pro"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(printf '%s\n' "$output" | sort)" "Projects
+Projects/2024
+Projects/2025"
+}
