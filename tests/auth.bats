@@ -262,6 +262,25 @@ ctl() {
 	client_lines_redacted "$stderr"
 }
 
+@test "hostile: LOGIN hides a quoted password and one sent as a literal" {
+	# A password with quoting specials goes quoted; a non-ASCII one as a
+	# synchronizing literal, the server offering no LITERAL+.
+	for pw in 'p"a\ss w{3}' 'pässwörd'; do
+		hostile_start ok --drop-cap LITERAL+ --password "$pw" --timeout 10
+		IMAPCTL_PASSWORD=$pw run --separate-stderr ctl --auth login --debug status
+		assert_success
+		hostile_wait
+		grep -q 'auth LOGIN user=hostile result=OK' "$HOSTILE_LOG"
+		[[ $stderr == *"C: A2 LOGIN hostile <redacted>"$'\n'* ]]
+		[[ $stderr != *"$pw"* ]]
+		[[ $stderr != *'\"a'* ]]
+		[[ $stderr != *"{"[0-9]* ]]
+	done
+	# The literal's line: the server's go-ahead, then nothing in the clear.
+	[[ $stderr == *$'\nS: + go ahead\nC: <redacted>\nS: A2 OK'* ]]
+	assert_equal "$(tr -d '\r' <"$HOSTILE_RECORD" | sed -n 's/^A2 LOGIN hostile //p')" "{10}"
+}
+
 @test "hostile: a SCRAM server with a wrong signature is not who it says: exit 77" {
 	hostile_start scram-bad-signature --timeout 10
 	IMAPCTL_PASSWORD=secret run --separate-stderr ctl status
