@@ -9,9 +9,12 @@ load helpers
 setup_file() { imapctl_isolate; }
 
 # mk ARGS: make in the repository, untouched by the make that runs the
-# tests (its MAKEFLAGS carry SANITIZE=1, CFLAGS and jobserver descriptors).
+# tests (it exports its command line, e.g. SANITIZE=1 and CFLAGS, and
+# passes jobserver descriptors in MAKEFLAGS).
 mk() {
-	(cd "$REPO_DIR" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@")
+	(cd "$REPO_DIR" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		-u SANITIZE -u CC -u CFLAGS -u CPPFLAGS -u LDFLAGS -u LDLIBS \
+		-u PREFIX -u DESTDIR make "$@")
 }
 
 @test "make passes CC, CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS on and keeps its own" {
