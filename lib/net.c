@@ -173,13 +173,20 @@ conn_open(const char *host, const char *port, int timeout_ms, struct err *e)
 {
 	struct addrinfo *res = NULL, *ai;
 	struct conn *c;
-	int fd = -1, lasterr = 0;
+	long long deadline = now_ms() + timeout_ms;
+	int fd = -1, lasterr = 0, left;
 
 	if (resolve(host, port, timeout_ms, &res, e) < 0)
 		return NULL;
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (connect_one(ai, timeout_ms, &fd, &lasterr) == 0)
+	/* One deadline for all the addresses, not one each. */
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((left = (int)(deadline - now_ms())) <= 0) {
+			lasterr = ETIMEDOUT;
 			break;
+		}
+		if (connect_one(ai, left, &fd, &lasterr) == 0)
+			break;
+	}
 	freeaddrinfo(res);
 	if (fd < 0) {
 		if (lasterr == ETIMEDOUT)
