@@ -370,6 +370,76 @@ hctl() {
 	echo "$output" | xmllint --noout -
 }
 
+# well_formed FORMAT: $output is a whole document of FORMAT (text: whole
+# records, each of several fields).
+well_formed() {
+	case $1 in
+	json) echo "$output" | jq -e 'type == "array"' >/dev/null ;;
+	jsonl) [ -z "$output" ] || echo "$output" | jq -e -s 'all(type == "object")' >/dev/null ;;
+	xml) echo "$output" | xmllint --noout - ;;
+	text) [ -z "$output" ] || echo "$output" | awk -F'\t' 'NF < 5 { exit 1 }' ;;
+	esac
+}
+
+@test "closed mid-literal: every mode and format stays well formed, exit 74" {
+	export IMAPCTL_PASSWORD=secret
+	hostile_start close-mid-literal --timeout 10 --connections 16
+	for mode in --summary --headers --text --structure; do
+		for fmt in json jsonl xml text; do
+			run --separate-stderr hctl fetch INBOX 1:3 $mode -o $fmt
+			echo "$mode -o $fmt: $status $stderr"
+			assert_failure 74
+			[[ $stderr == "imapctl: fetch: "*"closed"* ]]
+			assert_equal "$(echo "$stderr" | wc -l)" 1
+			well_formed $fmt
+		done
+	done
+}
+
+@test "closed mid-literal with --raw to stdout or --attachments: exit 74, no file left" {
+	export IMAPCTL_PASSWORD=secret
+	hostile_start close-mid-literal --timeout 10 --connections 3
+	# The bytes that came were written as they came: the error says it.
+	run --separate-stderr hctl fetch INBOX 1 --raw
+	assert_failure 74
+	[[ $stderr == "imapctl: fetch: "*"closed"* ]]
+	[ "${#output}" -le 4096 ]
+	run --separate-stderr hctl fetch INBOX 1:3 --raw
+	assert_failure 74
+	[[ $stderr == "imapctl: fetch: "*"closed"* ]]
+	d=$BATS_TEST_TMPDIR/att
+	mkdir "$d"
+	run --separate-stderr hctl fetch INBOX 1:3 --attachments "$d" -o json
+	assert_failure 74
+	echo "$output" | jq -e 'length == 0'
+	assert_equal "$(ls -A "$d")" ""
+}
+
+@test "BYE after some of the FETCH answers: their records, then exit 74" {
+	export IMAPCTL_PASSWORD=secret
+	printf '%s\n' \
+		greeting \
+		'serve-until UID FETCH' \
+		'send * 1 FETCH (UID 1 FLAGS (\\Seen) INTERNALDATE "01-Mar-2024 09:22:03 +0000" RFC822.SIZE 99 ENVELOPE ("Fri, 01 Mar 2024 09:22:03 +0000" "First" (("Ann" NIL "ann" "example.com")) NIL NIL NIL NIL NIL NIL "<1@example.com>"))' \
+		'send * BYE server shutting down' \
+		close >"$BATS_TEST_TMPDIR/bye"
+	hostile_start script --timeout 10 --connections 4 --script "$BATS_TEST_TMPDIR/bye"
+	for fmt in json jsonl xml text; do
+		run --separate-stderr hctl fetch INBOX 1:3 -o $fmt
+		echo "-o $fmt: $status $stderr"
+		assert_failure 74
+		[[ $stderr == "imapctl: fetch: "*"server shutting down"* ]]
+		well_formed $fmt
+		case $fmt in
+		json) assert_equal "$(echo "$output" | jq -c 'map([.uid, .subject])')" '[[1,"First"]]' ;;
+		jsonl) assert_equal "$(echo "$output" | jq -c '[.uid, .subject]')" '[1,"First"]' ;;
+		xml) assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/message[1]/subject)' -)" First
+			assert_equal "$(echo "$output" | xmllint --xpath 'count(/imapctl/message)' -)" 1 ;;
+		text) assert_equal "$(echo "$output" | cut -f1,10)" $'1\tFirst' ;;
+		esac
+	done
+}
+
 @test "a literal larger than --max-size is refused before it arrives" {
 	export IMAPCTL_PASSWORD=secret
 	hostile_start huge-literal --on FETCH --timeout 10
