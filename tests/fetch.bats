@@ -246,6 +246,80 @@ flags_of() {
 	assert_equal "${#lines[@]}" 2
 }
 
+@test "file records of --attachments and --save in every format; links never followed" {
+	uv=$(imapctl status Fetch -o json | jq '.[0].uidvalidity')
+	d=$BATS_TEST_TMPDIR/f
+	for fmt in json jsonl xml text; do
+		mkdir "$d.$fmt"
+		run --separate-stderr imapctl fetch Fetch 2 --attachments "$d.$fmt" -o $fmt
+		assert_success
+		assert_equal "$stderr" ""
+		assert_equal "$(cat "$d.$fmt/data.csv")" $'a,b\n1,2'
+		printf -v want '%s\n' "2	2.2	application/octet-stream	$d.$fmt/inner.bin	4	Fetch	$uv" \
+			"2	3	text/csv	$d.$fmt/data.csv	8	Fetch	$uv"
+		case $fmt in
+		json) got=$(echo "$output" | jq -r '.[] | [.uid, .part, .type, .file, .size, .mailbox, .uidvalidity] | @tsv') ;;
+		jsonl) got=$(echo "$output" | jq -r '[.uid, .part, .type, .file, .size, .mailbox, .uidvalidity] | @tsv') ;;
+		xml) echo "$output" | xmllint --noout -
+			got=$(echo "$output" | xmllint --xpath '/imapctl/file/*/text()' - | paste - - - - - - -) ;;
+		text) got=$output ;;
+		esac
+		assert_equal "$got" "${want%$'\n'}"
+	done
+	# --save: uid, (part,) file, size, mailbox, uidvalidity.
+	mkdir "$d.save"
+	run --separate-stderr imapctl fetch Fetch 1 --raw --save "$d.save"
+	assert_success
+	assert_equal "$output" "1	$d.save/1.eml	$(wc -c <"$CORPUS/01-alternative.eml")	Fetch	$uv"
+	run --separate-stderr imapctl fetch Fetch 2 --part 3 --save "$d.save" -o xml
+	assert_success
+	echo "$output" | xmllint --noout -
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/file/file)' -)" "$d.save/2-3"
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/file/part)' -)" 3
+	run --separate-stderr imapctl fetch Fetch 3 --raw --save "$d.save" -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.uid, .file]')" "[3,\"$d.save/3.eml\"]"
+	# --part to standard output is the bytes, whatever -o says.
+	assert_equal "$(imapctl fetch Fetch 2 --part 3 -o xml)" $'a,b\n1,2'
+	# A symbolic link where an attachment goes is not followed.
+	mkdir "$d.link"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$d.link/data.csv"
+	run --separate-stderr imapctl fetch Fetch 2 --attachments "$d.link" -o json
+	assert_failure 73
+	assert_equal "$stderr" "imapctl: fetch: cannot create '$d.link/data.csv': File exists (use --force to replace it)"
+	[ ! -e "$BATS_TEST_TMPDIR/victim" ] && [ -L "$d.link/data.csv" ]
+	assert_equal "$(echo "$output" | jq -c 'map(.part)')" '["2.2"]'
+}
+
+@test "fetch --uidvalidity guards the set; long sets go in pipelined chunks" {
+	uv=$(imapctl status Fetch -o json | jq '.[0].uidvalidity')
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch Fetch 1 --uidvalidity $((uv + 1))
+	assert_failure 65
+	assert_output ""
+	[[ $stderr == *"imapctl: fetch: mailbox 'Fetch' has UIDVALIDITY $uv, not $((uv + 1)): the UIDs name other messages now"* ]]
+	[[ $stderr != *"UID FETCH"* ]]
+	run --separate-stderr imapctl fetch Fetch 1 --uidvalidity "$uv" -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq .uid)" 1
+	# 4,000 UIDs that do not compress: commands of a few KiB, several
+	# written before the first answer is read.
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch Fetch "$(seq -s, 1 2 7999)" -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,3,5,7,9,11]'
+	sent=$(printf '%s\n' "$stderr" | sed -n 's/^C: A[0-9]* //p')
+	[ "$(echo "$sent" | grep -c '^UID FETCH')" -ge 5 ]
+	[ "$(echo "$sent" | grep '^UID FETCH' | awk '{ print length($0) }' | sort -n | tail -1)" -lt 4200 ]
+	first_answer=$(echo "$stderr" | grep -n '^S: A[0-9]* OK Fetch' | head -1 | cut -d: -f1)
+	fourth_fetch=$(echo "$stderr" | grep -n '^C: A[0-9]* UID FETCH' | sed -n 4p | cut -d: -f1)
+	[ "$fourth_fetch" -lt "$first_answer" ]
+	# The same from standard input, as ranges where they run.
+	{ seq 1 2 7999; seq 8000 9000; } >"$BATS_TEST_TMPDIR/uids"
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch Fetch - -o jsonl <"$BATS_TEST_TMPDIR/uids"
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,3,5,7,9,11]'
+	[[ $stderr == *",7997,7999:9000 (UID "* ]]
+}
+
 @test "--part: one part decoded to stdout, several need --save" {
 	run --separate-stderr imapctl fetch Fetch 2 --part 3
 	assert_success
@@ -273,6 +347,19 @@ flags_of() {
 	done
 	imapctl fetch Fetch 4 --attachments "$BATS_TEST_TMPDIR" >/dev/null
 	assert_equal "$(flags_of 4)" '[]'
+	mkdir "$BATS_TEST_TMPDIR/8"
+	imapctl fetch Fetch 8 --attachments "$BATS_TEST_TMPDIR/8" >/dev/null
+	assert_equal "$(flags_of 8)" '[]'
+	# Read-only, and every body with BODY.PEEK: no item that sets \Seen.
+	for mode in --headers --text --raw "--part 1" "--attachments $BATS_TEST_TMPDIR/8 --force"; do
+		run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch Fetch 8 $mode
+		assert_success
+		sent=$(printf '%s\n' "$stderr" | sed -n 's/^C: A[0-9]* //p')
+		assert_equal "$(echo "$sent" | grep -E '^(SELECT|EXAMINE)')" "EXAMINE Fetch (CONDSTORE)"
+		echo "$sent" | grep -q 'BODY\.PEEK\['
+		assert_equal "$(echo "$sent" | grep -E 'BODY\[|RFC822( |\)|\.TEXT)|UID STORE')" ""
+	done
+	assert_equal "$(flags_of 8)" '[]'
 	run --separate-stderr imapctl fetch Fetch 5 --raw --mark-seen
 	assert_success
 	assert_equal "$(flags_of 5)" '["\\Seen"]'
@@ -280,6 +367,15 @@ flags_of() {
 	assert_success
 	echo "$output" | jq -e '.[0].flags | index("\\Seen")'
 	assert_equal "$(flags_of 6)" '["\\Seen"]'
+	# The two-phase modes too.
+	run --separate-stderr imapctl fetch Fetch 7 --text --mark-seen -o json
+	assert_success
+	echo "$output" | jq -e '.[0].flags | index("\\Seen")'
+	assert_equal "$(flags_of 7)" '["\\Seen"]'
+	mkdir "$BATS_TEST_TMPDIR/2"
+	run --separate-stderr imapctl fetch Fetch 2 --attachments "$BATS_TEST_TMPDIR/2" --mark-seen
+	assert_success
+	assert_equal "$(flags_of 2)" '["\\Seen"]'
 }
 
 @test "fetch -o jsonl output piped back into fetch -" {
