@@ -427,10 +427,50 @@ flags_of() {
 }
 
 @test "the man page example: search piped into fetch" {
-	"$IMAPCTL" search -h >/dev/null 2>&1 || skip "the search command is not built yet"
 	run --separate-stderr bash -c "$(declare -f imapctl imapctl_args); imapctl search Fetch from:big -o jsonl | imapctl fetch Fetch - --summary -o json"
 	assert_success
 	assert_equal "$(echo "$output" | jq -c '[.[].uid]')" '[11]'
+}
+
+@test "every fetch example in the manual's EXAMPLES runs" {
+	# A line ending in "|" or mdoc's "\e" goes on in the next. Run on the
+	# corpus: INBOX and Archive are Fetch, message 42 is 2.
+	examples=$(sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$BATS_TEST_DIRNAME/../man/imapctl.1" |
+		awk '/^\$ / { cmd = substr($0, 3)
+			while (cmd ~ /(\||\\e)$/ && (getline l) > 0) {
+				sub(/\\e$/, "", cmd); sub(/^ +/, " ", l); cmd = cmd l }
+			print cmd }' |
+		sed 's/\\e/\\/g; s/\\-/-/g' | grep 'imapctl fetch' |
+		sed 's/ INBOX / Fetch /g; s/ Archive / Fetch /g; s/ 42 / 2 /; s|~/Downloads|downloads|')
+	assert_equal "$(echo "$examples" | wc -l)" 7
+	cd "$BATS_TEST_TMPDIR"
+	mkdir downloads backup
+	while IFS= read -r ex; do
+		run --separate-stderr eval "$ex"
+		echo "$ex: $status $stderr"
+		assert_success
+		assert_equal "$stderr" ""
+	done <<<"$examples"
+	assert_equal "$(ls downloads | wc -l)" 2
+	assert_equal "$(ls backup | wc -l)" 11
+	assert_equal "$(grep -c '^From MAILER-DAEMON' archive.mbox)" 11
+}
+
+@test "bash completion: --sort values, files for --save and --attachments" {
+	complete_bash() {
+		bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _imapctl; printf "%s\n" "${COMPREPLY[@]}"' \
+			_ "$BATS_TEST_DIRNAME/../completions/imapctl.bash" "$@"
+	}
+	run complete_bash "$IMAPCTL" search INBOX --sort ''
+	assert_output $'date\n-date\nsize\n-size'
+	cd "$BATS_TEST_TMPDIR"
+	mkdir saved.d
+	run complete_bash "$IMAPCTL" fetch INBOX 1 --raw --save sav
+	assert_output saved.d
+	run complete_bash "$IMAPCTL" fetch INBOX 1 --attachments sav
+	assert_output saved.d
+	run complete_bash "$IMAPCTL" fetch INBOX 1 --mark
+	assert_output --mark-seen
 }
 
 # Hostile server ------------------------------------------------------------
