@@ -320,6 +320,31 @@ flags_of() {
 	[[ $stderr == *",7997,7999:9000 (UID "* ]]
 }
 
+@test "\"n:*\" never names a UID below n; \"*\" is the last message" {
+	# IMAP reads 12:* as 11:12 when 11 is the largest UID: a script that
+	# fetches what came after the last UID it saw must get nothing.
+	run --separate-stderr imapctl fetch Fetch '12:*' -o json
+	assert_success
+	assert_equal "$output" "[]"
+	d=$BATS_TEST_TMPDIR/new
+	mkdir "$d"
+	run --separate-stderr imapctl fetch Fetch '12:*' --raw --save "$d"
+	assert_success
+	assert_equal "$(ls -A "$d")" ""
+	run --separate-stderr imapctl fetch Fetch '3,12:*' -o jsonl
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[3]'
+	run --separate-stderr imapctl fetch Fetch '10:*' -o jsonl
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[10,11]'
+	run --separate-stderr imapctl fetch Fetch '*' -o jsonl
+	assert_equal "$(echo "$output" | jq -c .uid)" 11
+	run --separate-stderr imapctl fetch Fetch '12:*' --text -o json
+	assert_equal "$output" "[]"
+	# The same through a query.
+	run --separate-stderr imapctl fetch Fetch --query 'uid:12:*' -o json
+	assert_success
+	assert_equal "$output" "[]"
+}
+
 @test "--part: one part decoded to stdout, several need --save" {
 	run --separate-stderr imapctl fetch Fetch 2 --part 3
 	assert_success
