@@ -601,6 +601,23 @@ well_formed() {
 	done
 }
 
+@test "--text: a message's text is never printed under another UID" {
+	# A server may answer for a message in several FETCH responses: here
+	# UID 1's text comes after its summary, and UID 2 has none.
+	export IMAPCTL_PASSWORD=secret
+	env='FLAGS () INTERNALDATE "01-Mar-2024 09:22:03 +0000" RFC822.SIZE 120 ENVELOPE ("Fri, 01 Mar 2024 09:22:03 +0000" "Hi" (("Ann" NIL "ann" "example.com")) NIL NIL NIL NIL NIL NIL NIL)'
+	printf '%s\n' greeting 'serve-until BODY.PEEK[1]' \
+		"send * 1 FETCH (UID 1 $env)" \
+		'send * 1 FETCH (UID 1 BODY[1]<0> {6}' \
+		'sendraw Hello.)\r\n' \
+		"send * 2 FETCH (UID 2 $env)" \
+		'reply OK Fetch completed.' serve >"$BATS_TEST_TMPDIR/split"
+	hostile_start script --timeout 10 --script "$BATS_TEST_TMPDIR/split"
+	run --separate-stderr hctl fetch INBOX 1:2 --text -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.uid, .text]')" $'[1,null]\n[2,null]'
+}
+
 @test "a literal larger than --max-size is refused before it arrives" {
 	export IMAPCTL_PASSWORD=secret
 	hostile_start huge-literal --on FETCH --timeout 10
