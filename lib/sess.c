@@ -54,23 +54,32 @@ static const char *const state_names[] = {
 	"logout"
 };
 
+/*
+ * One line of the trace, control characters escaped, written whole: the
+ * trace goes to unbuffered stderr, where a write a character is slow.
+ */
 static void
 trace_line(struct sess *s, const char *dir, const char *p, size_t n)
 {
+	struct buf b;
+
 	if (s->o.trace == NULL)
 		return;
-	fprintf(s->o.trace, "%s: ", dir);
+	buf_init(&b, IMAP_MAX_LINE * 4 + 16);
+	buf_addf(&b, "%s: ", dir);
 	for (; n > 0; p++, n--) {
 		unsigned char c = (unsigned char)*p;
 
 		if (c == '\r' && n == 1)
 			break;
 		if (c < 0x20 || c == 0x7f)
-			fprintf(s->o.trace, "\\x%02x", c);
+			buf_addf(&b, "\\x%02x", c);
 		else
-			fputc(c, s->o.trace);
+			buf_addc(&b, (char)c);
 	}
-	fputc('\n', s->o.trace);
+	buf_addc(&b, '\n');
+	fwrite(b.s, 1, b.len, s->o.trace);
+	buf_free(&b);
 }
 
 /* The server side of the trace: lines and literal sizes, from the parser. */
@@ -414,11 +423,14 @@ dispatch(struct sess *s, const struct imap_resp *r, struct err *e)
 	return 0;
 }
 
-/* Read and dispatch one response. */
-int
-sess_read_one(struct sess *s, struct err *e)
+/*
+ * The next whole response, reading from the connection as needed. A
+ * failure here leaves the stream in an unknown state: the session is
+ * broken.
+ */
+static int
+read_resp(struct sess *s, const struct imap_resp **r_r, struct err *e)
 {
-	const struct imap_resp *r;
 	size_t used;
 	ssize_t n;
 	int rv;
@@ -426,20 +438,14 @@ sess_read_one(struct sess *s, struct err *e)
 	for (;;) {
 		if (s->in_start < s->in_end) {
 			rv = imap_parser_feed(s->parser, s->in + s->in_start,
-			    s->in_end - s->in_start, &used, &r, e);
+			    s->in_end - s->in_start, &used, r_r, e);
 			s->in_start += used;
 			if (rv < 0) {
 				s->broken = 1;
 				return -1;
 			}
-			if (rv > 0) {
-				if (dispatch(s, r, e) < 0) {
-					if (e->kind == ERR_PROTOCOL)
-						s->broken = 1;
-					return -1;
-				}
+			if (rv > 0)
 				return 0;
-			}
 		}
 		if (s->conn == NULL)
 			return err_set(e, ERR_IO, "not connected");
@@ -454,6 +460,22 @@ sess_read_one(struct sess *s, struct err *e)
 		s->in_start = 0;
 		s->in_end = (size_t)n;
 	}
+}
+
+/* Read and dispatch one response. */
+int
+sess_read_one(struct sess *s, struct err *e)
+{
+	const struct imap_resp *r;
+
+	if (read_resp(s, &r, e) < 0)
+		return -1;
+	if (dispatch(s, r, e) < 0) {
+		if (e->kind == ERR_PROTOCOL)
+			s->broken = 1;
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -1076,29 +1098,12 @@ sess_run(struct sess *s, struct err *e, const char *fmt, ...)
 static int
 read_greeting(struct sess *s, const struct imap_resp **r_r, struct err *e)
 {
-	size_t used;
-	ssize_t n;
-	int rv;
-
-	for (;;) {
-		if (s->in_start < s->in_end) {
-			rv = imap_parser_feed(s->parser, s->in + s->in_start,
-			    s->in_end - s->in_start, &used, r_r, e);
-			s->in_start += used;
-			if (rv < 0)
-				return -1;
-			if (rv > 0)
-				return 0;
-		}
-		n = conn_read(s->conn, s->in, SESS_INBUF, e);
-		if (n < 0) {
-			if (e->kind == ERR_TIMEOUT)
-				err_prefix(e, "no greeting from server");
-			return -1;
-		}
-		s->in_start = 0;
-		s->in_end = (size_t)n;
+	if (read_resp(s, r_r, e) < 0) {
+		if (e->kind == ERR_TIMEOUT)
+			err_prefix(e, "no greeting from server");
+		return -1;
 	}
+	return 0;
 }
 
 static int
