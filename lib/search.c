@@ -595,6 +595,7 @@ make_term(struct search_query *q, const struct tok *t, struct err *e)
 			err_prefix(e, "query term 'uid:'");
 			return NULL;
 		}
+		uidset_bound_star(&n->set);
 		return n;
 	case T_FLAG:
 		break;
