@@ -139,7 +139,7 @@ on_fetch(struct watch *w, const struct imap_arg *items)
 		sm.s = w->ctx->sess;
 		sm.mailbox = w->mailbox;
 		sm.uidvalidity = w->uidvalidity;
-		sm.gmail = 0;
+		sm.gmail = sess_has_cap(w->ctx->sess, "X-GM-EXT-1");
 		emit_record_begin(em, "event");
 		emit_str(em, "event", "new");
 		summary_emit(&sm, uid, first);
@@ -266,7 +266,8 @@ fetch_new(struct watch *w)
 		return 0;
 	w->fetching = 1;
 	/* "N:*" also names the last message when N is above every UID. */
-	if (sess_run(s, e, "UID FETCH %u:* (" SUMMARY_ITEMS ")",
+	if (sess_run(s, e, "UID FETCH %u:* (" SUMMARY_ITEMS "%s)",
+	    sess_has_cap(s, "X-GM-EXT-1") ? " X-GM-LABELS" : "",
 	    w->last_uid + 1) < 0) {
 		w->fetching = 0;
 		err_prefix(e, "cannot fetch the new messages");
