@@ -267,8 +267,8 @@ fetch_new(struct watch *w)
 	w->fetching = 1;
 	/* "N:*" also names the last message when N is above every UID. */
 	if (sess_run(s, e, "UID FETCH %u:* (" SUMMARY_ITEMS "%s)",
-	    sess_has_cap(s, "X-GM-EXT-1") ? " X-GM-LABELS" : "",
-	    w->last_uid + 1) < 0) {
+	    w->last_uid + 1, sess_has_cap(s, "X-GM-EXT-1") ?
+	    " X-GM-LABELS" : "") < 0) {
 		w->fetching = 0;
 		err_prefix(e, "cannot fetch the new messages");
 		return -1;
