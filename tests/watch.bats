@@ -150,3 +150,19 @@ watch_wait() {
 	run jq -c '[.event, .subject, .from[0].name, .message_id, .date, .mailbox]' "$W.out"
 	assert_output '["new","Grüße","Jörg","<w1@example.de>","2024-03-05T09:00:00Z","INBOX"]'
 }
+
+@test "watch reconnects with growing back-off and reports each message once" {
+	hostile_start script --script "$TESTS_DIR/hostile/scripts/watch-drops.script" --idle-push 0.3 --connections 3 --timeout 10
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --timeout 6 -o jsonl
+	assert_success
+	# 4 before the drop, 5 while away, 6 and on after (one a push): each
+	# once, in order, none missed.
+	echo "$output" | jq -e -s 'map(.event) | unique == ["new"]'
+	echo "$output" | jq -e -s 'map(.uid) | length >= 3 and . == [range(4; 4 + length)]'
+	# The second attempt failed too: it waited twice as long.
+	assert_equal "$stderr" \
+"imapctl: watch: warning: connection closed by server; reconnecting in 1 s
+imapctl: watch: warning: connection closed by server; reconnecting in 2 s"
+	hostile_wait
+	grep -aq 'UID FETCH 5:\* ' "$HOSTILE_RECORD"
+}
