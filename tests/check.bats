@@ -271,6 +271,13 @@ INBOX	User quota	MESSAGE	7	10000"
 	run imapctl quota Projects/2024 -o json
 	assert_success
 	echo "$output" | jq -e '.[0] | .mailbox == "Projects/2024" and .root == "User quota"'
+	run imapctl quota -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map([.resource, .usage, .limit])')" '[["STORAGE",4,102400],["MESSAGE",7,10000]]'
+	run imapctl quota -o xml
+	assert_success
+	echo "$output" | xmllint --noout -
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl[@command="quota"]/quota[2]/limit)' -)" 10000
 	# A server without quotas says so.
 	hostile_start ok --timeout 10
 	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x quota

@@ -97,6 +97,18 @@ watch_wait() {
 	assert_output "new	6	Hello	INBOX	$(imapctl status -o json | jq -r '.[0].uidvalidity')"
 }
 
+@test "watch in xml: a well-formed document, also when time is up" {
+	watch_bg INBOX --once --timeout 10 -o xml
+	append_msg "In XML"
+	watch_wait
+	assert_equal "$WATCH_RC" 0
+	xmllint --noout "$W.out"
+	assert_equal "$(xmllint --xpath 'string(/imapctl[@command="watch"]/event/subject)' "$W.out")" "In XML"
+	run --separate-stderr imapctl watch INBOX --timeout 0.2 -o xml
+	assert_success
+	echo "$output" | xmllint --noout -
+}
+
 @test "watch: bad durations are usage errors" {
 	run --separate-stderr imapctl watch INBOX --timeout soon
 	assert_failure 64
