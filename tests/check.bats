@@ -200,6 +200,27 @@ S: "* ]]
 	[[ $output == "IMAP CRITICAL - no greeting from server: timed out after 1 s"* ]]
 }
 
+@test "check: a server that misbehaves is CRITICAL, one line, never a crash" {
+	for sc in garbage malformed bye-mid-command number-overflow deep-nesting \
+	    bad-tag huge-literal reset-mid-command; do
+		hostile_start "$sc" --timeout 10
+		IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x --timeout 5 check
+		echo "scenario $sc: $output"
+		assert_failure 2
+		assert_equal "$stderr" ""
+		assert_equal "${#lines[@]}" 1
+		[[ $output == "IMAP CRITICAL - "*" | time="* ]]
+		# The text holds no '|' but the one before the perfdata.
+		assert_equal "$(echo "$output" | tr -cd '|')" '|'
+		hostile_stop || true
+	done
+	hostile_start malformed --timeout 10
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x check -o prometheus
+	assert_failure 2
+	[[ $output == *'imapctl_check_state{'*'} 2'* ]]
+	prom_check "$output"
+}
+
 @test "check: a slow greeting crosses the time thresholds" {
 	hostile_start delay-greeting:1.2 --timeout 10
 	run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x check --warning-time 1 --critical-time 5
