@@ -172,6 +172,24 @@ jsonl"
 	assert_output zsh
 }
 
+@test "bash completion: mailbox actions, flag names, prometheus for check" {
+	run bash_complete "$IMAPCTL" mailbox ""
+	assert_output "create
+delete
+rename
+subscribe
+unsubscribe"
+	run bash_complete "$IMAPCTL" flag INBOX 1 --add d
+	assert_output "deleted
+draft"
+	run bash_complete "$IMAPCTL" append Drafts x.eml --flags s
+	assert_output seen
+	run bash_complete "$IMAPCTL" check -o p
+	assert_output prometheus
+	run bash_complete "$IMAPCTL" status -o p
+	assert_output ""
+}
+
 @test "zsh and fish completions parse, when those shells are installed" {
 	if command -v zsh >/dev/null; then
 		zsh -n "$BATS_TEST_DIRNAME/../completions/_imapctl"
