@@ -178,3 +178,15 @@ imapctl: watch: warning: connection closed by server; reconnecting in 2 s"
 	hostile_wait
 	grep -aq 'UID FETCH 5:\* ' "$HOSTILE_RECORD"
 }
+
+@test "watch re-issues IDLE every --keepalive, and refuses more than 29m" {
+	watch_bg INBOX --timeout 3.5 --keepalive 1
+	watch_wait
+	assert_equal "$WATCH_RC" 0
+	# IDLE, DONE after a second, IDLE again: at least three rounds.
+	[ "$(grep -cE '^C: A[0-9]+ IDLE$' "$W.err")" -ge 3 ]
+	[ "$(grep -cE '^C: DONE$' "$W.err")" -ge 2 ]
+	run --separate-stderr imapctl watch INBOX --keepalive 30m
+	assert_failure 64
+	[[ $stderr == *"at most 29m"* ]]
+}
