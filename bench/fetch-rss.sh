@@ -9,7 +9,8 @@
 #     and the wall time of the latter;
 #   - the wall time of a plain Python client reading the same FETCH
 #     answer off the socket and dropping it (the floor for the server);
-#   - peak RSS of saving the 20 MB message with --raw --save.
+#   - peak RSS of saving the 20 MB message with --raw --save, and of
+#     its base64 part decoded with --part 1 --save.
 # Not part of "make check". Usage: bench/fetch-rss.sh [IMAPCTL]
 set -euo pipefail
 export LC_ALL=C.UTF-8
@@ -106,3 +107,5 @@ cmp "$state/out/1.eml" "$state/big.eml"
 echo "fetch --raw --save of a $(($(stat -c %s "$state/big.eml") / 1048576)) MB message: peak RSS ${rss} kB, wall $wall"
 measure "$bin" "${args[@]}" fetch BenchBig 1 --raw
 echo "fetch --raw of it to stdout: peak RSS ${rss} kB, wall $wall"
+measure "$bin" "${args[@]}" fetch BenchBig 1 --part 1 --save "$state/out"
+echo "fetch --part 1 --save of it, base64 decoded to $(($(stat -c %s "$state/out/1-1") / 1048576)) MB: peak RSS ${rss} kB, wall $wall"

@@ -142,6 +142,7 @@ struct fetch {
 	struct body	 body;
 	struct buf	 text;		/* --text: the text of this message */
 	int		 text_set;
+	uint32_t	 text_uid;	/* whose text it is */
 	struct uidset	 found;		/* UID SEARCH results */
 	struct window	 win[FETCH_WINDOWS];
 	size_t		 nwin, headwin;
@@ -324,6 +325,7 @@ body_begin(struct fetch *f, uint32_t uid, struct plan_part *pp,
 		html_text_init(&b->html);
 		buf_reset(&f->text);
 		f->text_set = 1;
+		f->text_uid = uid;
 		break;
 	default:
 		b->discard = 1;
@@ -864,7 +866,12 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 		if (f->mode == M_TEXT && msg_item(items, "ENVELOPE") != NULL) {
 			emit_record_begin(f->em, "message");
 			fetch_summary(f, uid, items);
-			if (f->text_set) {
+			/*
+			 * Only this message's own text: a server may send a
+			 * message's text in a FETCH response of its own, even
+			 * after the summary.
+			 */
+			if (f->text_set && f->text_uid == uid) {
 				while (f->text.len > 0 &&
 				    (f->text.s[f->text.len - 1] == '\n' ||
 				    f->text.s[f->text.len - 1] == ' '))

@@ -1,9 +1,14 @@
 /*
  * mailbox: create, delete, rename, subscribe to or unsubscribe from a
  * mailbox, named in UTF-8 (sent in modified UTF-7). A record says what was
- * done. --max guards delete: a mailbox holding more messages is refused.
+ * done. --max guards delete and rename, the actions that take messages
+ * away from a name (renaming INBOX empties it): a mailbox holding more
+ * messages is refused. The others name no message, so --max never refuses
+ * them. --dry-run of delete and rename still asks the mailbox's count, so
+ * that it fails where the change would.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "change.h"
 #include "mailbox.h"
@@ -24,18 +29,69 @@ static const struct {
 	{ "unsubscribe", "UNSUBSCRIBE", 1 },
 };
 
-/* How many messages the mailbox holds, for --max. */
+/* What LIST says of one mailbox. */
+struct probe {
+	const char	*name;		/* UTF-8, as given */
+	int		 listed;
+	int		 noselect;	/* \Noselect: a name holding no mail */
+};
+
 static int
-count_messages(struct ctx *ctx, const char *name, uint64_t *n_r)
+on_list(void *arg, struct sess *s, const struct imap_resp *r, struct err *e)
+{
+	struct probe *p = arg;
+	struct mbox_list ml;
+	struct buf b;
+
+	(void)e;
+	if (!mbox_parse_list(r, &ml) ||
+	    mbox_has_attr(ml.attrs, "\\NonExistent"))
+		return 0;
+	buf_init(&b, IMAP_MAX_LINE);
+	sess_mailbox_decode(s, ml.name, ml.name_len, &b);
+	if (strcmp(b.s, p->name) == 0 || (strcasecmp(b.s, "INBOX") == 0 &&
+	    strcasecmp(p->name, "INBOX") == 0)) {
+		p->listed = 1;
+		p->noselect = mbox_has_attr(ml.attrs, "\\Noselect");
+	}
+	buf_free(&b);
+	return 0;
+}
+
+/*
+ * How many messages the mailbox holds, for --max and --dry-run: none when
+ * it is \Noselect (a parent that holds only other mailboxes, which STATUS
+ * refuses), else what STATUS says.
+ */
+static int
+count_messages(struct ctx *ctx, const char *action, const char *name,
+    uint64_t *n_r)
 {
 	struct mbox_status st;
+	struct probe p;
 	struct err e;
+	int r;
 
+	memset(&p, 0, sizeof(p));
+	p.name = name;
+	sess_set_handler(ctx->sess, on_list, &p);
+	r = sess_run(ctx->sess, &ctx->err, "LIST \"\" %M", name);
+	sess_set_handler(ctx->sess, NULL, NULL);
+	if (r < 0) {
+		err_prefix(&ctx->err, "cannot %s '%s'", action, name);
+		return cmd_fail(ctx, &ctx->err);
+	}
+	if (!p.listed)
+		return cmd_failf(ctx, ERR_UNAVAILABLE, "cannot %s '%s': no "
+		    "such mailbox", action, name);
+	*n_r = 0;
+	if (p.noselect)
+		return 0;
 	if (mbox_status_many(ctx->sess, &name, 1, "MESSAGES", &st, &e,
 	    &ctx->err) < 0)
 		return cmd_fail(ctx, &ctx->err);
 	if (e.kind != ERR_NONE) {
-		err_prefix(&e, "cannot delete '%s'", name);
+		err_prefix(&e, "cannot %s '%s'", action, name);
 		return cmd_fail(ctx, &e);
 	}
 	if (!(st.have & MST_MESSAGES))
@@ -67,8 +123,10 @@ cmd_mailbox(int argc, char **argv, struct ctx *ctx)
 		    "one NAME");
 	if ((rc = change_max(ctx, &max)) != 0)
 		return rc;
-	if (max != UINT64_MAX && strcmp(argv[0], "delete") == 0) {
-		if ((rc = count_messages(ctx, argv[1], &n)) != 0 ||
+	if ((max != UINT64_MAX || ctx_flag(ctx, "dry-run")) &&
+	    (strcmp(argv[0], "delete") == 0 ||
+	    strcmp(argv[0], "rename") == 0)) {
+		if ((rc = count_messages(ctx, argv[0], argv[1], &n)) != 0 ||
 		    (rc = change_check_max(ctx, max, n, "the mailbox holds")) !=
 		    0)
 			return rc;

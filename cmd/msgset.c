@@ -146,6 +146,7 @@ msgset_resolve(struct ctx *ctx, const char *mailbox, const char *arg,
 		return read_stdin(ctx, mailbox, set);
 	if (uidset_parse(set, arg, &e) < 0)
 		return cmd_fail(ctx, &e);
+	uidset_bound_star(set);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "netrc.h"
 #include "parser.h"
+#include "range.h"
 #include "secret.h"
 #include "settings.h"
 #include "xalloc.h"
@@ -23,26 +24,6 @@ env(const char *name)
 	const char *v = getenv(name);
 
 	return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
-static int
-parse_size(const char *s, uint64_t *v_r)
-{
-	uint64_t v, mul = 1;
-	size_t n = strlen(s);
-
-	if (n > 1) {
-		switch (s[n - 1]) {
-		case 'k': case 'K': mul = 1ULL << 10; n--; break;
-		case 'm': case 'M': mul = 1ULL << 20; n--; break;
-		case 'g': case 'G': mul = 1ULL << 30; n--; break;
-		default: break;
-		}
-	}
-	if (!imap_parse_u64(s, n, &v) || v == 0 || v > UINT64_MAX / mul)
-		return -1;
-	*v_r = v * mul;
-	return 0;
 }
 
 static int
@@ -146,7 +127,8 @@ settings_gather(struct settings *st, const struct settings_in *in,
 		return err_set(e, ERR_USAGE, "bad --timeout '%s': give seconds, "
 		    "more than 0", in->timeout);
 	if (in->max_size != NULL &&
-	    parse_size(in->max_size, &st->so.max_literal) < 0)
+	    (size_parse(in->max_size, strlen(in->max_size),
+	    &st->so.max_literal) < 0 || st->so.max_literal == 0))
 		return err_set(e, ERR_USAGE, "bad --max-size '%s': give bytes, "
 		    "optionally with k, M or G", in->max_size);
 	if (in->tls != NULL && parse_tls(in->tls, &mode) < 0)

@@ -31,10 +31,15 @@ const struct opt watch_opts[] = {
 	    "or with s, m, h, d, w)", 0 },
 	{ "interval", 0, "DURATION", "poll this often when the server has no "
 	    "IDLE (default 30s)", 0 },
+	{ "keepalive", 0, "DURATION", "re-issue IDLE this often (default "
+	    "28m, at most 29m; shorter for NATs that drop quiet "
+	    "connections)", 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
 
-#define WATCH_IDLE_MAX_S	(28 * 60)	/* re-issue IDLE after this */
+/* RFC 2177: servers may log out a client idle for 30 minutes. */
+#define WATCH_IDLE_MAX_S	(29 * 60)
+#define WATCH_IDLE_DEFAULT_S	(28 * 60)
 #define WATCH_INTERVAL_S	30
 #define WATCH_BACKOFF_MAX_S	60
 #define WATCH_MIN_INTERVAL_S	0.1
@@ -55,6 +60,7 @@ struct watch {
 	int		 fatal;		/* a failure no reconnection mends */
 	double		 deadline;	/* monotonic seconds; 0: none */
 	double		 interval;
+	double		 keepalive;	/* re-issue IDLE after this */
 };
 
 static double
@@ -139,7 +145,7 @@ on_fetch(struct watch *w, const struct imap_arg *items)
 		sm.s = w->ctx->sess;
 		sm.mailbox = w->mailbox;
 		sm.uidvalidity = w->uidvalidity;
-		sm.gmail = 0;
+		sm.gmail = sess_has_cap(w->ctx->sess, "X-GM-EXT-1");
 		emit_record_begin(em, "event");
 		emit_str(em, "event", "new");
 		summary_emit(&sm, uid, first);
@@ -266,8 +272,9 @@ fetch_new(struct watch *w)
 		return 0;
 	w->fetching = 1;
 	/* "N:*" also names the last message when N is above every UID. */
-	if (sess_run(s, e, "UID FETCH %u:* (" SUMMARY_ITEMS ")",
-	    w->last_uid + 1) < 0) {
+	if (sess_run(s, e, "UID FETCH %u:* (" SUMMARY_ITEMS "%s)",
+	    w->last_uid + 1, sess_has_cap(s, "X-GM-EXT-1") ?
+	    " X-GM-LABELS" : "") < 0) {
 		w->fetching = 0;
 		err_prefix(e, "cannot fetch the new messages");
 		return -1;
@@ -283,7 +290,7 @@ idle_round(struct watch *w)
 	struct sess *s = w->ctx->sess;
 	struct err *e = &w->ctx->err;
 	struct sess_cmd cmd;
-	double until = now_s() + WATCH_IDLE_MAX_S;
+	double until = now_s() + w->keepalive;
 	int r;
 
 	if (w->deadline > 0 && w->deadline < until)
@@ -440,9 +447,14 @@ cmd_watch(int argc, char **argv, struct ctx *ctx)
 	w.mailbox = argv[0];
 	w.once = ctx_flag(ctx, "once");
 	w.interval = WATCH_INTERVAL_S;
+	w.keepalive = WATCH_IDLE_DEFAULT_S;
 	if ((rc = parse_duration_opt(ctx, "timeout", &timeout)) != 0 ||
-	    (rc = parse_duration_opt(ctx, "interval", &w.interval)) != 0)
+	    (rc = parse_duration_opt(ctx, "interval", &w.interval)) != 0 ||
+	    (rc = parse_duration_opt(ctx, "keepalive", &w.keepalive)) != 0)
 		return rc;
+	if (w.keepalive > WATCH_IDLE_MAX_S)
+		return cmd_usage_error(ctx->cmd, "--keepalive may be at most "
+		    "29m: servers may log out a client idle for 30");
 	if (w.interval < WATCH_MIN_INTERVAL_S)
 		w.interval = WATCH_MIN_INTERVAL_S;
 	if (timeout > 0)

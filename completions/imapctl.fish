@@ -53,7 +53,8 @@ end
 
 function __imapctl_wants
     set -l cmd (__imapctl_command); or return 1
-    test (imapctl __complete operands $cmd 2>/dev/null) = $argv[1]
+    set -l kind (imapctl __complete operands $cmd 2>/dev/null)
+    test "$kind" = $argv[1]
 end
 
 complete -c imapctl -f
@@ -62,7 +63,7 @@ complete -c imapctl -s o -l format -x -a 'text json jsonl xml' -d 'output format
 complete -c imapctl -n '__fish_seen_subcommand_from check' -s o -l format -x -a prometheus -d 'Prometheus text format'
 complete -c imapctl -l tls -x -a 'implicit starttls none' -d 'TLS mode'
 complete -c imapctl -l auth -x -a 'auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer' -d 'authentication mechanism'
-complete -c imapctl -l sort -x -a 'date -date size -size' -d 'order of search results'
+complete -c imapctl -n '__fish_seen_subcommand_from search' -l sort -x -a 'date -date size -size' -d 'order of search results'
 complete -c imapctl -l cafile -r -F -d 'also trust the CA certificates in FILE'
 complete -c imapctl -l password-file -r -F -d 'read the password from FILE'
 complete -c imapctl -l config -r -F -d 'read accounts from FILE'
@@ -71,6 +72,7 @@ complete -c imapctl -n 'string match -q -- "-*" (commandline -ct)' -a '(__imapct
 complete -c imapctl -n '__imapctl_wants mailbox' -a '(__imapctl_mailboxes)'
 complete -c imapctl -n '__imapctl_wants mailbox-action; and test (count (commandline -opc)) -gt 0; and test (commandline -opc)[-1] = mailbox' -a 'create delete rename subscribe unsubscribe'
 complete -c imapctl -n '__imapctl_wants mailbox-action; and test (commandline -opc)[-1] != mailbox' -a '(__imapctl_mailboxes)'
-complete -c imapctl -n 'contains -- (__imapctl_command) flag append' -l add -l remove -l set -l flags -x -a 'seen answered flagged deleted draft' -d 'flag'
+complete -c imapctl -n 'test "$(__imapctl_command)" = flag' -l add -l remove -l set -x -a 'seen answered flagged deleted draft' -d 'flag'
+complete -c imapctl -n 'test "$(__imapctl_command)" = append' -l flags -x -a 'seen answered flagged deleted draft' -d 'flag'
 complete -c imapctl -n '__imapctl_wants command' -a '(imapctl __complete commands 2>/dev/null)'
 complete -c imapctl -n '__imapctl_wants shell' -a 'bash zsh fish'

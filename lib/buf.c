@@ -59,12 +59,18 @@ buf_grow(struct buf *b, size_t extra)
 		ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
 	if (ncap > b->max + 1)
 		ncap = b->max + 1;
-	if (b->cap)
-		n = xrealloc(b->s, ncap);
-	else {
-		n = xmalloc(ncap);
+	/*
+	 * Not realloc: it would free the old block as it was, and a buffer
+	 * may hold a password, a token or a command carrying one. Move the
+	 * content by hand and wipe the block left behind.
+	 */
+	n = xmalloc(ncap);
+	if (b->cap) {
+		memcpy(n, b->s, b->len + 1);
+		OPENSSL_cleanse(b->s, b->cap);
+		free(b->s);
+	} else
 		n[0] = '\0';
-	}
 	b->s = n;
 	b->cap = ncap;
 	return 0;

@@ -193,19 +193,18 @@ conn_open(const char *host, const char *port, int timeout_ms, struct err *e)
 {
 	struct addrinfo *res = NULL, *ai;
 	struct conn *c;
-	long long deadline, left;
-	int fd = -1, lasterr = 0;
+	long long deadline = now_ms() + timeout_ms;
+	int fd = -1, lasterr = 0, left;
 
 	if (resolve(host, port, timeout_ms, &res, e) < 0)
 		return NULL;
-	/* The timeout bounds the connection, however many addresses. */
-	deadline = now_ms() + timeout_ms;
+	/* One deadline for all the addresses, not one each. */
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((left = deadline - now_ms()) <= 0) {
+		if ((left = (int)(deadline - now_ms())) <= 0) {
 			lasterr = ETIMEDOUT;
 			break;
 		}
-		if (connect_one(ai, (int)left, &fd, &lasterr) == 0)
+		if (connect_one(ai, left, &fd, &lasterr) == 0)
 			break;
 	}
 	freeaddrinfo(res);
@@ -370,6 +369,41 @@ conn_wait_readable(struct conn *c, int timeout_ms, struct err *e)
 	return w;
 }
 
+#define SSL_FAILED	(-2)
+
+/*
+ * After SSL_read or SSL_write returned r <= 0: wait for what OpenSSL needs
+ * (as wait_fd: 1 ready, 0 timed out, -1 poll failed), or SSL_FAILED with
+ * the error set.
+ */
+static int
+ssl_wait(struct conn *c, int r, struct err *e)
+{
+	char msg[256];
+
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		return wait_fd(c, POLLIN, c->timeout_ms);
+	case SSL_ERROR_WANT_WRITE:
+		return wait_fd(c, POLLOUT, c->timeout_ms);
+	case SSL_ERROR_ZERO_RETURN:
+		err_set(e, ERR_IO, "connection closed by server");
+		break;
+	case SSL_ERROR_SYSCALL:
+		if (errno != 0 && errno != EAGAIN)
+			err_set(e, ERR_IO, "connection error: %s",
+			    strerror(errno));
+		else
+			err_set(e, ERR_IO, "connection closed by server");
+		break;
+	default:
+		ssl_errstr(msg, sizeof(msg));
+		err_set(e, ERR_IO, "TLS error: %s", msg);
+		break;
+	}
+	return SSL_FAILED;
+}
+
 /*
  * Read what is there, at most len bytes, waiting up to the timeout for the
  * first byte. End of stream is an error: an IMAP server that closes the
@@ -378,7 +412,6 @@ conn_wait_readable(struct conn *c, int timeout_ms, struct err *e)
 ssize_t
 conn_read(struct conn *c, void *p, size_t len, struct err *e)
 {
-	char msg[256];
 	ssize_t n;
 	int r, w;
 
@@ -389,27 +422,8 @@ conn_read(struct conn *c, void *p, size_t len, struct err *e)
 			    (int)len);
 			if (r > 0)
 				return r;
-			switch (SSL_get_error(c->ssl, r)) {
-			case SSL_ERROR_WANT_READ:
-				w = wait_fd(c, POLLIN, c->timeout_ms);
-				break;
-			case SSL_ERROR_WANT_WRITE:
-				w = wait_fd(c, POLLOUT, c->timeout_ms);
-				break;
-			case SSL_ERROR_ZERO_RETURN:
-				return err_set(e, ERR_IO,
-				    "connection closed by server");
-			case SSL_ERROR_SYSCALL:
-				if (errno != 0 && errno != EAGAIN)
-					return err_set(e, ERR_IO,
-					    "connection error: %s",
-					    strerror(errno));
-				return err_set(e, ERR_IO,
-				    "connection closed by server");
-			default:
-				ssl_errstr(msg, sizeof(msg));
-				return err_set(e, ERR_IO, "TLS error: %s", msg);
-			}
+			if ((w = ssl_wait(c, r, e)) == SSL_FAILED)
+				return -1;
 		} else {
 			n = recv(c->fd, p, len, 0);
 			if (n > 0)
@@ -435,7 +449,6 @@ int
 conn_write(struct conn *c, const void *p, size_t len, struct err *e)
 {
 	const char *s = p;
-	char msg[256];
 	ssize_t n;
 	int r, w;
 
@@ -449,21 +462,8 @@ conn_write(struct conn *c, const void *p, size_t len, struct err *e)
 				len -= (size_t)r;
 				continue;
 			}
-			switch (SSL_get_error(c->ssl, r)) {
-			case SSL_ERROR_WANT_READ:
-				w = wait_fd(c, POLLIN, c->timeout_ms);
-				break;
-			case SSL_ERROR_WANT_WRITE:
-				w = wait_fd(c, POLLOUT, c->timeout_ms);
-				break;
-			case SSL_ERROR_SYSCALL:
-				return err_set(e, ERR_IO,
-				    "connection error: %s", errno ?
-				    strerror(errno) : "closed by server");
-			default:
-				ssl_errstr(msg, sizeof(msg));
-				return err_set(e, ERR_IO, "TLS error: %s", msg);
-			}
+			if ((w = ssl_wait(c, r, e)) == SSL_FAILED)
+				return -1;
 		} else {
 			n = send(c->fd, s, len, MSG_NOSIGNAL);
 			if (n > 0) {

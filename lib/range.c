@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "parser.h"
 #include "range.h"
 
 #define RANGE_MAX_TEXT	64	/* longer is not a range anyone means */
@@ -155,5 +156,24 @@ duration_parse(const char *s, size_t n, double *seconds_r)
 	if (number_parse(s, n, 1, &v) < 0 || v < 0)
 		return -1;
 	*seconds_r = v;
+	return 0;
+}
+
+int
+size_parse(const char *s, size_t n, uint64_t *bytes_r)
+{
+	uint64_t v, mul = 1;
+
+	if (n > 1) {
+		switch (s[n - 1]) {
+		case 'k': case 'K': mul = 1ULL << 10; n--; break;
+		case 'm': case 'M': mul = 1ULL << 20; n--; break;
+		case 'g': case 'G': mul = 1ULL << 30; n--; break;
+		default: break;
+		}
+	}
+	if (!imap_parse_u64(s, n, &v) || v > UINT64_MAX / mul)
+		return -1;
+	*bytes_r = v * mul;
 	return 0;
 }

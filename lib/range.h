@@ -14,6 +14,8 @@
 #ifndef IMAPCTL_RANGE_H
 #define IMAPCTL_RANGE_H
 
+#include <stdint.h>
+
 #include "buf.h"
 #include "err.h"
 
@@ -40,6 +42,12 @@ int	range_format(const struct range *, struct buf *);
  * h, d or w. -1 if s[0..n) is not one.
  */
 int	duration_parse(const char *, size_t, double *seconds_r);
+
+/*
+ * A size: a number of bytes, or a number ending in k, M or G (binary
+ * multiples, either case). -1 if s[0..n) is not one or overflows.
+ */
+int	size_parse(const char *, size_t, uint64_t *bytes_r);
 
 /* v with up to decimals (0..9) places, trailing zeros dropped, '.' always. */
 int	num_format(struct buf *, double v, int decimals);

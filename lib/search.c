@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "date.h"
+#include "range.h"
 #include "search.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -406,23 +407,15 @@ parse_duration(const char *s, size_t n, uint32_t *secs_r)
 	return 0;
 }
 
-/* N, Nk, NM or NG bytes, at most UINT32_MAX. */
+/* N, Nk, NM or NG bytes, at most UINT32_MAX: what SEARCH can say. */
 static int
 parse_size(const char *s, size_t n, uint32_t *v_r)
 {
-	uint64_t v, mul = 1;
+	uint64_t v;
 
-	if (n > 1) {
-		switch (s[n - 1]) {
-		case 'k': case 'K': mul = 1ULL << 10; n--; break;
-		case 'm': case 'M': mul = 1ULL << 20; n--; break;
-		case 'g': case 'G': mul = 1ULL << 30; n--; break;
-		default: break;
-		}
-	}
-	if (!imap_parse_u64(s, n, &v) || v > UINT32_MAX / mul)
+	if (size_parse(s, n, &v) < 0 || v > UINT32_MAX)
 		return -1;
-	*v_r = (uint32_t)(v * mul);
+	*v_r = (uint32_t)v;
 	return 0;
 }
 
@@ -602,6 +595,7 @@ make_term(struct search_query *q, const struct tok *t, struct err *e)
 			err_prefix(e, "query term 'uid:'");
 			return NULL;
 		}
+		uidset_bound_star(&n->set);
 		return n;
 	case T_FLAG:
 		break;

@@ -54,17 +54,26 @@ static const char *const state_names[] = {
 	"logout"
 };
 
+/*
+ * One line of the trace, control characters escaped, written whole: the
+ * trace goes to unbuffered stderr, where a write a character is slow.
+ */
 static void
 trace_line(struct sess *s, const char *dir, const char *p, size_t n)
 {
+	struct buf b;
+
 	if (s->o.trace == NULL)
 		return;
-	fprintf(s->o.trace, "%s: ", dir);
+	buf_init(&b, IMAP_MAX_LINE * 4 + 16);
+	buf_addf(&b, "%s: ", dir);
 	if (n > 0 && p[n - 1] == '\r')
 		n--;
 	/* The server's text must not drive the terminal. */
-	utf8_fput_inert(s->o.trace, p, n);
-	fputc('\n', s->o.trace);
+	utf8_add_inert(&b, p, n);
+	buf_addc(&b, '\n');
+	fwrite(b.s, 1, b.len, s->o.trace);
+	buf_free(&b);
 }
 
 /* The server side of the trace: lines and literal sizes, from the parser. */
@@ -408,11 +417,14 @@ dispatch(struct sess *s, const struct imap_resp *r, struct err *e)
 	return 0;
 }
 
-/* Read and dispatch one response. */
-int
-sess_read_one(struct sess *s, struct err *e)
+/*
+ * The next whole response, reading from the connection as needed. A
+ * failure here leaves the stream in an unknown state: the session is
+ * broken.
+ */
+static int
+read_resp(struct sess *s, const struct imap_resp **r_r, struct err *e)
 {
-	const struct imap_resp *r;
 	size_t used;
 	ssize_t n;
 	int rv;
@@ -420,20 +432,14 @@ sess_read_one(struct sess *s, struct err *e)
 	for (;;) {
 		if (s->in_start < s->in_end) {
 			rv = imap_parser_feed(s->parser, s->in + s->in_start,
-			    s->in_end - s->in_start, &used, &r, e);
+			    s->in_end - s->in_start, &used, r_r, e);
 			s->in_start += used;
 			if (rv < 0) {
 				s->broken = 1;
 				return -1;
 			}
-			if (rv > 0) {
-				if (dispatch(s, r, e) < 0) {
-					if (e->kind == ERR_PROTOCOL)
-						s->broken = 1;
-					return -1;
-				}
+			if (rv > 0)
 				return 0;
-			}
 		}
 		if (s->conn == NULL)
 			return err_set(e, ERR_IO, "not connected");
@@ -448,6 +454,22 @@ sess_read_one(struct sess *s, struct err *e)
 		s->in_start = 0;
 		s->in_end = (size_t)n;
 	}
+}
+
+/* Read and dispatch one response. */
+int
+sess_read_one(struct sess *s, struct err *e)
+{
+	const struct imap_resp *r;
+
+	if (read_resp(s, &r, e) < 0)
+		return -1;
+	if (dispatch(s, r, e) < 0) {
+		if (e->kind == ERR_PROTOCOL)
+			s->broken = 1;
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -1070,29 +1092,12 @@ sess_run(struct sess *s, struct err *e, const char *fmt, ...)
 static int
 read_greeting(struct sess *s, const struct imap_resp **r_r, struct err *e)
 {
-	size_t used;
-	ssize_t n;
-	int rv;
-
-	for (;;) {
-		if (s->in_start < s->in_end) {
-			rv = imap_parser_feed(s->parser, s->in + s->in_start,
-			    s->in_end - s->in_start, &used, r_r, e);
-			s->in_start += used;
-			if (rv < 0)
-				return -1;
-			if (rv > 0)
-				return 0;
-		}
-		n = conn_read(s->conn, s->in, SESS_INBUF, e);
-		if (n < 0) {
-			if (e->kind == ERR_TIMEOUT)
-				err_prefix(e, "no greeting from server");
-			return -1;
-		}
-		s->in_start = 0;
-		s->in_end = (size_t)n;
+	if (read_resp(s, r_r, e) < 0) {
+		if (e->kind == ERR_TIMEOUT)
+			err_prefix(e, "no greeting from server");
+		return -1;
 	}
+	return 0;
 }
 
 static int

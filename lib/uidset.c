@@ -178,6 +178,20 @@ uidset_resolve_star(struct uidset *s, uint32_t max)
 	*s = out;
 }
 
+void
+uidset_bound_star(struct uidset *s)
+{
+	struct uid_range *last;
+
+	if (s->n == 0)
+		return;
+	/* Sorted and merged: only the last range can end in "*". */
+	last = &s->r[s->n - 1];
+	if (last->hi == UIDSET_STAR && last->lo > 1 &&
+	    last->lo != UIDSET_STAR)
+		last->hi = UIDSET_STAR - 1;
+}
+
 uint64_t
 uidset_count(const struct uidset *s)
 {

@@ -46,6 +46,14 @@ int	uidset_has_star(const struct uidset *);
  * range with "*" names nothing).
  */
 void	uidset_resolve_star(struct uidset *, uint32_t max);
+/*
+ * IMAP reads "n:*" as "max:n" when max, the largest UID, is below n, so
+ * it would name the last message, which lies outside the range the user
+ * wrote. This bounds such a range as n:UIDSET_STAR-1, which the server
+ * reads as written: the UIDs from n on, or none. A bare "*" (the last
+ * message) and "1:*" are left as they are.
+ */
+void	uidset_bound_star(struct uidset *);
 /* How many UIDs the set names ("*" unresolved counts up to UIDSET_STAR). */
 uint64_t uidset_count(const struct uidset *);
 int	uidset_contains(const struct uidset *, uint32_t);

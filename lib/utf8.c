@@ -146,29 +146,42 @@ fail:
 	return -1;
 }
 
-void
-utf8_fput_inert(FILE *fp, const char *s, size_t len)
+int
+utf8_add_inert(struct buf *b, const char *s, size_t len)
 {
 	size_t i, n;
 	uint32_t cp;
 	unsigned char c;
+	int r = 0;
 
-	for (i = 0; i < len; i += n) {
+	for (i = 0; i < len && r == 0; i += n) {
 		c = (unsigned char)s[i];
 		n = 1;
 		if (c == '\r')
-			fputs("\\r", fp);
+			r = buf_adds(b, "\\r");
 		else if (c == '\n')
-			fputs("\\n", fp);
+			r = buf_adds(b, "\\n");
 		else if (c < 0x20 || c == 0x7f)
-			fprintf(fp, "\\x%02x", c);
+			r = buf_addf(b, "\\x%02x", c);
 		else if (c < 0x80)
-			fputc(c, fp);
+			r = buf_addc(b, (char)c);
 		else if ((n = utf8_decode(s + i, len - i, &cp)) == 1)
-			fprintf(fp, "\\x%02x", c);
+			r = buf_addf(b, "\\x%02x", c);
 		else if (cp <= 0x9f)
-			fprintf(fp, "\\x%02x", (unsigned)cp);
+			r = buf_addf(b, "\\x%02x", (unsigned)cp);
 		else
-			fwrite(s + i, 1, n, fp);
+			r = buf_add(b, s + i, n);
 	}
+	return r;
+}
+
+void
+utf8_fput_inert(FILE *fp, const char *s, size_t len)
+{
+	struct buf b;
+
+	buf_init(&b, len * 4 + 1);
+	utf8_add_inert(&b, s, len);
+	fwrite(b.s, 1, b.len, fp);
+	buf_free(&b);
 }

@@ -26,10 +26,12 @@ int	utf8_valid(const char *, size_t);
 /* Append s with invalid sequences replaced by U+FFFD. */
 int	utf8_sanitize(struct buf *, const char *, size_t);
 /*
- * Write s[0..len) to fp for a terminal, which must show it and act on none
- * of it: CR and LF as \r and \n, other C0 controls, DEL, C1 controls (by
- * code point) and bytes that are not UTF-8 as \xHH.
+ * Append s[0..len) for a terminal, which must show it and act on none of
+ * it: CR and LF as \r and \n, other C0 controls, DEL, C1 controls (by
+ * code point) and bytes that are not UTF-8 as \xHH. -1 when b is full.
  */
+int	utf8_add_inert(struct buf *, const char *, size_t);
+/* The same, written to fp. */
 void	utf8_fput_inert(FILE *, const char *, size_t);
 
 #endif

@@ -109,6 +109,13 @@ client_lines_redacted() {
 	[[ $stderr == *"AUTHENTICATE XOAUTH2"* ]]
 }
 
+@test "the token command's first line is the token" {
+	unset IMAPCTL_PASSWORD
+	run --separate-stderr imapctl --oauth2-token-cmd "printf '%s\\r\\nexpires in 3599 s\\n' $(valid_jwt)" status -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -r '.[0].mailbox')" INBOX
+}
+
 @test "a non-ASCII user logs in with OAuth2" {
 	unset IMAPCTL_PASSWORD
 	for mech in xoauth2 oauthbearer; do
@@ -255,6 +262,25 @@ ctl() {
 	client_lines_redacted "$stderr"
 }
 
+@test "hostile: LOGIN hides a quoted password and one sent as a literal" {
+	# A password with quoting specials goes quoted; a non-ASCII one as a
+	# synchronizing literal, the server offering no LITERAL+.
+	for pw in 'p"a\ss w{3}' 'pässwörd'; do
+		hostile_start ok --drop-cap LITERAL+ --password "$pw" --timeout 10
+		IMAPCTL_PASSWORD=$pw run --separate-stderr ctl --auth login --debug status
+		assert_success
+		hostile_wait
+		grep -q 'auth LOGIN user=hostile result=OK' "$HOSTILE_LOG"
+		[[ $stderr == *"C: A2 LOGIN hostile <redacted>"$'\n'* ]]
+		[[ $stderr != *"$pw"* ]]
+		[[ $stderr != *'\"a'* ]]
+		[[ $stderr != *"{"[0-9]* ]]
+	done
+	# The literal's line: the server's go-ahead, then nothing in the clear.
+	[[ $stderr == *$'\nS: + go ahead\nC: <redacted>\nS: A2 OK'* ]]
+	assert_equal "$(tr -d '\r' <"$HOSTILE_RECORD" | sed -n 's/^A2 LOGIN hostile //p')" "{10}"
+}
+
 @test "hostile: a SCRAM server with a wrong signature is not who it says: exit 77" {
 	hostile_start scram-bad-signature --timeout 10
 	IMAPCTL_PASSWORD=secret run --separate-stderr ctl status
@@ -299,6 +325,15 @@ ctl() {
 	grep -q "^A2 AUTHENTICATE OAUTHBEARER $ob"$'\r'"\$" "$HOSTILE_RECORD"
 	assert_equal "$(tr -d '\r' <"$HOSTILE_RECORD" | sed -n '/AUTHENTICATE XOAUTH2/{n;p;q}')" ""
 	assert_equal "$(tr -d '\r' <"$HOSTILE_RECORD" | sed -n '/AUTHENTICATE OAUTHBEARER/{n;p;q}')" "AQ=="
+}
+
+@test "hostile: auto picks OAUTHBEARER when the server offers only that" {
+	hostile_start ok --add-cap AUTH=OAUTHBEARER --timeout 10
+	run --separate-stderr ctl --oauth2-token-cmd 'echo tok' status
+	assert_success
+	hostile_wait
+	grep -q 'auth OAUTHBEARER user=hostile result=OK' "$HOSTILE_LOG"
+	! grep -q 'violation' "$HOSTILE_LOG"
 }
 
 @test "hostile: a server offering no OAuth2 mechanism gets no token" {

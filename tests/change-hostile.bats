@@ -1,10 +1,11 @@
 #!/usr/bin/env bats
 # Changes that fail part-way, against the scripted hostile server
 # (tests/hostile/scripts/*.script): the connection drops after a COPY and
-# before its EXPUNGE, or after some chunks of a large move; a chunk is
-# refused. Afterwards every message exists in at least one of the two
-# mailboxes, the records list what was done, what was not is named, and
-# the exit status is not 0. A later connection to the same server (its
+# before its EXPUNGE, or after some chunks of a large move, or before a
+# delete's EXPUNGE is answered; a chunk of a move or of a flag change is
+# refused; one of several APPENDs is refused. Afterwards every message
+# exists in at least one of the two mailboxes, the records list what was
+# done, what was not is named, and the exit status is not 0. A later connection to the same server (its
 # store is shared) shows what is left.
 
 load helpers
@@ -105,4 +106,51 @@ named() {
 	[[ $stderr == *"imapctl: move: not moved to 'Archive': $((3002 - moved)) messages, UIDs "* ]]
 	run H status INBOX Archive -o json
 	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" "[$((6003 - moved)),$moved]"
+}
+
+@test "delete cut off before its expunge was answered: flagged, still there, named" {
+	hostile_start script --script "$SCRIPTS/delete-expunge-drop.script" --connections 2
+	run --separate-stderr H delete INBOX 1:2 -o jsonl
+	assert_failure 74
+	assert_output ""
+	[[ $stderr == *"imapctl: delete: flagged \\Deleted, expunge not confirmed: 2 messages, UIDs 1:2"* ]]
+	run H raw --select INBOX UID FETCH 1:* FLAGS -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c -s 'map(select(.type == "FETCH") | .args[0] | [.[1], (.[3] | index("\\Deleted") != null)])')" \
+	    '[["1",true],["2",true],["3",false]]'
+	hostile_wait
+	grep -q 'UID STORE 1:2 +FLAGS.SILENT (\\Deleted)' "$HOSTILE_RECORD"
+	grep -q 'UID EXPUNGE 1:2' "$HOSTILE_RECORD"
+}
+
+@test "flag: a chunk refused part-way: the others' records, the refused one named" {
+	hostile_start script --script "$SCRIPTS/flag-chunk-refused.script" --connections 2
+	run --separate-stderr H flag INBOX - --add flagged -o jsonl < <(seq 1 2 6003)
+	assert_failure 69
+	flagged=${#lines[@]}
+	[ "$flagged" -lt 3002 ]
+	# Each record is of a named UID, with the flag added.
+	assert_equal "$(echo "$output" | jq -s 'map(select(.uid % 2 == 1 and (.flags | index("\\Flagged")))) | length')" "$flagged"
+	[[ $stderr == *'imapctl: flag: chunk 2 of 4: Too many changes at once (hostile). [LIMIT]'* ]]
+	[[ $stderr == *"imapctl: flag: flags not changed: $((3002 - flagged)) messages, UIDs "* ]]
+	# What the records say is what the server holds (UID 3 was flagged
+	# before, and is in the first chunk).
+	recorded=$(echo "$output" | jq -s -c 'map(.uid) | sort')
+	run H search INBOX flagged -o jsonl
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid) | sort')" "$recorded"
+}
+
+@test "append: the second of three refused; the others stored, it named" {
+	printf 'Subject: one\n\n1\n' >"$BATS_TEST_TMPDIR/1.eml"
+	printf 'Subject: two\n\n2\n' >"$BATS_TEST_TMPDIR/2.eml"
+	printf 'Subject: three\n\n3\n' >"$BATS_TEST_TMPDIR/3.eml"
+	hostile_start script --script "$SCRIPTS/append-refused.script" --connections 2
+	cd "$BATS_TEST_TMPDIR"
+	run --separate-stderr H append Drafts 1.eml 2.eml 3.eml -o jsonl
+	assert_failure 69
+	assert_equal "$(echo "$output" | jq -s -c 'map([.file, (.uid > 0)])')" '[["1.eml",true],["3.eml",true]]'
+	[[ $stderr == *"imapctl: append: '2.eml': Quota exceeded (hostile). [OVERQUOTA]"* ]]
+	[[ $stderr == *"imapctl: append: not appended, or not confirmed: 1 message: '2.eml'"* ]]
+	run H raw --select Drafts UID FETCH 1:* '(BODY.PEEK[HEADER.FIELDS (SUBJECT)])' -o jsonl
+	assert_equal "$(echo "$output" | jq -r 'select(.type == "FETCH") | .args[0][-1]' | grep -o 'one\|two\|three' | tr '\n' ' ')" 'one three '
 }

@@ -40,6 +40,18 @@ perf() {
 	done
 }
 
+# prom_check TEXT...: each TEXT through promtool's parser of the Prometheus
+# text format (Debian package prometheus, which .ci/packages lists); where
+# it is not installed the test is skipped, after its other assertions.
+prom_check() {
+	local t
+	command -v promtool >/dev/null 2>&1 ||
+		skip "promtool not installed (Debian package prometheus)"
+	for t in "$@"; do
+		printf '%s\n' "$t" | promtool check metrics || return 1
+	done
+}
+
 @test "check: OK, one line on stdout, perfdata with units, exit 0" {
 	run --separate-stderr imapctl check
 	assert_success
@@ -80,6 +92,10 @@ perf() {
 	run imapctl check --warning-unseen '~:20' --critical-messages 14:
 	assert_failure 2
 	[[ $output == *" messages=13;;14:;0 "* ]]
+	# Outside 10:20 alerts; inside does not.
+	run imapctl check --warning-unseen 12:20 --critical-unseen 10:20
+	assert_failure 1
+	[[ $output == *" unseen=11;12:20;10:20;0 "* ]]
 }
 
 @test "check: the oldest unseen message's age, in durations" {
@@ -130,7 +146,7 @@ S: "* ]]
 	run --separate-stderr imapctl check -o prometheus
 	assert_success
 	assert_equal "$stderr" ""
-	printf '%s\n' "$output" | promtool check metrics
+	ok=$output
 	[[ $output == *'imapctl_probe_success{host="127.0.0.1",port="'*'",user="alice",mailbox="INBOX"} 1'* ]]
 	[[ $output == *$'\nimapctl_mailbox_unseen_messages{'*$'} 3\n'* ]]
 	[[ $output == *"# TYPE imapctl_tls_cert_not_after_timestamp_seconds gauge"* ]]
@@ -139,10 +155,18 @@ S: "* ]]
 	# A failed probe still writes a valid file that says so.
 	run imapctl --port 1 check -o prometheus
 	assert_failure 2
-	printf '%s\n' "$output" | promtool check metrics
+	down=$output
 	[[ $output == "# IMAP CRITICAL - cannot connect to 127.0.0.1 port 1: "* ]]
 	[[ $output == *'imapctl_probe_success{host="127.0.0.1",port="1",user="alice",mailbox="INBOX"} 0'* ]]
 	[[ $output == *'imapctl_check_state{'*'} 2'* ]]
+	# So does a check that could not run.
+	run --separate-stderr imapctl --password-cmd 'exit 1' check -o prometheus
+	assert_failure 3
+	assert_equal "$stderr" ""
+	unknown=$output
+	[[ $output == "# IMAP UNKNOWN - password command failed"* ]]
+	[[ $output == *'imapctl_check_state{'*'} 3'* ]]
+	prom_check "$ok" "$down" "$unknown"
 }
 
 @test "check: the service down is CRITICAL, on stdout only" {
@@ -174,6 +198,27 @@ S: "* ]]
 	assert_failure 2
 	assert_equal "$stderr" ""
 	[[ $output == "IMAP CRITICAL - no greeting from server: timed out after 1 s"* ]]
+}
+
+@test "check: a server that misbehaves is CRITICAL, one line, never a crash" {
+	for sc in garbage malformed bye-mid-command number-overflow deep-nesting \
+	    bad-tag huge-literal reset-mid-command; do
+		hostile_start "$sc" --timeout 10
+		IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x --timeout 5 check
+		echo "scenario $sc: $output"
+		assert_failure 2
+		assert_equal "$stderr" ""
+		assert_equal "${#lines[@]}" 1
+		[[ $output == "IMAP CRITICAL - "*" | time="* ]]
+		# The text holds no '|' but the one before the perfdata.
+		assert_equal "$(echo "$output" | tr -cd '|')" '|'
+		hostile_stop || true
+	done
+	hostile_start malformed --timeout 10
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x check -o prometheus
+	assert_failure 2
+	[[ $output == *'imapctl_check_state{'*'} 2'* ]]
+	prom_check "$output"
 }
 
 @test "check: a slow greeting crosses the time thresholds" {
@@ -224,9 +269,6 @@ S: "* ]]
 	assert_failure 3
 	assert_equal "$stderr" ""
 	[[ $output == "IMAP UNKNOWN - no password given"* ]]
-	run --separate-stderr imapctl --password-cmd 'exit 1' check -o prometheus
-	assert_failure 3
-	printf '%s\n' "$output" | promtool check metrics
 	run --separate-stderr "$IMAPCTL" check
 	assert_failure 3
 	[[ $output == "IMAP UNKNOWN - no server given"* ]]
@@ -250,6 +292,13 @@ INBOX	User quota	MESSAGE	7	10000"
 	run imapctl quota Projects/2024 -o json
 	assert_success
 	echo "$output" | jq -e '.[0] | .mailbox == "Projects/2024" and .root == "User quota"'
+	run imapctl quota -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map([.resource, .usage, .limit])')" '[["STORAGE",4,102400],["MESSAGE",7,10000]]'
+	run imapctl quota -o xml
+	assert_success
+	echo "$output" | xmllint --noout -
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl[@command="quota"]/quota[2]/limit)' -)" 10000
 	# A server without quotas says so.
 	hostile_start ok --timeout 10
 	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x quota
@@ -266,8 +315,9 @@ INBOX	User quota	MESSAGE	7	10000"
 	mkdir -p "$dir"
 	run bash -c "\"\$IMAPCTL\" $(imapctl_args) check -o prometheus >$dir/imapctl.prom.\$\$; mv $dir/imapctl.prom.\$\$ $dir/imapctl.prom"
 	assert_success
-	promtool check metrics <"$dir/imapctl.prom"
 	[ "$(ls "$dir")" = imapctl.prom ]
+	grep -q '^imapctl_probe_success{.*} 1$' "$dir/imapctl.prom"
+	prom_check "$(cat "$dir/imapctl.prom")"
 }
 
 # The tests below restart the server with other settings; they come last.

@@ -135,6 +135,61 @@ jsonl"
 	assert_output zsh
 }
 
+# Run fish completion for a command line, with the binary under test as
+# "imapctl" on PATH; prints the candidates.
+fish_complete() {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	ln -sf "$IMAPCTL" "$BATS_TEST_TMPDIR/bin/imapctl"
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH fish --no-config -c \
+		'source $argv[1]; complete -C $argv[2]' \
+		"$BATS_TEST_DIRNAME/../completions/imapctl.fish" "$1" | cut -f1
+}
+
+@test "fish completion offers every command and exactly the options of -h" {
+	command -v fish >/dev/null || skip "fish is not installed"
+	run fish_complete "imapctl "
+	for c in $(commands); do
+		assert_line "$c"
+	done
+	for c in $(commands); do
+		case $c in
+		completion|help) line="imapctl $c --" ;;
+		*) line="imapctl $c X --" ;;
+		esac
+		run --separate-stderr fish_complete "$line"
+		assert_equal "$stderr" ""
+		assert_equal "$(printf '%s\n' "$output" | sort -u)" "$(options "$c")"
+		# Operands: fish must not complain where there are none.
+		run --separate-stderr fish_complete "imapctl $c "
+		assert_equal "$stderr" ""
+	done
+	run fish_complete "imapctl list --st"
+	assert_output -- "--status"
+	run fish_complete "imapctl -o j"
+	assert_output "json
+jsonl"
+	run fish_complete "imapctl completion z"
+	assert_output zsh
+}
+
+@test "bash completion: mailbox actions, flag names, prometheus for check" {
+	run bash_complete "$IMAPCTL" mailbox ""
+	assert_output "create
+delete
+rename
+subscribe
+unsubscribe"
+	run bash_complete "$IMAPCTL" flag INBOX 1 --add d
+	assert_output "deleted
+draft"
+	run bash_complete "$IMAPCTL" append Drafts x.eml --flags s
+	assert_output seen
+	run bash_complete "$IMAPCTL" check -o p
+	assert_output prometheus
+	run bash_complete "$IMAPCTL" status -o p
+	assert_output ""
+}
+
 @test "zsh and fish completions parse, when those shells are installed" {
 	if command -v zsh >/dev/null; then
 		zsh -n "$BATS_TEST_DIRNAME/../completions/_imapctl"

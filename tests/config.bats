@@ -166,6 +166,45 @@ default = true"
 	assert_equal "$stderr" "imapctl: status: password command timed out after 1 s"
 }
 
+@test "an account's tls: starttls and none, the cafile under ~/" {
+	cp "$IMAPCTL_TEST_CAFILE" "$HOME/test-ca.pem"
+	config <<-EOF
+	[account s]
+	host = 127.0.0.1
+	port = $IMAPCTL_TEST_IMAP_PORT
+	tls = starttls
+	cafile = ~/test-ca.pem
+	user = alice
+	password_cmd = echo wonderland
+
+	[account n]
+	host = 127.0.0.1
+	port = $IMAPCTL_TEST_IMAP_PORT
+	tls = none
+	user = alice
+	password_cmd = echo wonderland
+	EOF
+	run --separate-stderr "$IMAPCTL" -a s --debug info -o json
+	assert_success
+	[[ $stderr == *"C: A1 STARTTLS"* ]]
+	assert_equal "$(echo "$output" | jq -c '.[0] | [.tls_version, .cert_verified]')" '["TLSv1.3",true]'
+	run --separate-stderr "$IMAPCTL" -a n --debug info -o json
+	assert_success
+	! echo "$stderr" | grep -q '^C: .*STARTTLS'
+	assert_equal "$(echo "$output" | jq -c '.[0] | [.tls_version, .cert_verified]')" '[null,false]'
+	# --tls beats the account's.
+	run --separate-stderr "$IMAPCTL" -a n --tls starttls --cafile "$IMAPCTL_TEST_CAFILE" info -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -r '.[0].tls_version')" TLSv1.3
+	config <<-EOF
+	[account s]
+	tls = ssl
+	EOF
+	run --separate-stderr "$IMAPCTL" -a s status
+	assert_failure 78
+	assert_equal "$stderr" "imapctl: status: $CONF:2: bad tls 'ssl': use implicit, starttls or none"
+}
+
 @test "the default account's credentials never go to a server named elsewhere" {
 	config <<-EOF
 	[account t]
@@ -469,5 +508,22 @@ default = true"
 		EOF
 		run --separate-stderr "$IMAPCTL" status
 		[[ $stderr != *"unknown key"* ]] || { echo "$key is documented but unknown"; return 1; }
+	done
+}
+
+@test "the example file of imapctl.conf(5) is read without a mistake" {
+	man5=$BATS_TEST_DIRNAME/../man/imapctl.conf.5
+	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$man5" |
+		sed -n '/^# ~\/.config\/imapctl\/config/,/^\.Ed/p' | sed '$d' >"$CONF"
+	chmod 600 "$CONF"
+	accounts=$(sed -n 's/^\[account \(.*\)\]$/\1/p' "$CONF")
+	assert_equal "$(echo $accounts)" "gmail work fastmail home"
+	# Each account parses and applies under the options; the port is
+	# closed, so a well-read file ends in "connection refused".
+	port=$(closed_port)
+	for a in $accounts; do
+		run --separate-stderr "$IMAPCTL" -a "$a" --host 127.0.0.1 --port "$port" --tls none --auth plain --password-cmd 'echo x' status
+		assert_failure 69
+		[[ $stderr == *"Connection refused"* ]]
 	done
 }

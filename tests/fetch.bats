@@ -246,6 +246,105 @@ flags_of() {
 	assert_equal "${#lines[@]}" 2
 }
 
+@test "file records of --attachments and --save in every format; links never followed" {
+	uv=$(imapctl status Fetch -o json | jq '.[0].uidvalidity')
+	d=$BATS_TEST_TMPDIR/f
+	for fmt in json jsonl xml text; do
+		mkdir "$d.$fmt"
+		run --separate-stderr imapctl fetch Fetch 2 --attachments "$d.$fmt" -o $fmt
+		assert_success
+		assert_equal "$stderr" ""
+		assert_equal "$(cat "$d.$fmt/data.csv")" $'a,b\n1,2'
+		printf -v want '%s\n' "2	2.2	application/octet-stream	$d.$fmt/inner.bin	4	Fetch	$uv" \
+			"2	3	text/csv	$d.$fmt/data.csv	8	Fetch	$uv"
+		case $fmt in
+		json) got=$(echo "$output" | jq -r '.[] | [.uid, .part, .type, .file, .size, .mailbox, .uidvalidity] | @tsv') ;;
+		jsonl) got=$(echo "$output" | jq -r '[.uid, .part, .type, .file, .size, .mailbox, .uidvalidity] | @tsv') ;;
+		xml) echo "$output" | xmllint --noout -
+			got=$(echo "$output" | xmllint --xpath '/imapctl/file/*/text()' - | paste - - - - - - -) ;;
+		text) got=$output ;;
+		esac
+		assert_equal "$got" "${want%$'\n'}"
+	done
+	# --save: uid, (part,) file, size, mailbox, uidvalidity.
+	mkdir "$d.save"
+	run --separate-stderr imapctl fetch Fetch 1 --raw --save "$d.save"
+	assert_success
+	assert_equal "$output" "1	$d.save/1.eml	$(wc -c <"$CORPUS/01-alternative.eml")	Fetch	$uv"
+	run --separate-stderr imapctl fetch Fetch 2 --part 3 --save "$d.save" -o xml
+	assert_success
+	echo "$output" | xmllint --noout -
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/file/file)' -)" "$d.save/2-3"
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/file/part)' -)" 3
+	run --separate-stderr imapctl fetch Fetch 3 --raw --save "$d.save" -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.uid, .file]')" "[3,\"$d.save/3.eml\"]"
+	# --part to standard output is the bytes, whatever -o says.
+	assert_equal "$(imapctl fetch Fetch 2 --part 3 -o xml)" $'a,b\n1,2'
+	# A symbolic link where an attachment goes is not followed.
+	mkdir "$d.link"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$d.link/data.csv"
+	run --separate-stderr imapctl fetch Fetch 2 --attachments "$d.link" -o json
+	assert_failure 73
+	assert_equal "$stderr" "imapctl: fetch: cannot create '$d.link/data.csv': File exists (use --force to replace it)"
+	[ ! -e "$BATS_TEST_TMPDIR/victim" ] && [ -L "$d.link/data.csv" ]
+	assert_equal "$(echo "$output" | jq -c 'map(.part)')" '["2.2"]'
+}
+
+@test "fetch --uidvalidity guards the set; long sets go in pipelined chunks" {
+	uv=$(imapctl status Fetch -o json | jq '.[0].uidvalidity')
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch Fetch 1 --uidvalidity $((uv + 1))
+	assert_failure 65
+	assert_output ""
+	[[ $stderr == *"imapctl: fetch: mailbox 'Fetch' has UIDVALIDITY $uv, not $((uv + 1)): the UIDs name other messages now"* ]]
+	[[ $stderr != *"UID FETCH"* ]]
+	run --separate-stderr imapctl fetch Fetch 1 --uidvalidity "$uv" -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq .uid)" 1
+	# 4,000 UIDs that do not compress: commands of a few KiB, several
+	# written before the first answer is read.
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch Fetch "$(seq -s, 1 2 7999)" -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,3,5,7,9,11]'
+	sent=$(printf '%s\n' "$stderr" | sed -n 's/^C: A[0-9]* //p')
+	[ "$(echo "$sent" | grep -c '^UID FETCH')" -ge 5 ]
+	[ "$(echo "$sent" | grep '^UID FETCH' | awk '{ print length($0) }' | sort -n | tail -1)" -lt 4200 ]
+	first_answer=$(echo "$stderr" | grep -n '^S: A[0-9]* OK Fetch' | head -1 | cut -d: -f1)
+	fourth_fetch=$(echo "$stderr" | grep -n '^C: A[0-9]* UID FETCH' | sed -n 4p | cut -d: -f1)
+	[ "$fourth_fetch" -lt "$first_answer" ]
+	# The same from standard input, as ranges where they run.
+	{ seq 1 2 7999; seq 8000 9000; } >"$BATS_TEST_TMPDIR/uids"
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch Fetch - -o jsonl <"$BATS_TEST_TMPDIR/uids"
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,3,5,7,9,11]'
+	[[ $stderr == *",7997,7999:9000 (UID "* ]]
+}
+
+@test "\"n:*\" never names a UID below n; \"*\" is the last message" {
+	# IMAP reads 12:* as 11:12 when 11 is the largest UID: a script that
+	# fetches what came after the last UID it saw must get nothing.
+	run --separate-stderr imapctl fetch Fetch '12:*' -o json
+	assert_success
+	assert_equal "$output" "[]"
+	d=$BATS_TEST_TMPDIR/new
+	mkdir "$d"
+	run --separate-stderr imapctl fetch Fetch '12:*' --raw --save "$d"
+	assert_success
+	assert_equal "$(ls -A "$d")" ""
+	run --separate-stderr imapctl fetch Fetch '3,12:*' -o jsonl
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[3]'
+	run --separate-stderr imapctl fetch Fetch '10:*' -o jsonl
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[10,11]'
+	run --separate-stderr imapctl fetch Fetch '*' -o jsonl
+	assert_equal "$(echo "$output" | jq -c .uid)" 11
+	run --separate-stderr imapctl fetch Fetch '12:*' --text -o json
+	assert_equal "$output" "[]"
+	# The same through a query.
+	run --separate-stderr imapctl fetch Fetch --query 'uid:12:*' -o json
+	assert_success
+	assert_equal "$output" "[]"
+}
+
 @test "--part: one part decoded to stdout, several need --save" {
 	run --separate-stderr imapctl fetch Fetch 2 --part 3
 	assert_success
@@ -273,6 +372,19 @@ flags_of() {
 	done
 	imapctl fetch Fetch 4 --attachments "$BATS_TEST_TMPDIR" >/dev/null
 	assert_equal "$(flags_of 4)" '[]'
+	mkdir "$BATS_TEST_TMPDIR/8"
+	imapctl fetch Fetch 8 --attachments "$BATS_TEST_TMPDIR/8" >/dev/null
+	assert_equal "$(flags_of 8)" '[]'
+	# Read-only, and every body with BODY.PEEK: no item that sets \Seen.
+	for mode in --headers --text --raw "--part 1" "--attachments $BATS_TEST_TMPDIR/8 --force"; do
+		run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch Fetch 8 $mode
+		assert_success
+		sent=$(printf '%s\n' "$stderr" | sed -n 's/^C: A[0-9]* //p')
+		assert_equal "$(echo "$sent" | grep -E '^(SELECT|EXAMINE)')" "EXAMINE Fetch (CONDSTORE)"
+		echo "$sent" | grep -q 'BODY\.PEEK\['
+		assert_equal "$(echo "$sent" | grep -E 'BODY\[|RFC822( |\)|\.TEXT)|UID STORE')" ""
+	done
+	assert_equal "$(flags_of 8)" '[]'
 	run --separate-stderr imapctl fetch Fetch 5 --raw --mark-seen
 	assert_success
 	assert_equal "$(flags_of 5)" '["\\Seen"]'
@@ -280,6 +392,15 @@ flags_of() {
 	assert_success
 	echo "$output" | jq -e '.[0].flags | index("\\Seen")'
 	assert_equal "$(flags_of 6)" '["\\Seen"]'
+	# The two-phase modes too.
+	run --separate-stderr imapctl fetch Fetch 7 --text --mark-seen -o json
+	assert_success
+	echo "$output" | jq -e '.[0].flags | index("\\Seen")'
+	assert_equal "$(flags_of 7)" '["\\Seen"]'
+	mkdir "$BATS_TEST_TMPDIR/2"
+	run --separate-stderr imapctl fetch Fetch 2 --attachments "$BATS_TEST_TMPDIR/2" --mark-seen
+	assert_success
+	assert_equal "$(flags_of 2)" '["\\Seen"]'
 }
 
 @test "fetch -o jsonl output piped back into fetch -" {
@@ -331,10 +452,50 @@ flags_of() {
 }
 
 @test "the man page example: search piped into fetch" {
-	"$IMAPCTL" search -h >/dev/null 2>&1 || skip "the search command is not built yet"
 	run --separate-stderr bash -c "$(declare -f imapctl imapctl_args); imapctl search Fetch from:big -o jsonl | imapctl fetch Fetch - --summary -o json"
 	assert_success
 	assert_equal "$(echo "$output" | jq -c '[.[].uid]')" '[11]'
+}
+
+@test "every fetch example in the manual's EXAMPLES runs" {
+	# A line ending in "|" or mdoc's "\e" goes on in the next. Run on the
+	# corpus: INBOX and Archive are Fetch, message 42 is 2.
+	examples=$(sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$BATS_TEST_DIRNAME/../man/imapctl.1" |
+		awk '/^\$ / { cmd = substr($0, 3)
+			while (cmd ~ /(\||\\e)$/ && (getline l) > 0) {
+				sub(/\\e$/, "", cmd); sub(/^ +/, " ", l); cmd = cmd l }
+			print cmd }' |
+		sed 's/\\e/\\/g; s/\\-/-/g' | grep 'imapctl fetch' |
+		sed 's/ INBOX / Fetch /g; s/ Archive / Fetch /g; s/ 42 / 2 /; s|~/Downloads|downloads|')
+	assert_equal "$(echo "$examples" | wc -l)" 7
+	cd "$BATS_TEST_TMPDIR"
+	mkdir downloads backup
+	while IFS= read -r ex; do
+		run --separate-stderr eval "$ex"
+		echo "$ex: $status $stderr"
+		assert_success
+		assert_equal "$stderr" ""
+	done <<<"$examples"
+	assert_equal "$(ls downloads | wc -l)" 2
+	assert_equal "$(ls backup | wc -l)" 11
+	assert_equal "$(grep -c '^From MAILER-DAEMON' archive.mbox)" 11
+}
+
+@test "bash completion: --sort values, files for --save and --attachments" {
+	complete_bash() {
+		bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _imapctl; printf "%s\n" "${COMPREPLY[@]}"' \
+			_ "$BATS_TEST_DIRNAME/../completions/imapctl.bash" "$@"
+	}
+	run complete_bash "$IMAPCTL" search INBOX --sort ''
+	assert_output $'date\n-date\nsize\n-size'
+	cd "$BATS_TEST_TMPDIR"
+	mkdir saved.d
+	run complete_bash "$IMAPCTL" fetch INBOX 1 --raw --save sav
+	assert_output saved.d
+	run complete_bash "$IMAPCTL" fetch INBOX 1 --attachments sav
+	assert_output saved.d
+	run complete_bash "$IMAPCTL" fetch INBOX 1 --mark
+	assert_output --mark-seen
 }
 
 # Hostile server ------------------------------------------------------------
@@ -368,6 +529,93 @@ hctl() {
 	assert_failure 74
 	[[ $stderr == *"server shutting down"* ]]
 	echo "$output" | xmllint --noout -
+}
+
+# well_formed FORMAT: $output is a whole document of FORMAT (text: whole
+# records, each of several fields).
+well_formed() {
+	case $1 in
+	json) echo "$output" | jq -e 'type == "array"' >/dev/null ;;
+	jsonl) [ -z "$output" ] || echo "$output" | jq -e -s 'all(type == "object")' >/dev/null ;;
+	xml) echo "$output" | xmllint --noout - ;;
+	text) [ -z "$output" ] || echo "$output" | awk -F'\t' 'NF < 5 { exit 1 }' ;;
+	esac
+}
+
+@test "closed mid-literal: every mode and format stays well formed, exit 74" {
+	export IMAPCTL_PASSWORD=secret
+	hostile_start close-mid-literal --timeout 10 --connections 16
+	for mode in --summary --headers --text --structure; do
+		for fmt in json jsonl xml text; do
+			run --separate-stderr hctl fetch INBOX 1:3 $mode -o $fmt
+			echo "$mode -o $fmt: $status $stderr"
+			assert_failure 74
+			[[ $stderr == "imapctl: fetch: "*"closed"* ]]
+			assert_equal "$(echo "$stderr" | wc -l)" 1
+			well_formed $fmt
+		done
+	done
+}
+
+@test "closed mid-literal with --raw to stdout or --attachments: exit 74, no file left" {
+	export IMAPCTL_PASSWORD=secret
+	hostile_start close-mid-literal --timeout 10 --connections 3
+	# The bytes that came were written as they came: the error says it.
+	run --separate-stderr hctl fetch INBOX 1 --raw
+	assert_failure 74
+	[[ $stderr == "imapctl: fetch: "*"closed"* ]]
+	[ "${#output}" -le 4096 ]
+	run --separate-stderr hctl fetch INBOX 1:3 --raw
+	assert_failure 74
+	[[ $stderr == "imapctl: fetch: "*"closed"* ]]
+	d=$BATS_TEST_TMPDIR/att
+	mkdir "$d"
+	run --separate-stderr hctl fetch INBOX 1:3 --attachments "$d" -o json
+	assert_failure 74
+	echo "$output" | jq -e 'length == 0'
+	assert_equal "$(ls -A "$d")" ""
+}
+
+@test "BYE after some of the FETCH answers: their records, then exit 74" {
+	export IMAPCTL_PASSWORD=secret
+	printf '%s\n' \
+		greeting \
+		'serve-until UID FETCH' \
+		'send * 1 FETCH (UID 1 FLAGS (\\Seen) INTERNALDATE "01-Mar-2024 09:22:03 +0000" RFC822.SIZE 99 ENVELOPE ("Fri, 01 Mar 2024 09:22:03 +0000" "First" (("Ann" NIL "ann" "example.com")) NIL NIL NIL NIL NIL NIL "<1@example.com>"))' \
+		'send * BYE server shutting down' \
+		close >"$BATS_TEST_TMPDIR/bye"
+	hostile_start script --timeout 10 --connections 4 --script "$BATS_TEST_TMPDIR/bye"
+	for fmt in json jsonl xml text; do
+		run --separate-stderr hctl fetch INBOX 1:3 -o $fmt
+		echo "-o $fmt: $status $stderr"
+		assert_failure 74
+		[[ $stderr == "imapctl: fetch: "*"server shutting down"* ]]
+		well_formed $fmt
+		case $fmt in
+		json) assert_equal "$(echo "$output" | jq -c 'map([.uid, .subject])')" '[[1,"First"]]' ;;
+		jsonl) assert_equal "$(echo "$output" | jq -c '[.uid, .subject]')" '[1,"First"]' ;;
+		xml) assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/message[1]/subject)' -)" First
+			assert_equal "$(echo "$output" | xmllint --xpath 'count(/imapctl/message)' -)" 1 ;;
+		text) assert_equal "$(echo "$output" | cut -f1,10)" $'1\tFirst' ;;
+		esac
+	done
+}
+
+@test "--text: a message's text is never printed under another UID" {
+	# A server may answer for a message in several FETCH responses: here
+	# UID 1's text comes after its summary, and UID 2 has none.
+	export IMAPCTL_PASSWORD=secret
+	env='FLAGS () INTERNALDATE "01-Mar-2024 09:22:03 +0000" RFC822.SIZE 120 ENVELOPE ("Fri, 01 Mar 2024 09:22:03 +0000" "Hi" (("Ann" NIL "ann" "example.com")) NIL NIL NIL NIL NIL NIL NIL)'
+	printf '%s\n' greeting 'serve-until BODY.PEEK[1]' \
+		"send * 1 FETCH (UID 1 $env)" \
+		'send * 1 FETCH (UID 1 BODY[1]<0> {6}' \
+		'sendraw Hello.)\r\n' \
+		"send * 2 FETCH (UID 2 $env)" \
+		'reply OK Fetch completed.' serve >"$BATS_TEST_TMPDIR/split"
+	hostile_start script --timeout 10 --script "$BATS_TEST_TMPDIR/split"
+	run --separate-stderr hctl fetch INBOX 1:2 --text -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.uid, .text]')" $'[1,null]\n[2,null]'
 }
 
 @test "a literal larger than --max-size is refused before it arrives" {

@@ -189,3 +189,30 @@ setup() { dovecot_reseed; }
 	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[4,5]'
 	assert_equal "$(srv_flags INBOX | grep -c Draft)" 1
 }
+
+@test "flag --query: the messages that match; --dry-run, no match, guards" {
+	before=$(srv_flags INBOX)
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug flag INBOX --query 'unseen not from:bob' --add flagged --dry-run -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .flags])')" '[[4,null],[5,null]]'
+	[[ $stderr == *'C: A2 EXAMINE INBOX'* ]]
+	! echo "$stderr" | grep -q 'UID STORE'
+	# Nothing matches: nothing to do, and that is not an error.
+	run --separate-stderr imapctl flag INBOX --query from:nobody@ --add flagged
+	assert_success
+	assert_output ""
+	# A bad query, a stale --uidvalidity, too many: nothing changes.
+	run --separate-stderr imapctl flag INBOX --query 'frm:carol' --add flagged
+	assert_failure 64
+	[[ $stderr == *"unknown query term 'frm:carol'"* ]]
+	run --separate-stderr imapctl flag INBOX --query seen --add flagged --uidvalidity 1
+	assert_failure 65
+	run --separate-stderr imapctl flag INBOX --query 'not flagged' --add flagged --max 3
+	assert_failure 65
+	[[ $stderr == *'the set names 4 messages, more than --max 3; nothing was changed'* ]]
+	assert_equal "$(srv_flags INBOX)" "$before"
+	run --separate-stderr imapctl flag INBOX --query 'unseen not from:bob' --add flagged -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .flags])')" '[[4,["\\Flagged"]],[5,["\\Flagged"]]]'
+	assert_equal "$(srv_flags INBOX | grep Flagged | cut -f1 | tr '\n' ' ')" '3 4 5 '
+}

@@ -24,7 +24,10 @@ setup_file() {
 	export IMAPCTL_PASSWORD=secret
 }
 
-teardown() { hostile_stop || true; }
+teardown() {
+	hostile_stop || true
+	[ -z "${BLACKHOLE_PID:-}" ] || kill "$BLACKHOLE_PID" 2>/dev/null || true
+}
 
 # hostile SCENARIO [server options]: start it with our certificate.
 hostile() {
@@ -217,4 +220,96 @@ no_credentials_sent() {
 	! grep -qa $'\x1b' <<<"$stderr"
 	! grep -qa $'\x07' <<<"$stderr"
 	! LC_ALL=C grep -qa $'\x9b' <<<"$stderr"
+}
+
+@test "the host name goes out as SNI; an IP address does not" {
+	hostile ok --tls implicit
+	run --separate-stderr "$IMAPCTL" --host localhost --port "$HOSTILE_PORT" --user hostile --cafile "$PKI/ca.pem" status
+	assert_success
+	hostile_wait 5 || true
+	grep -q "tls ok .* sni=localhost$" "$HOSTILE_LOG"
+	hostile ok --tls implicit
+	run --separate-stderr ctl status
+	assert_success
+	hostile_wait 5 || true
+	grep -q "tls ok .* sni=-$" "$HOSTILE_LOG"
+}
+
+@test "a server that speaks TLS 1.1 at most is refused: nothing is sent" {
+	hostile ok --tls implicit --tls-max 1.1
+	run --separate-stderr ctl status
+	assert_failure 74
+	assert_equal "$output" ""
+	[[ $stderr == "imapctl: status: TLS handshake with '127.0.0.1' failed: "*"protocol version"* ]]
+	hostile_wait 5 || true
+	grep -q "tls failed: .*UNSUPPORTED_PROTOCOL" "$HOSTILE_LOG"
+	assert_equal "$(wc -c <"$HOSTILE_RECORD")" 0
+}
+
+@test "PREAUTH over implicit TLS: no login, capabilities from the greeting" {
+	hostile preauth --tls implicit
+	run --separate-stderr ctl --debug status -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '.[0] | [.mailbox, .messages]')" '["INBOX",3]'
+	[[ $stderr == *"state: disconnected -> authenticated"* ]]
+	hostile_wait 5 || true
+	# Only the command and LOGOUT: no credentials, no CAPABILITY.
+	assert_equal "$(tr -d '\r' <"$HOSTILE_RECORD" | cut -d' ' -f2)" "STATUS
+LOGOUT"
+}
+
+@test "capabilities come from response codes when sent, else from CAPABILITY" {
+	# Greeting and login OK carry [CAPABILITY ...]: never asked.
+	hostile ok --tls implicit --caps-in-responses
+	run --separate-stderr ctl status
+	assert_success
+	hostile_wait 5 || true
+	assert_equal "$(tr -d '\r' <"$HOSTILE_RECORD" | cut -d' ' -f2)" "AUTHENTICATE
+STATUS
+LOGOUT"
+	# Without them: asked before login, and again after it.
+	hostile ok --tls implicit
+	run --separate-stderr ctl status
+	assert_success
+	hostile_wait 5 || true
+	assert_equal "$(tr -d '\r' <"$HOSTILE_RECORD" | cut -d' ' -f2)" "CAPABILITY
+AUTHENTICATE
+CAPABILITY
+STATUS
+LOGOUT"
+}
+
+@test "a connection the server never accepts: exit 75 at the timeout" {
+	# A listener whose accept queue is full: the kernel drops our SYN, so
+	# connect() neither succeeds nor fails until the timeout.
+	"$PYTHON" - "$BATS_TEST_TMPDIR/port" 3>&- <<-'EOF' &
+	import os, socket, sys, time
+	l = socket.socket()
+	l.bind(("127.0.0.1", 0))
+	l.listen(0)
+	port = l.getsockname()[1]
+	held = []
+	for i in range(8):
+	    c = socket.socket()
+	    c.setblocking(False)
+	    try:
+	        c.connect(("127.0.0.1", port))
+	    except BlockingIOError:
+	        pass
+	    held.append(c)
+	time.sleep(0.2)
+	with open(sys.argv[1] + ".tmp", "w") as f:
+	    f.write("%d\n" % port)
+	os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+	time.sleep(30)
+	EOF
+	BLACKHOLE_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$BATS_TEST_TMPDIR/port" ] && break
+		sleep 0.05
+	done
+	port=$(<"$BATS_TEST_TMPDIR/port")
+	run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$port" --user hostile --timeout 1 status
+	assert_failure 75
+	assert_equal "$stderr" "imapctl: status: timed out after 1 s connecting to 127.0.0.1 port $port"
 }

@@ -71,6 +71,10 @@ teardown_file() { dovecot_teardown_file; }
 	assert_success
 	[[ $stderr == *'C: A2 LIST "" "*"'* ]]
 	assert_equal "$(echo "$stderr" | grep -c '^C: A[0-9]* STATUS ')" 14
+	# Pipelined: every STATUS was written before the first answer came.
+	last_status=$(echo "$stderr" | grep -n '^C: A[0-9]* STATUS ' | tail -1 | cut -d: -f1)
+	first_answer=$(echo "$stderr" | grep -n '^S: \* STATUS ' | head -1 | cut -d: -f1)
+	[ "$last_status" -lt "$first_answer" ]
 	assert_equal "$(echo "$output" | jq -c '[.[] | [.name, .messages, .unseen, .size]] | sort')" "$want"
 	# Without RETURN (SPECIAL-USE) the server still marks special use.
 	assert_equal "$(echo "$output" | jq -r '.[] | select(.special_use=="\\Trash") | .name')" Trash
@@ -130,4 +134,18 @@ teardown_file() { dovecot_teardown_file; }
 	assert_output "Projects
 Projects/2025
 Projects/2024"
+}
+
+@test "fish completion completes mailbox names from the server" {
+	command -v fish >/dev/null || skip "fish is not installed"
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	ln -sf "$IMAPCTL" "$BATS_TEST_TMPDIR/bin/imapctl"
+	run --separate-stderr env PATH="$BATS_TEST_TMPDIR/bin:$PATH" fish --no-config -c \
+		'source $argv[1]; complete -C $argv[2]' \
+		"$BATS_TEST_DIRNAME/../completions/imapctl.fish" "imapctl $(imapctl_args) status Pro"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(printf '%s\n' "$output" | sort)" "Projects
+Projects/2024
+Projects/2025"
 }

@@ -46,13 +46,63 @@ setup() { dovecot_reseed; }
 
 @test "mailbox --dry-run changes nothing" {
 	before=$(srv_mailboxes)
+	subscribed=$(srv_mailboxes --subscribed)
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug mailbox delete 'Old Mail' --dry-run
 	assert_success
 	assert_output $'delete\tOld Mail\t'
 	! echo "$stderr" | grep -q DELETE
 	run imapctl mailbox create Fresh --dry-run
 	assert_success
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug mailbox rename INBOX Elsewhere --dry-run -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '.[0]')" '{"action":"rename","mailbox":"INBOX","new_mailbox":"Elsewhere"}'
+	! echo "$stderr" | grep -q '^C: A[0-9]* RENAME'
+	for action in subscribe unsubscribe; do
+		run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug mailbox "$action" Archive --dry-run
+		assert_success
+		assert_output "$action	Archive	"
+		! echo "$stderr" | grep -qi '^C: A[0-9]* [un]*subscribe'
+	done
 	assert_equal "$(srv_mailboxes)" "$before"
+	assert_equal "$(srv_mailboxes --subscribed)" "$subscribed"
+	assert_equal "$(srv_count INBOX)" 5
+	# A dry run fails where the change would.
+	run --separate-stderr imapctl mailbox delete Nope --dry-run
+	assert_failure 69
+	assert_output ""
+	[[ $stderr == "imapctl: mailbox: cannot delete 'Nope': no such mailbox" ]]
+	run --separate-stderr imapctl mailbox rename Nope Other --dry-run
+	assert_failure 69
+}
+
+@test "rename --max: renaming INBOX, which empties it, is guarded too" {
+	run --separate-stderr imapctl mailbox rename INBOX 'Old Inbox' --max 4
+	assert_failure 65
+	assert_output ""
+	[[ $stderr == *'the mailbox holds 5 messages, more than --max 4; nothing was changed'* ]]
+	assert_equal "$(srv_count INBOX)" 5
+	! srv_mailboxes | grep -qx 'Old Inbox'
+	run imapctl mailbox rename Projects/2024 Projects/Done --max 2
+	assert_success
+	assert_equal "$(srv_count Projects/Done)" 2
+	# Actions that name no message are never refused by --max.
+	run imapctl mailbox create Empty --max 0
+	assert_success
+	run imapctl mailbox subscribe Empty --max 0
+	assert_success
+	srv_mailboxes --subscribed | grep -qx Empty
+}
+
+@test "--max 0 deletes an empty \\Noselect parent, which STATUS cannot open" {
+	run imapctl mailbox create Parent/Child
+	assert_success
+	run imapctl mailbox delete Parent/Child --max 0
+	assert_success
+	run imapctl list Parent -o json
+	assert_equal "$(echo "$output" | jq -c '.[0].attributes | index("\\Noselect") != null')" true
+	run --separate-stderr imapctl mailbox delete Parent --max 0
+	assert_success
+	! srv_mailboxes | grep -qx Parent
 }
 
 @test "a refusal is an error with the server's text" {

@@ -114,3 +114,18 @@ setup() { dovecot_reseed; }
 	assert_equal "$(jq -s -c 'map(.dest_uid)' moved.jsonl)" '[1,2,3,4,5]'
 	assert_equal "$(srv_count Archive/2024) $(srv_count INBOX)" '5 0'
 }
+
+@test "move --query: the matches move; --dry-run and --max change nothing" {
+	run --separate-stderr imapctl move INBOX --query 'from:carol' Archive --dry-run -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .dest_mailbox, .dest_uid])')" '[[1,"Archive",null],[5,"Archive",null]]'
+	run --separate-stderr imapctl move INBOX --query 'from:carol' Archive --max 1
+	assert_failure 65
+	assert_equal "$(srv_count INBOX) $(srv_count Archive)" '5 0'
+	run --separate-stderr imapctl move INBOX --query 'from:carol' Archive -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .dest_uid])')" '[[1,1],[5,2]]'
+	assert_equal "$(srv_ids Archive)" '<reply-5@example.com>
+<welcome-1@example.com>'
+	assert_equal "$(srv_flags INBOX | cut -f1 | tr '\n' ' ')" '2 3 4 '
+}

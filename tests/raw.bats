@@ -94,3 +94,18 @@ setup() { dovecot_reseed; }
 	assert_success
 	assert_equal "$(echo "$output" | jq -s -c 'map(select(.type == "FETCH") | .args[0][1])')" '["1","2","3","4","5"]'
 }
+
+@test "no argument can end the line, open a literal or start a command" {
+	for a in $'x\nA9 DELETE INBOX' $'x\rA9 DELETE INBOX' '{5}' '{5+}' '~{3}' \
+	    '"x" {3}' '(a {5})' '"a\"' 'a"b' '"a"b"' ')(' 'x y' '' 'Ünïcödé'; do
+		run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug raw LIST '""' "$a"
+		assert_success
+		# One command line for the one command, then LOGOUT; the server
+		# answered exactly those (and the login).
+		assert_equal "$(echo "$stderr" | grep -c '^C: A[0-9]* ')" 3
+		[[ $stderr == *$'\nC: A3 LOGOUT\n'* ]]
+		assert_equal "$(echo "$stderr" | grep -o '^S: [^*+][^ ]*' | tr '\n' ' ')" 'S: A1 S: A2 S: A3 '
+		! echo "$stderr" | grep -q '^S: \* BAD'
+	done
+	srv_mailboxes | grep -qx INBOX
+}

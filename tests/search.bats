@@ -135,6 +135,11 @@ sent() {
 	assert_equal "$(found Search uid:1,4)" "1 4"
 	assert_equal "$(found Search 'uid:*')" "4"
 	assert_equal "$(found Search uid:3:*)" "3 4"
+	# IMAP reads 9:* as 4:9 here: the term must not name message 4.
+	assert_equal "$(found Search uid:9:*)" ""
+	assert_equal "$(found Search not uid:9:*)" "1 2 3 4"
+	assert_equal "$(found Search uid:9:* or draft)" "3"
+	assert_equal "$(found Search uid:2,9:*)" "2"
 	assert_equal "$(found Search uid:all)" "1 2 3 4"
 	assert_equal "$(found Search uid:7:9)" ""
 	assert_equal "$(found Search UNSEEN)" "1 2 3"

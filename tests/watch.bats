@@ -97,6 +97,18 @@ watch_wait() {
 	assert_output "new	6	Hello	INBOX	$(imapctl status -o json | jq -r '.[0].uidvalidity')"
 }
 
+@test "watch in xml: a well-formed document, also when time is up" {
+	watch_bg INBOX --once --timeout 10 -o xml
+	append_msg "In XML"
+	watch_wait
+	assert_equal "$WATCH_RC" 0
+	xmllint --noout "$W.out"
+	assert_equal "$(xmllint --xpath 'string(/imapctl[@command="watch"]/event/subject)' "$W.out")" "In XML"
+	run --separate-stderr imapctl watch INBOX --timeout 0.2 -o xml
+	assert_success
+	echo "$output" | xmllint --noout -
+}
+
 @test "watch: bad durations are usage errors" {
 	run --separate-stderr imapctl watch INBOX --timeout soon
 	assert_failure 64
@@ -161,4 +173,35 @@ imapctl: watch: warning: connection closed by server; reconnecting in 4 s"
 	assert_equal "$WATCH_RC" 0
 	run jq -c '[.event, .subject, .from[0].name, .message_id, .date, .mailbox]' "$W.out"
 	assert_output '["new","Grüße","Jörg","<w1@example.de>","2024-03-05T09:00:00Z","INBOX"]'
+}
+
+@test "watch reconnects with growing back-off and reports each message once" {
+	hostile_start script --script "$TESTS_DIR/hostile/scripts/watch-drops.script" --idle-push 0.3 --connections 3 --timeout 10
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --timeout 6 -o jsonl
+	assert_success
+	# 4 before the drop, 5 while away, 6 and on after (one a push): each
+	# once, in order, none missed.
+	echo "$output" | jq -e -s 'map(.event) | unique == ["new"]'
+	echo "$output" | jq -e -s 'map(.uid) | length >= 3 and . == [range(4; 4 + length)]'
+	# The second attempt failed too: it waited twice as long.
+	assert_equal "$stderr" \
+"imapctl: watch: warning: connection closed by server; reconnecting in 1 s
+imapctl: watch: warning: connection closed by server; reconnecting in 2 s"
+	hostile_wait
+	grep -aq 'UID FETCH 5:\* ' "$HOSTILE_RECORD"
+}
+
+@test "watch re-issues IDLE every --keepalive, and refuses more than 29m" {
+	# The polling test leaves the server without IDLE.
+	grep -q "^IMAPCTL_TEST_VARIANT=default" "$DOVECOT_STATEDIR/env" ||
+		dovecot_restart --variant default
+	watch_bg INBOX --timeout 3.5 --keepalive 1
+	watch_wait
+	assert_equal "$WATCH_RC" 0
+	# IDLE, DONE after a second, IDLE again: at least three rounds.
+	[ "$(grep -cE '^C: A[0-9]+ IDLE$' "$W.err")" -ge 3 ]
+	[ "$(grep -cE '^C: DONE$' "$W.err")" -ge 2 ]
+	run --separate-stderr imapctl watch INBOX --keepalive 30m
+	assert_failure 64
+	[[ $stderr == *"at most 29m"* ]]
 }

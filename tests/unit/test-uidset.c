@@ -208,6 +208,27 @@ test_star(void)
 	uidset_resolve_star(&s, 1);
 	t_streq(fmt(&s), "2:4", "no star: unchanged");
 	uidset_free(&s);
+
+	uidset_init(&s);
+	uidset_parse(&s, "1:3,10:*", &e);
+	uidset_bound_star(&s);
+	t_streq(fmt(&s), "1:3,10:4294967294", "n:* bounded: never below n");
+	uidset_clear(&s);
+	uidset_parse(&s, "3,*", &e);
+	uidset_bound_star(&s);
+	t_streq(fmt(&s), "3,*", "a bare * stays the last message");
+	uidset_clear(&s);
+	uidset_parse(&s, "1:*", &e);
+	uidset_bound_star(&s);
+	t_streq(fmt(&s), "1:*", "1:* stays: it cannot reach below 1");
+	uidset_clear(&s);
+	uidset_parse(&s, "4294967294:*", &e);
+	uidset_bound_star(&s);
+	t_streq(fmt(&s), "4294967294", "the largest n");
+	uidset_clear(&s);
+	uidset_bound_star(&s);
+	t_ok(s.n == 0, "bounding an empty set");
+	uidset_free(&s);
 }
 
 static void

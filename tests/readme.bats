@@ -1,0 +1,151 @@
+#!/usr/bin/env bats
+# The examples of README.md, run as printed against the test Dovecot
+# through a default account in ~/.config/imapctl/config, as the README
+# suggests; where it shows output, the output must be what it shows (the
+# UIDVALIDITY aside, which every server picks anew).
+#
+# Not run here: the first example (it names imap.example.org and pass),
+# `-a gmail`, the Prometheus line (it writes under /var/lib) and the watch
+# pipeline (it waits for new mail; tests/watch.bats does that).
+
+load helpers
+
+README=$BATS_TEST_DIRNAME/../README.md
+
+setup_file() {
+	dovecot_setup_file
+	unset IMAPCTL_PASSWORD
+	mkdir -p "$XDG_CONFIG_HOME/imapctl" "$BATS_FILE_TMPDIR/bin"
+	cat >"$XDG_CONFIG_HOME/imapctl/config" <<-EOF
+	[account test]
+	host = 127.0.0.1
+	port = $IMAPCTL_TEST_IMAPS_PORT
+	cafile = $IMAPCTL_TEST_CAFILE
+	user = alice
+	password_cmd = echo wonderland
+	default = true
+	EOF
+	chmod 600 "$XDG_CONFIG_HOME/imapctl/config"
+	ln -s "$IMAPCTL" "$BATS_FILE_TMPDIR/bin/imapctl"
+}
+teardown_file() { dovecot_teardown_file; }
+
+setup() {
+	unset IMAPCTL_PASSWORD
+	export PATH=$BATS_FILE_TMPDIR/bin:$PATH
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# example LINE...: the README holds these lines, indented as a code
+# block; prints them joined into one command.
+example() {
+	local l
+	for l in "$@"; do
+		grep -qxF -- "    $l" "$README" || {
+			echo "not in README.md: $l" >&2
+			return 1
+		}
+	done
+	printf '%s\n' "$@"
+}
+
+# shown COMMAND: the output the README prints under "$ COMMAND".
+shown() {
+	awk -v c="    \$ $1" '
+		$0 == c { on = 1; next }
+		on && (/^$/ || /^    \$ /) { exit }
+		on { sub(/^    /, ""); print }' "$README"
+}
+
+# same COMMAND: run it; its output must be the README's.
+same() {
+	local want
+	want=$(shown "$1")
+	[ -n "$want" ] || { echo "no output shown for: $1"; return 1; }
+	run --separate-stderr bash -c "$1"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | sed -E 's/\t[0-9]{9,}\t/\tUIDVALIDITY\t/')" \
+		"$(echo "$want" | sed -E 's/\t[0-9]{9,}\t/\tUIDVALIDITY\t/')"
+}
+
+@test "README: mailboxes and their counts, as printed" {
+	same "imapctl list --status -o json | jq -r '.[] | select(.unseen > 0) | .name'"
+	same "imapctl status INBOX Projects/2024"
+}
+
+@test "README: searches, as printed" {
+	same "imapctl search INBOX from:carol older:90d"
+	same "imapctl search INBOX '(' from:carol or from:bob ')' unseen --count"
+	cmd=$(example "imapctl search INBOX from:news older:90d -o jsonl | imapctl fetch INBOX -")
+	run --separate-stderr bash -c "set -o pipefail; $cmd"
+	# Nothing is from news: search says so (1), fetch acts on nothing.
+	assert_failure 1
+	assert_equal "$output" ""
+	assert_equal "$stderr" ""
+	cmd=$(example "imapctl search INBOX --sort -date --limit 10 --summary")
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "$(echo "$output" | cut -f1 | tr '\n' ' ')" "5 4 3 2 1 "
+}
+
+@test "README: info and --debug" {
+	cmd=$(example "imapctl info -o xml")
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	echo "$output" | xmllint --noout -
+	cmd=$(example "imapctl --debug status")
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	[[ $stderr == *"C: A1 AUTHENTICATE SCRAM-SHA-256 <redacted>"* ]]
+	[[ $stderr != *wonderland* ]]
+}
+
+@test "README: messages, their text and their attachments" {
+	cmd=$(example "imapctl fetch INBOX all -o json | jq -r '.[].subject'")
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "${#lines[@]}" 5
+	assert_line "Quarterly report Q1"
+	cmd=$(example "imapctl fetch INBOX 4 --text")
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	[[ $output == *"Meeting tomorrow"* ]]
+	mkdir -p "$HOME/Downloads"
+	cmd=$(example "imapctl fetch INBOX 3 --attachments ~/Downloads")
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	[ -s "$HOME/Downloads/report.csv" ]
+	rm -r "$HOME/Downloads"
+}
+
+@test "README: changing mail safely" {
+	dovecot_reseed
+	cmd=$(example "imapctl flag INBOX all --add seen --dry-run")
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "${#lines[@]}" 5
+	cmd=$(example "imapctl search INBOX older:1y from:alerts@ -o jsonl |" \
+		"    imapctl delete INBOX - --max 5000")
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "$output" ""
+	cmd=$(example "imapctl move INBOX 1:500 Archive/2024 --create")
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "${#lines[@]}" 5
+	# The dry run changed nothing: three were unseen when they moved.
+	run --separate-stderr bash -c "imapctl status Archive/2024 -o json"
+	assert_equal "$(echo "$output" | jq -c '.[0] | [.messages, .unseen]')" '[5,3]'
+}
+
+@test "README: the monitoring probe" {
+	dovecot_reseed
+	cmd="imapctl check --warning-unseen 50 --critical-age 3d --warning-cert-days 21:"
+	grep -qxF -- "    \$ $cmd" "$README"
+	run --separate-stderr bash -c "$cmd"
+	# The seeded unseen mail is from 2024: older than 3 days, CRITICAL.
+	assert_failure 2
+	assert_equal "$stderr" ""
+	[[ $output == "IMAP CRITICAL - INBOX 5 messages, 3 unseen, oldest unseen "*" | time="* ]]
+}
