@@ -144,6 +144,7 @@ struct fetch {
 	int		 text_set;
 	uint32_t	 text_uid;	/* whose text it is */
 	struct uidset	 found;		/* UID SEARCH results */
+	const struct uidset *asked;	/* the set given, or NULL */
 	struct window	 win[FETCH_WINDOWS];
 	size_t		 nwin, headwin;
 };
@@ -165,6 +166,21 @@ section_of(const char *item, const char **sec_r, size_t *len_r)
 	*sec_r = open + 1;
 	*len_r = (size_t)(close - open - 1);
 	return 1;
+}
+
+/*
+ * Whether uid is one we asked for: a server that sends other messages
+ * must not have them written to files or to standard output.
+ */
+static int
+asked_for(const struct fetch *f, uint32_t uid)
+{
+	const struct uidset *a = f->asked;
+
+	if (a == NULL || uidset_contains(a, uid))
+		return 1;
+	/* A lone "*" is the highest UID, which only the server knows. */
+	return a->n > 0 && a->r[a->n - 1].lo == UIDSET_STAR;
 }
 
 static struct window *
@@ -561,7 +577,8 @@ choose_sink(void *ctx, const struct imap_resp *r, const struct imap_arg *parent,
 		last = a;
 	/* The literal is the value of the last item name. */
 	if (last == NULL || n % 2 != 1 || !imap_arg_atom(last, &name) ||
-	    !section_of(name, &sec, &seclen) || !msg_uid(items, &uid))
+	    !section_of(name, &sec, &seclen) || !msg_uid(items, &uid) ||
+	    !asked_for(f, uid))
 		return NULL;
 	switch (f->mode) {
 	case M_RAW:
@@ -798,7 +815,8 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 				return -1;
 		return 0;
 	}
-	if (!msg_fetch_items(r, &seq, &items) || !msg_uid(items, &uid))
+	if (!msg_fetch_items(r, &seq, &items) || !msg_uid(items, &uid) ||
+	    !asked_for(f, uid))
 		return 0;
 	if (msg_item(items, "ENVELOPE") != NULL ||
 	    msg_item(items, "BODYSTRUCTURE") != NULL ||
@@ -1337,6 +1355,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	if (set.n == 0)
 		goto out;
 	f.single = uidset_count(&set) == 1;
+	f.asked = &set;
 	if (f.mode == M_PART && !f.single && f.dir == NULL) {
 		rc = cmd_usage_error(ctx->cmd, "--part of several messages "
 		    "needs --save DIR");

@@ -638,6 +638,17 @@ well_formed() {
 	! grep -qaE 'UID FETCH [0-9:,]*[13]' "$HOSTILE_RECORD"
 }
 
+@test "a message the server sends unasked is not saved" {
+	export IMAPCTL_PASSWORD=secret
+	d=$BATS_TEST_TMPDIR/unasked
+	mkdir "$d"
+	hostile_start script --script "$BATS_TEST_DIRNAME/hostile/scripts/fetch-unasked.script" --timeout 10
+	run --separate-stderr hctl fetch INBOX 2 --raw --save "$d" -o jsonl
+	assert_success
+	assert_equal "$(ls -A "$d")" "2.eml"
+	assert_equal "$(echo "$output" | jq -c -s '[.[].uid]')" '[2]'
+}
+
 @test "fetch --query names the messages by a search in the same session" {
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch INBOX --query 'from:carol' -o jsonl
 	assert_success
