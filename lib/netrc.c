@@ -109,8 +109,6 @@ netrc_parse(const char *name, const char *text, size_t len, const char *host,
 	buf_init(&lx.tok, NETRC_MAX_TOKEN);
 	buf_init(&cur_login, NETRC_MAX_TOKEN);
 	buf_init(&cur_pw, NETRC_MAX_TOKEN);
-	/* Tokens are passwords too: sized once, never moved by realloc. */
-	(void)buf_grow(&lx.tok, NETRC_MAX_TOKEN);
 	for (;;) {
 		r = next_token(&lx, &blank);
 		if (want == MACRO) {
@@ -223,10 +221,7 @@ netrc_lookup(const char *path, int must_exist, const char *host,
 		    "chmod 600 '%s'", path, (unsigned)(st.st_mode & 07777),
 		    path);
 	}
-	/* Room for it all at once: growing would leave copies unwiped. */
 	buf_init(&text, NETRC_MAX_FILE);
-	(void)buf_grow(&text, S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    st.st_size < NETRC_MAX_FILE ? (size_t)st.st_size : NETRC_MAX_FILE);
 	for (;;) {
 		n = read(fd, tmp, sizeof(tmp));
 		if (n < 0 && errno == EINTR)

@@ -13,18 +13,6 @@
 
 #include "secret.h"
 
-/*
- * Make room for the largest secret before the first byte arrives: a
- * buffer that grew as it was filled would leave copies of the secret's
- * first part in memory realloc freed, where no wipe reaches.
- */
-static void
-presize(struct buf *b)
-{
-	buf_reset(b);
-	(void)buf_grow(b, b->max < SECRET_MAX ? b->max : SECRET_MAX);
-}
-
 /* Keep the first line only, without its line ending. */
 static void
 first_line(struct buf *b)
@@ -50,7 +38,7 @@ secret_from_file(struct buf *out, const char *path, struct err *e)
 	if (fd < 0)
 		return err_set(e, ERR_NOINPUT, "cannot read password file "
 		    "'%s': %s", path, strerror(errno));
-	presize(out);
+	buf_reset(out);
 	for (;;) {
 		n = read(fd, tmp, sizeof(tmp));
 		if (n < 0 && errno == EINTR)
@@ -203,7 +191,7 @@ secret_run(struct buf *out, char *const argv[], const char *what,
 		n = read(efds[0], &exec_errno, sizeof(exec_errno));
 	while (n < 0 && errno == EINTR);
 	close(efds[0]);
-	presize(out);
+	buf_reset(out);
 	r = n == (ssize_t)sizeof(exec_errno) ? 0 :
 	    read_first_line(fds[0], out, deadline);
 	close(fds[0]);
@@ -238,7 +226,7 @@ secret_from_env(struct buf *out, const char *name)
 
 	if (v == NULL)
 		return 0;
-	presize(out);
+	buf_reset(out);
 	buf_adds(out, v);
 	unsetenv(name);
 	return 1;
