@@ -153,7 +153,11 @@ on_fetch(struct watch *w, const struct imap_arg *items)
 		w->got_new = 1;
 		return;
 	}
-	if (flags == NULL)
+	/*
+	 * "UID FETCH n:*" names the last message when n is above every UID:
+	 * its answer (with the ENVELOPE we asked for) is no event.
+	 */
+	if (flags == NULL || (w->fetching && env != NULL))
 		return;
 	record_start(w, "flags");
 	if (uid != 0)
