@@ -1,6 +1,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ascii.h"
 #include "buf.h"
 #include "mutf7.h"
 #include "utf8.h"
@@ -8,22 +9,6 @@
 /* Modified base64: RFC 2045 base64 with ',' for '/', never padded. */
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')
-		return 63;
-	return -1;
-}
 
 /* A byte that stands for itself: printable US-ASCII. */
 static int
@@ -130,7 +115,7 @@ decode_shift(struct buf *b, const unsigned char *s, size_t len)
 	int v;
 
 	for (i = 0; i < len; i++) {
-		if ((v = b64_value(s[i])) < 0)
+		if ((v = base64_value((unsigned char)s[i], ',')) < 0)
 			return -1;
 		bits = bits << 6 | (uint32_t)v;
 		nbits += 6;

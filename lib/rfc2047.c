@@ -1,6 +1,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ascii.h"
 #include "charset.h"
 #include "rfc2047.h"
 #include "utf8.h"
@@ -159,18 +160,6 @@ out:
 	return rv;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 rfc2231_pct_decode(const char *s, size_t n, struct buf *out)
 {
@@ -178,8 +167,8 @@ rfc2231_pct_decode(const char *s, size_t n, struct buf *out)
 	int h, l;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)
-		    s[i + 1])) >= 0 && (l = hexval((unsigned char)s[i + 2])) >=
+		if (s[i] == '%' && i + 2 < n && (h = hex_value((unsigned char)
+		    s[i + 1])) >= 0 && (l = hex_value((unsigned char)s[i + 2])) >=
 		    0) {
 			if (buf_addc(out, (char)(h << 4 | l)) < 0)
 				return -1;

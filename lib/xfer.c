@@ -2,6 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ascii.h"
 #include "xalloc.h"
 #include "xfer.h"
 
@@ -42,22 +43,6 @@ xfer_free(struct xfer *x)
 	free(x);
 }
 
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /*
  * Mail has line breaks, stray characters and sometimes several blobs glued
  * together: what is not in the alphabet is skipped, each character gives
@@ -78,7 +63,7 @@ b64_feed(struct xfer *x, const char *in, size_t n, struct buf *out)
 			x->b64nbits = 0;
 			continue;
 		}
-		if ((v = b64_value((unsigned char)in[i])) < 0)
+		if ((v = base64_value((unsigned char)in[i], '/')) < 0)
 			continue;
 		x->b64bits = (x->b64bits << 6 | (unsigned)v) & 0xfff;
 		x->b64nbits += 6;
@@ -93,18 +78,6 @@ b64_feed(struct xfer *x, const char *in, size_t n, struct buf *out)
 		}
 	}
 	return buf_add(out, tmp, k);
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 /*
@@ -135,7 +108,7 @@ qp_feed(struct xfer *x, const char *in, size_t n, int final,
 				x->qpstate = QP_EQ_CR;
 				continue;
 			}
-			if (hexval(c) >= 0) {
+			if (hex_value(c) >= 0) {
 				x->qphex = (char)c;
 				x->qpstate = QP_EQ_HEX;
 				continue;
@@ -152,8 +125,8 @@ qp_feed(struct xfer *x, const char *in, size_t n, int final,
 				return -1;
 			break;
 		case QP_EQ_HEX:
-			if ((h = hexval(c)) >= 0) {
-				if (buf_addc(out, (char)(hexval((unsigned char)
+			if ((h = hex_value(c)) >= 0) {
+				if (buf_addc(out, (char)(hex_value((unsigned char)
 				    x->qphex) << 4 | h)) < 0)
 					return -1;
 				x->qpstate = QP_TEXT;
@@ -241,8 +214,8 @@ xfer_q(const char *in, size_t n, int underscore, struct buf *out)
 			continue;
 		}
 		if (in[i] == '=') {
-			h = i + 1 < n ? hexval((unsigned char)in[i + 1]) : -1;
-			l = i + 2 < n ? hexval((unsigned char)in[i + 2]) : -1;
+			h = i + 1 < n ? hex_value((unsigned char)in[i + 1]) : -1;
+			l = i + 2 < n ? hex_value((unsigned char)in[i + 2]) : -1;
 			if (h >= 0 && l >= 0) {
 				if (buf_addc(out, (char)(h << 4 | l)) < 0)
 					return -1;
