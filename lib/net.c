@@ -148,6 +148,7 @@ connect_one(struct addrinfo *ai, int timeout_ms, int *fd_r, int *errno_r)
 {
 	struct pollfd p;
 	socklen_t len;
+	long long deadline, left;
 	int fd, r, soerr, one = 1;
 
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
@@ -164,9 +165,11 @@ connect_one(struct addrinfo *ai, int timeout_ms, int *fd_r, int *errno_r)
 		}
 		p.fd = fd;
 		p.events = POLLOUT;
-		do
-			r = poll(&p, 1, timeout_ms);
-		while (r < 0 && errno == EINTR);
+		deadline = now_ms() + timeout_ms;
+		do {
+			left = deadline - now_ms();
+			r = poll(&p, 1, left > 0 ? (int)left : 0);
+		} while (r < 0 && errno == EINTR);
 		if (r == 0) {
 			*errno_r = ETIMEDOUT;
 			close(fd);
