@@ -19,6 +19,18 @@ struct chunk {
 
 #define CHUNK_SIZE	16384
 
+/*
+ * A "* SEARCH" or "* SORT" answer without ESEARCH is one line naming every
+ * match: a million matches is over 7 MB, and a node per number would be
+ * ten times that. Past this many bytes such a line is handed on in pieces,
+ * each a response of its own ("* SEARCH 1 2 3", "* SEARCH 4 5"), so what
+ * is held does not grow with the mailbox. Handlers add up what they are
+ * given, as they must for a server that sends several lines anyway.
+ */
+#define SPLIT_AT	32768
+#define SPLIT_PREFIX	sizeof("* SEARCH ")	/* longest, with its NUL */
+#define SPLIT_REST	24			/* a number cut in two */
+
 struct imap_parser {
 	struct buf	 line;
 	enum { P_LINE, P_LITERAL }	state;
@@ -45,6 +57,12 @@ struct imap_parser {
 	char		 empty[1];
 	imap_trace_fn	 trace_fn;
 	void		*trace_ctx;
+
+	/* A number line handed on in pieces: how the next piece starts. */
+	int		 split, nosplit;
+	char		 split_prefix[SPLIT_PREFIX];
+	char		 split_rest[SPLIT_REST];
+	size_t		 split_plen, split_rlen;
 };
 
 static void *
@@ -104,7 +122,13 @@ start_response(struct imap_parser *p)
 	p->sink = NULL;
 	p->lit_arg = NULL;
 	p->lit_left = 0;
+	p->nosplit = 0;
 	buf_reset(&p->line);
+	if (p->split) {
+		p->split = 0;
+		buf_add(&p->line, p->split_prefix, p->split_plen);
+		buf_add(&p->line, p->split_rest, p->split_rlen);
+	}
 }
 
 struct imap_parser *
@@ -131,6 +155,7 @@ imap_parser_free(struct imap_parser *p)
 void
 imap_parser_reset(struct imap_parser *p)
 {
+	p->split = 0;
 	start_response(p);
 }
 
@@ -647,6 +672,50 @@ end_segment(struct imap_parser *p, struct err *e)
 	return 1;
 }
 
+/*
+ * A long line that may be handed on in pieces: one that starts
+ * "* SEARCH " or "* SORT " and holds only numbers so far. Returns 1 when
+ * the line up to its last space became a response of its own (end_segment
+ * says so, and the rest waits for the next response), 0 to go on whole.
+ */
+static int
+split_line(struct imap_parser *p, struct err *e)
+{
+	static const char *const names[] = { "* SEARCH ", "* SORT " };
+	const char *s = p->line.s;
+	size_t n = p->line.len, plen = 0, cut, i, k;
+
+	if (p->nosplit || p->state != P_LINE || p->phase != PH_START)
+		return 0;
+	/* Looked at once: a line that cannot be split goes on whole. */
+	p->nosplit = 1;
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (n > strlen(names[k]) &&
+		    strncasecmp(s, names[k], strlen(names[k])) == 0)
+			plen = strlen(names[k]);
+	if (plen == 0)
+		return 0;
+	for (cut = n; cut > plen && s[cut - 1] != ' '; cut--)
+		;
+	if (cut <= plen || n - cut >= SPLIT_REST)
+		return 0;
+	for (i = plen; i < n; i++)
+		if (s[i] != ' ' && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	memcpy(p->split_prefix, s, plen);
+	p->split_plen = plen;
+	memcpy(p->split_rest, s + cut, n - cut);
+	p->split_rlen = n - cut;
+	p->line.len = cut - 1;
+	p->split = 1;
+	p->nosplit = 0;
+	if (end_segment(p, e) < 0) {
+		p->split = 0;
+		return -1;
+	}
+	return 1;
+}
+
 int
 imap_parser_feed(struct imap_parser *p, const char *data, size_t len,
     size_t *consumed_r, const struct imap_resp **resp_r, struct err *e)
@@ -686,14 +755,29 @@ imap_parser_feed(struct imap_parser *p, const char *data, size_t len,
 		}
 		nl = memchr(data + i, '\n', len - i);
 		take = nl != NULL ? (size_t)(nl - (data + i)) : len - i;
+		/* Stop at SPLIT_AT: the line may go on in pieces from there. */
+		if (p->line.len < SPLIT_AT && take > SPLIT_AT - p->line.len) {
+			take = SPLIT_AT - p->line.len;
+			nl = NULL;
+		}
 		if (buf_add(&p->line, data + i, take) < 0) {
 			err_set(e, ERR_PROTOCOL, "server sent a line longer "
 			    "than %u bytes", IMAP_MAX_LINE);
 			goto fail;
 		}
 		i += take;
-		if (nl == NULL)
-			break;
+		if (nl == NULL) {
+			if (p->line.len < SPLIT_AT)
+				continue;
+			if ((r = split_line(p, e)) < 0)
+				goto fail;
+			if (r > 0) {
+				*consumed_r = i;
+				*resp_r = &p->resp;
+				return 1;
+			}
+			continue;
+		}
 		i++;
 		if ((r = end_segment(p, e)) < 0)
 			goto fail;

@@ -10,6 +10,9 @@
  * A literal may be streamed to a sink instead of being buffered: before the
  * literal's bytes arrive the parser asks the sink chooser, which sees the
  * response parsed so far (e.g. "5 FETCH (UID 7 BODY[]").
+ *
+ * A long "* SEARCH" or "* SORT" line of numbers comes as several responses,
+ * each "SEARCH" and some of the numbers, in order; a handler adds them up.
  */
 #ifndef IMAPCTL_PARSER_H
 #define IMAPCTL_PARSER_H

@@ -126,3 +126,29 @@ ctl() {
 	hostile_stop || true
 	grep -aq 'CHARSET UTF-8 SUBJECT {7' "$HOSTILE_RECORD"
 }
+
+@test "a plain SEARCH answer longer than a line may be: every UID, in order" {
+	# Without ESEARCH the server names each match on one line: 1.3 million
+	# UIDs are 9 MB, past the 8 MiB a line may hold. Such a line is taken
+	# in pieces as it comes.
+	local f=$BATS_TEST_TMPDIR/many
+	{
+		printf '%s\n' greeting 'serve-until EXAMINE' \
+			'send * 1300000 EXISTS' \
+			'send * OK [UIDVALIDITY 1700000001] UIDs valid' \
+			'send * OK [UIDNEXT 1300001] Predicted next UID' \
+			'reply OK [READ-ONLY] Examine completed.' \
+			'serve-until UID SEARCH'
+		printf 'send * SEARCH '
+		seq 1300000 | paste -sd' '
+		printf '%s\n' 'reply OK Search completed.' serve
+	} >"$f"
+	[ "$(stat -c %s "$f")" -gt $((8 << 20)) ]
+	hostile_start script --timeout 20 --script "$f"
+	run --separate-stderr ctl search INBOX unseen
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" 1300000
+	assert_equal "$(printf '%s\n' "$output" | sed -n '1p;$p' | cut -f3 | paste -sd' ')" "1 1300000"
+	assert_equal "$(printf '%s\n' "$output" | cut -f3 | awk '$1 != NR' | head -1)" ""
+}

@@ -1425,12 +1425,12 @@ test_items(enum mode m)
 	size_t base, peak;
 	int rv;
 
-	rv = feed_items(p, "* SEARCH", IMAP_MAX_ITEMS - 1, " 1", "\r\n", m,
+	rv = feed_items(p, "* X", IMAP_MAX_ITEMS - 1, " 1", "\r\n", m,
 	    &r, &e, NULL);
 	snprintf(label, sizeof(label), "IMAP_MAX_ITEMS items in a list "
 	    "(%s)", mode_names[m]);
 	t_ok(rv == 1 && r->nargs == IMAP_MAX_ITEMS, label);
-	rv = feed_items(p, "* SEARCH", IMAP_MAX_ITEMS, " 1", "\r\n", m, &r,
+	rv = feed_items(p, "* X", IMAP_MAX_ITEMS, " 1", "\r\n", m, &r,
 	    &e, NULL);
 	snprintf(label, sizeof(label), "one item more fails (%s)",
 	    mode_names[m]);
@@ -1473,6 +1473,181 @@ test_items(enum mode m)
 	snprintf(label, sizeof(label), "usable after too many items (%s)",
 	    mode_names[m]);
 	t_ok(rv == 1 && r->nargs == 2, label);
+	imap_parser_free(p);
+}
+
+/* What the responses of one number stream added up to. */
+struct numbers {
+	uint64_t	 next;		/* the number expected next */
+	size_t		 pieces;	/* "* SEARCH" responses */
+	size_t		 most;		/* arguments in the biggest */
+	size_t		 others;	/* other responses, in order */
+	int		 order_ok, modseq, whole;
+	size_t		 peak;
+};
+
+static void
+take_numbers(struct numbers *c, const struct imap_resp *r, const char *name)
+{
+	const struct imap_arg *a;
+	uint32_t v;
+
+	if (r->kind != IMAP_UNTAGGED || !imap_arg_is(r->args, name)) {
+		c->others++;
+		return;
+	}
+	c->pieces++;
+	if (r->nargs > c->most)
+		c->most = r->nargs;
+	for (a = r->args->next; a != NULL; a = a->next) {
+		if (a->type == IMAP_LIST) {
+			c->modseq = imap_arg_is(a->list, "MODSEQ") &&
+			    a->next == NULL;
+			continue;
+		}
+		if (!imap_arg_u32(a, &v) || v != c->next)
+			c->order_ok = 0;
+		c->next++;
+	}
+	if (c->others > 0)
+		c->order_ok = 0;	/* a piece after what followed it */
+}
+
+/* Feed s[0..len) in mode m; every response goes to take_numbers. */
+static int
+feed_numbers(struct imap_parser *p, const char *s, size_t len,
+    const char *name, enum mode m, struct numbers *c, struct err *e)
+{
+	const struct imap_resp *r;
+	size_t off = 0, used, n, base = mem_in_use(), now, calls = 0;
+	uint32_t rng = 4242;
+	int rv;
+
+	memset(c, 0, sizeof(*c));
+	c->next = 1;
+	c->order_ok = 1;
+	while (off < len) {
+		n = chunk_size(m, &rng, len - off);
+		if (m == M_RANDOM)
+			n = 1 + rng_next(&rng) % 100000;
+		if (n > len - off)
+			n = len - off;
+		rv = imap_parser_feed(p, s + off, n, &used, &r, e);
+		off += used;
+		if (rv < 0)
+			return -1;
+		if (rv > 0)
+			take_numbers(c, r, name);
+		if (m != M_BYTE || (++calls & 4095) == 0) {
+			now = mem_in_use();
+			if (now > base && now - base > c->peak)
+				c->peak = now - base;
+		}
+	}
+	return 0;
+}
+
+/* "PREFIX1 2 ... n" + suffix, in a buffer the caller frees. */
+static char *
+number_line(const char *prefix, uint32_t n, const char *suffix,
+    size_t *len_r)
+{
+	size_t cap = strlen(prefix) + (size_t)n * 11 + strlen(suffix) + 1;
+	char *s = malloc(cap), *q;
+	uint32_t k;
+
+	if (s == NULL)
+		abort();
+	q = s + sprintf(s, "%s", prefix);
+	for (k = 1; k <= n; k++)
+		q += sprintf(q, k > 1 ? " %u" : "%u", k);
+	q += sprintf(q, "%s", suffix);
+	*len_r = (size_t)(q - s);
+	return s;
+}
+
+/*
+ * A SEARCH or SORT answer without ESEARCH names every match on one line:
+ * it comes in pieces that add up to the line, in order, each small, with
+ * nothing lost where a piece was cut, whatever the feeding.
+ */
+static void
+test_number_lines(enum mode m)
+{
+	struct imap_parser *p = imap_parser_new();
+	struct numbers c;
+	struct err e;
+	char label[160], *s;
+	size_t len;
+	uint32_t n = m == M_BYTE ? 100000 : 1300000;
+	int rv;
+
+	s = number_line("* SEARCH ", n, " (MODSEQ 917)\r\n* 5 EXISTS\r\n",
+	    &len);
+	rv = feed_numbers(p, s, len, "SEARCH", m, &c, &e);
+	snprintf(label, sizeof(label), "a SEARCH line of %zu bytes comes in "
+	    "%zu pieces, in order (%s)", len, c.pieces, mode_names[m]);
+	t_ok(rv == 0 && c.next == (uint64_t)n + 1 && c.order_ok &&
+	    c.pieces > 10 && c.others == 1, label);
+	snprintf(label, sizeof(label), "its (MODSEQ n) ends the last piece "
+	    "(%s)", mode_names[m]);
+	t_ok(c.modseq, label);
+	snprintf(label, sizeof(label), "each piece is small: %zu arguments, "
+	    "%zu KB held (%s)", c.most, c.peak >> 10, mode_names[m]);
+	t_ok(c.most < 10000 && c.peak < ((size_t)2 << 20), label);
+	free(s);
+
+	s = number_line("* sort ", n / 10, "\r\n", &len);
+	rv = feed_numbers(p, s, len, "SORT", m, &c, &e);
+	snprintf(label, sizeof(label), "a SORT line, any case, too (%s)",
+	    mode_names[m]);
+	t_ok(rv == 0 && c.next == (uint64_t)n / 10 + 1 && c.order_ok &&
+	    c.pieces > 1 && c.others == 0, label);
+	free(s);
+
+	/* Not only numbers: the line goes whole, as any other. */
+	s = number_line("* SEARCH 1 X ", 20000, "\r\n", &len);
+	rv = feed_numbers(p, s, len, "SEARCH", m, &c, &e);
+	snprintf(label, sizeof(label), "a SEARCH line with a word in it comes "
+	    "whole (%s)", mode_names[m]);
+	t_ok(rv == 0 && c.pieces == 1 && c.most == 20003, label);
+	free(s);
+	s = number_line("* X ", 20000, "\r\n", &len);
+	rv = feed_numbers(p, s, len, "X", m, &c, &e);
+	snprintf(label, sizeof(label), "other long lines come whole (%s)",
+	    mode_names[m]);
+	t_ok(rv == 0 && c.pieces == 1 && c.most == 20001, label);
+	free(s);
+
+	/* A number too long to be one is no place to cut: the line is whole. */
+	len = 40000;
+	s = malloc(len + 14);
+	if (s == NULL)
+		abort();
+	memcpy(s, "* SEARCH 1 ", 11);
+	memset(s + 11, '7', len);
+	memcpy(s + 11 + len, "\r\n", 2);
+	rv = feed_numbers(p, s, len + 13, "SEARCH", m, &c, &e);
+	snprintf(label, sizeof(label), "a 40000-digit number is not cut "
+	    "(%s)", mode_names[m]);
+	t_ok(rv == 0 && c.pieces == 1 && c.most == 3, label);
+	free(s);
+
+	/* A reset drops what was left of a split line. */
+	s = number_line("* SEARCH ", 20000, "", &len);
+	rv = feed_numbers(p, s, len, "SEARCH", m, &c, &e);
+	imap_parser_reset(p);
+	{
+		const struct imap_resp *r;
+		size_t used;
+
+		rv = imap_parser_feed(p, "* 3 EXISTS\r\n", 12, &used, &r, &e);
+		snprintf(label, sizeof(label), "a reset drops the rest of a "
+		    "split line (%s)", mode_names[m]);
+		t_ok(c.pieces > 0 && rv == 1 && r->nargs == 2 &&
+		    imap_arg_is(r->args->next, "EXISTS"), label);
+	}
+	free(s);
 	imap_parser_free(p);
 }
 
@@ -1742,6 +1917,7 @@ main(void)
 	for (m = 0; m < M_COUNT; m++) {
 		test_long_line((enum mode)m);
 		test_items((enum mode)m);
+		test_number_lines((enum mode)m);
 	}
 	return t_done();
 }
