@@ -24,6 +24,7 @@ struct opt {
 #define OPT_REPEAT	0x1		/* may be given several times */
 #define OPT_COMPLETE_FILE 0x2		/* argument is a file name */
 #define OPT_COMPLETE_MAILBOX 0x4	/* argument is a mailbox name */
+#define OPT_COMPLETE_DIR 0x8		/* argument is a directory */
 
 struct optval {
 	int		 set;
@@ -64,7 +65,7 @@ struct command {
 	const char	*summary;
 	int		 min_args;
 	int		 max_args;	/* -1: no limit */
-	const char	*operands;	/* completion: "mailbox", "command"... */
+	const char	*operands;	/* completion: a kind each, the last repeated */
 };
 
 struct report;

@@ -46,9 +46,9 @@ const struct opt fetch_opts[] = {
 	{ "structure", 0, NULL, "the MIME parts, a record each", 0 },
 	{ "part", 0, "N", "the content of part N, transfer encoding undone", 0 },
 	{ "attachments", 0, "DIR", "save the attachments, decoded, in DIR",
-	    OPT_COMPLETE_FILE },
+	    OPT_COMPLETE_DIR },
 	{ "save", 0, "DIR", "with --raw or --part: write a file a message in "
-	    "DIR", OPT_COMPLETE_FILE },
+	    "DIR", OPT_COMPLETE_DIR },
 	{ "force", 0, NULL, "with --save or --attachments: replace files that "
 	    "exist", 0 },
 	{ "mark-seen", 0, NULL, "set \\Seen on the messages fetched", 0 },

@@ -55,17 +55,17 @@ cmd_completion(int argc, char **argv, struct ctx *ctx)
 static void
 print_opt_names(const struct opt *o)
 {
+	const char *kind;
+
 	for (; o->name != NULL; o++) {
+		kind = o->flags & OPT_COMPLETE_FILE ? "file" :
+		    o->flags & OPT_COMPLETE_DIR ? "dir" :
+		    o->flags & OPT_COMPLETE_MAILBOX ? "mailbox" : "";
 		printf("--%s\t%s\t%s\t%s\n", o->name, o->arg ? o->arg : "",
-		    o->flags & OPT_COMPLETE_FILE ? "file" :
-		    o->flags & OPT_COMPLETE_MAILBOX ? "mailbox" : "",
-		    o->help);
+		    kind, o->help);
 		if (o->short_name)
 			printf("-%c\t%s\t%s\t%s\n", o->short_name,
-			    o->arg ? o->arg : "",
-			    o->flags & OPT_COMPLETE_FILE ? "file" :
-			    o->flags & OPT_COMPLETE_MAILBOX ? "mailbox" : "",
-			    o->help);
+			    o->arg ? o->arg : "", kind, o->help);
 	}
 }
 
@@ -73,7 +73,9 @@ print_opt_names(const struct opt *o)
  * __complete commands: "name<TAB>summary" a line.
  * __complete options [COMMAND]: "option<TAB>argument<TAB>kind<TAB>help",
  * the global options when no command is given.
- * __complete operands COMMAND: what the command's operands are.
+ * __complete operands COMMAND: what the command's operands are, a kind for
+ * each in order, the last standing for any more: mailbox, file, set (a UID
+ * set; not there with --query), query, action (mailbox's), command, shell.
  */
 int
 cmd_complete(int argc, char **argv, struct ctx *ctx)

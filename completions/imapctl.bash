@@ -27,7 +27,8 @@ _imapctl_mailboxes()
 
 _imapctl()
 {
-	local cur prev cmd i w opts kind
+	local cur prev cmd i w n=0 query=0 ended=0 optlines kind
+	local -a kinds
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local bin=${COMP_WORDS[0]}
@@ -43,10 +44,13 @@ _imapctl()
 		cmd=$w
 		break
 	done
+	# "option<TAB>argument<TAB>kind<TAB>help" a line.
+	optlines=$("$bin" __complete options $cmd 2>/dev/null)
 
-	# The argument of an option: files, fixed words, or nothing to offer.
-	kind=$("$bin" __complete options $cmd 2>/dev/null |
-		awk -F'\t' -v o="$prev" '$1 == o && $2 != "" { print ($3 != "" ? $3 : "arg"); exit }')
+	# The argument of an option: files, directories, mailboxes, fixed
+	# words, or nothing to offer.
+	kind=$(awk -F'\t' -v o="$prev" '$1 == o && $2 != "" {
+		print ($3 != "" ? $3 : "arg"); exit }' <<<"$optlines")
 	case $prev in
 	-o|--format)
 		local fmts="text json jsonl xml"
@@ -61,6 +65,7 @@ _imapctl()
 	esac
 	case $kind in
 	file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
 	mailbox)
 		local IFS=$'\n'
 		COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
@@ -69,28 +74,45 @@ _imapctl()
 	esac
 
 	if [[ $cur == -* ]]; then
-		opts=$("$bin" __complete options $cmd 2>/dev/null | cut -f1)
-		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		COMPREPLY=($(compgen -W "$(cut -f1 <<<"$optlines")" -- "$cur"))
 		return
 	fi
 	if [[ -z $cmd ]]; then
 		COMPREPLY=($(compgen -W "$("$bin" __complete commands 2>/dev/null | cut -f1)" -- "$cur"))
 		return
 	fi
-	case $("$bin" __complete operands "$cmd" 2>/dev/null) in
+
+	# Which operand this is: count those before it, past options and
+	# their arguments ("-" is an operand, everything after "--" too).
+	for ((i++; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		if ((!ended)); then
+			case $w in
+			--) ended=1; continue ;;
+			--query|--query=*) query=1 ;;
+			esac
+			if [[ $w == -?* ]]; then
+				[[ $w != *=* ]] && awk -F'\t' -v o="$w" '$1 == o && $2 != "" { f = 1 } END { exit !f }' \
+					<<<"$optlines" && ((i++))
+				continue
+			fi
+		fi
+		((n++))
+	done
+	for w in $("$bin" __complete operands "$cmd" 2>/dev/null); do
+		[[ $w == set && $query == 1 ]] || kinds+=("$w")
+	done
+	((${#kinds[@]})) || return
+	((n < ${#kinds[@]})) || n=$((${#kinds[@]} - 1))
+	case ${kinds[n]} in
 	mailbox)
 		local IFS=$'\n'
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
 		;;
-	mailbox-action)
-		if [[ $prev == "$cmd" ]]; then
-			COMPREPLY=($(compgen -W "create delete rename subscribe unsubscribe" -- "$cur"))
-		else
-			local IFS=$'\n'
-			compopt -o filenames 2>/dev/null
-			COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
-		fi
+	file) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	action)
+		COMPREPLY=($(compgen -W "create delete rename subscribe unsubscribe" -- "$cur"))
 		;;
 	command)
 		COMPREPLY=($(compgen -W "$("$bin" __complete commands 2>/dev/null | cut -f1)" -- "$cur"))

@@ -23,17 +23,6 @@ function __imapctl_command
     return 1
 end
 
-function __imapctl_no_command
-    not __imapctl_command >/dev/null
-end
-
-function __imapctl_options
-    set -l cmd (__imapctl_command)
-    imapctl __complete options $cmd 2>/dev/null | while read -l -d \t name arg kind help
-        echo $name\t$help
-    end
-end
-
 function __imapctl_mailboxes
     set -l words (commandline -opc)
     set -l conn
@@ -51,28 +40,116 @@ function __imapctl_mailboxes
     imapctl $conn --timeout 2 list -o text </dev/null 2>/dev/null | cut -f1
 end
 
-function __imapctl_wants
-    set -l cmd (__imapctl_command); or return 1
-    set -l kind (imapctl __complete operands $cmd 2>/dev/null)
-    test "$kind" = $argv[1]
+# What fits the word being typed: the argument of an option (files,
+# directories, mailboxes, fixed words or nothing), an option, the command,
+# or the operand in its place ("-" is an operand, everything after "--" too).
+function __imapctl_complete
+    set -l words (commandline -opc)
+    set -l cur (commandline -ct)
+    set -l cmd (__imapctl_command)
+    set -l optlines (imapctl __complete options $cmd 2>/dev/null)
+    set -l prev $words[-1]
+    switch $prev
+        case -o --format
+            printf '%s\n' text json jsonl xml
+            test "$cmd" = check; and echo prometheus
+            return
+        case --tls
+            printf '%s\n' implicit starttls none
+            return
+        case --auth
+            printf '%s\n' auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer
+            return
+        case --sort
+            printf '%s\n' date -date size -size
+            return
+        case --add --remove --set --flags
+            printf '%s\n' seen answered flagged deleted draft
+            return
+    end
+    for l in $optlines
+        set -l f (string split \t -- $l)
+        if test "$f[1]" = "$prev"; and test -n "$f[2]"
+            switch "$f[3]"
+                case file
+                    __fish_complete_path $cur
+                case dir
+                    __fish_complete_directories $cur
+                case mailbox
+                    __imapctl_mailboxes
+            end
+            return
+        end
+    end
+    if string match -q -- '-*' $cur
+        for l in $optlines
+            set -l f (string split \t -- $l)
+            printf '%s\t%s\n' $f[1] $f[4]
+        end
+        return
+    end
+    if test -z "$cmd"
+        imapctl __complete commands 2>/dev/null
+        return
+    end
+    # Count the operands before this one.
+    set -l n 0
+    set -l query 0
+    set -l ended 0
+    set -l seen 0
+    set -l skip 0
+    for w in $words[2..-1]
+        if test $seen = 0
+            # Up to the command word.
+            test "$w" = "$cmd"; and set seen 1
+            continue
+        end
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        if test $ended = 0
+            switch $w
+                case --
+                    set ended 1
+                    continue
+                case --query '--query=*'
+                    set query 1
+            end
+            if string match -qr -- '^-.' $w
+                if not string match -q -- '*=*' $w
+                    for l in $optlines
+                        set -l f (string split \t -- $l)
+                        if test "$f[1]" = "$w"; and test -n "$f[2]"
+                            set skip 1
+                        end
+                    end
+                end
+                continue
+            end
+        end
+        set n (math $n + 1)
+    end
+    set -l kinds
+    for k in (string split ' ' -- (imapctl __complete operands $cmd 2>/dev/null))
+        if test $k != set; or test $query = 0
+            set -a kinds $k
+        end
+    end
+    test (count $kinds) -gt 0; or return
+    set -l i (math "min($n + 1, $(count $kinds))")
+    switch $kinds[$i]
+        case mailbox
+            __imapctl_mailboxes
+        case file
+            __fish_complete_path $cur
+        case action
+            printf '%s\n' create delete rename subscribe unsubscribe
+        case command
+            imapctl __complete commands 2>/dev/null
+        case shell
+            printf '%s\n' bash zsh fish
+    end
 end
 
-complete -c imapctl -f
-complete -c imapctl -n __imapctl_no_command -a '(imapctl __complete commands 2>/dev/null)'
-complete -c imapctl -s o -l format -x -a 'text json jsonl xml' -d 'output format'
-complete -c imapctl -n '__fish_seen_subcommand_from check' -s o -l format -x -a prometheus -d 'Prometheus text format'
-complete -c imapctl -l tls -x -a 'implicit starttls none' -d 'TLS mode'
-complete -c imapctl -l auth -x -a 'auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer' -d 'authentication mechanism'
-complete -c imapctl -n '__fish_seen_subcommand_from search' -l sort -x -a 'date -date size -size' -d 'order of search results'
-complete -c imapctl -l cafile -r -F -d 'also trust the CA certificates in FILE'
-complete -c imapctl -l password-file -r -F -d 'read the password from FILE'
-complete -c imapctl -l config -r -F -d 'read accounts from FILE'
-complete -c imapctl -l netrc-file -r -F -d 'look the password up in FILE'
-complete -c imapctl -n 'string match -q -- "-*" (commandline -ct)' -a '(__imapctl_options)'
-complete -c imapctl -n '__imapctl_wants mailbox' -a '(__imapctl_mailboxes)'
-complete -c imapctl -n '__imapctl_wants mailbox-action; and test (count (commandline -opc)) -gt 0; and test (commandline -opc)[-1] = mailbox' -a 'create delete rename subscribe unsubscribe'
-complete -c imapctl -n '__imapctl_wants mailbox-action; and test (commandline -opc)[-1] != mailbox' -a '(__imapctl_mailboxes)'
-complete -c imapctl -n 'test "$(__imapctl_command)" = flag' -l add -l remove -l set -x -a 'seen answered flagged deleted draft' -d 'flag'
-complete -c imapctl -n 'test "$(__imapctl_command)" = append' -l flags -x -a 'seen answered flagged deleted draft' -d 'flag'
-complete -c imapctl -n '__imapctl_wants command' -a '(imapctl __complete commands 2>/dev/null)'
-complete -c imapctl -n '__imapctl_wants shell' -a 'bash zsh fish'
+complete -c imapctl -f -a '(__imapctl_complete)'

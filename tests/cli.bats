@@ -106,15 +106,6 @@ options() { "$IMAPCTL" "$1" -h | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u; }
 	assert_failure 64
 }
 
-# Run bash completion for a command line; prints the candidates.
-bash_complete() {
-	bash -c '
-		source "$1"; shift
-		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
-		_imapctl
-		printf "%s\n" "${COMPREPLY[@]}"' _ "$BATS_TEST_DIRNAME/../completions/imapctl.bash" "$@"
-}
-
 @test "bash completion offers every command and every option of -h" {
 	run bash_complete "$IMAPCTL" ""
 	for c in $(commands); do
@@ -133,16 +124,6 @@ bash_complete() {
 jsonl"
 	run bash_complete "$IMAPCTL" completion z
 	assert_output zsh
-}
-
-# Run fish completion for a command line, with the binary under test as
-# "imapctl" on PATH; prints the candidates.
-fish_complete() {
-	mkdir -p "$BATS_TEST_TMPDIR/bin"
-	ln -sf "$IMAPCTL" "$BATS_TEST_TMPDIR/bin/imapctl"
-	PATH=$BATS_TEST_TMPDIR/bin:$PATH fish --no-config -c \
-		'source $argv[1]; complete -C $argv[2]' \
-		"$BATS_TEST_DIRNAME/../completions/imapctl.fish" "$1" | cut -f1
 }
 
 @test "fish completion offers every command and exactly the options of -h" {
@@ -170,6 +151,61 @@ fish_complete() {
 jsonl"
 	run fish_complete "imapctl completion z"
 	assert_output zsh
+}
+
+@test "zsh completion offers every command and exactly the options of -h" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	run zsh_complete "imapctl "
+	assert_success
+	assert_equal "$output" "$(commands | LC_ALL=C sort)"
+	for c in $(commands); do
+		case $c in
+		completion|help) line="imapctl $c --" ;;
+		*) line="imapctl $c X --" ;;
+		esac
+		run --separate-stderr zsh_complete "$line"
+		assert_success
+		assert_equal "$output" "$(options "$c")"
+	done
+	run zsh_complete "imapctl list --st"
+	assert_output -- "--status"
+	run zsh_complete "imapctl -o j"
+	assert_output "json
+jsonl"
+	run zsh_complete "imapctl check -o p"
+	assert_output prometheus
+	run zsh_complete "imapctl flag INBOX 1 --add d"
+	assert_output "deleted
+draft"
+	run zsh_complete "imapctl completion z"
+	assert_output zsh
+}
+
+@test "completion in bash, zsh and fish: each operand and option argument in its place" {
+	mkdir -p "$BATS_TEST_TMPDIR/work/saved.d"
+	cd "$BATS_TEST_TMPDIR/work"
+	touch msg.eml
+	for sh in bash zsh fish; do
+		command -v $sh >/dev/null || continue
+		# Directories for a DIR, files for a FILE.
+		assert_equal "$(complete_line $sh 'imapctl fetch INBOX 1 --raw --save ')" saved.d
+		assert_equal "$(complete_line $sh 'imapctl fetch INBOX 1 --attachments sa')" saved.d
+		assert_equal "$(complete_line $sh 'imapctl --config ms')" msg.eml
+		# append MAILBOX FILE...: files after the mailbox, past options
+		# and their arguments, and after "--".
+		assert_equal "$(complete_line $sh 'imapctl append Drafts ms')" msg.eml
+		assert_equal "$(complete_line $sh 'imapctl append Drafts one.eml --flags seen --date 2024-01-01 ms')" msg.eml
+		assert_equal "$(complete_line $sh 'imapctl -o json append -- Drafts ms')" msg.eml
+		# A UID set, an option's free argument: nothing to offer.
+		assert_equal "$(complete_line $sh 'imapctl fetch INBOX ')" ""
+		assert_equal "$(complete_line $sh 'imapctl fetch INBOX 1 --part ')" ""
+		assert_equal "$(complete_line $sh 'imapctl --timeout ')" ""
+		# mailbox's action, then no files; help's command; the shells.
+		assert_equal "$(complete_line $sh 'imapctl mailbox ')" "$(printf '%s\n' create delete rename subscribe unsubscribe)"
+		assert_equal "$(complete_line $sh 'imapctl mailbox create ms')" ""
+		assert_equal "$(complete_line $sh 'imapctl -u x help fe')" fetch
+		assert_equal "$(complete_line $sh 'imapctl completion ')" "$(printf '%s\n' bash fish zsh)"
+	done
 }
 
 @test "bash completion: mailbox actions, flag names, prometheus for check" {

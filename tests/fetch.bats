@@ -481,20 +481,16 @@ flags_of() {
 	assert_equal "$(grep -c '^From MAILER-DAEMON' archive.mbox)" 11
 }
 
-@test "bash completion: --sort values, files for --save and --attachments" {
-	complete_bash() {
-		bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _imapctl; printf "%s\n" "${COMPREPLY[@]}"' \
-			_ "$BATS_TEST_DIRNAME/../completions/imapctl.bash" "$@"
-	}
-	run complete_bash "$IMAPCTL" search INBOX --sort ''
+@test "bash completion: --sort values, directories for --save and --attachments" {
+	run bash_complete "$IMAPCTL" search INBOX --sort ''
 	assert_output $'date\n-date\nsize\n-size'
 	cd "$BATS_TEST_TMPDIR"
 	mkdir saved.d
-	run complete_bash "$IMAPCTL" fetch INBOX 1 --raw --save sav
+	run bash_complete "$IMAPCTL" fetch INBOX 1 --raw --save sav
 	assert_output saved.d
-	run complete_bash "$IMAPCTL" fetch INBOX 1 --attachments sav
+	run bash_complete "$IMAPCTL" fetch INBOX 1 --attachments sav
 	assert_output saved.d
-	run complete_bash "$IMAPCTL" fetch INBOX 1 --mark
+	run bash_complete "$IMAPCTL" fetch INBOX 1 --mark
 	assert_output --mark-seen
 }
 

@@ -71,6 +71,53 @@ case ${IMAPCTL_BIN:-} in
 esac
 export IMAPCTL
 
+# Shell completion, as each shell computes it from the scripts in
+# completions/, with the binary under test; each prints the candidates, one
+# a line.  bash_complete takes the words (the last one being completed),
+# zsh_complete and fish_complete the command line as typed, with
+# "imapctl" on PATH.
+bash_complete() {
+	bash -c '
+		source "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_imapctl
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$REPO_DIR/completions/imapctl.bash" "$@"
+}
+
+completion_path() {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	ln -sf "$IMAPCTL" "$BATS_TEST_TMPDIR/bin/imapctl"
+}
+
+zsh_complete() {
+	completion_path
+	"$REPO_DIR/tests/zsh-complete" "$REPO_DIR/completions" \
+		"$BATS_TEST_TMPDIR/bin" "$1"
+}
+
+fish_complete() {
+	completion_path
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH fish --no-config -c \
+		'source $argv[1]; complete -C $argv[2]' \
+		"$REPO_DIR/completions/imapctl.fish" "$1" | cut -f1
+}
+
+# complete_line SHELL LINE: the candidates SHELL offers for LINE (words
+# split at spaces; a trailing space starts an empty word), sorted, without
+# the "/" that marks a directory.
+complete_line() {
+	local -a words
+	case $1 in
+	bash)
+		read -ra words <<<"$2"
+		[[ $2 == *" " ]] && words+=("")
+		words[0]=$IMAPCTL
+		bash_complete "${words[@]}" ;;
+	zsh) zsh_complete "$2" ;;
+	fish) fish_complete "$2" ;;
+	esac | sed 's|/$||' | LC_ALL=C sort -u
+}
+
 # imapctl_args [--user NAME] [--tls implicit|starttls|none]
 # Connection options for the file's Dovecot.  The password is not among
 # them: imapctl reads it from IMAPCTL_PASSWORD (alice's is exported), so for

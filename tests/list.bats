@@ -123,29 +123,19 @@ teardown_file() { dovecot_teardown_file; }
 	[[ $stderr == *"imapctl: list: cannot write output"* ]]
 }
 
-@test "bash completion completes mailbox names from the server" {
-	run bash -c '
-		source "$1"; shift
-		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
-		_imapctl
-		printf "%s\n" "${COMPREPLY[@]}"' _ "$BATS_TEST_DIRNAME/../completions/imapctl.bash" \
-		"$IMAPCTL" $(imapctl_args) status Pro
-	assert_success
-	assert_output "Projects
-Projects/2025
-Projects/2024"
-}
-
-@test "fish completion completes mailbox names from the server" {
-	command -v fish >/dev/null || skip "fish is not installed"
-	mkdir -p "$BATS_TEST_TMPDIR/bin"
-	ln -sf "$IMAPCTL" "$BATS_TEST_TMPDIR/bin/imapctl"
-	run --separate-stderr env PATH="$BATS_TEST_TMPDIR/bin:$PATH" fish --no-config -c \
-		'source $argv[1]; complete -C $argv[2]' \
-		"$BATS_TEST_DIRNAME/../completions/imapctl.fish" "imapctl $(imapctl_args) status Pro"
-	assert_success
-	assert_equal "$stderr" ""
-	assert_equal "$(printf '%s\n' "$output" | sort)" "Projects
-Projects/2024
-Projects/2025"
+@test "completion of mailbox names in bash, zsh and fish: operands and option arguments" {
+	local sh conn
+	conn=$(imapctl_args)
+	for sh in bash zsh fish; do
+		command -v $sh >/dev/null || continue
+		assert_equal "$(complete_line $sh "imapctl $conn status Pro")" "$(printf '%s\n' Projects Projects/2024 Projects/2025)"
+		# move MAILBOX SET DEST: no names for the set, names for DEST;
+		# with --query there is no set.
+		assert_equal "$(complete_line $sh "imapctl $conn move INBOX Pro")" ""
+		assert_equal "$(complete_line $sh "imapctl $conn move INBOX 1:3 Pro")" "$(printf '%s\n' Projects Projects/2024 Projects/2025)"
+		assert_equal "$(complete_line $sh "imapctl $conn move INBOX --query from:x Pro")" "$(printf '%s\n' Projects Projects/2024 Projects/2025)"
+		assert_equal "$(complete_line $sh "imapctl $conn mailbox rename Pro")" "$(printf '%s\n' Projects Projects/2024 Projects/2025)"
+		assert_equal "$(complete_line $sh "imapctl $conn raw --select Pro")" "$(printf '%s\n' Projects Projects/2024 Projects/2025)"
+		assert_equal "$(complete_line $sh "imapctl $conn check --mailbox Tr")" Trash
+	done
 }
