@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "search.h"
 
 const struct opt help_opts[] = { { NULL, 0, NULL, NULL, 0 } };
 const struct opt completion_opts[] = { { NULL, 0, NULL, NULL, 0 } };
@@ -76,12 +77,20 @@ print_opt_names(const struct opt *o)
  * __complete operands COMMAND: what the command's operands are, a kind for
  * each in order, the last standing for any more: mailbox, file, set (a UID
  * set; not there with --query), query, action (mailbox's), command, shell.
+ * __complete terms: the words of a search query, a line each.
  */
 int
 cmd_complete(int argc, char **argv, struct ctx *ctx)
 {
 	const struct command *c;
+	const char *w;
+	size_t i;
 
+	if (strcmp(argv[0], "terms") == 0) {
+		for (i = 0; (w = search_term_word(i)) != NULL; i++)
+			printf("%s\n", w);
+		return 0;
+	}
 	if (strcmp(argv[0], "commands") == 0) {
 		for (c = commands; c->name != NULL; c++)
 			if (!(c->flags & HIDDEN))

@@ -132,7 +132,8 @@ const struct command commands[] = {
 	    "bash|zsh|fish", "print a shell completion script", 1, 1,
 	    "shell" },
 	{ "__complete", cmd_complete, NO_NETWORK | HIDDEN, complete_opts,
-	    "commands|options COMMAND|mailboxes", "completion helper", 1, 2,
+	    "commands|options [COMMAND]|operands COMMAND|terms",
+	    "completion helper", 1, 2,
 	    NULL },
 	{ NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL }
 };

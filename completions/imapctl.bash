@@ -111,6 +111,12 @@ _imapctl()
 		COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
 		;;
 	file) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	query)
+		COMPREPLY=($(compgen -W "$("$bin" __complete terms 2>/dev/null)" -- "$cur"))
+		# "from:" and the like go on with their value.
+		[[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == *: ]] &&
+			compopt -o nospace 2>/dev/null
+		;;
 	action)
 		COMPREPLY=($(compgen -W "create delete rename subscribe unsubscribe" -- "$cur"))
 		;;

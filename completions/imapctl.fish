@@ -143,6 +143,8 @@ function __imapctl_complete
             __imapctl_mailboxes
         case file
             __fish_complete_path $cur
+        case query
+            imapctl __complete terms 2>/dev/null
         case action
             printf '%s\n' create delete rename subscribe unsubscribe
         case command

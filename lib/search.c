@@ -371,6 +371,19 @@ static const struct term {
 
 #define NTERMS	(sizeof(terms) / sizeof(terms[0]))
 
+const char *
+search_term_word(size_t i)
+{
+	static const char *const ops[] = { "or", "not" };
+	static char word[32];
+
+	if (i >= NTERMS)
+		return i - NTERMS < 2 ? ops[i - NTERMS] : NULL;
+	snprintf(word, sizeof(word), "%s%s", terms[i].name,
+	    terms[i].kind == T_FLAG ? "" : ":");
+	return word;
+}
+
 static int
 bad_term(const char *text, struct err *e)
 {

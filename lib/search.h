@@ -56,6 +56,12 @@ struct search_query;
  * them. Parentheses may stand alone or stick to a term's ends. now is
  * the time older:/newer: count back from. ERR_USAGE names the bad term.
  */
+/*
+ * The words a query is made of, for completion: each term as it starts
+ * ("from:", "unseen"), then "or" and "not". NULL past the last.
+ */
+const char *search_term_word(size_t i);
+
 int	search_compile(const char *const *terms, size_t n, int split,
 	    unsigned caps, time_t now, struct search_query **q_r,
 	    struct err *);

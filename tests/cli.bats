@@ -179,6 +179,11 @@ jsonl"
 draft"
 	run zsh_complete "imapctl completion z"
 	assert_output zsh
+	# A term that takes a value is left open for it; a word is closed.
+	run zsh_complete "imapctl search INBOX fr" --line
+	assert_output "imapctl search INBOX from:"
+	run zsh_complete "imapctl search INBOX unse" --line
+	assert_output "imapctl search INBOX unseen "
 }
 
 @test "completion in bash, zsh and fish: each operand and option argument in its place" {
@@ -200,6 +205,10 @@ draft"
 		assert_equal "$(complete_line $sh 'imapctl fetch INBOX ')" ""
 		assert_equal "$(complete_line $sh 'imapctl fetch INBOX 1 --part ')" ""
 		assert_equal "$(complete_line $sh 'imapctl --timeout ')" ""
+		# search's query terms, past options and their arguments.
+		assert_equal "$(complete_line $sh 'imapctl search INBOX unse')" unseen
+		assert_equal "$(complete_line $sh 'imapctl search INBOX --limit 5 unseen ol')" older:
+		assert_equal "$(complete_line $sh 'imapctl search INBOX n')" "$(printf '%s\n' newer: not)"
 		# mailbox's action, then no files; help's command; the shells.
 		assert_equal "$(complete_line $sh 'imapctl mailbox ')" "$(printf '%s\n' create delete rename subscribe unsubscribe)"
 		assert_equal "$(complete_line $sh 'imapctl mailbox create ms')" ""

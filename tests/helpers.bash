@@ -75,7 +75,7 @@ export IMAPCTL
 # completions/, with the binary under test; each prints the candidates, one
 # a line.  bash_complete takes the words (the last one being completed),
 # zsh_complete and fish_complete the command line as typed, with
-# "imapctl" on PATH.
+# "imapctl" on PATH (zsh_complete LINE --line: the line after completion).
 bash_complete() {
 	bash -c '
 		source "$1"; shift
@@ -92,7 +92,7 @@ completion_path() {
 zsh_complete() {
 	completion_path
 	"$REPO_DIR/tests/zsh-complete" "$REPO_DIR/completions" \
-		"$BATS_TEST_TMPDIR/bin" "$1"
+		"$BATS_TEST_TMPDIR/bin" "$@"
 }
 
 fish_complete() {
