@@ -112,6 +112,8 @@ _imapctl()
 		;;
 	file) COMPREPLY=($(compgen -f -- "$cur")) ;;
 	query)
+		# bash splits "from:x" at the colon: a value is no term.
+		[[ $prev == : || $cur == : ]] && return
 		COMPREPLY=($(compgen -W "$("$bin" __complete terms 2>/dev/null)" -- "$cur"))
 		# "from:" and the like go on with their value.
 		[[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == *: ]] &&

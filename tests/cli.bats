@@ -209,6 +209,11 @@ draft"
 		assert_equal "$(complete_line $sh 'imapctl search INBOX unse')" unseen
 		assert_equal "$(complete_line $sh 'imapctl search INBOX --limit 5 unseen ol')" older:
 		assert_equal "$(complete_line $sh 'imapctl search INBOX n')" "$(printf '%s\n' newer: not)"
+		if [ $sh = bash ]; then
+			# As bash splits "from:al" at the colon: no "all".
+			run bash_complete "$IMAPCTL" search INBOX from : al
+			assert_output ""
+		fi
 		# mailbox's action, then no files; help's command; the shells.
 		assert_equal "$(complete_line $sh 'imapctl mailbox ')" "$(printf '%s\n' create delete rename subscribe unsubscribe)"
 		assert_equal "$(complete_line $sh 'imapctl mailbox create ms')" ""
