@@ -222,12 +222,17 @@ secret_run(struct buf *out, char *const argv[], const char *what,
 int
 secret_from_env(struct buf *out, const char *name)
 {
-	const char *v = getenv(name);
+	char *v = getenv(name);
 
 	if (v == NULL)
 		return 0;
 	buf_reset(out);
 	buf_adds(out, v);
+	/*
+	 * Wiped where it is, not only unset: the initial environment is what
+	 * /proc/PID/environ shows for as long as the process runs.
+	 */
+	OPENSSL_cleanse(v, strlen(v));
 	unsetenv(name);
 	return 1;
 }

@@ -121,6 +121,26 @@ no_credentials_sent() {
 	[[ $stderr == *"timed out after 1 s waiting for the server"* ]]
 }
 
+@test "IMAPCTL_PASSWORD is wiped from the process's environment once read" {
+	local pid i env
+	hostile stall-command
+	IMAPCTL_PASSWORD=env-secret-4b1d "$IMAPCTL" --host 127.0.0.1 \
+		--port "$HOSTILE_PORT" --user hostile --cafile "$PKI/ca.pem" \
+		--tls starttls --timeout 10 status >/dev/null 2>&1 3>&- &
+	pid=$!
+	# Logged in: the password was read long before.
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'misbehave stall-command' "$HOSTILE_LOG" 2>/dev/null && break
+		sleep 0.05
+	done
+	env=$(tr '\0' '\n' <"/proc/$pid/environ")
+	kill "$pid"
+	wait "$pid" || true
+	grep -q 'misbehave stall-command' "$HOSTILE_LOG"
+	[[ $env == *PATH=* ]]
+	[[ $env != *env-secret-4b1d* ]]
+}
+
 @test "BYE in the middle of a command: exit 74 with the server's words" {
 	hostile bye-mid-command
 	run --separate-stderr ctl --tls starttls status
