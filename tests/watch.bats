@@ -205,3 +205,40 @@ imapctl: watch: warning: connection closed by server; reconnecting in 2 s"
 	assert_failure 64
 	[[ $stderr == *"at most 29m"* ]]
 }
+
+@test "watch without QRESYNC: an EXPUNGE is a record without a UID; VANISHED ranges" {
+	local s=$BATS_TEST_TMPDIR/expunges.script
+	# Gmail, for one, offers no QRESYNC: expunges come as "* n EXPUNGE",
+	# which names no UID. Then, on a second connection that offers it,
+	# VANISHED ranges in either order, and one (EARLIER) that is no news.
+	printf '%s\n' greeting 'serve-until IDLE' 'send * 2 EXPUNGE' handle \
+		serve >"$s"
+	hostile_start script --script "$s" --timeout 10
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --timeout 1.5 -o jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | jq -c '[.event, .uid, .mailbox]')" '["expunge",null,"INBOX"]'
+	hostile_stop || true
+	! grep -aq 'ENABLE QRESYNC' "$HOSTILE_RECORD"
+
+	printf '%s\n' greeting 'serve-until IDLE' 'send * VANISHED (EARLIER) 1' \
+		'send * VANISHED 3:2' handle serve >"$s"
+	hostile_start script --script "$s" --add-cap QRESYNC --timeout 10
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --timeout 1.5 -o jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | jq -s -c 'map([.event, .uid])')" '[["expunge",2],["expunge",3]]'
+	hostile_stop || true
+	grep -aq 'ENABLE QRESYNC' "$HOSTILE_RECORD"
+}
+
+@test "watch: a malformed VANISHED is a protocol error (76)" {
+	local s=$BATS_TEST_TMPDIR/vanished.script
+	printf '%s\n' greeting 'serve-until IDLE' 'send + idling' \
+		'send * VANISHED 2:x' serve >"$s"
+	hostile_start script --script "$s" --add-cap QRESYNC --timeout 10
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --timeout 3 -o jsonl
+	assert_failure 76
+	assert_output ""
+	assert_equal "$stderr" "imapctl: watch: malformed VANISHED response"
+}
