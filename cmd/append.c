@@ -218,9 +218,24 @@ leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+/* n digits at s, as a number; -1 if any of them is not a digit. */
+static int
+digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (; n > 0; n--, s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
 /*
  * --date as an IMAP date-time: YYYY-MM-DD, optionally with T (or a space)
- * HH:MM[:SS] and Z or an offset +HH:MM; no offset means UTC.
+ * HH:MM[:SS] and Z or an offset +HH:MM or +HHMM; no offset means UTC.
+ * Every field has exactly its digits: no signs, no spaces inside.
  */
 static int
 parse_date(const char *s, struct buf *out)
@@ -229,38 +244,43 @@ parse_date(const char *s, struct buf *out)
 	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
 	    30, 31 };
-	int y, m, d, hh = 0, mm = 0, ss = 0, oh = 0, om = 0, n = 0, k;
+	int y, m, d, hh = 0, mm = 0, ss = 0, oh = 0, om = 0;
 	char sign = '+';
 
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
+	if (strlen(s) < 10 || s[4] != '-' || s[7] != '-')
 		return -1;
-	s += n;
+	y = digits(s, 4);
+	m = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	s += 10;
 	if (*s == 'T' || *s == 't' || *s == ' ') {
-		if (sscanf(s + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5)
+		if (strlen(s) < 6 || s[3] != ':')
 			return -1;
-		s += 1 + n;
+		hh = digits(s + 1, 2);
+		mm = digits(s + 4, 2);
+		s += 6;
 		if (*s == ':') {
-			if (sscanf(s + 1, "%2d%n", &ss, &n) != 1 || n != 2)
-				return -1;
-			s += 1 + n;
+			ss = digits(s + 1, 2);
+			s += ss < 0 ? 1 : 3;
 		}
 		if (*s == 'Z' || *s == 'z')
 			s++;
 		else if (*s == '+' || *s == '-') {
-			sign = *s;
-			k = sscanf(s + 1, "%2d:%2d%n", &oh, &om, &n);
-			if (k != 2 || n != 5) {
-				if (sscanf(s + 1, "%2d%2d%n", &oh, &om, &n) != 2
-				    || n != 4)
-					return -1;
-			}
-			s += 1 + n;
+			sign = *s++;
+			oh = digits(s, 2);
+			if (oh >= 0)
+				s += 2;
+			if (*s == ':')
+				s++;
+			om = digits(s, 2);
+			if (om >= 0)
+				s += 2;
 		}
 	}
 	if (*s != '\0' || y < 1900 || m < 1 || m > 12 || d < 1 ||
-	    d > mdays[m - 1] + (m == 2 && leap(y)) || hh > 23 || mm > 59 ||
-	    ss > 60 || oh > 23 || om > 59 || hh < 0 || mm < 0 || ss < 0 ||
-	    oh < 0 || om < 0)
+	    d > mdays[m - 1] + (m == 2 && leap(y)) || hh < 0 || hh > 23 ||
+	    mm < 0 || mm > 59 || ss < 0 || ss > 60 || oh < 0 || oh > 23 ||
+	    om < 0 || om > 59)
 		return -1;
 	return buf_addf(out, " \"%02d-%s-%04d %02d:%02d:%02d %c%02d%02d\"", d,
 	    mon[m - 1], y, hh, mm, ss, sign, oh, om);
@@ -333,7 +353,7 @@ report_left(struct ctx *ctx, const struct source *srcs, const size_t *left,
  */
 static int
 upload(struct ctx *ctx, const char *mailbox, struct source *srcs, size_t n,
-    const char *flags, const char *date)
+    const char *fragment)
 {
 	struct pending win[APPEND_WINDOW];
 	struct reader *rd;
@@ -366,7 +386,7 @@ upload(struct ctx *ctx, const char *mailbox, struct source *srcs, size_t n,
 			reader_init(rd, s->path, fp);
 			rd->left = s->size;
 			if (sess_send(ctx->sess, &p->cmd, &ctx->err,
-			    "APPEND %M%s%s %L", mailbox, flags, date, s->size,
+			    "APPEND %M%s %L", mailbox, fragment, s->size,
 			    reader_literal, rd) < 0)
 				broken = 1;
 			if (fp != s->spool)
@@ -425,45 +445,82 @@ dry_run(struct ctx *ctx, const char *mailbox, const struct source *srcs,
 	return 0;
 }
 
-int
-cmd_append(int argc, char **argv, struct ctx *ctx)
+/*
+ * The operands and options: the files (standard input alone when there are
+ * none), --max against their number, and the " (FLAGS) DATE" that goes
+ * after the mailbox in each APPEND. 0, or the exit status after the error.
+ */
+static int
+append_options(struct ctx *ctx, int argc, char **argv, char ***files_r,
+    size_t *n_r, struct buf *fragment)
 {
 	static char dash[] = "-";
-	char *stdin_only[] = { dash };
-	struct source *srcs;
-	struct buf flags, fragment, date;
+	static char *stdin_only[] = { dash };
 	const struct optval *dv = ctx_opt(ctx, "date");
-	uint64_t max, limit;
-	size_t n, i, nstdin = 0;
-	char **files = argv + 1;
-	int rc = 0;
+	struct buf flags, date;
+	uint64_t max;
+	size_t i, nstdin = 0;
+	int rc;
 
-	n = (size_t)argc - 1;
-	if (n == 0) {
-		files = stdin_only;
-		n = 1;
+	*files_r = argv + 1;
+	*n_r = (size_t)argc - 1;
+	if (*n_r == 0) {
+		*files_r = stdin_only;
+		*n_r = 1;
 	}
-	for (i = 0; i < n; i++)
-		nstdin += is_stdin(files[i]);
+	for (i = 0; i < *n_r; i++)
+		nstdin += is_stdin((*files_r)[i]);
 	if (nstdin > 1)
 		return cmd_usage_error(ctx->cmd, "standard input ('-') can be "
 		    "given once");
 	if ((rc = change_max(ctx, &max)) != 0)
 		return rc;
 	buf_init(&flags, 65536);
-	buf_init(&fragment, 65536);
 	buf_init(&date, 128);
 	if ((rc = change_flags(ctx, "flags", &flags)) != 0)
 		goto out;
 	if (flags.len > 0)
-		buf_addf(&fragment, " (%s)", flags.s);
+		buf_addf(fragment, " (%s)", flags.s);
 	if (dv->set && parse_date(dv->val, &date) < 0) {
 		rc = cmd_usage_error(ctx->cmd, "bad --date '%s': use "
 		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS with Z or +HH:MM",
 		    dv->val);
 		goto out;
 	}
-	if ((rc = change_check_max(ctx, max, n, "the command names")) != 0)
+	buf_add(fragment, date.s, date.len);
+	rc = change_check_max(ctx, max, *n_r, "the command names");
+out:
+	buf_free(&flags);
+	buf_free(&date);
+	return rc;
+}
+
+int
+check_append(int argc, char **argv, struct ctx *ctx)
+{
+	struct buf fragment;
+	char **files;
+	size_t n;
+	int rc;
+
+	buf_init(&fragment, 65536 + 128);
+	rc = append_options(ctx, argc, argv, &files, &n, &fragment);
+	buf_free(&fragment);
+	return rc;
+}
+
+int
+cmd_append(int argc, char **argv, struct ctx *ctx)
+{
+	struct source *srcs;
+	struct buf fragment;
+	uint64_t limit;
+	size_t n, i;
+	char **files;
+	int rc = 0;
+
+	buf_init(&fragment, 65536 + 128);
+	if ((rc = append_options(ctx, argc, argv, &files, &n, &fragment)) != 0)
 		goto out;
 	srcs = xcalloc(n, sizeof(*srcs));
 	limit = append_limit(ctx);
@@ -480,14 +537,12 @@ cmd_append(int argc, char **argv, struct ctx *ctx)
 	}
 	if (rc == 0)
 		rc = ctx_flag(ctx, "dry-run") ? dry_run(ctx, argv[0], srcs, n) :
-		    upload(ctx, argv[0], srcs, n, fragment.s, date.s);
+		    upload(ctx, argv[0], srcs, n, fragment.s);
 	for (i = 0; i < n; i++)
 		if (srcs[i].spool != NULL)
 			fclose(srcs[i].spool);
 	free(srcs);
 out:
-	buf_free(&flags);
 	buf_free(&fragment);
-	buf_free(&date);
 	return rc;
 }

@@ -50,6 +50,17 @@ change_max(struct ctx *ctx, uint64_t *max_r)
 }
 
 int
+change_check(struct ctx *ctx, int argc, char **argv, int nrest)
+{
+	uint64_t max;
+	int rc;
+
+	if ((rc = msgset_check(ctx, argc, argv, 1, nrest)) != 0)
+		return rc;
+	return change_max(ctx, &max);
+}
+
+int
 change_check_max(struct ctx *ctx, uint64_t max, uint64_t count,
     const char *what)
 {

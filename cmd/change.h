@@ -31,6 +31,11 @@
  * status after printing the error.
  */
 int	change_max(struct ctx *, uint64_t *max_r);
+/*
+ * Before connecting: the SET operand or --query (nrest operands after it),
+ * --uidvalidity and --max. 0, or the exit status after the usage error.
+ */
+int	change_check(struct ctx *, int argc, char **argv, int nrest);
 /* Refuse (exit 65) when count passes --max; 0 when it does not. */
 int	change_check_max(struct ctx *, uint64_t max, uint64_t count,
 	    const char *what);

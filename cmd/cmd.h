@@ -66,6 +66,13 @@ struct command {
 	int		 min_args;
 	int		 max_args;	/* -1: no limit */
 	const char	*operands;	/* completion: a kind each, the last repeated */
+	/*
+	 * The operands and options alone, before anything is read or
+	 * connected: 0, or the exit status after printing the usage error,
+	 * so that a typo is reported as one even with the server down and
+	 * before a password command runs. NULL: nothing to check first.
+	 */
+	int		(*check)(int argc, char **argv, struct ctx *);
 };
 
 struct report;
@@ -117,24 +124,27 @@ void			 emit_mbox_counts(struct emit *,
 #define COMMAND(n) \
 	int cmd_##n(int, char **, struct ctx *); \
 	extern const struct opt n##_opts[]
+#define COMMAND_CHECK(n) \
+	COMMAND(n); \
+	int check_##n(int, char **, struct ctx *)
 
 COMMAND(list);
 COMMAND(status);
 COMMAND(info);
-COMMAND(search);
-COMMAND(flag);
-COMMAND(move);
-COMMAND(delete);
-COMMAND(append);
-COMMAND(mailbox);
-COMMAND(raw);
+COMMAND_CHECK(search);
+COMMAND_CHECK(flag);
+COMMAND_CHECK(move);
+COMMAND_CHECK(delete);
+COMMAND_CHECK(append);
+COMMAND_CHECK(mailbox);
+COMMAND_CHECK(raw);
 COMMAND(help);
 COMMAND(completion);
 COMMAND(complete);
-COMMAND(fetch);
+COMMAND_CHECK(fetch);
 COMMAND(check);
 COMMAND(quota);
-COMMAND(watch);
+COMMAND_CHECK(watch);
 
 /*
  * fetch's summary records (as "fetch --summary" prints them) of the

@@ -30,6 +30,19 @@ same_mailbox(const char *a, const char *b)
 }
 
 int
+check_delete(int argc, char **argv, struct ctx *ctx)
+{
+	int rc;
+
+	if ((rc = change_check(ctx, argc, argv, 0)) != 0)
+		return rc;
+	if (ctx_flag(ctx, "trash") && ctx_flag(ctx, "flag-only"))
+		return cmd_usage_error(ctx->cmd, "--trash and --flag-only "
+		    "exclude each other");
+	return 0;
+}
+
+int
 cmd_delete(int argc, char **argv, struct ctx *ctx)
 {
 	struct change ch;
@@ -44,10 +57,7 @@ cmd_delete(int argc, char **argv, struct ctx *ctx)
 	memset(&ch, 0, sizeof(ch));
 	ch.kind = CHANGE_DELETE;
 	ch.mailbox = argv[0];
-	ch.flag_only = ctx_flag(ctx, "flag-only");
-	if (to_trash && ch.flag_only)
-		return cmd_usage_error(ctx->cmd, "--trash and --flag-only "
-		    "exclude each other");
+	ch.flag_only = ctx_flag(ctx, "flag-only");	/* not with --trash */
 	if (to_trash || (gmail && !ch.flag_only)) {
 		if (change_find_trash(ctx, &trash, &ctx->err) < 0)
 			return cmd_fail(ctx, &ctx->err);

@@ -1312,6 +1312,18 @@ pick_mode(struct ctx *ctx, struct fetch *f)
 }
 
 int
+check_fetch(int argc, char **argv, struct ctx *ctx)
+{
+	struct fetch f;
+	int rc;
+
+	if ((rc = msgset_check(ctx, argc, argv, 1, 0)) != 0)
+		return rc;
+	memset(&f, 0, sizeof(f));
+	return pick_mode(ctx, &f);
+}
+
+int
 cmd_fetch(int argc, char **argv, struct ctx *ctx)
 {
 	struct fetch f;

@@ -20,41 +20,68 @@ const struct opt flag_opts[] = {
 	{ NULL, 0, NULL, NULL, 0 }
 };
 
-int
-cmd_flag(int argc, char **argv, struct ctx *ctx)
-{
-	static const struct {
-		const char	*option;
-		const char	*item;
-	} modes[] = {
-		{ "add", "+FLAGS" }, { "remove", "-FLAGS" }, { "set", "FLAGS" },
-	};
-	struct change ch;
-	struct uidset existing;
-	struct buf flags;
-	size_t i, mode = 0, nmodes = 0;
-	const char *set_arg;
-	int rc, go;
+static const struct {
+	const char	*option;
+	const char	*item;
+} modes[] = {
+	{ "add", "+FLAGS" }, { "remove", "-FLAGS" }, { "set", "FLAGS" },
+};
 
-	if (msgset_operand(ctx, argc, argv, 1, 0, &set_arg) < 0)
-		return ERR_USAGE;
+/* Which of --add, --remove and --set, with its flags in *flags. */
+static int
+flag_mode(struct ctx *ctx, size_t *mode_r, struct buf *flags)
+{
+	size_t i, nmodes = 0;
+	int rc;
+
+	*mode_r = 0;
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (ctx_flag(ctx, modes[i].option)) {
-			mode = i;
+			*mode_r = i;
 			nmodes++;
 		}
 	if (nmodes != 1)
 		return cmd_usage_error(ctx->cmd, "give one of --add, --remove "
 		    "and --set");
+	if ((rc = change_flags(ctx, modes[*mode_r].option, flags)) != 0)
+		return rc;
+	if (flags->len == 0 && *mode_r != 2)
+		return cmd_usage_error(ctx->cmd, "no flag given to --%s",
+		    modes[*mode_r].option);
+	return 0;
+}
+
+int
+check_flag(int argc, char **argv, struct ctx *ctx)
+{
+	struct buf flags;
+	size_t mode;
+	int rc;
+
+	if ((rc = change_check(ctx, argc, argv, 0)) != 0)
+		return rc;
 	buf_init(&flags, 65536);
-	if ((rc = change_flags(ctx, modes[mode].option, &flags)) != 0) {
+	rc = flag_mode(ctx, &mode, &flags);
+	buf_free(&flags);
+	return rc;
+}
+
+int
+cmd_flag(int argc, char **argv, struct ctx *ctx)
+{
+	struct change ch;
+	struct uidset existing;
+	struct buf flags;
+	size_t mode;
+	const char *set_arg;
+	int rc, go;
+
+	if (msgset_operand(ctx, argc, argv, 1, 0, &set_arg) < 0)
+		return ERR_USAGE;
+	buf_init(&flags, 65536);
+	if ((rc = flag_mode(ctx, &mode, &flags)) != 0) {
 		buf_free(&flags);
 		return rc;
-	}
-	if (flags.len == 0 && mode != 2) {
-		buf_free(&flags);
-		return cmd_usage_error(ctx->cmd, "no flag given to --%s",
-		    modes[mode].option);
 	}
 	memset(&ch, 0, sizeof(ch));
 	ch.kind = CHANGE_FLAG;

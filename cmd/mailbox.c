@@ -101,14 +101,12 @@ count_messages(struct ctx *ctx, const char *action, const char *name,
 	return 0;
 }
 
-int
-cmd_mailbox(int argc, char **argv, struct ctx *ctx)
+/* The action (its index in actions), its operands and --max. */
+static int
+mailbox_action(struct ctx *ctx, int argc, char **argv, size_t *i_r,
+    uint64_t *max_r)
 {
-	struct emit *em = ctx->emit;
-	struct err *e = &ctx->err;
-	uint64_t max, n;
 	size_t i;
-	int rc, r;
 
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		if (strcmp(argv[0], actions[i].name) == 0)
@@ -121,7 +119,29 @@ cmd_mailbox(int argc, char **argv, struct ctx *ctx)
 		return cmd_usage_error(ctx->cmd, "%s takes %s", argv[0],
 		    actions[i].operands == 2 ? "NAME and NEWNAME" :
 		    "one NAME");
-	if ((rc = change_max(ctx, &max)) != 0)
+	*i_r = i;
+	return change_max(ctx, max_r);
+}
+
+int
+check_mailbox(int argc, char **argv, struct ctx *ctx)
+{
+	uint64_t max;
+	size_t i;
+
+	return mailbox_action(ctx, argc, argv, &i, &max);
+}
+
+int
+cmd_mailbox(int argc, char **argv, struct ctx *ctx)
+{
+	struct emit *em = ctx->emit;
+	struct err *e = &ctx->err;
+	uint64_t max, n;
+	size_t i;
+	int rc, r;
+
+	if ((rc = mailbox_action(ctx, argc, argv, &i, &max)) != 0)
 		return rc;
 	if ((max != UINT64_MAX || ctx_flag(ctx, "dry-run")) &&
 	    (strcmp(argv[0], "delete") == 0 ||

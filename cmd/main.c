@@ -80,62 +80,66 @@ enum {
 const struct command commands[] = {
 	{ "list", cmd_list, NEED_LOGIN, list_opts,
 	    "[--status] [--subscribed] [PATTERN...]",
-	    "list mailboxes", 0, -1, "mailbox" },
+	    "list mailboxes", 0, -1, "mailbox", NULL },
 	{ "status", cmd_status, NEED_LOGIN, status_opts, "[MAILBOX...]",
-	    "show message counts of mailboxes", 0, -1, "mailbox" },
+	    "show message counts of mailboxes", 0, -1, "mailbox", NULL },
 	{ "search", cmd_search, NEED_SELECT_RO, search_opts,
 	    "MAILBOX [QUERY...] [--raw KEYS] [--count|--summary] [--limit N] "
 	    "[--sort ORDER]", "find the messages that match a query", 1, -1,
-	    "mailbox query" },
+	    "mailbox query", check_search },
 	{ "fetch", cmd_fetch, NEED_LOGIN, fetch_opts, "MAILBOX SET|--query "
 	    "QUERY [--summary|--headers|--raw|--text|--structure|--part N] "
 	    "[--save DIR] [--attachments DIR] [--mark-seen] [--force]",
 	    "fetch messages: summaries, headers, bytes, text, parts", 1, 2,
-	    "mailbox set" },
+	    "mailbox set", check_fetch },
 	{ "info", cmd_info, NEED_LOGIN, info_opts, "",
 	    "show what the server offers and how the connection is secured",
-	    0, 0, NULL },
+	    0, 0, NULL, NULL },
 	{ "flag", cmd_flag, NEED_SELECT_RW | DRY_RUN_RO, flag_opts,
 	    "MAILBOX SET|--query QUERY --add|--remove|--set FLAG...",
-	    "add, remove or set the flags of messages", 1, 2, "mailbox set" },
+	    "add, remove or set the flags of messages", 1, 2, "mailbox set",
+	    check_flag },
 	{ "move", cmd_move, NEED_SELECT_RW | DRY_RUN_RO, move_opts,
 	    "MAILBOX SET|--query QUERY DEST [--create]",
-	    "move messages to another mailbox", 2, 3, "mailbox set mailbox" },
+	    "move messages to another mailbox", 2, 3, "mailbox set mailbox",
+	    check_move },
 	{ "delete", cmd_delete, NEED_SELECT_RW | DRY_RUN_RO, delete_opts,
 	    "MAILBOX SET|--query QUERY [--trash | --flag-only]",
-	    "delete messages", 1, 2, "mailbox set" },
+	    "delete messages", 1, 2, "mailbox set", check_delete },
 	{ "append", cmd_append, NEED_LOGIN, append_opts,
 	    "MAILBOX [FILE...] [--flags FLAG...] [--date DATE]",
-	    "upload messages to a mailbox", 1, -1, "mailbox file" },
+	    "upload messages to a mailbox", 1, -1, "mailbox file",
+	    check_append },
 	{ "mailbox", cmd_mailbox, NEED_LOGIN, mailbox_opts,
 	    "create|delete|rename|subscribe|unsubscribe NAME [NEWNAME]",
 	    "create, delete, rename or subscribe to a mailbox", 2, 3,
-	    "action mailbox" },
+	    "action mailbox", check_mailbox },
 	{ "raw", cmd_raw, NEED_LOGIN, raw_opts,
 	    "[--select MAILBOX] COMMAND [ARG...]",
-	    "send one IMAP command and print the responses", 1, -1, NULL },
+	    "send one IMAP command and print the responses", 1, -1, NULL,
+	    check_raw },
 	{ "quota", cmd_quota, NEED_LOGIN, quota_opts, "[MAILBOX]",
 	    "show the quota roots of a mailbox with usage and limits", 0, 1,
-	    "mailbox" },
+	    "mailbox", NULL },
 	{ "check", cmd_check, NEED_LOGIN | MONITORING, check_opts,
 	    "[--mailbox MAILBOX] [--{warning,critical}-{time,messages,"
 	    "unseen,age,quota,cert-days} RANGE]...",
 	    "probe the server as a monitoring plugin (exit 0-3)", 0, 0,
-	    NULL },
+	    NULL, NULL },
 	{ "watch", cmd_watch, NEED_LOGIN | RECONNECTS, watch_opts,
 	    "MAILBOX [--once] [--timeout DURATION] [--interval DURATION]",
 	    "wait for new messages, expunges and flag changes", 1, 1,
-	    "mailbox" },
+	    "mailbox", check_watch },
 	{ "help", cmd_help, NO_NETWORK, help_opts, "[COMMAND]",
-	    "show help for imapctl or a command", 0, 1, "command" },
+	    "show help for imapctl or a command", 0, 1, "command", NULL },
 	{ "completion", cmd_completion, NO_NETWORK, completion_opts,
 	    "bash|zsh|fish", "print a shell completion script", 1, 1,
-	    "shell" },
+	    "shell", NULL },
 	{ "__complete", cmd_complete, NO_NETWORK | HIDDEN, complete_opts,
 	    "commands|options [COMMAND]|operands COMMAND|terms",
 	    "completion helper", 1, 2,
-	    NULL },
-	{ NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL }
+	    NULL, NULL },
+	{ NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL, NULL }
 };
 
 static struct optval gv[G_COUNT];
@@ -721,7 +725,9 @@ run(int argc, char **argv, struct held *h)
 			ctx.err = usage_err;
 		}
 		rc = c->fn(nops, ops, &ctx);
-	} else if (!(c->flags & NO_NETWORK) && prepare(&ctx, st, nops,
+	} else if (c->check != NULL && (rc = c->check(nops, ops, &ctx)) != 0)
+		;	/* the usage error is printed */
+	else if (!(c->flags & NO_NETWORK) && prepare(&ctx, st, nops,
 	    ops) < 0)
 		rc = cmd_fail(&ctx, &ctx.err);
 	else

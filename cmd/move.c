@@ -19,6 +19,16 @@ const struct opt move_opts[] = {
 };
 
 int
+check_move(int argc, char **argv, struct ctx *ctx)
+{
+	int rc;
+
+	if ((rc = change_check(ctx, argc, argv, 1)) != 0)
+		return rc;
+	return change_check_name(ctx, argv[argc - 1]);
+}
+
+int
 cmd_move(int argc, char **argv, struct ctx *ctx)
 {
 	struct change ch;

@@ -54,7 +54,7 @@ msgset_operand(struct ctx *ctx, int argc, char **argv, int idx, int nrest,
 int
 msgset_check_uidvalidity(struct ctx *ctx, const char *mailbox)
 {
-	const struct sess_mailbox *m = sess_selected(ctx->sess);
+	const struct sess_mailbox *m;
 	const struct optval *uv;
 	uint64_t want;
 
@@ -65,6 +65,9 @@ msgset_check_uidvalidity(struct ctx *ctx, const char *mailbox)
 	    want > UINT32_MAX)
 		return cmd_failf(ctx, ERR_USAGE, "bad --uidvalidity '%s': give "
 		    "the number search and fetch print", uv->val);
+	if (ctx->sess == NULL)
+		return 0;	/* not connected yet: the number alone */
+	m = sess_selected(ctx->sess);
 	if (m == NULL || want != m->uidvalidity)
 		return cmd_failf(ctx, ERR_DATA, "mailbox '%s' has UIDVALIDITY "
 		    "%u, not %llu: the UIDs name other messages now", mailbox,
@@ -112,6 +115,50 @@ msgset_compile(struct ctx *ctx, const char *mailbox,
 		search_free(*q_r);
 		*q_r = NULL;
 	}
+	return rc;
+}
+
+int
+msgset_check_query(struct ctx *ctx, const char *const *terms, size_t n,
+    int split, const char *raw)
+{
+	struct search_query *q;
+	struct err e;
+	int rc = 0;
+
+	err_clear(&e);
+	/* Every extension allowed: what the server lacks, it says itself. */
+	if (search_compile(terms, n, split, SEARCH_CAP_WITHIN |
+	    SEARCH_CAP_GMAIL, time(NULL), &q, &e) < 0)
+		return cmd_fail(ctx, &e);
+	if (raw != NULL && search_add_raw(q, raw, &e) < 0)
+		rc = cmd_fail(ctx, &e);
+	search_free(q);
+	return rc;
+}
+
+int
+msgset_check(struct ctx *ctx, int argc, char **argv, int idx, int nrest)
+{
+	const char *arg, *query;
+	struct uidset set;
+	struct err e;
+	int rc;
+
+	if (msgset_operand(ctx, argc, argv, idx, nrest, &arg) < 0)
+		return ERR_USAGE;
+	if ((rc = msgset_check_uidvalidity(ctx, argv[0])) != 0)
+		return rc;
+	if (msgset_by_query(ctx)) {
+		query = ctx_opt(ctx, "query")->val;
+		return msgset_check_query(ctx, &query, 1, 1, NULL);
+	}
+	if (strcmp(arg, "all") == 0 || strcmp(arg, "-") == 0)
+		return 0;
+	err_clear(&e);
+	uidset_init(&set);
+	rc = uidset_parse(&set, arg, &e) < 0 ? cmd_fail(ctx, &e) : 0;
+	uidset_free(&set);
 	return rc;
 }
 

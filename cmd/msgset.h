@@ -50,6 +50,17 @@ int	msgset_operand(struct ctx *, int argc, char **argv, int idx,
 	    int nrest, const char **set_r);
 
 /*
+ * Before anything is read or connected: msgset_operand, then the syntax of
+ * the SET operand or the terms of --query, and --uidvalidity's number.
+ * Returns 0, or the exit status after printing the error.
+ */
+int	msgset_check(struct ctx *, int argc, char **argv, int idx, int nrest);
+
+/* A query's terms (and --raw keys, or NULL), compiled to be checked. */
+int	msgset_check_query(struct ctx *, const char *const *terms, size_t n,
+	    int split, const char *raw);
+
+/*
  * Fill set from the SET operand (arg; NULL with --query). Returns 0, or
  * the exit status after printing the error (usage 64, data 65, or what the
  * search failed with).
@@ -61,7 +72,10 @@ int	msgset_resolve(struct ctx *, const char *mailbox, const char *arg,
 int	msgset_existing(struct ctx *, const struct uidset *set,
 	    struct uidset *out);
 
-/* The --uidvalidity guard alone, where the table declares it. */
+/*
+ * The --uidvalidity guard alone, where the table declares it; before the
+ * session exists, the number's syntax alone.
+ */
 int	msgset_check_uidvalidity(struct ctx *, const char *mailbox);
 
 /*

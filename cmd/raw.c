@@ -202,15 +202,10 @@ on_done(void *ctx, const struct imap_resp *r)
 }
 
 int
-cmd_raw(int argc, char **argv, struct ctx *ctx)
+check_raw(int argc, char **argv, struct ctx *ctx)
 {
-	const char *a[RAW_MAX_ARGS];
-	const struct optval *sel;
-	struct sess_cmd cmd;
-	struct buf fmt, line;
 	const char *p;
 	size_t i;
-	int syntax, rc = 0;
 
 	for (p = argv[0]; *p != '\0'; p++)
 		if (!is_atom_char((unsigned char)*p))
@@ -224,6 +219,19 @@ cmd_raw(int argc, char **argv, struct ctx *ctx)
 	if (argc - 1 > RAW_MAX_ARGS)
 		return cmd_usage_error(ctx->cmd, "more than %d arguments",
 		    RAW_MAX_ARGS);
+	return 0;
+}
+
+int
+cmd_raw(int argc, char **argv, struct ctx *ctx)
+{
+	const char *a[RAW_MAX_ARGS];
+	const struct optval *sel;
+	struct sess_cmd cmd;
+	struct buf fmt, line;
+	size_t i;
+	int syntax, rc = 0;
+
 	memset(a, 0, sizeof(a));
 	buf_init(&fmt, 4096);
 	buf_init(&line, 1 << 20);

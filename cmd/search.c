@@ -157,31 +157,60 @@ parse_sort(const char *s, enum search_sort *key_r, int *reverse_r)
 	return 0;
 }
 
+/* --limit, --sort and --count with --summary: 0 or 64 after saying why. */
+static int
+search_options(struct ctx *ctx, uint64_t *limit_r, enum search_sort *key_r,
+    int *reverse_r)
+{
+	const struct optval *limit_o = ctx_opt(ctx, "limit");
+	const struct optval *sort_o = ctx_opt(ctx, "sort");
+
+	*limit_r = 0;
+	*key_r = SEARCH_SORT_DATE;
+	*reverse_r = 0;
+	if (limit_o->set && (!imap_parse_u64(limit_o->val,
+	    strlen(limit_o->val), limit_r) || *limit_r == 0))
+		return cmd_failf(ctx, ERR_USAGE, "bad --limit '%s': give a "
+		    "number above 0", limit_o->val);
+	if (sort_o->set && parse_sort(sort_o->val, key_r, reverse_r) < 0)
+		return cmd_failf(ctx, ERR_USAGE, "bad --sort '%s': use date, "
+		    "-date, size or -size", sort_o->val);
+	if (ctx_flag(ctx, "summary") && ctx_flag(ctx, "count"))
+		return cmd_usage_error(ctx->cmd, "--count and --summary "
+		    "exclude each other");
+	return 0;
+}
+
+int
+check_search(int argc, char **argv, struct ctx *ctx)
+{
+	const struct optval *raw_o = ctx_opt(ctx, "raw");
+	enum search_sort key;
+	uint64_t limit;
+	int reverse, rc;
+
+	if ((rc = search_options(ctx, &limit, &key, &reverse)) != 0 ||
+	    (rc = msgset_check_uidvalidity(ctx, argv[0])) != 0)
+		return rc;
+	return msgset_check_query(ctx, (const char *const *)argv + 1,
+	    (size_t)argc - 1, 0, raw_o->set ? raw_o->val : NULL);
+}
+
 int
 cmd_search(int argc, char **argv, struct ctx *ctx)
 {
 	const struct sess_mailbox *m = sess_selected(ctx->sess);
-	const struct optval *limit_o = ctx_opt(ctx, "limit");
 	const struct optval *sort_o = ctx_opt(ctx, "sort");
 	const struct optval *raw_o = ctx_opt(ctx, "raw");
 	struct search_query *q = NULL;
 	struct uidset set, firsts;
 	struct found f;
-	enum search_sort key = SEARCH_SORT_DATE;
-	uint64_t limit = 0, n;
-	int reverse = 0, summary = ctx_flag(ctx, "summary"), rc;
+	enum search_sort key;
+	uint64_t limit, n;
+	int reverse, summary = ctx_flag(ctx, "summary"), rc;
 
-	if (limit_o->set && (!imap_parse_u64(limit_o->val,
-	    strlen(limit_o->val), &limit) || limit == 0))
-		return cmd_failf(ctx, ERR_USAGE, "bad --limit '%s': give a "
-		    "number above 0", limit_o->val);
-	if (sort_o->set && parse_sort(sort_o->val, &key, &reverse) < 0)
-		return cmd_failf(ctx, ERR_USAGE, "bad --sort '%s': use date, "
-		    "-date, size or -size", sort_o->val);
-	if (summary && ctx_flag(ctx, "count"))
-		return cmd_usage_error(ctx->cmd, "--count and --summary "
-		    "exclude each other");
-	if ((rc = msgset_check_uidvalidity(ctx, argv[0])) != 0)
+	if ((rc = search_options(ctx, &limit, &key, &reverse)) != 0 ||
+	    (rc = msgset_check_uidvalidity(ctx, argv[0])) != 0)
 		return rc;
 	if ((rc = msgset_compile(ctx, argv[0], (const char *const *)argv + 1,
 	    (size_t)argc - 1, 0, &q)) != 0)

@@ -438,11 +438,41 @@ parse_duration_opt(struct ctx *ctx, const char *name, double *v_r)
 	return 0;
 }
 
+/* --timeout, --interval and --keepalive into w (timeout 0: none). */
+static int
+watch_options(struct ctx *ctx, struct watch *w, double *timeout_r)
+{
+	int rc;
+
+	*timeout_r = 0;
+	w->interval = WATCH_INTERVAL_S;
+	w->keepalive = WATCH_IDLE_DEFAULT_S;
+	if ((rc = parse_duration_opt(ctx, "timeout", timeout_r)) != 0 ||
+	    (rc = parse_duration_opt(ctx, "interval", &w->interval)) != 0 ||
+	    (rc = parse_duration_opt(ctx, "keepalive", &w->keepalive)) != 0)
+		return rc;
+	if (w->keepalive > WATCH_IDLE_MAX_S)
+		return cmd_usage_error(ctx->cmd, "--keepalive may be at most "
+		    "29m: servers may log out a client idle for 30");
+	return 0;
+}
+
+int
+check_watch(int argc, char **argv, struct ctx *ctx)
+{
+	struct watch w;
+	double timeout;
+
+	(void)argc;
+	(void)argv;
+	return watch_options(ctx, &w, &timeout);
+}
+
 int
 cmd_watch(int argc, char **argv, struct ctx *ctx)
 {
 	struct watch w;
-	double timeout = 0, began;
+	double timeout, began;
 	int rc, backoff = 1;
 
 	(void)argc;
@@ -450,15 +480,8 @@ cmd_watch(int argc, char **argv, struct ctx *ctx)
 	w.ctx = ctx;
 	w.mailbox = argv[0];
 	w.once = ctx_flag(ctx, "once");
-	w.interval = WATCH_INTERVAL_S;
-	w.keepalive = WATCH_IDLE_DEFAULT_S;
-	if ((rc = parse_duration_opt(ctx, "timeout", &timeout)) != 0 ||
-	    (rc = parse_duration_opt(ctx, "interval", &w.interval)) != 0 ||
-	    (rc = parse_duration_opt(ctx, "keepalive", &w.keepalive)) != 0)
+	if ((rc = watch_options(ctx, &w, &timeout)) != 0)
 		return rc;
-	if (w.keepalive > WATCH_IDLE_MAX_S)
-		return cmd_usage_error(ctx->cmd, "--keepalive may be at most "
-		    "29m: servers may log out a client idle for 30");
 	if (w.interval < WATCH_MIN_INTERVAL_S)
 		w.interval = WATCH_MIN_INTERVAL_S;
 	if (timeout > 0)

@@ -58,6 +58,22 @@ teardown() { hostile_stop; }
 	run imapctl append Drafts "$D/lf.eml" --date 2023-12-31
 	assert_success
 	assert_equal "$(srv_fetch Drafts 2 .internaldate)" 2023-12-31T00:00:00Z
+	# A space for the T, no seconds, Z; an offset without its colon.
+	run imapctl append Drafts "$D/lf.eml" --date '2024-01-02 03:04Z'
+	assert_success
+	assert_equal "$(srv_fetch Drafts 3 .internaldate)" 2024-01-02T03:04:00Z
+	run imapctl append Drafts "$D/lf.eml" --date 2024-01-02T03:04:05-0130
+	assert_success
+	assert_equal "$(srv_fetch Drafts 4 .internaldate)" 2024-01-02T04:34:05Z
+	# Each field its digits exactly: no space, sign or digit missing.
+	for bad in '2024-01-02T 3:04' '2024-01-02T+1:00' '2024-01-02T03:04+01' \
+		'2024-1-02' '2024-01-02T03:04:5' '2024-01-02T03:04:05+01:0' \
+		'2024-01-02T03:04:05 ' ' 2024-01-02' '2024-01-02T24:00'; do
+		run --separate-stderr imapctl append Drafts "$D/lf.eml" --date "$bad"
+		assert_failure 64
+		[[ $stderr == "imapctl: append: bad --date '$bad': use "* ]]
+	done
+	assert_equal "$(srv_count Drafts)" 4
 }
 
 @test "a large message is streamed whole" {

@@ -71,6 +71,44 @@ options() { "$IMAPCTL" "$1" -h | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u; }
 	[[ $stderr == *"missing operand"* ]]
 }
 
+@test "usage errors come before any connection and before the password command" {
+	local port
+	# A port nothing listens on, and a password command that leaves a mark.
+	port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	while read -r cmd; do
+		rm -f "$BATS_TEST_TMPDIR/asked"
+		# shellcheck disable=SC2086  # the words of each line
+		run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$port" \
+			--tls none --password-cmd "touch $BATS_TEST_TMPDIR/asked; echo pw" $cmd
+		assert_failure 64
+		[[ $stderr == "imapctl: "* && $stderr != *refused* ]]
+		[ ! -e "$BATS_TEST_TMPDIR/asked" ]
+	done <<'END'
+search INBOX bogus:
+search INBOX --limit 0
+search INBOX --sort sideways
+search INBOX seen --raw A{5}
+search INBOX --count --summary
+fetch INBOX 1:x
+fetch INBOX --query from:
+fetch INBOX 1 --part 1..2
+fetch INBOX 1 --raw --text
+fetch INBOX 1 --uidvalidity -3
+flag INBOX 1 --add seen --remove seen
+flag INBOX 1
+move INBOX 1
+delete INBOX 1 --trash --flag-only
+delete INBOX 1 --max x
+append INBOX --date 2024-13-01
+append INBOX - -
+mailbox frob Old
+mailbox rename Old
+raw STARTTLS
+watch INBOX --interval soon
+watch INBOX --keepalive 2h
+END
+}
+
 @test "there is no option that takes a password" {
 	for c in $(commands); do
 		! "$IMAPCTL" "$c" -h | grep -qiE -- '--pass(word)?( |=|$)'
