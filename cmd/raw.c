@@ -263,6 +263,8 @@ cmd_raw(int argc, char **argv, struct ctx *ctx)
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.on_done = on_done;
 	cmd.on_done_ctx = ctx->emit;
+	/* A record a response as the server sent it: no line in pieces. */
+	sess_set_splits(ctx->sess, 0);
 	sess_set_handler(ctx->sess, on_response, ctx->emit);
 	if (sess_send(ctx->sess, &cmd, &ctx->err, fmt.s, argv[0], a[0], a[1],
 	    a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],

@@ -59,7 +59,8 @@ struct imap_parser {
 	void		*trace_ctx;
 
 	/* A number line handed on in pieces: how the next piece starts. */
-	int		 split, nosplit;
+	int		 split, nosplit, no_splits;
+	int		 split_cont;	/* the line starts with split_prefix */
 	char		 split_prefix[SPLIT_PREFIX];
 	char		 split_rest[SPLIT_REST];
 	size_t		 split_plen, split_rlen;
@@ -123,9 +124,11 @@ start_response(struct imap_parser *p)
 	p->lit_arg = NULL;
 	p->lit_left = 0;
 	p->nosplit = 0;
+	p->split_cont = 0;
 	buf_reset(&p->line);
 	if (p->split) {
 		p->split = 0;
+		p->split_cont = 1;
 		buf_add(&p->line, p->split_prefix, p->split_plen);
 		buf_add(&p->line, p->split_rest, p->split_rlen);
 	}
@@ -176,6 +179,12 @@ imap_parser_set_sink_fn(struct imap_parser *p, imap_sink_fn fn, void *ctx)
 {
 	p->sink_fn = fn;
 	p->sink_ctx = ctx;
+}
+
+void
+imap_parser_set_splits(struct imap_parser *p, int on)
+{
+	p->no_splits = !on;
 }
 
 void
@@ -648,11 +657,14 @@ end_segment(struct imap_parser *p, struct err *e)
 	size_t n = p->line.len;
 	enum seg_result r;
 	uint64_t litsize = 0;
+	size_t skip;
 
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
+	/* The trace sees what came, not the prefix a piece was given. */
+	skip = p->split_cont ? p->split_plen : 0;
 	if (p->trace_fn != NULL)
-		p->trace_fn(p->trace_ctx, s, n, 0);
+		p->trace_fn(p->trace_ctx, s + skip, n - skip, 0);
 	if (memchr(s, '\0', n) != NULL)
 		return bad(e, "NUL byte", s);
 	if (hold(p, n, e) < 0)
@@ -685,7 +697,8 @@ split_line(struct imap_parser *p, struct err *e)
 	const char *s = p->line.s;
 	size_t n = p->line.len, plen = 0, cut, i, k;
 
-	if (p->nosplit || p->state != P_LINE || p->phase != PH_START)
+	if (p->no_splits || p->nosplit || p->state != P_LINE ||
+	    p->phase != PH_START)
 		return 0;
 	/* Looked at once: a line that cannot be split goes on whole. */
 	p->nosplit = 1;

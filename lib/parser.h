@@ -13,6 +13,8 @@
  *
  * A long "* SEARCH" or "* SORT" line of numbers comes as several responses,
  * each "SEARCH" and some of the numbers, in order; a handler adds them up.
+ * The trace sees each piece as it came: the first with "* SEARCH", the
+ * others without it. imap_parser_set_splits(p, 0) keeps such lines whole.
  */
 #ifndef IMAPCTL_PARSER_H
 #define IMAPCTL_PARSER_H
@@ -103,6 +105,7 @@ void			 imap_parser_set_max_literal(struct imap_parser *,
 			    uint64_t);
 void			 imap_parser_set_sink_fn(struct imap_parser *,
 			    imap_sink_fn, void *);
+void			 imap_parser_set_splits(struct imap_parser *, int on);
 void			 imap_parser_set_trace(struct imap_parser *,
 			    imap_trace_fn, void *);
 int			 imap_parser_feed(struct imap_parser *, const char *,

@@ -221,6 +221,12 @@ sess_set_cont(struct sess *s, sess_cont_fn fn, void *ctx)
 }
 
 void
+sess_set_splits(struct sess *s, int on)
+{
+	imap_parser_set_splits(s->parser, on);
+}
+
+void
 sess_set_sink_fn(struct sess *s, imap_sink_fn fn, void *ctx)
 {
 	imap_parser_set_sink_fn(s->parser, fn, ctx);

@@ -126,6 +126,8 @@ double		 sess_since(const struct sess *, enum sess_mark a);
 void		 sess_set_handler(struct sess *, sess_handler_fn, void *);
 void		 sess_set_cont(struct sess *, sess_cont_fn, void *);
 void		 sess_set_sink_fn(struct sess *, imap_sink_fn, void *);
+/* Off: long SEARCH and SORT lines come whole (see parser.h). */
+void		 sess_set_splits(struct sess *, int on);
 void		 sess_set_idle(struct sess *, conn_idle_fn, void *);
 
 /* One piece of a command assembled at run time, for %V. */

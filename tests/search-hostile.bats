@@ -152,3 +152,28 @@ ctl() {
 	assert_equal "$(printf '%s\n' "$output" | sed -n '1p;$p' | cut -f3 | paste -sd' ')" "1 1300000"
 	assert_equal "$(printf '%s\n' "$output" | cut -f3 | awk '$1 != NR' | head -1)" ""
 }
+
+@test "raw prints a long SEARCH line as the one record it is; traces show it once" {
+	local f=$BATS_TEST_TMPDIR/raw i
+	{
+		for i in 1 2; do
+			[ $i = 1 ] || echo connection
+			printf '%s\n' greeting 'serve-until UID SEARCH'
+			printf 'send * SEARCH '
+			seq 20000 | paste -sd' '
+			printf '%s\n' 'reply OK Search completed.' serve
+		done
+	} >"$f"
+	hostile_start script --timeout 10 --connections 2 --script "$f"
+	run --separate-stderr ctl --debug raw --select INBOX UID SEARCH ALL -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c 'select(.type == "SEARCH") | [(.args | length), .args[0], .args[-1]]')" '[20000,"1","20000"]'
+	assert_equal "$(printf '%s\n' "$stderr" | grep -c '^S: \* SEARCH ')" 1
+	# search takes the line in pieces; its trace still names SEARCH once,
+	# and its pieces joined are the line.
+	run --separate-stderr ctl --debug search INBOX --count
+	assert_success
+	assert_output 20000
+	assert_equal "$(printf '%s\n' "$stderr" | grep -c '^S: \* SEARCH ')" 1
+	assert_equal "$(printf '%s\n' "$stderr" | sed -n '/^S: \* SEARCH /,/^S: A/p' | sed '$d; s/^S: //; s/^\* SEARCH //' | tr ' ' '\n' | grep -c .)" 20000
+}

@@ -26,6 +26,7 @@ size_t	__sanitizer_get_current_allocated_bytes(void);
 #include <malloc.h>
 #endif
 
+#include "buf.h"
 #include "err.h"
 #include "parser.h"
 #include "t.h"
@@ -1547,6 +1548,20 @@ feed_numbers(struct imap_parser *p, const char *s, size_t len,
 	return 0;
 }
 
+/* The trace's lines joined by a space, into a struct buf. */
+static void
+trace_join(void *ctx, const char *line, size_t len, uint64_t literal_size)
+{
+	struct buf *b = ctx;
+
+	(void)literal_size;
+	if (line == NULL)
+		return;
+	if (b->len > 0)
+		buf_addc(b, ' ');
+	buf_add(b, line, len);
+}
+
 /* "PREFIX1 2 ... n" + suffix, in a buffer the caller frees. */
 static char *
 number_line(const char *prefix, uint32_t n, const char *suffix,
@@ -1631,6 +1646,36 @@ test_number_lines(enum mode m)
 	snprintf(label, sizeof(label), "a 40000-digit number is not cut "
 	    "(%s)", mode_names[m]);
 	t_ok(rv == 0 && c.pieces == 1 && c.most == 3, label);
+	free(s);
+
+	/* The trace sees the pieces as they came: joined, the line itself. */
+	{
+		struct buf tr;
+		const struct imap_resp *r;
+		size_t off = 0, used;
+
+		s = number_line("* SEARCH ", 30000, "\r\n", &len);
+		buf_init(&tr, (size_t)1 << 24);
+		imap_parser_set_trace(p, trace_join, &tr);
+		while (off < len && imap_parser_feed(p, s + off, len - off,
+		    &used, &r, &e) >= 0 && used > 0)
+			off += used;
+		imap_parser_set_trace(p, NULL, NULL);
+		snprintf(label, sizeof(label), "the trace of the pieces joined "
+		    "is the line (%s)", mode_names[m]);
+		t_memeq(tr.s, tr.len, s, len - 2, label);
+		buf_free(&tr);
+		free(s);
+	}
+
+	/* Splits off: the line comes whole. */
+	s = number_line("* SEARCH ", 20000, "\r\n", &len);
+	imap_parser_set_splits(p, 0);
+	rv = feed_numbers(p, s, len, "SEARCH", m, &c, &e);
+	imap_parser_set_splits(p, 1);
+	snprintf(label, sizeof(label), "with splits off the line comes whole "
+	    "(%s)", mode_names[m]);
+	t_ok(rv == 0 && c.pieces == 1 && c.most == 20001 && c.order_ok, label);
 	free(s);
 
 	/* A reset drops what was left of a split line. */
