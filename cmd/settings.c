@@ -260,11 +260,14 @@ settings_secret(struct settings *st, const struct settings_in *in,
 {
 	const struct account *a = st->acct;
 	struct buf envpw;
+	struct err envpw_err;
 	int have_env, token;
 	enum auth_mech m = st->ao.mech;
 
 	buf_init(&envpw, SECRET_MAX);
-	have_env = secret_from_env(&envpw, "IMAPCTL_PASSWORD");
+	err_clear(&envpw_err);
+	/* Too long is an error only where it would be used. */
+	have_env = secret_from_env(&envpw, "IMAPCTL_PASSWORD", &envpw_err);
 	if (m != AUTH_AUTO)
 		token = auth_mech_is_oauth(m);
 	else
@@ -293,6 +296,10 @@ settings_secret(struct settings *st, const struct settings_in *in,
 			return 0;
 		}
 		return run_shell(st, in->password_cmd, "password command", e);
+	}
+	if (have_env < 0) {
+		*e = envpw_err;
+		return -1;
 	}
 	if (have_env) {
 		buf_wipe(&st->secret);

@@ -218,21 +218,30 @@ secret_run(struct buf *out, char *const argv[], const char *what,
 	return 0;
 }
 
-/* Take a secret from the environment and remove it from there. */
+/*
+ * Take a secret from the environment and remove it from there: 1, 0 when
+ * it is not set, -1 when it is longer than out holds (out then empty).
+ */
 int
-secret_from_env(struct buf *out, const char *name)
+secret_from_env(struct buf *out, const char *name, struct err *e)
 {
 	char *v = getenv(name);
+	int r = 1;
 
 	if (v == NULL)
 		return 0;
 	buf_reset(out);
-	buf_adds(out, v);
+	if (buf_adds(out, v) < 0) {
+		OPENSSL_cleanse(out->s, out->len);
+		buf_reset(out);
+		r = err_set(e, ERR_CONFIG, "%s is longer than %d bytes", name,
+		    SECRET_MAX);
+	}
 	/*
 	 * Wiped where it is, not only unset: the initial environment is what
 	 * /proc/PID/environ shows for as long as the process runs.
 	 */
 	OPENSSL_cleanse(v, strlen(v));
 	unsetenv(name);
-	return 1;
+	return r;
 }

@@ -13,6 +13,6 @@
 int	secret_from_file(struct buf *, const char *path, struct err *);
 int	secret_run(struct buf *, char *const argv[], const char *what,
 	    int timeout_ms, struct err *);
-int	secret_from_env(struct buf *, const char *name);
+int	secret_from_env(struct buf *, const char *name, struct err *);
 
 #endif

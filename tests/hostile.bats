@@ -141,6 +141,20 @@ no_credentials_sent() {
 	[[ $env != *env-secret-4b1d* ]]
 }
 
+@test "an IMAPCTL_PASSWORD longer than a secret may be: exit 78, no login" {
+	hostile ok
+	IMAPCTL_PASSWORD=$(head -c 20000 /dev/zero | tr '\0' p) run --separate-stderr ctl --tls starttls status
+	assert_failure 78
+	assert_equal "$stderr" "imapctl: status: IMAPCTL_PASSWORD is longer than 16384 bytes"
+	! grep -qaE 'LOGIN|AUTHENTICATE' "$HOSTILE_RECORD"
+	# A password file given as well is what counts.
+	printf 'secret\n' >"$BATS_TEST_TMPDIR/pw"
+	hostile_stop || true
+	hostile ok
+	IMAPCTL_PASSWORD=$(head -c 20000 /dev/zero | tr '\0' p) run --separate-stderr ctl --tls starttls --password-file "$BATS_TEST_TMPDIR/pw" status
+	assert_success
+}
+
 @test "BYE in the middle of a command: exit 74 with the server's words" {
 	hostile bye-mid-command
 	run --separate-stderr ctl --tls starttls status

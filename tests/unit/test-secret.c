@@ -51,11 +51,27 @@ main(void)
 	free(argv[2]);
 
 	setenv("IMAPCTL_TEST_SECRET", "env secret", 1);
-	t_ok(secret_from_env(&b, "IMAPCTL_TEST_SECRET") == 1 &&
+	t_ok(secret_from_env(&b, "IMAPCTL_TEST_SECRET", &e) == 1 &&
 	    getenv("IMAPCTL_TEST_SECRET") == NULL, "environment: taken and "
 	    "removed");
 	t_streq(b.s, "env secret", "environment: the value");
 	buf_wipe(&b);
+	/* Longer than a secret may be: an error, nothing kept, still wiped. */
+	{
+		char *big_env = malloc(SECRET_MAX + 2);
+
+		if (big_env == NULL)
+			abort();
+		memset(big_env, 'p', SECRET_MAX + 1);
+		big_env[SECRET_MAX + 1] = '\0';
+		setenv("IMAPCTL_TEST_SECRET", big_env, 1);
+		t_ok(secret_from_env(&b, "IMAPCTL_TEST_SECRET", &e) < 0 &&
+		    e.kind == ERR_CONFIG && b.len == 0 &&
+		    getenv("IMAPCTL_TEST_SECRET") == NULL,
+		    "environment: too long is an error, and taken away");
+		free(big_env);
+		buf_wipe(&b);
+	}
 
 	unlink(path);
 	free(big);
