@@ -7,13 +7,14 @@
 
 _imapctl_mailboxes()
 {
+	# words and cword are _imapctl_complete's.
 	local -a conn=()
 	local i w
-	for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
-		w=${COMP_WORDS[i]}
+	for ((i = 1; i < cword; i++)); do
+		w=${words[i]}
 		case $w in
 		--url|-H|--host|-p|--port|-u|--user|--tls|--cafile|--password-file|--password-cmd|--auth|-a|--account|--config|--netrc-file|--oauth2-token-cmd)
-			conn+=("$w" "${COMP_WORDS[i+1]}")
+			conn+=("$w" "${words[i+1]}")
 			((i++))
 			;;
 		--url=*|--host=*|--port=*|--user=*|--tls=*|--cafile=*|--password-file=*|--password-cmd=*|--auth=*|--account=*|--config=*|--netrc-file=*|--oauth2-token-cmd=*|--insecure|--no-sasl-ir|--id)
@@ -21,21 +22,41 @@ _imapctl_mailboxes()
 			;;
 		esac
 	done
-	"${COMP_WORDS[0]}" "${conn[@]}" --timeout 2 list -o text \
+	"${words[0]}" "${conn[@]}" --timeout 2 list -o text \
 		</dev/null 2>/dev/null | cut -f1
 }
 
-_imapctl()
+_imapctl_complete()
 {
-	local cur prev cmd i w n=0 query=0 ended=0 optlines kind
-	local -a kinds
-	cur=${COMP_WORDS[COMP_CWORD]}
-	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local bin=${COMP_WORDS[0]}
+	local cur prev cmd= i w c0 n=0 query=0 ended=0 join=0 optlines kind
+	local -a words=() kinds=()
+	local cword=0
+
+	# bash splits words at "=": "--host=x" comes as --host, = and x. Join
+	# them again, so that an option and its value are one word.
+	for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do
+		w=${COMP_WORDS[i]}
+		n=$((${#words[@]} - 1))
+		if ((join)); then
+			words[n]+=$w
+			join=0
+		elif [[ $w == = && $n -gt 0 && ${words[n]} == --?* &&
+		    ${words[n]} != *=* ]]; then
+			words[n]+==
+			join=1
+		else
+			words+=("$w")
+		fi
+		((i == COMP_CWORD)) && cword=$((${#words[@]} - 1))
+	done
+	n=0
+	cur=${words[cword]}
+	prev=${words[cword-1]}
+	local bin=${words[0]}
 
 	# The command word: the first operand that is not an option's argument.
-	for ((i = 1; i < COMP_CWORD; i++)); do
-		w=${COMP_WORDS[i]}
+	for ((i = 1; i < cword; i++)); do
+		w=${words[i]}
 		case $w in
 		-o|--format|-a|--account|--config|--url|-H|--host|-p|--port|-u|--user|--tls|--cafile|--password-file|--password-cmd|--netrc-file|--oauth2-token-cmd|--auth|--timeout|--max-size)
 			((i++)); continue ;;
@@ -44,61 +65,74 @@ _imapctl()
 		cmd=$w
 		break
 	done
+	c0=$i
 	# "option<TAB>argument<TAB>kind<TAB>help" a line.
 	optlines=$("$bin" __complete options $cmd 2>/dev/null)
 
-	# The argument of an option: files, directories, mailboxes, fixed
-	# words, or nothing to offer.
-	kind=$(awk -F'\t' -v o="$prev" '$1 == o && $2 != "" {
-		print ($3 != "" ? $3 : "arg"); exit }' <<<"$optlines")
-	case $prev in
-	-o|--format)
-		local fmts="text json jsonl xml"
-		[[ $cmd == check ]] && fmts+=" prometheus"
-		COMPREPLY=($(compgen -W "$fmts" -- "$cur")); return ;;
-	--tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
-	--auth) COMPREPLY=($(compgen -W "auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer" -- "$cur")); return ;;
-	--sort) COMPREPLY=($(compgen -W "date -date size -size" -- "$cur")); return ;;
-	--add|--remove|--set|--flags)
-		COMPREPLY=($(compgen -W "seen answered flagged deleted draft" -- "$cur"))
-		return ;;
-	esac
-	case $kind in
-	file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	mailbox)
-		local IFS=$'\n'
-		COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
-		return ;;
-	arg) return ;;
-	esac
+	# Which operand this is: count those before it, past options and
+	# their arguments ("-" is an operand, everything after "--" too).
+	if [[ -n $cmd ]]; then
+		for ((i = c0 + 1; i < cword; i++)); do
+			w=${words[i]}
+			if ((!ended)); then
+				case $w in
+				--) ended=1; continue ;;
+				--query|--query=*) query=1 ;;
+				esac
+				if [[ $w == -?* ]]; then
+					[[ $w != *=* ]] && awk -F'\t' -v o="$w" '$1 == o && $2 != "" { f = 1 } END { exit !f }' \
+						<<<"$optlines" && ((i++))
+					continue
+				fi
+			fi
+			((n++))
+		done
+	fi
 
-	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$(cut -f1 <<<"$optlines")" -- "$cur"))
-		return
+	if ((!ended)); then
+		# "--save=DIR": the value, after the option.
+		if [[ $cur == --?*=* ]]; then
+			prev=${cur%%=*}
+			cur=${cur#*=}
+		fi
+		# The argument of an option: files, directories, mailboxes,
+		# fixed words, or nothing to offer.
+		case $prev in
+		-o|--format)
+			local fmts="text json jsonl xml"
+			[[ $cmd == check ]] && fmts+=" prometheus"
+			COMPREPLY=($(compgen -W "$fmts" -- "$cur")); return ;;
+		--tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
+		--auth) COMPREPLY=($(compgen -W "auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer" -- "$cur")); return ;;
+		--sort) COMPREPLY=($(compgen -W "date -date size -size" -- "$cur")); return ;;
+		--add|--remove|--set|--flags)
+			COMPREPLY=($(compgen -W "seen answered flagged deleted draft" -- "$cur"))
+			return ;;
+		esac
+		kind=$(awk -F'\t' -v o="$prev" '$1 == o && $2 != "" {
+			print ($3 != "" ? $3 : "arg"); exit }' <<<"$optlines")
+		case $kind in
+		file|dir)
+			local IFS=$'\n'
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -"${kind:0:1}" -- "$cur"))
+			return ;;
+		mailbox)
+			local IFS=$'\n'
+			COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
+			return ;;
+		arg) return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$(cut -f1 <<<"$optlines")" -- "$cur"))
+			return
+		fi
 	fi
 	if [[ -z $cmd ]]; then
 		COMPREPLY=($(compgen -W "$("$bin" __complete commands 2>/dev/null | cut -f1)" -- "$cur"))
 		return
 	fi
 
-	# Which operand this is: count those before it, past options and
-	# their arguments ("-" is an operand, everything after "--" too).
-	for ((i++; i < COMP_CWORD; i++)); do
-		w=${COMP_WORDS[i]}
-		if ((!ended)); then
-			case $w in
-			--) ended=1; continue ;;
-			--query|--query=*) query=1 ;;
-			esac
-			if [[ $w == -?* ]]; then
-				[[ $w != *=* ]] && awk -F'\t' -v o="$w" '$1 == o && $2 != "" { f = 1 } END { exit !f }' \
-					<<<"$optlines" && ((i++))
-				continue
-			fi
-		fi
-		((n++))
-	done
 	for w in $("$bin" __complete operands "$cmd" 2>/dev/null); do
 		[[ $w == set && $query == 1 ]] || kinds+=("$w")
 	done
@@ -110,7 +144,11 @@ _imapctl()
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
 		;;
-	file) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	file)
+		local IFS=$'\n'
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -f -- "$cur"))
+		;;
 	query)
 		# bash splits "from:x" at the colon: a value is no term.
 		[[ $prev == : || $cur == : ]] && return
@@ -129,6 +167,16 @@ _imapctl()
 		COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur"))
 		;;
 	esac
+}
+
+_imapctl()
+{
+	COMPREPLY=()
+	_imapctl_complete
+	# With the cursor just after "--save=", bash replaces the "=" itself.
+	if [[ ${COMP_WORDS[COMP_CWORD]} == = ]] && ((${#COMPREPLY[@]})); then
+		COMPREPLY=("${COMPREPLY[@]/#/=}")
+	fi
 }
 
 complete -F _imapctl imapctl

@@ -2,27 +2,6 @@
 # "imapctl __complete"; mailbox names from "imapctl list" with the
 # connection options already typed, a short timeout and no prompts.
 
-function __imapctl_command
-    set -l words (commandline -opc)
-    set -e words[1]
-    set -l skip 0
-    for w in $words
-        if test $skip = 1
-            set skip 0
-            continue
-        end
-        switch $w
-            case -o --format -a --account --config --url -H --host -p --port -u --user --tls --cafile --password-file --password-cmd --netrc-file --oauth2-token-cmd --auth --timeout --max-size
-                set skip 1
-            case '-*'
-            case '*'
-                echo $w
-                return 0
-        end
-    end
-    return 1
-end
-
 function __imapctl_mailboxes
     set -l words (commandline -opc)
     set -l conn
@@ -40,72 +19,46 @@ function __imapctl_mailboxes
     imapctl $conn --timeout 2 list -o text </dev/null 2>/dev/null | cut -f1
 end
 
+# Whether OPTION takes an argument, by the "option<TAB>argument..." lines.
+function __imapctl_takes_arg -a opt
+    for l in $argv[2..-1]
+        set -l f (string split \t -- $l)
+        if test "$f[1]" = "$opt"; and test -n "$f[2]"
+            echo "$f[3]"
+            return 0
+        end
+    end
+    return 1
+end
+
 # What fits the word being typed: the argument of an option (files,
 # directories, mailboxes, fixed words or nothing), an option, the command,
 # or the operand in its place ("-" is an operand, everything after "--" too).
 function __imapctl_complete
     set -l words (commandline -opc)
+    set -e words[1]
     set -l cur (commandline -ct)
-    set -l cmd (__imapctl_command)
-    set -l optlines (imapctl __complete options $cmd 2>/dev/null)
-    set -l prev $words[-1]
-    switch $prev
-        case -o --format
-            printf '%s\n' text json jsonl xml
-            test "$cmd" = check; and echo prometheus
-            return
-        case --tls
-            printf '%s\n' implicit starttls none
-            return
-        case --auth
-            printf '%s\n' auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer
-            return
-        case --sort
-            printf '%s\n' date -date size -size
-            return
-        case --add --remove --set --flags
-            printf '%s\n' seen answered flagged deleted draft
-            return
-    end
-    for l in $optlines
-        set -l f (string split \t -- $l)
-        if test "$f[1]" = "$prev"; and test -n "$f[2]"
-            switch "$f[3]"
-                case file
-                    __fish_complete_path $cur
-                case dir
-                    __fish_complete_directories $cur
-                case mailbox
-                    __imapctl_mailboxes
-            end
-            return
-        end
-    end
-    if string match -q -- '-*' $cur
-        for l in $optlines
-            set -l f (string split \t -- $l)
-            printf '%s\t%s\n' $f[1] $f[4]
-        end
-        return
-    end
-    if test -z "$cmd"
-        imapctl __complete commands 2>/dev/null
-        return
-    end
-    # Count the operands before this one.
+    set -l globals -o --format -a --account --config --url -H --host -p --port -u --user --tls --cafile --password-file --password-cmd --netrc-file --oauth2-token-cmd --auth --timeout --max-size
+    set -l cmd
     set -l n 0
     set -l query 0
     set -l ended 0
-    set -l seen 0
     set -l skip 0
-    for w in $words[2..-1]
-        if test $seen = 0
-            # Up to the command word.
-            test "$w" = "$cmd"; and set seen 1
-            continue
-        end
+    set -l optlines (imapctl __complete options 2>/dev/null)
+    # The command word, then the operands after it, past options and
+    # their arguments.
+    for w in $words
         if test $skip = 1
             set skip 0
+            continue
+        end
+        if test -z "$cmd"
+            if contains -- $w $globals
+                set skip 1
+            else if not string match -q -- '-*' $w
+                set cmd $w
+                set optlines (imapctl __complete options $cmd 2>/dev/null)
+            end
             continue
         end
         if test $ended = 0
@@ -118,17 +71,68 @@ function __imapctl_complete
             end
             if string match -qr -- '^-.' $w
                 if not string match -q -- '*=*' $w
-                    for l in $optlines
-                        set -l f (string split \t -- $l)
-                        if test "$f[1]" = "$w"; and test -n "$f[2]"
-                            set skip 1
-                        end
-                    end
+                    and __imapctl_takes_arg $w $optlines >/dev/null
+                    set skip 1
                 end
                 continue
             end
         end
         set n (math $n + 1)
+    end
+
+    if test $ended = 0
+        set -l prev
+        test (count $words) -gt 0; and set prev $words[-1]
+        set -l prefix
+        # "--save=DIR": the value, after the option.
+        if string match -qr -- '^--[^=]+=' $cur
+            set prev (string replace -r -- '=.*' '' $cur)
+            set prefix $prev=
+            set cur (string replace -r -- '^[^=]*=' '' $cur)
+        end
+        set -l values
+        switch "$prev"
+            case -o --format
+                set values text json jsonl xml
+                test "$cmd" = check; and set -a values prometheus
+            case --tls
+                set values implicit starttls none
+            case --auth
+                set values auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer
+            case --sort
+                set values date -date size -size
+            case --add --remove --set --flags
+                set values seen answered flagged deleted draft
+            case '*'
+                set -l kind (__imapctl_takes_arg "$prev" $optlines)
+                if test $status = 0
+                    switch "$kind"
+                        case file
+                            set values (__fish_complete_path $cur)
+                        case dir
+                            set values (__fish_complete_directories $cur)
+                        case mailbox
+                            set values (__imapctl_mailboxes)
+                    end
+                    test (count $values) -gt 0; and printf "$prefix%s\n" $values
+                    return
+                end
+        end
+        if test (count $values) -gt 0
+            printf "$prefix%s\n" $values
+            return
+        end
+        if string match -q -- '-*' $cur
+            for l in $optlines
+                set -l f (string split \t -- $l)
+                printf '%s\t%s\n' $f[1] $f[4]
+            end
+            return
+        end
+    end
+    if test -z "$cmd"
+        imapctl __complete commands 2>/dev/null
+        return
     end
     set -l kinds
     for k in (string split ' ' -- (imapctl __complete operands $cmd 2>/dev/null))
@@ -137,7 +141,8 @@ function __imapctl_complete
         end
     end
     test (count $kinds) -gt 0; or return
-    set -l i (math "min($n + 1, $(count $kinds))")
+    set -l i (math $n + 1)
+    test $i -le (count $kinds); or set i (count $kinds)
     switch $kinds[$i]
         case mailbox
             __imapctl_mailboxes

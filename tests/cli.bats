@@ -247,11 +247,18 @@ draft"
 		assert_equal "$(complete_line $sh 'imapctl search INBOX unse')" unseen
 		assert_equal "$(complete_line $sh 'imapctl search INBOX --limit 5 unseen ol')" older:
 		assert_equal "$(complete_line $sh 'imapctl search INBOX n')" "$(printf '%s\n' newer: not)"
-		if [ $sh = bash ]; then
-			# As bash splits "from:al" at the colon: no "all".
-			run bash_complete "$IMAPCTL" search INBOX from : al
-			assert_output ""
-		fi
+		assert_equal "$(complete_line $sh 'imapctl search INBOX from:al')" ""
+		# --option=value: the option takes its value with it; its value
+		# completes after the "=".
+		assert_equal "$(complete_line $sh 'imapctl --account=work fetch INBOX 1 --sa')" --save
+		assert_equal "$(complete_line $sh 'imapctl fetch --uidvalidity=5 INBOX 1 --par')" --part
+		assert_equal "$(complete_line $sh 'imapctl fetch INBOX 1 --save=sa' | sed 's/^--save=//')" saved.d
+		assert_equal "$(complete_line $sh 'imapctl --format=j' | sed 's/^--format=//')" "$(printf '%s\n' json jsonl)"
+		# The command is the first operand, whatever a global option's
+		# argument is called; after "--" a word is an operand, never an
+		# option.
+		assert_equal "$(complete_line $sh 'imapctl -a fetch fetch INBOX 1 --par')" --part
+		assert_equal "$(complete_line $sh 'imapctl append Drafts -- --fl')" ""
 		# mailbox's action, then no files; help's command; the shells.
 		assert_equal "$(complete_line $sh 'imapctl mailbox ')" "$(printf '%s\n' create delete rename subscribe unsubscribe)"
 		assert_equal "$(complete_line $sh 'imapctl mailbox create ms')" ""

@@ -103,13 +103,17 @@ fish_complete() {
 }
 
 # complete_line SHELL LINE: the candidates SHELL offers for LINE (words
-# split at spaces; a trailing space starts an empty word), sorted, without
-# the "/" that marks a directory.
+# split at spaces, and for bash at "=" and ":" too, as bash does; a
+# trailing space starts an empty word), sorted, without the "/" that marks
+# a directory.
 complete_line() {
 	local -a words
+	local line
 	case $1 in
 	bash)
-		read -ra words <<<"$2"
+		line=${2//=/ = }
+		line=${line//:/ : }
+		read -ra words <<<"$line"
 		[[ $2 == *" " ]] && words+=("")
 		words[0]=$IMAPCTL
 		bash_complete "${words[@]}" ;;
