@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "change.h"
 #include "crlf.h"
@@ -499,13 +500,24 @@ int
 check_append(int argc, char **argv, struct ctx *ctx)
 {
 	struct buf fragment;
+	struct stat st;
 	char **files;
-	size_t n;
-	int rc;
+	size_t n, i;
+	int rc, err;
 
 	buf_init(&fragment, 65536 + 128);
 	rc = append_options(ctx, argc, argv, &files, &n, &fragment);
 	buf_free(&fragment);
+	/* A file that is not there is no reason to connect. */
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (is_stdin(files[i]))
+			continue;
+		err = stat(files[i], &st) < 0 || access(files[i], R_OK) < 0 ?
+		    errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+		if (err != 0)
+			rc = cmd_failf(ctx, ERR_NOINPUT, "cannot read '%s': %s",
+			    files[i], strerror(err));
+	}
 	return rc;
 }
 

@@ -1315,12 +1315,22 @@ int
 check_fetch(int argc, char **argv, struct ctx *ctx)
 {
 	struct fetch f;
-	int rc;
+	struct stat st;
+	int rc, err;
 
 	if ((rc = msgset_check(ctx, argc, argv, 1, 0)) != 0)
 		return rc;
 	memset(&f, 0, sizeof(f));
-	return pick_mode(ctx, &f);
+	if ((rc = pick_mode(ctx, &f)) != 0)
+		return rc;
+	/* A directory that is not there is no reason to connect. */
+	if (f.dir == NULL)
+		return 0;
+	err = stat(f.dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	if (err == 0)
+		return 0;
+	return cmd_failf(ctx, ERR_CANTCREAT, "cannot open directory '%s': %s",
+	    f.dir, strerror(err));
 }
 
 int

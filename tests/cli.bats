@@ -107,6 +107,22 @@ raw STARTTLS
 watch INBOX --interval soon
 watch INBOX --keepalive 2h
 END
+	# Nor is a file or directory that is not there a reason to connect.
+	: >"$BATS_TEST_TMPDIR/plain"
+	while read -r want cmd; do
+		rm -f "$BATS_TEST_TMPDIR/asked"
+		# shellcheck disable=SC2086
+		run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$port" \
+			--tls none --password-cmd "touch $BATS_TEST_TMPDIR/asked; echo pw" $cmd
+		assert_failure "$want"
+		[[ $stderr == "imapctl: "* && $stderr != *refused* ]]
+		[ ! -e "$BATS_TEST_TMPDIR/asked" ]
+	done <<END
+73 fetch INBOX 1 --attachments $BATS_TEST_TMPDIR/none
+73 fetch INBOX 1 --raw --save $BATS_TEST_TMPDIR/plain
+66 append INBOX $BATS_TEST_TMPDIR/none.eml
+66 append INBOX $BATS_TEST_TMPDIR
+END
 }
 
 @test "there is no option that takes a password" {
