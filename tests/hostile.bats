@@ -347,3 +347,18 @@ LOGOUT"
 	assert_failure 75
 	assert_equal "$stderr" "imapctl: status: timed out after 1 s connecting to 127.0.0.1 port $port"
 }
+
+@test "list without LIST-EXTENDED: LSUB for --subscribed, a LIST a pattern" {
+	hostile ok --connections 2
+	run --separate-stderr ctl --tls starttls list --subscribed -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -r .name | paste -sd' ')" "INBOX Archive Drafts Sent Trash Été"
+	run --separate-stderr ctl --tls starttls list 'A*' 'D*' -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -r .name | paste -sd' ')" "Archive Drafts"
+	hostile_wait
+	grep -aq 'LSUB "" "\*"' "$HOSTILE_RECORD"
+	grep -aq 'LIST "" "A\*"' "$HOSTILE_RECORD"
+	grep -aq 'LIST "" "D\*"' "$HOSTILE_RECORD"
+	! grep -aq 'LIST (SUBSCRIBED)' "$HOSTILE_RECORD"
+}
