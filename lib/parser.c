@@ -663,6 +663,7 @@ end_segment(struct imap_parser *p, struct err *e)
 		n--;
 	/* The trace sees what came, not the prefix a piece was given. */
 	skip = p->split_cont ? p->split_plen : 0;
+	p->split_cont = 0;	/* only the line's first segment has it */
 	if (p->trace_fn != NULL)
 		p->trace_fn(p->trace_ctx, s + skip, n - skip, 0);
 	if (memchr(s, '\0', n) != NULL)

@@ -1668,6 +1668,30 @@ test_number_lines(enum mode m)
 		free(s);
 	}
 
+	/* After a literal, the rest of a split line is traced whole. */
+	{
+		struct buf tr;
+		const struct imap_resp *r;
+		size_t off = 0, used;
+		int got = 0;
+
+		s = number_line("* SEARCH ", 20000, " {3}\r\nabc x\r\n", &len);
+		buf_init(&tr, (size_t)1 << 24);
+		imap_parser_set_trace(p, trace_join, &tr);
+		while (off < len && (rv = imap_parser_feed(p, s + off,
+		    len - off, &used, &r, &e)) >= 0 && used > 0) {
+			off += used;
+			got += rv;
+		}
+		imap_parser_set_trace(p, NULL, NULL);
+		snprintf(label, sizeof(label), "a split line with a literal: "
+		    "the segment after it traced whole (%s)", mode_names[m]);
+		t_ok(got > 1 && tr.len > 6 &&
+		    memcmp(tr.s + tr.len - 6, "{3}  x", 6) == 0, label);
+		buf_free(&tr);
+		free(s);
+	}
+
 	/* Splits off: the line comes whole. */
 	s = number_line("* SEARCH ", 20000, "\r\n", &len);
 	imap_parser_set_splits(p, 0);
