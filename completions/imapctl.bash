@@ -7,7 +7,7 @@
 
 _imapctl_mailboxes()
 {
-	# words and cword are _imapctl_complete's.
+	# words and cword are _imapctl's.
 	local -a conn=()
 	local i w
 	for ((i = 1; i < cword; i++)); do
@@ -26,30 +26,45 @@ _imapctl_mailboxes()
 		</dev/null 2>/dev/null | cut -f1
 }
 
-_imapctl_complete()
+# bash splits words at "=" and ":" too: "--url=imaps://h:993" comes as
+# --url, =, imaps, :, //h, : and 993. Into words and cword, the words as
+# typed: pieces with no blank between them in COMP_LINE joined again.
+_imapctl_words()
 {
-	local cur prev cmd= i w c0 n=0 query=0 ended=0 join=0 optlines kind
-	local -a words=() kinds=()
-	local cword=0
-
-	# bash splits words at "=": "--host=x" comes as --host, = and x. Join
-	# them again, so that an option and its value are one word.
+	local line=${COMP_LINE:0:COMP_POINT} rest pre w i off=0 end=-1 pos
+	words=()
+	cword=0
 	for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do
 		w=${COMP_WORDS[i]}
-		n=$((${#words[@]} - 1))
-		if ((join)); then
-			words[n]+=$w
-			join=0
-		elif [[ $w == = && $n -gt 0 && ${words[n]} == --?* &&
-		    ${words[n]} != *=* ]]; then
-			words[n]+==
-			join=1
+		rest=${line:off}
+		pre=${rest%%"$w"*}
+		if [[ -z $w ]]; then
+			pos=${#line}
+		elif [[ $pre == "$rest" ]]; then
+			pos=-2		# not found: a word of its own
+		else
+			pos=$((off + ${#pre}))
+		fi
+		if ((i > 0 && pos == end)); then
+			words[${#words[@]}-1]+=$w
 		else
 			words+=("$w")
 		fi
+		if ((pos >= 0)); then
+			end=$((pos + ${#w}))
+			off=$end
+		fi
 		((i == COMP_CWORD)) && cword=$((${#words[@]} - 1))
 	done
-	n=0
+}
+
+# COMPREPLY for words and cword (_imapctl's); cur is left as the text the
+# candidates complete.
+_imapctl_complete()
+{
+	local prev cmd= i w c0 n=0 query=0 ended=0 optlines kind
+	local -a kinds=()
+
 	cur=${words[cword]}
 	prev=${words[cword-1]}
 	local bin=${words[0]}
@@ -150,8 +165,6 @@ _imapctl_complete()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	query)
-		# bash splits "from:x" at the colon: a value is no term.
-		[[ $prev == : || $cur == : ]] && return
 		COMPREPLY=($(compgen -W "$("$bin" __complete terms 2>/dev/null)" -- "$cur"))
 		# "from:" and the like go on with their value.
 		[[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == *: ]] &&
@@ -171,11 +184,19 @@ _imapctl_complete()
 
 _imapctl()
 {
+	local cur colon i cword
+	local -a words
 	COMPREPLY=()
+	_imapctl_words
 	_imapctl_complete
-	# With the cursor just after "--save=", bash replaces the "=" itself.
-	if [[ ${COMP_WORDS[COMP_CWORD]} == = ]] && ((${#COMPREPLY[@]})); then
-		COMPREPLY=("${COMPREPLY[@]/#/=}")
+	# bash replaces only what follows the last ":" of the word: the
+	# candidates go without what comes before it ("from:" when "from:"
+	# is typed, "Work:" of a mailbox "Work:Old").
+	colon=${cur%"${cur##*:}"}
+	if [[ -n $colon && $COMP_WORDBREAKS == *:* ]]; then
+		for i in "${!COMPREPLY[@]}"; do
+			COMPREPLY[i]=${COMPREPLY[i]#"$colon"}
+		done
 	fi
 }
 

@@ -270,6 +270,11 @@ draft"
 		assert_equal "$(complete_line $sh 'imapctl fetch --uidvalidity=5 INBOX 1 --par')" --part
 		assert_equal "$(complete_line $sh 'imapctl fetch INBOX 1 --save=sa' | sed 's/^--save=//')" saved.d
 		assert_equal "$(complete_line $sh 'imapctl --format=j' | sed 's/^--format=//')" "$(printf '%s\n' json jsonl)"
+		assert_equal "$(complete_line $sh 'imapctl --format=' | sed 's/^--format=//')" "$(printf '%s\n' json jsonl text xml)"
+		# Values with ":" (bash splits there too) are one word.
+		assert_equal "$(complete_line $sh 'imapctl --url imaps://h:993 fetch INBOX 1 --sa')" --save
+		assert_equal "$(complete_line $sh 'imapctl --url=imaps://h:993 fe')" fetch
+		assert_equal "$(complete_line $sh 'imapctl -H ::1 fetch INBOX 1 --sa')" --save
 		# The command is the first operand, whatever a global option's
 		# argument is called; after "--" a word is an operand, never an
 		# option.

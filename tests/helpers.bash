@@ -80,6 +80,7 @@ bash_complete() {
 	bash -c '
 		source "$1"; shift
 		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		COMP_LINE=${BASH_COMPLETE_LINE:-"$*"}; COMP_POINT=${#COMP_LINE}
 		_imapctl
 		printf "%s\n" "${COMPREPLY[@]}"' _ "$REPO_DIR/completions/imapctl.bash" "$@"
 }
@@ -103,9 +104,9 @@ fish_complete() {
 }
 
 # complete_line SHELL LINE: the candidates SHELL offers for LINE (words
-# split at spaces, and for bash at "=" and ":" too, as bash does; a
-# trailing space starts an empty word), sorted, without the "/" that marks
-# a directory.
+# split at spaces, and for bash at "=" and ":" too, as bash does, with
+# COMP_LINE as typed; a trailing space starts an empty word), sorted,
+# without the "/" that marks a directory.
 complete_line() {
 	local -a words
 	local line
@@ -116,7 +117,7 @@ complete_line() {
 		read -ra words <<<"$line"
 		[[ $2 == *" " ]] && words+=("")
 		words[0]=$IMAPCTL
-		bash_complete "${words[@]}" ;;
+		BASH_COMPLETE_LINE=$IMAPCTL${2#imapctl} bash_complete "${words[@]}" ;;
 	zsh) zsh_complete "$2" ;;
 	fish) fish_complete "$2" ;;
 	esac | sed 's|/$||' | LC_ALL=C sort -u
