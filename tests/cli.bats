@@ -288,6 +288,23 @@ draft"
 	done
 }
 
+@test "bash completion as readline applies it: after '=' and ':', the space after" {
+	completion_path
+	mkdir -p "$BATS_TEST_TMPDIR/work/only.d"
+	cd "$BATS_TEST_TMPDIR/work"
+	rl() { "$REPO_DIR/tests/bash-complete" "$REPO_DIR/completions/imapctl.bash" "$BATS_TEST_TMPDIR/bin" "$1"; }
+	run rl 'imapctl fetch INBOX 1 --save='
+	assert_output 'imapctl fetch INBOX 1 --save=only.d/'
+	run rl 'imapctl --tls=st'
+	assert_output 'imapctl --tls=starttls '
+	run rl 'imapctl --url imaps://h:993 fetch INBOX 1 --sa'
+	assert_output 'imapctl --url imaps://h:993 fetch INBOX 1 --save '
+	run rl 'imapctl search INBOX fr'
+	assert_output 'imapctl search INBOX from:'
+	run rl 'imapctl search INBOX from:'
+	assert_output 'imapctl search INBOX from:'
+}
+
 @test "bash completion: mailbox actions, flag names, prometheus for check" {
 	run bash_complete "$IMAPCTL" mailbox ""
 	assert_output "create
