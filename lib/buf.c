@@ -1,6 +1,8 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -175,4 +177,30 @@ buf_release(struct buf *b)
 		s = xstrdup("");
 	buf_init(b, b->max);
 	return s;
+}
+
+int
+buf_read_fd(struct buf *b, int fd)
+{
+	char tmp[4096];
+	ssize_t n;
+	int r = 0, saved;
+
+	for (;;) {
+		n = read(fd, tmp, sizeof(tmp));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (buf_add(b, tmp, (size_t)n) < 0) {
+			r = -2;
+			break;
+		}
+	}
+	if (n < 0)
+		r = -1;
+	saved = errno;
+	OPENSSL_cleanse(tmp, sizeof(tmp));
+	errno = saved;
+	return r;
 }

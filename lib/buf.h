@@ -35,6 +35,12 @@ int	buf_addf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	buf_vaddf(struct buf *, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
+/*
+ * Read fd to its end, appended to b: 0; -1 on a read error (errno says
+ * which); -2 when it would pass b's max. The bytes that passed through
+ * the stack are wiped (files read this way may hold passwords).
+ */
+int	buf_read_fd(struct buf *, int fd);
 void	buf_consume(struct buf *, size_t);
 void	buf_truncate(struct buf *, size_t);
 char	*buf_release(struct buf *);

@@ -436,8 +436,6 @@ config_load(struct config *c, const char *path, int must_exist,
 {
 	struct stat st;
 	struct buf text;
-	char tmp[4096];
-	ssize_t n;
 	int fd, r;
 
 	memset(c, 0, sizeof(*c));
@@ -456,23 +454,15 @@ config_load(struct config *c, const char *path, int must_exist,
 		    "%s", path, strerror(r));
 	}
 	buf_init(&text, CONFIG_MAX_FILE);
-	for (;;) {
-		n = read(fd, tmp, sizeof(tmp));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (buf_add(&text, tmp, (size_t)n) < 0) {
-			close(fd);
-			buf_free(&text);
+	r = buf_read_fd(&text, fd);
+	if (r == -1)
+		r = errno;
+	close(fd);
+	if (r != 0) {
+		buf_wipe(&text);
+		if (r == -2)
 			return err_set(e, ERR_CONFIG, "config file '%s' is "
 			    "larger than %d bytes", path, CONFIG_MAX_FILE);
-		}
-	}
-	r = errno;
-	close(fd);
-	if (n < 0) {
-		buf_free(&text);
 		return err_set(e, ERR_NOINPUT, "cannot read config file '%s': "
 		    "%s", path, strerror(r));
 	}

@@ -6,8 +6,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include <openssl/crypto.h>
-
 #include "netrc.h"
 #include "xalloc.h"
 
@@ -198,8 +196,6 @@ netrc_lookup(const char *path, int must_exist, const char *host,
 {
 	struct stat st;
 	struct buf text;
-	char tmp[4096];
-	ssize_t n;
 	int fd, r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -222,26 +218,17 @@ netrc_lookup(const char *path, int must_exist, const char *host,
 		    path);
 	}
 	buf_init(&text, NETRC_MAX_FILE);
-	for (;;) {
-		n = read(fd, tmp, sizeof(tmp));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (buf_add(&text, tmp, (size_t)n) < 0) {
-			close(fd);
-			buf_wipe(&text);
-			OPENSSL_cleanse(tmp, sizeof(tmp));
+	r = buf_read_fd(&text, fd);
+	if (r == -1)
+		r = errno;
+	close(fd);
+	if (r != 0) {
+		buf_wipe(&text);
+		if (r == -2)
 			return err_set(e, ERR_CONFIG, "netrc file '%s' is "
 			    "larger than %d bytes", path, NETRC_MAX_FILE);
-		}
-	}
-	OPENSSL_cleanse(tmp, sizeof(tmp));
-	close(fd);
-	if (n < 0) {
-		buf_wipe(&text);
 		return err_set(e, ERR_NOINPUT, "cannot read netrc file '%s': "
-		    "%s", path, strerror(errno));
+		    "%s", path, strerror(r));
 	}
 	r = netrc_parse(path, text.s, text.len, host, user, login_r, pw, e);
 	buf_wipe(&text);
