@@ -27,20 +27,8 @@ now() { date +%s.%N; }
 
 # fill COUNT: COUNT small messages straight into alice's INBOX Maildir.
 fill() {
-	local dir=$work/dovecot/mail/alice/Maildir
-	"$PYTHON" - "$dir" "$1" <<'PY'
-import os, sys, time
-d, n = sys.argv[1], int(sys.argv[2])
-base, pid = int(time.time()), os.getpid()
-for i in range(n):
-    body = (b"From: Bulk <bulk@example.com>\r\nSubject: bulk %d\r\n"
-            b"Message-ID: <bulk-%d@example.com>\r\n\r\nMessage %d.\r\n"
-            % (i, i, i))
-    name = "%d.M%dP%d.bench,S=%d:2," % (base, i, pid, len(body))
-    with open(os.path.join(d, "cur", name), "wb") as f:
-        f.write(body)
-PY
-	chown -R --reference="$dir" "$dir/cur"
+	"$PYTHON" "$here/tests/dovecot/fill-maildir" \
+		"$work/dovecot/mail/alice/Maildir" "$1"
 }
 
 # measure LABEL ARGS...: run imapctl ARGS against the server, print the time.

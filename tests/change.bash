@@ -48,20 +48,7 @@ srv_mailboxes() {
 fill_maildir() {
 	local box=$1 n=$2 dir=$IMAPCTL_TEST_MAILROOT/alice/Maildir
 	[ "$box" = INBOX ] || dir=$dir/$box
-	"$PYTHON" - "$dir" "$n" <<'PY'
-import os, sys, time
-d, n = sys.argv[1], int(sys.argv[2])
-base, pid = int(time.time()), os.getpid()
-for i in range(n):
-    body = (b"From: Bulk <bulk@example.com>\r\nSubject: bulk %d\r\n"
-            b"Message-ID: <bulk-%d@example.com>\r\n\r\nMessage %d.\r\n"
-            % (i, i, i))
-    name = "%d.M%dP%d.fill,S=%d:2," % (base, i, pid, len(body))
-    with open(os.path.join(d, "cur", name), "wb") as f:
-        f.write(body)
-PY
-	# The mail processes must own what they find.
-	chown -R --reference="$dir" "$dir/cur"
+	"$PYTHON" "$TESTS_DIR/dovecot/fill-maildir" "$dir" "$n"
 }
 
 ctrace_count() {

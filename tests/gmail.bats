@@ -14,14 +14,6 @@ setup_file() {
 
 teardown() { hostile_stop || true; }
 
-# script NAME LINES...: a --script file for the hostile server.
-script() {
-	local f=$BATS_TEST_TMPDIR/$1
-	shift
-	printf '%s\n' "$@" >"$f"
-	echo "$f"
-}
-
 ctl() {
 	"$IMAPCTL" --host 127.0.0.1 --port "$HOSTILE_PORT" --user hostile \
 		--tls none --timeout 10 "$@"
@@ -40,7 +32,7 @@ summary_answer() {
 }
 
 @test "gmail: is sent as X-GM-RAW, ANDed and ORed like any term" {
-	hostile_start script --add-cap X-GM-EXT-1 --timeout 10 --connections 3 --script "$(script raw \
+	hostile_start script --add-cap X-GM-EXT-1 --timeout 10 --connections 3 --script "$(hostile_script raw \
 		greeting \
 		'serve-until UID SEARCH' \
 		'send * SEARCH 2 3' \
@@ -92,7 +84,7 @@ summary_answer() {
 }
 
 @test "fetch --summary asks for X-GM-LABELS and prints them as labels" {
-	hostile_start script --add-cap X-GM-EXT-1 --timeout 10 --script "$(script labels \
+	hostile_start script --add-cap X-GM-EXT-1 --timeout 10 --script "$(hostile_script labels \
 		greeting \
 		'serve-until UID FETCH' \
 		"$(summary_answer 1 '(\\Inbox \\Important "Work" "&AMk-t&AOk-" Receipts)')" \
@@ -113,7 +105,7 @@ summary_answer() {
 }
 
 @test "labels in text, JSON Lines and XML" {
-	hostile_start script --add-cap X-GM-EXT-1 --timeout 10 --connections 3 --script "$(script labels \
+	hostile_start script --add-cap X-GM-EXT-1 --timeout 10 --connections 3 --script "$(hostile_script labels \
 		greeting \
 		'serve-until UID FETCH' \
 		"$(summary_answer 1 '(\\Inbox "Work")')" \
@@ -135,7 +127,7 @@ summary_answer() {
 }
 
 @test "search --summary on Gmail carries the labels too" {
-	hostile_start script --add-cap X-GM-EXT-1 --timeout 10 --script "$(script summary \
+	hostile_start script --add-cap X-GM-EXT-1 --timeout 10 --script "$(hostile_script summary \
 		greeting \
 		'serve-until UID SEARCH' \
 		'send * SEARCH 3' \
@@ -152,7 +144,7 @@ summary_answer() {
 }
 
 @test "fetch --text on Gmail: the summary with labels, then the text" {
-	hostile_start script --add-cap X-GM-EXT-1 --timeout 10 --script "$(script text \
+	hostile_start script --add-cap X-GM-EXT-1 --timeout 10 --script "$(hostile_script text \
 		greeting \
 		'serve-until X-GM-LABELS' \
 		"$(summary_answer 1 '("Work")' 'BODY[1]<0> {6}')" \

@@ -13,14 +13,6 @@ setup_file() {
 
 teardown() { hostile_stop || true; }
 
-# script NAME LINES...: a --script file for the hostile server.
-script() {
-	local f=$BATS_TEST_TMPDIR/$1
-	shift
-	printf '%s\n' "$@" >"$f"
-	echo "$f"
-}
-
 ctl() {
 	"$IMAPCTL" --host 127.0.0.1 --port "$HOSTILE_PORT" --user hostile \
 		--tls none --timeout 10 "$@"
@@ -34,7 +26,7 @@ ctl() {
 }
 
 @test "an ESEARCH answer naming more messages than the mailbox holds: 76" {
-	hostile_start script --add-cap ESEARCH --timeout 10 --script "$(script lie \
+	hostile_start script --add-cap ESEARCH --timeout 10 --script "$(hostile_script lie \
 		greeting \
 		'serve-until UID SEARCH' \
 		'send * ESEARCH (TAG "{tag}") UID ALL 1:4294967294' \
@@ -47,7 +39,7 @@ ctl() {
 }
 
 @test "an ESORT answer naming more messages than the mailbox holds: 76" {
-	hostile_start script --add-cap "SORT ESORT" --timeout 10 --script "$(script lie \
+	hostile_start script --add-cap "SORT ESORT" --timeout 10 --script "$(hostile_script lie \
 		greeting \
 		'serve-until UID SORT' \
 		'send * ESEARCH (TAG "{tag}") UID ALL 4294967294:1' \
@@ -60,7 +52,7 @@ ctl() {
 }
 
 @test "a SEARCH answer that does not parse: 76, nothing printed" {
-	hostile_start script --timeout 10 --script "$(script bad \
+	hostile_start script --timeout 10 --script "$(hostile_script bad \
 		greeting \
 		'serve-until UID SEARCH' \
 		'send * SEARCH 1 two 3' \
@@ -73,7 +65,7 @@ ctl() {
 }
 
 @test "a bad ESEARCH set: 76" {
-	hostile_start script --add-cap ESEARCH --timeout 10 --script "$(script bad \
+	hostile_start script --add-cap ESEARCH --timeout 10 --script "$(hostile_script bad \
 		greeting \
 		'serve-until UID SEARCH' \
 		'send * ESEARCH (TAG "{tag}") UID ALL 1:*' \
@@ -85,7 +77,7 @@ ctl() {
 }
 
 @test "BYE in the middle of a search: 74, nothing printed" {
-	hostile_start script --timeout 10 --script "$(script bye \
+	hostile_start script --timeout 10 --script "$(hostile_script bye \
 		greeting \
 		'serve-until UID SEARCH' \
 		'send * SEARCH 1 2' \
@@ -99,7 +91,7 @@ ctl() {
 
 @test "a bad INTERNALDATE while deciding older: here: 76" {
 	# No WITHIN: the messages near the cutoff have their dates fetched.
-	hostile_start script --timeout 10 --script "$(script date \
+	hostile_start script --timeout 10 --script "$(hostile_script date \
 		greeting \
 		'serve-until UID SEARCH' \
 		'send * SEARCH 2' \
@@ -115,7 +107,7 @@ ctl() {
 }
 
 @test "a refused search is the server's error, with its code" {
-	hostile_start script --timeout 10 --script "$(script no \
+	hostile_start script --timeout 10 --script "$(hostile_script no \
 		greeting \
 		'serve-until UID SEARCH' \
 		'reply NO [BADCHARSET (US-ASCII)] Charset not supported.' \

@@ -24,6 +24,9 @@
 # Call hostile_wait and hostile_stop directly, never through bats' `run`:
 # `run` uses a subshell, which cannot reap the server (write
 # `rc=0; hostile_wait || rc=$?` instead).
+# hostile_script NAME LINES...
+#   Writes the lines to $BATS_TEST_TMPDIR/NAME, a --script file, and
+#   prints its path.
 
 HOSTILE_SERVER=${HOSTILE_SERVER:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/server.py}
 
@@ -76,4 +79,11 @@ hostile_stop() {
 	wait "$HOSTILE_PID" || rc=$?
 	HOSTILE_PID=
 	return $rc
+}
+
+hostile_script() {
+	local f=$BATS_TEST_TMPDIR/$1
+	shift
+	printf '%s\n' "$@" >"$f"
+	echo "$f"
 }
