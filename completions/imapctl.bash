@@ -58,6 +58,14 @@ _imapctl_words()
 	done
 }
 
+# Whether the word is an option that takes an argument, by optlines
+# ("option<TAB>argument<TAB>kind<TAB>help" a line) of the caller.
+_imapctl_takes_arg()
+{
+	[[ $1 != *=* ]] && awk -F'\t' -v o="$1" \
+		'$1 == o && $2 != "" { f = 1 } END { exit !f }' <<<"$optlines"
+}
+
 # COMPREPLY for words and cword (_imapctl's); cur is left as the text the
 # candidates complete.
 _imapctl_complete()
@@ -69,20 +77,20 @@ _imapctl_complete()
 	prev=${words[cword-1]}
 	local bin=${words[0]}
 
-	# The command word: the first operand that is not an option's argument.
+	# The command word: the first operand that is not the argument of a
+	# global option.
+	optlines=$("$bin" __complete options 2>/dev/null)
 	for ((i = 1; i < cword; i++)); do
 		w=${words[i]}
-		case $w in
-		-o|--format|-a|--account|--config|--url|-H|--host|-p|--port|-u|--user|--tls|--cafile|--password-file|--password-cmd|--netrc-file|--oauth2-token-cmd|--auth|--timeout|--max-size)
-			((i++)); continue ;;
-		-*) continue ;;
-		esac
+		if [[ $w == -* ]]; then
+			_imapctl_takes_arg "$w" && ((i++))
+			continue
+		fi
 		cmd=$w
 		break
 	done
 	c0=$i
-	# "option<TAB>argument<TAB>kind<TAB>help" a line.
-	optlines=$("$bin" __complete options $cmd 2>/dev/null)
+	[[ -z $cmd ]] || optlines=$("$bin" __complete options "$cmd" 2>/dev/null)
 
 	# Which operand this is: count those before it, past options and
 	# their arguments ("-" is an operand, everything after "--" too).
@@ -95,8 +103,7 @@ _imapctl_complete()
 				--query|--query=*) query=1 ;;
 				esac
 				if [[ $w == -?* ]]; then
-					[[ $w != *=* ]] && awk -F'\t' -v o="$w" '$1 == o && $2 != "" { f = 1 } END { exit !f }' \
-						<<<"$optlines" && ((i++))
+					_imapctl_takes_arg "$w" && ((i++))
 					continue
 				fi
 			fi

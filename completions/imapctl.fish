@@ -38,7 +38,6 @@ function __imapctl_complete
     set -l words (commandline -opc)
     set -e words[1]
     set -l cur (commandline -ct)
-    set -l globals -o --format -a --account --config --url -H --host -p --port -u --user --tls --cafile --password-file --password-cmd --netrc-file --oauth2-token-cmd --auth --timeout --max-size
     set -l cmd
     set -l n 0
     set -l query 0
@@ -53,9 +52,12 @@ function __imapctl_complete
             continue
         end
         if test -z "$cmd"
-            if contains -- $w $globals
-                set skip 1
-            else if not string match -q -- '-*' $w
+            if string match -q -- '-*' $w
+                if not string match -q -- '*=*' $w
+                    and __imapctl_takes_arg $w $optlines >/dev/null
+                    set skip 1
+                end
+            else
                 set cmd $w
                 set optlines (imapctl __complete options $cmd 2>/dev/null)
             end
