@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # imapctl: a command-line IMAP client.
 #
 # CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, PREFIX and DESTDIR are yours; the

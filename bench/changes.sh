@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/changes.sh [N]: time flag, move and delete of N messages (default
 # 20000) on a throwaway test Dovecot, with MOVE and without it (COPY,
 # \Deleted, UID EXPUNGE). Not part of "make check": timings vary with the

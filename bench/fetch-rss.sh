@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/fetch-rss.sh: memory and time of fetch over big mailboxes.
 #
 # Starts a throwaway Dovecot (tests/dovecot/start), writes 1,000 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * append: upload messages from files or standard input. Line ends are
  * made CRLF (a bare LF becomes CR LF) as the message is sent; the size that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Changing messages safely: flag, move and delete carry their change over
  * a UID set in chunks of a few KiB, several chunks in progress at once,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the commands that change the server share (product contract
  * section 7): the safety options, spelt once; flag names; and the engine

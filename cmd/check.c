@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check: a monitoring probe in the monitoring-plugins conventions. It logs
  * in, takes the mailbox's counts, the age of its oldest unseen message,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The command layer: the one command table, option tables, and the context
  * a command receives. Commands turn argv into core calls and records; they

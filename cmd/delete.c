@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * delete: the named messages flagged \Deleted and expunged, exactly those;
  * or moved to the \Trash mailbox (--trash, and always on Gmail, where an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fetch: messages as summaries, header fields, raw bytes, text, MIME
  * structure, single parts or saved attachments.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * flag: add, remove or set the flags of the named messages with UID STORE
  * in chunks, pipelined; a record of each message's flags after the change,

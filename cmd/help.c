@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * help, completion and the completion helper: the option tables speak for
  * themselves, so help, man checks and completions cannot drift.

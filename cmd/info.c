@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * info: what the server offers and how the connection is secured:
  * greeting, capabilities, namespaces, ID, TLS version, cipher, certificate.

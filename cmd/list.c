@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * list: mailboxes with their attributes and special use; with --status,
  * their counts, through LIST-STATUS when offered, else pipelined STATUS.

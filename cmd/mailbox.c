@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mailbox: create, delete, rename, subscribe to or unsubscribe from a
  * mailbox, named in UTF-8 (sent in modified UTF-7). A record says what was

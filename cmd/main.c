@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * imapctl: global options, the one command table, and the set-up every
  * command shares (connect, log in, select), driven by the table's flags.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * move: the named messages to another mailbox, with MOVE when the server
  * offers it, else UID COPY, \Deleted and UID EXPUNGE of exactly what was

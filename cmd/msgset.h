@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Naming messages, shared by every command that takes a MAILBOX and a SET
  * (product contract section 5): a UID set or "all"; "-" for UIDs on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * quota: GETQUOTAROOT for a mailbox (INBOX by default): a record for each
  * resource of each quota root, with its usage and limit in the server's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raw: one IMAP command for admins. The tag is added; the command word is
  * sent as it is; each argument is sent as it is when it is IMAP syntax (an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * search: the messages of a mailbox that match a query (the search
  * language of lib/search.h), opened read-only. Records carry mailbox,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Connection settings and secrets. Each setting comes from the first of:
  * the command line, the environment, the account, the built-in default.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Where to connect and how to log in, from the options, the environment, an
  * account of the configuration file and the defaults, in that order; and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * status: message counts of the named mailboxes (INBOX by default), all
  * STATUS commands pipelined.

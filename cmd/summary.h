@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The summary of a message (fetch --summary, and watch's new-message
  * events): fields from ENVELOPE, FLAGS, INTERNALDATE and RFC822.SIZE, in

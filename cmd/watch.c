@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * watch: wait on a mailbox and print a record per event: a new message
  * (with a summary), an expunge, a flag change. IDLE when the server offers

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bash completion for imapctl
 #
 # Commands and options come from "imapctl __complete", so they always

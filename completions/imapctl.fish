@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fish completion for imapctl. Commands and options come from
 # "imapctl __complete"; mailbox names from "imapctl list" with the
 # connection options already typed, a short timeout and no prompts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Digit values shared by the decoders: hexadecimal (quoted-printable,
  * RFC 2231, URLs) and base64 (RFC 2045, and modified base64 of RFC 3501

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Logging in: LOGIN, and SASL with AUTHENTICATE (PLAIN, SCRAM-SHA-256,
  * SCRAM-SHA-1, XOAUTH2, OAUTHBEARER), SASL-IR when offered. Client

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Base64 (RFC 4648, with padding) for SASL, through OpenSSL's block
  * coder. Decoding is strict: only the alphabet, padding only at the end,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Conversion of text in any charset glibc's iconv knows to UTF-8, one
  * piece at a time: a multibyte sequence split between pieces is kept

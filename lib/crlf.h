@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Line ends for IMAP: a message sent with APPEND must end its lines in
  * CR LF. A LF that does not follow a CR becomes CR LF; everything else,

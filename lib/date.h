@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Dates of mail: RFC 5322 Date headers (obsolete forms included) and IMAP
  * INTERNALDATE, both to a time_t in UTC; -1 for a date that is missing or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The record emitter: one API, several back ends. Commands describe records
  * field by field and never ask which format is active; each back end makes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Errors are values. The core fills a struct err and returns -1; the
  * command layer prints it as one line and exits with its status.

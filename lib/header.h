@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Splitting a message header into fields, one piece of input at a time:
  * each complete field is handed to a callback with its name and its value

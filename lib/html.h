@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Text from HTML, one piece at a time, for showing a text/html body as
  * text: tags and comments are dropped, the content of <script> and

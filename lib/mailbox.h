@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Mailbox-level responses: LIST and STATUS parsed into plain structs.
  */

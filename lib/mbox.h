@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Messages as an mboxrd stream, one piece at a time: each message starts
  * with a "From " line, line ends are written as LF (CR LF becomes LF), a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The MIME structure of a message from IMAP BODYSTRUCTURE, as a flat list
  * of parts in pre-order (depth-bounded), with IMAP part numbers; attachment

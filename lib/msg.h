@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Pieces of FETCH responses: the items of "* N FETCH (...)" and the
  * ENVELOPE structure, its addresses decoded to UTF-8.

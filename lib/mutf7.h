@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Modified UTF-7 for mailbox names (RFC 3501 section 5.1.3): "&" shifts to
  * modified base64 of UTF-16, "-" shifts back, "&-" is "&".

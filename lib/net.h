@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Transport: TCP with a connect timeout, TLS with OpenSSL (verified against
  * the system store plus an optional CA file, SNI, host name check, TLS 1.2

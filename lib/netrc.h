@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ~/.netrc with curl's rules: whitespace-separated tokens, "quoted tokens"
  * with \" \\ \n \r \t escapes, lines starting with '#' are comments,

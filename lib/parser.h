@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * IMAP response parser: typed, bounded, resumable.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * QUOTA responses (RFC 9208, RFC 2087): the roots of a mailbox and each
  * root's resources with usage and limit, in the units the server counts

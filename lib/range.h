@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Threshold ranges in the monitoring-plugins syntax, and durations.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A monitoring result and its writers: measurements with units and
  * thresholds, a state, and a summary, written once at the end as

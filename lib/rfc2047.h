@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Header text to UTF-8: RFC 2047 encoded words and raw 8-bit bytes.
  *

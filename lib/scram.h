@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The client side of SCRAM-SHA-1 and SCRAM-SHA-256 (RFC 5802, RFC 7677),
  * without channel binding, as a state machine that does no I/O: the caller

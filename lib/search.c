@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The search language compiled to IMAP SEARCH keys, and searches run on
  * a session: see search.h for the language.

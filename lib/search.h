@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The search language of the product contract (section 6) compiled to
  * IMAP SEARCH keys, and searches run on a session.

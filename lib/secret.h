@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Where secrets come from: a file's first line, a command's first line of
  * output, the environment. Never argv. The caller wipes the buffer.

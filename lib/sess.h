@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * An IMAP session: connection, greeting, STARTTLS, capabilities, tagged
  * commands with pipelining, untagged dispatch, selected-mailbox state.

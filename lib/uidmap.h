@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The UID pairs of a COPYUID response code (RFC 4315): "COPYUID
  * uidvalidity source-set dest-set", where the n-th UID of the source set,

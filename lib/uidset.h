@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * UID sets: sorted, merged ranges of message UIDs, as IMAP's sequence-set
  * syntax writes them ("1:100,205,300:*"). Large sets are sent as

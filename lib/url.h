@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * IMAP URLs of the RFC 5092 form, as far as a server is named:
  * imaps://user@host:port and imap://... (STARTTLS). The user is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * UTF-8 helpers: validation, decoding one code point, and sanitising
  * (invalid bytes become U+FFFD, as jq does).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Allocation that cannot fail: out of memory is fatal (exit 70), so callers
  * need no NULL checks. Sizes a server controls are bounded before they get

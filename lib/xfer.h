@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Content-Transfer-Encoding decoding, one piece at a time: base64 (through
  * OpenSSL's EVP_Decode*) and quoted-printable; 7bit, 8bit, binary and

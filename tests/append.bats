@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # append: files or standard input, streamed with CR LF line ends, flags
 # and date, APPENDUID records, checks before any upload; the server's state
 # checked with fetch and status, the exact bytes with the hostile server.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Logging in: SCRAM-SHA-256 and SCRAM-SHA-1, XOAUTH2 and OAUTHBEARER with
 # tokens the test signs itself, the choice `auto` makes, quirk options,
 # password and token commands, and the --debug trace, which must never show

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # 20,000-message sets: flag, move and delete finish in a handful of
 # commands, not one a message (counted in the --debug trace). INBOX is
 # filled straight into its Maildir, which takes a fraction of a second.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Changes that fail part-way, against the scripted hostile server
 # (tests/hostile/scripts/*.script): the connection drops after a COPY and
 # before its EXPUNGE, or after some chunks of a large move, or before a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/change.bash: helpers for the suites of commands that change mail
 # (flag, move, delete, append, mailbox, raw).  Load after helpers:
 #

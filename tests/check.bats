@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # check, the monitoring probe, and quota: each plugin state from a real
 # cause (messages appended, a low quota, a short-lived certificate, a slow
 # greeting, a dead server), the perfdata parsed, the Prometheus text

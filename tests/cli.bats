@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # The command line itself: parsing, help, usage errors, version, and the
 # docs and completions kept in step with the option tables.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Where the connection settings and secrets come from: the config file and
 # its accounts (-a, IMAPCTL_ACCOUNT, the default account), the order among
 # options, environment and account, ~/.netrc, the order among the secret

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Connecting and logging in: TLS verified for real, STARTTLS, mechanisms,
 # secret sources, and the exit status of each way it can fail.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # delete: \Deleted and UID EXPUNGE of exactly the named messages, --trash,
 # --flag-only, Gmail; state checked afterwards with fetch and status.
 

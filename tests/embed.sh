@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/embed.sh NAME FILE: FILE's bytes as a NUL-terminated C array NAME,
 # so no escaping can go wrong.
 set -e

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # fetch: every mode in every format against the real Dovecot, over a
 # corpus of its own in the mailbox "Fetch" (tests/fixtures/fetch, UIDs 1-10
 # in file order, plus a 20 MB message made here as UID 11); faults from the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # flag: UID STORE over a set, records of each message's flags after the
 # change; the server's state checked afterwards with fetch.
 

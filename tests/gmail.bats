@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # search and fetch against a server that offers X-GM-EXT-1 (the hostile
 # server, scripted to answer as Gmail does): the gmail: term goes out as
 # X-GM-RAW, and summaries carry the X-GM-LABELS as labels. Without the

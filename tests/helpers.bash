@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/helpers.bash: shared helpers for the bats suites (tests/*.bats).
 #
 # Typical file:

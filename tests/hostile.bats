@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # Faults Dovecot will not produce, from the scripted hostile server: the
 # STARTTLS rules (credentials never sent without TLS), stalls, drops,
 # garbage, and limits. The server records every byte imapctl sent.

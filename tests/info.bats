@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # info: greeting, capabilities, namespaces, ID, TLS and certificate.
 
 load helpers

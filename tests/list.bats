@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # list: every seeded mailbox, names in UTF-8, counts right, in every format.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # mailbox create, delete, rename, subscribe, unsubscribe with UTF-8 names;
 # the server's mailboxes and subscriptions checked afterwards with list.
 

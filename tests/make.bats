@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # The Makefile: a packager's CC, CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS reach
 # every command without pushing out the flags the build needs; install puts
 # the binary, the man pages and the completions where man, bash-completion,

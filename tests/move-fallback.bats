@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # move and delete --trash on a server without MOVE (Dovecot with MOVE
 # taken out of its capabilities): UID COPY, then UID STORE \Deleted of what
 # COPYUID names, then UID EXPUNGE of exactly those, each step after the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # move with MOVE (the server's own): records of old and new UIDs from
 # COPYUID, --create, the safety options; state checked with fetch and status.
 # The COPY fallback is in move-fallback.bats, the refusal without UIDPLUS

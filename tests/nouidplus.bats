@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # A server without UIDPLUS (and so without MOVE: Dovecot with both taken
 # out of its capabilities). A plain EXPUNGE would also purge the other
 # messages flagged \Deleted, so move and delete refuse, changing nothing,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # raw: one command, IMAP syntax passed through, anything else quoted; the
 # responses as records; NO and BAD as errors.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # The examples of README.md, run as printed against the test Dovecot
 # through a default account in ~/.config/imapctl/config, as the README
 # suggests; where it shows output, the output must be what it shows (the

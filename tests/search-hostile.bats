@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # search against the scripted hostile server: answers that lie about how
 # much matched, that do not parse, or that stop half-way, end in a clear
 # error and no partial records, never in billions of lines.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # search against a server that offers neither ESEARCH, SORT, ESORT nor
 # WITHIN (the nosearchext variant): plain SEARCH answers, sorting here,
 # and older:/newer: decided here for the messages near each cutoff. The

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # search: the query language against the real Dovecot (which offers
 # ESEARCH, SORT, ESORT and WITHIN), the options, every output format, and
 # the naming guard of uid:- and --uidvalidity. search-noext.bats runs the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # status: the counts of named mailboxes, pipelined, partial failures named.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
 # watch: new messages, expunges and flag changes as records; --once and
 # --timeout for scripts; NOOP polling where IDLE is not offered; a dropped
 # connection survived without a message lost or reported twice.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Small helpers for the throwaway test Dovecot (stdlib only).
 
     util.py freeports N

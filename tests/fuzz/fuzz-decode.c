@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness for the decoders of hostile message text: RFC 2047
  * encoded words, charsets through iconv, base64 and quoted-printable,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness for the small parsers of what the user, a script or a
  * file hands imapctl: UID sets (also what ESEARCH returns), search

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers for bats tests that use the hostile IMAP server.
 #
 #   load ../hostile/hostile          # from tests/SOMETHING/*.bats

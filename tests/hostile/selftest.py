@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Self-test for tests/hostile/server.py (Python 3 stdlib; openssl(1) for the
 TLS cases, which are skipped without it).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Scripted hostile IMAP server for imapctl's tests.
 
 Python 3 standard library only.  One process serves one scenario on

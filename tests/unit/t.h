@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A minimal TAP producer for the C unit tests: each check prints
  * "ok N - name" or "not ok N - name", and t_done() prints the plan and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The configuration file: accounts and their keys, quoted values,
  * commands as shell lines or JSON arrays, and every kind of mistake

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Line ends for APPEND: bare LF becomes CR LF, CR LF and a lone CR stay;
  * the same output whether the input comes whole, a byte at a time, or

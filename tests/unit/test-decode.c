@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Decoding of mail: charsets, transfer encodings, RFC 2047 header text,
  * dates, header splitting, HTML to text and mboxrd quoting. Every

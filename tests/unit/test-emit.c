@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The record emitter: every back end's output compared byte for byte,
  * hostile strings, numbers under a comma locale, and write errors.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * BODYSTRUCTURE to a MIME tree with part numbers, attachment file names
  * (RFC 2231 continuations and charsets, encoded words), file name

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The monitoring pieces of the core: threshold ranges and durations,
  * IMAP dates, QUOTA responses (fed whole and a byte at a time), and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Modified UTF-7 (RFC 3501 section 5.1.3): the RFC's examples both ways,
  * round trips, and each non-canonical or broken form refused.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * netrc with curl's rules: machine and default entries, login and
  * password in any order, quoted tokens with escapes, comment lines, macdef

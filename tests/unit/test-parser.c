@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The IMAP response parser. Every case is fed whole, one byte at a time
  * and in random-size chunks (fixed seed); each way must give the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Name resolution that times out (lib/net.c). getaddrinfo_a and friends
  * are replaced here by a resolver that never answers: the executable's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * SCRAM-SHA-1 (RFC 5802 section 5) and SCRAM-SHA-256 (RFC 7677 section 3)
  * against the RFCs' example exchanges; each way the server can fail to

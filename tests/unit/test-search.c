@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The search language: every term, the precedence of or, not and
  * parentheses, quoting, the forms used without WITHIN, --raw keys, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Secrets from a file, a command and the environment (lib/secret.c): the
  * first line, without its line ending, however long; the environment's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The command formatter of lib/sess.c (sess_send and its % directives),
  * tested through the public API against a scripted server in a child

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * COPYUID pairs (RFC 4315): sets walked in the order the server wrote
  * them, ranges either way round, a short destination set, bad syntax.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * UID sets: parsing and its errors, merging, "*", counting, membership,
  * intersection, splitting into command-sized chunks, and reading UIDs and

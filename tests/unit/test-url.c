@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * IMAP URLs (RFC 5092 as far as a server is named): schemes, user names
  * percent-decoded, IPv6 literals in brackets, ports, and the malformed

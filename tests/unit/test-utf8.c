@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * UTF-8: the strict decoder on each class of invalid input, encoding,
  * validation and sanitising.
