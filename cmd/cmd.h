@@ -26,6 +26,12 @@ struct opt {
 #define OPT_COMPLETE_FILE 0x2		/* argument is a file name */
 #define OPT_COMPLETE_MAILBOX 0x4	/* argument is a mailbox name */
 #define OPT_COMPLETE_DIR 0x8		/* argument is a directory */
+/*
+ * The argument may be empty or blank. Without it, a blank argument is a
+ * usage error: an unset variable in a script must never widen what a
+ * command acts on (--query "" would mean every message).
+ */
+#define OPT_BLANK_OK	0x10
 
 struct optval {
 	int		 set;

@@ -14,7 +14,7 @@ const struct opt flag_opts[] = {
 	    "deleted, draft, \\Flag or a keyword", OPT_REPEAT },
 	{ "remove", 0, "FLAG", "remove the flags", OPT_REPEAT },
 	{ "set", 0, "FLAG", "replace every flag by these ('' clears them)",
-	    OPT_REPEAT },
+	    OPT_REPEAT | OPT_BLANK_OK },
 	MSGSET_OPTS,
 	CHANGE_OPT_DRY_RUN,
 	CHANGE_OPT_MAX,

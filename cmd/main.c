@@ -505,6 +505,100 @@ closest_command(const char *name)
 	return best ? best->name : NULL;
 }
 
+/* Blank arguments -------------------------------------------------------- */
+
+static int
+blank(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!isspace((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* A blank argument of an option of the table: the usage error, else 0. */
+static int
+blank_option(const struct command *c, const struct opt *o,
+    const struct optval *v)
+{
+	size_t i, j;
+
+	for (i = 0; o[i].name != NULL; i++) {
+		if (o[i].arg == NULL || (o[i].flags & OPT_BLANK_OK))
+			continue;
+		for (j = 0; j < v[i].nvals; j++)
+			if (blank(v[i].vals[j]))
+				return cmd_usage_error(c, "empty argument to "
+				    "'--%s'", o[i].name);
+	}
+	return 0;
+}
+
+/*
+ * The kind of operand n (the table's operands: a kind a word, the last
+ * repeated), where "set" is skipped when --query names the messages.
+ */
+static void
+operand_kind(const struct command *c, int query, int n, char *kind,
+    size_t size)
+{
+	const char *p = c->operands, *w = "";
+	size_t len = 0;
+
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		w = p;
+		len = strcspn(p, " ");
+		p += len;
+		if (query && len == 3 && strncmp(w, "set", 3) == 0)
+			continue;
+		if (n-- == 0)
+			break;
+	}
+	snprintf(kind, size, "%.*s", (int)len, w);
+}
+
+/*
+ * A blank operand or option argument is never a name or a selector: an
+ * empty variable in a script ("--query "$Q"", "delete "$BOX" "$SET"")
+ * must not widen what the command acts on, nor quietly fall back to a
+ * default. Returns the usage error, else 0.
+ */
+static int
+check_blank(const struct command *c, const struct optval *ov, char **ops,
+    int nops)
+{
+	const struct opt *o;
+	char kind[32];
+	int i, rc, query = 0;
+
+	if ((rc = blank_option(c, c->opts, ov)) != 0 ||
+	    (rc = blank_option(c, global_opts, gv)) != 0)
+		return rc;
+	if (c->operands == NULL)
+		return 0;
+	for (o = c->opts; o->name != NULL; o++)
+		if (strcmp(o->name, "query") == 0 && ov[o - c->opts].set)
+			query = 1;
+	for (i = 0; i < nops; i++) {
+		if (!blank(ops[i]))
+			continue;
+		operand_kind(c, query, i, kind, sizeof(kind));
+		if (strcmp(kind, "set") == 0)
+			return cmd_usage_error(c, "empty SET: name the "
+			    "messages with UIDs, 'all', '-' or --query");
+		if (strcmp(kind, "query") == 0)
+			return cmd_usage_error(c, "empty query term");
+		if (strcmp(kind, "mailbox") == 0)
+			return cmd_usage_error(c, "empty mailbox name");
+		return cmd_usage_error(c, "empty operand");
+	}
+	return 0;
+}
+
 /* Connection set-up ------------------------------------------------------ */
 
 static const char *
@@ -703,6 +797,8 @@ run(int argc, char **argv, struct held *h)
 	else if (c->max_args >= 0 && nops > c->max_args)
 		rc = cmd_usage_error(c, "unexpected operand '%s'",
 		    ops[c->max_args]);
+	else
+		rc = check_blank(c, ctx.ov, ops, nops);
 	f = gv[G_FORMAT].set ? gv[G_FORMAT].val : env("IMAPCTL_FORMAT");
 	if (mon) {
 		if (report_format_parse(f ? f : "text", &rfmt, &fmt) < 0) {

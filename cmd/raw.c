@@ -208,6 +208,8 @@ check_raw(int argc, char **argv, struct ctx *ctx)
 	const char *p;
 	size_t i;
 
+	if (argv[0][0] == '\0')
+		return cmd_usage_error(ctx->cmd, "empty command word");
 	for (p = argv[0]; *p != '\0'; p++)
 		if (!is_atom_char((unsigned char)*p))
 			return cmd_usage_error(ctx->cmd, "bad command word "
