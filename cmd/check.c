@@ -159,14 +159,14 @@ fail(struct check *c, const struct err *e)
 	report_fail(c->r, failure_state(e), msg);
 }
 
-/* "45s", "12m", "5h", "3d": how a person reads an age. */
+/* "45s", "12min", "5h", "3d": how a person reads an age, as it is typed. */
 static void
 age_text(char *out, size_t outlen, double s)
 {
 	if (s < 120)
 		snprintf(out, outlen, "%ds", (int)s);
 	else if (s < 2 * 3600)
-		snprintf(out, outlen, "%dm", (int)(s / 60));
+		snprintf(out, outlen, "%dmin", (int)(s / 60));
 	else if (s < 2 * 86400)
 		snprintf(out, outlen, "%dh", (int)(s / 3600));
 	else

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "range.h"
 #include "search.h"
 
 const struct opt help_opts[] = { { NULL, 0, NULL, NULL, 0 } };
@@ -71,6 +72,19 @@ print_opt_names(const struct opt *o)
 	}
 }
 
+/* "older:6" or "newer:1.5": a duration that waits for its unit. */
+static int
+duration_term(const char *w)
+{
+	size_t n;
+
+	if (strncmp(w, "older:", 6) != 0 && strncmp(w, "newer:", 6) != 0)
+		return 0;
+	w += 6;
+	n = strspn(w, "0123456789.");
+	return n > 0 && w[n] == '\0' && w[0] != '.';
+}
+
 /*
  * __complete commands: "name<TAB>summary" a line.
  * __complete options [COMMAND]: "option<TAB>argument<TAB>kind<TAB>help",
@@ -78,7 +92,8 @@ print_opt_names(const struct opt *o)
  * __complete operands COMMAND: what the command's operands are, a kind for
  * each in order, the last standing for any more: mailbox, file, set (a UID
  * set; not there with --query), query, action (mailbox's), command, shell.
- * __complete terms: the words of a search query, a line each.
+ * __complete terms [WORD]: the words of a search query, a line each; for
+ * a WORD such as "older:6", that word with each unit of a duration.
  */
 int
 cmd_complete(int argc, char **argv, struct ctx *ctx)
@@ -88,6 +103,11 @@ cmd_complete(int argc, char **argv, struct ctx *ctx)
 	size_t i;
 
 	if (strcmp(argv[0], "terms") == 0) {
+		if (argc > 1 && duration_term(argv[1])) {
+			for (i = 0; (w = duration_unit(i)) != NULL; i++)
+				printf("%s%s\n", argv[1], w);
+			return 0;
+		}
 		for (i = 0; (w = search_term_word(i)) != NULL; i++)
 			printf("%s\n", w);
 		return 0;

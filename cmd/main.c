@@ -137,7 +137,7 @@ const struct command commands[] = {
 	    "bash|zsh|fish", "print a shell completion script", 1, 1,
 	    "shell", NULL },
 	{ "__complete", cmd_complete, NO_NETWORK | HIDDEN, complete_opts,
-	    "commands|options [COMMAND]|operands COMMAND|terms",
+	    "commands|options [COMMAND]|operands COMMAND|terms [WORD]",
 	    "completion helper", 1, 2,
 	    NULL, NULL },
 	{ NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL, NULL }

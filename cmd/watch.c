@@ -29,11 +29,11 @@ const struct opt watch_opts[] = {
 	{ "once", 0, NULL, "exit 0 at the first new message, 1 when "
 	    "--timeout passes first", 0 },
 	{ "timeout", 0, "DURATION", "stop watching after DURATION (seconds, "
-	    "or with s, m, h, d, w)", 0 },
+	    "or with s, min, h, d, w, mo, y)", 0 },
 	{ "interval", 0, "DURATION", "poll this often when the server has no "
 	    "IDLE (default 30s)", 0 },
 	{ "keepalive", 0, "DURATION", "re-issue IDLE this often (default "
-	    "28m, at most 29m; shorter for NATs that drop quiet "
+	    "28min, at most 29min; shorter for NATs that drop quiet "
 	    "connections)", 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
@@ -430,12 +430,15 @@ static int
 parse_duration_opt(struct ctx *ctx, const char *name, double *v_r)
 {
 	const struct optval *v = ctx_opt(ctx, name);
+	char hint[200];
 
 	if (!v->set)
 		return 0;
-	if (duration_parse(v->val, strlen(v->val), v_r) < 0 || *v_r <= 0)
-		return cmd_usage_error(ctx->cmd, "bad --%s '%s': give a "
-		    "duration such as 90, 30s, 5m or 2h", name, v->val);
+	if (duration_parse(v->val, strlen(v->val), v_r) < 0 || *v_r <= 0) {
+		duration_hint(v->val, strlen(v->val), hint, sizeof(hint));
+		return cmd_usage_error(ctx->cmd, "bad --%s '%s': %s", name,
+		    v->val, hint);
+	}
 	return 0;
 }
 
@@ -454,7 +457,7 @@ watch_options(struct ctx *ctx, struct watch *w, double *timeout_r)
 		return rc;
 	if (w->keepalive > WATCH_IDLE_MAX_S)
 		return cmd_usage_error(ctx->cmd, "--keepalive may be at most "
-		    "29m: servers may log out a client idle for 30");
+		    "29min: servers may log out a client idle for 30");
 	return 0;
 }
 

@@ -173,7 +173,8 @@ _imapctl_complete()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	query)
-		COMPREPLY=($(compgen -W "$("$bin" __complete terms 2>/dev/null)" -- "$cur"))
+		# older:6 goes on with the units of a duration.
+		COMPREPLY=($(compgen -W "$("$bin" __complete terms "$cur" 2>/dev/null)" -- "$cur"))
 		# "from:" and the like go on with their value.
 		[[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == *: ]] &&
 			compopt -o nospace 2>/dev/null

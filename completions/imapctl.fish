@@ -152,7 +152,8 @@ function __imapctl_complete
         case file
             __fish_complete_path $cur
         case query
-            imapctl __complete terms 2>/dev/null
+            # older:6 goes on with the units of a duration.
+            imapctl __complete terms $cur 2>/dev/null
         case action
             printf '%s\n' create delete rename subscribe unsubscribe
         case command

@@ -9,8 +9,7 @@
  *   @10:20   alert if between 10 and 20, both included
  *
  * Ends are decimal numbers ("0.5", "-3"); an empty start is 0. Where a
- * range measures time, the numbers may carry a unit: s, m, h, d or w
- * (seconds, minutes, hours, days, weeks), as durations do.
+ * range measures time, the numbers may carry a unit, as durations do.
  */
 #ifndef IMAPCTL_RANGE_H
 #define IMAPCTL_RANGE_H
@@ -28,7 +27,7 @@ struct range {
 	double	lo, hi;
 };
 
-#define RANGE_DURATION	0x1	/* numbers may carry s, m, h, d, w */
+#define RANGE_DURATION	0x1	/* numbers may carry a duration's unit */
 
 /* ERR_USAGE naming the text when it is not a range. */
 int	range_parse(struct range *, const char *, unsigned flags,
@@ -39,10 +38,18 @@ int	range_alerts(const struct range *, double v);
 int	range_format(const struct range *, struct buf *);
 
 /*
- * A duration: a non-negative number of seconds, or a number with s, m,
- * h, d or w. -1 if s[0..n) is not one.
+ * A duration, the one spelling for every option, query term and range
+ * that measures time: a non-negative number of seconds, or a number with
+ * a unit: s, min, h, d, w, mo (30 days) or y (365 days). -1 if s[0..n)
+ * is not one; DURATION_AMBIGUOUS for a bare "m" ("6m": Gmail's six months
+ * or six minutes?), which is refused.
  */
+#define DURATION_AMBIGUOUS	(-2)
 int	duration_parse(const char *, size_t, double *seconds_r);
+/* The i-th unit's spelling, from 0; NULL past the last. */
+const char *duration_unit(size_t i);
+/* What to say after "bad duration 'X': ", for s[0..n); NUL-terminated. */
+void	duration_hint(const char *, size_t, char *out, size_t outlen);
 
 /*
  * A size: a number of bytes, or a number ending in k, M or G (binary

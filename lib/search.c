@@ -398,26 +398,23 @@ bad_term(const char *text, struct err *e)
 	    "terms: %s; combined with or, not and ( )", text, list);
 }
 
-/* N followed by a unit; seconds, at most UINT32_MAX. */
+/*
+ * A duration with its unit (a bare number is refused: older:30 could be
+ * meant in days as well as seconds); whole seconds, 1 to UINT32_MAX.
+ */
 static int
 parse_duration(const char *s, size_t n, uint32_t *secs_r)
 {
-	uint64_t v, unit;
+	double v;
+	int r;
 
-	if (n < 2)
+	if (n == 0 || s[n - 1] < 'a' || s[n - 1] > 'z')
 		return -1;
-	switch (s[n - 1]) {
-	case 's': unit = 1; break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = DAY; break;
-	case 'w': unit = 7 * DAY; break;
-	case 'y': unit = 365 * DAY; break;
-	default: return -1;
-	}
-	if (!imap_parse_u64(s, n - 1, &v) || v == 0 || v > UINT32_MAX / unit)
+	if ((r = duration_parse(s, n, &v)) < 0)
+		return r;
+	if (v < 0.5 || v >= (double)UINT32_MAX)
 		return -1;
-	*secs_r = (uint32_t)(v * unit);
+	*secs_r = (uint32_t)(v + 0.5);
 	return 0;
 }
 
@@ -549,10 +546,11 @@ make_term(struct search_query *q, const struct tok *t, struct err *e)
 		return n;
 	case T_REL:
 		if (parse_duration(v, vlen, &n->secs) < 0) {
+			char hint[200];
+
+			duration_hint(v, vlen, hint, sizeof(hint));
 			err_set(e, ERR_USAGE, "query term '%.100s': bad "
-			    "duration: use a number and s, m, h, d, w or y "
-			    "(seconds, minutes, hours, days, weeks, years), "
-			    "such as 90d", t->text);
+			    "duration: %s", t->text, hint);
 			return NULL;
 		}
 		if (q->nrel >= SEARCH_MAX_REL) {

@@ -9,7 +9,7 @@
  *   from:TEXT to: cc: bcc: subject: body: text:   FROM, TO, ... TEXT
  *   header:NAME:VALUE                             HEADER NAME VALUE
  *   since:DATE before:DATE on:DATE (YYYY-MM-DD)   SINCE, BEFORE, ON
- *   older:DURATION newer:DURATION (N s m h d w y) WITHIN's OLDER, YOUNGER
+ *   older:DURATION newer:DURATION (N s min h d w mo y) WITHIN's OLDER, YOUNGER
  *   larger:SIZE smaller:SIZE (N, Nk, NM, NG)      LARGER, SMALLER
  *   seen unseen flagged unflagged answered unanswered deleted undeleted
  *   draft all                                     the flag keys, ALL

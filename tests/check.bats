@@ -248,6 +248,10 @@ S: "* ]]
 	run --separate-stderr imapctl check --critical-age 3x
 	assert_failure 3
 	[[ $output == *"bad range '3x'"* ]]
+	run --separate-stderr imapctl check --warning-age 30min: --critical-age 6m:
+	assert_failure 3
+	assert_equal "$stderr" ""
+	[[ $output == "IMAP UNKNOWN - --critical-age: bad range '6m:': 6m is ambiguous: use 6min or 6mo"* ]]
 	run --separate-stderr imapctl check extra
 	assert_failure 3
 	[[ $output == "IMAP UNKNOWN - unexpected operand 'extra'"* ]]

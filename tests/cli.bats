@@ -265,6 +265,9 @@ draft"
 		assert_equal "$(complete_line $sh 'imapctl search INBOX --limit 5 unseen ol')" older:
 		assert_equal "$(complete_line $sh 'imapctl search INBOX n')" "$(printf '%s\n' newer: not)"
 		assert_equal "$(complete_line $sh 'imapctl search INBOX from:al')" ""
+		# A duration goes on with its unit (bash shows what follows the
+		# ":" it splits at).
+		assert_equal "$(complete_line $sh 'imapctl search INBOX older:6' | sed 's/^older://')" "$(printf '6%s\n' d h min mo s w y)"
 		# --option=value: the option takes its value with it; its value
 		# completes after the "=".
 		assert_equal "$(complete_line $sh 'imapctl --account=work fetch INBOX 1 --sa')" --save

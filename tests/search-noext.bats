@@ -56,7 +56,7 @@ sent() {
 	assert_equal "$(found Recent older:1d newer:3d)" "3 4 5"
 	assert_equal "$(found Recent older:1w)" "1"
 	assert_equal "$(found Recent newer:3h)" "7"
-	assert_equal "$(found Recent newer:90m)" ""
+	assert_equal "$(found Recent newer:90min)" ""
 	assert_equal "$(found Recent older:1y)" ""
 	assert_equal "$(found Recent not older:1d)" "6 7"
 	assert_equal "$(found Recent newer:2d not newer:1d)" "4 5"

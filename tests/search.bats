@@ -101,12 +101,40 @@ sent() {
 	assert_equal "$(found Recent older:1d newer:4d)" "2 3 4 5"
 	assert_equal "$(found Recent older:1w)" "1"
 	assert_equal "$(found Recent newer:3h)" "7"
-	assert_equal "$(found Recent newer:90m)" ""
+	assert_equal "$(found Recent newer:90min)" ""
 	assert_equal "$(found Recent newer:3600s)" ""
 	assert_equal "$(found Recent older:1y)" ""
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Recent older:1d newer:2w
 	assert_success
 	assert_equal "$(sent | grep SEARCH)" "UID SEARCH RETURN (ALL) OLDER 86400 YOUNGER 1209600"
+}
+
+@test "durations: s min h d w mo y; a bare m is refused with a hint, before connecting" {
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Recent older:90min newer:1.5h
+	assert_failure 1
+	assert_equal "$(sent | grep SEARCH)" "UID SEARCH RETURN (ALL) OLDER 5400 YOUNGER 5400"
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Recent older:6mo newer:1y
+	assert_failure 1
+	assert_equal "$(sent | grep SEARCH)" "UID SEARCH RETURN (ALL) OLDER 15552000 YOUNGER 31536000"
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Recent older:2w newer:30s
+	assert_failure 1
+	assert_equal "$(sent | grep SEARCH)" "UID SEARCH RETURN (ALL) OLDER 1209600 YOUNGER 30"
+	assert_equal "$(found Recent newer:3d)" "3 4 5 6 7"
+	# Gmail's 6m is six months: the query says which it means, or
+	# nothing is sent. The port is closed: the error comes first.
+	for q in older:6m newer:90m; do
+		run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port 1 search INBOX "$q"
+		assert_failure 64
+		n=${q#*:}
+		n=${n%m}
+		assert_equal "$stderr" "imapctl: search: query term '$q': bad duration: ${n}m is ambiguous: use ${n}min or ${n}mo"
+	done
+	run --separate-stderr imapctl flag INBOX --query older:6m --add seen
+	assert_failure 64
+	[[ $stderr == *"6m is ambiguous: use 6min or 6mo"* ]]
+	run --separate-stderr imapctl search INBOX older:6x
+	assert_failure 64
+	[[ $stderr == *"query term 'older:6x': bad duration: use a number and s, min, h, d, w, mo or y "* ]]
 }
 
 @test "size terms: larger, smaller" {

@@ -116,6 +116,13 @@ watch_wait() {
 	[[ $stderr == "imapctl: watch: bad --timeout 'soon': "* ]]
 	run --separate-stderr imapctl watch INBOX --interval 0
 	assert_failure 64
+	# A bare m is minutes or months: refused before connecting.
+	run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port 1 watch INBOX --timeout 6m
+	assert_failure 64
+	[[ $stderr == "imapctl: watch: bad --timeout '6m': 6m is ambiguous: use 6min or 6mo"$'\n'* ]]
+	run --separate-stderr imapctl watch INBOX --keepalive 1.5m
+	assert_failure 64
+	[[ $stderr == *"1.5m is ambiguous: use 1.5min or 1.5mo"* ]]
 	run --separate-stderr imapctl watch
 	assert_failure 64
 	run --separate-stderr imapctl watch 'No such box' --timeout 1
@@ -192,7 +199,7 @@ imapctl: watch: warning: connection closed by server; reconnecting in 2 s"
 	grep -aq 'UID FETCH 5:\* ' "$HOSTILE_RECORD"
 }
 
-@test "watch re-issues IDLE every --keepalive, and refuses more than 29m" {
+@test "watch re-issues IDLE every --keepalive, and refuses more than 29min" {
 	# The polling test leaves the server without IDLE.
 	grep -q "^IMAPCTL_TEST_VARIANT=default" "$DOVECOT_STATEDIR/env" ||
 		dovecot_restart --variant default
@@ -202,9 +209,9 @@ imapctl: watch: warning: connection closed by server; reconnecting in 2 s"
 	# IDLE, DONE after a second, IDLE again: at least three rounds.
 	[ "$(grep -cE '^C: A[0-9]+ IDLE$' "$W.err")" -ge 3 ]
 	[ "$(grep -cE '^C: DONE$' "$W.err")" -ge 2 ]
-	run --separate-stderr imapctl watch INBOX --keepalive 30m
+	run --separate-stderr imapctl watch INBOX --keepalive 30min
 	assert_failure 64
-	[[ $stderr == *"at most 29m"* ]]
+	[[ $stderr == *"at most 29min:"* ]]
 }
 
 @test "watch without QRESYNC: an EXPUNGE is a record without a UID; VANISHED ranges" {

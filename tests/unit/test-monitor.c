@@ -41,7 +41,7 @@ test_ranges(void)
 		{ "-1:12.5", 0, "NNNNYYY", "-1:12.5" },
 		{ "@~:0", 0, "YYNNNNN", "@~:0" },
 		{ "10s:", RANGE_DURATION, "YYYNNNN", "10:" },
-		{ "~:1m", RANGE_DURATION, "NNNNNNN", "~:60" },
+		{ "~:1min", RANGE_DURATION, "NNNNNNN", "~:60" },
 		{ "1h", RANGE_DURATION, "YNNNNNN", "3600" },
 		{ "2d:1w", RANGE_DURATION, "YYYYYYY", "172800:604800" },
 	};
@@ -84,6 +84,9 @@ test_ranges(void)
 	t_ok(range_parse(&r, "10:5", 0, &e) < 0 &&
 	    strstr(e.msg, "start is above the end") != NULL,
 	    "a reversed range says why");
+	t_ok(range_parse(&r, "1h:6m", RANGE_DURATION, &e) < 0 && !r.set &&
+	    strcmp(e.msg, "bad range '1h:6m': 6m is ambiguous: use 6min or "
+	    "6mo") == 0, "a bare m in a range of durations is refused");
 	memset(&r, 0, sizeof(r));
 	t_ok(!range_alerts(&r, 1e9), "an unset range never alerts");
 }
@@ -94,7 +97,16 @@ test_durations(void)
 	double v;
 
 	t_ok(duration_parse("90", 2, &v) == 0 && v == 90, "bare seconds");
-	t_ok(duration_parse("1.5m", 4, &v) == 0 && v == 90, "minutes");
+	t_ok(duration_parse("1.5min", 6, &v) == 0 && v == 90, "minutes");
+	t_ok(duration_parse("1.5m", 4, &v) == DURATION_AMBIGUOUS,
+	    "a bare m is minutes or months: refused");
+	t_ok(duration_parse("xm", 2, &v) == -1, "not a number and m");
+	t_ok(duration_parse("2mo", 3, &v) == 0 && v == 60 * 86400,
+	    "months of 30 days");
+	t_ok(duration_parse("1y", 2, &v) == 0 && v == 365 * 86400,
+	    "years of 365 days");
+	t_ok(duration_parse("3d", 2, &v) == 0 && v == 3 * 86400, "days");
+	t_ok(duration_parse("1mi", 3, &v) < 0, "no prefix of a unit");
 	t_ok(duration_parse("2h", 2, &v) == 0 && v == 7200, "hours");
 	t_ok(duration_parse("1w", 2, &v) == 0 && v == 604800, "weeks");
 	t_ok(duration_parse("-1s", 3, &v) < 0, "no negative duration");

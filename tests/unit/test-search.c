@@ -100,7 +100,9 @@ test_terms(void)
 	query_is("older:30d", "OLDER 2592000");
 	query_is("newer:2h", "YOUNGER 7200");
 	query_is("older:10s", "OLDER 10");
-	query_is("older:5m", "OLDER 300");
+	query_is("older:5min", "OLDER 300");
+	query_is("older:6mo", "OLDER 15552000");
+	query_is("older:1.5d", "OLDER 129600");
 	query_is("older:2w", "OLDER 1209600");
 	query_is("older:1y", "OLDER 31536000");
 	query_is("older:136y", "OLDER 4288896000");
@@ -402,11 +404,14 @@ test_errors(void)
 	BAD("since:2024-00-10", "bad date");
 	BAD("since:0000-01-01", "bad date");
 	BAD("on:yesterday", "bad date");
-	BAD("older:30", "bad duration: use a number and s, m, h, d, w or y");
+	BAD("older:30", "bad duration: use a number and s, min, h, d, w, mo "
+	    "or y");
+	BAD("older:6m", "bad duration: 6m is ambiguous: use 6min or 6mo");
+	BAD("newer:90m", "bad duration: 90m is ambiguous: use 90min or 90mo");
 	BAD("older:d", "bad duration");
 	BAD("older:0d", "bad duration");
 	BAD("older:-1d", "bad duration");
-	BAD("older:1.5d", "bad duration");
+	BAD("older:0.1s", "bad duration");
 	BAD("older:137y", "bad duration");
 	BAD("newer:3x", "bad duration");
 	BAD("larger:4G", "bad size");
