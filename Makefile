@@ -6,6 +6,8 @@
 # hardening flags survive. SANITIZE=1 builds with ASan and UBSan into
 # imapctl-san (objects apart), and "make check SANITIZE=1" tests that build.
 
+# The one place the version is set: imapctl --version prints it, and
+# debian/changelog's top entry must name it (tests/make.bats checks).
 VERSION = 0.1.0
 
 PREFIX ?= /usr/local
@@ -19,6 +21,7 @@ man5dir ?= $(mandir)/man5
 bashcompdir ?= $(datarootdir)/bash-completion/completions
 zshcompdir ?= $(datarootdir)/zsh/vendor-completions
 fishcompdir ?= $(datarootdir)/fish/vendor_completions.d
+pkgdatadir ?= $(datarootdir)/imapctl
 
 CFLAGS ?= -g -O2
 PKG_CONFIG ?= pkg-config
@@ -57,6 +60,13 @@ UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
 COMPLETIONS = completions/imapctl.bash completions/_imapctl \
 	completions/imapctl.fish
 MANPAGES = $(sort $(wildcard man/*.1 man/*.5))
+# The monitoring kit, installed in pkgdatadir: its paths of the binary and
+# of the kit itself follow bindir and pkgdatadir.
+MONITORING_DATA = monitoring/imapctl.rules.yml monitoring/imapctl-grafana.json \
+	monitoring/imapctl-textfile@.timer
+MONITORING_PATHS = monitoring/imapctl-textfile@.service \
+	monitoring/nagios-imapctl.cfg monitoring/icinga2-imapctl.conf
+MONITORING_BIN = monitoring/imapctl-textfile
 
 LIB_OBJ = $(LIB_SRC:%.c=$(OBJDIR)/%.o)
 CMD_OBJ = $(CMD_SRC:%.c=$(OBJDIR)/%.o) $(OBJDIR)/completions.o
@@ -151,7 +161,8 @@ lint-man:
 install: all
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(man1dir) \
 		$(DESTDIR)$(man5dir) $(DESTDIR)$(bashcompdir) \
-		$(DESTDIR)$(zshcompdir) $(DESTDIR)$(fishcompdir)
+		$(DESTDIR)$(zshcompdir) $(DESTDIR)$(fishcompdir) \
+		$(DESTDIR)$(pkgdatadir)
 	$(INSTALL_PROGRAM) $(BIN) $(DESTDIR)$(bindir)/imapctl
 	for m in $(MANPAGES); do \
 		case $$m in \
@@ -164,12 +175,26 @@ install: all
 	$(INSTALL_DATA) completions/_imapctl $(DESTDIR)$(zshcompdir)/_imapctl
 	$(INSTALL_DATA) completions/imapctl.fish \
 		$(DESTDIR)$(fishcompdir)/imapctl.fish
+	$(INSTALL_DATA) $(MONITORING_DATA) $(DESTDIR)$(pkgdatadir)/
+	$(INSTALL_PROGRAM) $(MONITORING_BIN) $(DESTDIR)$(pkgdatadir)/
+	for f in $(MONITORING_PATHS); do \
+		sed -e 's|/usr/share/imapctl|$(pkgdatadir)|g' \
+			-e 's|/usr/bin/imapctl|$(bindir)/imapctl|g' $$f \
+			>$(DESTDIR)$(pkgdatadir)/$${f#monitoring/}.tmp && \
+		chmod 644 $(DESTDIR)$(pkgdatadir)/$${f#monitoring/}.tmp && \
+		mv $(DESTDIR)$(pkgdatadir)/$${f#monitoring/}.tmp \
+			$(DESTDIR)$(pkgdatadir)/$${f#monitoring/} || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/imapctl \
 		$(DESTDIR)$(bashcompdir)/imapctl \
 		$(DESTDIR)$(zshcompdir)/_imapctl \
 		$(DESTDIR)$(fishcompdir)/imapctl.fish
+	for f in $(MONITORING_DATA) $(MONITORING_PATHS) $(MONITORING_BIN); do \
+		rm -f $(DESTDIR)$(pkgdatadir)/$${f#monitoring/}; \
+	done
+	-rmdir $(DESTDIR)$(pkgdatadir) 2>/dev/null
 	for m in $(MANPAGES); do \
 		case $$m in \
 		*.1) rm -f $(DESTDIR)$(man1dir)/$${m#man/} ;; \
@@ -177,9 +202,21 @@ uninstall:
 		esac; \
 	done
 
-clean:
-	rm -rf obj obj-san obj-fuzz imapctl imapctl-san
+# The Debian package, built from a copy of the tracked files in obj-deb:
+# obj-deb/imapctl_$(VERSION)_*.deb (dpkg-buildpackage needs debhelper).
+deb:
+	rm -rf obj-deb
+	mkdir -p obj-deb/imapctl-$(VERSION)
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp -P --parents -t obj-deb/imapctl-$(VERSION)
+	cd obj-deb/imapctl-$(VERSION) && dpkg-buildpackage -us -uc -b
 
-.PHONY: all unit check demo fuzz fuzz-run lint-man install uninstall clean
+version:
+	@echo $(VERSION)
+
+clean:
+	rm -rf obj obj-san obj-fuzz obj-deb imapctl imapctl-san
+
+.PHONY: all unit check demo fuzz fuzz-run lint-man install uninstall deb \
+	version clean
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)

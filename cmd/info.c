@@ -11,7 +11,7 @@
 #include "xalloc.h"
 
 #ifndef VERSION
-#define VERSION "0.1.0"
+#error "VERSION comes from the Makefile"
 #endif
 
 const struct opt info_opts[] = {

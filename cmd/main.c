@@ -24,7 +24,7 @@
 #include "xalloc.h"
 
 #ifndef VERSION
-#define VERSION "0.1.0"
+#error "VERSION comes from the Makefile"
 #endif
 
 #define DEFAULT_TIMEOUT_S	30

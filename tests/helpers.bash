@@ -52,7 +52,8 @@ bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
-TESTS_DIR=$(cd "$BATS_TEST_DIRNAME" && pwd)
+# Where this file is, so that suites in subdirectories load it too.
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$TESTS_DIR/.." && pwd)
 # shellcheck disable=SC2034  # for the .bats files
 FIXTURES=$TESTS_DIR/fixtures

@@ -52,7 +52,14 @@ ${bashdir:-/usr/share/bash-completion/completions}/imapctl
 ${fishdir:-/usr/share/fish/vendor_completions.d}/imapctl.fish
 /usr/share/man/man1/imapctl.1
 /usr/share/man/man5/imapctl.conf.5
-/usr/share/zsh/vendor-completions/_imapctl"
+/usr/share/zsh/vendor-completions/_imapctl
+/usr/share/imapctl/imapctl.rules.yml
+/usr/share/imapctl/imapctl-grafana.json
+/usr/share/imapctl/imapctl-textfile
+/usr/share/imapctl/imapctl-textfile@.service
+/usr/share/imapctl/imapctl-textfile@.timer
+/usr/share/imapctl/nagios-imapctl.cfg
+/usr/share/imapctl/icinga2-imapctl.conf"
 	assert_equal "$(cd "$d" && find . -type f | sed 's/^\.//' | sort)" "$(echo "$want" | sort)"
 	[ -x "$d/usr/bin/imapctl" ]
 	run "$d/usr/bin/imapctl" --version
@@ -62,7 +69,33 @@ ${fishdir:-/usr/share/fish/vendor_completions.d}/imapctl.fish
 	if command -v zsh >/dev/null; then
 		zsh -fc 'print -l $fpath' | grep -qx /usr/share/zsh/vendor-completions
 	fi
+	[ -x "$d/usr/share/imapctl/imapctl-textfile" ]
 	run mk uninstall DESTDIR="$d" PREFIX=/usr
 	assert_success
 	assert_equal "$(find "$d" -type f)" ""
+	[ ! -e "$d/usr/share/imapctl" ]
+}
+
+@test "make install elsewhere: the kit names the binary and the script where they went" {
+	d=$BATS_TEST_TMPDIR/root
+	run mk -o "$IMAPCTL" install BIN="$IMAPCTL" DESTDIR="$d" PREFIX=/opt/mail
+	assert_success
+	k=$d/opt/mail/share/imapctl
+	grep -qx 'ExecStart=/opt/mail/share/imapctl/imapctl-textfile %i' "$k/imapctl-textfile@.service"
+	grep -q '^	command_line	/opt/mail/bin/imapctl ' "$k/nagios-imapctl.cfg"
+	grep -q '"/opt/mail/bin/imapctl", "check"' "$k/icinga2-imapctl.conf"
+	! grep -rq "$d" "$k"
+	cmp "$k/imapctl.rules.yml" "$REPO_DIR/monitoring/imapctl.rules.yml"
+}
+
+@test "the version is set once, in the Makefile: --version and debian/changelog agree" {
+	v=$(mk -s version)
+	[[ $v =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]
+	run "$IMAPCTL" --version
+	assert_line --index 0 "imapctl $v"
+	# A native package: the changelog's version is the Makefile's.
+	run dpkg-parsechangelog -l "$REPO_DIR/debian/changelog" -S Version
+	assert_success
+	assert_output "$v"
+	! grep -rn --include='*.c' --include='*.h' "define VERSION" "$REPO_DIR/cmd" "$REPO_DIR/lib"
 }

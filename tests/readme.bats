@@ -6,8 +6,9 @@
 # UIDVALIDITY aside, which every server picks anew).
 #
 # Not run here: the first example (it names imap.example.org and pass),
-# `-a gmail`, the Prometheus line (it writes under /var/lib) and the watch
-# pipeline (it waits for new mail; tests/watch.bats does that).
+# `-a gmail`, the watch pipeline (it waits for new mail; tests/watch.bats
+# does that) and the monitoring walk-through's system commands (systemctl,
+# install; tests/monitoring.bats and tests/package run what they install).
 
 load helpers
 
@@ -149,4 +150,39 @@ same() {
 	assert_failure 2
 	assert_equal "$stderr" ""
 	[[ $output == "IMAP CRITICAL - INBOX 5 messages, 3 unseen, oldest unseen "*" | time="* ]]
+}
+
+@test "README: the Prometheus file is replaced atomically, also when the server is down" {
+	cmd=$(example "dir=/var/lib/prometheus/node-exporter" \
+		"imapctl check -o prometheus >\$dir/.imapctl.tmp; mv \$dir/.imapctl.tmp \$dir/imapctl.prom")
+	mkdir -p tf
+	cmd=${cmd/\/var\/lib\/prometheus\/node-exporter/$PWD/tf}
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "$(ls -A tf)" imapctl.prom
+	grep -q '^imapctl_probe_success{.*} 1$' tf/imapctl.prom
+	# A failed check (exit 2) replaces it all the same.
+	sed 's/^port = .*/port = 1/' "$XDG_CONFIG_HOME/imapctl/config" >down.conf
+	chmod 600 down.conf
+	IMAPCTL_CONFIG=$PWD/down.conf run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "$(ls -A tf)" imapctl.prom
+	grep -q '^imapctl_probe_success{.*} 0$' tf/imapctl.prom
+	grep -q '^imapctl_check_state{.*} 2$' tf/imapctl.prom
+}
+
+@test "README: crontab lines are one line, and name what make install puts there" {
+	! grep -qE '^    \*/5 .*\\$' "$README"
+	line=$(grep -E '^    \*/5 \* \* \* \* ' "$README")
+	assert_equal "$line" "    */5 * * * * /usr/share/imapctl/imapctl-textfile work"
+	[ -x "$REPO_DIR/monitoring/imapctl-textfile" ]
+	# Every file of the kit the walk-through names is in monitoring/.
+	for f in $(grep -oE '/usr/share/imapctl/[A-Za-z0-9@._-]+' "$README" | sort -u); do
+		[ -e "$REPO_DIR/monitoring/${f#/usr/share/imapctl/}" ] || { echo "no $f"; return 1; }
+	done
+}
+
+@test "README: the package it installs has the Makefile's version" {
+	v=$(sed -n 's/^VERSION = //p' "$REPO_DIR/Makefile")
+	grep -qxF "    apt install ./obj-deb/imapctl_${v}_amd64.deb" "$README"
 }
