@@ -315,14 +315,30 @@ INBOX	User quota	MESSAGE	7	10000"
 	# The Icinga/Nagios command line, with this server's connection.
 	run imapctl check --mailbox INBOX --warning-unseen 50 --critical-unseen 200 --warning-age 1d --critical-age 3d --warning-cert-days 21: --critical-cert-days 7:
 	assert_failure 2
-	# The cron line: write a temporary file, then rename it.
+	# The crontab line, as the manual prints it (one line: crontab has no
+	# continuations), with this server and a directory of our own.
+	man=$BATS_TEST_DIRNAME/../man/imapctl.1
+	! grep -q '^\*/5 .*\\$' "$man"
+	line=$(grep '^\*/5 \* \* \* \* imapctl ' "$man")
+	cmd=${line#'*/5 * * * * '}
 	dir=$BATS_TEST_TMPDIR/textfile
 	mkdir -p "$dir"
-	run bash -c "\"\$IMAPCTL\" $(imapctl_args) check -o prometheus >$dir/imapctl.prom.\$\$; mv $dir/imapctl.prom.\$\$ $dir/imapctl.prom"
+	cmd=${cmd//\/var\/lib\/prometheus\/node-exporter/$dir}
+	cmd=${cmd/imapctl -a probe/\"\$IMAPCTL\" $(imapctl_args)}
+	run bash -c "$cmd"
 	assert_success
-	[ "$(ls "$dir")" = imapctl.prom ]
+	[ "$(ls -A "$dir")" = imapctl.prom ]
 	grep -q '^imapctl_probe_success{.*} 1$' "$dir/imapctl.prom"
 	prom_check "$(cat "$dir/imapctl.prom")"
+	# The server down: the file is replaced all the same, and says so.
+	run bash -c "${cmd//--port $IMAPCTL_TEST_IMAPS_PORT/--port 1}"
+	assert_success
+	[ "$(ls -A "$dir")" = imapctl.prom ]
+	grep -q '^imapctl_probe_success{.*} 0$' "$dir/imapctl.prom"
+	grep -q '^# IMAP CRITICAL - cannot connect' "$dir/imapctl.prom"
+	prom_check "$(cat "$dir/imapctl.prom")"
+	# The kit's line names the script make install puts there.
+	grep -qx '\*/5 \* \* \* \* /usr/share/imapctl/imapctl-textfile probe' "$man"
 }
 
 # The tests below restart the server with other settings; they come last.
