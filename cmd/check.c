@@ -50,8 +50,8 @@ const struct opt check_opts[] = {
 	{ "critical-age", 0, "RANGE", "the same, for CRITICAL", 0 },
 	{ "warning-quota", 0, "RANGE", "quota use in percent", 0 },
 	{ "critical-quota", 0, "RANGE", "the same, for CRITICAL", 0 },
-	{ "warning-cert-days", 0, "RANGE", "days until the server's "
-	    "certificate expires (e.g. 30:)", 0 },
+	{ "warning-cert-days", 0, "RANGE", "fewer days than this until the "
+	    "server's certificate expires (e.g. 30)", 0 },
 	{ "critical-cert-days", 0, "RANGE", "the same, for CRITICAL", 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
@@ -63,7 +63,8 @@ static const struct {
 	unsigned	 flags;
 } thresholds[T_COUNT] = {
 	{ "time", 0 }, { "messages", 0 }, { "unseen", 0 },
-	{ "age", RANGE_DURATION }, { "quota", 0 }, { "cert-days", 0 },
+	{ "age", RANGE_DURATION }, { "quota", 0 },
+	{ "cert-days", RANGE_AT_LEAST },
 };
 
 #define DURATION(key, prom, help) \
@@ -102,7 +103,10 @@ static const struct report_item
 	0 },
     i_cert = { "cert_not_after", REPORT_TIMESTAMP, 0, 0,
 	"tls_cert_not_after_timestamp_seconds", "When the server's "
-	"certificate expires, in seconds since 1970.", 0 };
+	"certificate expires, in seconds since 1970.", 0 },
+    i_cert_valid = { "cert_valid", REPORT_BOOL, 0, 0, "tls_cert_valid",
+	"Whether the server's certificate verifies (chain, dates, name): "
+	"1, or not: 0 (measured with --insecure).", 0 };
 
 /* What was measured; a negative duration was not. */
 struct meas {
@@ -121,6 +125,7 @@ struct meas {
 	char		 quota_err[ERR_MSG_MAX + 32];
 	int		 have_cert;
 	time_t		 not_after;
+	char		 cert_invalid[128];	/* why it does not verify */
 	int		 secured;	/* TLS was up */
 };
 
@@ -209,8 +214,9 @@ put_items(struct check *c)
 	struct meas *m = &c->m;
 	struct report *r = c->r;
 	enum report_state st;
-	char age[32], secs[EMIT_FIXED_MAX];
+	char age[32], secs[EMIT_FIXED_MAX], day[16];
 	long long left, days;
+	struct tm tm;
 	double v;
 
 	put_duration(c, &i_time, m->time, T_TIME);
@@ -275,11 +281,30 @@ put_items(struct check *c)
 		days = left >= 0 ? left / 86400 : -((-left + 86399) / 86400);
 		st = report_value(r, &i_cert_days, (double)days,
 		    &c->warn[T_CERT], &c->crit[T_CERT], NAN);
-		report_text(r, "certificate %lld days%s", days, mark(st));
+		/*
+		 * Whatever the thresholds say, and though --insecure let the
+		 * check go on: clients refuse it, the service is down.
+		 */
+		if (left < 0) {
+			report_raise(r, REPORT_CRITICAL);
+			gmtime_r(&m->not_after, &tm);
+			strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+			report_text(r, "certificate expired on %s (CRITICAL)",
+			    day);
+		} else if (m->cert_invalid[0] != '\0') {
+			report_raise(r, REPORT_CRITICAL);
+			report_text(r, "certificate not valid: %s (CRITICAL)",
+			    m->cert_invalid);
+		} else
+			report_text(r, "certificate %lld days%s", days,
+			    mark(st));
 		report_value(r, &i_cert, (double)m->not_after, NULL, NULL, NAN);
+		report_value(r, &i_cert_valid, left >= 0 &&
+		    m->cert_invalid[0] == '\0', NULL, NULL, NAN);
 	} else {
 		report_none(r, &i_cert_days);
 		report_none(r, &i_cert);
+		report_none(r, &i_cert_valid);
 		if (!m->secured)
 			unmeasured(c, T_CERT, "no certificate without TLS");
 	}
@@ -528,6 +553,8 @@ take_session(struct check *c)
 		if (ti.not_after != 0) {
 			m->have_cert = 1;
 			m->not_after = ti.not_after;
+			snprintf(m->cert_invalid, sizeof(m->cert_invalid),
+			    "%s", ti.invalid);
 		}
 	}
 }

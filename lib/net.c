@@ -284,19 +284,21 @@ conn_starttls(struct conn *c, const char *host, const struct tls_opts *o,
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
 	SSL_CTX_set_mode(c->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	if (!o->insecure) {
-		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
-		if (SSL_CTX_set_default_verify_paths(c->ctx) != 1)
-			ERR_clear_error();
-		if (o->cafile != NULL &&
-		    SSL_CTX_load_verify_locations(c->ctx, o->cafile,
-		    NULL) != 1) {
-			ssl_errstr(msg, sizeof(msg));
+	/*
+	 * Insecure, the certificate is still verified, only not enforced:
+	 * conn_tls_info says whether it would have passed, and why not.
+	 */
+	SSL_CTX_set_verify(c->ctx, o->insecure ? SSL_VERIFY_NONE :
+	    SSL_VERIFY_PEER, NULL);
+	if (SSL_CTX_set_default_verify_paths(c->ctx) != 1)
+		ERR_clear_error();
+	if (o->cafile != NULL &&
+	    SSL_CTX_load_verify_locations(c->ctx, o->cafile, NULL) != 1) {
+		ssl_errstr(msg, sizeof(msg));
+		if (!o->insecure)
 			return err_set(e, ERR_NOINPUT,
 			    "cannot load CA file '%s': %s", o->cafile, msg);
-		}
-	} else
-		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
+	}
 	c->ssl = SSL_new(c->ctx);
 	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
 		return err_set(e, ERR_INTERNAL, "cannot create TLS session");
@@ -307,16 +309,14 @@ conn_starttls(struct conn *c, const char *host, const struct tls_opts *o,
 		snprintf(sni, sizeof(sni), "%s", host);
 		SSL_set_tlsext_host_name(c->ssl, sni);
 	}
-	if (!o->insecure) {
-		param = SSL_get0_param(c->ssl);
-		if (is_ip_literal(host)) {
-			if (X509_VERIFY_PARAM_set1_ip_asc(param, host) != 1)
-				return err_set(e, ERR_INTERNAL,
-				    "cannot set address to verify");
-		} else if (SSL_set1_host(c->ssl, host) != 1)
+	param = SSL_get0_param(c->ssl);
+	if (is_ip_literal(host)) {
+		if (X509_VERIFY_PARAM_set1_ip_asc(param, host) != 1)
 			return err_set(e, ERR_INTERNAL,
-			    "cannot set host name to verify");
-	}
+			    "cannot set address to verify");
+	} else if (SSL_set1_host(c->ssl, host) != 1)
+		return err_set(e, ERR_INTERNAL,
+		    "cannot set host name to verify");
 	for (;;) {
 		r = SSL_connect(c->ssl);
 		if (r == 1)
@@ -517,6 +517,7 @@ conn_tls_info(struct conn *c, struct tls_info *ti)
 	const ASN1_TIME *na;
 	X509 *cert;
 	struct tm tm;
+	long vr;
 
 	memset(ti, 0, sizeof(*ti));
 	if (c->ssl == NULL)
@@ -525,8 +526,12 @@ conn_tls_info(struct conn *c, struct tls_info *ti)
 	    SSL_get_version(c->ssl));
 	snprintf(ti->cipher, sizeof(ti->cipher), "%s",
 	    SSL_get_cipher_name(c->ssl));
+	vr = SSL_get_verify_result(c->ssl);
 	ti->verified = SSL_get_verify_mode(c->ssl) != SSL_VERIFY_NONE &&
-	    SSL_get_verify_result(c->ssl) == X509_V_OK;
+	    vr == X509_V_OK;
+	if (vr != X509_V_OK)
+		snprintf(ti->invalid, sizeof(ti->invalid), "%s",
+		    X509_verify_cert_error_string(vr));
 	cert = SSL_get1_peer_certificate(c->ssl);
 	if (cert == NULL)
 		return;

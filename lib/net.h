@@ -18,7 +18,7 @@ struct conn;
 
 struct tls_opts {
 	const char	*cafile;	/* added to the system store, or NULL */
-	int		 insecure;	/* skip verification entirely */
+	int		 insecure;	/* verify, but do not refuse */
 };
 
 struct tls_info {
@@ -27,7 +27,12 @@ struct tls_info {
 	char	subject[512];
 	char	issuer[512];
 	time_t	not_after;		/* 0 if no certificate */
-	int	verified;
+	int	verified;		/* verified, and it had to be */
+	/*
+	 * Why the certificate does not verify (chain, dates, name), even
+	 * where verification was not enforced (--insecure); "" if it does.
+	 */
+	char	invalid[128];
 };
 
 /* Called before the connection blocks waiting for the peer. */

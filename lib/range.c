@@ -112,7 +112,15 @@ range_parse(struct range *r, const char *s, unsigned flags, struct err *e)
 		p++;
 	}
 	colon = strchr(p, ':');
-	if (colon == NULL) {
+	if (colon == NULL && !r->inside && (flags & RANGE_AT_LEAST)) {
+		/* "N": N:, a lower bound. */
+		if (number_parse(p, strlen(p), units, &r->lo) < 0) {
+			bad_at = p;
+			bad_n = strlen(p);
+			goto bad;
+		}
+		r->no_hi = 1;
+	} else if (colon == NULL) {
 		/* "N": 0:N. */
 		if (number_parse(p, strlen(p), units, &r->hi) < 0) {
 			bad_at = p;

@@ -28,6 +28,12 @@ struct range {
 };
 
 #define RANGE_DURATION	0x1	/* numbers may carry a duration's unit */
+/*
+ * A bare number N is a lower bound, "N:": alert below N. For what runs
+ * out, such as a certificate's days (check_http's -C): "fewer than N
+ * days left". Ranges with ':', '~' or '@' read as above.
+ */
+#define RANGE_AT_LEAST	0x2
 
 /* ERR_USAGE naming the text when it is not a range. */
 int	range_parse(struct range *, const char *, unsigned flags,

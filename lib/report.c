@@ -370,6 +370,8 @@ write_record(struct report *r)
 			emit_null(e, v->it->key);
 		else if (v->it->unit == REPORT_TIMESTAMP)
 			emit_time(e, v->it->key, (time_t)v->v);
+		else if (v->it->unit == REPORT_BOOL)
+			emit_bool(e, v->it->key, v->v != 0);
 		else
 			emit_double(e, v->it->key, v->v, v->it->decimals);
 	}

@@ -46,7 +46,8 @@ enum report_unit {
 	REPORT_SECONDS,		/* "s" */
 	REPORT_BYTES,		/* "B" */
 	REPORT_PERCENT,		/* "%" */
-	REPORT_TIMESTAMP	/* seconds since 1970: RFC 3339 in records */
+	REPORT_TIMESTAMP,	/* seconds since 1970: RFC 3339 in records */
+	REPORT_BOOL		/* 1 or 0: true or false in records */
 };
 
 #define REPORT_PERF	0x1	/* in the perfdata */

@@ -44,6 +44,12 @@ test_ranges(void)
 		{ "~:1min", RANGE_DURATION, "NNNNNNN", "~:60" },
 		{ "1h", RANGE_DURATION, "YNNNNNN", "3600" },
 		{ "2d:1w", RANGE_DURATION, "YYYYYYY", "172800:604800" },
+		/* A bare number is a lower bound where so asked. */
+		{ "10", RANGE_AT_LEAST, "YYYNNNN", "10:" },
+		{ "0", RANGE_AT_LEAST, "YNNNNNN", "0:" },
+		{ "10:20", RANGE_AT_LEAST, "YYYNNNY", "10:20" },
+		{ "~:10", RANGE_AT_LEAST, "NNNNYYY", "~:10" },
+		{ "@10", RANGE_AT_LEAST, "NYYYNNN", "@0:10" },
 	};
 	static const double at[] = { -1, 0, 5, 10, 15, 20, 25 };
 	static const char *const bad[] = {
