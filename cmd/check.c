@@ -28,6 +28,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netdb.h>
 
 #include "cmd.h"
 #include "date.h"
@@ -559,6 +561,24 @@ take_session(struct check *c)
 	}
 }
 
+/* The port as a number, a service name looked up; NAN if neither. */
+static double
+port_number(const char *port)
+{
+	const struct servent *se;
+	char *end;
+	unsigned long v;
+
+	if (port == NULL || port[0] == '\0')
+		return NAN;
+	v = strtoul(port, &end, 10);
+	if (*end == '\0' && port[0] >= '0' && port[0] <= '9')
+		return v >= 1 && v <= 65535 ? (double)v : NAN;
+	if ((se = getservbyname(port, "tcp")) != NULL)
+		return ntohs((uint16_t)se->s_port);
+	return NAN;
+}
+
 static int
 parse_thresholds(struct check *c, struct err *e)
 {
@@ -610,7 +630,7 @@ cmd_check(int argc, char **argv, struct ctx *ctx)
 	take_session(&c);
 	cmd_target(ctx, &host, &port, &user);
 	report_label(c.r, "host", host);
-	report_label(c.r, "port", port);
+	report_label_num(c.r, "port", port, port_number(port));
 	report_label(c.r, "user", user);
 	report_label(c.r, "mailbox", c.mailbox);
 	put_items(&c);

@@ -34,6 +34,8 @@ struct report {
 	size_t			 nv;
 	const char		*label_name[REPORT_MAX_LABELS];
 	char			*label_value[REPORT_MAX_LABELS];
+	int			 label_is_num[REPORT_MAX_LABELS];
+	double			 label_num[REPORT_MAX_LABELS];
 	size_t			 nlabels;
 };
 
@@ -122,7 +124,17 @@ report_label(struct report *r, const char *name, const char *value)
 	if (r->nlabels == REPORT_MAX_LABELS)
 		abort();
 	r->label_name[r->nlabels] = name;
+	r->label_is_num[r->nlabels] = 0;
 	r->label_value[r->nlabels++] = xstrdup(value ? value : "");
+}
+
+void
+report_label_num(struct report *r, const char *name, const char *value,
+    double num)
+{
+	report_label(r, name, value);
+	r->label_is_num[r->nlabels - 1] = 1;
+	r->label_num[r->nlabels - 1] = num;
 }
 
 static struct value *
@@ -362,8 +374,14 @@ write_record(struct report *r)
 	emit_record_begin(e, "check");
 	emit_str(e, "state", state_names[r->state]);
 	emit_str(e, "summary", r->failed ? r->fail.s : r->text.s);
-	for (i = 0; i < r->nlabels; i++)
-		emit_str(e, r->label_name[i], r->label_value[i]);
+	for (i = 0; i < r->nlabels; i++) {
+		if (!r->label_is_num[i])
+			emit_str(e, r->label_name[i], r->label_value[i]);
+		else if (isnan(r->label_num[i]))
+			emit_null(e, r->label_name[i]);
+		else
+			emit_double(e, r->label_name[i], r->label_num[i], 0);
+	}
 	for (i = 0; i < r->nv; i++) {
 		v = &r->v[i];
 		if (!v->known)

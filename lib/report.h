@@ -82,6 +82,9 @@ void		 report_free(struct report *);
 /* A label of every sample, and a field of the record; in order. */
 void		 report_label(struct report *, const char *name,
 		    const char *value);
+/* The same, a number in the record (null when NAN): a port. */
+void		 report_label_num(struct report *, const char *name,
+		    const char *value, double num);
 /*
  * A measured value and its thresholds (NULL or unset: none), with the
  * perfdata maximum (NAN: none). Returns the state it gives.

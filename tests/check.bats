@@ -138,6 +138,15 @@ S: "* ]]
 		and .quota_messages_limit == 10000 and (.cert_days > 300)
 		and (.cert_not_after | fromdate > now)
 		and (.unseen_age > 86400)'
+	# The port is a number, as JSON readers compare it.
+	echo "$output" | jq -e --argjson p "$IMAPCTL_TEST_IMAPS_PORT" \
+		'.[0] | (.port | type) == "number" and .port == $p'
+	run "$IMAPCTL" --host 127.0.0.1 --port imaps --user alice check -o json
+	assert_failure 2
+	echo "$output" | jq -e '.[0].port == 993'
+	run "$IMAPCTL" check -o json
+	assert_failure 3
+	echo "$output" | jq -e '.[0].port == null'
 	run imapctl check -o xml
 	assert_success
 	echo "$output" | xmllint --noout -
