@@ -370,6 +370,13 @@ upload(struct ctx *ctx, const char *mailbox, struct source *srcs, size_t n,
 	left = xcalloc(n + 1, sizeof(*left));
 	for (;;) {
 		while (!refused && sent < n && sent - done < APPEND_WINDOW) {
+			/* Nobody reads the records: start nothing new. */
+			if (emit_gone(ctx->emit)) {
+				cmd_failf(ctx, ERR_IO, "standard output "
+				    "closed: stopped before the next message");
+				refused = 1;
+				break;
+			}
 			s = &srcs[sent];
 			if (s->spool != NULL) {
 				fp = s->spool;

@@ -920,7 +920,7 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 	struct sess *s = ctx->sess;
 	struct run run;
 	struct buf tmp;
-	struct err e, drain;
+	struct err e, drain, gone;
 	size_t i, pos = 0, nactive;
 	int broken = 0;
 
@@ -957,6 +957,17 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 		    CHANGE_WINDOW); i++) {
 			if (run.c[i].active)
 				continue;
+			/*
+			 * Nobody reads the records any more: what is in
+			 * flight is finished, nothing new is started, and
+			 * the report says what was not done.
+			 */
+			if (emit_gone(ctx->emit)) {
+				err_set(&gone, ERR_IO, "standard output "
+				    "closed: stopped before the next chunk");
+				run_fail(&run, &gone);
+				break;
+			}
 			if (chunk_start(&run, &run.c[i], &e) < 0) {
 				broken = 1;
 				break;

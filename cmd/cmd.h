@@ -60,6 +60,12 @@ struct ctx;
 /* May log in again after a drop (cmd_connect): the secret is kept. */
 #define RECONNECTS	0x40
 #define DRY_RUN_RO	0x80		/* with --dry-run, EXAMINE instead */
+/*
+ * Changes the server. When the reader of the output goes away, such a
+ * command finishes what is in flight, starts nothing new, says what was
+ * not done and exits 74; any other command stops at once and exits 0.
+ */
+#define CHANGES		0x100
 
 #define MONITORING_UNKNOWN	3
 

@@ -139,7 +139,6 @@ struct fetch {
 	uint64_t	 records;
 	int		 any;		/* a message answered */
 	struct plan_part part_pp;	/* --part: the part streaming */
-	int		 stdout_gone;	/* EPIPE */
 	struct body	 body;
 	struct buf	 text;		/* --text: the text of this message */
 	int		 text_set;
@@ -205,14 +204,13 @@ window_of(struct fetch *f, uint32_t uid, struct plan **plan_r)
 static int
 out_stdout(struct fetch *f, const char *p, size_t n, struct err *e)
 {
-	if (n == 0 || f->stdout_gone)
+	if (n == 0)
 		return 0;
 	errno = 0;
 	if (fwrite(p, 1, n, stdout) != n) {
-		if (errno == EPIPE) {
-			f->stdout_gone = 1;
-			return 0;
-		}
+		if (errno == EPIPE || emit_gone(f->em))
+			return err_set(e, ERR_OUTPUT_GONE, "the reader of the "
+			    "output went away");
 		return err_set(e, ERR_IO, "cannot write output: %s",
 		    strerror(errno ? errno : EIO));
 	}

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
@@ -96,26 +97,26 @@ const struct command commands[] = {
 	{ "info", cmd_info, NEED_LOGIN, info_opts, "",
 	    "show what the server offers and how the connection is secured",
 	    0, 0, NULL, NULL },
-	{ "flag", cmd_flag, NEED_SELECT_RW | DRY_RUN_RO, flag_opts,
+	{ "flag", cmd_flag, NEED_SELECT_RW | DRY_RUN_RO | CHANGES, flag_opts,
 	    "MAILBOX SET|--query QUERY --add|--remove|--set FLAG...",
 	    "add, remove or set the flags of messages", 1, 2, "mailbox set",
 	    check_flag },
-	{ "move", cmd_move, NEED_SELECT_RW | DRY_RUN_RO, move_opts,
+	{ "move", cmd_move, NEED_SELECT_RW | DRY_RUN_RO | CHANGES, move_opts,
 	    "MAILBOX SET|--query QUERY DEST [--create]",
 	    "move messages to another mailbox", 2, 3, "mailbox set mailbox",
 	    check_move },
-	{ "delete", cmd_delete, NEED_SELECT_RW | DRY_RUN_RO, delete_opts,
+	{ "delete", cmd_delete, NEED_SELECT_RW | DRY_RUN_RO | CHANGES, delete_opts,
 	    "MAILBOX SET|--query QUERY [--trash | --flag-only]",
 	    "delete messages", 1, 2, "mailbox set", check_delete },
-	{ "append", cmd_append, NEED_LOGIN, append_opts,
+	{ "append", cmd_append, NEED_LOGIN | CHANGES, append_opts,
 	    "MAILBOX [FILE...] [--flags FLAG...] [--date DATE]",
 	    "upload messages to a mailbox", 1, -1, "mailbox file",
 	    check_append },
-	{ "mailbox", cmd_mailbox, NEED_LOGIN, mailbox_opts,
+	{ "mailbox", cmd_mailbox, NEED_LOGIN | CHANGES, mailbox_opts,
 	    "create|delete|rename|subscribe|unsubscribe NAME [NEWNAME]",
 	    "create, delete, rename or subscribe to a mailbox", 2, 3,
 	    "action mailbox", check_mailbox },
-	{ "raw", cmd_raw, NEED_LOGIN, raw_opts,
+	{ "raw", cmd_raw, NEED_LOGIN | CHANGES, raw_opts,
 	    "[--select MAILBOX] COMMAND [ARG...]",
 	    "send one IMAP command and print the responses", 1, -1, NULL,
 	    check_raw },
@@ -229,7 +230,9 @@ print_err(const char *cmd, const struct err *e)
 int
 cmd_fail(struct ctx *ctx, const struct err *e)
 {
-	print_err(ctx->cmd->name, e);
+	/* Nobody reads any more: nothing to say (see run()). */
+	if (e->kind != ERR_OUTPUT_GONE)
+		print_err(ctx->cmd->name, e);
 	if (ctx->status == 0)
 		ctx->status = e->kind;
 	return e->kind;
@@ -643,6 +646,19 @@ flush_output(void *arg)
 	emit_flush(arg);
 }
 
+/*
+ * Whether standard output is a pipe or a socket, whose reader may go away
+ * while we work (| head): a reading command then stops at once.
+ */
+static int
+output_is_pipe(void)
+{
+	struct stat st;
+
+	return fstat(STDOUT_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) ||
+	    S_ISSOCK(st.st_mode));
+}
+
 static int
 prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 {
@@ -665,6 +681,8 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 		return -1;	/* a fresh token: the last may have expired */
 	ctx->sess = sess_new(&st->so);
 	sess_set_idle(ctx->sess, flush_output, ctx->emit);
+	if (!(ctx->cmd->flags & CHANGES) && output_is_pipe())
+		sess_set_hangup_fd(ctx->sess, STDOUT_FILENO);
 	if (sess_connect(ctx->sess, e) < 0)
 		return -1;
 	if (ctx->cmd->flags & (NEED_LOGIN | NEED_SELECT_RO | NEED_SELECT_RW)) {
@@ -731,6 +749,7 @@ struct held {
 	size_t		 nov;
 	struct settings	 st;
 	int		 monitoring;	/* exit 0-3 whatever happens */
+	int		 gone;		/* the output's reader went away */
 };
 
 static int
@@ -838,10 +857,17 @@ run(int argc, char **argv, struct held *h)
 		if (rc == 0)
 			rc = ERR_IO;
 	}
+	h->gone = emit_gone(ctx.emit);
 	emit_free(ctx.emit);
 	report_free(ctx.report);
 	if (rc == 0 && ctx.status != 0)
 		rc = ctx.status;
+	/*
+	 * The reader left (| head): a reading command's work is done as far
+	 * as anyone can tell; a changing one said what it did not do.
+	 */
+	if (rc == ERR_OUTPUT_GONE)
+		rc = c->flags & CHANGES ? ERR_IO : 0;
 	return rc;
 }
 
@@ -856,14 +882,18 @@ main(int argc, char **argv)
 	memset(&h, 0, sizeof(h));
 	settings_init(&h.st);
 	rc = run(argc, argv, &h);
-	/* Help and version text: a full disk must not pass unnoticed. */
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (errno != EPIPE) {
-			fprintf(stderr, "%s: cannot write output: %s\n",
-			    progname, strerror(errno));
-			if (rc == 0)
-				rc = ERR_IO;
-		}
+	/*
+	 * Help and version text: a full disk must not pass unnoticed. The
+	 * records' own write errors were reported by the emitter, and a
+	 * reader that went away is no error.
+	 */
+	errno = 0;
+	if (!h.gone && (fflush(stdout) != 0 || ferror(stdout)) &&
+	    errno != EPIPE) {
+		fprintf(stderr, "%s: cannot write output: %s\n", progname,
+		    strerror(errno != 0 ? errno : EIO));
+		if (rc == 0)
+			rc = ERR_IO;
 	}
 	/* A monitoring plugin never exits with another status. */
 	if (h.monitoring && (rc < 0 || rc > MONITORING_UNKNOWN))

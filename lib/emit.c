@@ -5,11 +5,13 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include <libxml/xmlwriter.h>
 
@@ -114,6 +116,37 @@ emit_format(const struct emit *e)
 
 /* Low-level output. */
 
+/*
+ * Whether fp is a pipe or socket whose reader went away, asked of the
+ * system without writing: after a failed write errno does not always say
+ * EPIPE (stdio may report an earlier failure of the same stream).
+ */
+static int
+hung_up(FILE *fp)
+{
+	struct pollfd p;
+	struct stat st;
+
+	if (fstat(fileno(fp), &st) < 0 || (!S_ISFIFO(st.st_mode) &&
+	    !S_ISSOCK(st.st_mode)))
+		return 0;
+	p.fd = fileno(fp);
+	p.events = 0;
+	p.revents = 0;
+	return poll(&p, 1, 0) > 0 && p.revents != 0;
+}
+
+/* The status after a failed write: EPIPE when the reader left. */
+static int
+write_status(FILE *fp)
+{
+	int saved = errno;
+
+	if (saved == EPIPE || hung_up(fp))
+		return EPIPE;
+	return saved != 0 ? saved : EIO;
+}
+
 static void
 out_write(struct emit *e, const void *p, size_t n)
 {
@@ -121,7 +154,7 @@ out_write(struct emit *e, const void *p, size_t n)
 		return;
 	errno = 0;
 	if (fwrite(p, 1, n, e->fp) != n)
-		e->status = errno != 0 ? errno : EIO;
+		e->status = write_status(e->fp);
 }
 
 static void
@@ -827,7 +860,7 @@ flush_file(struct emit *e)
 		return;
 	errno = 0;
 	if (fflush(e->fp) != 0 || ferror(e->fp))
-		e->status = errno != 0 ? errno : EIO;
+		e->status = write_status(e->fp);
 }
 
 void
@@ -860,6 +893,14 @@ int
 emit_status(const struct emit *e)
 {
 	return e->status;
+}
+
+int
+emit_gone(struct emit *e)
+{
+	if (e->status == 0 && hung_up(e->fp))
+		e->status = EPIPE;
+	return e->status == EPIPE;
 }
 
 /*

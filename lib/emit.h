@@ -88,6 +88,12 @@ size_t	emit_fmt_fixed(char *out, double v, int decimals);
 void	emit_flush(struct emit *);
 /* 0 while output works; EPIPE when the reader went away; else errno. */
 int	emit_status(const struct emit *);
+/*
+ * Whether the reader of the output went away: a write failed with EPIPE,
+ * or the output is a pipe or socket whose other end is closed (asked of
+ * the system without writing). From then on emit_status() is EPIPE.
+ */
+int	emit_gone(struct emit *);
 /* Close the document and flush; -1 with ERR_IO on a write error. */
 int	emit_finish(struct emit *, struct err *);
 void	emit_free(struct emit *);

@@ -23,7 +23,13 @@ enum err_kind {
 	ERR_TIMEOUT = 75,
 	ERR_PROTOCOL = 76,	/* BAD, unparsable response */
 	ERR_AUTH = 77,		/* authentication or TLS verification */
-	ERR_CONFIG = 78
+	ERR_CONFIG = 78,
+	/*
+	 * Not an exit status of its own: the reader of standard output went
+	 * away (128 + SIGPIPE, as a shell shows it). The command line ends
+	 * a reading command quietly with 0, a changing one with ERR_IO.
+	 */
+	ERR_OUTPUT_GONE = 141
 };
 
 #define ERR_CODE_MAX	64

@@ -27,7 +27,11 @@ struct conn {
 	SSL		*ssl;
 	conn_idle_fn	 idle;
 	void		*idle_arg;
+	int		 hangup_fd;	/* watched for its reader leaving, or -1 */
 };
+
+/* What wait_fd returns when the watched output's reader went away. */
+#define WAIT_HANGUP	(-3)
 
 static long long
 now_ms(void)
@@ -40,14 +44,16 @@ now_ms(void)
 
 /*
  * Wait for the socket to become readable or writable. Returns 1 when ready,
- * 0 on timeout, -1 on error.
+ * 0 on timeout, -1 on error, WAIT_HANGUP when the watched output's reader
+ * went away.
  */
 static int
 wait_fd(struct conn *c, short events, int timeout_ms)
 {
-	struct pollfd p;
+	struct pollfd p[2];
 	long long deadline = now_ms() + timeout_ms;
 	int r, left;
+	nfds_t n = c->hangup_fd >= 0 ? 2 : 1;
 
 	if (c->idle != NULL)
 		c->idle(c->idle_arg);
@@ -55,10 +61,16 @@ wait_fd(struct conn *c, short events, int timeout_ms)
 		left = (int)(deadline - now_ms());
 		if (left < 0)
 			left = 0;
-		p.fd = c->fd;
-		p.events = events;
-		p.revents = 0;
-		r = poll(&p, 1, left);
+		p[0].fd = c->fd;
+		p[0].events = events;
+		p[0].revents = 0;
+		/* No events asked: only its error and hang-up show. */
+		p[1].fd = c->hangup_fd;
+		p[1].events = 0;
+		p[1].revents = 0;
+		r = poll(p, n, left);
+		if (r > 0 && p[1].revents != 0)
+			return WAIT_HANGUP;
 		if (r > 0)
 			return 1;
 		if (r == 0)
@@ -66,6 +78,27 @@ wait_fd(struct conn *c, short events, int timeout_ms)
 		if (errno != EINTR)
 			return -1;
 	}
+}
+
+/* Whether the watched output's reader went away, without waiting. */
+static int
+hung_up(const struct conn *c)
+{
+	struct pollfd p;
+
+	if (c->hangup_fd < 0)
+		return 0;
+	p.fd = c->hangup_fd;
+	p.events = 0;
+	p.revents = 0;
+	return poll(&p, 1, 0) > 0 && p.revents != 0;
+}
+
+static int
+hangup_err(struct err *e)
+{
+	return err_set(e, ERR_OUTPUT_GONE, "the reader of the output went "
+	    "away");
 }
 
 static int
@@ -226,6 +259,7 @@ conn_open(const char *host, const char *port, int timeout_ms, struct err *e)
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
 	c->timeout_ms = timeout_ms;
+	c->hangup_fd = -1;
 	return c;
 }
 
@@ -240,6 +274,12 @@ conn_set_idle(struct conn *c, conn_idle_fn fn, void *arg)
 {
 	c->idle = fn;
 	c->idle_arg = arg;
+}
+
+void
+conn_set_hangup_fd(struct conn *c, int fd)
+{
+	c->hangup_fd = fd;
 }
 
 int
@@ -343,6 +383,8 @@ conn_starttls(struct conn *c, const char *host, const struct tls_opts *o,
 		}
 		if (w == 0)
 			return timeout_err(c, e, "in the TLS handshake");
+		if (w == WAIT_HANGUP)
+			return hangup_err(e);
 		if (w < 0)
 			return err_set(e, ERR_IO, "TLS handshake: %s",
 			    strerror(errno));
@@ -368,6 +410,8 @@ conn_wait_readable(struct conn *c, int timeout_ms, struct err *e)
 	if (conn_pending(c))
 		return 1;
 	w = wait_fd(c, POLLIN, timeout_ms);
+	if (w == WAIT_HANGUP)
+		return hangup_err(e);
 	if (w < 0)
 		return err_set(e, ERR_IO, "poll: %s", strerror(errno));
 	return w;
@@ -419,6 +463,12 @@ conn_read(struct conn *c, void *p, size_t len, struct err *e)
 	ssize_t n;
 	int r, w;
 
+	/*
+	 * Data may be there without a wait: look at the output's reader
+	 * anyway, so that a fast stream stops as soon as it left.
+	 */
+	if (hung_up(c))
+		return hangup_err(e);
 	for (;;) {
 		if (c->ssl != NULL) {
 			ERR_clear_error();
@@ -444,6 +494,8 @@ conn_read(struct conn *c, void *p, size_t len, struct err *e)
 		}
 		if (w == 0)
 			return timeout_err(c, e, "waiting for the server");
+		if (w == WAIT_HANGUP)
+			return hangup_err(e);
 		if (w < 0)
 			return err_set(e, ERR_IO, "poll: %s", strerror(errno));
 	}
@@ -484,6 +536,8 @@ conn_write(struct conn *c, const void *p, size_t len, struct err *e)
 		}
 		if (w == 0)
 			return timeout_err(c, e, "sending to the server");
+		if (w == WAIT_HANGUP)
+			return hangup_err(e);
 		if (w < 0)
 			return err_set(e, ERR_IO, "poll: %s", strerror(errno));
 	}

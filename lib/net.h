@@ -48,6 +48,12 @@ int		 conn_pending(struct conn *);
 int		 conn_wait_readable(struct conn *, int timeout_ms, struct err *);
 void		 conn_set_timeout(struct conn *, int timeout_ms);
 void		 conn_set_idle(struct conn *, conn_idle_fn, void *);
+/*
+ * Also watch fd (the write end of a pipe or a socket: standard output)
+ * while waiting and before each read: when its reader has gone away, the
+ * call fails with ERR_OUTPUT_GONE. -1 watches nothing.
+ */
+void		 conn_set_hangup_fd(struct conn *, int fd);
 int		 conn_is_tls(const struct conn *);
 void		 conn_tls_info(struct conn *, struct tls_info *);
 void		 conn_close(struct conn *);

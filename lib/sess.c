@@ -34,6 +34,8 @@ struct sess {
 	char			*greeting;
 	int			 bye;
 	int			 broken;	/* I/O or protocol failure */
+	int			 gone;		/* the output's reader left */
+	int			 hangup_fd;	/* watched for that, or -1 */
 	char			 bye_text[ERR_MSG_MAX];
 	struct sess_cmd		*inflight, *inflight_tail;
 	int			 ninflight;
@@ -109,6 +111,7 @@ sess_new(const struct sess_opts *o)
 	buf_init(&s->caps, SESS_MAX_CAPS);
 	s->next_tag = 1;
 	s->state = SESS_DISCONNECTED;
+	s->hangup_fd = -1;
 	return s;
 }
 
@@ -240,6 +243,14 @@ sess_set_idle(struct sess *s, conn_idle_fn fn, void *arg)
 	s->idle_arg = arg;
 	if (s->conn != NULL)
 		conn_set_idle(s->conn, fn, arg);
+}
+
+void
+sess_set_hangup_fd(struct sess *s, int fd)
+{
+	s->hangup_fd = fd;
+	if (s->conn != NULL)
+		conn_set_hangup_fd(s->conn, fd);
 }
 
 int
@@ -453,6 +464,7 @@ read_resp(struct sess *s, const struct imap_resp **r_r, struct err *e)
 		n = conn_read(s->conn, s->in, SESS_INBUF, e);
 		if (n < 0) {
 			s->broken = 1;
+			s->gone = e->kind == ERR_OUTPUT_GONE;
 			if (s->bye && e->kind == ERR_IO)
 				return err_set(e, ERR_IO, "server closed the "
 				    "connection: %s", s->bye_text);
@@ -472,8 +484,9 @@ sess_read_one(struct sess *s, struct err *e)
 	if (read_resp(s, &r, e) < 0)
 		return -1;
 	if (dispatch(s, r, e) < 0) {
-		if (e->kind == ERR_PROTOCOL)
+		if (e->kind == ERR_PROTOCOL || e->kind == ERR_OUTPUT_GONE)
 			s->broken = 1;
+		s->gone = e->kind == ERR_OUTPUT_GONE;
 		return -1;
 	}
 	return 0;
@@ -486,7 +499,11 @@ sess_poll(struct sess *s, int timeout_ms, struct err *e)
 		return 1;
 	if (s->conn == NULL)
 		return err_set(e, ERR_IO, "not connected");
-	return conn_wait_readable(s->conn, timeout_ms, e);
+	if (conn_wait_readable(s->conn, timeout_ms, e) < 0) {
+		s->gone = e->kind == ERR_OUTPUT_GONE;
+		return -1;
+	}
+	return 1;
 }
 
 /* Writing --------------------------------------------------------------- */
@@ -1152,6 +1169,7 @@ sess_connect(struct sess *s, struct err *e)
 	mark(s, SESS_MARK_TCP);
 	if (s->idle != NULL)
 		conn_set_idle(s->conn, s->idle, s->idle_arg);
+	conn_set_hangup_fd(s->conn, s->hangup_fd);
 	if (s->o.tls == TLS_IMPLICIT) {
 		mark(s, SESS_MARK_TLS_START);
 		if (conn_starttls(s->conn, s->o.host, &s->o.tlso, e) < 0)
@@ -1192,9 +1210,30 @@ sess_logout(struct sess *s)
 {
 	struct sess_cmd cmd;
 	struct err e;
+	char line[32];
+	int n;
 
-	if (s->conn == NULL || s->broken || s->state == SESS_LOGOUT ||
+	if (s->conn == NULL || s->state == SESS_LOGOUT ||
 	    s->state == SESS_DISCONNECTED)
+		return 0;
+	/*
+	 * Nobody reads what we would print: say goodbye without waiting for
+	 * the rest of what the server is sending. Nothing of ours is half
+	 * written (we stopped while reading), so the line is a command.
+	 */
+	if (s->gone) {
+		conn_set_hangup_fd(s->conn, -1);
+		conn_set_timeout(s->conn, s->o.timeout_ms < 1000 ?
+		    s->o.timeout_ms : 1000);
+		n = snprintf(line, sizeof(line), "A%u LOGOUT\r\n",
+		    s->next_tag++);
+		trace_line(s, "C", line, (size_t)n - 2);
+		if (sess_flush(s, &e) == 0)
+			(void)conn_write(s->conn, line, (size_t)n, &e);
+		sess_set_state(s, SESS_LOGOUT);
+		return 0;
+	}
+	if (s->broken)
 		return 0;
 	memset(&cmd, 0, sizeof(cmd));
 	conn_set_timeout(s->conn, s->o.timeout_ms < 5000 ?

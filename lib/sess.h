@@ -130,6 +130,12 @@ void		 sess_set_sink_fn(struct sess *, imap_sink_fn, void *);
 /* Off: long SEARCH and SORT lines come whole (see parser.h). */
 void		 sess_set_splits(struct sess *, int on);
 void		 sess_set_idle(struct sess *, conn_idle_fn, void *);
+/*
+ * Stop as soon as fd's reader goes away (see conn_set_hangup_fd): the
+ * waits and reads fail with ERR_OUTPUT_GONE, the session is broken, and
+ * sess_logout says goodbye without waiting for the server.
+ */
+void		 sess_set_hangup_fd(struct sess *, int fd);
 
 /* One piece of a command assembled at run time, for %V. */
 enum sess_piece_type {
