@@ -495,15 +495,15 @@ sess_read_one(struct sess *s, struct err *e)
 int
 sess_poll(struct sess *s, int timeout_ms, struct err *e)
 {
+	int r;
+
 	if (s->in_start < s->in_end)
 		return 1;
 	if (s->conn == NULL)
 		return err_set(e, ERR_IO, "not connected");
-	if (conn_wait_readable(s->conn, timeout_ms, e) < 0) {
+	if ((r = conn_wait_readable(s->conn, timeout_ms, e)) < 0)
 		s->gone = e->kind == ERR_OUTPUT_GONE;
-		return -1;
-	}
-	return 1;
+	return r;
 }
 
 /* Writing --------------------------------------------------------------- */
