@@ -299,10 +299,40 @@ body_abort(struct fetch *f)
 	body_reset(b);
 }
 
-/* The body's start: where it goes and how it is decoded. */
+/*
+ * The From line of a message in an mboxrd stream, with the internal date
+ * and flags of items (as far as they came before the body).
+ */
+static void
+mbox_from_line(const struct imap_arg *items, struct mboxrd *mb,
+    struct buf *out)
+{
+	const struct imap_arg *a;
+	const char *atom;
+	struct buf flags;
+	time_t idate = -1;
+
+	buf_init(&flags, MBOX_KEYWORDS_MAX + 64);
+	a = msg_item(items, "INTERNALDATE");
+	if (a != NULL && a->type == IMAP_STRING)
+		idate = date_parse_internal(a->s, a->len);
+	a = msg_item(items, "FLAGS");
+	if (a != NULL && a->type == IMAP_LIST)
+		for (a = a->list; a != NULL; a = a->next)
+			if (imap_arg_atom(a, &atom))
+				(void)buf_addf(&flags, "%s%s",
+				    flags.len ? " " : "", atom);
+	mboxrd_begin(mb, idate, flags.s, out);
+	buf_free(&flags);
+}
+
+/*
+ * The body's start: where it goes and how it is decoded. items are the
+ * message's FETCH items that came before it.
+ */
 static void
 body_begin(struct fetch *f, uint32_t uid, struct plan_part *pp,
-    time_t internaldate)
+    const struct imap_arg *items)
 {
 	struct body *b = &f->body;
 	struct buf from;
@@ -317,8 +347,8 @@ body_begin(struct fetch *f, uint32_t uid, struct plan_part *pp,
 			snprintf(b->name, sizeof(b->name), "%u.eml", uid);
 			b->discard = open_out(f, b) < 0;
 		} else if (!f->single) {
-			buf_init(&from, 256);
-			mboxrd_begin(&b->mb, internaldate, &from);
+			buf_init(&from, 256 + MBOX_KEYWORDS_MAX);
+			mbox_from_line(items, &b->mb, &from);
 			out_stdout(f, from.s, from.len, f->e);
 			buf_free(&from);
 		}
@@ -564,7 +594,6 @@ choose_sink(void *ctx, const struct imap_resp *r, const struct imap_arg *parent,
 	struct plan_part *pp = NULL;
 	size_t seclen, n = 0;
 	uint32_t uid;
-	time_t idate = -1;
 
 	(void)size;
 	if (r->kind != IMAP_UNTAGGED || r->nargs < 3 ||
@@ -583,9 +612,6 @@ choose_sink(void *ctx, const struct imap_resp *r, const struct imap_arg *parent,
 	case M_RAW:
 		if (seclen != 0)
 			return NULL;
-		a = msg_item(items, "INTERNALDATE");
-		if (a != NULL && a->type == IMAP_STRING)
-			idate = date_parse_internal(a->s, a->len);
 		break;
 	case M_PART:
 		if (strlen(f->partarg) != seclen ||
@@ -605,7 +631,7 @@ choose_sink(void *ctx, const struct imap_resp *r, const struct imap_arg *parent,
 	default:
 		return NULL;
 	}
-	body_begin(f, uid, pp, idate);
+	body_begin(f, uid, pp, items);
 	f->body.sink.write = sink_write;
 	f->body.sink.end = sink_end;
 	f->body.sink.ctx = f;
@@ -615,11 +641,11 @@ choose_sink(void *ctx, const struct imap_resp *r, const struct imap_arg *parent,
 /* A body the parser buffered: the same path, all at once. */
 static int
 buffered_body(struct fetch *f, uint32_t uid, struct plan_part *pp,
-    const struct imap_arg *v, time_t idate)
+    const struct imap_arg *v, const struct imap_arg *items)
 {
 	if (v == NULL || v->type != IMAP_STRING)
 		return 0;
-	body_begin(f, uid, pp, idate);
+	body_begin(f, uid, pp, items);
 	if (body_write(f, v->s, v->len, f->e) < 0)
 		return -1;
 	return body_end(f, f->e);
@@ -797,7 +823,6 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 	const char *name, *sec;
 	size_t seclen;
 	uint32_t seq, uid;
-	time_t idate = -1;
 
 	(void)s;
 	if (imap_arg_is(r->args, "SEARCH")) {
@@ -841,10 +866,7 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 	case M_RAW:
 		if ((v = msg_item_prefix(items, "BODY[", NULL)) == NULL)
 			return 0;
-		a = msg_item(items, "INTERNALDATE");
-		if (a != NULL && a->type == IMAP_STRING)
-			idate = date_parse_internal(a->s, a->len);
-		if (buffered_body(f, uid, NULL, v, idate) < 0)
+		if (buffered_body(f, uid, NULL, v, items) < 0)
 			return -1;
 		break;
 	case M_PART:
@@ -857,7 +879,7 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 			    "no part %s", uid, f->partarg);
 			return 0;
 		}
-		if (buffered_body(f, uid, pp, v, -1) < 0)
+		if (buffered_body(f, uid, pp, v, items) < 0)
 			return -1;
 		break;
 	case M_TEXT:
@@ -877,7 +899,7 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 			    a->next->type != IMAP_STRING ||
 			    (pp = plan_part_of(pl, sec, seclen)) == NULL)
 				continue;
-			if (buffered_body(f, uid, pp, a->next, -1) < 0)
+			if (buffered_body(f, uid, pp, a->next, items) < 0)
 				return -1;
 		}
 		if (f->mode == M_TEXT && msg_item(items, "ENVELOPE") != NULL) {
@@ -928,7 +950,8 @@ send_chunk(struct fetch *f, struct sess_cmd *store, struct sess_cmd *cmd,
 		snprintf(items, sizeof(items), "UID %s[HEADER]", peek);
 		break;
 	case M_RAW:
-		snprintf(items, sizeof(items), "UID INTERNALDATE %s[]", peek);
+		snprintf(items, sizeof(items), "UID FLAGS INTERNALDATE %s[]",
+		    peek);
 		break;
 	case M_STRUCTURE:
 		snprintf(items, sizeof(items), "UID BODYSTRUCTURE");

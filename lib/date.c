@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -240,4 +241,69 @@ date_parse_internal(const char *s, size_t n)
 		ss = 59;
 	return date_from_civil(year, mon, day, hh, mi, ss) -
 	    sign * (zh * 60 + zm) * 60;
+}
+
+static void
+skip_spaces(struct cur *c)
+{
+	while (c->i < c->n && (c->s[c->i] == ' ' || c->s[c->i] == '\t'))
+		c->i++;
+}
+
+time_t
+date_parse_asctime(const char *s, size_t n)
+{
+	struct cur c = { s, 0, n };
+	char w[8];
+	size_t i;
+	int day, mon, year, hh, mi, ss = 0;
+
+	if (s == NULL)
+		return -1;
+	skip_spaces(&c);
+	if (word(&c, w, sizeof(w)) != 3)
+		return -1;
+	for (i = 0; i < sizeof(days) / sizeof(days[0]); i++)
+		if (strcmp(w, days[i]) == 0)
+			break;
+	if (i == sizeof(days) / sizeof(days[0]))
+		return -1;
+	skip_spaces(&c);
+	if (word(&c, w, sizeof(w)) != 3 || (mon = month_of(w)) == 0)
+		return -1;
+	skip_spaces(&c);
+	if (digits(&c, 2, &day) == 0)
+		return -1;
+	skip_spaces(&c);
+	if (digits(&c, 2, &hh) == 0 || !eat(&c, ':') ||
+	    digits(&c, 2, &mi) != 2)
+		return -1;
+	if (eat(&c, ':') && digits(&c, 2, &ss) != 2)
+		return -1;
+	skip_spaces(&c);
+	if (digits(&c, 4, &year) != 4 || day < 1 ||
+	    day > mdays(year, mon) || hh > 23 || mi > 59 || ss > 60)
+		return -1;
+	if (ss == 60)
+		ss = 59;
+	return date_from_civil(year, mon, day, hh, mi, ss);
+}
+
+size_t
+date_format_asctime(time_t t, char *out, size_t outlen)
+{
+	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+	    "Fri", "Sat" };
+	struct tm tm;
+	int n;
+
+	if (t == (time_t)-1 || gmtime_r(&t, &tm) == NULL) {
+		t = 0;
+		gmtime_r(&t, &tm);
+	}
+	n = snprintf(out, outlen, "%s %c%c%c %2d %02d:%02d:%02d %d",
+	    wd[tm.tm_wday], toupper((unsigned char)months[tm.tm_mon][0]),
+	    months[tm.tm_mon][1], months[tm.tm_mon][2], tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
+	return n < 0 ? 0 : (size_t)n;
 }

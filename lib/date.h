@@ -22,6 +22,15 @@
 time_t	date_parse_rfc5322(const char *, size_t);
 /* "01-Mar-2024 09:22:03 +0000" (the day may be space-padded). */
 time_t	date_parse_internal(const char *, size_t);
+/*
+ * The date of an mbox "From " line, after the sender: C's asctime form,
+ * "Fri Mar  1 09:22:03 2024" (seconds optional, spaces free), as UTC;
+ * text after the year is ignored.
+ */
+time_t	date_parse_asctime(const char *, size_t);
+/* t (UTC; -1: the epoch) in that form, into out; returns its length. */
+#define DATE_ASCTIME_MAX	32
+size_t	date_format_asctime(time_t t, char *out, size_t outlen);
 /* Seconds since the epoch of a UTC civil time; no range checks. */
 time_t	date_from_civil(int year, int month, int day, int hour, int min,
 	    int sec);

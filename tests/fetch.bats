@@ -179,6 +179,10 @@ flags_of() {
 @test "raw: several messages as an mboxrd stream" {
 	imapctl fetch Fetch 1:10 --raw >"$BATS_TEST_TMPDIR/mbox"
 	assert_equal "$(grep -c '^From MAILER-DAEMON ' "$BATS_TEST_TMPDIR/mbox")" 10
+	# Each From line carries the message's internal date.
+	imapctl fetch Fetch 1:10 -o jsonl | jq -r '.internaldate | fromdate |
+		strftime("From MAILER-DAEMON %a %b %e %H:%M:%S %Y")' >"$BATS_TEST_TMPDIR/want"
+	assert_equal "$(grep '^From MAILER-DAEMON ' "$BATS_TEST_TMPDIR/mbox")" "$(cat "$BATS_TEST_TMPDIR/want")"
 	grep -q '^>From the start of a line' "$BATS_TEST_TMPDIR/mbox"
 	grep -q '^>>From quoted once' "$BATS_TEST_TMPDIR/mbox"
 	# Split it, undo the quoting: the messages come back, with LF.
@@ -191,9 +195,32 @@ flags_of() {
 		for m, name in zip(msgs, files):
 		    want = open(os.path.join(sys.argv[2], name), "rb").read()
 		    want = want.replace(b"\r\n", b"\n")
-		    got = re.sub(rb"(?m)^>(>*From )", rb"\1", m)
+		    # The flags come first, as mutt writes them.
+		    flags = re.match(rb"Status: R?O\n(X-Status: [AFTD]+\n)?"
+		                     rb"(X-Keywords: [^\n]*\n)?", m)
+		    assert flags, (name, m[:80])
+		    got = re.sub(rb"(?m)^>(>*From )", rb"\1", m[flags.end():])
 		    assert got[:-1] == want, name
 	EOF
+}
+
+@test "raw: the mboxrd stream carries each message's flags as mutt writes them" {
+	imapctl mailbox create MboxFlags >/dev/null
+	imapctl append MboxFlags "$CORPUS"/01-*.eml "$CORPUS"/02-*.eml "$CORPUS"/03-*.eml >/dev/null
+	imapctl flag MboxFlags 1 --add seen --add answered --add '$Junk' >/dev/null
+	imapctl flag MboxFlags 2 --add flagged --add draft --add deleted --add todo >/dev/null
+	run --separate-stderr imapctl fetch MboxFlags all --raw
+	assert_success
+	# The lines after each From line, up to the message's own first line.
+	flags=$(echo "$output" | awk '/^From MAILER-DAEMON /{n++; next}
+		/^(Status|X-Status|X-Keywords): /{print n": "$0}')
+	assert_equal "$flags" "1: Status: RO
+1: X-Status: A
+1: X-Keywords: \$Junk
+2: Status: O
+2: X-Status: FTD
+2: X-Keywords: todo
+3: Status: O"
 }
 
 @test "--save writes UID.eml, never overwrites without --force (73)" {

@@ -116,7 +116,7 @@ m_open(const char *arg)
 
 	(void)arg;
 	buf_init(&b, 1024);
-	mboxrd_begin(m, 0, &b);
+	mboxrd_begin(m, 0, NULL, &b);
 	buf_free(&b);
 	return m;
 }
@@ -512,7 +512,7 @@ test_from_line(void)
 	struct buf b;
 
 	buf_init(&b, 256);
-	mboxrd_begin(&m, 1709284923, &b);
+	mboxrd_begin(&m, 1709284923, NULL, &b);
 	t_streq(b.s, "From MAILER-DAEMON Fri Mar  1 09:22:03 2024\n",
 	    "mboxrd From line");
 	buf_free(&b);
