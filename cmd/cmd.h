@@ -57,7 +57,11 @@ struct ctx;
  * its own words. Its result goes to ctx->report.
  */
 #define MONITORING	0x20
-/* May log in again after a drop (cmd_connect): the secret is kept. */
+/*
+ * May log in again after a drop (cmd_connect): the secret is wiped after
+ * each login all the same and asked from its source again, except one
+ * from IMAPCTL_PASSWORD, which has no source left and is kept.
+ */
 #define RECONNECTS	0x40
 #define DRY_RUN_RO	0x80		/* with --dry-run, EXAMINE instead */
 /*

@@ -20,6 +20,7 @@
 #include "auth.h"
 #include "cmd.h"
 #include "report.h"
+#include "secret.h"
 #include "settings.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -48,6 +49,8 @@ const struct opt global_opts[] = {
 	{ "cafile", 0, "FILE", "also trust the CA certificates in FILE",
 	    OPT_COMPLETE_FILE },
 	{ "insecure", 0, NULL, "do not verify the server's certificate", 0 },
+	{ "allow-cleartext", 0, NULL, "with --tls none: the password and mail "
+	    "may cross the network unencrypted, no warning", 0 },
 	{ "password-file", 0, "FILE", "read the password from FILE's first "
 	    "line", OPT_COMPLETE_FILE },
 	{ "password-cmd", 0, "CMD", "run CMD and take the first line it "
@@ -74,9 +77,9 @@ const struct opt global_opts[] = {
 
 enum {
 	G_FORMAT, G_ACCOUNT, G_CONFIG, G_URL, G_HOST, G_PORT, G_USER, G_TLS,
-	G_CAFILE, G_INSECURE, G_PASSWORD_FILE, G_PASSWORD_CMD, G_NETRC_FILE,
-	G_TOKEN_CMD, G_AUTH, G_NO_SASL_IR, G_ID, G_TIMEOUT, G_MAX_SIZE,
-	G_DEBUG, G_HELP, G_VERSION, G_COUNT
+	G_CAFILE, G_INSECURE, G_ALLOW_CLEARTEXT, G_PASSWORD_FILE,
+	G_PASSWORD_CMD, G_NETRC_FILE, G_TOKEN_CMD, G_AUTH, G_NO_SASL_IR, G_ID,
+	G_TIMEOUT, G_MAX_SIZE, G_DEBUG, G_HELP, G_VERSION, G_COUNT
 };
 
 const struct command commands[] = {
@@ -635,6 +638,7 @@ settings_in_from_opts(struct settings_in *in, const struct command *c)
 	in->config = gv[G_CONFIG].val;
 	in->netrc_file = gv[G_NETRC_FILE].val;
 	in->insecure = gv[G_INSECURE].set;
+	in->allow_cleartext = gv[G_ALLOW_CLEARTEXT].set;
 	in->no_sasl_ir = gv[G_NO_SASL_IR].set;
 	in->id = gv[G_ID].set;
 	in->debug = gv[G_DEBUG].set;
@@ -677,8 +681,12 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 		    !(ctx->cmd->flags & MONITORING))
 			cmd_warn(ctx, "--insecure: the server's certificate is "
 			    "not verified");
-	} else if (st->ao.is_token && settings_secret(st, &in, e) < 0)
-		return -1;	/* a fresh token: the last may have expired */
+		if (st->cleartext_warning && !(ctx->cmd->flags & MONITORING))
+			cmd_warn(ctx, "no TLS: the password and the mail cross "
+			    "the network unencrypted (--allow-cleartext, or "
+			    "allow_cleartext = true in the account, says this "
+			    "is intended)");
+	}
 	ctx->sess = sess_new(&st->so);
 	sess_set_idle(ctx->sess, flush_output, ctx->emit);
 	if (!(ctx->cmd->flags & CHANGES) && output_is_pipe())
@@ -686,6 +694,16 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 	if (sess_connect(ctx->sess, e) < 0)
 		return -1;
 	if (ctx->cmd->flags & (NEED_LOGIN | NEED_SELECT_RO | NEED_SELECT_RW)) {
+		/*
+		 * Logging in again (RECONNECTS): the secret was wiped after
+		 * the last login; its source gives it anew (and a token that
+		 * may have expired meanwhile is a fresh one). Asked only once
+		 * the server is there, so that a server that is down does not
+		 * make a password command run at each attempt.
+		 */
+		if (st->wiped && settings_secret(st, &in, e) < 0)
+			return -1;
+		st->wiped = 0;
 		st->ao.secret = st->have_secret ? st->secret.s : NULL;
 		if (auth_login(ctx->sess, &st->ao, e) < 0)
 			return -1;
@@ -697,9 +715,14 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 			return -1;
 		}
 	}
-	if (!(ctx->cmd->flags & RECONNECTS)) {
+	/*
+	 * Wiped once used. A reconnecting command keeps only a secret that
+	 * cannot be asked for again (IMAPCTL_PASSWORD).
+	 */
+	if (!(ctx->cmd->flags & RECONNECTS) || st->refetchable) {
 		st->ao.secret = NULL;
 		buf_wipe(&st->secret);
+		st->wiped = (ctx->cmd->flags & RECONNECTS) != 0;
 	}
 	if (ctx->cmd->flags & (NEED_SELECT_RO | NEED_SELECT_RW)) {
 		if (argc < 1)
@@ -879,6 +902,9 @@ main(int argc, char **argv)
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* A password in the environment is in memory from the start. */
+	if (getenv("IMAPCTL_PASSWORD") != NULL)
+		secret_guard();
 	memset(&h, 0, sizeof(h));
 	settings_init(&h.st);
 	rc = run(argc, argv, &h);

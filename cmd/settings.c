@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
 
 #include "netrc.h"
 #include "parser.h"
@@ -39,6 +41,20 @@ parse_tls(const char *s, enum tls_mode *m_r)
 	else
 		return -1;
 	return 0;
+}
+
+/* "localhost", 127.0.0.0/8 or ::1: cleartext that never leaves the host. */
+static int
+loopback(const char *host)
+{
+	unsigned char a[16];
+	static const unsigned char v6[16] = { [15] = 1 };
+
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	return inet_pton(AF_INET6, host, a) == 1 && memcmp(a, v6, 16) == 0;
 }
 
 /* $IMAPCTL_CONFIG, else $XDG_CONFIG_HOME/imapctl/config, else ~/.config. */
@@ -180,6 +196,8 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	st->ao.host = st->so.host;
 	st->ao.port = st->so.port;
 	st->send_id = in->id || (a != NULL && a->id == 1);
+	st->cleartext_warning = st->so.tls == TLS_NONE && !in->allow_cleartext &&
+	    !(a != NULL && a->allow_cleartext == 1) && !loopback(st->so.host);
 	return 0;
 }
 
@@ -265,6 +283,9 @@ settings_secret(struct settings *st, const struct settings_in *in,
 	int have_env, token;
 	enum auth_mech m = st->ao.mech;
 
+	st->have_secret = 0;
+	st->refetchable = 1;
+	buf_wipe(&st->secret);
 	buf_init(&envpw, SECRET_MAX);
 	err_clear(&envpw_err);
 	/* Too long is an error only where it would be used. */
@@ -306,6 +327,7 @@ settings_secret(struct settings *st, const struct settings_in *in,
 		buf_wipe(&st->secret);
 		st->secret = envpw;
 		st->have_secret = 1;
+		st->refetchable = 0;
 		return 0;
 	}
 	buf_wipe(&envpw);

@@ -21,14 +21,27 @@ struct settings_in {
 	const char	*timeout, *max_size;
 	const char	*password_file, *password_cmd, *token_cmd;
 	const char	*account, *config, *netrc_file;
-	int		 insecure, no_sasl_ir, id, debug;
+	int		 insecure, no_sasl_ir, id, debug, allow_cleartext;
 };
 
 struct settings {
 	struct sess_opts	 so;
 	struct auth_opts	 ao;
 	int			 send_id;	/* RFC 2971 ID after login */
+	/*
+	 * Without TLS the password and the mail cross the network readable:
+	 * fine to a loopback address, or when the user said it is intended
+	 * (--allow-cleartext, allow_cleartext = true); otherwise a warning.
+	 */
+	int			 cleartext_warning;
 	int			 have_secret;
+	/*
+	 * Where the secret came from can give it again (a file, a command,
+	 * the netrc): it is wiped after each login and asked for anew.
+	 * IMAPCTL_PASSWORD cannot: it is gone from the environment.
+	 */
+	int			 refetchable;
+	int			 wiped;		/* after a login: ask again */
 	int			 gathered;	/* the above are filled in */
 	struct url		 url;
 	struct config		 cfg;

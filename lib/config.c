@@ -245,6 +245,8 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 		slot_i = &a->sasl_ir;
 	else if (strcmp(key, "id") == 0)
 		slot_i = &a->id;
+	else if (strcmp(key, "allow_cleartext") == 0)
+		slot_i = &a->allow_cleartext;
 	else if (strcmp(key, "default") == 0)
 		slot_i = &a->is_default;
 	else
@@ -371,6 +373,7 @@ parse_line(struct config *c, struct pos *ps, char *line,
 		a->name = xstrdup(name);
 		a->line = ps->line;
 		a->tls = a->auth = a->timeout_ms = a->sasl_ir = a->id = -1;
+		a->allow_cleartext = -1;
 		a->is_default = -1;
 		*cur = a;
 		return 0;
@@ -469,17 +472,24 @@ config_load(struct config *c, const char *path, int must_exist,
 	}
 	r = config_parse(c, path, text.s, text.len, e);
 	buf_wipe(&text);
-	if (r < 0 || !config_has_secrets(c) || !S_ISREG(st.st_mode))
+	if (r < 0 || !S_ISREG(st.st_mode))
 		return r;
-	/* Commands that print secrets often carry one; and they run as us. */
-	if ((st.st_mode & 0066) != 0)
-		return err_set(e, ERR_CONFIG, "config file '%s' holds password "
-		    "or token commands and is readable or writable by others "
-		    "(mode %04o): run chmod 600 '%s'", path,
+	/*
+	 * Whoever can write the file chooses the server, "tls = none" and
+	 * the CA that is trusted, password commands or not.
+	 */
+	if ((st.st_mode & 0022) != 0)
+		return err_set(e, ERR_CONFIG, "config file '%s' is writable by "
+		    "others (mode %04o): run chmod go-w '%s'", path,
 		    (unsigned)(st.st_mode & 07777), path);
 	if (st.st_uid != getuid() && st.st_uid != 0)
+		return err_set(e, ERR_CONFIG, "config file '%s' belongs to "
+		    "another user (uid %u)", path, (unsigned)st.st_uid);
+	/* Commands that print secrets often carry one; and they run as us. */
+	if (config_has_secrets(c) && (st.st_mode & 0044) != 0)
 		return err_set(e, ERR_CONFIG, "config file '%s' holds password "
-		    "or token commands and belongs to another user (uid %u)",
-		    path, (unsigned)st.st_uid);
+		    "or token commands and is readable by others (mode %04o): "
+		    "run chmod 600 '%s'", path,
+		    (unsigned)(st.st_mode & 07777), path);
 	return 0;
 }

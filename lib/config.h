@@ -39,6 +39,7 @@ struct account {
 	int		 timeout_ms;	/* or -1 */
 	int		 sasl_ir;	/* 0, 1, or -1 */
 	int		 id;		/* 0, 1, or -1 */
+	int		 allow_cleartext; /* 0, 1, or -1 */
 	int		 is_default;	/* 1 for "default = true" */
 	char		**password_cmd;	/* argv, NULL-terminated, or NULL */
 	char		**token_cmd;	/* the same */
@@ -52,9 +53,9 @@ struct config {
 
 /*
  * Read the file. A missing file is an empty configuration unless
- * must_exist. A file that holds password or token commands must be
- * neither readable nor writable by group or others, and be owned by the
- * user (or root).
+ * must_exist. A regular file must be owned by the user (or root) and not
+ * writable by group or others; one that holds password or token commands
+ * must not be readable by them either.
  */
 int	config_load(struct config *, const char *path, int must_exist,
 	    struct err *);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "netrc.h"
+#include "secret.h"
 #include "xalloc.h"
 
 struct lexer {
@@ -218,6 +219,14 @@ netrc_lookup(const char *path, int must_exist, const char *host,
 		    "chmod 600 '%s'", path, (unsigned)(st.st_mode & 07777),
 		    path);
 	}
+	/* Whoever owns it can change it (or read it): it must be ours. */
+	if (S_ISREG(st.st_mode) && st.st_uid != getuid()) {
+		close(fd);
+		return err_set(e, ERR_CONFIG, "netrc file '%s' belongs to "
+		    "another user (uid %u); it holds passwords", path,
+		    (unsigned)st.st_uid);
+	}
+	secret_guard();
 	buf_init(&text, NETRC_MAX_FILE);
 	r = buf_read_fd(&text, fd);
 	if (r == -1)

@@ -7,8 +7,8 @@
  * they follow. The first entry for the host (case-insensitive) wins; when
  * the user is known, an entry with another login is skipped.
  *
- * A regular file that group or others may read or write is refused: it
- * holds passwords.
+ * A regular file that group or others may read or write, or that belongs
+ * to another user, is refused: it holds passwords.
  */
 #ifndef IMAPCTL_NETRC_H
 #define IMAPCTL_NETRC_H

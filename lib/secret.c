@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <openssl/crypto.h>
@@ -28,17 +30,41 @@ first_line(struct buf *b)
 		buf_truncate(b, b->len - 1);
 }
 
+void
+secret_guard(void)
+{
+	static int done;
+
+	if (!done && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
+		done = 1;
+}
+
 int
 secret_from_file(struct buf *out, const char *path, struct err *e)
 {
+	struct stat st;
 	char tmp[512], *nl;
 	ssize_t n;
 	int fd, toolong = 0;
 
+	secret_guard();
 	fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, ERR_NOINPUT, "cannot read password file "
 		    "'%s': %s", path, strerror(errno));
+	/* A pipe or a terminal is nobody else's to read. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    ((st.st_mode & 0066) != 0 || (st.st_uid != getuid() &&
+	    st.st_uid != 0))) {
+		close(fd);
+		if ((st.st_mode & 0066) != 0)
+			return err_set(e, ERR_CONFIG, "password file '%s' is "
+			    "readable or writable by others (mode %04o): run "
+			    "chmod 600 '%s'", path,
+			    (unsigned)(st.st_mode & 07777), path);
+		return err_set(e, ERR_CONFIG, "password file '%s' belongs to "
+		    "another user (uid %u)", path, (unsigned)st.st_uid);
+	}
 	buf_reset(out);
 	for (;;) {
 		n = read(fd, tmp, sizeof(tmp));
@@ -167,6 +193,7 @@ secret_run(struct buf *out, char *const argv[], const char *what,
 	ssize_t n;
 	int fds[2], efds[2], status, r, exec_errno = 0;
 
+	secret_guard();
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return err_set(e, ERR_INTERNAL, "pipe: %s", strerror(errno));
 	if (pipe2(efds, O_CLOEXEC) < 0) {
@@ -231,6 +258,7 @@ secret_from_env(struct buf *out, const char *name, struct err *e)
 
 	if (v == NULL)
 		return 0;
+	secret_guard();
 	buf_reset(out);
 	if (buf_adds(out, v) < 0) {
 		OPENSSL_cleanse(out->s, out->len);

@@ -49,7 +49,7 @@ url_free(struct url *u)
 int
 url_parse(const char *s, struct url *u, struct err *e)
 {
-	const char *p, *at, *end, *hostend, *semi;
+	const char *p, *at, *end, *hostend, *semi, *colon;
 	size_t n;
 
 	memset(u, 0, sizeof(*u));
@@ -69,6 +69,19 @@ url_parse(const char *s, struct url *u, struct err *e)
 		/* Skip ";AUTH=..." after the user (RFC 5092 iuserinfo). */
 		semi = memchr(p, ';', (size_t)(at - p));
 		n = (size_t)((semi ? semi : at) - p);
+		/*
+		 * "user:password@": RFC 5092 has no password, and one here
+		 * would reach the server as part of the user name, its logs,
+		 * the shell's history and ps. Refused, and never repeated.
+		 */
+		if ((colon = memchr(p, ':', n)) != NULL) {
+			err_set(e, ERR_USAGE, "bad URL '%.*s%.*s:<redacted>@...': "
+			    "a password does not go in a URL; use "
+			    "--password-file, --password-cmd, IMAPCTL_PASSWORD "
+			    "or ~/.netrc", (int)(p - s), s, (int)(colon - p), p);
+			url_free(u);
+			return -1;
+		}
 		if (n > 0 && (u->user = pct_decode(p, n)) == NULL) {
 			url_free(u);
 			return err_set(e, ERR_USAGE, "bad URL '%s': bad "

@@ -226,7 +226,7 @@ default = true"
 }
 
 @test "a config file with password commands must be private to its owner" {
-	for mode in 644 640 604 620; do
+	for mode in 644 640 604; do
 		config $mode <<-EOF
 		[account t]
 		$(server_keys)
@@ -237,7 +237,7 @@ default = true"
 		run --separate-stderr "$IMAPCTL" status
 		assert_failure 78
 		assert_equal "$output" ""
-		assert_equal "$stderr" "imapctl: status: config file '$CONF' holds password or token commands and is readable or writable by others (mode 0$mode): run chmod 600 '$CONF'"
+		assert_equal "$stderr" "imapctl: status: config file '$CONF' holds password or token commands and is readable by others (mode 0$mode): run chmod 600 '$CONF'"
 	done
 	chmod 600 "$CONF"
 	run "$IMAPCTL" status
@@ -270,7 +270,7 @@ default = true"
 		chown nobody "$CONF"
 		run --separate-stderr "$IMAPCTL" status
 		assert_failure 78
-		[[ $stderr == *"holds password or token commands and belongs to another user"* ]]
+		[[ $stderr == *"config file '$CONF' belongs to another user"* ]]
 	fi
 }
 
@@ -434,6 +434,7 @@ default = true"
 	# it a wrong one; then the first source is wrong and login fails.
 	printf 'wonderland\n' >"$BATS_TEST_TMPDIR/right"
 	printf 'nope\n' >"$BATS_TEST_TMPDIR/wrong"
+	chmod 600 "$BATS_TEST_TMPDIR/right" "$BATS_TEST_TMPDIR/wrong"
 	netrc() {
 		printf 'machine 127.0.0.1 login alice password %s\n' "$1" >"$HOME/.netrc"
 		chmod 600 "$HOME/.netrc"

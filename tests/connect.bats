@@ -108,6 +108,7 @@ teardown_file() { dovecot_teardown_file; }
 @test "--password-file, --password-cmd and IMAPCTL_PASSWORD, in that order" {
 	unset IMAPCTL_PASSWORD
 	printf 'wonderland\nignored\n' >"$BATS_TEST_TMPDIR/pw"
+	chmod 600 "$BATS_TEST_TMPDIR/pw"
 	run "$IMAPCTL" $(imapctl_args) --password-file "$BATS_TEST_TMPDIR/pw" status
 	assert_success
 	run "$IMAPCTL" $(imapctl_args) --password-cmd 'printf "wonderland\r\nx\n"' status

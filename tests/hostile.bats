@@ -150,6 +150,7 @@ no_credentials_sent() {
 	! grep -qaE 'LOGIN|AUTHENTICATE' "$HOSTILE_RECORD"
 	# A password file given as well is what counts.
 	printf 'secret\n' >"$BATS_TEST_TMPDIR/pw"
+	chmod 600 "$BATS_TEST_TMPDIR/pw"
 	hostile_stop || true
 	hostile ok
 	IMAPCTL_PASSWORD=$(head -c 20000 /dev/zero | tr '\0' p) run --separate-stderr ctl --tls starttls --password-file "$BATS_TEST_TMPDIR/pw" status

@@ -14,9 +14,9 @@ Usage
               [--connections N] [--script FILE] [--log FILE] [options]
     server.py --list-scenarios
 
-The server listens on 127.0.0.1, port 0 (or --port), and writes the port
-number (decimal, with a newline) to --portfile once it is listening: it writes
-FILE.tmp, then renames it, so a test may poll for FILE.  It serves
+The server listens on 127.0.0.1 (or --bind), port 0 (or --port), and writes
+the port number (decimal, with a newline) to --portfile once it is listening:
+it writes FILE.tmp, then renames it, so a test may poll for FILE.  It serves
 --connections connections (default 1; 0 = until idle) sequentially, then
 exits.  It never lingers: accept and every read have a timeout (--timeout,
 default 30 s), and --lifetime (default 120 s) bounds the whole process.
@@ -82,6 +82,8 @@ Options
 --inject TEXT           starttls-inject: bytes injected after the OK (escapes
                         and placeholders as in scripts).
 --port N                listen on N instead of 0.
+--bind ADDR             listen on the IPv4 address ADDR instead of 127.0.0.1
+                        (a client that must not see a loopback address).
 
 Scenarios (see --list-scenarios; the well-behaved mode answers everything
 the scenario does not override)
@@ -2311,7 +2313,7 @@ class Server:
     def listen(self):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", self.opts.port))
+        s.bind((self.opts.bind, self.opts.port))
         s.listen(8)
         self.lsock = s
         port = s.getsockname()[1]
@@ -2319,8 +2321,8 @@ class Server:
         with open(tmp, "w") as f:
             f.write("%d\n" % port)
         os.rename(tmp, self.opts.portfile)
-        self.log("server listening 127.0.0.1:%d scenario=%s tls=%s" % (
-            port, self.opts.scenario, self.opts.tls))
+        self.log("server listening %s:%d scenario=%s tls=%s" % (
+            self.opts.bind, port, self.opts.scenario, self.opts.tls))
 
     def serve(self):
         self.listen()
@@ -2392,6 +2394,7 @@ def parse_args(argv):
     p.add_argument("--connections", type=int, default=1)
     p.add_argument("--script")
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--bind", default="127.0.0.1")
     p.add_argument("--timeout", type=float, default=30.0)
     p.add_argument("--lifetime", type=float, default=120.0)
     p.add_argument("--caps")

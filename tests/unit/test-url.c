@@ -72,6 +72,9 @@ main(void)
 		url_free(&u);
 	}
 	bad("http://h");
+	bad("imaps://alice:pw@h");
+	bad("imap://alice:@h:143");
+	bad("imaps://alice:pw;AUTH=*@h");
 	bad("imaps://");
 	bad("imaps://alice@");
 	bad("imaps://h:");
