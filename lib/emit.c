@@ -254,7 +254,8 @@ needs_escape(enum emit_format fmt, uint32_t cp)
 		return (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
 		    cp == 0xfffe || cp == 0xffff;
 	case EMIT_TEXT:
-		return cp < 0x20 || cp == '\\' || (cp >= 0x7f && cp <= 0x9f);
+		/* A backslash only where it would be read as an escape. */
+		return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 	default:
 		return cp < 0x20 || cp == '"' || cp == '\\' ||
 		    (cp >= 0x7f && cp <= 0x9f);
@@ -306,6 +307,27 @@ escape(enum emit_format fmt, uint32_t cp, char *out)
 }
 
 /*
+ * Text: whether a backslash before s[0..len) must be doubled, because
+ * what is written next would make it the start of an escape: a
+ * backslash, t, n, r or x, or a control character (written as an escape
+ * itself). At the end of a value it stands alone.
+ */
+static int
+text_backslash_escaped(const char *s, size_t len)
+{
+	unsigned char c;
+
+	if (len == 0)
+		return 0;
+	c = (unsigned char)s[0];
+	if (c < 0x20 || c == 0x7f || strchr("\\tnrx", c) != NULL)
+		return 1;
+	/* C1 controls, U+0080 to U+009F: 0xc2 0x80..0x9f in UTF-8. */
+	return c == 0xc2 && len > 1 && (unsigned char)s[1] >= 0x80 &&
+	    (unsigned char)s[1] <= 0x9f;
+}
+
+/*
  * Write s[0..len) made safe for the active format: runs that need nothing
  * are written as they are, invalid UTF-8 becomes U+FFFD (one for each
  * byte that cannot start a sequence, as utf8_decode resynchronises).
@@ -328,7 +350,11 @@ put_string(struct emit *e, const char *s, size_t len)
 			else if (cp == UTF8_REPLACEMENT)
 				continue;		/* a real U+FFFD */
 		}
-		if (cp != UTF8_REPLACEMENT && !needs_escape(e->fmt, cp))
+		if (cp == '\\' && e->fmt == EMIT_TEXT) {
+			if (!text_backslash_escaped(s + i + 1, len - i - 1))
+				continue;
+		} else if (cp != UTF8_REPLACEMENT &&
+		    !needs_escape(e->fmt, cp))
 			continue;
 		sink(e, s + run, i - run);
 		elen = escape(e->fmt, cp, esc);
@@ -336,6 +362,54 @@ put_string(struct emit *e, const char *s, size_t len)
 		run = i + n;
 	}
 	sink(e, s + run, len - run);
+}
+
+static int
+hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+size_t
+emit_text_unescape(const char *s, size_t len, char *out)
+{
+	size_t i, n = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] != '\\' || i + 1 == len) {
+			out[n++] = s[i];
+			continue;
+		}
+		switch (s[i + 1]) {
+		case 't':	out[n++] = '\t';	i++;	continue;
+		case 'n':	out[n++] = '\n';	i++;	continue;
+		case 'r':	out[n++] = '\r';	i++;	continue;
+		case '\\':	out[n++] = '\\';	i++;	continue;
+		case 'x':
+			if (i + 3 < len && (hi = hex_value(
+			    (unsigned char)s[i + 2])) >= 0 && (lo = hex_value(
+			    (unsigned char)s[i + 3])) >= 0) {
+				unsigned cp = (unsigned)(hi << 4 | lo);
+
+				if (cp < 0x80)
+					out[n++] = (char)cp;
+				else {
+					out[n++] = (char)(0xc0 | cp >> 6);
+					out[n++] = (char)(0x80 | (cp & 0x3f));
+				}
+				i += 3;
+				continue;
+			}
+			break;
+		}
+		out[n++] = s[i];	/* a backslash that escapes nothing */
+	}
+	return n;
 }
 
 /* XML names come from our code, but an odd one must not break the file. */

@@ -5,10 +5,13 @@
  * hostile text safe for its format.
  *
  *   text   one record a line, fields in call order separated by a tab;
- *          tab, CR, LF and backslash written as \t \r \n \\, other control
- *          characters as \xHH; lists as their items separated by a space;
+ *          tab, CR and LF written as \t \r \n, other control characters
+ *          (U+0000 to U+001F, U+007F to U+009F) as \xHH, and a backslash
+ *          as \\ only where it would otherwise start one of these escapes
+ *          (before a backslash, t, n, r, x or a control character), so
+ *          "\Seen" stays \Seen; lists as their items separated by a space;
  *          an object as its non-null values separated by a space; null as
- *          an empty field.
+ *          an empty field. emit_text_unescape reads a field back.
  *   json   one document: an array of records, one record a line.
  *   jsonl  one object a line.
  *   xml    <imapctl command="NAME" format_version="1">, an element a
@@ -83,6 +86,15 @@ void	emit_detach(struct emit *);
  */
 #define EMIT_FIXED_MAX	400
 size_t	emit_fmt_fixed(char *out, double v, int decimals);
+
+/*
+ * One field of a text record back to the value that was written: \t \r
+ * \n \\ and \xHH (the code point U+00HH, as UTF-8) become what they
+ * stand for, and any other backslash is itself. out must hold len bytes
+ * (the value is never longer than its field); returns the value's
+ * length. Exactly the inverse of the text back end for valid UTF-8.
+ */
+size_t	emit_text_unescape(const char *s, size_t len, char *out);
 
 /* Push what is buffered to the output (called before we block). */
 void	emit_flush(struct emit *);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "emit.h"
 #include "parser.h"
 #include "uidset.h"
 #include "xalloc.h"
@@ -298,6 +299,68 @@ same_mailbox(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/*
+ * The mailbox and UIDVALIDITY a record names, held against the ones the
+ * command acts on.
+ */
+static int
+guard(size_t lineno, const char *rec_mailbox, int have_uv, uint64_t rec_uv,
+    const char *mailbox, uint32_t uidvalidity, struct err *e)
+{
+	if (rec_mailbox != NULL && !same_mailbox(rec_mailbox, mailbox))
+		return err_set(e, ERR_DATA, "standard input line %zu: the "
+		    "record is from mailbox '%s', not '%s'", lineno,
+		    rec_mailbox, mailbox);
+	if (have_uv && rec_uv != uidvalidity)
+		return err_set(e, ERR_DATA, "standard input line %zu: "
+		    "UIDVALIDITY %llu is not the mailbox's %u: the UIDs name "
+		    "other messages now", lineno, (unsigned long long)rec_uv,
+		    uidvalidity);
+	return 0;
+}
+
+/*
+ * A text record, as the text format prints the records of search, flag,
+ * move and delete: mailbox TAB uidvalidity TAB uid, then any other
+ * fields. The mailbox is unescaped (emit_text_unescape). 1 when line is
+ * not such a record, 0 for one that passed the guard, -1 for one that did
+ * not.
+ */
+static int
+read_text_record(const char *line, size_t len, size_t lineno,
+    const char *mailbox, uint32_t uidvalidity, uint32_t *uid_r,
+    struct err *e)
+{
+	const char *f[3], *end = line + len, *tab;
+	size_t flen[3], i;
+	uint64_t uv, uid;
+	char *name;
+	int r;
+
+	f[0] = line;
+	for (i = 0; i < 3; i++) {
+		tab = memchr(f[i], '\t', (size_t)(end - f[i]));
+		flen[i] = (size_t)((tab != NULL ? tab : end) - f[i]);
+		if (i < 2) {
+			if (tab == NULL)
+				return 1;
+			f[i + 1] = tab + 1;
+		}
+	}
+	if (flen[0] == 0 || !imap_parse_u64(f[1], flen[1], &uv) || uv == 0 ||
+	    uv > UINT32_MAX || !imap_parse_u64(f[2], flen[2], &uid) ||
+	    uid == 0 || uid >= UIDSET_STAR)
+		return 1;
+	name = xmalloc(flen[0] + 1);
+	name[emit_text_unescape(f[0], flen[0], name)] = '\0';
+	r = guard(lineno, name, 1, uv, mailbox, uidvalidity, e);
+	free(name);
+	if (r < 0)
+		return -1;
+	*uid_r = (uint32_t)uid;
+	return 0;
+}
+
 /* One JSON record: {"uid": N, "mailbox": "...", "uidvalidity": N, ...}. */
 static int
 read_record(const char *line, size_t len, size_t lineno, const char *mailbox,
@@ -306,6 +369,7 @@ read_record(const char *line, size_t len, size_t lineno, const char *mailbox,
 	json_error_t jerr;
 	json_t *o, *v;
 	json_int_t n;
+	const char *mb;
 	int r = -1;
 
 	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -324,27 +388,20 @@ read_record(const char *line, size_t len, size_t lineno, const char *mailbox,
 	}
 	*uid_r = (uint32_t)n;
 	v = json_object_get(o, "mailbox");
-	if (v != NULL && (!json_is_string(v) ||
-	    !same_mailbox(json_string_value(v), mailbox))) {
-		err_set(e, ERR_DATA, "standard input line %zu: the record is "
-		    "from mailbox '%s', not '%s'", lineno,
-		    json_is_string(v) ? json_string_value(v) : "?", mailbox);
+	if (v != NULL && !json_is_string(v)) {
+		err_set(e, ERR_DATA, "standard input line %zu: the record's "
+		    "\"mailbox\" is not a string", lineno);
 		goto out;
 	}
+	mb = v != NULL ? json_string_value(v) : NULL;
 	v = json_object_get(o, "uidvalidity");
-	if (v != NULL && !json_is_integer(v)) {
+	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0)) {
 		err_set(e, ERR_DATA, "standard input line %zu: the record's "
 		    "\"uidvalidity\" is not a number", lineno);
 		goto out;
 	}
-	if (v != NULL && json_integer_value(v) != (json_int_t)uidvalidity) {
-		err_set(e, ERR_DATA, "standard input line %zu: UIDVALIDITY "
-		    "%lld is not the mailbox's %u: the UIDs name other messages "
-		    "now", lineno, (long long)json_integer_value(v),
-		    uidvalidity);
-		goto out;
-	}
-	r = 0;
+	r = guard(lineno, mb, v != NULL, v != NULL ?
+	    (uint64_t)json_integer_value(v) : 0, mailbox, uidvalidity, e);
 out:
 	json_decref(o);
 	return r;
@@ -384,7 +441,7 @@ uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
 	size_t lineno = 0, n;
 	uint64_t v;
 	uint32_t uid;
-	int r = 0, rl;
+	int r = 0, rl, rt;
 
 	/* Read whole before anything is added: a bad line changes nothing. */
 	uidset_init(&got);
@@ -404,6 +461,16 @@ uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
 		p = line;
 		while (n > 0 && isspace((unsigned char)p[n - 1]))
 			n--;
+		/* A text record, whose mailbox may start with a space. */
+		if (memchr(p, '\t', n) != NULL && (rt = read_text_record(p, n,
+		    lineno, mailbox, uidvalidity, &uid, e)) <= 0) {
+			if (rt < 0) {
+				r = -1;
+				break;
+			}
+			uidset_add(&got, uid, uid);
+			continue;
+		}
 		while (n > 0 && isspace((unsigned char)*p)) {
 			p++;
 			n--;
@@ -425,7 +492,8 @@ uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
 			uid = (uint32_t)v;
 		else {
 			r = err_set(e, ERR_DATA, "standard input line %zu: not "
-			    "a UID or a JSON record", lineno);
+			    "a UID, a text record (mailbox, uidvalidity, uid) or "
+			    "a JSON record", lineno);
 			break;
 		}
 		uidset_add(&got, uid, uid);

@@ -71,11 +71,13 @@ int	uidset_format(const struct uidset *, struct buf *);
  */
 int	uidset_next_chunk(const struct uidset *, size_t *pos, struct buf *);
 /*
- * Add the UIDs of a stream: one a line, a bare UID or a JSON record with
- * "uid" (and "mailbox" and "uidvalidity", which must match mailbox and
- * uidvalidity); the lines of a JSON array as "-o json" prints it work
- * too; white space and empty lines are skipped, and empty input adds
- * nothing. Lines are at most UIDSET_MAX_LINE bytes. ERR_DATA names the
+ * Add the UIDs of a stream: one a line, a bare UID, a text record
+ * (mailbox TAB uidvalidity TAB uid, then any fields, the mailbox escaped
+ * as the text format writes it) or a JSON record with "uid" (and
+ * "mailbox" and "uidvalidity"); a record's mailbox and UIDVALIDITY must
+ * match mailbox and uidvalidity. The lines of a JSON array as "-o json"
+ * prints it work too; white space and empty lines are skipped, and empty
+ * input adds nothing. Lines are at most UIDSET_MAX_LINE bytes. ERR_DATA names the
  * first bad line, and then nothing is added.
  */
 int	uidset_read(FILE *, const char *mailbox, uint32_t uidvalidity,

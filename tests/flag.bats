@@ -64,7 +64,7 @@ setup() { dovecot_reseed; }
 	run imapctl flag Projects/2024 2 --add answered
 	assert_success
 	# Text escapes the backslash.
-	assert_output "Projects/2024	$(srv_uidvalidity Projects/2024)	2	\\\\Answered"
+	assert_output "Projects/2024	$(srv_uidvalidity Projects/2024)	2	\\Answered"
 }
 
 @test "flag in xml is well formed and lists the flags" {

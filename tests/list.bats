@@ -17,7 +17,7 @@ teardown_file() { dovecot_teardown_file; }
 	assert_line --regexp '^日本語	/	'
 	assert_line --regexp '^Café/Menü	/	'
 	assert_line --regexp '^Old Mail	/	'
-	assert_line --regexp '^Trash	/	.*\\\\Trash	\\\\Trash$'
+	assert_line --regexp '^Trash	/	.*\\Trash	\\Trash$'
 }
 
 @test "list --status -o json has correct counts and UTF-8 names" {
@@ -58,7 +58,7 @@ teardown_file() { dovecot_teardown_file; }
 	assert_success
 	# name delimiter attributes special_use messages unseen recent uidnext uidvalidity size
 	# Dovecot may add \\Marked or \\UnMarked to the attributes.
-	assert_line --regexp '^Projects/2024	/	\\\\HasNoChildren[^	]*		2	1	0	3	[0-9]+	[0-9]+$'
+	assert_line --regexp '^Projects/2024	/	\\HasNoChildren[^	]*		2	1	0	3	[0-9]+	[0-9]+$'
 }
 
 @test "list without LIST-STATUS pipelines STATUS and gets the same counts" {

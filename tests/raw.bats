@@ -24,7 +24,7 @@ setup() { dovecot_reseed; }
 @test "raw --select, FETCH with nested lists, in text" {
 	run --separate-stderr imapctl raw --select INBOX UID FETCH 2 '(FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])'
 	assert_success
-	assert_line --index 0 $'FETCH\t2\t\t(UID 2 FLAGS (\\\\Seen) BODY[HEADER.FIELDS (MESSAGE-ID)] Message-ID: <gruesse-2@example.de>\\r\\n\\r\\n)\t\tfalse'
+	assert_line --index 0 $'FETCH\t2\t\t(UID 2 FLAGS (\\Seen) BODY[HEADER.FIELDS (MESSAGE-ID)] Message-ID: <gruesse-2@example.de>\\r\\n\\r\\n)\t\tfalse'
 	assert_line --index 1 --regexp $'^OK\t\t\t\tFetch completed.*\ttrue$'
 }
 

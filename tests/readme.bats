@@ -127,7 +127,7 @@ same() {
 	run --separate-stderr bash -c "$cmd"
 	assert_success
 	assert_equal "${#lines[@]}" 5
-	cmd=$(example "imapctl search INBOX older:1y from:alerts@ -o jsonl |" \
+	cmd=$(example "imapctl search INBOX older:1y from:alerts@ |" \
 		"    imapctl delete INBOX - --max 5000")
 	run --separate-stderr bash -c "$cmd"
 	assert_success

@@ -368,7 +368,7 @@ sent() {
 	printf '1\nfoo\n' >"$BATS_TEST_TMPDIR/bad"
 	run --separate-stderr imapctl search Search uid:- <"$BATS_TEST_TMPDIR/bad"
 	assert_failure 65
-	assert_equal "$stderr" "imapctl: search: standard input line 2: not a UID or a JSON record"
+	assert_equal "$stderr" "imapctl: search: standard input line 2: not a UID, a text record (mailbox, uidvalidity, uid) or a JSON record"
 	# The session did not search at all.
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Search uid:- <"$BATS_TEST_TMPDIR/bad"
 	assert_failure 65

@@ -128,7 +128,7 @@ test_basic(void)
 	    "\"empty\":\"\"}\n"
 	    "{\"uid\":43}\n", "basic record");
 	CHECK(EMIT_TEXT, sc_basic,
-	    "INBOX\t1700000000\t42\t\\\\Seen $Junk\t\t\ttrue\tfalse\t-5\t"
+	    "INBOX\t1700000000\t42\t\\Seen $Junk\t\t\ttrue\tfalse\t-5\t"
 	    "-9223372036854775808\t18446744073709551615\t"
 	    "2024-03-01T09:22:03Z\t\t3.14\t\n"
 	    "43\n", "basic record");
@@ -196,7 +196,7 @@ test_hostile(void)
 	CHECK(EMIT_TEXT, sc_hostile,
 	    "a" R "b" R R "c\t" R R R "\t" R R R R "\t" R R R "\tx" R R "\t"
 	    "a\\x00b\t\\x01\\x1b[31m\\x7f\\x9b\t\xef\xbf\xbe\xef\xbf\xbf\t"
-	    "a\\tb\\rc\\nd\\\\e\\x08\\x0c\tsay \"hi\" 'x'\t]]> <&>\t"
+	    "a\\tb\\rc\\nd\\e\\x08\\x0c\tsay \"hi\" 'x'\t]]> <&>\t"
 	    "\xf0\x9f\x98\x80" R "\n", "hostile strings");
 	CHECK(EMIT_XML, sc_hostile,
 	    XMLDECL
@@ -572,6 +572,80 @@ test_full(void)
 	fclose(fp);
 }
 
+/*
+ * Text escapes a backslash only where it would start an escape, and
+ * emit_text_unescape gives back exactly the value that was written.
+ */
+static const char *text_value;
+
+static void
+sc_one(struct emit *e)
+{
+	emit_record_begin(e, "r");
+	emit_str(e, "v", text_value);
+	emit_record_end(e);
+}
+
+static void
+test_text_backslash(void)
+{
+	static const struct {
+		const char	*value, *text;
+	} cases[] = {
+		{ "\\Seen", "\\Seen" },
+		{ "\\Seen \\Flagged", "\\Seen \\Flagged" },
+		{ "\\", "\\" },
+		{ "a\\", "a\\" },
+		{ "\\\\", "\\\\\\" },
+		{ "\\\\\\", "\\\\\\\\\\" },
+		{ "a\\tb", "a\\\\tb" },
+		{ "a\\nb\\rc\\xd", "a\\\\nb\\\\rc\\\\xd" },
+		{ "a\tb", "a\\tb" },
+		{ "\\\t", "\\\\\\t" },
+		{ "\\\n\r", "\\\\\\n\\r" },
+		{ "\\\x01", "\\\\\\x01" },
+		{ "\\\x7f", "\\\\\\x7f" },
+		{ "\\\xc2\x85", "\\\\\\x85" },
+		{ "\\\xc3\xa9", "\\\xc3\xa9" },
+		{ "\\T\\N\\X41", "\\T\\N\\X41" },
+		{ "C:\\Users\\me", "C:\\Users\\me" },
+		{ "Lists\\news", "Lists\\\\news" },
+		{ "\xc3\x89t\xc3\xa9 \\ \xe2\x82\xac", "\xc3\x89t\xc3\xa9 \\ \xe2\x82\xac" },
+		{ "x\\x41", "x\\\\x41" },
+		{ "", "" },
+	};
+	char label[160], *buf;
+	size_t i, n;
+	struct out o;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		text_value = cases[i].value;
+		run(&o, EMIT_TEXT, sc_one);
+		snprintf(label, sizeof(label), "text backslash: case %zu "
+		    "written", i);
+		if (o.len > 0 && o.s[o.len - 1] == '\n')
+			o.len--;
+		t_memeq(o.s, o.len, cases[i].text, strlen(cases[i].text),
+		    label);
+		buf = malloc(o.len + 1);
+		n = emit_text_unescape(o.s, o.len, buf);
+		snprintf(label, sizeof(label), "text backslash: case %zu "
+		    "read back", i);
+		t_memeq(buf, n, cases[i].value, strlen(cases[i].value), label);
+		free(buf);
+		free(o.s);
+	}
+	/* What the text back end never writes reads as itself. */
+	buf = malloc(16);
+	n = emit_text_unescape("\\xZ1\\q\\", 8, buf);
+	t_memeq(buf, n, "\\xZ1\\q\\", 8, "unescape: stray backslashes");
+	n = emit_text_unescape("\\x4", 3, buf);
+	t_memeq(buf, n, "\\x4", 3, "unescape: short \\x");
+	n = emit_text_unescape("\\x00\\x9f", 8, buf);
+	t_memeq(buf, n, "\0\xc2\x9f", 3, "unescape: \\x00 and \\x9f");
+	free(buf);
+}
+
 static void
 test_pipe(void)
 {
@@ -617,6 +691,7 @@ main(void)
 	test_basic();
 	test_empty();
 	test_hostile();
+	test_text_backslash();
 	test_nested();
 	test_unclosed();
 	test_xml_names();

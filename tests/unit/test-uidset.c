@@ -345,6 +345,22 @@ read_str(const char *text, size_t len, const char *mailbox, uint32_t uv,
 }
 
 static void
+read_is_in(const char *mailbox, const char *text, const char *want,
+    const char *name)
+{
+	struct uidset s;
+	struct err e;
+
+	uidset_init(&s);
+	if (!t_ok(read_str(text, strlen(text), mailbox, 1700, &s, &e) == 0,
+	    name))
+		printf("#   error: %s\n", e.msg);
+	else
+		t_streq(fmt(&s), want, name);
+	uidset_free(&s);
+}
+
+static void
 read_is(const char *text, const char *want, const char *name)
 {
 	struct uidset s;
@@ -405,6 +421,39 @@ test_read(void)
 	read_is("[]\n", "", "an empty -o json array");
 	read_is("12\n{\"uid\":13}\n", "12:13", "bare and JSON mixed");
 
+	/* Text records: mailbox TAB uidvalidity TAB uid, then anything. */
+	read_is("INBOX\t1700\t5\nINBOX\t1700\t6\t\\Seen \\Flagged\n",
+	    "5:6", "text records as search and flag print them");
+	read_is("inbox\t1700\t7\t\t\t\r\n", "7",
+	    "a text record: INBOX in any case, empty fields, CR LF");
+	read_is("INBOX\t1700\t8\tArchive\t1701\t3\n", "8",
+	    "a text record of move");
+	read_is("9\n{\"uid\":10}\nINBOX\t1700\t11\n", "9:11",
+	    "bare, JSON and text mixed");
+	read_is_in(" Lists\tnews\\x", " Lists\\tnews\\x\t1700\t3\n", "3",
+	    "a text record's mailbox is unescaped, its spaces kept");
+	read_is_in("a\\b\\\\c\\", "a\\b\\\\\\c\\\t1700\t4\n", "4",
+	    "a text record's mailbox with backslashes");
+	read_is_in("\xc3\x89t\xc3\xa9\n2024", "\xc3\x89t\xc3\xa9\\n2024\t1700\t12\n",
+	    "12", "a text record's mailbox with a line feed");
+	READ_BAD("Projects/2024\t1700\t5\nINBOX\t1700\t6\n", ERR_DATA,
+	    "line 2: the record is from mailbox 'INBOX', not "
+	    "'Projects/2024'", "a text record of another mailbox");
+	READ_BAD("Projects/2024\t1699\t5\n", ERR_DATA,
+	    "line 1: UIDVALIDITY 1699 is not the mailbox's 1700",
+	    "a text record with a stale UIDVALIDITY");
+	READ_BAD("Projects/2024\t1700\tx\n", ERR_DATA, "line 1: not a UID, "
+	    "a text record (mailbox, uidvalidity, uid) or a JSON record",
+	    "a text record without a UID");
+	READ_BAD("Projects/2024\t1700\n", ERR_DATA, "line 1: not a UID",
+	    "a text record of two fields");
+	READ_BAD("\t1700\t5\n", ERR_DATA, "line 1: not a UID",
+	    "a text record without a mailbox");
+	READ_BAD("Projects/2024\t0\t5\n", ERR_DATA, "line 1: not a UID",
+	    "a text record with UIDVALIDITY 0");
+	READ_BAD("5\t\\Seen\t2024-03-01T09:22:03Z\n", ERR_DATA,
+	    "line 1: not a UID", "fetch's summary in text");
+
 	READ_BAD("{\"mailbox\":\"INBOX\",\"uidvalidity\":1700,\"uid\":5}\n",
 	    ERR_DATA, "line 1: the record is from mailbox 'INBOX', not "
 	    "'Projects/2024'", "another mailbox");
@@ -416,9 +465,10 @@ test_read(void)
 	    "line 1: the record's \"uidvalidity\" is not a number",
 	    "UIDVALIDITY as a string");
 	READ_BAD("{\"mailbox\":5,\"uid\":5}\n", ERR_DATA,
-	    "line 1: the record is from mailbox '?'", "mailbox not a string");
-	READ_BAD("1\n2\nx\n", ERR_DATA, "line 3: not a UID or a JSON record",
-	    "a word");
+	    "line 1: the record's \"mailbox\" is not a string",
+	    "mailbox not a string");
+	READ_BAD("1\n2\nx\n", ERR_DATA, "line 3: not a UID, a text record "
+	    "(mailbox, uidvalidity, uid) or a JSON record", "a word");
 	READ_BAD("0\n", ERR_DATA, "line 1: not a UID", "UID 0");
 	READ_BAD("-3\n", ERR_DATA, "line 1: not a UID", "negative");
 	READ_BAD("4294967295\n", ERR_DATA, "line 1: not a UID",
