@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * check: a monitoring probe in the monitoring-plugins conventions. It logs
- * in, takes the mailbox's counts, the age of its oldest unseen message,
- * quota use, the time each step took and the days left on the server's
- * certificate, compares them with the thresholds, and reports one result
- * (lib/report.h): exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+ * in, takes each mailbox's counts, the age of its oldest unseen and of its
+ * newest message and the count of a query, quota use, the time each step
+ * took and the days left on the server's certificate, compares them with
+ * the thresholds, and reports one result (lib/report.h): exit 0 OK,
+ * 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
  *
  * Which failures are which, per the guidelines: the server cannot be
  * resolved, reached, secured (TLS, certificate) or logged in to, it times
@@ -17,11 +18,20 @@
  *
  * Round trips: the greeting and the login answer carry the capabilities
  * (Dovecot sends them), login uses SASL-IR, and after login one write
- * holds STATUS, GETQUOTAROOT, EXAMINE, the unseen search, the FETCH of
- * the oldest unseen message's date and LOGOUT: with ESEARCH and SEARCHRES
- * the search saves its minimum for "UID FETCH $". Without SEARCHRES the
- * FETCH needs one turn more. Bounded work in any case: ESEARCH MIN, or the
- * lowest UID of a plain SEARCH, and one FETCH of one INTERNALDATE.
+ * holds STATUS and GETQUOTAROOT of every mailbox, then for each EXAMINE,
+ * the unseen search, the FETCH of the oldest unseen message's date, the
+ * search for the newest message and the FETCH of its date, the query's
+ * count, and LOGOUT: with ESEARCH and SEARCHRES each search saves its
+ * minimum or maximum for "UID FETCH $". Without SEARCHRES the FETCHes need
+ * one turn more, and a query that one command cannot count (no ESEARCH,
+ * older:/newer: without WITHIN) a turn of its own. Bounded work in any
+ * case: ESEARCH MIN and MAX, or the lowest UID of a plain SEARCH and the
+ * last message by number, and one FETCH of one INTERNALDATE each.
+ *
+ * Whose responses are whose: STATUS names its mailbox, ESEARCH its
+ * command's tag; a FETCH is of the mailbox whose EXAMINE completed last,
+ * the oldest unseen's by its UID, the newest's by being the highest UID
+ * fetched there (the newest has the highest UID of all).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -37,10 +47,14 @@
 #include "quota.h"
 #include "range.h"
 #include "report.h"
+#include "search.h"
+#include "xalloc.h"
 
 const struct opt check_opts[] = {
-	{ "mailbox", 0, "MAILBOX", "the mailbox to check (default INBOX)",
-	    OPT_COMPLETE_MAILBOX },
+	{ "mailbox", 0, "MAILBOX", "a mailbox to check (default INBOX; "
+	    "repeat for more)", OPT_REPEAT | OPT_COMPLETE_MAILBOX },
+	{ "query", 0, "QUERY", "count the messages of each mailbox that match "
+	    "QUERY (as search takes it)", 0 },
 	{ "warning-time", 0, "RANGE", "seconds the whole check may take", 0 },
 	{ "critical-time", 0, "RANGE", "the same, for CRITICAL", 0 },
 	{ "warning-messages", 0, "RANGE", "messages in the mailbox", 0 },
@@ -48,8 +62,13 @@ const struct opt check_opts[] = {
 	{ "warning-unseen", 0, "RANGE", "unseen messages in the mailbox", 0 },
 	{ "critical-unseen", 0, "RANGE", "the same, for CRITICAL", 0 },
 	{ "warning-age", 0, "RANGE", "age of the oldest unseen message "
-	    "(seconds, or with s, m, h, d, w)", 0 },
+	    "(seconds, or with s, min, h, d, w)", 0 },
 	{ "critical-age", 0, "RANGE", "the same, for CRITICAL", 0 },
+	{ "warning-newest-age", 0, "RANGE", "age of the newest message "
+	    "(e.g. 1d: none for a day)", 0 },
+	{ "critical-newest-age", 0, "RANGE", "the same, for CRITICAL", 0 },
+	{ "warning-query", 0, "RANGE", "messages that match --query", 0 },
+	{ "critical-query", 0, "RANGE", "the same, for CRITICAL", 0 },
 	{ "warning-quota", 0, "RANGE", "quota use in percent", 0 },
 	{ "critical-quota", 0, "RANGE", "the same, for CRITICAL", 0 },
 	{ "warning-cert-days", 0, "RANGE", "fewer days than this until the "
@@ -58,15 +77,18 @@ const struct opt check_opts[] = {
 	{ NULL, 0, NULL, NULL, 0 }
 };
 
-enum { T_TIME, T_MESSAGES, T_UNSEEN, T_AGE, T_QUOTA, T_CERT, T_COUNT };
+enum {
+	T_TIME, T_MESSAGES, T_UNSEEN, T_AGE, T_NEWEST, T_QUERY, T_QUOTA,
+	T_CERT, T_COUNT
+};
 
 static const struct {
 	const char	*name;
 	unsigned	 flags;
 } thresholds[T_COUNT] = {
 	{ "time", 0 }, { "messages", 0 }, { "unseen", 0 },
-	{ "age", RANGE_DURATION }, { "quota", 0 },
-	{ "cert-days", RANGE_AT_LEAST },
+	{ "age", RANGE_DURATION }, { "newest-age", RANGE_DURATION },
+	{ "query", 0 }, { "quota", 0 }, { "cert-days", RANGE_AT_LEAST },
 };
 
 #define DURATION(key, prom, help) \
@@ -88,6 +110,12 @@ static const struct report_item
     i_age = { "unseen_age", REPORT_SECONDS, 0, REPORT_PERF | REPORT_MIN0,
 	"mailbox_oldest_unseen_age_seconds", "Seconds since the oldest "
 	"unseen message arrived; 0 when none is unseen.", 0 },
+    i_newest = { "newest_age", REPORT_SECONDS, 0, REPORT_PERF | REPORT_MIN0,
+	"mailbox_newest_age_seconds", "Seconds since the newest message "
+	"(the highest UID) arrived; absent when the mailbox is empty.", 0 },
+    i_query = { "query_matches", REPORT_COUNT, 0, REPORT_PERF | REPORT_MIN0,
+	"mailbox_query_matches", "Messages of the mailbox that match the "
+	"check's --query.", 0 },
     i_quota = { "quota_percent", REPORT_PERCENT, 1,
 	REPORT_PERF | REPORT_MIN0, "quota_usage_ratio", "Highest use of any "
 	"quota resource of the mailbox, as a fraction of its limit.", 0.01 },
@@ -110,15 +138,39 @@ static const struct report_item
 	"Whether the server's certificate verifies (chain, dates, name): "
 	"1, or not: 0 (measured with --insecure).", 0 };
 
-/* What was measured; a negative duration was not. */
-struct meas {
-	double		 time, connect, tls, login;
+struct check;
+
+/* Whose EXAMINE it is, for the callback of its completion. */
+struct examined {
+	struct check	*c;
+	int		 i;
+};
+
+/* One mailbox: what was measured, and the commands that measure it. */
+struct mbx {
+	const char	*name;		/* UTF-8, as given */
 	int		 have_counts;
 	uint32_t	 messages, unseen;
 	int		 have_min;	/* lowest unseen UID known */
 	uint32_t	 min_uid;
 	int		 have_age;
-	time_t		 arrived;
+	time_t		 arrived;	/* of the oldest unseen */
+	int		 have_max;	/* highest UID known (ESEARCH MAX) */
+	uint32_t	 max_uid;
+	int		 newest_asked;	/* a FETCH of the newest was sent */
+	int		 have_newest;
+	uint32_t	 newest_uid;
+	time_t		 newest;
+	int		 have_query;
+	uint64_t	 query_n;
+	struct sess_cmd	 c_status, c_quota, c_examine, c_unseen, c_min, c_max,
+			 c_newest, c_query, c_examine2, c_min2, c_newest2;
+	struct examined	 ex;
+};
+
+/* What was measured of the whole check; a negative duration was not. */
+struct meas {
+	double		 time, connect, tls, login;
 	int		 have_quota;
 	double		 quota_pct;
 	int		 have_storage, have_qmsg;
@@ -134,7 +186,11 @@ struct meas {
 struct check {
 	struct ctx	*ctx;
 	struct report	*r;
-	const char	*mailbox;
+	struct mbx	*mb;
+	size_t		 nmb;
+	int		 cur;		/* the mailbox examined, or -1 */
+	const char	*query;		/* --query, or NULL */
+	struct search_query *q;
 	struct range	 warn[T_COUNT], crit[T_COUNT];
 	struct meas	 m;
 	time_t		 now;
@@ -209,6 +265,79 @@ put_duration(struct check *c, const struct report_item *it, double v,
 		report_value(c->r, it, v, NULL, NULL, NAN);
 }
 
+static double
+age_since(const struct check *c, time_t t)
+{
+	double v = difftime(c->now, t);
+
+	return v < 0 ? 0 : v;
+}
+
+/* One mailbox's measurements, and its piece of the summary. */
+static void
+put_mailbox(struct check *c, const struct mbx *b)
+{
+	struct report *r = c->r;
+	enum report_state st, st2;
+	char age[32];
+	double v;
+
+	if (!b->have_counts) {
+		report_none(r, &i_messages);
+		report_none(r, &i_unseen);
+		report_none(r, &i_age);
+		report_none(r, &i_newest);
+		report_none(r, &i_query);
+		return;
+	}
+	st = report_value(r, &i_messages, b->messages, &c->warn[T_MESSAGES],
+	    &c->crit[T_MESSAGES], NAN);
+	report_text(r, "%s %u messages%s", b->name, b->messages, mark(st));
+	st = report_value(r, &i_unseen, b->unseen, &c->warn[T_UNSEEN],
+	    &c->crit[T_UNSEEN], NAN);
+	report_text(r, "%u unseen%s", b->unseen, mark(st));
+	if (b->unseen == 0 || b->have_age) {
+		v = b->unseen == 0 ? 0 : age_since(c, b->arrived);
+		st = report_value(r, &i_age, v, &c->warn[T_AGE],
+		    &c->crit[T_AGE], NAN);
+		if (b->unseen > 0) {
+			age_text(age, sizeof(age), v);
+			report_text(r, "oldest unseen %s%s", age, mark(st));
+		}
+	} else
+		report_none(r, &i_age);
+	if (b->have_newest) {
+		v = age_since(c, b->newest);
+		st = report_value(r, &i_newest, v, &c->warn[T_NEWEST],
+		    &c->crit[T_NEWEST], NAN);
+		if (c->warn[T_NEWEST].set || c->crit[T_NEWEST].set) {
+			age_text(age, sizeof(age), v);
+			report_text(r, "newest %s%s", age, mark(st));
+		}
+	} else {
+		report_none(r, &i_newest);
+		/*
+		 * No message at all is no message for too long: as old as
+		 * can be for the thresholds.
+		 */
+		if (b->messages == 0 && (c->warn[T_NEWEST].set ||
+		    c->crit[T_NEWEST].set)) {
+			st = range_alerts(&c->crit[T_NEWEST], INFINITY) ?
+			    REPORT_CRITICAL : range_alerts(&c->warn[T_NEWEST],
+			    INFINITY) ? REPORT_WARNING : REPORT_OK;
+			report_raise(r, st);
+			report_text(r, "no messages%s", mark(st));
+		}
+	}
+	if (b->have_query) {
+		st2 = report_value(r, &i_query, (double)b->query_n,
+		    &c->warn[T_QUERY], &c->crit[T_QUERY], NAN);
+		report_text(r, "%llu matching the query%s",
+		    (unsigned long long)b->query_n, mark(st2));
+	} else
+		report_none(r, &i_query);
+}
+
 /* Every measurement, in the record's order; pieces of the summary. */
 static void
 put_items(struct check *c)
@@ -216,40 +345,20 @@ put_items(struct check *c)
 	struct meas *m = &c->m;
 	struct report *r = c->r;
 	enum report_state st;
-	char age[32], secs[EMIT_FIXED_MAX], day[16];
+	char secs[EMIT_FIXED_MAX], day[16];
 	long long left, days;
 	struct tm tm;
-	double v;
+	size_t i;
 
 	put_duration(c, &i_time, m->time, T_TIME);
 	put_duration(c, &i_connect, m->connect, -1);
 	put_duration(c, &i_tls, m->tls, -1);
 	put_duration(c, &i_login, m->login, -1);
-	if (m->have_counts) {
-		st = report_value(r, &i_messages, m->messages,
-		    &c->warn[T_MESSAGES], &c->crit[T_MESSAGES], NAN);
-		report_text(r, "%s %u messages%s", c->mailbox, m->messages,
-		    mark(st));
-		st = report_value(r, &i_unseen, m->unseen, &c->warn[T_UNSEEN],
-		    &c->crit[T_UNSEEN], NAN);
-		report_text(r, "%u unseen%s", m->unseen, mark(st));
-	} else {
-		report_none(r, &i_messages);
-		report_none(r, &i_unseen);
+	for (i = 0; i < c->nmb; i++) {
+		report_part(r, (int)i);
+		put_mailbox(c, &c->mb[i]);
 	}
-	if (m->have_counts && (m->unseen == 0 || m->have_age)) {
-		v = m->unseen == 0 || !m->have_age ? 0 :
-		    difftime(c->now, m->arrived);
-		if (v < 0)
-			v = 0;
-		st = report_value(r, &i_age, v, &c->warn[T_AGE],
-		    &c->crit[T_AGE], NAN);
-		if (m->unseen > 0) {
-			age_text(age, sizeof(age), v);
-			report_text(r, "oldest unseen %s%s", age, mark(st));
-		}
-	} else
-		report_none(r, &i_age);
+	report_part(r, -1);
 	if (m->have_quota) {
 		st = report_value(r, &i_quota, m->quota_pct, &c->warn[T_QUOTA],
 		    &c->crit[T_QUOTA], 100);
@@ -351,42 +460,98 @@ take_quota(struct meas *m, const struct imap_resp *r)
 	}
 }
 
-/* "* ESEARCH (TAG "A5") UID MIN 7": the MIN, if there is one. */
-static void
-take_esearch(struct meas *m, const struct imap_arg *a)
+/* INBOX is INBOX in any case; other names are as they are. */
+static int
+same_mailbox(const char *a, const char *b)
 {
-	uint32_t v;
-
-	a = a->next;
-	if (a != NULL && a->type == IMAP_LIST)
-		a = a->next;
-	if (imap_arg_is(a, "UID"))
-		a = a->next;
-	for (; a != NULL && a->next != NULL; a = a->next->next)
-		if (imap_arg_is(a, "MIN") && imap_arg_u32(a->next, &v) &&
-		    v > 0) {
-			m->have_min = 1;
-			m->min_uid = v;
-		}
+	if (strcasecmp(a, "INBOX") == 0)
+		return strcasecmp(b, "INBOX") == 0;
+	return strcmp(a, b) == 0;
 }
 
-/* "* SEARCH 4 9 12": the lowest, read as the numbers go by. */
+static struct mbx *
+mailbox_named(struct check *c, struct sess *s, const char *p, size_t n)
+{
+	struct buf name;
+	struct mbx *b = NULL;
+	size_t i;
+
+	buf_init(&name, 4 * n + 16);
+	sess_mailbox_decode(s, p, n, &name);
+	for (i = 0; i < c->nmb && b == NULL; i++)
+		if (same_mailbox(c->mb[i].name, name.s))
+			b = &c->mb[i];
+	buf_free(&name);
+	return b;
+}
+
+/* "* ESEARCH (TAG "A5") UID MIN 7": whose, by the tag, and what. */
 static void
-take_search(struct meas *m, const struct imap_arg *a)
+take_esearch(struct check *c, const struct imap_arg *a)
+{
+	const struct imap_arg *t;
+	struct mbx *b = NULL;
+	const struct sess_cmd *cmd = NULL;
+	const char *tag = NULL;
+	size_t len = 0, i;
+	uint32_t v;
+	uint64_t n;
+
+	a = a->next;
+	if (a != NULL && imap_arg_list(a, &t, NULL)) {
+		if (imap_arg_is(t, "TAG") && t->next != NULL)
+			imap_arg_string(t->next, &tag, &len);
+		a = a->next;
+	}
+	if (tag == NULL)
+		return;
+	for (i = 0; i < c->nmb && cmd == NULL; i++) {
+		b = &c->mb[i];
+		if (sess_cmd_tagged(&b->c_unseen, tag, len))
+			cmd = &b->c_unseen;
+		else if (sess_cmd_tagged(&b->c_max, tag, len))
+			cmd = &b->c_max;
+		else if (sess_cmd_tagged(&b->c_query, tag, len))
+			cmd = &b->c_query;
+	}
+	if (cmd == NULL)
+		return;
+	if (imap_arg_is(a, "UID"))
+		a = a->next;
+	for (; a != NULL && a->next != NULL; a = a->next->next) {
+		if (cmd == &b->c_unseen && imap_arg_is(a, "MIN") &&
+		    imap_arg_u32(a->next, &v) && v > 0) {
+			b->have_min = 1;
+			b->min_uid = v;
+		} else if (cmd == &b->c_max && imap_arg_is(a, "MAX") &&
+		    imap_arg_u32(a->next, &v) && v > 0) {
+			b->have_max = 1;
+			b->max_uid = v;
+		} else if (cmd == &b->c_query && imap_arg_is(a, "COUNT") &&
+		    imap_arg_u64(a->next, &n)) {
+			b->have_query = 1;
+			b->query_n = n;
+		}
+	}
+}
+
+/* "* SEARCH 4 9 12" of the unseen: the lowest, as the numbers go by. */
+static void
+take_search(struct mbx *b, const struct imap_arg *a)
 {
 	uint32_t v;
 
 	for (a = a->next; a != NULL; a = a->next)
 		if (imap_arg_u32(a, &v) && v > 0 &&
-		    (!m->have_min || v < m->min_uid)) {
-			m->have_min = 1;
-			m->min_uid = v;
+		    (!b->have_min || v < b->min_uid)) {
+			b->have_min = 1;
+			b->min_uid = v;
 		}
 }
 
-/* "* N FETCH (UID u INTERNALDATE "...")" for the lowest unseen UID. */
+/* "* N FETCH (UID u INTERNALDATE "...")" in the mailbox examined. */
 static void
-take_fetch(struct meas *m, const struct imap_arg *a)
+take_fetch(struct mbx *b, const struct imap_arg *a)
 {
 	const struct imap_arg *it;
 	const char *date = NULL;
@@ -405,13 +570,15 @@ take_fetch(struct meas *m, const struct imap_arg *a)
 	if (date == NULL || uid == 0 ||
 	    (t = date_parse_internal(date, len)) == (time_t)-1)
 		return;
-	/* With SEARCHRES the FETCH names the minimum we have not seen yet. */
-	if (m->have_min && uid != m->min_uid)
-		return;
-	m->have_min = 1;
-	m->min_uid = uid;
-	m->have_age = 1;
-	m->arrived = t;
+	if (b->have_min && uid == b->min_uid) {
+		b->have_age = 1;
+		b->arrived = t;
+	}
+	if (b->newest_asked && (!b->have_newest || uid >= b->newest_uid)) {
+		b->have_newest = 1;
+		b->newest_uid = uid;
+		b->newest = t;
+	}
 }
 
 static int
@@ -421,115 +588,319 @@ on_untagged(void *arg, struct sess *s, const struct imap_resp *r,
 	struct check *c = arg;
 	struct mbox_status st;
 	const struct imap_arg *a = r->args;
+	struct mbx *b;
 	const char *name;
 	size_t len;
 	uint32_t n;
 
-	(void)s;
 	if (r->status != IMAP_ST_NONE)
 		return 0;
 	switch (mbox_parse_status(r, &name, &len, &st)) {
 	case -1:
 		return err_set(e, ERR_PROTOCOL, "malformed STATUS response");
 	case 1:
-		if ((st.have & (MST_MESSAGES | MST_UNSEEN)) ==
+		b = mailbox_named(c, s, name, len);
+		if (b != NULL && (st.have & (MST_MESSAGES | MST_UNSEEN)) ==
 		    (MST_MESSAGES | MST_UNSEEN)) {
-			c->m.have_counts = 1;
-			c->m.messages = st.messages;
-			c->m.unseen = st.unseen;
+			b->have_counts = 1;
+			b->messages = st.messages;
+			b->unseen = st.unseen;
 		}
 		return 0;
 	}
+	b = c->cur >= 0 ? &c->mb[c->cur] : NULL;
 	if (imap_arg_is(a, "QUOTA"))
 		take_quota(&c->m, r);
 	else if (imap_arg_is(a, "ESEARCH"))
-		take_esearch(&c->m, a);
-	else if (imap_arg_is(a, "SEARCH"))
-		take_search(&c->m, a);
-	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "FETCH"))
-		take_fetch(&c->m, a);
+		take_esearch(c, a);
+	else if (imap_arg_is(a, "SEARCH") && b != NULL)
+		take_search(b, a);
+	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "FETCH") &&
+	    b != NULL)
+		take_fetch(b, a);
 	return 0;
+}
+
+/* The mailbox examined changes when its EXAMINE completes. */
+static void
+on_examined(void *arg, const struct imap_resp *r)
+{
+	const struct examined *x = arg;
+
+	x->c->cur = r->status == IMAP_ST_OK ? x->i : -1;
 }
 
 /* The measurements after login ------------------------------------------ */
 
-enum { C_STATUS, C_QUOTA, C_EXAMINE, C_SEARCH, C_FETCH, C_LOGOUT, C_COUNT };
+static int
+send_examine(struct check *c, size_t i, struct sess_cmd *cmd, struct err *e)
+{
+	struct examined *x = &c->mb[i].ex;
+
+	x->c = c;
+	x->i = (int)i;
+	cmd->on_done = on_examined;
+	cmd->on_done_ctx = x;
+	return sess_send(c->ctx->sess, cmd, e, "EXAMINE %M", c->mb[i].name);
+}
+
+static int
+wait_all(struct sess *s, struct sess_cmd *const *cmds, size_t n,
+    struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cmds[i]->tag != 0 && !cmds[i]->done &&
+		    sess_wait(s, cmds[i], e) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+check_cmd(const struct sess_cmd *cmd, struct err *e, const char *fmt,
+    const char *name)
+{
+	if (cmd->tag == 0 || sess_cmd_check(cmd, e) == 0)
+		return 0;
+	err_prefix(e, fmt, name);
+	return -1;
+}
+
+/*
+ * The first write: counts and quota of every mailbox, then each examined
+ * in turn with its searches and, with SEARCHRES, its FETCHes; the query's
+ * count where one command gives it. later_r: how many queries were left
+ * for later. Every command's sess_cmd is in c->mb.
+ */
+static int
+send_first(struct check *c, int saveres, int esearch, int quota,
+    size_t *later_r, struct err *e)
+{
+	struct sess *s = c->ctx->sess;
+	struct mbx *b;
+	size_t i;
+	int r;
+
+	*later_r = 0;
+	for (i = 0; i < c->nmb; i++)
+		if (sess_send(s, &c->mb[i].c_status, e, "STATUS %M (MESSAGES "
+		    "UNSEEN)", c->mb[i].name) < 0 || (quota && sess_send(s,
+		    &c->mb[i].c_quota, e, "GETQUOTAROOT %M", c->mb[i].name) < 0))
+			return -1;
+	for (i = 0; i < c->nmb; i++) {
+		b = &c->mb[i];
+		if (send_examine(c, i, &b->c_examine, e) < 0 ||
+		    sess_send(s, &b->c_unseen, e, saveres ?
+		    "UID SEARCH RETURN (SAVE MIN) UNSEEN" : esearch ?
+		    "UID SEARCH RETURN (MIN) UNSEEN" : "UID SEARCH UNSEEN") < 0)
+			return -1;
+		if (saveres && sess_send(s, &b->c_min, e,
+		    "UID FETCH $ (UID INTERNALDATE)") < 0)
+			return -1;
+		if (esearch && sess_send(s, &b->c_max, e, saveres ?
+		    "UID SEARCH RETURN (SAVE MAX) ALL" :
+		    "UID SEARCH RETURN (MAX) ALL") < 0)
+			return -1;
+		if (saveres) {
+			b->newest_asked = 1;
+			if (sess_send(s, &b->c_newest, e,
+			    "UID FETCH $ (UID INTERNALDATE)") < 0)
+				return -1;
+		}
+		if (c->q == NULL)
+			continue;
+		if ((r = search_queue_count(s, &b->c_query, c->q, e)) < 0)
+			return -1;
+		if (r == 2)
+			b->have_query = 1;	/* matches nothing: 0 */
+		else if (r == 0)
+			(*later_r)++;
+	}
+	return 0;
+}
+
+/* Whether a mailbox needs the FETCHes SEARCHRES would have spared. */
+static int
+needs_fetch(const struct mbx *b, int saveres)
+{
+	return !saveres && b->have_counts && (b->have_min ||
+	    b->messages > 0);
+}
+
+/*
+ * Without SEARCHRES: each mailbox again, with a FETCH of its oldest
+ * unseen and of its newest message (by UID from ESEARCH MAX, else the
+ * last by number).
+ */
+static int
+send_fetches(struct check *c, struct err *e)
+{
+	struct sess *s = c->ctx->sess;
+	struct mbx *b;
+	size_t i;
+
+	for (i = 0; i < c->nmb; i++) {
+		b = &c->mb[i];
+		if (!needs_fetch(b, 0))
+			continue;
+		if (send_examine(c, i, &b->c_examine2, e) < 0)
+			return -1;
+		if (b->have_min && sess_send(s, &b->c_min2, e,
+		    "UID FETCH %u (UID INTERNALDATE)", b->min_uid) < 0)
+			return -1;
+		if (b->messages == 0)
+			continue;
+		b->newest_asked = 1;
+		if (b->have_max ? sess_send(s, &b->c_newest2, e,
+		    "UID FETCH %u (UID INTERNALDATE)", b->max_uid) < 0 :
+		    sess_send(s, &b->c_newest2, e,
+		    "FETCH * (UID INTERNALDATE)") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The queries one command could not count: each mailbox in turn. */
+static int
+count_later(struct check *c, struct err *e)
+{
+	struct sess *s = c->ctx->sess;
+	struct mbx *b;
+	size_t i;
+
+	for (i = 0; i < c->nmb; i++) {
+		b = &c->mb[i];
+		if (b->have_query || b->c_query.tag != 0)
+			continue;
+		c->cur = -1;
+		if (sess_run(s, e, "EXAMINE %M", b->name) < 0) {
+			err_prefix(e, "cannot open mailbox '%s'", b->name);
+			return -1;
+		}
+		if (search_count(s, c->q, &b->query_n, e) < 0) {
+			err_prefix(e, "cannot count the query in '%s'",
+			    b->name);
+			return -1;
+		}
+		b->have_query = 1;
+	}
+	sess_set_handler(s, on_untagged, c);
+	return 0;
+}
 
 static int
 measure(struct check *c)
 {
 	struct sess *s = c->ctx->sess;
 	struct err *e = &c->ctx->err;
-	struct sess_cmd cmd[C_COUNT];
+	struct sess_cmd logout;
+	struct sess_cmd **cmds;
+	struct mbx *b;
 	int quota = sess_has_cap(s, "QUOTA");
 	int esearch = sess_has_cap(s, "ESEARCH");
 	int saveres = esearch && sess_has_cap(s, "SEARCHRES");
-	size_t i;
+	size_t i, n, later = 0;
+	int r = -1;
 
-	memset(cmd, 0, sizeof(cmd));
+	memset(&logout, 0, sizeof(logout));
+	cmds = xcalloc(c->nmb * 11 + 1, sizeof(*cmds));
+	c->cur = -1;
 	sess_set_handler(s, on_untagged, c);
 	if (!quota)
 		snprintf(c->m.quota_err, sizeof(c->m.quota_err), "quota "
 		    "unknown: the server offers no QUOTA");
-	/* One write: counts, quota, the oldest unseen message, LOGOUT. */
-	if (sess_send(s, &cmd[C_STATUS], e, "STATUS %M (MESSAGES UNSEEN)",
-	    c->mailbox) < 0 ||
-	    (quota && sess_send(s, &cmd[C_QUOTA], e, "GETQUOTAROOT %M",
-	    c->mailbox) < 0) ||
-	    sess_send(s, &cmd[C_EXAMINE], e, "EXAMINE %M", c->mailbox) < 0 ||
-	    sess_send(s, &cmd[C_SEARCH], e, saveres ?
-	    "UID SEARCH RETURN (SAVE MIN) UNSEEN" : esearch ?
-	    "UID SEARCH RETURN (MIN) UNSEEN" : "UID SEARCH UNSEEN") < 0 ||
-	    (saveres && (sess_send(s, &cmd[C_FETCH], e,
-	    "UID FETCH $ (UID INTERNALDATE)") < 0 ||
-	    sess_send(s, &cmd[C_LOGOUT], e, "LOGOUT") < 0)))
-		return -1;
-	for (i = 0; i < C_COUNT; i++) {
-		if (cmd[i].tag == 0)
-			continue;
-		if (sess_wait(s, &cmd[i], e) < 0)
-			return -1;
+	if (send_first(c, saveres, esearch, quota, &later, e) < 0)
+		goto done;
+	/* LOGOUT in the same write when nothing else is to come. */
+	if (saveres && later == 0 && sess_send(s, &logout, e, "LOGOUT") < 0)
+		goto done;
+	n = 0;
+	for (i = 0; i < c->nmb; i++) {
+		b = &c->mb[i];
+		cmds[n++] = &b->c_status;
+		cmds[n++] = &b->c_quota;
 	}
-	if (sess_cmd_check(&cmd[C_STATUS], e) < 0) {
-		err_prefix(e, "cannot get the counts of '%s'", c->mailbox);
-		return -1;
+	for (i = 0; i < c->nmb; i++) {
+		b = &c->mb[i];
+		cmds[n++] = &b->c_examine;
+		cmds[n++] = &b->c_unseen;
+		cmds[n++] = &b->c_min;
+		cmds[n++] = &b->c_max;
+		cmds[n++] = &b->c_newest;
+		cmds[n++] = &b->c_query;
 	}
-	if (quota && cmd[C_QUOTA].status != IMAP_ST_OK) {
-		c->m.have_quota = c->m.have_storage = c->m.have_qmsg = 0;
-		snprintf(c->m.quota_err, sizeof(c->m.quota_err), "quota "
-		    "unknown: %s", cmd[C_QUOTA].text);
+	cmds[n++] = &logout;
+	if (wait_all(s, cmds, n, e) < 0)
+		goto done;
+	for (i = 0; i < c->nmb; i++) {
+		b = &c->mb[i];
+		if (check_cmd(&b->c_status, e, "cannot get the counts of '%s'",
+		    b->name) < 0)
+			goto done;
+		if (quota && b->c_quota.status != IMAP_ST_OK) {
+			c->m.have_quota = c->m.have_storage = 0;
+			c->m.have_qmsg = 0;
+			snprintf(c->m.quota_err, sizeof(c->m.quota_err),
+			    "quota unknown: %s", b->c_quota.text);
+			quota = 0;
+		}
 	}
-	if (sess_cmd_check(&cmd[C_EXAMINE], e) < 0) {
-		err_prefix(e, "cannot open mailbox '%s'", c->mailbox);
-		return -1;
+	for (i = 0; i < c->nmb; i++) {
+		b = &c->mb[i];
+		if (check_cmd(&b->c_examine, e, "cannot open mailbox '%s'",
+		    b->name) < 0 ||
+		    check_cmd(&b->c_unseen, e, "cannot search '%s' for unseen "
+		    "messages", b->name) < 0 ||
+		    check_cmd(&b->c_min, e, "cannot fetch the oldest unseen "
+		    "message of '%s'", b->name) < 0 ||
+		    check_cmd(&b->c_max, e, "cannot search '%s' for its newest "
+		    "message", b->name) < 0 ||
+		    check_cmd(&b->c_newest, e, "cannot fetch the newest message "
+		    "of '%s'", b->name) < 0 ||
+		    check_cmd(&b->c_query, e, "cannot count the query in '%s'",
+		    b->name) < 0)
+			goto done;
+		if (b->c_query.tag != 0 && !b->have_query)
+			b->have_query = 1;	/* no COUNT: none */
 	}
-	if (sess_cmd_check(&cmd[C_SEARCH], e) < 0) {
-		err_prefix(e, "cannot search '%s' for unseen messages",
-		    c->mailbox);
-		return -1;
+	if (!saveres) {
+		/* The FETCHes had to wait for the searches: one turn more. */
+		if (send_fetches(c, e) < 0 || (later == 0 &&
+		    sess_send(s, &logout, e, "LOGOUT") < 0))
+			goto done;
+		n = 0;
+		for (i = 0; i < c->nmb; i++) {
+			b = &c->mb[i];
+			cmds[n++] = &b->c_examine2;
+			cmds[n++] = &b->c_min2;
+			cmds[n++] = &b->c_newest2;
+		}
+		cmds[n++] = &logout;
+		if (wait_all(s, cmds, n, e) < 0)
+			goto done;
+		for (i = 0; i < c->nmb; i++) {
+			b = &c->mb[i];
+			if (check_cmd(&b->c_examine2, e, "cannot open mailbox "
+			    "'%s'", b->name) < 0 ||
+			    check_cmd(&b->c_min2, e, "cannot fetch the "
+			    "oldest unseen message of '%s'", b->name) < 0 ||
+			    check_cmd(&b->c_newest2, e, "cannot fetch the "
+			    "newest message of '%s'", b->name) < 0)
+				goto done;
+		}
 	}
-	if (!saveres && c->m.have_min) {
-		/* The FETCH had to wait for the search: one turn more. */
-		if (sess_send(s, &cmd[C_FETCH], e, "UID FETCH %u "
-		    "(UID INTERNALDATE)", c->m.min_uid) < 0 ||
-		    sess_send(s, &cmd[C_LOGOUT], e, "LOGOUT") < 0 ||
-		    sess_wait(s, &cmd[C_FETCH], e) < 0 ||
-		    sess_wait(s, &cmd[C_LOGOUT], e) < 0)
-			return -1;
-	} else if (!saveres) {
-		if (sess_send(s, &cmd[C_LOGOUT], e, "LOGOUT") < 0 ||
-		    sess_wait(s, &cmd[C_LOGOUT], e) < 0)
-			return -1;
-	}
-	if (cmd[C_FETCH].tag != 0 && sess_cmd_check(&cmd[C_FETCH], e) < 0) {
-		err_prefix(e, "cannot fetch the oldest unseen message of "
-		    "'%s'", c->mailbox);
-		return -1;
-	}
+	if (later > 0 && (count_later(c, e) < 0 ||
+	    sess_send(s, &logout, e, "LOGOUT") < 0 ||
+	    sess_wait(s, &logout, e) < 0))
+		goto done;
 	/* The server closes now; the session must not say goodbye again. */
 	sess_set_state(s, SESS_LOGOUT);
+	r = 0;
+done:
 	sess_set_handler(s, NULL, NULL);
-	return 0;
+	free(cmds);
+	return r;
 }
 
 /* What the connection told us, whether or not it got as far as login. */
@@ -602,29 +973,100 @@ parse_thresholds(struct check *c, struct err *e)
 			return -1;
 		}
 	}
+	if ((c->warn[T_QUERY].set || c->crit[T_QUERY].set) && c->query == NULL)
+		return err_set(e, ERR_USAGE, "--%s-query needs --query",
+		    c->warn[T_QUERY].set ? "warning" : "critical");
 	return 0;
+}
+
+/* The mailboxes: each once, INBOX when none is named. */
+static int
+parse_mailboxes(struct check *c, struct err *e)
+{
+	const struct optval *v = ctx_opt(c->ctx, "mailbox");
+	static const char *const inbox[] = { "INBOX" };
+	const char *const *names = v->set ? v->vals : inbox;
+	size_t n = v->set ? v->nvals : 1, i, k;
+
+	if (n > REPORT_MAX_PARTS)
+		return err_set(e, ERR_USAGE, "more than %d mailboxes",
+		    REPORT_MAX_PARTS);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < i; k++)
+			if (same_mailbox(names[i], names[k]))
+				return err_set(e, ERR_USAGE, "mailbox '%s' "
+				    "given twice", names[i]);
+	c->mb = xcalloc(n, sizeof(*c->mb));
+	c->nmb = n;
+	for (i = 0; i < n; i++)
+		c->mb[i].name = names[i];
+	return 0;
+}
+
+/*
+ * The query, compiled for what the server offers (caps), or to check it
+ * before connecting (every extension allowed).
+ */
+static int
+compile_query(struct check *c, unsigned caps, struct err *e)
+{
+	const char *terms[1];
+
+	search_free(c->q);
+	c->q = NULL;
+	if (c->query == NULL)
+		return 0;
+	terms[0] = c->query;
+	if (search_compile(terms, 1, 1, caps, time(NULL), &c->q, e) < 0) {
+		err_prefix(e, "--query");
+		return -1;
+	}
+	if (search_wants_stdin(c->q))
+		return err_set(e, ERR_USAGE, "--query: check reads no UIDs "
+		    "from standard input (uid:-)");
+	return 0;
+}
+
+static int
+server_query(struct check *c, struct err *e)
+{
+	struct sess *s = c->ctx->sess;
+	unsigned caps = 0;
+
+	if (sess_has_cap(s, "WITHIN"))
+		caps |= SEARCH_CAP_WITHIN;
+	if (sess_has_cap(s, "X-GM-EXT-1"))
+		caps |= SEARCH_CAP_GMAIL;
+	return compile_query(c, caps, e);
 }
 
 int
 cmd_check(int argc, char **argv, struct ctx *ctx)
 {
 	struct check c;
-	const struct optval *mb = ctx_opt(ctx, "mailbox");
+	const struct optval *q = ctx_opt(ctx, "query");
 	const char *host, *port, *user;
 	char msg[ERR_MSG_MAX + 64];
+	enum report_state st;
+	size_t i;
 
 	memset(&c, 0, sizeof(c));
 	c.ctx = ctx;
 	c.r = ctx->report;
 	c.m.time = c.m.connect = c.m.tls = c.m.login = -1;
-	c.mailbox = mb->set ? mb->val : "INBOX";
-	if (ctx->usage_failed || parse_thresholds(&c, &ctx->err) < 0) {
+	c.query = q->set ? q->val : NULL;
+	if (ctx->usage_failed || parse_mailboxes(&c, &ctx->err) < 0 ||
+	    parse_thresholds(&c, &ctx->err) < 0 ||
+	    compile_query(&c, SEARCH_CAP_WITHIN | SEARCH_CAP_GMAIL,
+	    &ctx->err) < 0) {
 		snprintf(msg, sizeof(msg), "%s; see 'imapctl check --help'",
 		    ctx->err.msg);
 		report_fail(c.r, REPORT_UNKNOWN, msg);
-		return report_finish(c.r);
+		st = report_finish(c.r);
+		goto done;
 	}
-	if (cmd_connect(ctx, argc, argv) < 0 || measure(&c) < 0)
+	if (cmd_connect(ctx, argc, argv) < 0 ||
+	    server_query(&c, &ctx->err) < 0 || measure(&c) < 0)
 		fail(&c, &ctx->err);
 	c.now = time(NULL);
 	take_session(&c);
@@ -632,7 +1074,21 @@ cmd_check(int argc, char **argv, struct ctx *ctx)
 	report_label(c.r, "host", host);
 	report_label_num(c.r, "port", port, port_number(port));
 	report_label(c.r, "user", user);
-	report_label(c.r, "mailbox", c.mailbox);
+	report_parts(c.r, "mailbox", "mailboxes");
+	for (i = 0; i < c.nmb; i++)
+		report_part_add(c.r, c.mb[i].name);
 	put_items(&c);
-	return report_finish(c.r);
+	st = report_finish(c.r);
+	/*
+	 * Commands still in flight after a failure name c.mb: no more
+	 * reading, not even for a polite LOGOUT.
+	 */
+	if (ctx->sess != NULL && sess_inflight(ctx->sess) > 0) {
+		sess_free(ctx->sess);
+		ctx->sess = NULL;
+	}
+done:
+	search_free(c.q);
+	free(c.mb);
+	return st;
 }

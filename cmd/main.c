@@ -127,8 +127,9 @@ const struct command commands[] = {
 	    "show the quota roots of a mailbox with usage and limits", 0, 1,
 	    "mailbox", NULL },
 	{ "check", cmd_check, NEED_LOGIN | MONITORING, check_opts,
-	    "[--mailbox MAILBOX] [--{warning,critical}-{time,messages,"
-	    "unseen,age,quota,cert-days} RANGE]...",
+	    "[--mailbox MAILBOX]... [--query QUERY] "
+	    "[--{warning,critical}-{time,messages,unseen,age,newest-age,"
+	    "query,quota,cert-days} RANGE]...",
 	    "probe the server as a monitoring plugin (exit 0-3)", 0, 0,
 	    NULL, NULL },
 	{ "watch", cmd_watch, NEED_LOGIN | RECONNECTS, watch_opts,

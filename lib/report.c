@@ -15,6 +15,7 @@
 
 struct value {
 	const struct report_item *it;
+	int		 part;		/* -1: the whole check's */
 	int		 known;
 	double		 v;
 	double		 max;
@@ -30,8 +31,12 @@ struct report {
 	int			 failed;
 	struct buf		 fail;
 	struct buf		 text;
-	struct value		 v[REPORT_MAX_ITEMS];
-	size_t			 nv;
+	struct value		*v;
+	size_t			 nv, valloc;
+	const char		*part_label, *part_list;
+	char			*part_name[REPORT_MAX_PARTS];
+	size_t			 nparts;
+	int			 cur_part;
 	const char		*label_name[REPORT_MAX_LABELS];
 	char			*label_value[REPORT_MAX_LABELS];
 	int			 label_is_num[REPORT_MAX_LABELS];
@@ -71,6 +76,7 @@ report_new(enum report_format fmt, FILE *fp, struct emit *e,
 	r->fp = fp;
 	r->emit = e;
 	r->service = service;
+	r->cur_part = -1;
 	buf_init(&r->fail, REPORT_TEXT_MAX);
 	buf_init(&r->text, REPORT_TEXT_MAX);
 	return r;
@@ -85,6 +91,9 @@ report_free(struct report *r)
 		return;
 	for (i = 0; i < r->nlabels; i++)
 		free(r->label_value[i]);
+	for (i = 0; i < r->nparts; i++)
+		free(r->part_name[i]);
+	free(r->v);
 	buf_free(&r->fail);
 	buf_free(&r->text);
 	free(r);
@@ -137,6 +146,29 @@ report_label_num(struct report *r, const char *name, const char *value,
 	r->label_num[r->nlabels - 1] = num;
 }
 
+void
+report_parts(struct report *r, const char *label, const char *list)
+{
+	r->part_label = label;
+	r->part_list = list;
+}
+
+void
+report_part_add(struct report *r, const char *name)
+{
+	if (r->nparts == REPORT_MAX_PARTS || r->part_label == NULL)
+		abort();
+	r->part_name[r->nparts++] = xstrdup(name);
+}
+
+void
+report_part(struct report *r, int part)
+{
+	if (part >= (int)r->nparts)
+		abort();
+	r->cur_part = part;
+}
+
 static struct value *
 add(struct report *r, const struct report_item *it)
 {
@@ -144,9 +176,14 @@ add(struct report *r, const struct report_item *it)
 
 	if (r->nv == REPORT_MAX_ITEMS)
 		abort();
+	if (r->nv == r->valloc) {
+		r->valloc = r->valloc ? r->valloc * 2 : 32;
+		r->v = xrealloc(r->v, r->valloc * sizeof(*r->v));
+	}
 	v = &r->v[r->nv++];
 	memset(v, 0, sizeof(*v));
 	v->it = it;
+	v->part = r->cur_part;
 	v->max = NAN;
 	return v;
 }
@@ -245,6 +282,26 @@ uom(enum report_unit u)
 	}
 }
 
+/*
+ * A part's item: 'NAME key', quoted for the blanks. A label holds no '='
+ * or quote, and nothing that would end the line or the perfdata.
+ */
+static void
+put_part_label(struct report *r, struct buf *out, const struct value *v)
+{
+	struct buf tmp;
+	size_t i;
+
+	buf_init(&tmp, REPORT_TEXT_MAX);
+	put_text(&tmp, r->part_name[v->part], strlen(r->part_name[v->part]));
+	buf_addc(out, '\'');
+	for (i = 0; i < tmp.len; i++)
+		buf_addc(out, tmp.s[i] == '=' || tmp.s[i] == '\'' ? '_' :
+		    tmp.s[i]);
+	buf_addf(out, " %s'", v->it->key);
+	buf_free(&tmp);
+}
+
 static void
 put_perfdata(struct report *r, struct buf *out)
 {
@@ -258,7 +315,11 @@ put_perfdata(struct report *r, struct buf *out)
 			continue;
 		buf_adds(out, first ? " | " : " ");
 		first = 0;
-		buf_addf(out, "%s=", v->it->key);
+		if (v->part >= 0 && r->nparts > 1)
+			put_part_label(r, out, v);
+		else
+			buf_adds(out, v->it->key);
+		buf_addc(out, '=');
 		num_format(out, v->v, v->it->decimals);
 		buf_adds(out, uom(v->it->unit));
 		buf_addc(out, ';');
@@ -313,20 +374,32 @@ put_label_value(struct buf *out, const char *s)
 }
 
 static void
-put_sample(struct report *r, struct buf *out, const char *name,
-    const char *help, double v)
+put_help(struct buf *out, const char *name, const char *help)
+{
+	buf_addf(out, "# HELP " REPORT_PREFIX "%s %s\n", name, help);
+	buf_addf(out, "# TYPE " REPORT_PREFIX "%s gauge\n", name);
+}
+
+/* One sample: the labels, then the part's (part -1: none). */
+static void
+put_one(struct report *r, struct buf *out, const char *name, int part,
+    double v)
 {
 	size_t i;
 
-	buf_addf(out, "# HELP " REPORT_PREFIX "%s %s\n", name, help);
-	buf_addf(out, "# TYPE " REPORT_PREFIX "%s gauge\n", name);
 	buf_addf(out, REPORT_PREFIX "%s", name);
-	if (r->nlabels > 0) {
+	if (r->nlabels > 0 || part >= 0) {
 		buf_addc(out, '{');
 		for (i = 0; i < r->nlabels; i++) {
 			buf_addf(out, "%s%s=\"", i ? "," : "",
 			    r->label_name[i]);
 			put_label_value(out, r->label_value[i]);
+			buf_addc(out, '"');
+		}
+		if (part >= 0) {
+			buf_addf(out, "%s%s=\"", r->nlabels ? "," : "",
+			    r->part_label);
+			put_label_value(out, r->part_name[part]);
 			buf_addc(out, '"');
 		}
 		buf_addc(out, '}');
@@ -336,12 +409,70 @@ put_sample(struct report *r, struct buf *out, const char *name,
 	buf_addc(out, '\n');
 }
 
+/* A sample of the whole check: once, or once a part with its label. */
+static void
+put_whole(struct report *r, struct buf *out, const char *name, double v)
+{
+	size_t k;
+
+	if (r->nparts == 0)
+		put_one(r, out, name, -1, v);
+	for (k = 0; k < r->nparts; k++)
+		put_one(r, out, name, (int)k, v);
+}
+
+static double
+sample(const struct value *v)
+{
+	return v->v * (v->it->prom_scale != 0 ? v->it->prom_scale : 1);
+}
+
+/*
+ * Each metric once: HELP and TYPE, then its samples, whole check's and
+ * every part's (a metric name is one item's, or one part item's).
+ */
+static void
+put_metrics(struct report *r, struct buf *out)
+{
+	const struct value *v, *w;
+	size_t i, j;
+
+	for (i = 0; i < r->nv; i++) {
+		v = &r->v[i];
+		if (v->it->prom == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (r->v[j].it->prom != NULL &&
+			    strcmp(r->v[j].it->prom, v->it->prom) == 0)
+				break;
+		if (j < i)
+			continue;	/* written with the first */
+		for (j = i; j < r->nv; j++) {
+			w = &r->v[j];
+			if (w->known && w->it->prom != NULL &&
+			    strcmp(w->it->prom, v->it->prom) == 0)
+				break;
+		}
+		if (j == r->nv)
+			continue;	/* no sample measured */
+		put_help(out, v->it->prom, v->it->help);
+		for (; j < r->nv; j++) {
+			w = &r->v[j];
+			if (!w->known || w->it->prom == NULL ||
+			    strcmp(w->it->prom, v->it->prom) != 0)
+				continue;
+			if (w->part < 0)
+				put_whole(r, out, w->it->prom, sample(w));
+			else
+				put_one(r, out, w->it->prom, w->part,
+				    sample(w));
+		}
+	}
+}
+
 static void
 write_prometheus(struct report *r, struct buf *out)
 {
-	const struct value *v;
-	size_t i;
-
 	/* Why it failed, as a comment a person reading the file sees. */
 	if (r->failed) {
 		buf_addf(out, "# %s %s - ", r->service,
@@ -349,27 +480,35 @@ write_prometheus(struct report *r, struct buf *out)
 		put_text(out, r->fail.s, r->fail.len);
 		buf_addc(out, '\n');
 	}
-	put_sample(r, out, "probe_success", "Whether the check logged in "
-	    "and took its measurements (1) or failed (0).", !r->failed);
-	put_sample(r, out, "check_state", "The check's state: 0 OK, "
-	    "1 WARNING, 2 CRITICAL, 3 UNKNOWN.", r->state);
-	for (i = 0; i < r->nv; i++) {
-		v = &r->v[i];
-		if (!v->known || v->it->prom == NULL)
-			continue;
-		put_sample(r, out, v->it->prom, v->it->help, v->v *
-		    (v->it->prom_scale != 0 ? v->it->prom_scale : 1));
-	}
+	put_help(out, "probe_success", "Whether the check logged in and "
+	    "took its measurements (1) or failed (0).");
+	put_whole(r, out, "probe_success", !r->failed);
+	put_help(out, "check_state", "The check's state: 0 OK, 1 WARNING, "
+	    "2 CRITICAL, 3 UNKNOWN.");
+	put_whole(r, out, "check_state", r->state);
+	put_metrics(r, out);
 }
 
 /* Record ----------------------------------------------------------------- */
 
 static void
+put_field(struct emit *e, const struct value *v)
+{
+	if (!v->known)
+		emit_null(e, v->it->key);
+	else if (v->it->unit == REPORT_TIMESTAMP)
+		emit_time(e, v->it->key, (time_t)v->v);
+	else if (v->it->unit == REPORT_BOOL)
+		emit_bool(e, v->it->key, v->v != 0);
+	else
+		emit_double(e, v->it->key, v->v, v->it->decimals);
+}
+
+static void
 write_record(struct report *r)
 {
 	struct emit *e = r->emit;
-	const struct value *v;
-	size_t i;
+	size_t i, k;
 
 	emit_record_begin(e, "check");
 	emit_str(e, "state", state_names[r->state]);
@@ -382,16 +521,23 @@ write_record(struct report *r)
 		else
 			emit_double(e, r->label_name[i], r->label_num[i], 0);
 	}
-	for (i = 0; i < r->nv; i++) {
-		v = &r->v[i];
-		if (!v->known)
-			emit_null(e, v->it->key);
-		else if (v->it->unit == REPORT_TIMESTAMP)
-			emit_time(e, v->it->key, (time_t)v->v);
-		else if (v->it->unit == REPORT_BOOL)
-			emit_bool(e, v->it->key, v->v != 0);
-		else
-			emit_double(e, v->it->key, v->v, v->it->decimals);
+	if (r->nparts > 0)
+		emit_str(e, r->part_label, r->part_name[0]);
+	/* The first part's among the rest: as a check of one part reads. */
+	for (i = 0; i < r->nv; i++)
+		if (r->v[i].part <= 0)
+			put_field(e, &r->v[i]);
+	if (r->nparts > 0) {
+		emit_list_begin(e, r->part_list, r->part_label);
+		for (k = 0; k < r->nparts; k++) {
+			emit_object_begin(e, NULL);
+			emit_str(e, "name", r->part_name[k]);
+			for (i = 0; i < r->nv; i++)
+				if (r->v[i].part == (int)k)
+					put_field(e, &r->v[i]);
+			emit_object_end(e);
+		}
+		emit_list_end(e);
 	}
 	emit_record_end(e);
 }

@@ -64,8 +64,9 @@ struct report_item {
 	double		 prom_scale;	/* value * scale is the sample; 0: 1 */
 };
 
-#define REPORT_MAX_ITEMS	32
+#define REPORT_MAX_ITEMS	1024	/* measurements, all parts together */
 #define REPORT_MAX_LABELS	8
+#define REPORT_MAX_PARTS	64	/* mailboxes in one check */
 
 struct report;
 
@@ -92,6 +93,26 @@ void		 report_label_num(struct report *, const char *name,
 enum report_state report_value(struct report *, const struct report_item *,
 		    double v, const struct range *warn,
 		    const struct range *crit, double max);
+/*
+ * Parts of what is checked, each with measurements of its own: the
+ * mailboxes. label names a part in samples and its perfdata labels
+ * ("mailbox"), list is the record's list of parts ("mailboxes"). Declare
+ * every part first (report_part_add, in order), then say whose the
+ * measurements are as they come (report_part; -1: the whole check's).
+ *
+ *   plugin      with one part, its items as any other ("unseen=3"); with
+ *               several, each labelled with its part ("'INBOX unseen'=3")
+ *   prometheus  each part's samples with the part's label; the whole
+ *               check's repeated for each part, so that every series
+ *               carries the same labels whatever the number of parts
+ *   record      the first part's name and items among the whole check's
+ *               fields, as with one part; then the list of every part:
+ *               objects of "name" and the part's items
+ */
+void		 report_parts(struct report *, const char *label,
+		    const char *list);
+void		 report_part_add(struct report *, const char *name);
+void		 report_part(struct report *, int part);
 /* A measurement that was not made: null in the record, left out else. */
 void		 report_none(struct report *, const struct report_item *);
 /* A piece of the summary; pieces are joined with ", ". */

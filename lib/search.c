@@ -1892,6 +1892,38 @@ search_count(struct sess *s, const struct search_query *q, uint64_t *n_r,
 	return r;
 }
 
+int
+search_queue_count(struct sess *s, struct sess_cmd *cmd,
+    const struct search_query *q, struct err *e)
+{
+	struct uidset scope;
+	struct prog pr;
+	struct buf chunk;
+	size_t pos = 0;
+	int scoped, r = 0;
+
+	if (!sess_has_cap(s, "ESEARCH"))
+		return 0;
+	scoped = get_scope(q, &scope);
+	memset(&pr, 0, sizeof(pr));
+	buf_init(&chunk, UIDSET_CHUNK * 2);
+	if (!simple(q, &scope, scoped))
+		r = 0;
+	else if (scoped && (scope.n == 0 ||
+	    uidset_next_chunk(&scope, &pos, &chunk) != 1))
+		r = 2;
+	else if (build(&pr, q, SEARCH_FORM_EXACT, 0, scoped ? chunk.s : NULL,
+	    1) == V_FALSE)
+		r = 2;
+	else
+		r = sess_send(s, cmd, e, "UID SEARCH RETURN (COUNT) %V", pr.v,
+		    pr.n) < 0 ? -1 : 1;
+	prog_free(&pr);
+	buf_free(&chunk);
+	uidset_free(&scope);
+	return r;
+}
+
 /* Sorting here: the key of each match, fetched; with a limit, the best. */
 struct pair {
 	uint32_t	uid;

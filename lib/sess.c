@@ -1070,6 +1070,18 @@ sess_resp_error(const struct imap_resp *r, struct err *e)
 	return -1;
 }
 
+int
+sess_cmd_tagged(const struct sess_cmd *cmd, const char *tag, size_t len)
+{
+	char t[16];
+	int n;
+
+	if (cmd->tag == 0)
+		return 0;
+	n = snprintf(t, sizeof(t), "A%u", cmd->tag);
+	return n > 0 && (size_t)n == len && memcmp(t, tag, len) == 0;
+}
+
 /* The error for a command that did not end in OK. */
 int
 sess_cmd_check(const struct sess_cmd *cmd, struct err *e)

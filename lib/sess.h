@@ -176,6 +176,8 @@ int	sess_flush(struct sess *, struct err *);
 int	sess_wait(struct sess *, struct sess_cmd *, struct err *);
 int	sess_run(struct sess *, struct err *, const char *fmt, ...);
 int	sess_cmd_check(const struct sess_cmd *, struct err *);
+/* Whether tag[0..len) (as ESEARCH's "TAG" quotes it) is the command's. */
+int	sess_cmd_tagged(const struct sess_cmd *, const char *tag, size_t len);
 int	sess_read_one(struct sess *, struct err *);
 int	sess_send_line(struct sess *, const char *, size_t, int secret,
 	    struct err *);

@@ -27,17 +27,20 @@ m.logout()
 EOF
 }
 
-# perf LABEL: the value (with its unit) of LABEL in the perfdata of $output;
-# fails unless every perfdata item is well-formed.
+# perf LABEL: the value (with its unit) of LABEL in the perfdata of $output
+# (a label with blanks is quoted: perf 'INBOX unseen'); fails unless every
+# perfdata item is well-formed and no label comes twice.
 perf() {
-	local data=${output#* | } item re
+	local data=${output#* | } re label seen=' '
 	[[ $output == "IMAP "*" - "*" | "* ]] || { echo "no perfdata: $output"; return 1; }
-	re="^([a-z_]+)=(-?[0-9]+(\.[0-9]+)?)(s|B|%)?(;(@?(~|-?[0-9.]+)?:?(-?[0-9.]+)?)?){0,2}(;(-?[0-9.]+)?){0,2}$"
-	for item in $data; do
-		[[ $item =~ $re ]] || { echo "bad perfdata item '$item'"; return 1; }
-		if [[ ${BASH_REMATCH[1]} == "$1" ]]; then
-			echo "${item#*=}" | cut -d';' -f1
-		fi
+	re="^('([^'=]+)'|([a-z_]+))=(-?[0-9]+(\.[0-9]+)?(s|B|%)?)(;(@?(~|-?[0-9.]+)?:?(-?[0-9.]+)?)?){0,2}(;(-?[0-9.]+)?){0,2}( |$)"
+	while [ -n "$data" ]; do
+		[[ $data =~ $re ]] || { echo "bad perfdata at '$data'"; return 1; }
+		label=${BASH_REMATCH[2]:-${BASH_REMATCH[3]}}
+		[[ $seen != *" $label|"* ]] || { echo "label '$label' twice"; return 1; }
+		seen+=" $label|"
+		[[ $label != "$1" ]] || echo "${BASH_REMATCH[4]}"
+		data=${data:${#BASH_REMATCH[0]}}
 	done
 }
 
@@ -114,8 +117,8 @@ prom_check() {
 	[[ $output == "IMAP OK - Archive 0 messages, 0 unseen, quota"* ]]
 }
 
-@test "check: the oldest unseen comes from one ESEARCH and one FETCH, in one write after login" {
-	run --separate-stderr imapctl --debug check
+@test "check: the oldest unseen and the newest come from one ESEARCH and one FETCH each, in one write after login" {
+	run --separate-stderr imapctl --debug check --query from:carol
 	assert_success
 	after=${stderr#*state: not authenticated -> authenticated}
 	[[ $after == *"C: A2 STATUS INBOX (MESSAGES UNSEEN)
@@ -123,7 +126,10 @@ C: A3 GETQUOTAROOT INBOX
 C: A4 EXAMINE INBOX
 C: A5 UID SEARCH RETURN (SAVE MIN) UNSEEN
 C: A6 UID FETCH \$ (UID INTERNALDATE)
-C: A7 LOGOUT
+C: A7 UID SEARCH RETURN (SAVE MAX) ALL
+C: A8 UID FETCH \$ (UID INTERNALDATE)
+C: A9 UID SEARCH RETURN (COUNT) FROM \"carol\"
+C: A10 LOGOUT
 S: "* ]]
 	# One write/read turn after login: no C: line after the first S:.
 	[[ ${after#*S: } != *"C: "* ]]
@@ -240,6 +246,9 @@ S: "* ]]
 	# No ESEARCH there: the lowest UID of a plain SEARCH, then its date.
 	grep -aq 'UID SEARCH UNSEEN' "$HOSTILE_RECORD"
 	grep -aq 'UID FETCH 2 (UID INTERNALDATE)' "$HOSTILE_RECORD"
+	# And the newest: the last message by number.
+	grep -aq ' FETCH \* (UID INTERNALDATE)' "$HOSTILE_RECORD"
+	[[ $(perf newest_age) =~ ^[0-9]+s$ ]]
 	hostile_start delay-greeting:1.2 --timeout 10
 	run "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x check --critical-time 1
 	assert_failure 2
@@ -322,8 +331,19 @@ INBOX	User quota	MESSAGE	7	10000"
 
 @test "the man page's examples: a Nagios command and a textfile collector cron line" {
 	# The Icinga/Nagios command line, with this server's connection.
-	run imapctl check --mailbox INBOX --warning-unseen 50 --critical-unseen 200 --warning-age 1d --critical-age 3d --warning-cert-days 21: --critical-cert-days 7:
+	run imapctl check --mailbox INBOX --warning-unseen 50 --critical-unseen 200 --warning-age 1d --critical-age 3d --warning-cert-days 21 --critical-cert-days 7
 	assert_failure 2
+	[[ $output == "IMAP CRITICAL - INBOX 5 messages, 3 unseen, oldest unseen "*"d (CRITICAL), quota 0%, certificate 36"[45]" days, "* ]]
+	# Mail that must come, and mail that must not wait (alice's alerts
+	# come from carol).
+	grep -qF "\$ imapctl check --mailbox Reports/backup --critical-newest-age 26h" "$BATS_TEST_DIRNAME/../man/imapctl.1"
+	run imapctl check --mailbox Projects/2024 --critical-newest-age 26h
+	assert_failure 2
+	[[ $output == *", newest "*"d (CRITICAL), "* ]]
+	grep -qF "\$ imapctl check --query 'from:alerts@ unseen' --warning-query 0 \\e" "$BATS_TEST_DIRNAME/../man/imapctl.1"
+	run imapctl check --query 'from:carol@ unseen' --warning-query 0 --critical-query 5
+	assert_failure 1
+	[[ $output == *", 1 matching the query (WARNING), "* ]]
 	# The crontab line, as the manual prints it (one line: crontab has no
 	# continuations), with this server and a directory of our own.
 	man=$BATS_TEST_DIRNAME/../man/imapctl.1
@@ -350,7 +370,128 @@ INBOX	User quota	MESSAGE	7	10000"
 	grep -qx '\*/5 \* \* \* \* /usr/share/imapctl/imapctl-textfile probe' "$man"
 }
 
+@test "check --mailbox, several: each mailbox's counts, perfdata and series labelled with it" {
+	box=(--mailbox INBOX --mailbox Projects/2024 --mailbox Café)
+	run --separate-stderr imapctl check "${box[@]}" --warning-unseen 2
+	assert_failure 1
+	assert_equal "$stderr" ""
+	[[ $output == "IMAP WARNING - INBOX 5 messages, 3 unseen (WARNING), oldest unseen "*"d, Projects/2024 2 messages, 1 unseen, oldest unseen "*"d, Café 0 messages, 0 unseen, quota "* ]]
+	assert_equal "$(perf 'INBOX unseen')" 3
+	assert_equal "$(perf 'Projects/2024 unseen')" 1
+	assert_equal "$(perf 'Projects/2024 messages')" 2
+	assert_equal "$(perf 'Café messages')" 0
+	[[ $output == *" 'INBOX unseen'=3;2;;0 "* ]]
+	[[ $output == *" 'Projects/2024 unseen'=1;2;;0 "* ]]
+	# The whole check's items once, unlabelled.
+	[[ $(perf time) =~ ^[0-9.]+s$ ]]
+	[[ $(perf quota_percent) =~ ^[0-9.]+%$ ]]
+	run imapctl check "${box[@]}" -o json
+	assert_success
+	echo "$output" | jq -e '.[0] | .mailbox == "INBOX" and .messages == 5
+		and .unseen == 3 and (.mailboxes | length) == 3
+		and (.mailboxes | map(.name)) == ["INBOX", "Projects/2024", "Café"]
+		and .mailboxes[1].messages == 2 and .mailboxes[1].unseen == 1
+		and .mailboxes[1].unseen_age > 86400
+		and .mailboxes[2].messages == 0 and .mailboxes[2].newest_age == null
+		and (.quota_messages == 7) and (.mailboxes[0] | has("quota_messages") | not)'
+	run imapctl check "${box[@]}" -o xml
+	assert_success
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/check/mailboxes/mailbox[2]/unseen)' -)" 1
+	run --separate-stderr imapctl check "${box[@]}" -o prometheus
+	assert_success
+	# A series a mailbox; the whole check's once for each; no series twice,
+	# no metric's HELP twice.
+	assert_equal "$(printf '%s\n' "$output" | grep -c '^imapctl_probe_success{')" 3
+	grep -qx 'imapctl_mailbox_unseen_messages{host="127.0.0.1",port="[0-9]*",user="alice",mailbox="Projects/2024"} 1' <<<"$output"
+	grep -qx 'imapctl_mailbox_messages{host="127.0.0.1",port="[0-9]*",user="alice",mailbox="Café"} 0' <<<"$output"
+	assert_equal "$(printf '%s\n' "$output" | grep -v '^#' | cut -d' ' -f1 | sort | uniq -d)" ""
+	assert_equal "$(printf '%s\n' "$output" | grep '^# HELP' | sort | uniq -d)" ""
+	prom_check "$output"
+	# Each mailbox once; one that does not exist fails the check.
+	run --separate-stderr imapctl check --mailbox INBOX --mailbox inbox
+	assert_failure 3
+	[[ $output == "IMAP UNKNOWN - mailbox 'inbox' given twice; "* ]]
+	run imapctl check --mailbox INBOX --mailbox Nope
+	assert_failure 2
+	[[ $output == "IMAP CRITICAL - cannot get the counts of 'Nope': "* ]]
+}
+
+@test "check --critical-newest-age: no mail for too long, a fresh one, an empty mailbox" {
+	# The seeded newest message of INBOX arrived in March 2024.
+	run imapctl check --warning-newest-age 1h --critical-newest-age 1d
+	assert_failure 2
+	[[ $output == "IMAP CRITICAL - INBOX 5 messages, 3 unseen, oldest unseen "*"d, newest "*"d (CRITICAL), quota "* ]]
+	[[ $output == *" newest_age="*"s;3600;86400;0 "* ]]
+	append_msgs 1 Report
+	run imapctl check --warning-newest-age 1h --critical-newest-age 1d
+	assert_success
+	[[ $output == *", newest "[0-9]"s, quota "* ]]
+	[[ $(perf newest_age) =~ ^[0-9]s$ ]]
+	run imapctl check -o json
+	echo "$output" | jq -e '.[0].newest_age < 60'
+	# No message at all is no message for a day.
+	run imapctl check --mailbox Archive --warning-newest-age 1d
+	assert_failure 1
+	[[ $output == "IMAP WARNING - Archive 0 messages, 0 unseen, no messages (WARNING), quota "* ]]
+	run perf newest_age
+	assert_output ""
+	run imapctl check --mailbox Archive --mailbox INBOX --critical-newest-age 1d -o prometheus
+	assert_failure 2
+	[[ $output == *'imapctl_mailbox_newest_age_seconds{host="127.0.0.1",port="'*'",user="alice",mailbox="INBOX"} '* ]]
+	! grep -q '^imapctl_mailbox_newest_age_seconds{.*mailbox="Archive"' <<<"$output"
+	prom_check "$output"
+}
+
+@test "check --query: the count of a query in each mailbox, with thresholds" {
+	run imapctl check --query from:carol --warning-query 1 --critical-query 5
+	assert_failure 1
+	[[ $output == *", 2 matching the query (WARNING), "* ]]
+	[[ $output == *" query_matches=2;1;5;0 "* ]]
+	run imapctl check --query 'from:carol unseen' --warning-query 1
+	assert_success
+	assert_equal "$(perf query_matches)" 1
+	run imapctl check --query '( subject:kickoff or subject:budget ) older:1d' --mailbox INBOX --mailbox Projects/2024 --critical-query 1:
+	assert_failure 2
+	assert_equal "$(perf 'INBOX query_matches')" 0
+	assert_equal "$(perf 'Projects/2024 query_matches')" 2
+	[[ $output == *"INBOX 5 messages, "*", 0 matching the query (CRITICAL), Projects/2024 "*", 2 matching the query, "* ]]
+	run imapctl check --query 'uid:1:2' -o json
+	echo "$output" | jq -e '.[0] | .query_matches == 2 and .mailboxes[0].query_matches == 2'
+	run imapctl check --query 'uid:9999' -o prometheus
+	grep -qx 'imapctl_mailbox_query_matches{.*} 0' <<<"$output"
+	prom_check "$output"
+	# Mistakes are UNKNOWN before connecting.
+	run --separate-stderr imapctl --port 1 check --warning-query 1
+	assert_failure 3
+	assert_equal "$output" "IMAP UNKNOWN - --warning-query needs --query; see 'imapctl check --help'"
+	run imapctl --port 1 check --query ' '
+	assert_failure 3
+	run imapctl --port 1 check --query 'frm:carol'
+	assert_failure 3
+	[[ $output == "IMAP UNKNOWN - --query: "* ]]
+	run imapctl --port 1 check --query 'older:6m'
+	assert_failure 3
+	[[ $output == *"6m is ambiguous"* ]]
+	run imapctl --port 1 check --query 'uid:-'
+	assert_failure 3
+	[[ $output == "IMAP UNKNOWN - --query: check reads no UIDs from standard input (uid:-); "* ]]
+}
+
 # The tests below restart the server with other settings; they come last.
+
+@test "check without ESEARCH and SEARCHRES: the same measurements, a turn more" {
+	dovecot_restart --variant nosearchext
+	run --separate-stderr imapctl --debug check --mailbox INBOX --mailbox Projects/2024 --query 'from:carol older:1d' --critical-newest-age 1d
+	assert_failure 2
+	[[ $output == "IMAP CRITICAL - INBOX 5 messages, 3 unseen, oldest unseen "*"d, newest "*"d (CRITICAL), 2 matching the query, Projects/2024 2 messages, 1 unseen, oldest unseen "*"d, newest "*"d (CRITICAL), 0 matching the query, "* ]]
+	[[ $stderr == *"C: A9 UID SEARCH UNSEEN"* ]]
+	[[ $stderr == *" UID FETCH 3 (UID INTERNALDATE)
+C: "*" FETCH * (UID INTERNALDATE)"* ]]
+	run imapctl check --mailbox INBOX --mailbox Projects/2024 -o json
+	assert_success
+	echo "$output" | jq -e '.[0].mailboxes | map(.newest_age > 86400 and .unseen_age > 86400) == [true, true]'
+	dovecot_restart --variant default
+}
 
 @test "quota and check with a low quota in the server's config" {
 	DOVECOT_QUOTA_MESSAGES=8 dovecot_restart

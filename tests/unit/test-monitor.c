@@ -325,6 +325,94 @@ test_report(const char *locale)
 	free(s);
 }
 
+/* Two mailboxes: parts of one result. */
+static char *
+parts(enum report_format fmt, enum emit_format efmt)
+{
+	struct range w;
+	struct report *r;
+	struct emit *em;
+	struct err e;
+	char *s = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&s, &len);
+
+	em = emit_new(efmt, fp, "check");
+	r = report_new(fmt, fp, em, "IMAP");
+	report_label(r, "host", "mx");
+	report_parts(r, "mailbox", "mailboxes");
+	report_part_add(r, "INBOX");
+	report_part_add(r, "Lists/it's = odd");
+	range_parse(&w, "2", 0, &e);
+	report_value(r, &it_time, 0.5, NULL, NULL, NAN);
+	report_part(r, 0);
+	report_value(r, &it_unseen, 3, &w, NULL, NAN);
+	report_part(r, 1);
+	report_value(r, &it_unseen, 1, &w, NULL, NAN);
+	report_none(r, &it_none);
+	report_part(r, -1);
+	report_value(r, &it_pct, 12.34, NULL, NULL, 100);
+	report_text(r, "two");
+	report_finish(r);
+	report_free(r);
+	emit_finish(em, &e);
+	emit_free(em);
+	fclose(fp);
+	return s;
+}
+
+static void
+test_parts(void)
+{
+	char *s;
+
+	s = parts(REPORT_PLUGIN, EMIT_TEXT);
+	t_streq(s, "IMAP WARNING - two | time=0.5s;;;0 'INBOX unseen'=3;2;;0 "
+	    "'Lists/it_s _ odd unseen'=1;2;;0 quota_percent=12.3%;;;0;100\n",
+	    "a part's perfdata is labelled with its name");
+	free(s);
+	s = parts(REPORT_PROMETHEUS, EMIT_TEXT);
+	t_streq(s,
+	    "# HELP imapctl_probe_success Whether the check logged in and "
+	    "took its measurements (1) or failed (0).\n"
+	    "# TYPE imapctl_probe_success gauge\n"
+	    "imapctl_probe_success{host=\"mx\",mailbox=\"INBOX\"} 1\n"
+	    "imapctl_probe_success{host=\"mx\",mailbox=\"Lists/it's = odd\"} "
+	    "1\n"
+	    "# HELP imapctl_check_state The check's state: 0 OK, 1 WARNING, "
+	    "2 CRITICAL, 3 UNKNOWN.\n"
+	    "# TYPE imapctl_check_state gauge\n"
+	    "imapctl_check_state{host=\"mx\",mailbox=\"INBOX\"} 1\n"
+	    "imapctl_check_state{host=\"mx\",mailbox=\"Lists/it's = odd\"} 1\n"
+	    "# HELP imapctl_probe_duration_seconds Seconds.\n"
+	    "# TYPE imapctl_probe_duration_seconds gauge\n"
+	    "imapctl_probe_duration_seconds{host=\"mx\",mailbox=\"INBOX\"} "
+	    "0.5\n"
+	    "imapctl_probe_duration_seconds{host=\"mx\",mailbox=\"Lists/it's "
+	    "= odd\"} 0.5\n"
+	    "# HELP imapctl_unseen_messages Unseen.\n"
+	    "# TYPE imapctl_unseen_messages gauge\n"
+	    "imapctl_unseen_messages{host=\"mx\",mailbox=\"INBOX\"} 3\n"
+	    "imapctl_unseen_messages{host=\"mx\",mailbox=\"Lists/it's = "
+	    "odd\"} 1\n"
+	    "# HELP imapctl_quota_usage_ratio Ratio.\n"
+	    "# TYPE imapctl_quota_usage_ratio gauge\n"
+	    "imapctl_quota_usage_ratio{host=\"mx\",mailbox=\"INBOX\"} "
+	    "0.1234\n"
+	    "imapctl_quota_usage_ratio{host=\"mx\",mailbox=\"Lists/it's = "
+	    "odd\"} 0.1234\n",
+	    "each metric once, a sample a part, the whole check's for each");
+	free(s);
+	s = parts(REPORT_RECORD, EMIT_JSON);
+	t_streq(s, "[\n{\"state\":\"WARNING\",\"summary\":\"two\","
+	    "\"host\":\"mx\",\"mailbox\":\"INBOX\",\"time\":0.500,"
+	    "\"unseen\":3,\"quota_percent\":12.3,\"mailboxes\":["
+	    "{\"name\":\"INBOX\",\"unseen\":3},"
+	    "{\"name\":\"Lists/it's = odd\",\"unseen\":1,\"size\":null}"
+	    "]}\n]\n", "the first part among the fields, then every part");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -339,6 +427,7 @@ main(void)
 	test_quota(0);
 	test_quota(1);
 	test_report("C");
+	test_parts();
 	for (i = 0; i < sizeof(comma) / sizeof(comma[0]); i++)
 		if (setlocale(LC_ALL, comma[i]) != NULL)
 			break;
