@@ -19,6 +19,8 @@
 
 #include "auth.h"
 #include "cmd.h"
+#include "deadline.h"
+#include "range.h"
 #include "report.h"
 #include "secret.h"
 #include "settings.h"
@@ -31,6 +33,8 @@
 
 #define DEFAULT_TIMEOUT_S	30
 #define MONITORING_TIMEOUT_S	10	/* as check_imap's -t */
+#define MONITORING_DEADLINE_S	10	/* before the scheduler kills it */
+#define DEADLINE_MAX_S		(366.0 * 86400)
 
 const struct opt global_opts[] = {
 	{ "format", 'o', "FORMAT", "output format: text, json, jsonl, xml "
@@ -64,8 +68,10 @@ const struct opt global_opts[] = {
 	{ "no-sasl-ir", 0, NULL, "do not send the SASL initial response with "
 	    "AUTHENTICATE", 0 },
 	{ "id", 0, NULL, "send the client's RFC 2971 ID after login", 0 },
-	{ "timeout", 0, "SECONDS", "give up on a silent server after SECONDS "
-	    "(default 30)", 0 },
+	{ "timeout", 0, "DURATION", "give up on a silent server after "
+	    "DURATION, and on connecting and logging in (default 30s)", 0 },
+	{ "deadline", 0, "DURATION", "stop the whole run after DURATION "
+	    "(default none; check: 10s)", 0 },
 	{ "max-size", 0, "SIZE", "refuse server literals larger than SIZE "
 	    "(default 256M)", 0 },
 	{ "debug", 0, NULL, "write the protocol exchange to stderr, secrets "
@@ -79,7 +85,8 @@ enum {
 	G_FORMAT, G_ACCOUNT, G_CONFIG, G_URL, G_HOST, G_PORT, G_USER, G_TLS,
 	G_CAFILE, G_INSECURE, G_ALLOW_CLEARTEXT, G_PASSWORD_FILE,
 	G_PASSWORD_CMD, G_NETRC_FILE, G_TOKEN_CMD, G_AUTH, G_NO_SASL_IR, G_ID,
-	G_TIMEOUT, G_MAX_SIZE, G_DEBUG, G_HELP, G_VERSION, G_COUNT
+	G_TIMEOUT, G_DEADLINE, G_MAX_SIZE, G_DEBUG, G_HELP, G_VERSION,
+	G_COUNT
 };
 
 const struct command commands[] = {
@@ -133,7 +140,7 @@ const struct command commands[] = {
 	    "probe the server as a monitoring plugin (exit 0-3)", 0, 0,
 	    NULL, NULL },
 	{ "watch", cmd_watch, NEED_LOGIN | RECONNECTS, watch_opts,
-	    "MAILBOX [--once] [--timeout DURATION] [--interval DURATION]",
+	    "MAILBOX [--once] [--duration DURATION] [--interval DURATION]",
 	    "wait for new messages, expunges and flag changes", 1, 1,
 	    "mailbox", check_watch },
 	{ "help", cmd_help, NO_NETWORK, help_opts, "[COMMAND]",
@@ -716,6 +723,8 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 			return -1;
 		}
 	}
+	/* Connecting and logging in had --timeout for all of it. */
+	sess_setup_done(ctx->sess);
 	/*
 	 * Wiped once used. A reconnecting command keeps only a secret that
 	 * cannot be asked for again (IMAPCTL_PASSWORD).
@@ -757,6 +766,35 @@ cmd_target(const struct ctx *ctx, const char **host_r, const char **port_r,
 	*host_r = st != NULL ? st->so.host : NULL;
 	*port_r = st != NULL ? st->so.port : NULL;
 	*user_r = st != NULL ? st->ao.user : NULL;
+}
+
+/*
+ * The run's deadline: --deadline, else the monitoring default, else none.
+ * It runs from here, before any password command or connection.
+ */
+static int
+start_deadline(const struct command *c)
+{
+	const char *v = gv[G_DEADLINE].val;
+	double secs = c->flags & MONITORING ? MONITORING_DEADLINE_S : 0;
+	char hint[200];
+	int r = 0;
+
+	if (c->flags & NO_NETWORK)
+		return 0;
+
+	if (gv[G_DEADLINE].set && ((r = duration_parse(v, strlen(v),
+	    &secs)) < 0 || !(secs > 0) || secs > DEADLINE_MAX_S)) {
+		if (r == DURATION_AMBIGUOUS) {
+			duration_hint(v, strlen(v), hint, sizeof(hint));
+			return cmd_usage_error(c, "bad --deadline '%s': %s", v,
+			    hint);
+		}
+		return cmd_usage_error(c, "bad --deadline '%s': give a "
+		    "duration such as 90, 30s, 5min or 2h, at most a year", v);
+	}
+	deadline_set(secs > 0 ? (long long)(secs * 1000 + 0.5) : 0);
+	return 0;
 }
 
 static int
@@ -842,6 +880,8 @@ run(int argc, char **argv, struct held *h)
 		    ops[c->max_args]);
 	else
 		rc = check_blank(c, ctx.ov, ops, nops);
+	if (rc == 0)
+		rc = start_deadline(c);
 	f = gv[G_FORMAT].set ? gv[G_FORMAT].val : env("IMAPCTL_FORMAT");
 	if (mon) {
 		if (report_format_parse(f ? f : "text", &rfmt, &fmt) < 0) {

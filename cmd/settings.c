@@ -6,6 +6,7 @@
  * IMAPCTL_PASSWORD, ~/.netrc, the account's password_cmd; an OAuth2 token
  * from --oauth2-token-cmd or the account's oauth2_token_cmd.
  */
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,20 @@ loopback(const char *host)
 	if (inet_pton(AF_INET, host, a) == 1)
 		return a[0] == 127;
 	return inet_pton(AF_INET6, host, a) == 1 && memcmp(a, v6, 16) == 0;
+}
+
+/* A port: 1 to 65535 in decimal, or a TCP service's name ("imaps"). */
+static int
+valid_port(const char *s)
+{
+	long v = 0;
+	size_t i;
+
+	for (i = 0; s[i] >= '0' && s[i] <= '9' && i < 6; i++)
+		v = v * 10 + (s[i] - '0');
+	if (i > 0 || s[0] == '\0')
+		return i > 0 && s[i] == '\0' && v >= 1 && v <= 65535;
+	return getservbyname(s, "tcp") != NULL;
 }
 
 /* $IMAPCTL_CONFIG, else $XDG_CONFIG_HOME/imapctl/config, else ~/.config. */
@@ -140,9 +155,21 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	st->so.timeout_ms = in->default_timeout_ms > 0 ?
 	    in->default_timeout_ms : DEFAULT_TIMEOUT_S * 1000;
 	if (in->timeout != NULL &&
-	    config_parse_timeout(in->timeout, &st->so.timeout_ms) < 0)
-		return err_set(e, ERR_USAGE, "bad --timeout '%s': give seconds, "
-		    "more than 0", in->timeout);
+	    config_parse_timeout(in->timeout, &st->so.timeout_ms) < 0) {
+		char hint[200];
+		double v;
+
+		if (duration_parse(in->timeout, strlen(in->timeout), &v) ==
+		    DURATION_AMBIGUOUS) {
+			duration_hint(in->timeout, strlen(in->timeout), hint,
+			    sizeof(hint));
+			return err_set(e, ERR_USAGE, "bad --timeout '%s': %s",
+			    in->timeout, hint);
+		}
+		return err_set(e, ERR_USAGE, "bad --timeout '%s': give a "
+		    "duration such as 30, 30s or 2min, at most a day",
+		    in->timeout);
+	}
 	if (in->max_size != NULL &&
 	    (size_parse(in->max_size, strlen(in->max_size),
 	    &st->so.max_literal) < 0 || st->so.max_literal == 0))
@@ -179,6 +206,9 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	    a ? a->port : NULL;
 	if (st->so.port == NULL)
 		st->so.port = mode == TLS_IMPLICIT ? "993" : "143";
+	if (!valid_port(st->so.port))
+		return err_set(e, ERR_USAGE, "bad port '%s': give 1 to 65535",
+		    st->so.port);
 	st->so.tlso.cafile = in->cafile ? in->cafile : a ? a->cafile : NULL;
 	st->so.tlso.insecure = in->insecure;
 	if (in->timeout == NULL && a != NULL && a->timeout_ms > 0)

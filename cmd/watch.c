@@ -7,11 +7,11 @@
  * drop it reconnects with back-off and asks for the UIDs above the highest
  * it reported, so no message is missed or reported twice.
  *
- * --timeout DURATION shadows the global --timeout SECONDS for this
- * command: it is how long to watch. The global one, given before the
- * command word, still bounds every answer the server owes (to IDLE, DONE,
- * NOOP, FETCH); the wait inside IDLE is bounded by the re-issue time and
- * the watch's own deadline instead.
+ * --duration DURATION is how long to watch (exit 1 with --once when it
+ * passes first). The global --timeout still bounds every answer the server
+ * owes (to IDLE, DONE, NOOP, FETCH); the wait inside IDLE is bounded by
+ * the re-issue time and the duration instead. The global --deadline ends
+ * the run as a timeout (75), reconnections included.
  *
  * With QRESYNC (enabled before EXAMINE) expunges come as VANISHED with
  * their UIDs and flag changes carry the UID; without it an expunge names
@@ -22,13 +22,14 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "deadline.h"
 #include "range.h"
 #include "summary.h"
 
 const struct opt watch_opts[] = {
 	{ "once", 0, NULL, "exit 0 at the first new message, 1 when "
-	    "--timeout passes first", 0 },
-	{ "timeout", 0, "DURATION", "stop watching after DURATION (seconds, "
+	    "--duration passes first", 0 },
+	{ "duration", 0, "DURATION", "stop watching after DURATION (seconds, "
 	    "or with s, min, h, d, w, mo, y)", 0 },
 	{ "interval", 0, "DURATION", "poll this often when the server has no "
 	    "IDLE (default 30s)", 0 },
@@ -414,12 +415,13 @@ pause_s(struct watch *w, double secs)
 {
 	struct timespec ts;
 	double until = now_s() + secs;
-	int ms;
+	int ms, cut;
 
 	if (w->deadline > 0 && w->deadline < until)
 		until = w->deadline;
 	emit_flush(w->ctx->emit);
-	while ((ms = ms_until(until, 86400)) > 0) {
+	while ((ms = ms_until(until, 86400)) > 0 && !deadline_passed()) {
+		ms = deadline_cap(ms, &cut);
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (long)(ms % 1000) * 1000000;
 		nanosleep(&ts, NULL);
@@ -442,7 +444,7 @@ parse_duration_opt(struct ctx *ctx, const char *name, double *v_r)
 	return 0;
 }
 
-/* --timeout, --interval and --keepalive into w (timeout 0: none). */
+/* --duration, --interval and --keepalive into w (duration 0: none). */
 static int
 watch_options(struct ctx *ctx, struct watch *w, double *timeout_r)
 {
@@ -451,7 +453,7 @@ watch_options(struct ctx *ctx, struct watch *w, double *timeout_r)
 	*timeout_r = 0;
 	w->interval = WATCH_INTERVAL_S;
 	w->keepalive = WATCH_IDLE_DEFAULT_S;
-	if ((rc = parse_duration_opt(ctx, "timeout", timeout_r)) != 0 ||
+	if ((rc = parse_duration_opt(ctx, "duration", timeout_r)) != 0 ||
 	    (rc = parse_duration_opt(ctx, "interval", &w->interval)) != 0 ||
 	    (rc = parse_duration_opt(ctx, "keepalive", &w->keepalive)) != 0)
 		return rc;
@@ -492,7 +494,8 @@ cmd_watch(int argc, char **argv, struct ctx *ctx)
 		w.deadline = now_s() + timeout;
 	began = now_s();
 	while (watch_session(&w) < 0) {
-		if (w.fatal || !retryable(&ctx->err) || expired(&w))
+		if (w.fatal || !retryable(&ctx->err) || expired(&w) ||
+		    deadline_passed())
 			return cmd_fail(ctx, &ctx->err);
 		/*
 		 * Start the back-off afresh only after a session that lasted:
@@ -510,9 +513,13 @@ cmd_watch(int argc, char **argv, struct ctx *ctx)
 				backoff *= 2;
 			if (expired(&w))
 				return w.once ? 1 : 0;
+			if (deadline_passed()) {
+				deadline_err(&ctx->err, "waiting to reconnect");
+				return cmd_fail(ctx, &ctx->err);
+			}
 			if (cmd_connect(ctx, argc, argv) == 0)
 				break;
-			if (!retryable(&ctx->err))
+			if (!retryable(&ctx->err) || deadline_passed())
 				return cmd_fail(ctx, &ctx->err);
 		}
 		began = now_s();

@@ -12,17 +12,15 @@
 
 #include "buf.h"
 #include "config.h"
+#include "range.h"
 #include "xalloc.h"
 
 int
 config_parse_timeout(const char *s, int *ms_r)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(v > 0) || v > 86400)
+	if (duration_parse(s, strlen(s), &v) < 0 || !(v > 0) || v > 86400)
 		return -1;
 	*ms_r = (int)(v * 1000 + 0.5);
 	if (*ms_r < 1)
@@ -292,8 +290,8 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 		a->auth = (int)m;
 	} else if (slot_i == &a->timeout_ms) {
 		if (config_parse_timeout(val, &a->timeout_ms) < 0)
-			return bad(ps, "bad timeout '%s': give seconds, more "
-			    "than 0", val);
+			return bad(ps, "bad timeout '%s': give a duration "
+			    "such as 30, 30s or 2min, at most a day", val);
 	} else if (parse_bool(val, slot_i) < 0)
 		return bad(ps, "bad value '%s': use true or false", val);
 	return 0;

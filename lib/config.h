@@ -67,7 +67,10 @@ const struct account *config_default(const struct config *);
 int	config_has_secrets(const struct config *);
 void	config_free(struct config *);
 
-/* Seconds (fractions allowed), more than 0, at most a day. */
+/*
+ * A duration (duration_parse: seconds, or with s, min, m, h, d, w), more
+ * than 0, at most a day.
+ */
 int	config_parse_timeout(const char *, int *ms_r);
 
 /* A command as argv: JSON array of strings, or /bin/sh -c LINE. */

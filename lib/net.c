@@ -17,12 +17,22 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "deadline.h"
 #include "net.h"
 #include "xalloc.h"
+
+/* Which limit a wait ran into. */
+enum limit {
+	LIM_WAIT,		/* the timeout of one wait */
+	LIM_SETUP,		/* connect, TLS and login together */
+	LIM_DEADLINE		/* the run's deadline */
+};
 
 struct conn {
 	int		 fd;
 	int		 timeout_ms;
+	long long	 setup_end;	/* monotonic ms; 0 once logged in */
+	enum limit	 expired;	/* what the last wait ran into */
 	SSL_CTX		*ctx;
 	SSL		*ssl;
 	conn_idle_fn	 idle;
@@ -36,27 +46,69 @@ struct conn {
 static long long
 now_ms(void)
 {
-	struct timespec ts;
+	return deadline_now_ms();
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+/*
+ * How long a wait of ms may last: the set-up budget and the run's deadline
+ * cut it short; *lim_r says which limit is the nearest.
+ */
+static int
+wait_budget(struct conn *c, int ms, enum limit *lim_r)
+{
+	long long left;
+	int cut;
+
+	*lim_r = LIM_WAIT;
+	if (c->setup_end != 0) {
+		left = c->setup_end - now_ms();
+		if (left < 0)
+			left = 0;
+		if (left < ms) {
+			ms = (int)left;
+			*lim_r = LIM_SETUP;
+		}
+	}
+	ms = deadline_cap(ms, &cut);
+	if (cut)
+		*lim_r = LIM_DEADLINE;
+	return ms;
+}
+
+/*
+ * Whether a limit other than a single wait's has passed already: a peer
+ * that trickles bytes never lets a wait time out.
+ */
+static int
+limit_passed(struct conn *c)
+{
+	if (deadline_passed()) {
+		c->expired = LIM_DEADLINE;
+		return 1;
+	}
+	if (c->setup_end != 0 && now_ms() >= c->setup_end) {
+		c->expired = LIM_SETUP;
+		return 1;
+	}
+	return 0;
 }
 
 /*
  * Wait for the socket to become readable or writable. Returns 1 when ready,
- * 0 on timeout, -1 on error, WAIT_HANGUP when the watched output's reader
- * went away.
+ * 0 on timeout (c->expired says which limit), -1 on error, WAIT_HANGUP
+ * when the watched output's reader went away.
  */
 static int
 wait_fd(struct conn *c, short events, int timeout_ms)
 {
 	struct pollfd p[2];
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline;
 	int r, left;
 	nfds_t n = c->hangup_fd >= 0 ? 2 : 1;
 
 	if (c->idle != NULL)
 		c->idle(c->idle_arg);
+	deadline = now_ms() + wait_budget(c, timeout_ms, &c->expired);
 	for (;;) {
 		left = (int)(deadline - now_ms());
 		if (left < 0)
@@ -101,9 +153,16 @@ hangup_err(struct err *e)
 	    "away");
 }
 
+/* The error for a wait that ran into c->expired. */
 static int
 timeout_err(struct conn *c, struct err *e, const char *what)
 {
+	if (c->expired == LIM_DEADLINE)
+		return deadline_err(e, what);
+	if (c->expired == LIM_SETUP)
+		return err_set(e, ERR_TIMEOUT, "timed out after %d s "
+		    "connecting and logging in (%s)",
+		    (c->timeout_ms + 999) / 1000, what);
 	return err_set(e, ERR_TIMEOUT, "timed out after %d s %s",
 	    (c->timeout_ms + 999) / 1000, what);
 }
@@ -121,7 +180,7 @@ struct lookup {
  * given up, so it is left to it, never freed or reused.
  */
 static int
-resolve(const char *host, const char *port, int timeout_ms,
+resolve(const char *host, const char *port, int timeout_ms, int cut,
     struct addrinfo **res, struct err *e)
 {
 	struct lookup *lk = xcalloc(1, sizeof(*lk));
@@ -158,6 +217,12 @@ resolve(const char *host, const char *port, int timeout_ms,
 			if (lk->req.ar_result != NULL)
 				freeaddrinfo(lk->req.ar_result);
 			free(lk);
+		}
+		if (cut) {
+			char what[300];
+
+			snprintf(what, sizeof(what), "resolving '%s'", host);
+			return deadline_err(e, what);
 		}
 		return err_set(e, ERR_TIMEOUT,
 		    "timed out after %d s resolving '%s'",
@@ -230,10 +295,14 @@ conn_open(const char *host, const char *port, int timeout_ms, struct err *e)
 {
 	struct addrinfo *res = NULL, *ai;
 	struct conn *c;
-	long long deadline = now_ms() + timeout_ms;
-	int fd = -1, lasterr = 0, left;
+	long long start = now_ms(), deadline;
+	int fd = -1, lasterr = 0, left, cut, budget;
+	char what[600];
 
-	if (resolve(host, port, timeout_ms, &res, e) < 0)
+	/* The run's deadline may leave less than the timeout. */
+	budget = deadline_cap(timeout_ms, &cut);
+	deadline = start + budget;
+	if (resolve(host, port, budget, cut, &res, e) < 0)
 		return NULL;
 	/* One deadline for all the addresses, not one each. */
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -246,7 +315,11 @@ conn_open(const char *host, const char *port, int timeout_ms, struct err *e)
 	}
 	freeaddrinfo(res);
 	if (fd < 0) {
-		if (lasterr == ETIMEDOUT)
+		if (lasterr == ETIMEDOUT && cut) {
+			snprintf(what, sizeof(what), "connecting to %s port %s",
+			    host, port);
+			deadline_err(e, what);
+		} else if (lasterr == ETIMEDOUT)
 			err_set(e, ERR_TIMEOUT,
 			    "timed out after %d s connecting to %s port %s",
 			    (timeout_ms + 999) / 1000, host, port);
@@ -260,7 +333,15 @@ conn_open(const char *host, const char *port, int timeout_ms, struct err *e)
 	c->fd = fd;
 	c->timeout_ms = timeout_ms;
 	c->hangup_fd = -1;
+	/* Connecting, TLS and login: one timeout for all of them. */
+	c->setup_end = start + timeout_ms;
 	return c;
+}
+
+void
+conn_setup_done(struct conn *c)
+{
+	c->setup_end = 0;
 }
 
 void
@@ -298,6 +379,24 @@ ssl_errstr(char *out, size_t outlen)
 	else
 		ERR_error_string_n(code, out, outlen);
 	ERR_clear_error();
+}
+
+/*
+ * Whether the handshake failed over the protocol version: a server that
+ * speaks only TLS 1.1 or older, which we refuse as we refuse a bad
+ * certificate.
+ */
+static int
+refused_version(void)
+{
+	unsigned long code = ERR_peek_error();
+	int reason = ERR_GET_REASON(code);
+
+	if (code == 0 || ERR_GET_LIB(code) != ERR_LIB_SSL)
+		return 0;
+	return reason == SSL_R_UNSUPPORTED_PROTOCOL ||
+	    reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
+	    reason == SSL_R_NO_PROTOCOLS_AVAILABLE;
 }
 
 static int
@@ -358,6 +457,8 @@ conn_starttls(struct conn *c, const char *host, const struct tls_opts *o,
 		return err_set(e, ERR_INTERNAL,
 		    "cannot set host name to verify");
 	for (;;) {
+		if (limit_passed(c))
+			return timeout_err(c, e, "in the TLS handshake");
 		r = SSL_connect(c->ssl);
 		if (r == 1)
 			break;
@@ -369,6 +470,10 @@ conn_starttls(struct conn *c, const char *host, const struct tls_opts *o,
 			w = wait_fd(c, POLLOUT, c->timeout_ms);
 			break;
 		default:
+			if (refused_version())
+				return err_set(e, ERR_AUTH, "TLS handshake with "
+				    "'%s' failed: the server does not speak TLS "
+				    "1.2 or later", host);
 			vr = SSL_get_verify_result(c->ssl);
 			if (vr != X509_V_OK)
 				return err_set(e, ERR_AUTH,
@@ -414,6 +519,9 @@ conn_wait_readable(struct conn *c, int timeout_ms, struct err *e)
 		return hangup_err(e);
 	if (w < 0)
 		return err_set(e, ERR_IO, "poll: %s", strerror(errno));
+	/* The caller's own wait may end; the run's deadline ends the run. */
+	if (w == 0 && c->expired != LIM_WAIT)
+		return timeout_err(c, e, "waiting for the server");
 	return w;
 }
 
@@ -470,6 +578,8 @@ conn_read(struct conn *c, void *p, size_t len, struct err *e)
 	if (hung_up(c))
 		return hangup_err(e);
 	for (;;) {
+		if (limit_passed(c))
+			return timeout_err(c, e, "waiting for the server");
 		if (c->ssl != NULL) {
 			ERR_clear_error();
 			r = SSL_read(c->ssl, p, len > INT32_MAX ? INT32_MAX :
@@ -509,6 +619,8 @@ conn_write(struct conn *c, const void *p, size_t len, struct err *e)
 	int r, w;
 
 	while (len > 0) {
+		if (limit_passed(c))
+			return timeout_err(c, e, "sending to the server");
 		if (c->ssl != NULL) {
 			ERR_clear_error();
 			r = SSL_write(c->ssl, s, len > INT32_MAX ? INT32_MAX :

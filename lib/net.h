@@ -35,6 +35,13 @@ struct tls_info {
 	char	invalid[128];
 };
 
+/*
+ * Every wait is bounded by the connection's timeout and by the run's
+ * deadline (deadline.h). From conn_open until conn_setup_done, connecting,
+ * the TLS handshake and logging in together are bounded by the timeout
+ * too, however slowly the peer sends.
+ */
+
 /* Called before the connection blocks waiting for the peer. */
 typedef void (*conn_idle_fn)(void *);
 
@@ -47,6 +54,8 @@ int		 conn_write(struct conn *, const void *, size_t, struct err *);
 int		 conn_pending(struct conn *);
 int		 conn_wait_readable(struct conn *, int timeout_ms, struct err *);
 void		 conn_set_timeout(struct conn *, int timeout_ms);
+/* Logged in: from now on only each wait and the deadline bound it. */
+void		 conn_setup_done(struct conn *);
 void		 conn_set_idle(struct conn *, conn_idle_fn, void *);
 /*
  * Also watch fd (the write end of a pipe or a socket: standard output)

@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "deadline.h"
 #include "secret.h"
 
 /* Keep the first line only, without its line ending. */
@@ -99,10 +100,41 @@ secret_from_file(struct buf *out, const char *path, struct err *e)
 static long long
 now_ms(void)
 {
-	struct timespec ts;
+	return deadline_now_ms();
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+/*
+ * Reap the child by the deadline: a command may close its standard output
+ * and go on running. Returns 0 with *status_r, or 1 when it was still
+ * running at the deadline (it is killed and reaped then).
+ */
+static int
+reap_by(pid_t pid, long long deadline, int *status_r)
+{
+	struct timespec ts;
+	long long left;
+	long step = 1000000;	/* 1 ms, doubling to 32 ms */
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, status_r, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return 0;
+		left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		ts.tv_sec = 0;
+		ts.tv_nsec = step < left * 1000000 ? step : left * 1000000;
+		nanosleep(&ts, NULL);
+		if (step < 32000000)
+			step *= 2;
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, status_r, 0) < 0 && errno == EINTR)
+		;
+	return 1;
 }
 
 /* The child's side: stdin from /dev/null, stdout to the pipe, then exec. */
@@ -181,17 +213,22 @@ read_first_line(int fd, struct buf *out, long long deadline)
  * Run argv (a program searched in PATH, or a path), with standard input
  * from /dev/null, and take the first line of its standard output. Its
  * standard error passes through. A command that cannot be run, exits
- * non-zero, prints nothing or runs past the timeout is a configuration
- * error. What is read never reaches a trace.
+ * non-zero, prints nothing or runs past the timeout (closing its output
+ * early does not stop the clock) is a configuration error; one that runs
+ * into the run's deadline is a timeout. What is read never reaches a
+ * trace.
  */
 int
 secret_run(struct buf *out, char *const argv[], const char *what,
     int timeout_ms, struct err *e)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline;
 	pid_t pid;
 	ssize_t n;
-	int fds[2], efds[2], status, r, exec_errno = 0;
+	int fds[2], efds[2], status = 0, r, exec_errno = 0, cut;
+	char msg[128];
+
+	deadline = now_ms() + deadline_cap(timeout_ms, &cut);
 
 	secret_guard();
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -225,15 +262,22 @@ secret_run(struct buf *out, char *const argv[], const char *what,
 	close(fds[0]);
 	if (r == 1)
 		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (reap_by(pid, r == 1 ? now_ms() : deadline, &status) == 1)
+		r = 1;
 	first_line(out);
 	if (n == (ssize_t)sizeof(exec_errno))
 		return err_set(e, ERR_CONFIG, "cannot run the %s '%s': %s",
 		    what, argv[0], strerror(exec_errno));
-	if (r == 1)
+	if (r == 1) {
+		OPENSSL_cleanse(out->s, out->len);
+		buf_reset(out);
+		if (cut) {
+			snprintf(msg, sizeof(msg), "running the %s", what);
+			return deadline_err(e, msg);
+		}
 		return err_set(e, ERR_CONFIG, "%s timed out after %d s", what,
 		    (timeout_ms + 999) / 1000);
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return err_set(e, ERR_CONFIG, "%s failed (exit status %d)",
 		    what, WIFEXITED(status) ? WEXITSTATUS(status) :

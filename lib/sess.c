@@ -501,8 +501,15 @@ sess_poll(struct sess *s, int timeout_ms, struct err *e)
 		return 1;
 	if (s->conn == NULL)
 		return err_set(e, ERR_IO, "not connected");
-	if ((r = conn_wait_readable(s->conn, timeout_ms, e)) < 0)
+	/*
+	 * A wait that fails (the run's deadline, the reader gone) leaves
+	 * commands in flight whose owners give up: the session is done for,
+	 * as after a failed read.
+	 */
+	if ((r = conn_wait_readable(s->conn, timeout_ms, e)) < 0) {
+		s->broken = 1;
 		s->gone = e->kind == ERR_OUTPUT_GONE;
+	}
 	return r;
 }
 
@@ -1214,6 +1221,13 @@ sess_connect(struct sess *s, struct err *e)
 		return -1;
 	mark(s, SESS_MARK_READY);
 	return 0;
+}
+
+void
+sess_setup_done(struct sess *s)
+{
+	if (s->conn != NULL)
+		conn_setup_done(s->conn);
 }
 
 /* Say goodbye politely but briefly; errors no longer matter here. */

@@ -107,6 +107,12 @@ struct sess	*sess_new(const struct sess_opts *);
 void		 sess_free(struct sess *);
 int		 sess_connect(struct sess *, struct err *);
 int		 sess_logout(struct sess *);
+/*
+ * Logged in (and whatever belongs to it done): from sess_connect until
+ * now the session's timeout bounded all of it together; from now on it
+ * bounds each wait (net.h).
+ */
+void		 sess_setup_done(struct sess *);
 
 void		 sess_set_state(struct sess *, enum sess_state);
 enum sess_state	 sess_state(const struct sess *);

@@ -349,7 +349,7 @@ ctl() {
 @test "hostile: a reconnecting watch runs the token command again" {
 	hostile_start idle-drop --add-cap AUTH=XOAUTH2 --connections 2 --timeout 10
 	count=$BATS_TEST_TMPDIR/runs
-	run --separate-stderr ctl --oauth2-token-cmd "echo x >>'$count'; echo tok\$(wc -l <'$count')" watch INBOX --once --timeout 20 -o jsonl
+	run --separate-stderr ctl --oauth2-token-cmd "echo x >>'$count'; echo tok\$(wc -l <'$count')" watch INBOX --once --duration 20 -o jsonl
 	assert_success
 	hostile_wait
 	assert_equal "$(wc -l <"$count")" 2

@@ -271,15 +271,21 @@ no_credentials_sent() {
 	grep -q "tls ok .* sni=-$" "$HOSTILE_LOG"
 }
 
-@test "a server that speaks TLS 1.1 at most is refused: nothing is sent" {
+@test "a server that speaks TLS 1.1 at most is refused (77, as TLS failures are): nothing is sent" {
 	hostile ok --tls implicit --tls-max 1.1
 	run --separate-stderr ctl status
-	assert_failure 74
+	assert_failure 77
 	assert_equal "$output" ""
-	[[ $stderr == "imapctl: status: TLS handshake with '127.0.0.1' failed: "*"protocol version"* ]]
+	assert_equal "$stderr" "imapctl: status: TLS handshake with '127.0.0.1' failed: the server does not speak TLS 1.2 or later"
 	hostile_wait 5 || true
 	grep -q "tls failed: .*UNSUPPORTED_PROTOCOL" "$HOSTILE_LOG"
 	assert_equal "$(wc -c <"$HOSTILE_RECORD")" 0
+	# After STARTTLS alike.
+	hostile ok --tls-max 1.1
+	run --separate-stderr ctl --tls starttls status
+	assert_failure 77
+	[[ $stderr == *"does not speak TLS 1.2 or later" ]]
+	no_credentials_sent
 }
 
 @test "PREAUTH over implicit TLS: no login, capabilities from the greeting" {

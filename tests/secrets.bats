@@ -105,7 +105,7 @@ wait_idle() {
 		esac
 		IMAPCTL_PASSWORD=Pw-s3cr3t HOME=$d setpriv --reuid=nobody --regid=nogroup \
 			--clear-groups "$d/imapctl" --tls none -H 127.0.0.1 \
-			-p "$HOSTILE_PORT" -u u "$@" watch INBOX --timeout 20 \
+			-p "$HOSTILE_PORT" -u u "$@" watch INBOX --duration 20 \
 			>"$d/out" 2>"$d/err" 3>&- &
 		BG_PID=$!
 		wait_idle
@@ -120,7 +120,7 @@ wait_idle() {
 @test "watch wipes the password after login and asks its source again to reconnect" {
 	runs=$BATS_TEST_TMPDIR/runs
 	hostile_start script --script "$TESTS_DIR/hostile/scripts/watch-drops.script" --idle-push 0.3 --connections 3 --timeout 10
-	run --separate-stderr H --password-cmd "echo run >>$runs; echo Pw-s3cr3t" watch INBOX --timeout 6 -o jsonl
+	run --separate-stderr H --password-cmd "echo run >>$runs; echo Pw-s3cr3t" watch INBOX --duration 6 -o jsonl
 	assert_success
 	echo "$output" | jq -e -s 'map(.uid) | length >= 3 and . == [range(4; 4 + length)]'
 	assert_equal "$stderr" \
@@ -146,7 +146,7 @@ imapctl: watch: warning: connection closed by server; reconnecting in 2 s"
 		esac
 		# Not through H: $! must be imapctl, not a subshell.
 		env ${v:+IMAPCTL_PASSWORD=$v} "$IMAPCTL" --tls none -H 127.0.0.1 \
-			-p "$HOSTILE_PORT" -u u --debug "$@" watch INBOX --timeout 20 \
+			-p "$HOSTILE_PORT" -u u --debug "$@" watch INBOX --duration 20 \
 			>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 		BG_PID=$!
 		wait_idle

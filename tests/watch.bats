@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: MIT
 # watch: new messages, expunges and flag changes as records; --once and
-# --timeout for scripts; NOOP polling where IDLE is not offered; a dropped
+# --duration for scripts; NOOP polling where IDLE is not offered; a dropped
 # connection survived without a message lost or reported twice.
 
 load helpers
@@ -51,7 +51,7 @@ watch_wait() {
 }
 
 @test "watch --once: a message appended by the test ends it with its record" {
-	watch_bg INBOX --once --timeout 10 -o jsonl
+	watch_bg INBOX --once --duration 10 -o jsonl
 	append_msg "Password reset"
 	watch_wait
 	assert_equal "$WATCH_RC" 0
@@ -63,19 +63,19 @@ watch_wait() {
 	grep -q '^C: A[0-9]* DONE\|^C: DONE' "$W.err"
 }
 
-@test "watch --once --timeout: exit 1 and nothing printed when no mail comes" {
-	run --separate-stderr imapctl watch INBOX --once --timeout 1
+@test "watch --once --duration: exit 1 and nothing printed when no mail comes" {
+	run --separate-stderr imapctl watch INBOX --once --duration 1
 	assert_failure 1
 	assert_equal "$output" ""
 	assert_equal "$stderr" ""
 	# Without --once the time is up quietly.
-	run --separate-stderr imapctl watch INBOX --timeout 0.5s
+	run --separate-stderr imapctl watch INBOX --duration 0.5s
 	assert_success
 	assert_equal "$output" ""
 }
 
 @test "watch: flag changes and expunges as records, with UIDs (QRESYNC)" {
-	watch_bg INBOX --timeout 4 -o jsonl
+	watch_bg INBOX --duration 4 -o jsonl
 	imap_do "m.select('INBOX'); m.store('4', '+FLAGS', '\\\\Flagged'); m.store('2', '+FLAGS', '\\\\Deleted'); m.expunge()"
 	append_msg "Later"
 	watch_wait
@@ -87,7 +87,7 @@ watch_wait() {
 }
 
 @test "watch: text records, one a line, the event first" {
-	watch_bg INBOX --once --timeout 10
+	watch_bg INBOX --once --duration 10
 	append_msg "Hello"
 	watch_wait
 	assert_equal "$WATCH_RC" 0
@@ -99,33 +99,36 @@ watch_wait() {
 }
 
 @test "watch in xml: a well-formed document, also when time is up" {
-	watch_bg INBOX --once --timeout 10 -o xml
+	watch_bg INBOX --once --duration 10 -o xml
 	append_msg "In XML"
 	watch_wait
 	assert_equal "$WATCH_RC" 0
 	xmllint --noout "$W.out"
 	assert_equal "$(xmllint --xpath 'string(/imapctl[@command="watch"]/event/subject)' "$W.out")" "In XML"
-	run --separate-stderr imapctl watch INBOX --timeout 0.2 -o xml
+	run --separate-stderr imapctl watch INBOX --duration 0.2 -o xml
 	assert_success
 	echo "$output" | xmllint --noout -
 }
 
 @test "watch: bad durations are usage errors" {
-	run --separate-stderr imapctl watch INBOX --timeout soon
+	run --separate-stderr imapctl watch INBOX --duration soon
 	assert_failure 64
-	[[ $stderr == "imapctl: watch: bad --timeout 'soon': "* ]]
+	[[ $stderr == "imapctl: watch: bad --duration 'soon': "* ]]
 	run --separate-stderr imapctl watch INBOX --interval 0
 	assert_failure 64
 	# A bare m is minutes or months: refused before connecting.
+	run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port 1 watch INBOX --duration 6m
+	assert_failure 64
+	[[ $stderr == "imapctl: watch: bad --duration '6m': 6m is ambiguous: use 6min or 6mo"$'\n'* ]]
 	run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port 1 watch INBOX --timeout 6m
 	assert_failure 64
-	[[ $stderr == "imapctl: watch: bad --timeout '6m': 6m is ambiguous: use 6min or 6mo"$'\n'* ]]
+	[[ $stderr == "imapctl: watch: bad --timeout '6m': 6m is ambiguous: use 6min or 6mo" ]]
 	run --separate-stderr imapctl watch INBOX --keepalive 1.5m
 	assert_failure 64
 	[[ $stderr == *"1.5m is ambiguous: use 1.5min or 1.5mo"* ]]
 	run --separate-stderr imapctl watch
 	assert_failure 64
-	run --separate-stderr imapctl watch 'No such box' --timeout 1
+	run --separate-stderr imapctl watch 'No such box' --duration 1
 	assert_failure 69
 }
 
@@ -151,7 +154,7 @@ watch_wait() {
 
 @test "watch survives a dropped connection and reports the message once" {
 	hostile_start idle-drop --connections 2 --timeout 10
-	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --once --timeout 20 -o jsonl
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --once --duration 20 -o jsonl
 	assert_success
 	assert_equal "$(echo "$output" | jq -r -s 'map([.event, .uid] | join(" ")) | join(",")')" "new 4"
 	[[ $stderr == "imapctl: watch: warning: connection closed by server; reconnecting in 1 s" ]]
@@ -162,7 +165,7 @@ watch_wait() {
 
 @test "watch backs off from a server that drops every connection at once" {
 	hostile_start script --script "$BATS_TEST_DIRNAME/hostile/scripts/watch-flap.script" --connections 3 --timeout 10
-	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --timeout 3.5 -o jsonl
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --duration 3.5 -o jsonl
 	assert_success
 	refute_output --partial '"event":"new"'
 	assert_equal "$stderr" "imapctl: watch: warning: connection closed by server; reconnecting in 1 s
@@ -175,7 +178,7 @@ imapctl: watch: warning: connection closed by server; reconnecting in 4 s"
 # Restarts the server without IDLE; it comes last.
 @test "watch polls with NOOP when the server does not offer IDLE" {
 	dovecot_restart --variant noidle
-	watch_bg INBOX --once --timeout 10 --interval 0.2 -o jsonl
+	watch_bg INBOX --once --duration 10 --interval 0.2 -o jsonl
 	append_msg "Polled"
 	watch_wait
 	assert_equal "$WATCH_RC" 0
@@ -186,7 +189,7 @@ imapctl: watch: warning: connection closed by server; reconnecting in 4 s"
 }
 
 @test "a new message's record carries the decoded summary fields" {
-	watch_bg INBOX --once --timeout 20 --interval 1 -o jsonl
+	watch_bg INBOX --once --duration 20 --interval 1 -o jsonl
 	printf 'From: =?ISO-8859-1?Q?J=F6rg?= <j@example.de>\r\nTo: alice@example.org\r\nSubject: =?UTF-8?B?R3LDvMOfZQ==?=\r\nMessage-ID: <w1@example.de>\r\nDate: Tue, 05 Mar 2024 10:00:00 +0100\r\n\r\nhi\r\n' |
 		doveadm -c "$IMAPCTL_TEST_CONF" save -u alice -m INBOX
 	watch_wait
@@ -197,7 +200,7 @@ imapctl: watch: warning: connection closed by server; reconnecting in 4 s"
 
 @test "watch reconnects with growing back-off and reports each message once" {
 	hostile_start script --script "$TESTS_DIR/hostile/scripts/watch-drops.script" --idle-push 0.3 --connections 3 --timeout 10
-	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --timeout 6 -o jsonl
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --duration 6 -o jsonl
 	assert_success
 	# 4 before the drop, 5 while away, 6 and on after (one a push): each
 	# once, in order, none missed.
@@ -215,7 +218,7 @@ imapctl: watch: warning: connection closed by server; reconnecting in 2 s"
 	# The polling test leaves the server without IDLE.
 	grep -q "^IMAPCTL_TEST_VARIANT=default" "$DOVECOT_STATEDIR/env" ||
 		dovecot_restart --variant default
-	watch_bg INBOX --timeout 3.5 --keepalive 1
+	watch_bg INBOX --duration 3.5 --keepalive 1
 	watch_wait
 	assert_equal "$WATCH_RC" 0
 	# IDLE, DONE after a second, IDLE again: at least three rounds.
@@ -234,7 +237,7 @@ imapctl: watch: warning: connection closed by server; reconnecting in 2 s"
 	printf '%s\n' greeting 'serve-until IDLE' 'send * 2 EXPUNGE' handle \
 		serve >"$s"
 	hostile_start script --script "$s" --timeout 10
-	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --timeout 1.5 -o jsonl
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --duration 1.5 -o jsonl
 	assert_success
 	assert_equal "$stderr" ""
 	assert_equal "$(echo "$output" | jq -c '[.event, .uid, .mailbox]')" '["expunge",null,"INBOX"]'
@@ -244,7 +247,7 @@ imapctl: watch: warning: connection closed by server; reconnecting in 2 s"
 	printf '%s\n' greeting 'serve-until IDLE' 'send * VANISHED (EARLIER) 1' \
 		'send * VANISHED 3:2' handle serve >"$s"
 	hostile_start script --script "$s" --add-cap QRESYNC --timeout 10
-	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --timeout 1.5 -o jsonl
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --duration 1.5 -o jsonl
 	assert_success
 	assert_equal "$stderr" ""
 	assert_equal "$(echo "$output" | jq -s -c 'map([.event, .uid])')" '[["expunge",2],["expunge",3]]'
@@ -257,7 +260,7 @@ imapctl: watch: warning: connection closed by server; reconnecting in 2 s"
 	printf '%s\n' greeting 'serve-until IDLE' 'send + idling' \
 		'send * VANISHED 2:x' serve >"$s"
 	hostile_start script --script "$s" --add-cap QRESYNC --timeout 10
-	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --timeout 3 -o jsonl
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x watch INBOX --duration 3 -o jsonl
 	assert_failure 76
 	assert_output ""
 	assert_equal "$stderr" "imapctl: watch: malformed VANISHED response"

@@ -137,7 +137,8 @@ main(void)
 	    "use auto, scram-sha-256, scram-sha-1, plain, login, xoauth2 or "
 	    "oauthbearer", "a bad auth");
 	refused("[account a]\ntimeout = 0\n", "conf:2: bad timeout '0': give "
-	    "seconds, more than 0", "a bad timeout");
+	    "a duration such as 30, 30s or 2min, at most a day",
+	    "a bad timeout");
 	refused("[account a]\ndefault = 1\n", "conf:2: bad value '1': use "
 	    "true or false", "a bad boolean");
 	refused("[account a]\ndefault = true\n[account b]\ndefault = true\n",
@@ -186,9 +187,17 @@ main(void)
 		    "timeout 30");
 		t_ok(config_parse_timeout("0.0001", &ms) == 0 && ms == 1,
 		    "a tiny timeout is one millisecond");
+		t_ok(config_parse_timeout("1s", &ms) == 0 && ms == 1000 &&
+		    config_parse_timeout("2min", &ms) == 0 && ms == 120000 &&
+		    config_parse_timeout("1.5min", &ms) == 0 && ms == 90000,
+		    "timeouts with units");
 		t_ok(config_parse_timeout("86401", &ms) < 0 &&
+		    config_parse_timeout("2d", &ms) < 0 &&
 		    config_parse_timeout("-1", &ms) < 0 &&
-		    config_parse_timeout("1s", &ms) < 0, "bad timeouts");
+		    config_parse_timeout("0s", &ms) < 0 &&
+		    config_parse_timeout("min", &ms) < 0 &&
+		    config_parse_timeout("5m", &ms) < 0 &&
+		    config_parse_timeout("1x", &ms) < 0, "bad timeouts");
 	}
 	return t_done();
 }

@@ -114,6 +114,8 @@ test_durations(void)
 	t_ok(duration_parse("3d", 2, &v) == 0 && v == 3 * 86400, "days");
 	t_ok(duration_parse("1mi", 3, &v) < 0, "no prefix of a unit");
 	t_ok(duration_parse("2h", 2, &v) == 0 && v == 7200, "hours");
+	t_ok(duration_parse("2min", 4, &v) == 0 && v == 120, "min");
+	t_ok(duration_parse("min", 3, &v) < 0, "min needs a number");
 	t_ok(duration_parse("1w", 2, &v) == 0 && v == 604800, "weeks");
 	t_ok(duration_parse("-1s", 3, &v) < 0, "no negative duration");
 	t_ok(duration_parse("5x", 2, &v) < 0, "no unknown unit");
