@@ -52,6 +52,8 @@ const struct opt global_opts[] = {
 	{ "tls", 0, "MODE", "implicit (default), starttls or none", 0 },
 	{ "cafile", 0, "FILE", "also trust the CA certificates in FILE",
 	    OPT_COMPLETE_FILE },
+	{ "proxy", 0, "URL", "connect through a proxy: socks5h://, socks5:// "
+	    "or http://HOST[:PORT]; none: directly", 0 },
 	{ "insecure", 0, NULL, "do not verify the server's certificate", 0 },
 	{ "allow-cleartext", 0, NULL, "with --tls none: the password and mail "
 	    "may cross the network unencrypted, no warning", 0 },
@@ -83,7 +85,7 @@ const struct opt global_opts[] = {
 
 enum {
 	G_FORMAT, G_ACCOUNT, G_CONFIG, G_URL, G_HOST, G_PORT, G_USER, G_TLS,
-	G_CAFILE, G_INSECURE, G_ALLOW_CLEARTEXT, G_PASSWORD_FILE,
+	G_CAFILE, G_PROXY, G_INSECURE, G_ALLOW_CLEARTEXT, G_PASSWORD_FILE,
 	G_PASSWORD_CMD, G_NETRC_FILE, G_TOKEN_CMD, G_AUTH, G_NO_SASL_IR, G_ID,
 	G_TIMEOUT, G_DEADLINE, G_MAX_SIZE, G_DEBUG, G_HELP, G_VERSION,
 	G_COUNT
@@ -636,6 +638,7 @@ settings_in_from_opts(struct settings_in *in, const struct command *c)
 	in->user = gv[G_USER].val;
 	in->tls = gv[G_TLS].val;
 	in->cafile = gv[G_CAFILE].val;
+	in->proxy = gv[G_PROXY].val;
 	in->auth = gv[G_AUTH].val;
 	in->timeout = gv[G_TIMEOUT].val;
 	in->max_size = gv[G_MAX_SIZE].val;
@@ -695,6 +698,9 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 			    "allow_cleartext = true in the account, says this "
 			    "is intended)");
 	}
+	/* The proxy's password, asked anew at each connection. */
+	if (settings_proxy_secret(st, &in, e) < 0)
+		return -1;
 	ctx->sess = sess_new(&st->so);
 	sess_set_idle(ctx->sess, flush_output, ctx->emit);
 	if (!(ctx->cmd->flags & CHANGES) && output_is_pipe())
@@ -725,6 +731,7 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 	}
 	/* Connecting and logging in had --timeout for all of it. */
 	sess_setup_done(ctx->sess);
+	settings_proxy_wipe(st);
 	/*
 	 * Wiped once used. A reconnecting command keeps only a secret that
 	 * cannot be asked for again (IMAPCTL_PASSWORD).

@@ -130,6 +130,7 @@ settings_init(struct settings *st)
 {
 	memset(st, 0, sizeof(*st));
 	buf_init(&st->secret, SECRET_MAX);
+	buf_init(&st->proxy_secret, PROXY_MAX_CRED + 1);
 }
 
 void
@@ -140,7 +141,40 @@ settings_free(struct settings *st)
 	config_free(&st->cfg);
 	free(st->config_path);
 	free(st->netrc_login);
+	buf_wipe(&st->proxy_secret);
+	proxy_free(&st->proxy);
 	memset(st, 0, sizeof(*st));
+}
+
+/*
+ * The proxy, as curl finds one: --proxy, else the account's proxy, else
+ * all_proxy or ALL_PROXY; none for a host that no_proxy or NO_PROXY
+ * names, and none for "" or "none".
+ */
+static int
+pick_proxy(struct settings *st, const struct settings_in *in, struct err *e)
+{
+	const struct account *a = st->acct;
+	const char *u, *no;
+
+	if ((u = in->proxy) == NULL && (a == NULL || (u = a->proxy) == NULL) &&
+	    (u = env("all_proxy")) == NULL)
+		u = env("ALL_PROXY");
+	if (u == NULL || u[0] == '\0' || strcmp(u, "none") == 0)
+		return 0;
+	if ((no = getenv("no_proxy")) == NULL)
+		no = getenv("NO_PROXY");
+	if (proxy_no_proxy(no, st->so.host))
+		return 0;
+	if (proxy_parse(u, &st->proxy, e) < 0) {
+		if (in->proxy == NULL && (a == NULL || a->proxy == NULL))
+			err_prefix(e, "ALL_PROXY");
+		return -1;
+	}
+	if (st->proxy.user == NULL && a != NULL && a->proxy_user != NULL)
+		st->proxy.user = xstrdup(a->proxy_user);
+	st->so.proxy = &st->proxy;
+	return 0;
 }
 
 int
@@ -209,6 +243,8 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	if (!valid_port(st->so.port))
 		return err_set(e, ERR_USAGE, "bad port '%s': give 1 to 65535",
 		    st->so.port);
+	if (pick_proxy(st, in, e) < 0)
+		return -1;
 	st->so.tlso.cafile = in->cafile ? in->cafile : a ? a->cafile : NULL;
 	st->so.tlso.insecure = in->insecure;
 	if (in->timeout == NULL && a != NULL && a->timeout_ms > 0)
@@ -368,5 +404,50 @@ settings_secret(struct settings *st, const struct settings_in *in,
 	if (a != NULL && a->password_cmd != NULL)
 		return run_account_cmd(st, a->password_cmd,
 		    "password command", e);
+	return 0;
+}
+
+void
+settings_proxy_wipe(struct settings *st)
+{
+	buf_wipe(&st->proxy_secret);
+	st->proxy.password = NULL;
+	st->proxy_secret_known = 0;
+}
+
+int
+settings_proxy_secret(struct settings *st, const struct settings_in *in,
+    struct err *e)
+{
+	const struct account *a = st->acct;
+	const char *home = env("HOME"), *path = in->netrc_file;
+	char tmp[4096], *login = NULL;
+	int r = 0;
+
+	if (st->so.proxy == NULL || st->proxy_secret_known)
+		return 0;
+	if (path == NULL && home != NULL) {
+		snprintf(tmp, sizeof(tmp), "%s/.netrc", home);
+		path = tmp;
+	}
+	if (path != NULL)
+		r = netrc_lookup(path, in->netrc_file != NULL, st->proxy.host,
+		    st->proxy.user, &login, &st->proxy_secret, e);
+	if (r < 0)
+		return -1;
+	if (r > 0 && st->proxy.user == NULL)
+		st->proxy.user = login;
+	else
+		free(login);
+	if (r == 0 && a != NULL && a->proxy_password_cmd != NULL) {
+		if (secret_run(&st->proxy_secret, a->proxy_password_cmd,
+		    "proxy password command", st->so.timeout_ms, e) < 0) {
+			err_prefix(e, "account '%s'", a->name);
+			return -1;
+		}
+		r = 1;
+	}
+	st->proxy_secret_known = 1;
+	st->proxy.password = r > 0 ? st->proxy_secret.s : NULL;
 	return 0;
 }

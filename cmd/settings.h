@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "config.h"
 #include "err.h"
+#include "proxy.h"
 #include "sess.h"
 #include "url.h"
 
@@ -21,6 +22,7 @@ struct settings_in {
 	const char	*timeout, *max_size;
 	const char	*password_file, *password_cmd, *token_cmd;
 	const char	*account, *config, *netrc_file;
+	const char	*proxy;		/* "none": no proxy */
 	int		 insecure, no_sasl_ir, id, debug, allow_cleartext;
 };
 
@@ -49,6 +51,9 @@ struct settings {
 	char			*config_path;
 	char			*netrc_login;
 	struct buf		 secret;
+	struct proxy		 proxy;		/* when so.proxy points here */
+	struct buf		 proxy_secret;
+	int			 proxy_secret_known;	/* looked for it */
 };
 
 void	settings_init(struct settings *);
@@ -56,6 +61,13 @@ int	settings_gather(struct settings *, const struct settings_in *,
 	    struct err *);
 int	settings_secret(struct settings *, const struct settings_in *,
 	    struct err *);
+/*
+ * The proxy's password, when there is a proxy: the netrc, the account.
+ * Wiped once the connection is up; asked for again at the next one.
+ */
+int	settings_proxy_secret(struct settings *, const struct settings_in *,
+	    struct err *);
+void	settings_proxy_wipe(struct settings *);
 void	settings_free(struct settings *);
 
 #endif

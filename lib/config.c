@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "proxy.h"
 #include "range.h"
 #include "xalloc.h"
 
@@ -101,8 +102,11 @@ account_free(struct account *a)
 	free(a->port);
 	free(a->user);
 	free(a->cafile);
+	free(a->proxy);
+	free(a->proxy_user);
 	config_argv_free(a->password_cmd);
 	config_argv_free(a->token_cmd);
+	config_argv_free(a->proxy_password_cmd);
 }
 
 void
@@ -146,7 +150,8 @@ config_has_secrets(const struct config *c)
 
 	for (i = 0; i < c->naccounts; i++)
 		if (c->accounts[i].password_cmd != NULL ||
-		    c->accounts[i].token_cmd != NULL)
+		    c->accounts[i].token_cmd != NULL ||
+		    c->accounts[i].proxy_password_cmd != NULL)
 			return 1;
 	return 0;
 }
@@ -229,6 +234,12 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 		slot_s = &a->user;
 	else if (strcmp(key, "cafile") == 0)
 		slot_s = &a->cafile;
+	else if (strcmp(key, "proxy") == 0)
+		slot_s = &a->proxy;
+	else if (strcmp(key, "proxy_user") == 0)
+		slot_s = &a->proxy_user;
+	else if (strcmp(key, "proxy_password_cmd") == 0)
+		slot_argv = &a->proxy_password_cmd;
 	else if (strcmp(key, "password_cmd") == 0)
 		slot_argv = &a->password_cmd;
 	else if (strcmp(key, "oauth2_token_cmd") == 0)
@@ -265,6 +276,14 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 	if (slot_s == &a->cafile) {
 		*slot_s = expand_home(val);
 		return 0;
+	}
+	if (slot_s == &a->proxy && strcmp(val, "none") != 0) {
+		struct proxy px;
+		struct err pe;
+
+		if (proxy_parse(val, &px, &pe) < 0)
+			return bad(ps, "%s", pe.msg);
+		proxy_free(&px);
 	}
 	if (slot_s != NULL) {
 		*slot_s = xstrdup(val);

@@ -43,6 +43,9 @@ struct account {
 	int		 is_default;	/* 1 for "default = true" */
 	char		**password_cmd;	/* argv, NULL-terminated, or NULL */
 	char		**token_cmd;	/* the same */
+	char		*proxy;		/* a proxy URL, checked */
+	char		*proxy_user;
+	char		**proxy_password_cmd;	/* argv, or NULL */
 };
 
 struct config {

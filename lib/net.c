@@ -13,10 +13,13 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "b64.h"
+#include "buf.h"
 #include "deadline.h"
 #include "net.h"
 #include "xalloc.h"
@@ -64,7 +67,7 @@ wait_budget(struct conn *c, int ms, enum limit *lim_r)
 		left = c->setup_end - now_ms();
 		if (left < 0)
 			left = 0;
-		if (left < ms) {
+		if (left <= ms) {
 			ms = (int)left;
 			*lim_r = LIM_SETUP;
 		}
@@ -180,8 +183,8 @@ struct lookup {
  * given up, so it is left to it, never freed or reused.
  */
 static int
-resolve(const char *host, const char *port, int timeout_ms, int cut,
-    struct addrinfo **res, struct err *e)
+resolve(const char *role, const char *host, const char *port, int timeout_ms,
+    int cut, struct addrinfo **res, struct err *e)
 {
 	struct lookup *lk = xcalloc(1, sizeof(*lk));
 	struct gaicb *list[1];
@@ -198,8 +201,8 @@ resolve(const char *host, const char *port, int timeout_ms, int cut,
 	list[0] = &lk->req;
 	if ((r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0) {
 		free(lk);
-		return err_set(e, ERR_NOHOST, "cannot resolve '%s': %s", host,
-		    gai_strerror(r));
+		return err_set(e, ERR_NOHOST, "cannot resolve %s'%s': %s", role,
+		    host, gai_strerror(r));
 	}
 	for (;;) {
 		left = deadline - now_ms();
@@ -221,12 +224,13 @@ resolve(const char *host, const char *port, int timeout_ms, int cut,
 		if (cut) {
 			char what[300];
 
-			snprintf(what, sizeof(what), "resolving '%s'", host);
+			snprintf(what, sizeof(what), "resolving %s'%s'", role,
+			    host);
 			return deadline_err(e, what);
 		}
 		return err_set(e, ERR_TIMEOUT,
-		    "timed out after %d s resolving '%s'",
-		    (timeout_ms + 999) / 1000, host);
+		    "timed out after %d s resolving %s'%s'",
+		    (timeout_ms + 999) / 1000, role, host);
 	}
 	r = gai_error(&lk->req);
 	if (r == 0)
@@ -237,8 +241,8 @@ resolve(const char *host, const char *port, int timeout_ms, int cut,
 	if (r == EAI_SERVICE)
 		return err_set(e, ERR_USAGE, "bad port '%s'", port);
 	if (r != 0)
-		return err_set(e, ERR_NOHOST, "cannot resolve '%s': %s", host,
-		    gai_strerror(r));
+		return err_set(e, ERR_NOHOST, "cannot resolve %s'%s': %s", role,
+		    host, gai_strerror(r));
 	return 0;
 }
 
@@ -290,20 +294,22 @@ connect_one(struct addrinfo *ai, int timeout_ms, int *fd_r, int *errno_r)
 	return 0;
 }
 
-struct conn *
-conn_open(const char *host, const char *port, int timeout_ms, struct err *e)
+/*
+ * A TCP connection to host (the server, or the proxy: role says which in
+ * messages) within budget ms from start; cut: the run's deadline is what
+ * sets the budget. Returns the socket or -1.
+ */
+static int
+tcp_open(const char *role, const char *host, const char *port, int timeout_ms,
+    long long start, int budget, int cut, struct err *e)
 {
 	struct addrinfo *res = NULL, *ai;
-	struct conn *c;
-	long long start = now_ms(), deadline;
-	int fd = -1, lasterr = 0, left, cut, budget;
+	long long deadline = start + budget;
+	int fd = -1, lasterr = 0, left;
 	char what[600];
 
-	/* The run's deadline may leave less than the timeout. */
-	budget = deadline_cap(timeout_ms, &cut);
-	deadline = start + budget;
-	if (resolve(host, port, budget, cut, &res, e) < 0)
-		return NULL;
+	if (resolve(role, host, port, budget, cut, &res, e) < 0)
+		return -1;
 	/* One deadline for all the addresses, not one each. */
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if ((left = (int)(deadline - now_ms())) <= 0) {
@@ -314,19 +320,340 @@ conn_open(const char *host, const char *port, int timeout_ms, struct err *e)
 			break;
 	}
 	freeaddrinfo(res);
+	if (fd >= 0)
+		return fd;
+	if (lasterr == ETIMEDOUT && cut) {
+		snprintf(what, sizeof(what), "connecting to %s%s port %s", role,
+		    host, port);
+		deadline_err(e, what);
+	} else if (lasterr == ETIMEDOUT)
+		err_set(e, ERR_TIMEOUT, "timed out after %d s connecting to "
+		    "%s%s port %s", (timeout_ms + 999) / 1000, role, host, port);
+	else
+		err_set(e, ERR_UNAVAILABLE, "cannot connect to %s%s port %s: %s",
+		    role, host, port, strerror(lasterr));
+	return -1;
+}
+
+/* Proxies ---------------------------------------------------------------- */
+
+/* Send all of p to the proxy. */
+static int
+px_write(struct conn *c, const void *p, size_t n, struct err *e)
+{
+	const char *s = p;
+	ssize_t w;
+	int r;
+
+	while (n > 0) {
+		if (limit_passed(c))
+			return timeout_err(c, e, "talking to the proxy");
+		w = send(c->fd, s, n, MSG_NOSIGNAL);
+		if (w > 0) {
+			s += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return err_set(e, ERR_IO, "connection error: %s",
+			    strerror(errno));
+		if ((r = wait_fd(c, POLLOUT, c->timeout_ms)) == 0)
+			return timeout_err(c, e, "talking to the proxy");
+		if (r < 0)
+			return err_set(e, ERR_IO, "poll: %s", strerror(errno));
+	}
+	return 0;
+}
+
+/*
+ * Read exactly n bytes from the proxy. Returns n or -1.
+ */
+static ssize_t
+px_read(struct conn *c, void *p, size_t n, struct err *e)
+{
+	size_t got = 0;
+	ssize_t r;
+	int w;
+
+	while (got < n) {
+		if (limit_passed(c))
+			return timeout_err(c, e, "waiting for the proxy");
+		r = recv(c->fd, (char *)p + got, n - got, 0);
+		if (r > 0) {
+			got += (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return err_set(e, ERR_IO, "closed the connection");
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return err_set(e, ERR_IO, "connection error: %s",
+			    strerror(errno));
+		if ((w = wait_fd(c, POLLIN, c->timeout_ms)) == 0)
+			return timeout_err(c, e, "waiting for the proxy");
+		if (w < 0)
+			return err_set(e, ERR_IO, "poll: %s", strerror(errno));
+	}
+	return (ssize_t)got;
+}
+
+static const char *const socks_replies[] = {
+	"succeeded", "general failure", "not allowed by its rules",
+	"network unreachable", "host unreachable", "connection refused",
+	"TTL expired", "command not supported", "address type not supported"
+};
+
+/* The SOCKS5 greeting, and RFC 1929's user name and password. */
+static int
+socks5_auth(struct conn *c, const struct proxy *px, struct err *e)
+{
+	unsigned char b[2 + 2 * 256 + 1];
+	size_t ul, pl;
+	int cred = px->user != NULL && px->password != NULL &&
+	    px->user[0] != '\0' && px->password[0] != '\0';
+
+	b[0] = 5;
+	b[1] = cred ? 2 : 1;
+	b[2] = 0;		/* no authentication */
+	b[3] = 2;		/* user name and password */
+	if (px_write(c, b, cred ? 4 : 3, e) < 0 || px_read(c, b, 2, e) < 0)
+		return -1;
+	if (b[0] != 5)
+		return err_set(e, ERR_PROTOCOL, "not a SOCKS5 proxy");
+	if (b[1] == 0)
+		return 0;
+	if (b[1] == 0xff || (b[1] == 2 && !cred))
+		return cred ? err_set(e, ERR_AUTH, "accepts none of the ways to "
+		    "log in offered") : err_set(e, ERR_AUTH, "wants "
+		    "a user name and password: give them in "
+		    "~/.netrc (machine %s) or the account's proxy_user and "
+		    "proxy_password_cmd", px->host);
+	if (b[1] != 2)
+		return err_set(e, ERR_PROTOCOL, "chose a way to log in that "
+		    "was not offered");
+	ul = strlen(px->user);
+	pl = strlen(px->password);
+	if (ul > PROXY_MAX_CRED || pl > PROXY_MAX_CRED)
+		return err_set(e, ERR_CONFIG, "its user name or password "
+		    "is longer than %d bytes", PROXY_MAX_CRED);
+	b[0] = 1;
+	b[1] = (unsigned char)ul;
+	memcpy(b + 2, px->user, ul);
+	b[2 + ul] = (unsigned char)pl;
+	memcpy(b + 3 + ul, px->password, pl);
+	if (px_write(c, b, 3 + ul + pl, e) < 0) {
+		OPENSSL_cleanse(b, sizeof(b));
+		return -1;
+	}
+	OPENSSL_cleanse(b, sizeof(b));
+	if (px_read(c, b, 2, e) < 0)
+		return -1;
+	if (b[1] != 0)
+		return err_set(e, ERR_AUTH, "refused the user name and "
+		    "password");
+	return 0;
+}
+
+/*
+ * SOCKS5 CONNECT to host:port: by name (socks5h), or by the address ai
+ * that we resolved (socks5).
+ */
+static int
+socks5(struct conn *c, const struct proxy *px, const char *host,
+    const char *port, const struct addrinfo *ai, struct err *e)
+{
+	unsigned char b[4 + 1 + 255 + 2];
+	unsigned char a6[16];
+	size_t n = 0, hl = strlen(host);
+	long pn = strtol(port, NULL, 10);
+	int rep;
+
+	if (socks5_auth(c, px, e) < 0)
+		return -1;
+	b[n++] = 5;
+	b[n++] = 1;		/* CONNECT */
+	b[n++] = 0;
+	if (inet_pton(AF_INET, host, b + n + 1) == 1) {
+		b[n] = 1;
+		n += 5;
+	} else if (inet_pton(AF_INET6, host, a6) == 1) {
+		b[n++] = 4;
+		memcpy(b + n, a6, 16);
+		n += 16;
+	} else if (px->type == PROXY_SOCKS5H) {
+		if (hl > 255)
+			return err_set(e, ERR_USAGE, "a host name longer than "
+			    "255 bytes cannot go through a SOCKS proxy");
+		b[n++] = 3;
+		b[n++] = (unsigned char)hl;
+		memcpy(b + n, host, hl);
+		n += hl;
+	} else if (ai != NULL && ai->ai_family == AF_INET6) {
+		/* socks5://: the address our resolver gave. */
+		b[n++] = 4;
+		memcpy(b + n, &((const struct sockaddr_in6 *)(const void *)
+		    ai->ai_addr)->sin6_addr, 16);
+		n += 16;
+	} else if (ai != NULL) {
+		b[n++] = 1;
+		memcpy(b + n, &((const struct sockaddr_in *)(const void *)
+		    ai->ai_addr)->sin_addr, 4);
+		n += 4;
+	} else
+		return err_set(e, ERR_INTERNAL, "no address to connect to");
+	b[n++] = (unsigned char)(pn >> 8);
+	b[n++] = (unsigned char)(pn & 0xff);
+	if (px_write(c, b, n, e) < 0 || px_read(c, b, 4, e) < 0)
+		return -1;
+	if (b[0] != 5)
+		return err_set(e, ERR_PROTOCOL, "not a SOCKS5 proxy");
+	rep = b[1];
+	if (rep != 0) {
+		const char *why = rep < 9 ? socks_replies[rep] :
+		    "unknown reply";
+
+		return err_set(e, rep == 6 ? ERR_TIMEOUT : ERR_UNAVAILABLE,
+		    "cannot reach %s port %s: %s (SOCKS reply %d)", host, port, why, rep);
+	}
+	/* The bound address: as long as its type says. */
+	switch (b[3]) {
+	case 1:
+		n = 4 + 2;
+		break;
+	case 4:
+		n = 16 + 2;
+		break;
+	case 3:
+		if (px_read(c, b, 1, e) < 0)
+			return -1;
+		n = (size_t)b[0] + 2;
+		break;
+	default:
+		return err_set(e, ERR_PROTOCOL, "answered with an unknown "
+		    "address type");
+	}
+	return px_read(c, b, n, e) < 0 ? -1 : 0;
+}
+
+#define HTTP_MAX_HEAD	16384
+
+/* HTTP CONNECT host:port, with basic authentication when we have it. */
+static int
+http_connect(struct conn *c, const struct proxy *px, const char *host,
+    const char *port, struct err *e)
+{
+	struct buf req, cred, enc;
+	char *head, *end, reason[128];
+	size_t i;
+	int status, r = -1, v6 = strchr(host, ':') != NULL;
+
+	buf_init(&req, HTTP_MAX_HEAD);
+	buf_init(&cred, 2 * PROXY_MAX_CRED + 2);
+	buf_init(&enc, HTTP_MAX_HEAD);
+	buf_addf(&req, "CONNECT %s%s%s:%s HTTP/1.1\r\nHost: %s%s%s:%s\r\n",
+	    v6 ? "[" : "", host, v6 ? "]" : "", port, v6 ? "[" : "", host,
+	    v6 ? "]" : "", port);
+	if (px->user != NULL && px->password != NULL) {
+		if (buf_addf(&cred, "%s:%s", px->user, px->password) < 0 ||
+		    b64_encode(&enc, cred.s, cred.len) < 0) {
+			err_set(e, ERR_CONFIG, "its user name or password "
+			    "is too long");
+			goto done;
+		}
+		buf_addf(&req, "Proxy-Authorization: Basic %s\r\n", enc.s);
+	}
+	if (buf_adds(&req, "User-Agent: imapctl\r\n\r\n") < 0) {
+		err_set(e, ERR_USAGE, "the host name is too long");
+		goto done;
+	}
+	if (px_write(c, req.s, req.len, e) < 0)
+		goto done;
+	/*
+	 * The answer's head, a byte at a time: not a byte of what follows
+	 * it (the server's greeting, or its TLS handshake) may be taken.
+	 */
+	head = xmalloc(HTTP_MAX_HEAD + 1);
+	for (i = 0;; i++) {
+		if (i == HTTP_MAX_HEAD) {
+			free(head);
+			err_set(e, ERR_PROTOCOL, "its answer to CONNECT is not "
+			    "HTTP");
+			goto done;
+		}
+		if (px_read(c, head + i, 1, e) < 0) {
+			free(head);
+			goto done;
+		}
+		if (i >= 3 && memcmp(head + i - 3, "\r\n\r\n", 4) == 0)
+			break;
+	}
+	end = head + i - 3;
+	*end = '\0';
+	if (sscanf(head, "HTTP/1.%*[01] %3d", &status) != 1) {
+		free(head);
+		err_set(e, ERR_PROTOCOL, "its answer to CONNECT is not HTTP");
+		goto done;
+	}
+	/* The reason phrase, printable ASCII only. */
+	end = strchr(head, '\r');
+	if (end != NULL)
+		*end = '\0';
+	snprintf(reason, sizeof(reason), "%s", head + strlen("HTTP/1.1 "));
+	for (i = 0; reason[i] != '\0'; i++)
+		if ((unsigned char)reason[i] < 0x20 ||
+		    (unsigned char)reason[i] >= 0x7f)
+			reason[i] = '?';
+	free(head);
+	if (status >= 200 && status < 300)
+		r = 0;
+	/* Tinyproxy answers a wrong password with 401. */
+	else if ((status == 407 || status == 401) && px->password != NULL)
+		err_set(e, ERR_AUTH, "refused the user name and password "
+		    "(%s)", reason);
+	else if (status == 407)
+		err_set(e, ERR_AUTH, "wants a user name and password (%s): "
+		    "give them in ~/.netrc (machine %s) or the account's "
+		    "proxy_user and proxy_password_cmd", reason, px->host);
+	else
+		err_set(e, status == 504 ? ERR_TIMEOUT : ERR_UNAVAILABLE,
+		    "cannot reach %s port %s: %s", host, port, reason);
+done:
+	buf_wipe(&req);
+	buf_wipe(&cred);
+	buf_wipe(&enc);
+	return r;
+}
+
+struct conn *
+conn_open(const char *host, const char *port, int timeout_ms,
+    const struct proxy *px, struct err *e)
+{
+	struct conn *c;
+	struct addrinfo *res = NULL;
+	unsigned char tmp[sizeof(struct in6_addr)];
+	long long start = now_ms();
+	int fd, cut, budget, r;
+
+	/* The run's deadline may leave less than the timeout. */
+	budget = deadline_cap(timeout_ms, &cut);
+	/* socks5:// leaves the server's name to us, as curl does. */
+	if (px != NULL && px->type == PROXY_SOCKS5 &&
+	    inet_pton(AF_INET, host, tmp) != 1 &&
+	    inet_pton(AF_INET6, host, tmp) != 1 &&
+	    resolve("", host, port, budget, cut, &res, e) < 0)
+		return NULL;
+	if (px == NULL)
+		fd = tcp_open("", host, port, timeout_ms, start, budget, cut,
+		    e);
+	else
+		fd = tcp_open("proxy ", px->host, px->port, timeout_ms, start,
+		    budget, cut, e);
 	if (fd < 0) {
-		if (lasterr == ETIMEDOUT && cut) {
-			snprintf(what, sizeof(what), "connecting to %s port %s",
-			    host, port);
-			deadline_err(e, what);
-		} else if (lasterr == ETIMEDOUT)
-			err_set(e, ERR_TIMEOUT,
-			    "timed out after %d s connecting to %s port %s",
-			    (timeout_ms + 999) / 1000, host, port);
-		else
-			err_set(e, ERR_UNAVAILABLE,
-			    "cannot connect to %s port %s: %s", host, port,
-			    strerror(lasterr));
+		if (res != NULL)
+			freeaddrinfo(res);
 		return NULL;
 	}
 	c = xcalloc(1, sizeof(*c));
@@ -335,6 +662,18 @@ conn_open(const char *host, const char *port, int timeout_ms, struct err *e)
 	c->hangup_fd = -1;
 	/* Connecting, TLS and login: one timeout for all of them. */
 	c->setup_end = start + timeout_ms;
+	if (px == NULL)
+		return c;
+	r = px->type == PROXY_HTTP ? http_connect(c, px, host, port, e) :
+	    socks5(c, px, host, port, res, e);
+	if (res != NULL)
+		freeaddrinfo(res);
+	if (r < 0) {
+		/* Say that the proxy failed, or reached no server. */
+		err_prefix(e, "proxy %s port %s", px->host, px->port);
+		conn_close(c);
+		return NULL;
+	}
 	return c;
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "proxy.h"
 
 struct conn;
 
@@ -45,8 +46,12 @@ struct tls_info {
 /* Called before the connection blocks waiting for the peer. */
 typedef void (*conn_idle_fn)(void *);
 
+/*
+ * A connection to host:port, through the proxy when px is not NULL (the
+ * proxy reaches host; TLS later is still with host, end to end).
+ */
 struct conn	*conn_open(const char *host, const char *port, int timeout_ms,
-		    struct err *);
+		    const struct proxy *px, struct err *);
 int		 conn_starttls(struct conn *, const char *host,
 		    const struct tls_opts *, struct err *);
 ssize_t		 conn_read(struct conn *, void *, size_t, struct err *);

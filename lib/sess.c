@@ -1182,7 +1182,11 @@ sess_connect(struct sess *s, struct err *e)
 	const struct imap_resp *r;
 
 	mark(s, SESS_MARK_START);
-	s->conn = conn_open(s->o.host, s->o.port, s->o.timeout_ms, e);
+	if (s->o.proxy != NULL && s->o.trace != NULL)
+		fprintf(s->o.trace, "proxy: %s%s:%s\n", proxy_scheme(s->o.proxy),
+		    s->o.proxy->host, s->o.proxy->port);
+	s->conn = conn_open(s->o.host, s->o.port, s->o.timeout_ms, s->o.proxy,
+	    e);
 	if (s->conn == NULL)
 		return -1;
 	mark(s, SESS_MARK_TCP);

@@ -40,6 +40,7 @@ struct sess_opts {
 	enum tls_mode	 tls;
 	struct tls_opts	 tlso;
 	int		 timeout_ms;
+	const struct proxy *proxy;	/* or NULL: connect directly */
 	uint64_t	 max_literal;
 	FILE		*trace;		/* --debug: protocol lines, or NULL */
 };

@@ -81,7 +81,7 @@ main(void)
 
 	cancel_answer = EAI_NOTCANCELED;
 	err_clear(&e);
-	c = conn_open(host, "993", 1000, &e);
+	c = conn_open(host, "993", 1000, NULL, &e);
 	t_ok(c == NULL && e.kind == ERR_TIMEOUT, "a resolver that does not "
 	    "answer: a timeout");
 	t_streq(e.msg, "timed out after 1 s resolving 'stalled.example'",
@@ -100,7 +100,7 @@ main(void)
 
 	cancel_answer = EAI_CANCELED;
 	err_clear(&e);
-	c = conn_open(host, "993", 1000, &e);
+	c = conn_open(host, "993", 1000, NULL, &e);
 	t_ok(c == NULL && e.kind == ERR_TIMEOUT, "a cancelled request: a "
 	    "timeout too (and nothing leaks)");
 	return t_done();
