@@ -52,11 +52,17 @@ const struct opt global_opts[] = {
 	{ "tls", 0, "MODE", "implicit (default), starttls or none", 0 },
 	{ "cafile", 0, "FILE", "also trust the CA certificates in FILE",
 	    OPT_COMPLETE_FILE },
-	{ "proxy", 0, "URL", "connect through a proxy: socks5h://, socks5:// "
-	    "or http://HOST[:PORT]; none: directly", 0 },
+	{ "proxy", 0, "URL", "connect through a socks5h://, socks5:// or "
+	    "http:// proxy (none: directly)", 0 },
 	{ "insecure", 0, NULL, "do not verify the server's certificate", 0 },
 	{ "allow-cleartext", 0, NULL, "with --tls none: the password and mail "
 	    "may cross the network unencrypted, no warning", 0 },
+	{ "tunnel", 0, "CMD", "talk to the IMAP server CMD runs (with /bin/sh) "
+	    "on its stdin and stdout, e.g. ssh HOST /usr/lib/dovecot/imap", 0 },
+	{ "cert", 0, "FILE", "present the client certificate in FILE (PEM, "
+	    "with its chain)", OPT_COMPLETE_FILE },
+	{ "key", 0, "FILE", "the client certificate's private key (default: "
+	    "in the --cert file)", OPT_COMPLETE_FILE },
 	{ "password-file", 0, "FILE", "read the password from FILE's first "
 	    "line", OPT_COMPLETE_FILE },
 	{ "password-cmd", 0, "CMD", "run CMD and take the first line it "
@@ -67,6 +73,8 @@ const struct opt global_opts[] = {
 	    "prints as the OAuth2 token", 0 },
 	{ "auth", 0, "MECH", "auto, scram-sha-256, scram-sha-1, plain, login, "
 	    "xoauth2 or oauthbearer", 0 },
+	{ "as", 0, "USER", "act as USER with your own credentials (SASL PLAIN "
+	    "authorization identity; master users)", 0 },
 	{ "no-sasl-ir", 0, NULL, "do not send the SASL initial response with "
 	    "AUTHENTICATE", 0 },
 	{ "id", 0, NULL, "send the client's RFC 2971 ID after login", 0 },
@@ -85,9 +93,10 @@ const struct opt global_opts[] = {
 
 enum {
 	G_FORMAT, G_ACCOUNT, G_CONFIG, G_URL, G_HOST, G_PORT, G_USER, G_TLS,
-	G_CAFILE, G_PROXY, G_INSECURE, G_ALLOW_CLEARTEXT, G_PASSWORD_FILE,
-	G_PASSWORD_CMD, G_NETRC_FILE, G_TOKEN_CMD, G_AUTH, G_NO_SASL_IR, G_ID,
-	G_TIMEOUT, G_DEADLINE, G_MAX_SIZE, G_DEBUG, G_HELP, G_VERSION,
+	G_CAFILE, G_PROXY, G_INSECURE, G_ALLOW_CLEARTEXT, G_TUNNEL, G_CERT,
+	G_KEY, G_PASSWORD_FILE, G_PASSWORD_CMD, G_NETRC_FILE, G_TOKEN_CMD,
+	G_AUTH, G_AS, G_NO_SASL_IR, G_ID, G_TIMEOUT, G_DEADLINE, G_MAX_SIZE,
+	G_DEBUG, G_HELP, G_VERSION,
 	G_COUNT
 };
 
@@ -639,6 +648,10 @@ settings_in_from_opts(struct settings_in *in, const struct command *c)
 	in->tls = gv[G_TLS].val;
 	in->cafile = gv[G_CAFILE].val;
 	in->proxy = gv[G_PROXY].val;
+	in->as = gv[G_AS].val;
+	in->tunnel = gv[G_TUNNEL].val;
+	in->cert = gv[G_CERT].val;
+	in->key = gv[G_KEY].val;
 	in->auth = gv[G_AUTH].val;
 	in->timeout = gv[G_TIMEOUT].val;
 	in->max_size = gv[G_MAX_SIZE].val;

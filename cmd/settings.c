@@ -6,11 +6,13 @@
  * IMAPCTL_PASSWORD, ~/.netrc, the account's password_cmd; an OAuth2 token
  * from --oauth2-token-cmd or the account's oauth2_token_cmd.
  */
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include "netrc.h"
@@ -143,6 +145,7 @@ settings_free(struct settings *st)
 	free(st->netrc_login);
 	buf_wipe(&st->proxy_secret);
 	proxy_free(&st->proxy);
+	config_argv_free(st->tunnel);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -224,8 +227,18 @@ settings_gather(struct settings *st, const struct settings_in *in,
 		return -1;
 	a = st->acct;
 
+	if (in->tunnel != NULL) {
+		st->tunnel = xcalloc(4, sizeof(*st->tunnel));
+		st->tunnel[0] = xstrdup("/bin/sh");
+		st->tunnel[1] = xstrdup("-c");
+		st->tunnel[2] = xstrdup(in->tunnel);
+		st->so.tunnel = st->tunnel;
+	} else if (a != NULL && a->tunnel != NULL)
+		st->so.tunnel = a->tunnel;
 	if (in->tls == NULL) {
-		if (st->url.host != NULL)
+		if (st->so.tunnel != NULL)
+			mode = TLS_NONE;	/* the pipe is the channel */
+		else if (st->url.host != NULL)
 			mode = st->url.tls;
 		else if (a != NULL && a->tls >= 0)
 			mode = (enum tls_mode)a->tls;
@@ -233,9 +246,12 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	st->so.tls = mode;
 	st->so.host = in->host ? in->host : st->url.host ? st->url.host :
 	    a ? a->host : NULL;
-	if (st->so.host == NULL)
+	if (st->so.host == NULL && st->so.tunnel == NULL)
 		return err_set(e, ERR_CONFIG, "no server given: use --host, "
 		    "--url, IMAPCTL_URL or an account (-a)");
+	if (st->so.host == NULL && mode != TLS_NONE)
+		return err_set(e, ERR_USAGE, "TLS through a tunnel needs "
+		    "--host: the name the server's certificate bears");
 	st->so.port = in->port ? in->port : st->url.port ? st->url.port :
 	    a ? a->port : NULL;
 	if (st->so.port == NULL)
@@ -243,9 +259,28 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	if (!valid_port(st->so.port))
 		return err_set(e, ERR_USAGE, "bad port '%s': give 1 to 65535",
 		    st->so.port);
-	if (pick_proxy(st, in, e) < 0)
+	if (st->so.tunnel == NULL && pick_proxy(st, in, e) < 0)
 		return -1;
+	if (st->so.tunnel != NULL && in->proxy != NULL &&
+	    strcmp(in->proxy, "none") != 0)
+		return err_set(e, ERR_USAGE, "--proxy and a tunnel: use one");
 	st->so.tlso.cafile = in->cafile ? in->cafile : a ? a->cafile : NULL;
+	if (in->cert != NULL || in->key != NULL) {
+		st->so.tlso.cert = in->cert;
+		st->so.tlso.key = in->key;
+	} else if (a != NULL) {
+		st->so.tlso.cert = a->cert;
+		st->so.tlso.key = a->key;
+	}
+	if (st->so.tlso.key != NULL && st->so.tlso.cert == NULL)
+		return err_set(e, ERR_USAGE, "a client key without a "
+		    "certificate: give --cert FILE too");
+	if (st->so.tlso.cert != NULL && access(st->so.tlso.cert, R_OK) < 0)
+		return err_set(e, ERR_NOINPUT, "cannot read client certificate "
+		    "'%s': %s", st->so.tlso.cert, strerror(errno));
+	if (st->so.tlso.key != NULL && access(st->so.tlso.key, R_OK) < 0)
+		return err_set(e, ERR_NOINPUT, "cannot read client key '%s': "
+		    "%s", st->so.tlso.key, strerror(errno));
 	st->so.tlso.insecure = in->insecure;
 	if (in->timeout == NULL && a != NULL && a->timeout_ms > 0)
 		st->so.timeout_ms = a->timeout_ms;
@@ -259,11 +294,18 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	else if (a != NULL && a->auth >= 0)
 		st->ao.mech = (enum auth_mech)a->auth;
 	st->ao.no_sasl_ir = in->no_sasl_ir || (a != NULL && a->sasl_ir == 0);
+	st->ao.authzid = in->as;
+	if (in->as != NULL && st->ao.mech != AUTH_AUTO &&
+	    st->ao.mech != AUTH_PLAIN)
+		return err_set(e, ERR_USAGE, "--as needs SASL PLAIN, not %s",
+		    auth_mech_name(st->ao.mech));
 	st->ao.host = st->so.host;
 	st->ao.port = st->so.port;
 	st->send_id = in->id || (a != NULL && a->id == 1);
+	/* A tunnel's pipe is the channel its command secures (ssh). */
 	st->cleartext_warning = st->so.tls == TLS_NONE && !in->allow_cleartext &&
-	    !(a != NULL && a->allow_cleartext == 1) && !loopback(st->so.host);
+	    !(a != NULL && a->allow_cleartext == 1) &&
+	    st->so.tunnel == NULL && !loopback(st->so.host);
 	return 0;
 }
 

@@ -23,6 +23,8 @@ struct settings_in {
 	const char	*password_file, *password_cmd, *token_cmd;
 	const char	*account, *config, *netrc_file;
 	const char	*proxy;		/* "none": no proxy */
+	const char	*as, *cert, *key;
+	const char	*tunnel;
 	int		 insecure, no_sasl_ir, id, debug, allow_cleartext;
 };
 
@@ -53,6 +55,7 @@ struct settings {
 	struct buf		 secret;
 	struct proxy		 proxy;		/* when so.proxy points here */
 	struct buf		 proxy_secret;
+	char			**tunnel;	/* --tunnel's argv */
 	int			 proxy_secret_known;	/* looked for it */
 };
 

@@ -225,7 +225,9 @@ first_message(struct sasl *x, struct buf *raw, struct err *e)
 
 	switch (x->m) {
 	case AUTH_PLAIN:
-		r = buf_addc(raw, '\0') < 0 || buf_adds(raw, o->user) < 0 ||
+		/* RFC 4616: authzid NUL authcid NUL passwd. */
+		r = (o->authzid != NULL && buf_adds(raw, o->authzid) < 0) ||
+		    buf_addc(raw, '\0') < 0 || buf_adds(raw, o->user) < 0 ||
 		    buf_addc(raw, '\0') < 0 || buf_adds(raw, o->secret) < 0;
 		break;
 	case AUTH_XOAUTH2:
@@ -385,6 +387,12 @@ auth_login(struct sess *s, const struct auth_opts *o, struct err *e)
 		return err_set(e, ERR_CONFIG, "no password given "
 		    "(--password-file, --password-cmd, IMAPCTL_PASSWORD, "
 		    "~/.netrc or an account's password_cmd)");
+	/* Only PLAIN carries another user's name to act as. */
+	if (o->authzid != NULL && m == AUTH_AUTO && !o->is_token)
+		m = AUTH_PLAIN;
+	if (o->authzid != NULL && m != AUTH_PLAIN)
+		return err_set(e, ERR_USAGE, "--as needs SASL PLAIN, not %s",
+		    o->is_token ? "an OAuth2 token" : auth_mech_name(m));
 	if (m == AUTH_AUTO && (m = auth_choose(s, o->is_token)) == AUTH_AUTO)
 		return err_set(e, ERR_AUTH, "login failed: %s",
 		    o->is_token ? "the server offers neither XOAUTH2 nor "

@@ -26,6 +26,7 @@ struct auth_opts {
 	const char	*secret;	/* password, or token for OAuth2 */
 	int		 is_token;	/* secret came from a token command */
 	int		 no_sasl_ir;
+	const char	*authzid;	/* PLAIN: act as this user, or NULL */
 	const char	*host;		/* the server, for OAUTHBEARER */
 	const char	*port;
 };

@@ -102,11 +102,14 @@ account_free(struct account *a)
 	free(a->port);
 	free(a->user);
 	free(a->cafile);
+	free(a->cert);
+	free(a->key);
 	free(a->proxy);
 	free(a->proxy_user);
 	config_argv_free(a->password_cmd);
 	config_argv_free(a->token_cmd);
 	config_argv_free(a->proxy_password_cmd);
+	config_argv_free(a->tunnel);
 }
 
 void
@@ -151,7 +154,8 @@ config_has_secrets(const struct config *c)
 	for (i = 0; i < c->naccounts; i++)
 		if (c->accounts[i].password_cmd != NULL ||
 		    c->accounts[i].token_cmd != NULL ||
-		    c->accounts[i].proxy_password_cmd != NULL)
+		    c->accounts[i].proxy_password_cmd != NULL ||
+		    c->accounts[i].tunnel != NULL)
 			return 1;
 	return 0;
 }
@@ -234,12 +238,18 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 		slot_s = &a->user;
 	else if (strcmp(key, "cafile") == 0)
 		slot_s = &a->cafile;
+	else if (strcmp(key, "cert") == 0)
+		slot_s = &a->cert;
+	else if (strcmp(key, "key") == 0)
+		slot_s = &a->key;
 	else if (strcmp(key, "proxy") == 0)
 		slot_s = &a->proxy;
 	else if (strcmp(key, "proxy_user") == 0)
 		slot_s = &a->proxy_user;
 	else if (strcmp(key, "proxy_password_cmd") == 0)
 		slot_argv = &a->proxy_password_cmd;
+	else if (strcmp(key, "tunnel") == 0)
+		slot_argv = &a->tunnel;
 	else if (strcmp(key, "password_cmd") == 0)
 		slot_argv = &a->password_cmd;
 	else if (strcmp(key, "oauth2_token_cmd") == 0)
@@ -273,7 +283,7 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 		if (val[i] != '\0' || v < 1 || v > 65535)
 			return bad(ps, "bad port '%s': give 1 to 65535", val);
 	}
-	if (slot_s == &a->cafile) {
+	if (slot_s == &a->cafile || slot_s == &a->cert || slot_s == &a->key) {
 		*slot_s = expand_home(val);
 		return 0;
 	}

@@ -34,6 +34,8 @@ struct account {
 	char		*port;
 	char		*user;
 	char		*cafile;
+	char		*cert;		/* client certificate */
+	char		*key;		/* its key */
 	int		 tls;		/* enum tls_mode, or -1 */
 	int		 auth;		/* enum auth_mech, or -1 */
 	int		 timeout_ms;	/* or -1 */
@@ -44,6 +46,7 @@ struct account {
 	char		**password_cmd;	/* argv, NULL-terminated, or NULL */
 	char		**token_cmd;	/* the same */
 	char		*proxy;		/* a proxy URL, checked */
+	char		**tunnel;	/* argv, or NULL */
 	char		*proxy_user;
 	char		**proxy_password_cmd;	/* argv, or NULL */
 };

@@ -11,7 +11,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -33,6 +36,7 @@ enum limit {
 
 struct conn {
 	int		 fd;
+	pid_t		 tunnel;	/* the tunnel command, or 0 */
 	int		 timeout_ms;
 	long long	 setup_end;	/* monotonic ms; 0 once logged in */
 	enum limit	 expired;	/* what the last wait ran into */
@@ -677,6 +681,142 @@ conn_open(const char *host, const char *port, int timeout_ms,
 	return c;
 }
 
+/* The tunnel's side: the socket on stdin and stdout, then exec. */
+static void
+tunnel_child(char *const argv[], int sock, int errfd, pid_t parent)
+{
+	int saved;
+
+	/* Its own group, to be ended whole; and never outlive us. */
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	if (dup2(sock, 0) < 0 || dup2(sock, 1) < 0)
+		_exit(127);
+	signal(SIGPIPE, SIG_DFL);
+	execv(argv[0], argv);
+	saved = errno;
+	if (write(errfd, &saved, sizeof(saved)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+struct conn *
+conn_tunnel(char *const argv[], int timeout_ms, struct err *e)
+{
+	struct conn *c;
+	long long start = now_ms();
+	pid_t pid, parent = getpid();
+	ssize_t n;
+	int sv[2], efds[2], exec_errno = 0;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		err_set(e, ERR_INTERNAL, "socketpair: %s", strerror(errno));
+		return NULL;
+	}
+	if (pipe2(efds, O_CLOEXEC) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		err_set(e, ERR_INTERNAL, "pipe: %s", strerror(errno));
+		return NULL;
+	}
+	fflush(stderr);
+	if ((pid = fork()) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		close(efds[0]);
+		close(efds[1]);
+		err_set(e, ERR_INTERNAL, "fork: %s", strerror(errno));
+		return NULL;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		tunnel_child(argv, sv[1], efds[1], parent);
+	}
+	/* Ours too, so that no signal finds it in the wrong group. */
+	setpgid(pid, pid);
+	close(sv[1]);
+	close(efds[1]);
+	do
+		n = read(efds[0], &exec_errno, sizeof(exec_errno));
+	while (n < 0 && errno == EINTR);
+	close(efds[0]);
+	c = xcalloc(1, sizeof(*c));
+	c->fd = sv[0];
+	c->tunnel = pid;
+	c->timeout_ms = timeout_ms;
+	c->setup_end = start + timeout_ms;
+	if (n == (ssize_t)sizeof(exec_errno)) {
+		conn_close(c);
+		err_set(e, ERR_CONFIG, "cannot run the tunnel command '%s': %s",
+		    argv[0], strerror(exec_errno));
+		return NULL;
+	}
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+	return c;
+}
+
+/*
+ * Whether the tunnel's command has ended, waiting up to ms for it, without
+ * reaping it: its process group stays ours to signal until then.
+ */
+static int
+tunnel_ended(pid_t pid, int ms, siginfo_t *si)
+{
+	struct timespec ts = { 0, 2000000 };
+	long long until = now_ms() + ms;
+
+	for (;;) {
+		memset(si, 0, sizeof(*si));
+		if (waitid(P_PID, (id_t)pid, si, WEXITED | WNOHANG |
+		    WNOWAIT) == 0 && si->si_pid == pid)
+			return 1;
+		if (now_ms() >= until)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * End the tunnel on every path: the socket closed is its end of input;
+ * then its whole group is told to stop, killed if it will not, and the
+ * command reaped.
+ */
+static void
+tunnel_end(struct conn *c)
+{
+	siginfo_t si;
+	int status;
+
+	if (!tunnel_ended(c->tunnel, 1000, &si)) {
+		kill(-c->tunnel, SIGTERM);
+		if (!tunnel_ended(c->tunnel, 500, &si))
+			kill(-c->tunnel, SIGKILL);
+	} else
+		kill(-c->tunnel, SIGTERM);	/* what it left behind */
+	while (waitpid(c->tunnel, &status, 0) < 0 && errno == EINTR)
+		;
+	c->tunnel = 0;
+}
+
+/* "closed by server", said of a tunnel: with its exit status if it ended. */
+static int
+closed_err(struct conn *c, struct err *e)
+{
+	siginfo_t si;
+
+	if (c->tunnel == 0)
+		return err_set(e, ERR_IO, "connection closed by server");
+	if (!tunnel_ended(c->tunnel, 200, &si))
+		return err_set(e, ERR_IO, "the tunnel closed the connection");
+	if (si.si_code == CLD_EXITED)
+		return err_set(e, ERR_IO, "the tunnel command exited with "
+		    "status %d", si.si_status);
+	return err_set(e, ERR_IO, "the tunnel command was killed by signal "
+	    "%d", si.si_status);
+}
+
 void
 conn_setup_done(struct conn *c)
 {
@@ -739,6 +879,54 @@ refused_version(void)
 }
 
 static int
+no_passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)arg;
+	return 0;
+}
+
+/* The client certificate and its key, checked against each other. */
+static int
+client_cert(SSL_CTX *ctx, const struct tls_opts *o, struct err *e)
+{
+	const char *key = o->key != NULL ? o->key : o->cert;
+	char msg[256];
+
+	if (access(o->cert, R_OK) != 0)
+		return err_set(e, ERR_NOINPUT, "cannot read client "
+		    "certificate '%s': %s", o->cert, strerror(errno));
+	if (access(key, R_OK) != 0)
+		return err_set(e, ERR_NOINPUT, "cannot read client key '%s': "
+		    "%s", key, strerror(errno));
+	/* An encrypted key would prompt on the terminal: refuse it. */
+	SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
+	if (SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1) {
+		ssl_errstr(msg, sizeof(msg));
+		return err_set(e, ERR_CONFIG, "client certificate '%s': %s",
+		    o->cert, msg);
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		if (ERR_GET_REASON(ERR_peek_error()) ==
+		    X509_R_KEY_VALUES_MISMATCH) {
+			ERR_clear_error();
+			return err_set(e, ERR_CONFIG, "client key '%s' does not "
+			    "belong to certificate '%s'", key, o->cert);
+		}
+		ssl_errstr(msg, sizeof(msg));
+		return err_set(e, ERR_CONFIG, "client key '%s': %s", key, msg);
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_clear_error();
+		return err_set(e, ERR_CONFIG, "client key '%s' does not belong "
+		    "to certificate '%s'", key, o->cert);
+	}
+	return 0;
+}
+
+static int
 is_ip_literal(const char *host)
 {
 	unsigned char tmp[sizeof(struct in6_addr)];
@@ -777,6 +965,8 @@ conn_starttls(struct conn *c, const char *host, const struct tls_opts *o,
 			return err_set(e, ERR_NOINPUT,
 			    "cannot load CA file '%s': %s", o->cafile, msg);
 	}
+	if (o->cert != NULL && client_cert(c->ctx, o, e) < 0)
+		return -1;
 	c->ssl = SSL_new(c->ctx);
 	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
 		return err_set(e, ERR_INTERNAL, "cannot create TLS session");
@@ -932,8 +1122,7 @@ conn_read(struct conn *c, void *p, size_t len, struct err *e)
 			if (n > 0)
 				return n;
 			if (n == 0)
-				return err_set(e, ERR_IO,
-				    "connection closed by server");
+				return closed_err(c, e);
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -1060,5 +1249,7 @@ conn_close(struct conn *c)
 		SSL_CTX_free(c->ctx);
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->tunnel > 0)
+		tunnel_end(c);
 	free(c);
 }

@@ -19,6 +19,8 @@ struct conn;
 
 struct tls_opts {
 	const char	*cafile;	/* added to the system store, or NULL */
+	const char	*cert;		/* a client certificate (chain), or NULL */
+	const char	*key;		/* its private key; NULL: in cert */
 	int		 insecure;	/* verify, but do not refuse */
 };
 
@@ -61,6 +63,12 @@ int		 conn_wait_readable(struct conn *, int timeout_ms, struct err *);
 void		 conn_set_timeout(struct conn *, int timeout_ms);
 /* Logged in: from now on only each wait and the deadline bound it. */
 void		 conn_setup_done(struct conn *);
+/*
+ * A preauthenticated server over a pipe, as mbsync's Tunnel: argv runs in
+ * a process group of its own with a socket on its standard input and
+ * output; conn_close ends and reaps it (and it dies with us).
+ */
+struct conn	*conn_tunnel(char *const argv[], int timeout_ms, struct err *);
 void		 conn_set_idle(struct conn *, conn_idle_fn, void *);
 /*
  * Also watch fd (the write end of a pipe or a socket: standard output)

@@ -1185,8 +1185,15 @@ sess_connect(struct sess *s, struct err *e)
 	if (s->o.proxy != NULL && s->o.trace != NULL)
 		fprintf(s->o.trace, "proxy: %s%s:%s\n", proxy_scheme(s->o.proxy),
 		    s->o.proxy->host, s->o.proxy->port);
-	s->conn = conn_open(s->o.host, s->o.port, s->o.timeout_ms, s->o.proxy,
-	    e);
+	if (s->o.tunnel != NULL) {
+		if (s->o.trace != NULL)
+			fprintf(s->o.trace, "tunnel: %s\n", s->o.tunnel[
+			    s->o.tunnel[1] != NULL && s->o.tunnel[2] != NULL &&
+			    strcmp(s->o.tunnel[1], "-c") == 0 ? 2 : 0]);
+		s->conn = conn_tunnel(s->o.tunnel, s->o.timeout_ms, e);
+	} else
+		s->conn = conn_open(s->o.host, s->o.port, s->o.timeout_ms,
+		    s->o.proxy, e);
 	if (s->conn == NULL)
 		return -1;
 	mark(s, SESS_MARK_TCP);

@@ -41,6 +41,7 @@ struct sess_opts {
 	struct tls_opts	 tlso;
 	int		 timeout_ms;
 	const struct proxy *proxy;	/* or NULL: connect directly */
+	char *const	*tunnel;	/* or NULL: a command to talk to */
 	uint64_t	 max_literal;
 	FILE		*trace;		/* --debug: protocol lines, or NULL */
 };

@@ -502,7 +502,7 @@ default = true"
 	run mandoc -T lint -W warning "$man5"
 	assert_success
 	assert_output ""
-	for key in host port user tls cafile proxy proxy_user proxy_password_cmd auth password_cmd oauth2_token_cmd timeout sasl_ir id default; do
+	for key in host port user tls cafile cert key tunnel proxy proxy_user proxy_password_cmd auth password_cmd oauth2_token_cmd timeout sasl_ir id default; do
 		grep -q "^\.It Ic $key\$" "$man5" || { echo "key $key is not in $man5"; return 1; }
 		config <<-EOF
 		[account t]
