@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -14,6 +16,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <openssl/crypto.h>
@@ -878,6 +881,66 @@ refused_version(void)
 	    reason == SSL_R_NO_PROTOCOLS_AVAILABLE;
 }
 
+/* Whether dir holds certificates under their hashed names (c_rehash). */
+static int
+hashed_dir(const char *dir)
+{
+	struct dirent *d;
+	DIR *dp;
+	size_t i;
+	int found = 0;
+
+	if ((dp = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (d = readdir(dp)) != NULL) {
+		for (i = 0; i < 8 && isxdigit((unsigned char)d->d_name[i]);
+		    i++)
+			;
+		found = i == 8 && d->d_name[8] == '.' &&
+		    isdigit((unsigned char)d->d_name[9]);
+	}
+	closedir(dp);
+	return found;
+}
+
+/* Whether a and b name the same file. */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * The system's trusted certificates. Parsing the whole bundle (some 140
+ * certificates) costs a probe 20 ms or more, so where the system has the
+ * hashed directory (/etc/ssl/certs, or SSL_CERT_DIR), certificates are
+ * looked up there as a chain needs them, as OpenSSL's CApath does. A
+ * bundle is read only where there is no such directory, or when
+ * SSL_CERT_FILE names another file than the system's bundle, whose
+ * certificates the directory holds too.
+ */
+static void
+trust_system(SSL_CTX *ctx)
+{
+	const char *file = getenv(X509_get_default_cert_file_env());
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+	const char *sysfile = X509_get_default_cert_file();
+	int lazy;
+
+	if (dir == NULL)
+		dir = X509_get_default_cert_dir();
+	lazy = hashed_dir(dir);
+	if (SSL_CTX_load_verify_dir(ctx, dir) != 1)
+		ERR_clear_error();
+	if (lazy && (file == NULL || same_file(file, sysfile)))
+		return;
+	if (SSL_CTX_load_verify_file(ctx, file != NULL ? file : sysfile) != 1)
+		ERR_clear_error();
+}
+
 static int
 no_passphrase(char *buf, int size, int rwflag, void *arg)
 {
@@ -956,8 +1019,7 @@ conn_starttls(struct conn *c, const char *host, const struct tls_opts *o,
 	 */
 	SSL_CTX_set_verify(c->ctx, o->insecure ? SSL_VERIFY_NONE :
 	    SSL_VERIFY_PEER, NULL);
-	if (SSL_CTX_set_default_verify_paths(c->ctx) != 1)
-		ERR_clear_error();
+	trust_system(c->ctx);
 	if (o->cafile != NULL &&
 	    SSL_CTX_load_verify_locations(c->ctx, o->cafile, NULL) != 1) {
 		ssl_errstr(msg, sizeof(msg));

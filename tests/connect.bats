@@ -175,3 +175,30 @@ teardown_file() { dovecot_teardown_file; }
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --cafile /nonexistent status
 	assert_failure 66
 }
+
+@test "the system store: the hashed directory is searched as needed; a bundle is read only where there is none" {
+	local dir=$BATS_TEST_TMPDIR/certs
+	mkdir -p "$dir"
+	cp "$IMAPCTL_TEST_CAFILE" "$dir/test-ca.pem"
+	openssl rehash "$dir" 2>/dev/null || c_rehash "$dir" >/dev/null
+	# The test CA from a hashed directory, without --cafile.
+	SSL_CERT_DIR=$dir SSL_CERT_FILE=/nonexistent run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$IMAPCTL_TEST_IMAPS_PORT" --user alice status
+	assert_success
+	# From a bundle that is not the system's: read.
+	env -u SSL_CERT_DIR SSL_CERT_FILE="$dir/test-ca.pem" "$IMAPCTL" --host 127.0.0.1 --port "$IMAPCTL_TEST_IMAPS_PORT" --user alice status
+	# A directory that is not hashed: the system's bundle is read, and the
+	# test CA is not in it.
+	env -u SSL_CERT_FILE SSL_CERT_DIR="$BATS_TEST_TMPDIR" "$IMAPCTL" --host 127.0.0.1 --port "$IMAPCTL_TEST_IMAPS_PORT" --user alice status 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+	assert_equal "${rc:-0}" 77
+	grep -q "unable to get local issuer certificate" "$BATS_TEST_TMPDIR/err"
+	# With the system's hashed directory, its bundle is never opened. (A
+	# sanitizer build's leak check cannot run under ptrace.)
+	if command -v strace >/dev/null && [ -d /etc/ssl/certs ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+		export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+		env -u SSL_CERT_DIR -u SSL_CERT_FILE strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/trace" "$IMAPCTL" $(imapctl_args) status
+		grep -q "$IMAPCTL_TEST_CAFILE" "$BATS_TEST_TMPDIR/trace"
+		! grep -q 'ca-certificates.crt\|cert\.pem"' "$BATS_TEST_TMPDIR/trace"
+		SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt SSL_CERT_DIR=/etc/ssl/certs strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/trace" "$IMAPCTL" $(imapctl_args) status
+		! grep -q 'ca-certificates.crt' "$BATS_TEST_TMPDIR/trace"
+	fi
+}
