@@ -143,7 +143,8 @@ struct fetch {
 	struct buf	 text;		/* --text: the text of this message */
 	int		 text_set;
 	uint32_t	 text_uid;	/* whose text it is */
-	struct uidset	 found;		/* UID SEARCH results */
+	struct uidlist	 listed;	/* UID SEARCH results as they come */
+	struct uidset	 found;		/* the same, sorted */
 	const struct uidset *asked;	/* the set given, or NULL */
 	struct window	 win[FETCH_WINDOWS];
 	size_t		 nwin, headwin;
@@ -827,15 +828,16 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 	(void)s;
 	if (imap_arg_is(r->args, "SEARCH")) {
 		for (a = r->args->next; a != NULL; a = a->next)
-			if (imap_arg_u32(a, &uid) && uid > 0)
-				uidset_add(&f->found, uid, uid);
+			if (imap_arg_u32(a, &uid) && uid > 0 &&
+			    uidlist_add(&f->listed, uid, uid, e) < 0)
+				return -1;
 		return 0;
 	}
 	if (imap_arg_is(r->args, "ESEARCH")) {
 		for (a = r->args->next; a != NULL; a = a->next)
 			if (imap_arg_is(a, "ALL") && a->next != NULL &&
 			    a->next->type == IMAP_ATOM &&
-			    uidset_parse(&f->found, a->next->s, e) < 0)
+			    uidlist_add_text(&f->listed, a->next->s, e) < 0)
 				return -1;
 		return 0;
 	}
@@ -1238,6 +1240,7 @@ run_windows(struct fetch *f, const struct uidset *set)
 		check_cmd(f, &cmd, chunk.s);
 	}
 	buf_free(&chunk);
+	uidlist_into(&f->listed, &f->found);
 	keep_asked(f, set);
 	while (more || f->nwin > 0) {
 		while (more && f->nwin < FETCH_WINDOWS) {
@@ -1438,6 +1441,7 @@ out:
 	buf_free(&f.body.s2);
 	uidset_free(&set);
 	uidset_free(&f.found);
+	uidlist_free(&f.listed);
 	return rc;
 }
 
@@ -1474,6 +1478,7 @@ fetch_summaries(struct ctx *ctx, const char *mailbox, fetch_next_fn next,
 	buf_free(&f.body.s1);
 	buf_free(&f.body.s2);
 	uidset_free(&f.found);
+	uidlist_free(&f.listed);
 	if (r < 0)
 		return cmd_fail(ctx, f.e);
 	return ctx->status;

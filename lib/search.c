@@ -1367,7 +1367,8 @@ pipe_finish(struct pipe *p, int r, struct err *e)
 
 /* What the untagged responses of a stage go into. */
 struct collect {
-	struct uidset	*out;		/* SEARCH, ESEARCH ALL */
+	struct uidset	*out;		/* SEARCH, ESEARCH ALL, at the end */
+	struct uidlist	 list;		/* ... as they come */
 	uint64_t	 count;		/* ESEARCH COUNT */
 	uint64_t	 bound;		/* more matches than this: a lie */
 	uint64_t	 seen;
@@ -1398,6 +1399,15 @@ collect_init(struct collect *c, struct sess *s)
 	c->bound = (m ? m->exists : 0) + (uint64_t)SEARCH_MAX_RESULT_SLACK;
 }
 
+/* The UIDs collected, sorted into out (or dropped when there is none). */
+static void
+collect_end(struct collect *c)
+{
+	if (c->out != NULL)
+		uidlist_into(&c->list, c->out);
+	uidlist_free(&c->list);
+}
+
 static int
 too_many(struct collect *c, uint64_t n, struct err *e)
 {
@@ -1424,26 +1434,18 @@ esearch_data(const struct imap_resp *r)
 static int
 add_set_arg(struct collect *c, const struct imap_arg *a, struct err *e)
 {
-	struct uidset got;
 	const char *s;
-	struct err pe;
+	uint64_t n = 0;
+	size_t i, from = c->list.n;
 
-	if (!imap_arg_atom(a, &s) || strchr(s, '*') != NULL)
+	if (!imap_arg_atom(a, &s))
 		return err_set(e, ERR_PROTOCOL, "server sent a bad ESEARCH "
 		    "result");
-	uidset_init(&got);
-	if (uidset_parse(&got, s, &pe) < 0) {
-		uidset_free(&got);
-		return err_set(e, ERR_PROTOCOL, "server sent a bad ESEARCH "
-		    "result");
-	}
-	if (too_many(c, uidset_count(&got), e) < 0) {
-		uidset_free(&got);
+	if (uidlist_add_text(&c->list, s, e) < 0)
 		return -1;
-	}
-	uidset_merge(c->out, &got);
-	uidset_free(&got);
-	return 0;
+	for (i = from; i < c->list.n; i++)
+		n += (uint64_t)c->list.r[i].hi - c->list.r[i].lo + 1;
+	return too_many(c, n, e);
 }
 
 static int
@@ -1465,9 +1467,9 @@ on_search(void *ctx, struct sess *s, const struct imap_resp *r,
 			if (!imap_arg_u32(a, &uid) || uid == 0)
 				return err_set(e, ERR_PROTOCOL, "server sent "
 				    "a bad SEARCH result");
-			if (too_many(c, 1, e) < 0)
+			if (too_many(c, 1, e) < 0 ||
+			    uidlist_add(&c->list, uid, uid, e) < 0)
 				return -1;
-			uidset_add(c->out, uid, uid);
 		}
 		return 0;
 	}
@@ -1713,6 +1715,7 @@ struct groups {
 	const struct search_query *q;
 	struct {
 		uint32_t	 bits;
+		struct uidlist	 list;	/* as the FETCH responses come */
 		struct uidset	 set;
 	}		 g[SEARCH_MAX_REL + 1];
 	size_t		 n;
@@ -1745,11 +1748,11 @@ group_date(struct collect *c, uint32_t uid, const struct imap_arg *v,
 		if (gs->n == SEARCH_MAX_REL + 1)
 			return err_set(e, ERR_INTERNAL, "too many groups");
 		gs->g[i].bits = bits;
+		uidlist_init(&gs->g[i].list);
 		uidset_init(&gs->g[i].set);
 		gs->n++;
 	}
-	uidset_add(&gs->g[i].set, uid, uid);
-	return 0;
+	return uidlist_add(&gs->g[i].list, uid, uid, e);
 }
 
 static int
@@ -1777,6 +1780,7 @@ run_relative(struct sess *s, const struct search_query *q,
 	r = queue_form(&p, q, SEARCH_FORM_BOUNDARY, 0, scope, ret, e);
 	r = pipe_finish(&p, r, e);
 	sess_set_handler(s, NULL, NULL);
+	collect_end(&c);
 	/* Their INTERNALDATE decides the older:/newer: terms. */
 	if (r == 0 && b.n > 0) {
 		collect_init(&c, s);
@@ -1784,6 +1788,8 @@ run_relative(struct sess *s, const struct search_query *q,
 		c.on_item = group_date;
 		c.itemctx = &gs;
 		r = fetch_items(s, &c, &b, e);
+		for (i = 0; i < gs.n; i++)
+			uidlist_into(&gs.g[i].list, &gs.g[i].set);
 	}
 	/* The rest by the server: whole days there, decided values here. */
 	if (r == 0) {
@@ -1805,9 +1811,12 @@ run_relative(struct sess *s, const struct search_query *q,
 		}
 		r = pipe_finish(&p, r, e);
 		sess_set_handler(s, NULL, NULL);
+		collect_end(&c);
 	}
-	for (i = 0; i < gs.n; i++)
+	for (i = 0; i < gs.n; i++) {
+		uidlist_free(&gs.g[i].list);
 		uidset_free(&gs.g[i].set);
+	}
 	uidset_free(&b);
 	return r;
 }
@@ -1846,6 +1855,7 @@ search_run(struct sess *s, const struct search_query *q, struct uidset *out,
 		    NULL, ret, e);
 		r = pipe_finish(&p, r, e);
 		sess_set_handler(s, NULL, NULL);
+		collect_end(&c);
 	}
 	if (r == 0) {
 		collect_init(&c, s);
@@ -1880,6 +1890,7 @@ search_count(struct sess *s, const struct search_query *q, uint64_t *n_r,
 			    &scope : NULL, " RETURN (COUNT)", e);
 		r = pipe_finish(&p, r, e);
 		sess_set_handler(s, NULL, NULL);
+		collect_end(&c);
 		*n_r = c.count;
 		uidset_free(&scope);
 		return r;

@@ -14,6 +14,124 @@
 
 #define UIDSET_ECHO_MAX	64	/* longer sets are not repeated in errors */
 
+/* Lists of ranges in any order ------------------------------------------ */
+
+void
+uidlist_init(struct uidlist *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+void
+uidlist_free(struct uidlist *l)
+{
+	free(l->r);
+	uidlist_init(l);
+}
+
+static void
+list_push(struct uidlist *l, uint32_t lo, uint32_t hi)
+{
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? l->alloc * 2 : 64;
+		l->r = xrealloc(l->r, l->alloc * sizeof(*l->r));
+	}
+	l->r[l->n].lo = lo < hi ? lo : hi;
+	l->r[l->n].hi = lo < hi ? hi : lo;
+	l->n++;
+}
+
+int
+uidlist_add(struct uidlist *l, uint32_t lo, uint32_t hi, struct err *e)
+{
+	if (l->n >= UIDSET_SERVER_MAX)
+		return err_set(e, ERR_PROTOCOL, "the server listed more than "
+		    "%d separate UIDs or ranges: more than imapctl takes in "
+		    "one list", UIDSET_SERVER_MAX);
+	list_push(l, lo, hi);
+	return 0;
+}
+
+int
+uidlist_add_text(struct uidlist *l, const char *text, struct err *e)
+{
+	const char *p = text, *end, *colon;
+	uint64_t lo, hi;
+
+	for (;;) {
+		end = p + strcspn(p, ",");
+		colon = memchr(p, ':', (size_t)(end - p));
+		if (colon == NULL) {
+			if (!imap_parse_u64(p, (size_t)(end - p), &lo))
+				break;
+			hi = lo;
+		} else if (!imap_parse_u64(p, (size_t)(colon - p), &lo) ||
+		    !imap_parse_u64(colon + 1, (size_t)(end - colon - 1),
+		    &hi))
+			break;
+		if (lo == 0 || hi == 0 || lo >= UIDSET_STAR ||
+		    hi >= UIDSET_STAR)
+			break;
+		if (uidlist_add(l, (uint32_t)lo, (uint32_t)hi, e) < 0)
+			return -1;
+		if (*end == '\0')
+			return 0;
+		p = end + 1;
+	}
+	return err_set(e, ERR_PROTOCOL, "server sent a bad ESEARCH result");
+}
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const struct uid_range *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->hi < y->hi ? -1 : x->hi > y->hi;
+}
+
+/* Sorted by lo: ranges that overlap or touch become one, in place. */
+static size_t
+coalesce(struct uid_range *r, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (k > 0 && (r[k - 1].hi == UIDSET_STAR ||
+		    r[k - 1].hi + 1 >= r[i].lo)) {
+			if (r[i].hi > r[k - 1].hi)
+				r[k - 1].hi = r[i].hi;
+			continue;
+		}
+		r[k++] = r[i];
+	}
+	return k;
+}
+
+void
+uidlist_into(struct uidlist *l, struct uidset *out)
+{
+	struct uidset got;
+
+	if (l->n == 0)
+		return;
+	qsort(l->r, l->n, sizeof(*l->r), range_cmp);
+	got.r = l->r;
+	got.n = coalesce(l->r, l->n);
+	got.alloc = l->alloc;
+	uidlist_init(l);
+	if (out->n == 0) {
+		free(out->r);
+		*out = got;
+		return;
+	}
+	uidset_merge(out, &got);
+	uidset_free(&got);
+}
+
+/* Sets ------------------------------------------------------------------ */
+
 void
 uidset_init(struct uidset *s)
 {
@@ -105,6 +223,7 @@ int
 uidset_parse(struct uidset *s, const char *text, struct err *e)
 {
 	struct uidset got;
+	struct uidlist l;
 	const char *p = text, *end, *colon;
 	uint32_t lo, hi;
 	int bad;
@@ -114,6 +233,7 @@ uidset_parse(struct uidset *s, const char *text, struct err *e)
 		    "ranges such as 1:100,205,300:*");
 	/* Parsed apart, so that a bad set leaves s as it was. */
 	uidset_init(&got);
+	uidlist_init(&l);
 	for (;;) {
 		end = p + strcspn(p, ",");
 		colon = memchr(p, ':', (size_t)(end - p));
@@ -126,11 +246,12 @@ uidset_parse(struct uidset *s, const char *text, struct err *e)
 			    &hi) < 0;
 		if (bad)
 			break;
-		uidset_add(&got, lo, hi);
+		list_push(&l, lo, hi);
 		if (*end == '\0')
 			break;
 		p = end + 1;
 	}
+	uidlist_into(&l, &got);
 	if (!bad)
 		uidset_merge(s, &got);
 	uidset_free(&got);
@@ -216,10 +337,29 @@ uidset_contains(const struct uidset *s, uint32_t uid)
 void
 uidset_merge(struct uidset *to, const struct uidset *from)
 {
-	size_t i;
+	struct uid_range *r;
+	size_t i = 0, j = 0, k = 0;
 
-	for (i = 0; i < from->n; i++)
-		uidset_add(to, from->r[i].lo, from->r[i].hi);
+	if (from->n == 0)
+		return;
+	/* Appending after the end, as sets usually grow: no copy. */
+	if (to->n == 0 || (to->r[to->n - 1].hi != UIDSET_STAR &&
+	    to->r[to->n - 1].hi < from->r[0].lo)) {
+		for (i = 0; i < from->n; i++)
+			uidset_add(to, from->r[i].lo, from->r[i].hi);
+		return;
+	}
+	/* Both sorted: one pass, then touching ranges joined. */
+	r = xmalloc((to->n + from->n) * sizeof(*r));
+	while (i < to->n || j < from->n)
+		if (j == from->n || (i < to->n && to->r[i].lo <= from->r[j].lo))
+			r[k++] = to->r[i++];
+		else
+			r[k++] = from->r[j++];
+	free(to->r);
+	to->r = r;
+	to->alloc = k;
+	to->n = coalesce(r, k);
 }
 
 void
@@ -437,6 +577,7 @@ uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
     struct uidset *set, struct err *e)
 {
 	struct uidset got;
+	struct uidlist l;
 	char *line, *p;
 	size_t lineno = 0, n;
 	uint64_t v;
@@ -445,6 +586,7 @@ uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
 
 	/* Read whole before anything is added: a bad line changes nothing. */
 	uidset_init(&got);
+	uidlist_init(&l);
 	line = xmalloc(UIDSET_MAX_LINE + 1);
 	while ((rl = read_line(in, line, &n)) != 0) {
 		lineno++;
@@ -496,8 +638,10 @@ uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
 			    "a JSON record", lineno);
 			break;
 		}
-		uidset_add(&got, uid, uid);
+		/* In any order: "search --sort -date" gives them descending. */
+		list_push(&l, uid, uid);
 	}
+	uidlist_into(&l, &got);
 	if (r == 0 && ferror(in))
 		r = err_set(e, ERR_NOINPUT, "cannot read standard input");
 	if (r == 0)

@@ -31,10 +31,38 @@ struct uidset {
 	size_t		 n, alloc;
 };
 
+/*
+ * UIDs as a server lists them (SEARCH, ESEARCH, FETCH responses): in any
+ * order, so they are collected as they come and sorted and merged once,
+ * in O(n log n), where adding them to a set one by one in descending
+ * order would move the whole set each time. A server must not make the
+ * client grow without bound: more than UIDSET_SERVER_MAX ranges (16 MB
+ * of them) in one list is a protocol error that says so.
+ */
+#define UIDSET_SERVER_MAX	2000000
+
+struct uidlist {
+	struct uid_range *r;
+	size_t		 n, alloc;
+};
+
+void	uidlist_init(struct uidlist *);
+void	uidlist_free(struct uidlist *);
+/* Add lo:hi (either order); ERR_PROTOCOL past UIDSET_SERVER_MAX. */
+int	uidlist_add(struct uidlist *, uint32_t lo, uint32_t hi, struct err *);
+/* "1:5,9,3", an ESEARCH ALL ("*" refused); ERR_PROTOCOL if it is bad. */
+int	uidlist_add_text(struct uidlist *, const char *, struct err *);
+/* Sort, merge and add everything to out; the list is left empty. */
+void	uidlist_into(struct uidlist *, struct uidset *out);
+
 void	uidset_init(struct uidset *);
 void	uidset_free(struct uidset *);
 void	uidset_clear(struct uidset *);
-/* Add lo:hi (any order), merging with what is there. */
+/*
+ * Add lo:hi (any order), merging with what is there: cheap at the end of
+ * the set, O(n) elsewhere; many UIDs in another order go through a
+ * uidlist.
+ */
 void	uidset_add(struct uidset *, uint32_t lo, uint32_t hi);
 /*
  * Add "1:100,205,300:*"; ERR_USAGE naming the bad part, and then the set
@@ -58,7 +86,7 @@ void	uidset_bound_star(struct uidset *);
 /* How many UIDs the set names ("*" unresolved counts up to UIDSET_STAR). */
 uint64_t uidset_count(const struct uidset *);
 int	uidset_contains(const struct uidset *, uint32_t);
-/* Add every range of from to to. */
+/* Add every range of from to to, in O(n + m). */
 void	uidset_merge(struct uidset *to, const struct uidset *from);
 /* Add to out the UIDs in both a and b ("*" taken as UIDSET_STAR). */
 void	uidset_intersect(const struct uidset *, const struct uidset *,

@@ -662,6 +662,24 @@ well_formed() {
 	! grep -qaE 'UID FETCH [0-9:,]*[13]' "$HOSTILE_RECORD"
 }
 
+@test "a long UID list in descending order is taken whole; past UIDSET_SERVER_MAX it is refused" {
+	export IMAPCTL_PASSWORD=secret
+	# 400,000 UIDs from 799,999 down to 1 (bench/uidlist times it).
+	hostile_start search-flood --flood 400000 --timeout 60
+	run --separate-stderr hctl fetch INBOX 1:3 --text -o jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | jq -c -s '[.[].uid]')" '[1,3]'
+	hostile_stop || true
+	# One more than the limit: the server cannot make the list grow
+	# without bound.
+	hostile_start search-flood --flood 2000001 --timeout 60
+	run --separate-stderr hctl fetch INBOX 1:3 --text -o json
+	assert_failure 76
+	assert_output "[]"
+	assert_equal "$stderr" "imapctl: fetch: the server listed more than 2000000 separate UIDs or ranges: more than imapctl takes in one list"
+}
+
 @test "a message the server sends unasked is not saved" {
 	export IMAPCTL_PASSWORD=secret
 	d=$BATS_TEST_TMPDIR/unasked

@@ -78,6 +78,7 @@ Options
 --partial-bytes N       close-mid-literal: literal bytes sent (default 4096).
 --long-line-bytes N     long-line: bytes streamed (default 110100480).
 --depth N               deep-nesting: parenthesis depth (default 10000).
+--flood N               search-flood: UIDs in the answer (default 400000).
 --bogus-tag TAG         bad-tag: the tag (default ZZ9999; {tag+1} allowed).
 --inject TEXT           starttls-inject: bytes injected after the OK (escapes
                         and placeholders as in scripts).
@@ -95,7 +96,7 @@ close-mid-literal, huge-literal, long-line, garbage, malformed, login-no,
 bad-tag, and extras: bye-greeting, close-greeting, reset-mid-command,
 bad-reply, no-reply, deep-nesting, number-overflow, logindisabled,
 idle-drop, scram-bad-signature, scram-no-signature, scram-bad-nonce,
-script.  A scenario may carry an argument as NAME:ARG or "NAME ARG"
+search-flood, script.  A scenario may carry an argument as NAME:ARG or "NAME ARG"
 (delay-greeting:2 is --delay 2).
 
 Well-behaved mode
@@ -2067,6 +2068,29 @@ class DeepNesting(Session):
         return None
 
 
+@scenario
+class SearchFlood(Session):
+    name = "search-flood"
+    doc = ("every SEARCH: --flood N UIDs, the odd ones from 2N-1 down to 1, "
+           "in * SEARCH lines of 500000, then the tagged OK (a list that "
+           "is long, and in the worst order for a client that keeps it "
+           "sorted)")
+    trigger = "any"
+
+    def should_trigger(self, cmd):
+        return self.state == "selected" and cmd.name == "SEARCH"
+
+    def misbehave(self, cmd):
+        n = self.opts.flood
+        uids = range(2 * n - 1, 0, -2)
+        for i in range(0, n, 500000):
+            self.send(b"* SEARCH " +
+                      " ".join(map(str, uids[i:i + 500000])).encode() +
+                      b"\r\n")
+        self.tagged(cmd, "OK Search completed (flooded).")
+        return "done"
+
+
 STATUS_OVERFLOW = (b" (MESSAGES 18446744073709551616 UNSEEN "
                    b"99999999999999999999 UIDNEXT 4294967296 UIDVALIDITY "
                    b"4294967296)\r\n")
@@ -2410,6 +2434,7 @@ def parse_args(argv):
     p.add_argument("--partial-bytes", type=int, default=4096)
     p.add_argument("--long-line-bytes", type=int, default=110100480)
     p.add_argument("--depth", type=int, default=10000)
+    p.add_argument("--flood", type=int, default=400000)
     p.add_argument("--bogus-tag", default="ZZ9999")
     p.add_argument("--inject")
     p.add_argument("--list-scenarios", action="store_true")

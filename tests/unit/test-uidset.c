@@ -513,6 +513,65 @@ test_read(void)
 	free(big);
 }
 
+static void
+test_list(void)
+{
+	struct uidlist l;
+	struct uidset s, t;
+	struct err e;
+	uint32_t u;
+	int i, r = 0;
+
+	uidlist_init(&l);
+	uidset_init(&s);
+	/* Descending, with duplicates, overlaps and touching ranges. */
+	for (i = 9; i > 0; i -= 2)
+		uidlist_add(&l, (uint32_t)i, (uint32_t)i, &e);
+	uidlist_add(&l, 3, 3, &e);
+	uidlist_add(&l, 20, 12, &e);
+	uidlist_add(&l, 11, 11, &e);
+	uidlist_into(&l, &s);
+	t_streq(fmt(&s), "1,3,5,7,9,11:20", "a list in any order, sorted");
+	t_ok(l.n == 0, "  ... and the list is empty");
+	uidlist_add(&l, 2, 2, &e);
+	uidlist_add(&l, 30, 30, &e);
+	uidlist_into(&l, &s);
+	t_streq(fmt(&s), "1:3,5,7,9,11:20,30", "into a set that has some");
+	t_ok(uidlist_add_text(&l, "8,4:6,100:99", &e) == 0, "ESEARCH text");
+	uidlist_into(&l, &s);
+	t_streq(fmt(&s), "1:9,11:20,30,99:100", "  ... merged");
+	t_ok(uidlist_add_text(&l, "1,*", &e) < 0 && e.kind == ERR_PROTOCOL,
+	    "a server's set with * is refused");
+	t_ok(uidlist_add_text(&l, "1,,2", &e) < 0, "an empty element too");
+	t_ok(uidlist_add_text(&l, "0", &e) < 0, "and UID 0");
+	uidlist_free(&l);
+	/* The bound. */
+	for (u = 0; u < UIDSET_SERVER_MAX && r == 0; u++)
+		r = uidlist_add(&l, 2 * u + 1, 2 * u + 1, &e);
+	t_ok(r == 0, "UIDSET_SERVER_MAX ranges are taken");
+	t_ok(uidlist_add(&l, 1, 1, &e) < 0 && e.kind == ERR_PROTOCOL &&
+	    strstr(e.msg, "more than 2000000") != NULL, "one more is refused");
+	uidlist_free(&l);
+	/* Linear merge: interleaved, star at the end. */
+	uidset_clear(&s);
+	uidset_init(&t);
+	uidset_parse(&s, "1,5,9:12,40:*", &e);
+	uidset_parse(&t, "2:4,6,13,20", &e);
+	uidset_merge(&s, &t);
+	t_streq(fmt(&s), "1:6,9:13,20,40:*", "merge of two sets");
+	uidset_clear(&t);
+	uidset_parse(&t, "50,41,3000", &e);
+	uidset_merge(&s, &t);
+	t_streq(fmt(&s), "1:6,9:13,20,40:*", "  ... * swallows what follows");
+	uidset_free(&s);
+	uidset_free(&t);
+	/* Parsing takes a set in any order. */
+	uidset_init(&s);
+	t_ok(uidset_parse(&s, "9,7,5,6,1:2,3", &e) == 0, "a set in any order");
+	t_streq(fmt(&s), "1:3,5:7,9", "  ... sorted");
+	uidset_free(&s);
+}
+
 int
 main(void)
 {
@@ -522,5 +581,6 @@ main(void)
 	test_count_contains();
 	test_chunks();
 	test_read();
+	test_list();
 	return t_done();
 }
