@@ -302,7 +302,7 @@ change_begin(struct ctx *ctx, struct change *ch, const char *setarg,
     int allow_all, struct uidset *existing, int *go_r)
 {
 	const struct sess_mailbox *m = sess_selected(ctx->sess);
-	struct uidset named;
+	struct uidset named, singles;
 	uint64_t max;
 	int rc;
 
@@ -320,6 +320,19 @@ change_begin(struct ctx *ctx, struct change *ch, const char *setarg,
 	}
 	if ((rc = msgset_existing(ctx, &named, existing)) == 0)
 		keep_named(existing, &named);
+	if (rc == 0) {
+		/*
+		 * A message named by its UID that is not there is named on
+		 * standard error; the others are acted on. For delete it is
+		 * what was asked (a retried job deletes what is gone
+		 * already): the status stays 0. flag and move did not do it.
+		 */
+		uidset_init(&singles);
+		msgset_singles(ctx, setarg, &named, &singles);
+		msgset_not_found(ctx, ch->mailbox, &singles, existing,
+		    strcmp(ctx->cmd->name, "delete") != 0);
+		uidset_free(&singles);
+	}
 	uidset_free(&named);
 	if (rc != 0)
 		return rc;

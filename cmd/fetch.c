@@ -137,7 +137,6 @@ struct fetch {
 	int		 dirfd;
 	const char	*partarg;	/* --part N */
 	uint64_t	 records;
-	int		 any;		/* a message answered */
 	struct plan_part part_pp;	/* --part: the part streaming */
 	struct body	 body;
 	struct buf	 text;		/* --text: the text of this message */
@@ -146,6 +145,8 @@ struct fetch {
 	struct uidlist	 listed;	/* UID SEARCH results as they come */
 	struct uidset	 found;		/* the same, sorted */
 	const struct uidset *asked;	/* the set given, or NULL */
+	struct uidset	 singles;	/* UIDs named one by one */
+	struct uidset	 answered;	/* those the server answered for */
 	struct window	 win[FETCH_WINDOWS];
 	size_t		 nwin, headwin;
 };
@@ -844,10 +845,11 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 	if (!msg_fetch_items(r, &seq, &items) || !msg_uid(items, &uid) ||
 	    !asked_for(f, uid))
 		return 0;
-	if (msg_item(items, "ENVELOPE") != NULL ||
+	if ((msg_item(items, "ENVELOPE") != NULL ||
 	    msg_item(items, "BODYSTRUCTURE") != NULL ||
-	    msg_item_prefix(items, "BODY[", NULL) != NULL)
-		f->any = 1;
+	    msg_item_prefix(items, "BODY[", NULL) != NULL) &&
+	    uidset_contains(&f->singles, uid))
+		uidset_add(&f->answered, uid, uid);
 	switch (f->mode) {
 	case M_SUMMARY:
 		if (msg_item(items, "ENVELOPE") == NULL)
@@ -1387,6 +1389,8 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 		    "'%s': %s", f.dir, strerror(errno));
 	uidset_init(&set);
 	uidset_init(&f.found);
+	uidset_init(&f.singles);
+	uidset_init(&f.answered);
 	buf_init(&f.text, TEXT_MAX);
 	buf_init(&f.body.s1, STAGE_MAX);
 	buf_init(&f.body.s2, STAGE_MAX);
@@ -1403,6 +1407,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 		goto out;
 	f.single = uidset_count(&set) == 1;
 	f.asked = &set;
+	msgset_singles(ctx, set_arg, &set, &f.singles);
 	if (f.mode == M_PART && !f.single && f.dir == NULL) {
 		rc = cmd_usage_error(ctx->cmd, "--part of several messages "
 		    "needs --save DIR");
@@ -1423,9 +1428,12 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 		rc = cmd_fail(ctx, f.e);
 		goto out;
 	}
-	if (f.single && !f.any && !uidset_has_star(&set) && ctx->status == 0)
-		cmd_failf(ctx, ERR_UNAVAILABLE, "mailbox '%s' has no message "
-		    "with UID %u", f.mailbox, set.r[0].lo);
+	/*
+	 * What was named by its UID and is not there (fetch --text and
+	 * --attachments know what exists from their UID SEARCH).
+	 */
+	msgset_not_found(ctx, f.mailbox, &f.singles, f.mode == M_TEXT ||
+	    f.mode == M_ATTACHMENTS ? &f.found : &f.answered, 1);
 	rc = ctx->status;
 out:
 	body_abort(&f);
@@ -1442,6 +1450,8 @@ out:
 	uidset_free(&set);
 	uidset_free(&f.found);
 	uidlist_free(&f.listed);
+	uidset_free(&f.singles);
+	uidset_free(&f.answered);
 	return rc;
 }
 

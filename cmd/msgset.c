@@ -211,3 +211,57 @@ msgset_existing(struct ctx *ctx, const struct uidset *set,
 		return cmd_fail(ctx, &e);
 	return 0;
 }
+
+void
+msgset_singles(const struct ctx *ctx, const char *arg,
+    const struct uidset *named, struct uidset *out)
+{
+	const char *p, *end;
+	uint64_t v;
+
+	if (msgset_by_query(ctx) || arg == NULL || strcmp(arg, "all") == 0)
+		return;
+	if (strcmp(arg, "-") == 0) {
+		uidset_merge(out, named);
+		return;
+	}
+	for (p = arg; *p != '\0'; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, ",");
+		if (memchr(p, ':', (size_t)(end - p)) == NULL &&
+		    imap_parse_u64(p, (size_t)(end - p), &v) && v > 0 &&
+		    v < UIDSET_STAR)
+			uidset_add(out, (uint32_t)v, (uint32_t)v);
+	}
+}
+
+#define NOT_FOUND_SHOWN	240	/* bytes of UID set in the report */
+
+uint64_t
+msgset_not_found(struct ctx *ctx, const char *mailbox,
+    const struct uidset *singles, const struct uidset *found, int fail)
+{
+	struct uidset missing;
+	struct buf b;
+	uint64_t n;
+	int status = ctx->status;
+
+	uidset_init(&missing);
+	uidset_subtract(singles, found, &missing);
+	n = uidset_count(&missing);
+	if (n > 0) {
+		buf_init(&b, 1 << 20);
+		uidset_format(&missing, &b);
+		if (b.len > NOT_FOUND_SHOWN) {
+			buf_truncate(&b, NOT_FOUND_SHOWN);
+			buf_adds(&b, "...");
+		}
+		cmd_failf(ctx, ERR_UNAVAILABLE, "not found in '%s': %llu "
+		    "message%s, UID%s %s", mailbox, (unsigned long long)n,
+		    n == 1 ? "" : "s", n == 1 ? "" : "s", b.s);
+		buf_free(&b);
+		if (!fail)
+			ctx->status = status;
+	}
+	uidset_free(&missing);
+	return n;
+}

@@ -74,6 +74,27 @@ int	msgset_existing(struct ctx *, const struct uidset *set,
 	    struct uidset *out);
 
 /*
+ * The UIDs the SET operand names one by one, added to out: every UID of
+ * "-" (named is what msgset_resolve gave), each bare number of a SET
+ * ("5" of "1:4,5,9:*"); not a range, "all" or a query, which name
+ * whatever exists. A message such a UID names must be there: those that
+ * are not are reported by msgset_not_found.
+ */
+void	msgset_singles(const struct ctx *, const char *arg,
+	    const struct uidset *named, struct uidset *out);
+
+/*
+ * Of singles, those not in found, named on standard error as
+ * "not found in 'MAILBOX': N messages, UIDs ...". With fail, the exit
+ * status becomes 69 (the messages asked for are not there); without, it
+ * is left as it was (delete: a message that is gone is what was asked).
+ * Returns how many were not found.
+ */
+uint64_t msgset_not_found(struct ctx *, const char *mailbox,
+	    const struct uidset *singles, const struct uidset *found,
+	    int fail);
+
+/*
  * The --uidvalidity guard alone, where the table declares it; before the
  * session exists, the number's syntax alone.
  */

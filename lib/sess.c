@@ -1090,6 +1090,8 @@ sess_cmd_tagged(const struct sess_cmd *cmd, const char *tag, size_t len)
 }
 
 /* The error for a command that did not end in OK. */
+#define OUTLOOK_NOT_CONNECTED	"User is authenticated but not connected"
+
 int
 sess_cmd_check(const struct sess_cmd *cmd, struct err *e)
 {
@@ -1107,6 +1109,21 @@ sess_cmd_check(const struct sess_cmd *cmd, struct err *e)
 	for (i = 0; i < sizeof(auth_codes) / sizeof(auth_codes[0]); i++)
 		if (strcasecmp(cmd->code, auth_codes[i]) == 0)
 			kind = ERR_AUTH;
+	/*
+	 * Microsoft 365 and Outlook.com answer BAD, where NO would do, when
+	 * the account that logged in may not reach the mailbox (a shared
+	 * mailbox without the right, IMAP turned off for it, a token for
+	 * another user): a question of rights, not of protocol.
+	 */
+	if (cmd->status == IMAP_ST_BAD && strncasecmp(cmd->text,
+	    OUTLOOK_NOT_CONNECTED, strlen(OUTLOOK_NOT_CONNECTED)) == 0) {
+		err_set(e, ERR_AUTH, "%s (Microsoft's answer when the account "
+		    "that logged in may not reach this mailbox: check its "
+		    "rights to it, that IMAP is on for it, and whose the "
+		    "token is)", cmd->text);
+		err_set_code(e, cmd->code, strlen(cmd->code));
+		return -1;
+	}
 	err_set(e, kind, "%s", cmd->text[0] ? cmd->text :
 	    cmd->status == IMAP_ST_BAD ? "command rejected (BAD)" :
 	    "command failed (NO)");

@@ -381,6 +381,34 @@ uidset_intersect(const struct uidset *a, const struct uidset *b,
 	}
 }
 
+void
+uidset_subtract(const struct uidset *a, const struct uidset *b,
+    struct uidset *out)
+{
+	size_t i, j = 0;
+	uint32_t lo, hi;
+
+	for (i = 0; i < a->n; i++) {
+		lo = a->r[i].lo;
+		hi = a->r[i].hi;
+		/* The ranges of b that end before this one matter no more. */
+		while (j < b->n && b->r[j].hi < lo)
+			j++;
+		while (lo <= hi) {
+			if (j == b->n || b->r[j].lo > hi) {
+				uidset_add(out, lo, hi);
+				break;
+			}
+			if (b->r[j].lo > lo)
+				uidset_add(out, lo, b->r[j].lo - 1);
+			if (b->r[j].hi >= hi)
+				break;
+			lo = b->r[j].hi + 1;
+			j++;
+		}
+	}
+}
+
 static int
 put_range(struct buf *b, const struct uid_range *r, int comma)
 {

@@ -91,6 +91,9 @@ void	uidset_merge(struct uidset *to, const struct uidset *from);
 /* Add to out the UIDs in both a and b ("*" taken as UIDSET_STAR). */
 void	uidset_intersect(const struct uidset *, const struct uidset *,
 	    struct uidset *out);
+/* Add to out the UIDs of a that are not in b ("*" taken as UIDSET_STAR). */
+void	uidset_subtract(const struct uidset *a, const struct uidset *b,
+	    struct uidset *out);
 /* The whole set in IMAP syntax, appended to b. */
 int	uidset_format(const struct uidset *, struct buf *);
 /*

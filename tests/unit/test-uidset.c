@@ -517,7 +517,7 @@ static void
 test_list(void)
 {
 	struct uidlist l;
-	struct uidset s, t;
+	struct uidset s, t, u2;
 	struct err e;
 	uint32_t u;
 	int i, r = 0;
@@ -565,6 +565,23 @@ test_list(void)
 	t_streq(fmt(&s), "1:6,9:13,20,40:*", "  ... * swallows what follows");
 	uidset_free(&s);
 	uidset_free(&t);
+	/* Subtraction. */
+	uidset_init(&s);
+	uidset_init(&t);
+	uidset_init(&u2);
+	uidset_parse(&s, "1:10,20,30:40,50:*", &e);
+	uidset_parse(&t, "3,5:6,10:20,35:60", &e);
+	uidset_subtract(&s, &t, &u2);
+	t_streq(fmt(&u2), "1:2,4,7:9,30:34,61:*", "a - b");
+	uidset_clear(&u2);
+	uidset_subtract(&t, &s, &u2);
+	t_streq(fmt(&u2), "11:19,41:49", "b - a");
+	uidset_clear(&u2);
+	uidset_subtract(&s, &s, &u2);
+	t_streq(fmt(&u2), "", "a - a");
+	uidset_free(&s);
+	uidset_free(&t);
+	uidset_free(&u2);
 	/* Parsing takes a set in any order. */
 	uidset_init(&s);
 	t_ok(uidset_parse(&s, "9,7,5,6,1:2,3", &e) == 0, "a set in any order");
