@@ -132,6 +132,10 @@ int			 cmd_usage_error(const struct command *, const char *,
 			    ...) __attribute__((format(printf, 2, 3)));
 void			 help_command(const struct command *, FILE *);
 void			 help_main(FILE *);
+/* help.c: the groups of "imapctl help", examples, search's terms. */
+const char		*help_group_name(int);
+int			 help_group(const char *command);
+void			 help_extra(const struct command *, FILE *);
 
 struct mbox_status;
 void			 emit_mbox_counts(struct emit *,

@@ -14,6 +14,120 @@ const struct opt help_opts[] = { { NULL, 0, NULL, NULL, 0 } };
 const struct opt completion_opts[] = { { NULL, 0, NULL, NULL, 0 } };
 const struct opt complete_opts[] = { { NULL, 0, NULL, NULL, 0 } };
 
+/*
+ * "imapctl help" groups the commands as a user looks for them; "help
+ * COMMAND" ends with a few examples. A command missing here is listed
+ * under "other commands" (tests/cli.bats says so).
+ */
+static const char *const groups[] = {
+	"reading mail", "changing mail", "monitoring", "admin and set-up", NULL
+};
+
+static const struct help_page {
+	const char	*name;
+	int		 group;		/* index in groups */
+	const char	*examples[4];
+} pages[] = {
+	{ "list", 0, { "imapctl list --status",
+	    "imapctl list 'Projects/*' -o json" } },
+	{ "status", 0, { "imapctl status INBOX Projects/2024",
+	    "imapctl status -o json | jq '.[0].unseen'" } },
+	{ "search", 0, { "imapctl search INBOX from:carol unseen",
+	    "imapctl search INBOX '(' from:carol or from:bob ')' older:30d "
+	    "--count",
+	    "imapctl search INBOX larger:1M -o jsonl | "
+	    "imapctl fetch INBOX -" } },
+	{ "fetch", 0, { "imapctl fetch INBOX all",
+	    "imapctl fetch INBOX 4 --text",
+	    "imapctl fetch INBOX 3 --attachments ~/Downloads" } },
+	{ "flag", 1, { "imapctl flag INBOX 1:3 --add seen",
+	    "imapctl flag INBOX --query from:carol --remove flagged "
+	    "--dry-run" } },
+	{ "move", 1, { "imapctl move INBOX 1:100 Archive/2024 --create",
+	    "imapctl move INBOX --query older:1y Archive --max 500" } },
+	{ "delete", 1, { "imapctl delete INBOX 5 --trash",
+	    "imapctl search INBOX older:1y from:alerts@ -o jsonl | "
+	    "imapctl delete INBOX - --max 5000" } },
+	{ "append", 1, { "imapctl append Drafts draft.eml --flags draft",
+	    "imapctl append Archive saved/*.eml --flags seen --date "
+	    "2024-03-01" } },
+	{ "mailbox", 1, { "imapctl mailbox create Archive/2025",
+	    "imapctl mailbox rename 'Old Mail' Archive/old",
+	    "imapctl mailbox delete 'Old Mail' --max 0" } },
+	{ "check", 2, { "imapctl check --warning-unseen 50 --critical-age 3d",
+	    "imapctl check --warning-cert-days 21: --critical-cert-days 7:",
+	    "imapctl check -o prometheus" } },
+	{ "watch", 2, { "imapctl watch INBOX",
+	    "imapctl watch INBOX --once --timeout 10min -o jsonl | "
+	    "jq -r .subject" } },
+	{ "quota", 2, { "imapctl quota",
+	    "imapctl quota INBOX -o json" } },
+	{ "info", 3, { "imapctl info",
+	    "imapctl info -o json | jq -r '.[0].capabilities[]'" } },
+	{ "raw", 3, { "imapctl raw CAPABILITY",
+	    "imapctl raw --select INBOX UID FETCH 1:* "
+	    "'(FLAGS RFC822.SIZE)'" } },
+	{ "help", 3, { "imapctl help", "imapctl help search" } },
+	{ "completion", 3, {
+	    "imapctl completion bash >~/.local/share/bash-completion/"
+	    "completions/imapctl",
+	    "imapctl completion fish >~/.config/fish/completions/"
+	    "imapctl.fish" } },
+	{ NULL, 0, { NULL } }
+};
+
+static const struct help_page *
+help_page(const char *name)
+{
+	const struct help_page *p;
+
+	for (p = pages; p->name != NULL; p++)
+		if (strcmp(p->name, name) == 0)
+			return p;
+	return NULL;
+}
+
+const char *
+help_group_name(int i)
+{
+	return i >= 0 && (size_t)i < sizeof(groups) / sizeof(groups[0]) ?
+	    groups[i] : NULL;
+}
+
+int
+help_group(const char *name)
+{
+	const struct help_page *p = help_page(name);
+
+	return p != NULL ? p->group : -1;
+}
+
+void
+help_extra(const struct command *c, FILE *f)
+{
+	const struct help_page *p = help_page(c->name);
+	const char *usage, *help;
+	size_t i;
+
+	if (strcmp(c->name, "search") == 0) {
+		fprintf(f, "\nQuery terms (ANDed; names in any case):\n");
+		for (i = 0; search_term_help(i, &usage, &help) == 0; i++)
+			fprintf(f, "  %-20s %s\n", usage, help);
+		fprintf(f, "  %-20s %s\n", "a or b", "either matches");
+		fprintf(f, "  %-20s %s\n", "not a", "a does not match");
+		fprintf(f, "  %-20s %s\n", "( ... )", "group terms: "
+		    "'(' a or b ')' c");
+		fprintf(f, "Dates are YYYY-MM-DD; quote a value with spaces: "
+		    "subject:\"disk full\".\n");
+	}
+	if (p == NULL || p->examples[0] == NULL)
+		return;
+	fprintf(f, "\nExamples:\n");
+	for (i = 0; i < sizeof(p->examples) / sizeof(p->examples[0]) &&
+	    p->examples[i] != NULL; i++)
+		fprintf(f, "  %s\n", p->examples[i]);
+}
+
 /* The completion scripts, embedded at build time from completions/. */
 extern const char completion_bash[], completion_zsh[], completion_fish[];
 

@@ -49,7 +49,8 @@ const struct opt global_opts[] = {
 	{ "port", 'p', "PORT", "server port (default 993, or 143 with "
 	    "STARTTLS)", 0 },
 	{ "user", 'u', "USER", "user name to log in with", 0 },
-	{ "tls", 0, "MODE", "implicit (default), starttls or none", 0 },
+	{ "tls", 0, "MODE", "implicit (default; starttls on port 143), "
+	    "starttls or none", 0 },
 	{ "cafile", 0, "FILE", "also trust the CA certificates in FILE",
 	    OPT_COMPLETE_FILE },
 	{ "proxy", 0, "URL", "connect through a socks5h://, socks5:// or "
@@ -342,28 +343,50 @@ help_command(const struct command *c, FILE *f)
 		fprintf(f, "\nOptions:\n");
 		print_opts(c->opts, f);
 	}
-	fprintf(f, "\nGlobal options:\n");
-	print_opts(global_opts, f);
-	fprintf(f, "\nSee imapctl(1) for details and examples.\n");
+	help_extra(c, f);
+	/* As git: the global options are one command away. */
+	fprintf(f, "\nSee imapctl(1) for details.\n"
+	    "global options: %s help\n", progname);
+}
+
+static void
+print_commands(FILE *f, int group)
+{
+	const struct command *c;
+
+	for (c = commands; c->name != NULL; c++)
+		if (!(c->flags & HIDDEN) && help_group(c->name) == group)
+			fprintf(f, "  %-12s %s\n", c->name, c->summary);
 }
 
 void
 help_main(FILE *f)
 {
 	const struct command *c;
+	const char *g;
+	int i;
 
 	fprintf(f, "usage: %s [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
-	    "A command-line IMAP client for scripts, monitoring and admins.\n"
-	    "\nCommands:\n", progname);
+	    "A command-line IMAP client for scripts, monitoring and admins.\n",
+	    progname);
+	for (i = 0; (g = help_group_name(i)) != NULL; i++) {
+		fprintf(f, "\n%c%s:\n", toupper((unsigned char)g[0]), g + 1);
+		print_commands(f, i);
+	}
 	for (c = commands; c->name != NULL; c++)
-		if (!(c->flags & HIDDEN))
-			fprintf(f, "  %-12s %s\n", c->name, c->summary);
+		if (!(c->flags & HIDDEN) && help_group(c->name) < 0)
+			break;
+	if (c->name != NULL) {
+		fprintf(f, "\nOther commands:\n");
+		print_commands(f, -1);
+	}
 	fprintf(f, "\nGlobal options:\n");
 	print_opts(global_opts, f);
 	fprintf(f, "\nEnvironment: IMAPCTL_URL, IMAPCTL_USER, IMAPCTL_PASSWORD, "
 	    "IMAPCTL_ACCOUNT,\nIMAPCTL_CONFIG, IMAPCTL_FORMAT.\n"
 	    "Example: %s --url imaps://me@imap.example.org list --status\n"
-	    "See imapctl(1) for details.\n", progname);
+	    "'%s help COMMAND' shows a command's options and examples; "
+	    "imapctl(1) has more.\n", progname, progname);
 }
 
 /* Option parsing --------------------------------------------------------- */
@@ -718,8 +741,10 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 	sess_set_idle(ctx->sess, flush_output, ctx->emit);
 	if (!(ctx->cmd->flags & CHANGES) && output_is_pipe())
 		sess_set_hangup_fd(ctx->sess, STDOUT_FILENO);
-	if (sess_connect(ctx->sess, e) < 0)
+	if (sess_connect(ctx->sess, e) < 0) {
+		settings_explain_connect(st, e);
 		return -1;
+	}
 	if (ctx->cmd->flags & (NEED_LOGIN | NEED_SELECT_RO | NEED_SELECT_RW)) {
 		/*
 		 * Logging in again (RECONNECTS): the secret was wiped after
@@ -732,8 +757,10 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 			return -1;
 		st->wiped = 0;
 		st->ao.secret = st->have_secret ? st->secret.s : NULL;
-		if (auth_login(ctx->sess, &st->ao, e) < 0)
+		if (auth_login(ctx->sess, &st->ao, e) < 0) {
+			settings_explain_login(st, e);
 			return -1;
+		}
 		/* Some servers want to know the client before anything else. */
 		if (st->send_id && sess_has_cap(ctx->sess, "ID") &&
 		    sess_run(ctx->sess, e, "ID (\"name\" \"imapctl\" "

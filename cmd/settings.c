@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +236,8 @@ settings_gather(struct settings *st, const struct settings_in *in,
 		st->so.tunnel = st->tunnel;
 	} else if (a != NULL && a->tunnel != NULL)
 		st->so.tunnel = a->tunnel;
+	st->so.port = in->port ? in->port : st->url.port ? st->url.port :
+	    a ? a->port : NULL;
 	if (in->tls == NULL) {
 		if (st->so.tunnel != NULL)
 			mode = TLS_NONE;	/* the pipe is the channel */
@@ -242,6 +245,8 @@ settings_gather(struct settings *st, const struct settings_in *in,
 			mode = st->url.tls;
 		else if (a != NULL && a->tls >= 0)
 			mode = (enum tls_mode)a->tls;
+		else if (st->so.port != NULL && strcmp(st->so.port, "143") == 0)
+			mode = TLS_STARTTLS;	/* as imap:// means */
 	}
 	st->so.tls = mode;
 	st->so.host = in->host ? in->host : st->url.host ? st->url.host :
@@ -252,8 +257,6 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	if (st->so.host == NULL && mode != TLS_NONE)
 		return err_set(e, ERR_USAGE, "TLS through a tunnel needs "
 		    "--host: the name the server's certificate bears");
-	st->so.port = in->port ? in->port : st->url.port ? st->url.port :
-	    a ? a->port : NULL;
 	if (st->so.port == NULL)
 		st->so.port = mode == TLS_IMPLICIT ? "993" : "143";
 	if (!valid_port(st->so.port))
@@ -342,6 +345,9 @@ static int
 run_account_cmd(struct settings *st, char **argv, const char *what,
     struct err *e)
 {
+	snprintf(st->secret_from, sizeof(st->secret_from), "the %s of "
+	    "account '%s'", strcmp(what, "password command") == 0 ?
+	    "password_cmd" : "oauth2_token_cmd", st->acct->name);
 	if (run_cmd(st, argv, what, e) < 0) {
 		err_prefix(e, "account '%s'", st->acct->name);
 		return -1;
@@ -370,6 +376,8 @@ from_netrc(struct settings *st, const struct settings_in *in, struct err *e)
 		return -1;
 	if (r > 0) {
 		st->have_secret = 1;
+		snprintf(st->secret_from, sizeof(st->secret_from), "%.200s",
+		    path);
 		if (st->ao.user == NULL)
 			st->ao.user = st->netrc_login;
 	}
@@ -407,9 +415,12 @@ settings_secret(struct settings *st, const struct settings_in *in,
 	st->ao.is_token = token;
 	if (token) {
 		buf_wipe(&envpw);
-		if (in->token_cmd != NULL)
+		if (in->token_cmd != NULL) {
+			snprintf(st->secret_from, sizeof(st->secret_from),
+			    "--oauth2-token-cmd");
 			return run_shell(st, in->token_cmd,
 			    "OAuth2 token command", e);
+		}
 		if (a != NULL && a->token_cmd != NULL)
 			return run_account_cmd(st, a->token_cmd,
 			    "OAuth2 token command", e);
@@ -419,12 +430,16 @@ settings_secret(struct settings *st, const struct settings_in *in,
 	if (in->password_file != NULL || in->password_cmd != NULL) {
 		buf_wipe(&envpw);
 		if (in->password_file != NULL) {
+			snprintf(st->secret_from, sizeof(st->secret_from),
+			    "--password-file '%s'", in->password_file);
 			if (secret_from_file(&st->secret, in->password_file,
 			    e) < 0)
 				return -1;
 			st->have_secret = 1;
 			return 0;
 		}
+		snprintf(st->secret_from, sizeof(st->secret_from),
+		    "--password-cmd");
 		return run_shell(st, in->password_cmd, "password command", e);
 	}
 	if (have_env < 0) {
@@ -436,6 +451,10 @@ settings_secret(struct settings *st, const struct settings_in *in,
 		st->secret = envpw;
 		st->have_secret = 1;
 		st->refetchable = 0;
+		/* A leftover one silently wins over the account's. */
+		snprintf(st->secret_from, sizeof(st->secret_from),
+		    "IMAPCTL_PASSWORD%s", a != NULL && a->password_cmd != NULL ?
+		    ", which comes before the account's password_cmd" : "");
 		return 0;
 	}
 	buf_wipe(&envpw);
@@ -492,4 +511,47 @@ settings_proxy_secret(struct settings *st, const struct settings_in *in,
 	st->proxy_secret_known = 1;
 	st->proxy.password = r > 0 ? st->proxy_secret.s : NULL;
 	return 0;
+}
+
+/* Append to e's message. */
+static void
+explain(struct err *e, const char *fmt, ...)
+{
+	size_t n = strlen(e->msg);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
+	va_end(ap);
+}
+
+void
+settings_explain_connect(const struct settings *st, struct err *e)
+{
+	/* OpenSSL took the server's "* OK" greeting for a TLS record. */
+	if (st->so.tls == TLS_IMPLICIT && e->kind == ERR_IO &&
+	    strstr(e->msg, "wrong version number") != NULL)
+		explain(e, "; the server at port %s speaks plain IMAP: use "
+		    "imap:// or --tls starttls", st->so.port);
+	/* A TLS server waits for our handshake, we for its greeting. */
+	else if (st->so.tls != TLS_IMPLICIT && e->kind == ERR_TIMEOUT &&
+	    strncmp(e->msg, "no greeting", 11) == 0)
+		explain(e, "; a server that speaks TLS from the start (as on "
+		    "port 993) sends no greeting before the handshake: use "
+		    "imaps:// or --tls implicit");
+}
+
+void
+settings_explain_login(const struct settings *st, struct err *e)
+{
+	/*
+	 * Only when the server refused the password: not for a token (the
+	 * server's OAuth2 status says more), nor for imapctl's own
+	 * objections to the server ("login failed: the server ...").
+	 */
+	if (e->kind != ERR_AUTH || st->ao.is_token ||
+	    st->secret_from[0] == '\0' ||
+	    strncmp(e->msg, "login failed: the server", 24) == 0)
+		return;
+	explain(e, " (the password came from %s)", st->secret_from);
 }

@@ -57,6 +57,7 @@ struct settings {
 	struct buf		 proxy_secret;
 	char			**tunnel;	/* --tunnel's argv */
 	int			 proxy_secret_known;	/* looked for it */
+	char			 secret_from[256];	/* where it came from */
 };
 
 void	settings_init(struct settings *);
@@ -72,5 +73,11 @@ int	settings_proxy_secret(struct settings *, const struct settings_in *,
 	    struct err *);
 void	settings_proxy_wipe(struct settings *);
 void	settings_free(struct settings *);
+/*
+ * Name the likely cause of a failure to connect (a TLS mode that does not
+ * fit the port) or to log in (where the secret came from) in e's message.
+ */
+void	settings_explain_connect(const struct settings *, struct err *);
+void	settings_explain_login(const struct settings *, struct err *);
 
 #endif

@@ -339,35 +339,65 @@ static const struct term {
 	enum term_kind	 kind;
 	const char	*kw;
 	const char	*usage;
+	const char	*help;		/* its meaning, for "help search" */
 } terms[] = {
-	{ "from", T_STRING, "FROM", "from:TEXT" },
-	{ "to", T_STRING, "TO", "to:TEXT" },
-	{ "cc", T_STRING, "CC", "cc:TEXT" },
-	{ "bcc", T_STRING, "BCC", "bcc:TEXT" },
-	{ "subject", T_STRING, "SUBJECT", "subject:TEXT" },
-	{ "body", T_STRING, "BODY", "body:TEXT" },
-	{ "text", T_STRING, "TEXT", "text:TEXT" },
-	{ "header", T_HEADER, "HEADER", "header:NAME:VALUE" },
-	{ "since", T_DATE, "SINCE", "since:YYYY-MM-DD" },
-	{ "before", T_DATE, "BEFORE", "before:YYYY-MM-DD" },
-	{ "on", T_DATE, "ON", "on:YYYY-MM-DD" },
-	{ "older", T_REL, "OLDER", "older:DURATION" },
-	{ "newer", T_REL, "YOUNGER", "newer:DURATION" },
-	{ "larger", T_SIZE, "LARGER", "larger:SIZE" },
-	{ "smaller", T_SIZE, "SMALLER", "smaller:SIZE" },
-	{ "seen", T_FLAG, "SEEN", "seen" },
-	{ "unseen", T_FLAG, "UNSEEN", "unseen" },
-	{ "flagged", T_FLAG, "FLAGGED", "flagged" },
-	{ "unflagged", T_FLAG, "UNFLAGGED", "unflagged" },
-	{ "answered", T_FLAG, "ANSWERED", "answered" },
-	{ "unanswered", T_FLAG, "UNANSWERED", "unanswered" },
-	{ "deleted", T_FLAG, "DELETED", "deleted" },
-	{ "undeleted", T_FLAG, "UNDELETED", "undeleted" },
-	{ "draft", T_FLAG, "DRAFT", "draft" },
-	{ "keyword", T_KEYWORD, "KEYWORD", "keyword:K" },
-	{ "uid", T_UID, "UID", "uid:SET" },
-	{ "all", T_FLAG, "ALL", "all" },
-	{ "gmail", T_GMAIL, "X-GM-RAW", "gmail:RAW" },
+	{ "from", T_STRING, "FROM", "from:TEXT",
+	    "the From header contains TEXT" },
+	{ "to", T_STRING, "TO", "to:TEXT",
+	    "the To header contains TEXT" },
+	{ "cc", T_STRING, "CC", "cc:TEXT",
+	    "the Cc header contains TEXT" },
+	{ "bcc", T_STRING, "BCC", "bcc:TEXT",
+	    "the Bcc header contains TEXT" },
+	{ "subject", T_STRING, "SUBJECT", "subject:TEXT",
+	    "the subject contains TEXT" },
+	{ "body", T_STRING, "BODY", "body:TEXT",
+	    "the body contains TEXT" },
+	{ "text", T_STRING, "TEXT", "text:TEXT",
+	    "the headers or the body contain TEXT" },
+	{ "header", T_HEADER, "HEADER", "header:NAME:VALUE",
+	    "the header field NAME contains VALUE (empty: has the field)" },
+	{ "since", T_DATE, "SINCE", "since:YYYY-MM-DD",
+	    "arrived on or after the day" },
+	{ "before", T_DATE, "BEFORE", "before:YYYY-MM-DD",
+	    "arrived before the day" },
+	{ "on", T_DATE, "ON", "on:YYYY-MM-DD",
+	    "arrived on the day" },
+	{ "older", T_REL, "OLDER", "older:DURATION",
+	    "arrived more than DURATION ago (90d, 6mo, 1y; units s min h d w "
+	    "mo y)" },
+	{ "newer", T_REL, "YOUNGER", "newer:DURATION",
+	    "arrived at most DURATION ago (30min, 2h, 7d)" },
+	{ "larger", T_SIZE, "LARGER", "larger:SIZE",
+	    "larger than SIZE bytes (k, M, G)" },
+	{ "smaller", T_SIZE, "SMALLER", "smaller:SIZE",
+	    "smaller than SIZE bytes (k, M, G)" },
+	{ "seen", T_FLAG, "SEEN", "seen",
+	    "has been read" },
+	{ "unseen", T_FLAG, "UNSEEN", "unseen",
+	    "has not been read" },
+	{ "flagged", T_FLAG, "FLAGGED", "flagged",
+	    "is flagged" },
+	{ "unflagged", T_FLAG, "UNFLAGGED", "unflagged",
+	    "is not flagged" },
+	{ "answered", T_FLAG, "ANSWERED", "answered",
+	    "has been answered" },
+	{ "unanswered", T_FLAG, "UNANSWERED", "unanswered",
+	    "has not been answered" },
+	{ "deleted", T_FLAG, "DELETED", "deleted",
+	    "is flagged \\Deleted" },
+	{ "undeleted", T_FLAG, "UNDELETED", "undeleted",
+	    "is not flagged \\Deleted" },
+	{ "draft", T_FLAG, "DRAFT", "draft",
+	    "is a draft" },
+	{ "keyword", T_KEYWORD, "KEYWORD", "keyword:K",
+	    "has the keyword K, such as $Junk" },
+	{ "uid", T_UID, "UID", "uid:SET",
+	    "its UID is in SET (uid:- reads them from stdin)" },
+	{ "all", T_FLAG, "ALL", "all",
+	    "every message" },
+	{ "gmail", T_GMAIL, "X-GM-RAW", "gmail:RAW",
+	    "Gmail's own search syntax (X-GM-RAW)" },
 };
 
 #define NTERMS	(sizeof(terms) / sizeof(terms[0]))
@@ -383,6 +413,16 @@ search_term_word(size_t i)
 	snprintf(word, sizeof(word), "%s%s", terms[i].name,
 	    terms[i].kind == T_FLAG ? "" : ":");
 	return word;
+}
+
+int
+search_term_help(size_t i, const char **usage_r, const char **help_r)
+{
+	if (i >= NTERMS)
+		return -1;
+	*usage_r = terms[i].usage;
+	*help_r = terms[i].help;
+	return 0;
 }
 
 static int

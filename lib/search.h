@@ -62,6 +62,8 @@ struct search_query;
  * ("from:", "unseen"), then "or" and "not". NULL past the last.
  */
 const char *search_term_word(size_t i);
+/* The i-th term's form (from:TEXT) and meaning; -1 past the last. */
+int search_term_help(size_t i, const char **usage_r, const char **help_r);
 
 int	search_compile(const char *const *terms, size_t n, int split,
 	    unsigned caps, time_t now, struct search_query **q_r,

@@ -9,7 +9,8 @@ MAN=$BATS_TEST_DIRNAME/../man/imapctl.1
 
 # The commands -h lists, and each command's options.
 commands() { "$IMAPCTL" __complete commands | cut -f1; }
-options() { "$IMAPCTL" "$1" -h | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u; }
+# (help COMMAND names the global options' page: imapctl help)
+options() { { "$IMAPCTL" "$1" -h; "$IMAPCTL" --help | sed -n '/^Global options:/,/^$/p'; } | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u; }
 
 @test "--version prints the name and version on stdout" {
 	run --separate-stderr "$IMAPCTL" --version
@@ -28,6 +29,52 @@ options() { "$IMAPCTL" "$1" -h | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u; }
 	help=$output
 	run "$IMAPCTL" list --help
 	assert_equal "$output" "$help"
+}
+
+@test "help COMMAND: usage, its own options, examples, and where the global ones are" {
+	for c in $(commands); do
+		run --separate-stderr "$IMAPCTL" help "$c"
+		assert_success
+		assert_line --index 0 --regexp "^usage: imapctl $c"
+		# The last line points to the global options, which are not
+		# repeated (git's way).
+		assert_equal "${lines[-1]}" "global options: imapctl help"
+		! grep -q -- '--password-file' <<<"$output"
+		[[ $output != *"Global options:"* ]]
+		# Two or three examples of this command.
+		n=$(sed -n '/^Examples:$/,/^$/p' <<<"$output" | grep -c "^  imapctl .*$c")
+		[ "$n" -ge 2 ] && [ "$n" -le 3 ] || { echo "$c: $n examples"; return 1; }
+	done
+	# The global options are where it says.
+	run "$IMAPCTL" help
+	assert_line --regexp '^      --password-file FILE +read the password'
+}
+
+@test "help search: every query term of the parser's table, with its meaning" {
+	run --separate-stderr "$IMAPCTL" help search
+	assert_success
+	terms=$(sed -n '/^Query terms/,/^[^ ]/p' <<<"$output")
+	for w in $("$IMAPCTL" __complete terms); do
+		case $w in
+		or) grep -qE '^  a or b +\S' <<<"$terms" ;;
+		not) grep -qE '^  not a +\S' <<<"$terms" ;;
+		*:) grep -qE "^  ${w}[A-Z:-]+ +\\S" <<<"$terms" ;;
+		*) grep -qE "^  $w +[a-z]" <<<"$terms" ;;
+		esac || { echo "no meaning for $w"; return 1; }
+	done
+}
+
+@test "imapctl help: the commands grouped as a user looks for them" {
+	run --separate-stderr "$IMAPCTL" help
+	assert_success
+	assert_equal "$(grep -E '^[A-Z][a-z -]+:$' <<<"$output" | tr '\n' ' ')" \
+		"Reading mail: Changing mail: Monitoring: Admin and set-up: Global options: "
+	# Every command is in a group; none falls into "Other commands".
+	for c in $(commands); do
+		assert_line --regexp "^  $c +[a-z]"
+	done
+	assert_equal "$(sed -n '/^Reading mail:/,/^$/p' <<<"$output" | awk 'NF { print $1 }' | tail -n +2 | tr '\n' ' ')" \
+		"list status search fetch "
 }
 
 @test "no command is a usage error with the help on stderr" {

@@ -128,7 +128,9 @@ exported() {
 }
 
 @test "the Nagios and Icinga 2 definitions name only check's options, and the Nagios one runs" {
-	opts=$("$IMAPCTL" check -h | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+	# check's own options, and the global ones (imapctl help lists them).
+	opts=$({ "$IMAPCTL" check -h; "$IMAPCTL" help | sed -n '/^Global options:/,/^$/p'; } |
+		grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
 	for f in "$KIT/nagios-imapctl.cfg" "$KIT/icinga2-imapctl.conf"; do
 		for o in $(grep -v '^\s*\(#\|//\)' "$f" | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u); do
 			echo "$opts" | grep -qx -- "$o" || { echo "$f: $o is not an option of check"; return 1; }
