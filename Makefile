@@ -39,6 +39,10 @@ OBJDIR = obj-san
 BIN = imapctl-san
 SAN = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
+else ifeq ($(COVERAGE),1)
+OBJDIR = obj-cov
+BIN = imapctl-cov
+SAN = -O0 -g --coverage
 else
 OBJDIR = obj
 BIN = imapctl
@@ -111,6 +115,24 @@ check:
 	@$(MAKE) --no-print-directory all unit
 	IMAPCTL_BIN=$(CURDIR)/$(BIN) IMAPCTL_UNIT_DIR=$(CURDIR)/$(OBJDIR)/unit \
 		tests/run
+
+# Line coverage of lib/ and cmd/ by the whole suite: an instrumented build
+# (gcc --coverage) in obj-cov, the tests against it, then gcovr's table a
+# file (also in obj-cov/coverage.txt). The exit status is the tests'.
+coverage:
+	@tests/install-deps
+	@$(MAKE) --no-print-directory COVERAGE=1 all unit
+	find obj-cov -name '*.gcda' -delete
+	IMAPCTL_BIN=$(CURDIR)/imapctl-cov \
+		IMAPCTL_UNIT_DIR=$(CURDIR)/obj-cov/unit \
+		TESTS_LOG=$(CURDIR)/obj-cov/run.log tests/run >/dev/null; \
+		rc=$$?; tail -n 1 obj-cov/run.log; \
+		gcovr --root . --object-directory obj-cov --exclude 'tests/' \
+			--sort-percentage --txt obj-cov/coverage.full.txt && \
+		awk '/^-+$$/ || NF < 4 { print; next } \
+			{ printf "%-34s %6s %6s %6s\n", $$1, $$2, $$3, $$4 }' \
+			obj-cov/coverage.full.txt | tee obj-cov/coverage.txt; \
+		exit $$rc
 
 # A tour of real commands against a throwaway local Dovecot.
 demo:
@@ -214,9 +236,10 @@ version:
 	@echo $(VERSION)
 
 clean:
-	rm -rf obj obj-san obj-fuzz obj-deb imapctl imapctl-san
+	rm -rf obj obj-san obj-fuzz obj-deb obj-cov imapctl imapctl-san \
+		imapctl-cov
 
-.PHONY: all unit check demo fuzz fuzz-run lint-man install uninstall deb \
-	version clean
+.PHONY: all unit check coverage demo fuzz fuzz-run lint-man install \
+	uninstall deb version clean
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)

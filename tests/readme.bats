@@ -186,3 +186,18 @@ same() {
 	v=$(sed -n 's/^VERSION = //p' "$REPO_DIR/Makefile")
 	grep -qxF "    apt install ./obj-deb/imapctl_${v}_amd64.deb" "$README"
 }
+
+@test "README: what Contributing names is there" {
+	sec=$(sed -n '/^## Contributing$/,/^## /p' "$README")
+	[ -n "$sec" ]
+	for f in $(grep -oE '(tests|bench)/[A-Za-z0-9_./-]+' <<<"$sec" | sed 's/[.]$//' | sort -u); do
+		case $f in */obj/*|obj/*) continue ;; esac
+		[ -e "$REPO_DIR/$f" ] || { echo "README names $f, which is not there"; return 1; }
+	done
+	for t in coverage fuzz-run unit; do
+		grep -q "\`make $t\|make $t\b" <<<"$sec" || grep -q "make $t" <<<"$sec"
+		(cd "$REPO_DIR" && env -u MAKEFLAGS -u MAKELEVEL make -n "$t" >/dev/null)
+	done
+	grep -qF "IMAPCTL_BIN=\$PWD/imapctl-san tests/run" <<<"$sec"
+	[ -e "$REPO_DIR/.editorconfig" ] && [ -e "$REPO_DIR/.clang-format" ]
+}

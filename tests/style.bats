@@ -1,0 +1,71 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# The house style as .editorconfig and .clang-format say it: the files
+# keep to what the editors are told, and clang-format leaves code written
+# in the house style as it is.
+
+load helpers
+
+setup_file() { imapctl_isolate; }
+
+# The tracked text files, less the data that is kept byte for byte.
+text_files() {
+	git -C "$REPO_DIR" ls-files | grep -vE '^tests/(fixtures|fuzz/corpus)/' |
+		while read -r f; do
+			grep -qI . "$REPO_DIR/$f" 2>/dev/null && echo "$f"
+		done
+}
+
+@test ".editorconfig: LF line ends, a final newline, C indented with tabs (4 spaces for a continued declaration)" {
+	command -v git >/dev/null && [ -e "$REPO_DIR/.git" ] || skip "not a git checkout"
+	cd "$REPO_DIR"
+	for f in $(text_files); do
+		! grep -q $'\r' "$f" || { echo "CR in $f"; return 1; }
+		[ -z "$(tail -c 1 "$f")" ] || { echo "no final newline in $f"; return 1; }
+		case $f in
+		*.c|*.h)
+			! grep -nE '^( {1,3}| {5,})[^ *]' "$f" || { echo "space indentation in $f"; return 1; }
+			! grep -nE '[[:space:]]$' "$f" || { echo "trailing white space in $f"; return 1; } ;;
+		esac
+	done
+	grep -q '^indent_style = tab$' .editorconfig
+}
+
+@test ".clang-format: code in the house style comes out as it went in" {
+	command -v clang-format >/dev/null || skip "clang-format is not installed"
+	cd "$REPO_DIR"
+	run clang-format --dump-config
+	assert_success
+	assert_line "UseTab:          Always"
+	# A function as the house writes it: type on its own line, brace
+	# below, tabs, continuation 4 columns deeper, KNF switch.
+	cat >"$BATS_TEST_TMPDIR/knf.c" <<'END'
+static int
+count_flags(const struct msg *m, const char *name, size_t limit, unsigned which,
+    int *n_r)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < m->nflags && i < limit; i++) {
+		switch (m->flags[i].kind) {
+		case FLAG_SYSTEM:
+			if ((which & FLAG_SYSTEM) &&
+			    strcasecmp(m->flags[i].name, name) == 0)
+				n++;
+			break;
+		default:
+			break;
+		}
+	}
+	if (n == 0 && m->keywords != NULL &&
+	    keyword_find(m->keywords, name) != NULL)
+		n = 1;
+	*n_r = n;
+	return n > 0 ? 0 : -1;
+}
+END
+	run bash -c "clang-format --style=file --assume-filename=\"$REPO_DIR/lib/x.c\" <\"$BATS_TEST_TMPDIR/knf.c\""
+	assert_success
+	assert_equal "$output" "$(cat "$BATS_TEST_TMPDIR/knf.c")"
+}
