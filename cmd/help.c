@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "settings.h"
 #include "range.h"
 #include "search.h"
 
@@ -206,6 +207,8 @@ duration_term(const char *w)
  * __complete operands COMMAND: what the command's operands are, a kind for
  * each in order, the last standing for any more: mailbox, file, set (a UID
  * set; not there with --query), query, action (mailbox's), command, shell.
+ * __complete accounts: the accounts of the configuration file (--config,
+ * IMAPCTL_CONFIG or the default place), a name a line.
  * __complete terms [WORD]: the words of a search query, a line each; for
  * a WORD such as "older:6", that word with each unit of a duration.
  */
@@ -216,6 +219,20 @@ cmd_complete(int argc, char **argv, struct ctx *ctx)
 	const char *w;
 	size_t i;
 
+	if (strcmp(argv[0], "accounts") == 0) {
+		struct config cfg;
+		struct err e;
+
+		memset(&cfg, 0, sizeof(cfg));
+		err_clear(&e);
+		if (settings_load_config(&cfg, ctx_opt(ctx, "config")->val,
+		    &e) < 0)
+			return cmd_fail(ctx, &e);
+		for (i = 0; i < cfg.naccounts; i++)
+			printf("%s\n", cfg.accounts[i].name);
+		config_free(&cfg);
+		return 0;
+	}
 	if (strcmp(argv[0], "terms") == 0) {
 		if (argc > 1 && duration_term(argv[1])) {
 			for (i = 0; (w = duration_unit(i)) != NULL; i++)

@@ -161,7 +161,8 @@ const struct command commands[] = {
 	    "bash|zsh|fish", "print a shell completion script", 1, 1,
 	    "shell", NULL },
 	{ "__complete", cmd_complete, NO_NETWORK | HIDDEN, complete_opts,
-	    "commands|options [COMMAND]|operands COMMAND|terms [WORD]",
+	    "commands|options [COMMAND]|operands COMMAND|terms [WORD]|"
+	    "accounts",
 	    "completion helper", 1, 2,
 	    NULL, NULL },
 	{ NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL, NULL }

@@ -95,6 +95,23 @@ config_path(const struct settings_in *in, int *explicit_r)
 	return xstrdup(tmp);
 }
 
+int
+settings_load_config(struct config *cfg, const char *config,
+    struct err *e)
+{
+	struct settings_in in;
+	char *path;
+	int explicit, r;
+
+	memset(&in, 0, sizeof(in));
+	in.config = config;
+	if ((path = config_path(&in, &explicit)) == NULL)
+		return 0;
+	r = config_load(cfg, path, explicit, e);
+	free(path);
+	return r;
+}
+
 /*
  * The account: -a or IMAPCTL_ACCOUNT by name; else, when neither the
  * options nor the environment name a server, the default account. The

@@ -73,6 +73,9 @@ int	settings_proxy_secret(struct settings *, const struct settings_in *,
 	    struct err *);
 void	settings_proxy_wipe(struct settings *);
 void	settings_free(struct settings *);
+/* The configuration file that --config (CONFIG) or the defaults name. */
+int	settings_load_config(struct config *, const char *config,
+	    struct err *);
 /*
  * Name the likely cause of a failure to connect (a TLS mode that does not
  * fit the port) or to log in (where the secret came from) in e's message.

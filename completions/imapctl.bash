@@ -27,6 +27,64 @@ _imapctl_mailboxes()
 		</dev/null 2>/dev/null | cut -f1
 }
 
+# The accounts of the configuration file, as --config (if typed) names it.
+_imapctl_accounts()
+{
+	# words and cword are _imapctl's.
+	local -a conf=()
+	local i
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		--config) conf=(--config "${words[i+1]}") ;;
+		--config=*) conf=("${words[i]}") ;;
+		esac
+	done
+	"${words[0]}" "${conf[@]}" __complete accounts </dev/null 2>/dev/null
+}
+
+# The word as the shell will pass it: quotes and backslashes undone, so
+# that "Tom\'s" or "'Zitat \"" match the mailbox names as they are.
+_imapctl_dequote()
+{
+	local s=$1 c q= i
+	REPLY=
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		if [[ $q == "'" ]]; then
+			[[ $c == "'" ]] && q= || REPLY+=$c
+		elif [[ $q == '"' ]]; then
+			if [[ $c == '"' ]]; then
+				q=
+			elif [[ $c == '\' && ${s:i+1:1} == [\"\\\$\`] ]]; then
+				REPLY+=${s:i+1:1}
+				((i++))
+			else
+				REPLY+=$c
+			fi
+		else
+			case $c in
+			"'"|'"') q=$c ;;
+			'\') REPLY+=${s:i+1:1}; ((i++)) ;;
+			*) REPLY+=$c ;;
+			esac
+		fi
+	done
+}
+
+# COMPREPLY: the mailbox names that start with the word, as they are
+# (compgen -W would split them and take their quotes away); readline
+# quotes them as it inserts them.
+_imapctl_mailbox_reply()
+{
+	local name
+	_imapctl_dequote "$cur"
+	COMPREPLY=()
+	while IFS= read -r name; do
+		[[ -n $name && $name == "$REPLY"* ]] && COMPREPLY+=("$name")
+	done < <(_imapctl_mailboxes)
+	compopt -o filenames 2>/dev/null
+}
+
 # bash splits words at "=" and ":" too: "--url=imaps://h:993" comes as
 # --url, =, imaps, :, //h, : and 993. Into words and cword, the words as
 # typed: pieces with no blank between them in COMP_LINE joined again.
@@ -128,6 +186,9 @@ _imapctl_complete()
 		--tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
 		--auth) COMPREPLY=($(compgen -W "auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer" -- "$cur")); return ;;
 		--sort) COMPREPLY=($(compgen -W "date -date size -size" -- "$cur")); return ;;
+		-a|--account)
+			COMPREPLY=($(compgen -W "$(_imapctl_accounts)" -- "$cur"))
+			return ;;
 		--add|--remove|--set|--flags)
 			COMPREPLY=($(compgen -W "seen answered flagged deleted draft" -- "$cur"))
 			return ;;
@@ -141,8 +202,7 @@ _imapctl_complete()
 			COMPREPLY=($(compgen -"${kind:0:1}" -- "$cur"))
 			return ;;
 		mailbox)
-			local IFS=$'\n'
-			COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
+			_imapctl_mailbox_reply
 			return ;;
 		arg) return ;;
 		esac
@@ -163,9 +223,7 @@ _imapctl_complete()
 	((n < ${#kinds[@]})) || n=$((${#kinds[@]} - 1))
 	case ${kinds[n]} in
 	mailbox)
-		local IFS=$'\n'
-		compopt -o filenames 2>/dev/null
-		COMPREPLY=($(compgen -W "$(_imapctl_mailboxes)" -- "$cur"))
+		_imapctl_mailbox_reply
 		;;
 	file)
 		local IFS=$'\n'

@@ -104,6 +104,17 @@ function __imapctl_complete
                 set values auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer
             case --sort
                 set values date -date size -size
+            case -a --account
+                set -l conf
+                for i in (seq (count $words))
+                    switch $words[$i]
+                        case --config
+                            set conf --config $words[(math $i + 1)]
+                        case '--config=*'
+                            set conf $words[$i]
+                    end
+                end
+                set values (imapctl $conf __complete accounts </dev/null 2>/dev/null)
             case --add --remove --set --flags
                 set values seen answered flagged deleted draft
             case '*'
