@@ -190,6 +190,20 @@ END
 	done
 }
 
+@test "the man page's SYNOPSIS gives each command a line of its own" {
+	syn=$(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "$MAN")
+	for c in $(commands); do
+		# The command's word comes right after an .Nm line.
+		grep -B1 -x "\.Cm $c" <<<"$syn" | head -n 1 | grep -qx '\.Nm' ||
+			{ echo "$c is not on a line of its own in the SYNOPSIS"; return 1; }
+	done
+	# As rendered: one "imapctl COMMAND" a line.
+	rendered=$(mandoc -T ascii "$MAN" | col -b | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p')
+	for c in $(commands); do
+		grep -qE "^ +imapctl $c( |\$)" <<<"$rendered" || { echo "no line for $c"; return 1; }
+	done
+}
+
 @test "the man page is clean under mandoc -T lint" {
 	run mandoc -T lint -W warning "$MAN"
 	assert_success
