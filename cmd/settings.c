@@ -530,6 +530,9 @@ settings_proxy_secret(struct settings *st, const struct settings_in *in,
 	return 0;
 }
 
+static void explain(struct err *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Append to e's message. */
 static void
 explain(struct err *e, const char *fmt, ...)
