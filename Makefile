@@ -128,9 +128,10 @@ coverage:
 		TESTS_LOG=$(CURDIR)/obj-cov/run.log tests/run >/dev/null; \
 		rc=$$?; tail -n 1 obj-cov/run.log; \
 		gcovr --root . --object-directory obj-cov --exclude 'tests/' \
-			--sort-percentage --txt obj-cov/coverage.full.txt && \
-		awk '/^-+$$/ || NF < 4 { print; next } \
-			{ printf "%-34s %6s %6s %6s\n", $$1, $$2, $$3, $$4 }' \
+			--txt obj-cov/coverage.full.txt && \
+		awk '/^(lib|cmd)\/|^TOTAL|^File/ { \
+			printf "%-34s %6s %6s %6s\n", $$1, $$2, $$3, $$4; next } \
+			{ print }' \
 			obj-cov/coverage.full.txt | tee obj-cov/coverage.txt; \
 		exit $$rc
 
