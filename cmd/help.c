@@ -56,7 +56,7 @@ static const struct help_page {
 	    "imapctl mailbox rename 'Old Mail' Archive/old",
 	    "imapctl mailbox delete 'Old Mail' --max 0" } },
 	{ "check", 2, { "imapctl check --warning-unseen 50 --critical-age 3d",
-	    "imapctl check --warning-cert-days 21: --critical-cert-days 7:",
+	    "imapctl check --warning-cert-days 21 --critical-cert-days 7",
 	    "imapctl check -o prometheus" } },
 	{ "watch", 2, { "imapctl watch INBOX",
 	    "imapctl watch INBOX --once --timeout 10min -o jsonl | "

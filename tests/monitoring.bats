@@ -22,7 +22,7 @@ exported() {
 @test "promtool checks the alerting rules and runs their unit tests" {
 	run promtool check rules "$KIT/imapctl.rules.yml"
 	assert_success
-	assert_line --partial "SUCCESS: 7 rules found"
+	assert_line --partial "SUCCESS: 8 rules found"
 	run promtool test rules "$BATS_TEST_DIRNAME/monitoring/rules.test.yml"
 	assert_success
 }
@@ -34,7 +34,7 @@ exported() {
 	for m in $used; do
 		echo "$names" | grep -qx "$m" || { echo "not exported: $m"; return 1; }
 	done
-	for m in imapctl_probe_success imapctl_tls_cert_not_after_timestamp_seconds \
+	for m in imapctl_probe_success imapctl_tls_cert_not_after_timestamp_seconds imapctl_tls_cert_valid \
 		imapctl_mailbox_oldest_unseen_age_seconds imapctl_quota_usage_ratio; do
 		echo "$used" | grep -qx "$m"
 	done
