@@ -555,10 +555,12 @@ settings_explain_connect(const struct settings *st, struct err *e)
 		    "imap:// or --tls starttls", st->so.port);
 	/* A TLS server waits for our handshake, we for its greeting. */
 	else if (st->so.tls != TLS_IMPLICIT && e->kind == ERR_TIMEOUT &&
+	    st->so.tunnel == NULL && st->so.port != NULL &&
+	    strcmp(st->so.port, "993") == 0 &&
 	    strncmp(e->msg, "no greeting", 11) == 0)
-		explain(e, "; a server that speaks TLS from the start (as on "
-		    "port 993) sends no greeting before the handshake: use "
-		    "imaps:// or --tls implicit");
+		explain(e, "; port 993 speaks TLS from the start and sends no "
+		    "greeting before the handshake: use imaps:// or --tls "
+		    "implicit");
 }
 
 void

@@ -55,27 +55,17 @@ setup() {
 	assert_equal "$stderr" "imapctl: status: TLS handshake with '127.0.0.1' failed: error:0A00010B:SSL routines::wrong version number; the server at port $IMAPCTL_TEST_IMAP_PORT speaks plain IMAP: use imap:// or --tls starttls"
 }
 
-@test "imap:// to an implicit TLS port: the timeout says why no greeting came" {
-	run --separate-stderr "$IMAPCTL" --timeout 1 --url "imap://alice@127.0.0.1:$IMAPCTL_TEST_IMAPS_PORT" \
-		--cafile "$IMAPCTL_TEST_CAFILE" status
-	assert_failure 75
-	[[ $stderr == "imapctl: status: no greeting from server: timed out after 1 s"*"; a server that speaks TLS from the start (as on port 993) sends no greeting before the handshake: use imaps:// or --tls implicit" ]]
-	# check says the same in its plugin line.
-	run --separate-stderr "$IMAPCTL" --timeout 1 --url "imap://alice@127.0.0.1:$IMAPCTL_TEST_IMAPS_PORT" \
-		--cafile "$IMAPCTL_TEST_CAFILE" check
-	assert_failure 2
-	[[ $output == *"use imaps:// or --tls implicit"* ]]
-}
-
-# A listener on 127.0.0.1:143 that greets, then writes the first bytes
-# the client sends to $1 and closes. Skips the test when 143 cannot be had.
-listen_143() {
-	"$PYTHON" - "$1" <<'PY' 3>&- &
+# listen_on PORT FILE: a listener on 127.0.0.1:PORT that greets (for
+# 993: says nothing, as a TLS server waits for the handshake), then writes
+# the first bytes the client sends to FILE and closes. Skips the test
+# when the port cannot be had.
+listen_on() {
+	"$PYTHON" - "$2" "$1" <<'PY' 3>&- &
 import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
-    s.bind(("127.0.0.1", 143))
+    s.bind(("127.0.0.1", int(sys.argv[2])))
 except OSError as e:
     open(sys.argv[1] + ".skip", "w").write(str(e))
     sys.exit(0)
@@ -83,7 +73,8 @@ s.listen(1)
 open(sys.argv[1] + ".ready", "w").close()
 s.settimeout(20)
 c, _ = s.accept()
-c.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n")
+if sys.argv[2] != "993":
+    c.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n")
 c.settimeout(5)
 data = b""
 try:
@@ -95,22 +86,35 @@ c.close()
 PY
 	LISTEN_PID=$!
 	for _ in $(seq 100); do
-		[ -e "$1.ready" ] && return 0
-		[ -e "$1.skip" ] && skip "port 143: $(cat "$1.skip")"
+		[ -e "$2.ready" ] && return 0
+		[ -e "$2.skip" ] && skip "port $1: $(cat "$2.skip")"
 		sleep 0.05
 	done
 	return 1
 }
 
+@test "imap:// to port 993: the timeout says why no greeting came" {
+	listen_on 993 "$BATS_TEST_TMPDIR/sent"
+	run --separate-stderr "$IMAPCTL" --timeout 1 --url "imap://x@127.0.0.1:993" status
+	wait "$LISTEN_PID"
+	assert_failure 75
+	[[ $stderr == "imapctl: status: no greeting from server: timed out after 1 s"*"; port 993 speaks TLS from the start and sends no greeting before the handshake: use imaps:// or --tls implicit" ]]
+	# A silent server on another port: no guess.
+	run --separate-stderr "$IMAPCTL" --timeout 1 --url "imap://alice@127.0.0.1:$IMAPCTL_TEST_IMAPS_PORT" \
+		--cafile "$IMAPCTL_TEST_CAFILE" status
+	assert_failure 75
+	[[ $stderr != *"port 993"* ]]
+}
+
 @test "-p 143 means STARTTLS unless --tls says otherwise, as imap:// does" {
-	listen_143 "$BATS_TEST_TMPDIR/sent"
+	listen_on 143 "$BATS_TEST_TMPDIR/sent"
 	run --separate-stderr "$IMAPCTL" --timeout 5 -H 127.0.0.1 -p 143 -u x status
 	wait "$LISTEN_PID"
 	# The client answered the greeting with an IMAP command (the
 	# capabilities, then STARTTLS), not with a TLS ClientHello.
 	[[ $(cat "$BATS_TEST_TMPDIR/sent") == A1\ * ]]
 	rm -f "$BATS_TEST_TMPDIR/sent"*
-	listen_143 "$BATS_TEST_TMPDIR/sent"
+	listen_on 143 "$BATS_TEST_TMPDIR/sent"
 	run --separate-stderr "$IMAPCTL" --timeout 5 -H 127.0.0.1 -p 143 --tls implicit -u x status
 	wait "$LISTEN_PID"
 	assert_equal "$(head -c 1 "$BATS_TEST_TMPDIR/sent" | od -An -tx1 | tr -d ' ')" 16
