@@ -14,6 +14,7 @@
  * the chosen parts, windows pipelined. Memory stays bounded by the
  * windows in flight, never by the number of messages.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #include "mime.h"
 #include "msg.h"
 #include "msgset.h"
+#include "outdir.h"
 #include "rfc2047.h"
 #include "summary.h"
 #include "utf8.h"
@@ -113,7 +115,7 @@ struct body {
 	struct charset_conv *cc;
 	struct html_text html;
 	struct mboxrd	 mb;
-	int		 fd;		/* a file, or -1 */
+	struct outfile	*of;		/* a file being written aside, or NULL */
 	int		 discard;	/* the bytes go nowhere */
 	char		 name[MIME_FILENAME_MAX + 64];
 	uint64_t	 written;
@@ -134,7 +136,8 @@ struct fetch {
 	int		 gmail;
 	int		 single;	/* --raw/--part of one UID to stdout */
 	const char	*dir;		/* --save or --attachments */
-	int		 dirfd;
+	struct outdir	*od;
+	char		*save_prefix;	/* --save: "MAILBOX-UIDVALIDITY-" */
 	const char	*partarg;	/* --part N */
 	uint64_t	 records;
 	struct plan_part part_pp;	/* --part: the part streaming */
@@ -220,20 +223,12 @@ out_stdout(struct fetch *f, const char *p, size_t n, struct err *e)
 }
 
 static int
-out_fd(struct body *b, const char *p, size_t n, struct err *e)
+out_fd(struct fetch *f, struct body *b, const char *p, size_t n,
+    struct err *e)
 {
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(b->fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return err_set(e, ERR_CANTCREAT, "cannot write '%s': %s",
-			    b->name, strerror(errno));
-		}
-		p += w;
-		n -= (size_t)w;
+	if (outfile_write(b->of, p, n, e) < 0) {
+		err_prefix(e, "'%s/%s'", f->dir, b->name);
+		return -1;
 	}
 	return 0;
 }
@@ -241,43 +236,79 @@ out_fd(struct body *b, const char *p, size_t n, struct err *e)
 /* Files ---------------------------------------------------------------- */
 
 /*
- * Create name in the directory: never through a symbolic link, never over
- * a file that is there unless --force, which removes it first. A failure
- * is reported here (exit 73 in the end) and the bytes are then dropped.
+ * A file for the body, written aside (lib/outdir.h): it gets its name, and
+ * its record, once complete and on disk. A failure is reported here (exit
+ * 73 in the end) and the bytes are then dropped.
  */
 static int
 open_out(struct fetch *f, struct body *b)
 {
-	int fd;
+	struct err e;
 
-	if (f->force && unlinkat(f->dirfd, b->name, 0) < 0 &&
-	    errno != ENOENT) {
-		cmd_failf(f->ctx, ERR_CANTCREAT, "cannot replace '%s/%s': %s",
-		    f->dir, b->name, strerror(errno));
+	err_clear(&e);
+	if ((b->of = outdir_create(f->od, &e)) == NULL) {
+		cmd_failf(f->ctx, ERR_CANTCREAT, "%s (message UID %u)", e.msg,
+		    b->uid);
 		return -1;
 	}
-	fd = openat(f->dirfd, b->name, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		cmd_failf(f->ctx, ERR_CANTCREAT, "cannot create '%s/%s': %s%s",
-		    f->dir, b->name, strerror(errno), errno == EEXIST ?
-		    " (use --force to replace it)" : "");
-		return -1;
-	}
-	b->fd = fd;
 	return 0;
 }
 
+/* What a file's record says besides its name and size. */
+struct saved {
+	uint32_t	 uid;
+	char		*part;		/* NULL for --raw */
+	char		*type;		/* --attachments */
+};
+
 static void
-body_reset(struct body *b)
+emit_file(struct fetch *f, const struct saved *sv, const char *name,
+    uint64_t size, int existed)
 {
-	if (b->fd >= 0)
-		close(b->fd);
+	char path[PATH_SHOWN_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	emit_record_begin(f->em, "file");
+	emit_uint(f->em, "uid", sv->uid);
+	if (f->mode != M_RAW)
+		emit_str(f->em, "part", sv->part);
+	if (f->mode == M_ATTACHMENTS)
+		emit_str(f->em, "type", sv->type);
+	emit_str(f->em, "file", path);
+	emit_uint(f->em, "size", size);
+	emit_str(f->em, "mailbox", f->mailbox);
+	emit_uint(f->em, "uidvalidity", f->uidvalidity);
+	emit_bool(f->em, "skipped", existed);
+	emit_record_end(f->em);
+}
+
+/* A file the directory committed, or could not. */
+static void
+file_done(void *arg, void *cookie, const char *name, uint64_t size,
+    int existed, const struct err *e)
+{
+	struct fetch *f = arg;
+	struct saved *sv = cookie;
+
+	if (e != NULL)
+		cmd_failf(f->ctx, e->kind, "%s (message UID %u)", e->msg,
+		    sv->uid);
+	else
+		emit_file(f, sv, name, size, existed);
+	free(sv->part);
+	free(sv->type);
+	free(sv);
+}
+
+static void
+body_reset(struct fetch *f, struct body *b)
+{
+	outdir_abort(f->od, b->of);
+	b->of = NULL;
 	xfer_free(b->x);
 	charset_close(b->cc);
 	b->x = NULL;
 	b->cc = NULL;
-	b->fd = -1;
 	b->active = 0;
 	b->discard = 0;
 	b->written = 0;
@@ -291,14 +322,7 @@ body_reset(struct body *b)
 static void
 body_abort(struct fetch *f)
 {
-	struct body *b = &f->body;
-
-	if (b->active && b->fd >= 0) {
-		close(b->fd);
-		b->fd = -1;
-		unlinkat(f->dirfd, b->name, 0);
-	}
-	body_reset(b);
+	body_reset(f, &f->body);
 }
 
 /*
@@ -339,14 +363,15 @@ body_begin(struct fetch *f, uint32_t uid, struct plan_part *pp,
 	struct body *b = &f->body;
 	struct buf from;
 
-	body_reset(b);
+	body_reset(f, b);
 	b->active = 1;
 	b->uid = uid;
 	b->pp = pp;
 	switch (f->mode) {
 	case M_RAW:
 		if (f->dir != NULL) {
-			snprintf(b->name, sizeof(b->name), "%u.eml", uid);
+			snprintf(b->name, sizeof(b->name), "%s%u.eml",
+			    f->save_prefix, uid);
 			b->discard = open_out(f, b) < 0;
 		} else if (!f->single) {
 			buf_init(&from, 256 + MBOX_KEYWORDS_MAX);
@@ -361,8 +386,8 @@ body_begin(struct fetch *f, uint32_t uid, struct plan_part *pp,
 		if (f->mode == M_ATTACHMENTS)
 			snprintf(b->name, sizeof(b->name), "%s", pp->filename);
 		else if (f->dir != NULL)
-			snprintf(b->name, sizeof(b->name), "%u-%s", uid,
-			    f->partarg);
+			snprintf(b->name, sizeof(b->name), "%s%u-%s",
+			    f->save_prefix, uid, f->partarg);
 		if (b->name[0] != '\0')
 			b->discard = open_out(f, b) < 0;
 		break;
@@ -425,8 +450,8 @@ body_write(struct fetch *f, const char *p, size_t n, struct err *e)
 	switch (f->mode) {
 	case M_RAW:
 		b->written += n;
-		if (b->fd >= 0)
-			return out_fd(b, p, n, e);
+		if (b->of != NULL)
+			return out_fd(f, b, p, n, e);
 		if (f->single)
 			return out_stdout(f, p, n, e);
 		buf_reset(&b->s1);
@@ -438,8 +463,8 @@ body_write(struct fetch *f, const char *p, size_t n, struct err *e)
 		if (xfer_feed(b->x, p, n, &b->s1) < 0)
 			return err_set(e, ERR_INTERNAL, "decoding buffer full");
 		b->written += b->s1.len;
-		if (b->fd >= 0)
-			return out_fd(b, b->s1.s, b->s1.len, e);
+		if (b->of != NULL)
+			return out_fd(f, b, b->s1.s, b->s1.len, e);
 		return out_stdout(f, b->s1.s, b->s1.len, e);
 	case M_TEXT:
 		buf_reset(&b->s1);
@@ -451,24 +476,27 @@ body_write(struct fetch *f, const char *p, size_t n, struct err *e)
 	}
 }
 
+/*
+ * Complete: to the directory, which names it and reports it (file_done)
+ * once it is on disk. A name it cannot give is reported there; the fetch
+ * goes on.
+ */
 static void
-emit_saved(struct fetch *f, struct body *b)
+save_file(struct fetch *f, struct body *b)
 {
-	char path[PATH_SHOWN_MAX];
+	struct saved *sv = xcalloc(1, sizeof(*sv));
+	struct outfile *of = b->of;
+	struct err e;
 
-	snprintf(path, sizeof(path), "%s/%s", f->dir, b->name);
-	emit_record_begin(f->em, "file");
-	emit_uint(f->em, "uid", b->uid);
+	sv->uid = b->uid;
 	if (f->mode != M_RAW)
-		emit_str(f->em, "part", b->pp != NULL ? b->pp->part :
-		    f->partarg);
+		sv->part = xstrdup(b->pp != NULL ? b->pp->part : f->partarg);
 	if (f->mode == M_ATTACHMENTS)
-		emit_str(f->em, "type", b->pp->type);
-	emit_str(f->em, "file", path);
-	emit_uint(f->em, "size", b->written);
-	emit_str(f->em, "mailbox", f->mailbox);
-	emit_uint(f->em, "uidvalidity", f->uidvalidity);
-	emit_record_end(f->em);
+		sv->type = xstrdup(b->pp->type);
+	b->of = NULL;
+	err_clear(&e);
+	outdir_finish(f->od, of, b->name, f->mode == M_ATTACHMENTS ?
+	    OUTDIR_UNIQUE : OUTDIR_EXACT, sv, &e);
 }
 
 static int
@@ -482,7 +510,7 @@ body_end(struct fetch *f, struct err *e)
 	if (!b->discard) {
 		switch (f->mode) {
 		case M_RAW:
-			if (b->fd < 0 && !f->single) {
+			if (b->of == NULL && !f->single) {
 				buf_reset(&b->s1);
 				mboxrd_end(&b->mb, &b->s1);
 				r = out_stdout(f, b->s1.s, b->s1.len, e);
@@ -493,8 +521,8 @@ body_end(struct fetch *f, struct err *e)
 			buf_reset(&b->s1);
 			xfer_finish(b->x, &b->s1);
 			b->written += b->s1.len;
-			r = b->fd >= 0 ? out_fd(b, b->s1.s, b->s1.len, e) :
-			    out_stdout(f, b->s1.s, b->s1.len, e);
+			r = b->of != NULL ? out_fd(f, b, b->s1.s, b->s1.len,
+			    e) : out_stdout(f, b->s1.s, b->s1.len, e);
 			break;
 		case M_TEXT:
 			buf_reset(&b->s1);
@@ -505,21 +533,14 @@ body_end(struct fetch *f, struct err *e)
 		default:
 			break;
 		}
-		if (r == 0 && b->fd >= 0) {
-			if (close(b->fd) < 0)
-				r = err_set(e, ERR_CANTCREAT, "cannot write "
-				    "'%s/%s': %s", f->dir, b->name,
-				    strerror(errno));
-			b->fd = -1;
-			if (r == 0)
-				emit_saved(f, b);
-		}
+		if (r == 0 && b->of != NULL)
+			save_file(f, b);
 	}
 	if (r < 0) {
 		body_abort(f);
 		return -1;
 	}
-	body_reset(b);
+	body_reset(f, b);
 	f->records++;
 	return 0;
 }
@@ -1279,6 +1300,127 @@ run_windows(struct fetch *f, const struct uidset *set)
 	return 0;
 }
 
+/* Files of --save ------------------------------------------------------- */
+
+/*
+ * --save names a message's file after the mailbox (made safe as a file
+ * name), its UIDVALIDITY and its UID: "INBOX-1700000001-42.eml", and
+ * "-42-2" for --part 2. The name says which message the file holds, so a
+ * later run knows what is saved, mailboxes may share a directory, and a
+ * mailbox made anew (another UIDVALIDITY) never meets the old files.
+ */
+static char *
+save_prefix(const struct fetch *f)
+{
+	struct buf b;
+	char *p;
+
+	buf_init(&b, MIME_FILENAME_MAX * 2);
+	mime_sanitize_filename(f->mailbox, strlen(f->mailbox), "mailbox", &b);
+	buf_addf(&b, "-%u-", f->uidvalidity);
+	p = xstrdup(b.s);
+	buf_free(&b);
+	return p;
+}
+
+/* The UID of a --save file name of this mailbox and epoch, else 0. */
+static uint32_t
+saved_uid(const struct fetch *f, const char *name)
+{
+	size_t n = strlen(f->save_prefix), d;
+	uint64_t uid;
+	const char *rest;
+
+	if (strncmp(name, f->save_prefix, n) != 0)
+		return 0;
+	rest = name + n;
+	d = strspn(rest, "0123456789");
+	if (d == 0 || !imap_parse_u64(rest, d, &uid) || uid == 0 ||
+	    uid >= UIDSET_STAR)
+		return 0;
+	if (f->mode == M_RAW ? strcmp(rest + d, ".eml") != 0 :
+	    rest[d] != '-' || strcmp(rest + d + 1, f->partarg) != 0)
+		return 0;
+	return (uint32_t)uid;
+}
+
+/*
+ * A file of --save is renamed into place only once complete and on disk:
+ * one that is there holds its message whole. A later run (without
+ * --force) does not fetch those messages again; their records say
+ * "skipped", for those still in the mailbox. set loses them.
+ */
+static int
+skip_saved(struct fetch *f, struct uidset *set)
+{
+	struct uidset saved, skip, there, rest;
+	struct uidlist list;
+	struct dirent *de;
+	struct saved sv;
+	char name[MIME_FILENAME_MAX + 64];
+	uint64_t size;
+	uint32_t uid;
+	size_t i;
+	struct err e;
+	DIR *dp;
+	int rc = 0;
+
+	if ((dp = opendir(f->dir)) == NULL)
+		return cmd_failf(f->ctx, ERR_CANTCREAT, "cannot open directory "
+		    "'%s': %s", f->dir, strerror(errno));
+	uidlist_init(&list);
+	while ((de = readdir(dp)) != NULL)
+		if ((uid = saved_uid(f, de->d_name)) != 0 &&
+		    outdir_has(f->od, de->d_name, &size) &&
+		    uidlist_add(&list, uid, uid, &e) < 0)
+			break;	/* the rest is fetched again */
+	closedir(dp);
+	uidset_init(&saved);
+	uidset_init(&skip);
+	uidset_init(&there);
+	uidset_init(&rest);
+	uidlist_into(&list, &saved);
+	uidset_intersect(set, &saved, &skip);
+	if (skip.n > 0 && (rc = msgset_existing(f->ctx, &skip, &there)) == 0) {
+		memset(&sv, 0, sizeof(sv));
+		sv.part = f->partarg ? xstrdup(f->partarg) : NULL;
+		for (i = 0; i < there.n; i++)
+			for (uid = there.r[i].lo; ; uid++) {
+				snprintf(name, sizeof(name), f->mode == M_RAW ?
+				    "%s%u.eml" : "%s%u-%s", f->save_prefix,
+				    uid, f->partarg);
+				sv.uid = uid;
+				if (outdir_has(f->od, name, &size))
+					emit_file(f, &sv, name, size, 1);
+				if (uid == there.r[i].hi)
+					break;
+			}
+		free(sv.part);
+		/* Named, there, and saved: found. */
+		uidset_merge(&f->answered, &there);
+		uidset_subtract(set, &skip, &rest);
+		uidset_free(set);
+		*set = rest;
+		uidset_init(&rest);
+	}
+	uidlist_free(&list);
+	uidset_free(&saved);
+	uidset_free(&skip);
+	uidset_free(&there);
+	uidset_free(&rest);
+	return rc;
+}
+
+static void
+commit_files(struct fetch *f)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (f->od != NULL)
+		outdir_commit(f->od, &e);	/* file_done said what failed */
+}
+
 /* The command ------------------------------------------------------------ */
 
 static int
@@ -1377,16 +1519,13 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	f.em = ctx->emit;
 	f.e = &ctx->err;
 	f.mailbox = argv[0];
-	f.dirfd = -1;
-	f.body.fd = -1;
 	if ((rc = pick_mode(ctx, &f)) != 0)
 		return rc;
 	f.mark_seen = ctx_flag(ctx, "mark-seen");
 	f.force = ctx_flag(ctx, "force");
-	if (f.dir != NULL && (f.dirfd = open(f.dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) < 0)
-		return cmd_failf(ctx, ERR_CANTCREAT, "cannot open directory "
-		    "'%s': %s", f.dir, strerror(errno));
+	if (f.dir != NULL && (f.od = outdir_open(f.dir, f.force, file_done,
+	    &f, f.e)) == NULL)
+		return cmd_fail(ctx, f.e);
 	uidset_init(&set);
 	uidset_init(&f.found);
 	uidset_init(&f.singles);
@@ -1408,6 +1547,11 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	f.single = uidset_count(&set) == 1;
 	f.asked = &set;
 	msgset_singles(ctx, set_arg, &set, &f.singles);
+	if (f.dir != NULL && f.mode != M_ATTACHMENTS) {
+		f.save_prefix = save_prefix(&f);
+		if (!f.force && (rc = skip_saved(&f, &set)) != 0)
+			goto out;
+	}
 	if (f.mode == M_PART && !f.single && f.dir == NULL) {
 		rc = cmd_usage_error(ctx->cmd, "--part of several messages "
 		    "needs --save DIR");
@@ -1425,9 +1569,12 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	sess_set_sink_fn(f.s, NULL, NULL);
 	if (r < 0) {
 		body_abort(&f);
+		/* What is complete is saved and reported all the same. */
+		commit_files(&f);
 		rc = cmd_fail(ctx, f.e);
 		goto out;
 	}
+	commit_files(&f);
 	/*
 	 * What was named by its UID and is not there (fetch --text and
 	 * --attachments know what exists from their UID SEARCH).
@@ -1442,8 +1589,8 @@ out:
 		f.headwin = (f.headwin + 1) % FETCH_WINDOWS;
 		f.nwin--;
 	}
-	if (f.dirfd >= 0)
-		close(f.dirfd);
+	outdir_free(f.od);
+	free(f.save_prefix);
 	buf_free(&f.text);
 	buf_free(&f.body.s1);
 	buf_free(&f.body.s2);
@@ -1472,8 +1619,6 @@ fetch_summaries(struct ctx *ctx, const char *mailbox, fetch_next_fn next,
 	f.mailbox = mailbox;
 	f.uidvalidity = m ? m->uidvalidity : 0;
 	f.gmail = sess_has_cap(f.s, "X-GM-EXT-1");
-	f.dirfd = -1;
-	f.body.fd = -1;
 	uidset_init(&f.found);
 	buf_init(&f.text, TEXT_MAX);
 	buf_init(&f.body.s1, STAGE_MAX);

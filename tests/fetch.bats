@@ -223,35 +223,54 @@ flags_of() {
 3: Status: O"
 }
 
-@test "--save writes UID.eml, never overwrites without --force (73)" {
+@test "--save writes MAILBOX-UIDVALIDITY-UID.eml, 0600; a rerun skips what is saved; --force fetches again" {
 	d=$BATS_TEST_TMPDIR/save
 	mkdir "$d"
+	uv=$(imapctl status Fetch -o json | jq '.[0].uidvalidity')
 	run --separate-stderr imapctl fetch Fetch 1,3,11 --raw --save "$d" -o json
 	assert_success
-	assert_equal "$(echo "$output" | jq -c '[.[] | [.uid, .file, .size]]')" \
-		"[[1,\"$d/1.eml\",$(wc -c <"$CORPUS/01-alternative.eml")],[3,\"$d/3.eml\",$(wc -c <"$CORPUS/03-charsets.eml")],[11,\"$d/11.eml\",$(wc -c <"$BATS_FILE_TMPDIR/big.eml")]]"
-	assert_equal "$(sha "$d/1.eml")" "$(sha "$CORPUS/01-alternative.eml")"
-	assert_equal "$(sha "$d/11.eml")" "$(sha "$BATS_FILE_TMPDIR/big.eml")"
-	echo changed >"$d/3.eml"
-	ln -s "$BATS_TEST_TMPDIR/victim" "$d/4.eml"
-	run --separate-stderr imapctl fetch Fetch 3:4 --raw --save "$d" -o json
+	assert_equal "$(echo "$output" | jq -c '[.[] | [.uid, .file, .size, .skipped]]')" \
+		"[[1,\"$d/Fetch-$uv-1.eml\",$(wc -c <"$CORPUS/01-alternative.eml"),false],[3,\"$d/Fetch-$uv-3.eml\",$(wc -c <"$CORPUS/03-charsets.eml"),false],[11,\"$d/Fetch-$uv-11.eml\",$(wc -c <"$BATS_FILE_TMPDIR/big.eml"),false]]"
+	assert_equal "$(sha "$d/Fetch-$uv-1.eml")" "$(sha "$CORPUS/01-alternative.eml")"
+	assert_equal "$(sha "$d/Fetch-$uv-11.eml")" "$(sha "$BATS_FILE_TMPDIR/big.eml")"
+	# Private, and nothing left aside.
+	assert_equal "$(stat -c %a "$d"/* | sort -u)" 600
+	assert_equal "$(ls -A "$d" | wc -l)" 3
+	# Again, and more: what is saved is not fetched again, and says so;
+	# the rest is. The server's answer names them all the same.
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug fetch Fetch 1:4 --raw --save "$d" -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .skipped])')" '[[1,true],[3,true],[2,false],[4,false]]'
+	assert_equal "$(echo "$stderr" | grep -oE '^C: A[0-9]+ UID FETCH [^ ]+ \(UID [^)]*BODY\.PEEK\[\]' | cut -d' ' -f5)" "2,4"
+	assert_equal "$(ls -A "$d" | wc -l)" 5
+	# A file there is taken as saved whole (it is only ever renamed into
+	# place complete): kept, never overwritten without --force.
+	echo changed >"$d/Fetch-$uv-3.eml"
+	run --separate-stderr imapctl fetch Fetch 3 --raw --save "$d" -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.uid, .skipped, .size]')" '[3,true,8]'
+	assert_equal "$(cat "$d/Fetch-$uv-3.eml")" changed
+	# A link where a message goes is not its file: refused, not followed.
+	rm "$d/Fetch-$uv-4.eml"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$d/Fetch-$uv-4.eml"
+	run --separate-stderr imapctl fetch Fetch 4 --raw --save "$d" -o json
 	assert_failure 73
-	[[ $stderr == *"cannot create '$d/3.eml': File exists (use --force to replace it)"* ]]
-	[[ $stderr == *"'$d/4.eml'"* ]]
-	assert_equal "$(cat "$d/3.eml")" changed
+	assert_equal "$stderr" "imapctl: fetch: cannot save '$d/Fetch-$uv-4.eml': it exists and is not a regular file (--force replaces it) (message UID 4)"
 	[ ! -e "$BATS_TEST_TMPDIR/victim" ]
 	echo "$output" | jq -e 'length == 0'
-	run --separate-stderr imapctl fetch Fetch 3:4 --raw --save "$d" --force
+	# --force fetches again and replaces, a link too (not followed).
+	run --separate-stderr imapctl fetch Fetch 3:4 --raw --save "$d" --force -o jsonl
 	assert_success
-	assert_equal "$(sha "$d/3.eml")" "$(sha "$CORPUS/03-charsets.eml")"
-	[ ! -L "$d/4.eml" ] && [ ! -e "$BATS_TEST_TMPDIR/victim" ]
-	assert_equal "$(ls "$d" | wc -l)" 4
+	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .skipped])')" '[[3,false],[4,false]]'
+	assert_equal "$(sha "$d/Fetch-$uv-3.eml")" "$(sha "$CORPUS/03-charsets.eml")"
+	[ ! -L "$d/Fetch-$uv-4.eml" ] && [ ! -e "$BATS_TEST_TMPDIR/victim" ]
+	assert_equal "$(ls -A "$d" | wc -l)" 5
 	run --separate-stderr imapctl fetch Fetch 1 --raw --save "$BATS_TEST_TMPDIR/nope"
 	assert_failure 73
 	[[ $stderr == *"cannot open directory"* ]]
 }
 
-@test "--attachments: decoded, names sanitised, never outside DIR, never overwritten" {
+@test "--attachments: decoded, names sanitised, never outside DIR, never overwritten; a rerun says what is there" {
 	top=$BATS_TEST_TMPDIR/att
 	d=$top/in
 	mkdir -p "$d"
@@ -266,12 +285,24 @@ flags_of() {
 	assert_equal "$(cat "$d/_etc_passwd")" 'root:x:0:0'
 	assert_equal "$(sha "$d/big.bin")" "$(sha "$BATS_FILE_TMPDIR/big.eml.bin")"
 	assert_equal "$(echo "$output" | jq -r '.[] | select(.part == "3" and .uid == 8) | .file')" "$d/_etc_passwd"
-	run --separate-stderr imapctl fetch Fetch 2 --attachments "$d"
-	assert_failure 73
-	[[ $stderr == *"File exists"* ]]
-	run --separate-stderr imapctl fetch Fetch 2 --attachments "$d" --force
+	assert_equal "$(stat -c %a "$d"/* | sort -u)" 600
+	# Again: the same bytes are there already; kept, and said so.
+	run --separate-stderr imapctl fetch Fetch 2 --attachments "$d" -o jsonl
 	assert_success
-	assert_equal "${#lines[@]}" 2
+	assert_equal "$(echo "$output" | jq -s -c 'map([.file, .skipped])')" "[[\"$d/inner.bin\",true],[\"$d/data.csv\",true]]"
+	# A file of the same name that holds something else is never written
+	# over: the attachment goes in beside it.
+	echo mine >"$d/data.csv"
+	run --separate-stderr imapctl fetch Fetch 2 --attachments "$d" -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map([.file, .skipped])')" "[[\"$d/inner.bin\",true],[\"$d/data (2).csv\",false]]"
+	assert_equal "$(cat "$d/data.csv")" mine
+	assert_equal "$(cat "$d/data (2).csv")" $'a,b\n1,2'
+	# --force replaces a file from before the run.
+	run --separate-stderr imapctl fetch Fetch 2 --attachments "$d" --force -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map([.file, .skipped])')" "[[\"$d/inner.bin\",false],[\"$d/data.csv\",false]]"
+	assert_equal "$(cat "$d/data.csv")" $'a,b\n1,2'
 }
 
 @test "file records of --attachments and --save in every format; links never followed" {
@@ -283,40 +314,41 @@ flags_of() {
 		assert_success
 		assert_equal "$stderr" ""
 		assert_equal "$(cat "$d.$fmt/data.csv")" $'a,b\n1,2'
-		printf -v want '%s\n' "2	2.2	application/octet-stream	$d.$fmt/inner.bin	4	Fetch	$uv" \
-			"2	3	text/csv	$d.$fmt/data.csv	8	Fetch	$uv"
+		printf -v want '%s\n' "2	2.2	application/octet-stream	$d.$fmt/inner.bin	4	Fetch	$uv	false" \
+			"2	3	text/csv	$d.$fmt/data.csv	8	Fetch	$uv	false"
 		case $fmt in
-		json) got=$(echo "$output" | jq -r '.[] | [.uid, .part, .type, .file, .size, .mailbox, .uidvalidity] | @tsv') ;;
-		jsonl) got=$(echo "$output" | jq -r '[.uid, .part, .type, .file, .size, .mailbox, .uidvalidity] | @tsv') ;;
+		json) got=$(echo "$output" | jq -r '.[] | [.uid, .part, .type, .file, .size, .mailbox, .uidvalidity, .skipped] | @tsv') ;;
+		jsonl) got=$(echo "$output" | jq -r '[.uid, .part, .type, .file, .size, .mailbox, .uidvalidity, .skipped] | @tsv') ;;
 		xml) echo "$output" | xmllint --noout -
-			got=$(echo "$output" | xmllint --xpath '/imapctl/file/*/text()' - | paste - - - - - - -) ;;
+			got=$(echo "$output" | xmllint --xpath '/imapctl/file/*/text()' - | paste - - - - - - - -) ;;
 		text) got=$output ;;
 		esac
 		assert_equal "$got" "${want%$'\n'}"
 	done
-	# --save: uid, (part,) file, size, mailbox, uidvalidity.
+	# --save: uid, (part,) file, size, mailbox, uidvalidity, skipped.
 	mkdir "$d.save"
 	run --separate-stderr imapctl fetch Fetch 1 --raw --save "$d.save"
 	assert_success
-	assert_equal "$output" "1	$d.save/1.eml	$(wc -c <"$CORPUS/01-alternative.eml")	Fetch	$uv"
+	assert_equal "$output" "1	$d.save/Fetch-$uv-1.eml	$(wc -c <"$CORPUS/01-alternative.eml")	Fetch	$uv	false"
 	run --separate-stderr imapctl fetch Fetch 2 --part 3 --save "$d.save" -o xml
 	assert_success
 	echo "$output" | xmllint --noout -
-	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/file/file)' -)" "$d.save/2-3"
+	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/file/file)' -)" "$d.save/Fetch-$uv-2-3"
 	assert_equal "$(echo "$output" | xmllint --xpath 'string(/imapctl/file/part)' -)" 3
 	run --separate-stderr imapctl fetch Fetch 3 --raw --save "$d.save" -o jsonl
 	assert_success
-	assert_equal "$(echo "$output" | jq -c '[.uid, .file]')" "[3,\"$d.save/3.eml\"]"
+	assert_equal "$(echo "$output" | jq -c '[.uid, .file]')" "[3,\"$d.save/Fetch-$uv-3.eml\"]"
 	# --part to standard output is the bytes, whatever -o says.
 	assert_equal "$(imapctl fetch Fetch 2 --part 3 -o xml)" $'a,b\n1,2'
-	# A symbolic link where an attachment goes is not followed.
+	# A symbolic link where an attachment goes is not followed: the
+	# attachment goes in beside it.
 	mkdir "$d.link"
 	ln -s "$BATS_TEST_TMPDIR/victim" "$d.link/data.csv"
 	run --separate-stderr imapctl fetch Fetch 2 --attachments "$d.link" -o json
-	assert_failure 73
-	assert_equal "$stderr" "imapctl: fetch: cannot create '$d.link/data.csv': File exists (use --force to replace it)"
+	assert_success
+	assert_equal "$stderr" ""
 	[ ! -e "$BATS_TEST_TMPDIR/victim" ] && [ -L "$d.link/data.csv" ]
-	assert_equal "$(echo "$output" | jq -c 'map(.part)')" '["2.2"]'
+	assert_equal "$(echo "$output" | jq -c 'map(.file)')" "[\"$d.link/inner.bin\",\"$d.link/data (2).csv\"]"
 }
 
 @test "fetch --uidvalidity guards the set; long sets go in pipelined chunks" {
@@ -390,7 +422,8 @@ flags_of() {
 	mkdir "$d"
 	run --separate-stderr imapctl fetch Fetch 1:2 --part 1 --save "$d" -o jsonl
 	assert_success
-	assert_equal "$(ls "$d")" $'1-1\n2-1'
+	uv=$(imapctl status Fetch -o json | jq '.[0].uidvalidity')
+	assert_equal "$(ls "$d")" "Fetch-$uv-1-1"$'\n'"Fetch-$uv-2-1"
 	run --separate-stderr imapctl fetch Fetch 2 --part 9
 	assert_failure 69
 	[[ $stderr == *"has no part 9"* ]]
@@ -478,7 +511,8 @@ flags_of() {
 	assert_equal "$(grep -c '^From MAILER-DAEMON' archive.mbox)" 3
 	mkdir backup
 	imapctl fetch Fetch 1:3 --raw --save backup/ >/dev/null
-	assert_equal "$(ls backup)" $'1.eml\n2.eml\n3.eml'
+	uv=$(imapctl status Fetch -o json | jq '.[0].uidvalidity')
+	assert_equal "$(ls backup)" "$(printf "Fetch-$uv-%d.eml\n" 1 2 3)"
 }
 
 @test "the man page example: search piped into fetch" {
@@ -689,7 +723,7 @@ well_formed() {
 	hostile_start script --script "$BATS_TEST_DIRNAME/hostile/scripts/fetch-unasked.script" --timeout 10
 	run --separate-stderr hctl fetch INBOX 2 --raw --save "$d" -o jsonl
 	assert_success
-	assert_equal "$(ls -A "$d")" "2.eml"
+	assert_equal "$(ls -A "$d")" "INBOX-1700000001-2.eml"
 	assert_equal "$(echo "$output" | jq -c -s '[.[].uid]')" '[2]'
 }
 
