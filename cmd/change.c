@@ -454,6 +454,8 @@ struct run {
 	int			 created;
 	/* Not done, by step reached, [1]: sent but never answered. */
 	struct uidset		 left[2][STEP_DONE];
+	/* Gone before their step reached them: another session took them. */
+	struct uidset		 gone;
 	struct err		 fail;		/* the first failure */
 };
 
@@ -537,6 +539,45 @@ chunk_emit(struct run *run, struct chunk *c)
 	uidmap_init(&m, c->cu_src.s, c->cu_dst.s);
 	while (uidmap_next(&m, &uid, &dest) > 0)
 		emit_moved(run->ctx, ch, uid, c->dest_uidvalidity, dest);
+}
+
+/*
+ * The chunk's messages that the server's answer did not name (FETCH
+ * responses for flag, COPYUID's source set for move) are gone: another
+ * session expunged them after the run found them.
+ */
+static void
+chunk_gone(struct run *run, struct chunk *c, const struct uidset *named)
+{
+	struct uidset all, missing;
+	size_t i;
+
+	uidset_init(&all);
+	uidset_init(&missing);
+	for (i = c->from; i < c->to; i++)
+		uidset_add(&all, run->set->r[i].lo, run->set->r[i].hi);
+	uidset_subtract(&all, named, &missing);
+	uidset_merge(&run->gone, &missing);
+	uidset_free(&all);
+	uidset_free(&missing);
+}
+
+/* move: what COPYUID does not name as copied is gone. */
+static void
+chunk_gone_copyuid(struct run *run, struct chunk *c)
+{
+	struct uidset src;
+	const char *p;
+	uint32_t lo, hi;
+
+	if (!c->have_copyuid)
+		return;
+	uidset_init(&src);
+	p = c->cu_src.s;
+	while (uidseq_next(&p, &lo, &hi) > 0)
+		uidset_add(&src, lo, hi);
+	chunk_gone(run, c, &src);
+	uidset_free(&src);
 }
 
 /* COPYUID uidvalidity src dst, from a response code. */
@@ -763,6 +804,15 @@ chunk_advance(struct run *run, struct chunk *c, struct err *e)
 	const struct change *ch = run->ch;
 	struct err no;
 
+	/*
+	 * flag: some of the chunk's messages were expunged by another
+	 * session (RFC 9051's EXPUNGEISSUED); the others were changed, and
+	 * the FETCH responses say which.
+	 */
+	if ((c->step == STEP_STORE || c->step == STEP_FETCH) &&
+	    c->cmd.status == IMAP_ST_NO &&
+	    strcasecmp(c->cmd.code, "EXPUNGEISSUED") == 0)
+		c->cmd.status = IMAP_ST_OK;
 	if (c->step == STEP_CREATE && (c->cmd.status == IMAP_ST_OK ||
 	    strcasecmp(c->cmd.code, "ALREADYEXISTS") == 0)) {
 		c->step = first_step(ch);
@@ -800,6 +850,15 @@ chunk_advance(struct run *run, struct chunk *c, struct err *e)
 		}
 		c->step = STEP_DONE;
 		break;
+	case STEP_FETCH:
+		if (uidset_count(&c->seen) < chunk_count(run, c))
+			chunk_gone(run, c, &c->seen);
+		c->step = STEP_DONE;
+		break;
+	case STEP_MOVE:
+		chunk_gone_copyuid(run, c);
+		c->step = STEP_DONE;
+		break;
 	case STEP_COPY:
 		if (chunk_take_src(run, c, &no) < 0) {
 			c->step = STEP_DELETE;
@@ -807,6 +866,7 @@ chunk_advance(struct run *run, struct chunk *c, struct err *e)
 			chunk_abandon(run, c, 0);
 			return 0;
 		}
+		chunk_gone_copyuid(run, c);
 		c->step = c->src.len > 0 ? STEP_DELETE : STEP_DONE;
 		if (c->step == STEP_DELETE)
 			return chunk_send(run, c, e);
@@ -818,9 +878,7 @@ chunk_advance(struct run *run, struct chunk *c, struct err *e)
 		}
 		c->step = STEP_EXPUNGE;
 		return chunk_send(run, c, e);
-	case STEP_FETCH:
 	case STEP_CREATE:
-	case STEP_MOVE:
 	case STEP_EXPUNGE:
 	case STEP_DONE:
 		c->step = STEP_DONE;
@@ -933,6 +991,7 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 	struct sess *s = ctx->sess;
 	struct run run;
 	struct buf tmp;
+	struct uidset none;
 	struct err e, drain, gone;
 	size_t i, pos = 0, nactive;
 	int broken = 0;
@@ -960,6 +1019,8 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 		uidset_init(&run.left[0][i]);
 		uidset_init(&run.left[1][i]);
 	}
+	uidset_init(&run.gone);
+	uidset_init(&none);
 	sess_set_handler(s, on_untagged, &run);
 	for (;;) {
 		nactive = 0;
@@ -1027,6 +1088,15 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 		cmd_fail(ctx, &run.fail);
 		run_report(&run);
 	}
+	/*
+	 * Named, found, and gone before the run reached them: not found, as
+	 * for a message that was never there (delete: gone is what it was
+	 * asked for).
+	 */
+	msgset_not_found(ctx, ch->mailbox, &run.gone, &none,
+	    ch->kind != CHANGE_DELETE);
+	uidset_free(&run.gone);
+	uidset_free(&none);
 	for (i = 0; i < CHANGE_WINDOW; i++) {
 		buf_free(&run.c[i].text);
 		buf_free(&run.c[i].cu_src);

@@ -155,3 +155,31 @@ named() {
 	run H raw --select Drafts UID FETCH 1:* '(BODY.PEEK[HEADER.FIELDS (SUBJECT)])' -o jsonl
 	assert_equal "$(echo "$output" | jq -r 'select(.type == "FETCH") | .args[0][-1]' | grep -o 'one\|two\|three' | tr '\n' ' ')" 'one three '
 }
+
+# Messages that another session expunges between the run's look at the
+# mailbox and its change: what was changed has its record, what was gone
+# is named as not found (flag and move: 69; delete: 0, gone is what it was
+# asked for), never a refusal of the whole chunk, never silence.
+@test "flag: a message expunged by another session mid-run (NO [EXPUNGEISSUED]) is named, the rest flagged" {
+	hostile_start script --script "$SCRIPTS/flag-gone.script"
+	run --separate-stderr H flag INBOX 2,3 --add flagged -o jsonl
+	assert_failure 69
+	assert_equal "$(echo "$output" | jq -c '[.uid, (.flags | index("\\Flagged") != null)]')" '[3,true]'
+	assert_equal "$stderr" "imapctl: flag: not found in 'INBOX': 1 message, UID 2"
+}
+
+@test "flag: a message expunged by another session mid-run, the STORE answered OK, is named all the same" {
+	hostile_start script --script "$SCRIPTS/flag-gone-ok.script"
+	run --separate-stderr H flag INBOX - --add flagged -o jsonl < <(printf '2\n3\n')
+	assert_failure 69
+	assert_equal "$(echo "$output" | jq -c '.uid')" 3
+	assert_equal "$stderr" "imapctl: flag: not found in 'INBOX': 1 message, UID 2"
+}
+
+@test "move: what COPYUID leaves out was gone, named, and has no record" {
+	hostile_start script --script "$SCRIPTS/move-gone.script"
+	run --separate-stderr H move INBOX 2:3 Archive -o jsonl
+	assert_failure 69
+	assert_equal "$(echo "$output" | jq -c '[.uid, .dest_uid]')" '[3,9]'
+	assert_equal "$stderr" "imapctl: move: not found in 'INBOX': 1 message, UID 2"
+}

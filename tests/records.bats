@@ -41,11 +41,14 @@ INBOX	$uv	5			"
 	assert_success
 	assert_equal "$(echo "$output" | cut -f1-4)" "INBOX	$uv	2	Archive
 INBOX	$uv	3	Archive"
-	# move's record names INBOX 4, which is gone then: flag acts on nothing.
+	# move's record names INBOX 4, which is gone then: flag acts on
+	# nothing and says so, whether its session saw 4 leave before its
+	# look at the mailbox or after (the two run at once).
 	run --separate-stderr bash -c "set -o pipefail; \"\$IMAPCTL\" $(imapctl_args) move INBOX 4 Archive |
 		\"\$IMAPCTL\" $(imapctl_args) flag INBOX - --add seen"
-	assert_success
+	assert_failure 69
 	assert_output ""
+	assert_equal "$stderr" "imapctl: flag: not found in 'INBOX': 1 message, UID 4"
 	assert_equal "$(srv_count Archive)" 3
 }
 
