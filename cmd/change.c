@@ -794,6 +794,19 @@ chunk_take_src(struct run *run, struct chunk *c, struct err *e)
 	return r < 0 ? err_set(e, ERR_INTERNAL, "UID set too long") : 0;
 }
 
+/* The server says the destination does not exist: name --create. */
+static void
+hint_create(struct err *e, const char *dest)
+{
+	char msg[ERR_MSG_MAX], code[ERR_CODE_MAX];
+
+	memcpy(msg, e->msg, sizeof(msg));
+	memcpy(code, e->code, sizeof(code));
+	err_set(e, e->kind, "%.400s (--create creates '%.400s')", msg,
+	    dest);
+	err_set_code(e, code, strlen(code));
+}
+
 /*
  * The chunk's command was answered: on to its next step, or done, or
  * stopped. Returns -1 only when the session failed.
@@ -815,6 +828,8 @@ chunk_advance(struct run *run, struct chunk *c, struct err *e)
 		c->cmd.status = IMAP_ST_OK;
 	if (c->step == STEP_CREATE && (c->cmd.status == IMAP_ST_OK ||
 	    strcasecmp(c->cmd.code, "ALREADYEXISTS") == 0)) {
+		if (c->cmd.status == IMAP_ST_OK && ch->created_r != NULL)
+			*ch->created_r = 1;
 		c->step = first_step(ch);
 		return chunk_send(run, c, e);
 	}
@@ -831,6 +846,10 @@ chunk_advance(struct run *run, struct chunk *c, struct err *e)
 			return chunk_send(run, c, e);
 		}
 		sess_cmd_check(&c->cmd, &no);
+		if ((c->step == STEP_MOVE || c->step == STEP_COPY) &&
+		    !ch->create && ch->created_r != NULL &&
+		    strcasecmp(c->cmd.code, "TRYCREATE") == 0)
+			hint_create(&no, ch->dest);
 		if (c->step == STEP_CREATE)
 			err_prefix(&no, "cannot create '%s'", ch->dest);
 		else if (run->nchunks > 1)

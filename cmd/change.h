@@ -70,6 +70,8 @@ struct change {
 	const char		*dest;		/* UTF-8 */
 	int			 use_move;	/* MOVE offered */
 	int			 create;	/* --create: CREATE on TRYCREATE */
+	/* move's (NULL for delete's): 1 when --create made dest. */
+	int			*created_r;
 	/* CHANGE_DELETE */
 	int			 flag_only;
 	/* MOVE's fallback and DELETE: plain EXPUNGE (no UIDPLUS). */

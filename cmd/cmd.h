@@ -137,6 +137,15 @@ const char		*help_group_name(int);
 int			 help_group(const char *command);
 void			 help_extra(const struct command *, FILE *);
 
+/*
+ * Whether what imapctl creates is to be subscribed to: yes, unless the
+ * account says "subscribe = no".
+ */
+int			 mailbox_want_subscribe(const struct ctx *);
+/* Whether LIST shows name as a mailbox that can hold mail. */
+int			 mailbox_exists(struct ctx *, const char *name,
+			    int *exists_r, struct err *);
+
 struct mbox_status;
 void			 emit_mbox_counts(struct emit *,
 			    const struct mbox_status *, int modseq);

@@ -680,7 +680,7 @@ static void
 fetch_summary(struct fetch *f, uint32_t uid, const struct imap_arg *items)
 {
 	struct summary sm = { f->em, f->s, f->mailbox, f->uidvalidity,
-	    f->gmail };
+	    f->gmail, 0 };
 
 	summary_emit(&sm, uid, items);
 }

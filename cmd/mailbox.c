@@ -7,12 +7,22 @@
  * messages is refused. The others name no message, so --max never refuses
  * them. --dry-run of delete and rename still asks the mailbox's count, so
  * that it fails where the change would.
+ *
+ * create also makes the parents the name lacks (LIST tells which), and
+ * subscribes to each mailbox it made, since mail clients such as
+ * Thunderbird show only subscribed folders; an account's "subscribe =
+ * no" turns that off.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "change.h"
 #include "mailbox.h"
+#include "settings.h"
+#include "xalloc.h"
+
+#define MAILBOX_MAX_DEPTH	32	/* levels made by one create */
 
 const struct opt mailbox_opts[] = {
 	CHANGE_OPT_DRY_RUN,
@@ -30,12 +40,21 @@ static const struct {
 	{ "unsubscribe", "UNSUBSCRIBE", 1 },
 };
 
-/* What LIST says of one mailbox. */
+/* What LIST says of some mailboxes, asked for together. */
 struct probe {
-	const char	*name;		/* UTF-8, as given */
-	int		 listed;
-	int		 noselect;	/* \Noselect: a name holding no mail */
+	const char	*names[MAILBOX_MAX_DEPTH];	/* UTF-8 */
+	size_t		 n;
+	int		 listed[MAILBOX_MAX_DEPTH];
+	int		 noselect[MAILBOX_MAX_DEPTH];	/* a name without mail */
+	char		 delim;		/* the hierarchy's, from LIST "" "" */
 };
+
+static int
+same_name(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0 || (strcasecmp(a, "INBOX") == 0 &&
+	    strcasecmp(b, "INBOX") == 0);
+}
 
 static int
 on_list(void *arg, struct sess *s, const struct imap_resp *r, struct err *e)
@@ -43,20 +62,58 @@ on_list(void *arg, struct sess *s, const struct imap_resp *r, struct err *e)
 	struct probe *p = arg;
 	struct mbox_list ml;
 	struct buf b;
+	size_t i;
 
 	(void)e;
-	if (!mbox_parse_list(r, &ml) ||
-	    mbox_has_attr(ml.attrs, "\\NonExistent"))
+	if (!mbox_parse_list(r, &ml))
+		return 0;
+	if (ml.name_len == 0) {
+		p->delim = ml.delim != NULL ? ml.delim[0] : '\0';
+		return 0;
+	}
+	if (mbox_has_attr(ml.attrs, "\\NonExistent"))
 		return 0;
 	buf_init(&b, IMAP_MAX_LINE);
 	sess_mailbox_decode(s, ml.name, ml.name_len, &b);
-	if (strcmp(b.s, p->name) == 0 || (strcasecmp(b.s, "INBOX") == 0 &&
-	    strcasecmp(p->name, "INBOX") == 0)) {
-		p->listed = 1;
-		p->noselect = mbox_has_attr(ml.attrs, "\\Noselect");
-	}
+	for (i = 0; i < p->n; i++)
+		if (same_name(b.s, p->names[i])) {
+			p->listed[i] = 1;
+			p->noselect[i] = mbox_has_attr(ml.attrs, "\\Noselect");
+		}
 	buf_free(&b);
 	return 0;
+}
+
+/*
+ * LIST each of p's names, pipelined, and with delim LIST "" "" for the
+ * hierarchy delimiter. -1 with the error set when a LIST failed.
+ */
+static int
+probe_run(struct sess *s, struct probe *p, int delim, struct err *e)
+{
+	struct sess_cmd cmds[MAILBOX_MAX_DEPTH + 1];
+	size_t i, n = 0;
+	int r = 0;
+
+	memset(cmds, 0, sizeof(cmds));
+	sess_set_handler(s, on_list, p);
+	if (delim && sess_send(s, &cmds[n++], e, "LIST \"\" \"\"") < 0)
+		r = -1;
+	for (i = 0; r == 0 && i < p->n; i++)
+		if (sess_send(s, &cmds[n++], e, "LIST \"\" %M",
+		    p->names[i]) < 0)
+			r = -1;
+	/* What was sent is waited for, even after a failure. */
+	for (i = 0; i < n; i++)
+		if (!cmds[i].done && sess_wait(s, &cmds[i], e) < 0) {
+			r = -1;
+			break;
+		}
+	for (i = 0; r == 0 && i < n; i++)
+		if (sess_cmd_check(&cmds[i], e) < 0)
+			r = -1;
+	sess_set_handler(s, NULL, NULL);
+	return r;
 }
 
 /*
@@ -71,22 +128,18 @@ count_messages(struct ctx *ctx, const char *action, const char *name,
 	struct mbox_status st;
 	struct probe p;
 	struct err e;
-	int r;
 
 	memset(&p, 0, sizeof(p));
-	p.name = name;
-	sess_set_handler(ctx->sess, on_list, &p);
-	r = sess_run(ctx->sess, &ctx->err, "LIST \"\" %M", name);
-	sess_set_handler(ctx->sess, NULL, NULL);
-	if (r < 0) {
+	p.names[p.n++] = name;
+	if (probe_run(ctx->sess, &p, 0, &ctx->err) < 0) {
 		err_prefix(&ctx->err, "cannot %s '%s'", action, name);
 		return cmd_fail(ctx, &ctx->err);
 	}
-	if (!p.listed)
+	if (!p.listed[0])
 		return cmd_failf(ctx, ERR_UNAVAILABLE, "cannot %s '%s': no "
 		    "such mailbox", action, name);
 	*n_r = 0;
-	if (p.noselect)
+	if (p.noselect[0])
 		return 0;
 	if (mbox_status_many(ctx->sess, &name, 1, "MESSAGES", &st, &e,
 	    &ctx->err) < 0)
@@ -125,6 +178,122 @@ mailbox_action(struct ctx *ctx, int argc, char **argv, size_t *i_r,
 }
 
 int
+mailbox_want_subscribe(const struct ctx *ctx)
+{
+	const struct account *a = ctx->settings != NULL ?
+	    ctx->settings->acct : NULL;
+
+	return a == NULL || a->subscribe != 0;
+}
+
+int
+mailbox_exists(struct ctx *ctx, const char *name, int *exists_r,
+    struct err *e)
+{
+	struct probe p;
+
+	memset(&p, 0, sizeof(p));
+	p.names[p.n++] = name;
+	*exists_r = 0;
+	if (probe_run(ctx->sess, &p, 0, e) < 0)
+		return -1;
+	*exists_r = p.listed[0] && !p.noselect[0];
+	return 0;
+}
+
+static void
+emit_action(struct ctx *ctx, const char *action, const char *name,
+    const char *newname, int subscribed)
+{
+	struct emit *em = ctx->emit;
+
+	emit_record_begin(em, "mailbox");
+	emit_str(em, "action", action);
+	emit_str(em, "mailbox", name);
+	emit_str(em, "new_mailbox", newname);
+	if (subscribed < 0)
+		emit_null(em, "subscribed");
+	else
+		emit_bool(em, "subscribed", subscribed);
+	emit_record_end(em);
+}
+
+/*
+ * create NAME: the parents it lacks (not listed at all: a \Noselect one
+ * is a parent already), then NAME, each subscribed unless the account
+ * says no; a record for each, parents first. With --dry-run, the records
+ * of what would be made, found the same way.
+ */
+static int
+create_with_parents(struct ctx *ctx, const char *name)
+{
+	struct sess *s = ctx->sess;
+	struct err *e = &ctx->err;
+	struct probe p, anc;
+	char *parents[MAILBOX_MAX_DEPTH];
+	const char *make[MAILBOX_MAX_DEPTH + 1];
+	size_t i, len = strlen(name), nparents = 0, nmake = 0;
+	int dry = ctx_flag(ctx, "dry-run"), sub = mailbox_want_subscribe(ctx);
+	int rc = 0, subscribed;
+
+	memset(&p, 0, sizeof(p));
+	p.names[p.n++] = name;
+	if (probe_run(s, &p, 1, e) < 0) {
+		err_prefix(e, "cannot create '%s'", name);
+		return cmd_fail(ctx, e);
+	}
+	if (dry && p.listed[0] && !p.noselect[0])
+		return cmd_failf(ctx, ERR_UNAVAILABLE, "cannot create '%s': "
+		    "the mailbox exists", name);
+	/* Each name a delimiter ends, the first and the last aside. */
+	for (i = 1; p.delim != '\0' && i + 1 < len; i++) {
+		if (name[i] != p.delim || name[i - 1] == p.delim)
+			continue;
+		if (nparents == MAILBOX_MAX_DEPTH) {
+			rc = cmd_failf(ctx, ERR_USAGE, "cannot create '%s': "
+			    "more than %d levels", name, MAILBOX_MAX_DEPTH);
+			goto out;
+		}
+		parents[nparents++] = xstrndup(name, i);
+	}
+	memset(&anc, 0, sizeof(anc));
+	for (i = 0; i < nparents; i++)
+		anc.names[anc.n++] = parents[i];
+	if (anc.n > 0 && probe_run(s, &anc, 0, e) < 0) {
+		err_prefix(e, "cannot create '%s'", name);
+		rc = cmd_fail(ctx, e);
+		goto out;
+	}
+	for (i = 0; i < nparents; i++)
+		if (!anc.listed[i])
+			make[nmake++] = parents[i];
+	make[nmake++] = name;
+	for (i = 0; i < nmake; i++) {
+		subscribed = sub;
+		if (!dry && sess_run(s, e, "CREATE %M", make[i]) < 0 &&
+		    (i + 1 == nmake || strcasecmp(e->code, "ALREADYEXISTS"))) {
+			err_prefix(e, "cannot create '%s'", make[i]);
+			rc = cmd_fail(ctx, e);
+			break;
+		}
+		if (!dry && sub && sess_run(s, e, "SUBSCRIBE %M",
+		    make[i]) < 0) {
+			err_prefix(e, "created '%s' but cannot subscribe to it",
+			    make[i]);
+			rc = cmd_fail(ctx, e);
+			subscribed = 0;
+		}
+		emit_action(ctx, "create", make[i], NULL, subscribed);
+		if (rc != 0)
+			break;
+	}
+out:
+	for (i = 0; i < nparents; i++)
+		free(parents[i]);
+	return rc;
+}
+
+int
 check_mailbox(int argc, char **argv, struct ctx *ctx)
 {
 	uint64_t max;
@@ -136,7 +305,6 @@ check_mailbox(int argc, char **argv, struct ctx *ctx)
 int
 cmd_mailbox(int argc, char **argv, struct ctx *ctx)
 {
-	struct emit *em = ctx->emit;
 	struct err *e = &ctx->err;
 	uint64_t max, n;
 	size_t i;
@@ -144,6 +312,8 @@ cmd_mailbox(int argc, char **argv, struct ctx *ctx)
 
 	if ((rc = mailbox_action(ctx, argc, argv, &i, &max)) != 0)
 		return rc;
+	if (strcmp(argv[0], "create") == 0)
+		return create_with_parents(ctx, argv[1]);
 	if ((max != UINT64_MAX || ctx_flag(ctx, "dry-run")) &&
 	    (strcmp(argv[0], "delete") == 0 ||
 	    strcmp(argv[0], "rename") == 0)) {
@@ -164,10 +334,8 @@ cmd_mailbox(int argc, char **argv, struct ctx *ctx)
 			return cmd_fail(ctx, e);
 		}
 	}
-	emit_record_begin(em, "mailbox");
-	emit_str(em, "action", argv[0]);
-	emit_str(em, "mailbox", argv[1]);
-	emit_str(em, "new_mailbox", argc > 2 ? argv[2] : NULL);
-	emit_record_end(em);
+	emit_action(ctx, argv[0], argv[1], argc > 2 ? argv[2] : NULL,
+	    strcmp(argv[0], "subscribe") == 0 ? 1 :
+	    strcmp(argv[0], "unsubscribe") == 0 ? 0 : -1);
 	return 0;
 }

@@ -136,7 +136,8 @@ const struct command commands[] = {
 	    check_append },
 	{ "mailbox", cmd_mailbox, NEED_LOGIN | CHANGES, mailbox_opts,
 	    "create|delete|rename|subscribe|unsubscribe NAME [NEWNAME]",
-	    "create, delete, rename or subscribe to a mailbox", 2, 3,
+	    "create (with its parents), delete, rename or subscribe to a "
+	    "mailbox", 2, 3,
 	    "action mailbox", check_mailbox },
 	{ "raw", cmd_raw, NEED_LOGIN | CHANGES, raw_opts,
 	    "[--select MAILBOX] COMMAND [ARG...]",

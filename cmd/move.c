@@ -3,6 +3,12 @@
  * move: the named messages to another mailbox, with MOVE when the server
  * offers it, else UID COPY, \Deleted and UID EXPUNGE of exactly what was
  * copied; a record of each message's old and new UID.
+ *
+ * A destination that does not exist: the server says TRYCREATE, and with
+ * --create it is made, subscribed to (unless the account says "subscribe
+ * = no") and tried again; without, the error names --create. --dry-run
+ * asks LIST whether it exists, and fails where the move would, or says it
+ * would be created.
  */
 #include <string.h>
 
@@ -10,8 +16,8 @@
 #include "msgset.h"
 
 const struct opt move_opts[] = {
-	{ "create", 0, NULL, "create DEST when the server says it does not "
-	    "exist", 0 },
+	{ "create", 0, NULL, "create DEST, subscribed, when the server says it "
+	    "does not exist", 0 },
 	CHANGE_OPT_EXPUNGE_ALL,
 	MSGSET_OPTS,
 	CHANGE_OPT_DRY_RUN,
@@ -34,8 +40,9 @@ cmd_move(int argc, char **argv, struct ctx *ctx)
 {
 	struct change ch;
 	struct uidset existing;
+	struct err e;
 	const char *set_arg;
-	int rc, go, rest;
+	int rc, go, rest, exists, created = 0;
 
 	if ((rest = msgset_operand(ctx, argc, argv, 1, 1, &set_arg)) < 0)
 		return ERR_USAGE;
@@ -47,11 +54,33 @@ cmd_move(int argc, char **argv, struct ctx *ctx)
 	ch.dest = argv[rest];
 	ch.use_move = sess_has_cap(ctx->sess, "MOVE");
 	ch.create = ctx_flag(ctx, "create");
+	ch.created_r = &created;
+	if (ctx_flag(ctx, "dry-run")) {
+		if (mailbox_exists(ctx, ch.dest, &exists, &ctx->err) < 0)
+			return cmd_fail(ctx, &ctx->err);
+		if (!exists && !ch.create)
+			return cmd_failf(ctx, ERR_UNAVAILABLE, "mailbox '%s' "
+			    "does not exist: the move would fail (--create "
+			    "creates it)", ch.dest);
+		if (!exists)
+			cmd_warn(ctx, "mailbox '%s' does not exist: --create "
+			    "would create it%s", ch.dest,
+			    mailbox_want_subscribe(ctx) ? " and subscribe to it" :
+			    "");
+	}
 	uidset_init(&existing);
 	rc = change_begin(ctx, &ch, set_arg, ctx_flag(ctx,
 	    "allow-expunge-all"), &existing, &go);
 	if (go)
 		rc = change_run(ctx, &ch, &existing);
 	uidset_free(&existing);
+	/* Made, it is there to stay, whatever became of the move. */
+	err_clear(&e);
+	if (created && mailbox_want_subscribe(ctx) &&
+	    sess_run(ctx->sess, &e, "SUBSCRIBE %M", ch.dest) < 0) {
+		err_prefix(&e, "created '%s' but cannot subscribe to it",
+		    ch.dest);
+		return cmd_fail(ctx, &e);
+	}
 	return rc;
 }

@@ -50,6 +50,10 @@ summary_emit(const struct summary *f, uint32_t uid,
 	int have_env;
 
 	have_env = msg_envelope(msg_item(items, "ENVELOPE"), &env) == 0;
+	if (f->ids_first) {
+		emit_str(f->em, "mailbox", f->mailbox);
+		emit_uint(f->em, "uidvalidity", f->uidvalidity);
+	}
 	emit_uint(f->em, "uid", uid);
 	emit_list_begin(f->em, "flags", "flag");
 	if (imap_arg_list(msg_item(items, "FLAGS"), &l, NULL))
@@ -80,8 +84,10 @@ summary_emit(const struct summary *f, uint32_t uid,
 	emit_nstr_clean(f->em, "message_id", have_env ? env.message_id : NULL);
 	emit_nstr_clean(f->em, "in_reply_to", have_env ? env.in_reply_to :
 	    NULL);
-	emit_str(f->em, "mailbox", f->mailbox);
-	emit_uint(f->em, "uidvalidity", f->uidvalidity);
+	if (!f->ids_first) {
+		emit_str(f->em, "mailbox", f->mailbox);
+		emit_uint(f->em, "uidvalidity", f->uidvalidity);
+	}
 	if (!f->gmail) {
 		emit_null(f->em, "labels");
 		return;

@@ -22,6 +22,12 @@ struct summary {
 	const char	*mailbox;
 	uint32_t	 uidvalidity;
 	int		 gmail;		/* X-GM-EXT-1: labels */
+	/*
+	 * mailbox, uidvalidity and uid first (watch's events, whose UID
+	 * stands in the same column whatever the event), not uid first and
+	 * the other two after in_reply_to (fetch).
+	 */
+	int		 ids_first;
 };
 
 /* The summary fields of one FETCH response's items, into the record. */

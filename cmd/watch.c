@@ -148,6 +148,7 @@ on_fetch(struct watch *w, const struct imap_arg *items)
 		sm.mailbox = w->mailbox;
 		sm.uidvalidity = w->uidvalidity;
 		sm.gmail = sess_has_cap(w->ctx->sess, "X-GM-EXT-1");
+		sm.ids_first = 1;
 		emit_record_begin(em, "event");
 		emit_str(em, "event", "new");
 		summary_emit(&sm, uid, first);

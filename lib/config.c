@@ -268,6 +268,8 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 		slot_i = &a->allow_cleartext;
 	else if (strcmp(key, "default") == 0)
 		slot_i = &a->is_default;
+	else if (strcmp(key, "subscribe") == 0)
+		slot_i = &a->subscribe;
 	else
 		return bad(ps, "unknown key '%s'", key);
 	set = slot_s ? *slot_s != NULL : slot_argv ? *slot_argv != NULL :
@@ -401,7 +403,7 @@ parse_line(struct config *c, struct pos *ps, char *line,
 		a->line = ps->line;
 		a->tls = a->auth = a->timeout_ms = a->sasl_ir = a->id = -1;
 		a->allow_cleartext = -1;
-		a->is_default = -1;
+		a->is_default = a->subscribe = -1;
 		*cur = a;
 		return 0;
 	}

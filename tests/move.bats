@@ -132,3 +132,39 @@ setup() { dovecot_reseed; }
 <welcome-1@example.com>'
 	assert_equal "$(srv_flags INBOX | cut -f1 | tr '\n' ' ')" '2 3 4 '
 }
+
+@test "move to a missing mailbox: the error names --create; a dry run fails as the move would" {
+	run --separate-stderr imapctl move INBOX 1 Missing/Box
+	assert_failure 69
+	[[ $stderr == *"(--create creates 'Missing/Box') [TRYCREATE]"* ]]
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 1:2 Missing/Box --dry-run
+	assert_failure 69
+	assert_output ""
+	[[ $stderr == *"imapctl: move: mailbox 'Missing/Box' does not exist: the move would fail (--create creates it)"* ]]
+	! echo "$stderr" | grep -q '^C: A[0-9]* \(UID MOVE\|UID COPY\|CREATE\)'
+	# With --create: the records, and a word that it would be created.
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 1:2 Missing/Box --dry-run --create
+	assert_success
+	assert_equal "$(echo "$output" | cut -f3,4)" "1	Missing/Box
+2	Missing/Box"
+	[[ $stderr == *"imapctl: move: warning: mailbox 'Missing/Box' does not exist: --create would create it and subscribe to it"* ]]
+	! echo "$stderr" | grep -q '^C: A[0-9]* \(UID MOVE\|UID COPY\|CREATE\)'
+	! srv_mailboxes | grep -q Missing
+	# An existing destination: no word about it.
+	run --separate-stderr imapctl move INBOX 1 Archive --dry-run --create
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(srv_count INBOX)" 5
+}
+
+@test "move --create subscribes to the mailbox it made" {
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 1 Made/Here --create
+	assert_success
+	[[ $stderr == *'SUBSCRIBE Made/Here'* ]]
+	srv_mailboxes --subscribed | grep -qx Made/Here
+	# An existing one is left as it is: unsubscribed stays unsubscribed.
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 2 'Old Mail' --create
+	assert_success
+	! echo "$stderr" | grep -q SUBSCRIBE
+	! srv_mailboxes --subscribed | grep -qx 'Old Mail'
+}

@@ -91,11 +91,25 @@ watch_wait() {
 	append_msg "Hello"
 	watch_wait
 	assert_equal "$WATCH_RC" 0
-	# event, then fetch --summary's fields: uid flags internaldate date
-	# size from to cc reply_to subject message_id in_reply_to mailbox
-	# uidvalidity labels
-	run cut -f1,2,11,14,15 "$W.out"
-	assert_output "new	6	Hello	INBOX	$(imapctl status -o json | jq -r '.[0].uidvalidity')"
+	# event mailbox uidvalidity uid, then fetch --summary's other fields:
+	# flags internaldate date size from to cc reply_to subject message_id
+	# in_reply_to labels
+	run cut -f1-4,13,16 "$W.out"
+	assert_output "new	INBOX	$(imapctl status -o json | jq -r '.[0].uidvalidity')	6	Hello	"
+}
+
+@test "watch: the UID is the fourth text column for every event kind" {
+	uv=$(imapctl status -o json | jq -r '.[0].uidvalidity')
+	watch_bg INBOX --duration 4
+	imap_do "m.select('INBOX'); m.store('4', '+FLAGS', '\\\\Flagged'); m.store('2', '+FLAGS', '\\\\Deleted'); m.expunge()"
+	append_msg "Later"
+	watch_wait
+	assert_equal "$WATCH_RC" 0
+	run cut -f1-4 "$W.out"
+	assert_output "flags	INBOX	$uv	4
+expunge	INBOX	$uv	2
+new	INBOX	$uv	6"
+	assert_equal "$(awk -F'\t' '$1 == "flags" { print $5 }' "$W.out")" '\Flagged'
 }
 
 @test "watch in xml: a well-formed document, also when time is up" {
