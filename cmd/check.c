@@ -33,21 +33,28 @@
  * the oldest unseen's by its UID, the newest's by being the highest UID
  * fetched there (the newest has the highest UID of all).
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <netdb.h>
 
 #include "cmd.h"
 #include "date.h"
+#include "deadline.h"
 #include "mailbox.h"
 #include "quota.h"
 #include "range.h"
+#include "delivery.h"
 #include "report.h"
 #include "search.h"
+#include "secret.h"
+#include "settings.h"
+#include "smtp.h"
 #include "xalloc.h"
 
 const struct opt check_opts[] = {
@@ -74,12 +81,21 @@ const struct opt check_opts[] = {
 	{ "warning-cert-days", 0, "RANGE", "fewer days than this until the "
 	    "server's certificate expires (e.g. 30)", 0 },
 	{ "critical-cert-days", 0, "RANGE", "the same, for CRITICAL", 0 },
+	{ "send-via", 0, "URL", "submit a probe message over smtp://HOST[:PORT] "
+	    "(STARTTLS) or smtps://... and time its delivery", 0 },
+	{ "probe-to", 0, "ADDRESS", "the probe's recipient (default: the user, "
+	    "when an address)", 0 },
+	{ "probe-from", 0, "ADDRESS", "the probe's sender (default: its "
+	    "recipient)", 0 },
+	{ "warning-delivery", 0, "RANGE", "seconds the probe may take to "
+	    "arrive", 0 },
+	{ "critical-delivery", 0, "RANGE", "the same, for CRITICAL", 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
 
 enum {
 	T_TIME, T_MESSAGES, T_UNSEEN, T_AGE, T_NEWEST, T_QUERY, T_QUOTA,
-	T_CERT, T_COUNT
+	T_CERT, T_DELIVERY, T_COUNT
 };
 
 static const struct {
@@ -89,6 +105,7 @@ static const struct {
 	{ "time", 0 }, { "messages", 0 }, { "unseen", 0 },
 	{ "age", RANGE_DURATION }, { "newest-age", RANGE_DURATION },
 	{ "query", 0 }, { "quota", 0 }, { "cert-days", RANGE_AT_LEAST },
+	{ "delivery", RANGE_DURATION },
 };
 
 #define DURATION(key, prom, help) \
@@ -136,7 +153,17 @@ static const struct report_item
 	"certificate expires, in seconds since 1970.", 0 },
     i_cert_valid = { "cert_valid", REPORT_BOOL, 0, 0, "tls_cert_valid",
 	"Whether the server's certificate verifies (chain, dates, name): "
-	"1, or not: 0 (measured with --insecure).", 0 };
+	"1, or not: 0 (measured with --insecure).", 0 },
+    i_delivery = { "delivery_time", REPORT_SECONDS, 3, REPORT_PERF |
+	REPORT_MIN0, "delivery_duration_seconds", "Seconds from the SMTP "
+	"server's acceptance of the probe message to its arrival in the "
+	"mailbox (--send-via).", 0 },
+    i_submit = DURATION("submit_time", "smtp_submit_duration_seconds",
+	"Seconds to connect, secure, log in and submit the probe message "
+	"over SMTP (--send-via)."),
+    i_delivered = { "delivered", REPORT_BOOL, 0, 0, "delivery_success",
+	"Whether the probe message arrived in time (1) or not (0) "
+	"(--send-via).", 0 };
 
 struct check;
 
@@ -185,6 +212,11 @@ struct meas {
 
 struct check {
 	struct ctx	*ctx;
+	int		 deliver;	/* --send-via */
+	struct smtp_url	 via;
+	struct delivery_result d;
+	struct err	 derr;		/* why the round trip failed */
+	int		 d_failed;
 	struct report	*r;
 	struct mbx	*mb;
 	size_t		 nmb;
@@ -338,6 +370,53 @@ put_mailbox(struct check *c, const struct mbx *b)
 		report_none(r, &i_query);
 }
 
+/* The delivery round trip's measurements, and what became of it. */
+static void
+put_delivery(struct check *c)
+{
+	const struct delivery_result *d = &c->d;
+	struct report *r = c->r;
+	enum report_state st;
+	char secs[EMIT_FIXED_MAX];
+
+	if (!c->deliver || (!d->submitted && !c->d_failed)) {
+		report_none(r, &i_delivery);
+		report_none(r, &i_submit);
+		report_none(r, &i_delivered);
+		if (c->deliver)
+			unmeasured(c, T_DELIVERY, "delivery not measured");
+		return;
+	}
+	if (d->arrived) {
+		st = report_value(r, &i_delivery, d->delivery_time,
+		    &c->warn[T_DELIVERY], &c->crit[T_DELIVERY], NAN);
+		emit_fmt_fixed(secs, d->delivery_time, 3);
+		report_text(r, "delivered in %ss%s", secs, mark(st));
+	} else
+		report_none(r, &i_delivery);
+	if (d->submitted)
+		report_value(r, &i_submit, d->submit_time, NULL, NULL, NAN);
+	else
+		report_none(r, &i_submit);
+	report_value(r, &i_delivered, d->arrived, NULL, NULL, NAN);
+	if (c->d_failed) {
+		/* A failing password command is the check's own failure. */
+		st = failure_state(&c->derr);
+		report_raise(r, st);
+		report_text(r, "%s%s", c->derr.msg, mark(st));
+	} else if (!d->arrived) {
+		report_raise(r, REPORT_CRITICAL);
+		emit_fmt_fixed(secs, d->waited, 1);
+		report_text(r, "probe message not delivered within %s s "
+		    "(CRITICAL)", secs);
+	} else if (d->flagged_only || d->cleanup.kind != ERR_NONE) {
+		report_raise(r, REPORT_WARNING);
+		report_text(r, "probe message UID %u %s: %s (WARNING)",
+		    d->uid, d->flagged_only ? "flagged \\Deleted, not "
+		    "expunged" : "not deleted", d->cleanup.msg);
+	}
+}
+
 /* Every measurement, in the record's order; pieces of the summary. */
 static void
 put_items(struct check *c)
@@ -419,6 +498,7 @@ put_items(struct check *c)
 		if (!m->secured)
 			unmeasured(c, T_CERT, "no certificate without TLS");
 	}
+	put_delivery(c);
 	if (m->time >= 0 && emit_fmt_fixed(secs, m->time, 3) > 0)
 		report_text(r, "checked in %ss%s", secs, mark(range_alerts(
 		    &c->crit[T_TIME], m->time) ? REPORT_CRITICAL :
@@ -801,7 +881,7 @@ measure(struct check *c)
 	int esearch = sess_has_cap(s, "ESEARCH");
 	int saveres = esearch && sess_has_cap(s, "SEARCHRES");
 	size_t i, n, later = 0;
-	int r = -1;
+	int r = -1, bye = !c->deliver;	/* LOGOUT goes with the last turn */
 
 	memset(&logout, 0, sizeof(logout));
 	cmds = xcalloc(c->nmb * 11 + 1, sizeof(*cmds));
@@ -813,7 +893,8 @@ measure(struct check *c)
 	if (send_first(c, saveres, esearch, quota, &later, e) < 0)
 		goto done;
 	/* LOGOUT in the same write when nothing else is to come. */
-	if (saveres && later == 0 && sess_send(s, &logout, e, "LOGOUT") < 0)
+	if (bye && saveres && later == 0 &&
+	    sess_send(s, &logout, e, "LOGOUT") < 0)
 		goto done;
 	n = 0;
 	for (i = 0; i < c->nmb; i++) {
@@ -866,7 +947,7 @@ measure(struct check *c)
 	}
 	if (!saveres) {
 		/* The FETCHes had to wait for the searches: one turn more. */
-		if (send_fetches(c, e) < 0 || (later == 0 &&
+		if (send_fetches(c, e) < 0 || (bye && later == 0 &&
 		    sess_send(s, &logout, e, "LOGOUT") < 0))
 			goto done;
 		n = 0;
@@ -890,12 +971,14 @@ measure(struct check *c)
 				goto done;
 		}
 	}
-	if (later > 0 && (count_later(c, e) < 0 ||
-	    sess_send(s, &logout, e, "LOGOUT") < 0 ||
+	if (later > 0 && count_later(c, e) < 0)
+		goto done;
+	if (bye && later > 0 && (sess_send(s, &logout, e, "LOGOUT") < 0 ||
 	    sess_wait(s, &logout, e) < 0))
 		goto done;
 	/* The server closes now; the session must not say goodbye again. */
-	sess_set_state(s, SESS_LOGOUT);
+	if (bye)
+		sess_set_state(s, SESS_LOGOUT);
 	r = 0;
 done:
 	sess_set_handler(s, NULL, NULL);
@@ -1040,6 +1123,124 @@ server_query(struct check *c, struct err *e)
 	return compile_query(c, caps, e);
 }
 
+/*
+ * How long to wait for the probe: until shortly before the run's
+ * deadline (--deadline; check's is 10 s by default), keeping a fifth of
+ * what is left, a second at most, to delete the probe and log out.
+ * Without a deadline, --timeout from its submission on.
+ */
+static void
+delivery_wait(const struct check *c, struct delivery_opts *o)
+{
+	int left, cut;
+
+	o->wait_ms = sess_options(c->ctx->sess)->timeout_ms;
+	if (!deadline_is_set())
+		return;
+	left = deadline_cap(INT_MAX, &cut);
+	o->until_ms = deadline_now_ms() + left - (left / 5 < 1000 ?
+	    left / 5 : 1000);
+}
+
+/* --send-via and what goes with it, before connecting. */
+static int
+parse_delivery(struct check *c, struct err *e)
+{
+	const struct optval *v = ctx_opt(c->ctx, "send-via");
+
+	if (!v->set) {
+		if (c->warn[T_DELIVERY].set || c->crit[T_DELIVERY].set ||
+		    ctx_opt(c->ctx, "probe-to")->set ||
+		    ctx_opt(c->ctx, "probe-from")->set)
+			return err_set(e, ERR_USAGE, "--%s needs --send-via",
+			    c->warn[T_DELIVERY].set ? "warning-delivery" :
+			    c->crit[T_DELIVERY].set ? "critical-delivery" :
+			    ctx_opt(c->ctx, "probe-to")->set ? "probe-to" :
+			    "probe-from");
+		return 0;
+	}
+	if (smtp_url_parse(v->val, &c->via, e) < 0)
+		return -1;
+	c->deliver = 1;
+	return 0;
+}
+
+/* Our name in EHLO: the host's, where it is a domain; else the sender's. */
+static void
+helo_name(char *out, size_t outlen, const char *from)
+{
+	const char *at = strrchr(from, '@');
+
+	if (gethostname(out, outlen) == 0 && out[outlen - 1] == '\0' &&
+	    strchr(out, '.') != NULL)
+		return;
+	snprintf(out, outlen, "%s", at != NULL ? at + 1 : "localhost");
+}
+
+/*
+ * The round trip, on the session logged in for the measurements: the
+ * SMTP login as the URL's user, else the account's smtp_user, else the
+ * IMAP user; with the account's smtp_password_cmd, else the IMAP secret.
+ */
+static void
+deliver(struct check *c)
+{
+	struct ctx *ctx = c->ctx;
+	struct settings *st = ctx->settings;
+	const struct account *a = st->acct;
+	struct smtp_opts so;
+	struct delivery_opts o;
+	struct buf pw;
+	const char *to, *from;
+	char helo[256];
+	int have_pw = 0;
+
+	err_clear(&c->derr);
+	buf_init(&pw, SECRET_MAX);
+	to = ctx_opt(ctx, "probe-to")->set ? ctx_opt(ctx, "probe-to")->val :
+	    st->ao.user;
+	if (to == NULL || strchr(to, '@') == NULL) {
+		err_set(&c->derr, ERR_USAGE, "the delivery probe needs a "
+		    "recipient: --probe-to ADDRESS (the user '%s' is no "
+		    "address)", to ? to : "");
+		goto fail;
+	}
+	from = ctx_opt(ctx, "probe-from")->set ?
+	    ctx_opt(ctx, "probe-from")->val : to;
+	if (settings_smtp_secret(st, &pw, &have_pw, &c->derr) < 0)
+		goto fail;
+	memset(&so, 0, sizeof(so));
+	so.host = c->via.host;
+	so.port = c->via.port;
+	so.tls = c->via.tls;
+	/* The IMAP server's trust, not its client certificate. */
+	so.tlso.cafile = st->so.tlso.cafile;
+	so.tlso.insecure = st->so.tlso.insecure;
+	so.timeout_ms = st->so.timeout_ms;
+	helo_name(helo, sizeof(helo), from);
+	so.helo = helo;
+	so.trace = st->so.trace;
+	so.user = c->via.user ? c->via.user : a && a->smtp_user ?
+	    a->smtp_user : st->ao.user;
+	so.secret = have_pw ? pw.s : st->ao.secret;
+	so.is_token = have_pw ? 0 : st->ao.is_token;
+	so.mech = have_pw && auth_mech_is_oauth(st->ao.mech) ? AUTH_AUTO :
+	    st->ao.mech;
+	memset(&o, 0, sizeof(o));
+	o.smtp = &so;
+	o.from = from;
+	o.to = to;
+	o.mailbox = c->mb[0].name;
+	delivery_wait(c, &o);
+	if (delivery_run(ctx->sess, &o, &c->d, &c->derr) < 0)
+		goto fail;
+	buf_wipe(&pw);
+	return;
+fail:
+	buf_wipe(&pw);
+	c->d_failed = 1;
+}
+
 int
 cmd_check(int argc, char **argv, struct ctx *ctx)
 {
@@ -1057,6 +1258,7 @@ cmd_check(int argc, char **argv, struct ctx *ctx)
 	c.query = q->set ? q->val : NULL;
 	if (ctx->usage_failed || parse_mailboxes(&c, &ctx->err) < 0 ||
 	    parse_thresholds(&c, &ctx->err) < 0 ||
+	    parse_delivery(&c, &ctx->err) < 0 ||
 	    compile_query(&c, SEARCH_CAP_WITHIN | SEARCH_CAP_GMAIL,
 	    &ctx->err) < 0) {
 		snprintf(msg, sizeof(msg), "%s; see 'imapctl check --help'",
@@ -1065,9 +1267,14 @@ cmd_check(int argc, char **argv, struct ctx *ctx)
 		st = report_finish(c.r);
 		goto done;
 	}
+	/* The SMTP login may be the IMAP one: keep its secret till then. */
+	ctx->keep_secret = c.deliver;
 	if (cmd_connect(ctx, argc, argv) < 0 ||
 	    server_query(&c, &ctx->err) < 0 || measure(&c) < 0)
 		fail(&c, &ctx->err);
+	else if (c.deliver)
+		deliver(&c);
+	cmd_forget_secret(ctx);
 	c.now = time(NULL);
 	take_session(&c);
 	cmd_target(ctx, &host, &port, &user);
@@ -1089,6 +1296,7 @@ cmd_check(int argc, char **argv, struct ctx *ctx)
 	}
 done:
 	search_free(c.q);
+	smtp_url_free(&c.via);
 	free(c.mb);
 	return st;
 }

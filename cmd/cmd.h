@@ -105,6 +105,12 @@ struct ctx {
 	struct optval		*ov;		/* parallel to cmd->opts */
 	struct err		 err;
 	int			 status;	/* exit status so far */
+	/*
+	 * Set before cmd_connect: the secret stays after login, for a
+	 * second login of the same account (check's SMTP submission),
+	 * until cmd_forget_secret.
+	 */
+	int			 keep_secret;
 };
 
 extern const struct command commands[];
@@ -120,6 +126,8 @@ int			 ctx_flag(const struct ctx *, const char *name);
  * holds what was reached, for its timings.
  */
 int			 cmd_connect(struct ctx *, int argc, char **argv);
+/* The secret kept by keep_secret, wiped. */
+void			 cmd_forget_secret(struct ctx *);
 /* Server, port and user as far as cmd_connect learnt them, else NULL. */
 void			 cmd_target(const struct ctx *, const char **host_r,
 			    const char **port_r, const char **user_r);

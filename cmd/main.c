@@ -147,9 +147,9 @@ const struct command commands[] = {
 	    "show the quota roots of a mailbox with usage and limits", 0, 1,
 	    "mailbox", NULL },
 	{ "check", cmd_check, NEED_LOGIN | MONITORING, check_opts,
-	    "[--mailbox MAILBOX]... [--query QUERY] "
-	    "[--{warning,critical}-{time,messages,unseen,age,newest-age,"
-	    "query,quota,cert-days} RANGE]...",
+	    "[--mailbox MAILBOX]... [--query QUERY] [--send-via URL "
+	    "[--probe-to ADDRESS]] [--{warning,critical}-{time,messages,"
+	    "unseen,age,newest-age,query,quota,cert-days,delivery} RANGE]...",
 	    "probe the server as a monitoring plugin (exit 0-3)", 0, 0,
 	    NULL, NULL },
 	{ "watch", cmd_watch, NEED_LOGIN | RECONNECTS, watch_opts,
@@ -778,7 +778,8 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 	 * Wiped once used. A reconnecting command keeps only a secret that
 	 * cannot be asked for again (IMAPCTL_PASSWORD).
 	 */
-	if (!(ctx->cmd->flags & RECONNECTS) || st->refetchable) {
+	if ((!(ctx->cmd->flags & RECONNECTS) || st->refetchable) &&
+	    !ctx->keep_secret) {
 		st->ao.secret = NULL;
 		buf_wipe(&st->secret);
 		st->wiped = (ctx->cmd->flags & RECONNECTS) != 0;
@@ -804,6 +805,18 @@ cmd_connect(struct ctx *ctx, int argc, char **argv)
 	}
 	err_clear(&ctx->err);
 	return prepare(ctx, ctx->settings, argc, argv);
+}
+
+void
+cmd_forget_secret(struct ctx *ctx)
+{
+	struct settings *st = ctx->settings;
+
+	ctx->keep_secret = 0;
+	if (st == NULL || (ctx->cmd->flags & RECONNECTS))
+		return;
+	st->ao.secret = NULL;
+	buf_wipe(&st->secret);
 }
 
 void

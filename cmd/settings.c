@@ -577,3 +577,21 @@ settings_explain_login(const struct settings *st, struct err *e)
 		return;
 	explain(e, " (the password came from %s)", st->secret_from);
 }
+
+int
+settings_smtp_secret(struct settings *st, struct buf *out, int *have_r,
+    struct err *e)
+{
+	const struct account *a = st->acct;
+
+	*have_r = 0;
+	if (a == NULL || a->smtp_password_cmd == NULL)
+		return 0;
+	if (secret_run(out, a->smtp_password_cmd, "SMTP password command",
+	    st->so.timeout_ms, e) < 0) {
+		err_prefix(e, "account '%s'", a->name);
+		return -1;
+	}
+	*have_r = 1;
+	return 0;
+}

@@ -72,6 +72,12 @@ int	settings_secret(struct settings *, const struct settings_in *,
 int	settings_proxy_secret(struct settings *, const struct settings_in *,
 	    struct err *);
 void	settings_proxy_wipe(struct settings *);
+/*
+ * The account's smtp_password_cmd run into out (*have_r 1); nothing when
+ * it names none.
+ */
+int	settings_smtp_secret(struct settings *, struct buf *out, int *have_r,
+	    struct err *);
 void	settings_free(struct settings *);
 /* The configuration file that --config (CONFIG) or the defaults name. */
 int	settings_load_config(struct config *, const char *config,

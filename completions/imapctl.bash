@@ -186,6 +186,11 @@ _imapctl_complete()
 		--tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
 		--auth) COMPREPLY=($(compgen -W "auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer" -- "$cur")); return ;;
 		--sort) COMPREPLY=($(compgen -W "date -date size -size" -- "$cur")); return ;;
+		--send-via)
+			# The scheme; the host follows it without a space.
+			COMPREPLY=($(compgen -W "smtp:// smtps://" -- "$cur"))
+			compopt -o nospace 2>/dev/null
+			return ;;
 		-a|--account)
 			COMPREPLY=($(compgen -W "$(_imapctl_accounts)" -- "$cur"))
 			return ;;

@@ -104,6 +104,8 @@ function __imapctl_complete
                 set values auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer
             case --sort
                 set values date -date size -size
+            case --send-via
+                set values smtp:// smtps://
             case -a --account
                 set -l conf
                 for i in (seq (count $words))

@@ -110,6 +110,8 @@ account_free(struct account *a)
 	config_argv_free(a->token_cmd);
 	config_argv_free(a->proxy_password_cmd);
 	config_argv_free(a->tunnel);
+	free(a->smtp_user);
+	config_argv_free(a->smtp_password_cmd);
 }
 
 void
@@ -155,7 +157,8 @@ config_has_secrets(const struct config *c)
 		if (c->accounts[i].password_cmd != NULL ||
 		    c->accounts[i].token_cmd != NULL ||
 		    c->accounts[i].proxy_password_cmd != NULL ||
-		    c->accounts[i].tunnel != NULL)
+		    c->accounts[i].tunnel != NULL ||
+		    c->accounts[i].smtp_password_cmd != NULL)
 			return 1;
 	return 0;
 }
@@ -254,6 +257,10 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 		slot_argv = &a->password_cmd;
 	else if (strcmp(key, "oauth2_token_cmd") == 0)
 		slot_argv = &a->token_cmd;
+	else if (strcmp(key, "smtp_user") == 0)
+		slot_s = &a->smtp_user;
+	else if (strcmp(key, "smtp_password_cmd") == 0)
+		slot_argv = &a->smtp_password_cmd;
 	else if (strcmp(key, "tls") == 0)
 		slot_i = &a->tls;
 	else if (strcmp(key, "auth") == 0)

@@ -50,6 +50,9 @@ struct account {
 	char		**tunnel;	/* argv, or NULL */
 	char		*proxy_user;
 	char		**proxy_password_cmd;	/* argv, or NULL */
+	/* check --send-via: the SMTP login, where it is not the IMAP one. */
+	char		*smtp_user;
+	char		**smtp_password_cmd;
 };
 
 struct config {

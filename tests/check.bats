@@ -438,7 +438,7 @@ INBOX	User quota	MESSAGE	7	10000"
 	run imapctl check --mailbox Archive --mailbox INBOX --critical-newest-age 1d -o prometheus
 	assert_failure 2
 	[[ $output == *'imapctl_mailbox_newest_age_seconds{host="127.0.0.1",port="'*'",user="alice",mailbox="INBOX"} '* ]]
-	! grep -q '^imapctl_mailbox_newest_age_seconds{.*mailbox="Archive"' <<<"$output"
+	assert_equal "$(grep -c '^imapctl_mailbox_newest_age_seconds{.*mailbox="Archive"' <<<"$output")" 0
 	prom_check "$output"
 }
 

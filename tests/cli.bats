@@ -350,6 +350,9 @@ draft"
 		assert_equal "$(complete_line $sh 'imapctl mailbox create ms')" ""
 		assert_equal "$(complete_line $sh 'imapctl -u x help fe')" fetch
 		assert_equal "$(complete_line $sh 'imapctl completion ')" "$(printf '%s\n' bash fish zsh)"
+		# check --send-via: the two schemes (shown without the last '/').
+		assert_equal "$(complete_line $sh 'imapctl check --send-via ')" "$(printf '%s\n' smtp:/ smtps:/)"
+		assert_equal "$(complete_line $sh 'imapctl check --send-via smtps')" smtps:/
 	done
 }
 

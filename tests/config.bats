@@ -502,7 +502,7 @@ default = true"
 	run mandoc -T lint -W warning "$man5"
 	assert_success
 	assert_output ""
-	for key in host port user tls cafile cert key tunnel proxy proxy_user proxy_password_cmd auth password_cmd oauth2_token_cmd timeout sasl_ir id default; do
+	for key in host port user tls cafile cert key tunnel proxy proxy_user proxy_password_cmd auth password_cmd oauth2_token_cmd smtp_user smtp_password_cmd timeout sasl_ir id default; do
 		grep -q "^\.It Ic $key\$" "$man5" || { echo "key $key is not in $man5"; return 1; }
 		config <<-EOF
 		[account t]
@@ -519,7 +519,7 @@ default = true"
 		sed -n '/^# ~\/.config\/imapctl\/config/,/^\.Ed/p' | sed '$d' >"$CONF"
 	chmod 600 "$CONF"
 	accounts=$(sed -n 's/^\[account \(.*\)\]$/\1/p' "$CONF")
-	assert_equal "$(echo $accounts)" "gmail work fastmail home"
+	assert_equal "$(echo $accounts)" "gmail work fastmail home probe"
 	# Each account parses and applies under the options; the port is
 	# closed, so a well-read file ends in "connection refused".
 	port=$(closed_port)

@@ -9,12 +9,17 @@
 # `-a gmail`, the watch pipeline (it waits for new mail; tests/watch.bats
 # does that) and the monitoring walk-through's system commands (systemctl,
 # install; tests/monitoring.bats and tests/package run what they install).
+# The delivery checks run through a real Postfix (tests/postfix/start)
+# delivering into the test Dovecot, their mail server's name and address
+# replaced by the test's.
 
 load helpers
 
 README=$BATS_TEST_DIRNAME/../README.md
 
 setup_file() {
+	# LMTP and an auth socket for the delivery checks' Postfix.
+	export DOVECOT_MTA=1
 	dovecot_setup_file
 	unset IMAPCTL_PASSWORD
 	mkdir -p "$XDG_CONFIG_HOME/imapctl" "$BATS_FILE_TMPDIR/bin"
@@ -26,11 +31,22 @@ setup_file() {
 	user = alice
 	password_cmd = echo wonderland
 	default = true
+
+	[account probe]
+	host = 127.0.0.1
+	port = $IMAPCTL_TEST_IMAPS_PORT
+	cafile = $IMAPCTL_TEST_CAFILE
+	user = alice
+	password_cmd = echo wonderland
 	EOF
 	chmod 600 "$XDG_CONFIG_HOME/imapctl/config"
 	ln -s "$IMAPCTL" "$BATS_FILE_TMPDIR/bin/imapctl"
 }
 teardown_file() { dovecot_teardown_file; }
+
+teardown() {
+	[ -z "${POSTFIX_STATEDIR:-}" ] || "$TESTS_DIR/postfix/stop" "$POSTFIX_STATEDIR" 3>&-
+}
 
 setup() {
 	unset IMAPCTL_PASSWORD
@@ -143,7 +159,7 @@ same() {
 
 @test "README: the monitoring probe" {
 	dovecot_reseed
-	cmd="imapctl check --warning-unseen 50 --critical-age 3d --warning-cert-days 21:"
+	cmd="imapctl check --warning-unseen 50 --critical-age 3d --warning-cert-days 21"
 	grep -qxF -- "    \$ $cmd" "$README"
 	run --separate-stderr bash -c "$cmd"
 	# The seeded unseen mail is from 2024: older than 3 days, CRITICAL.
@@ -171,10 +187,45 @@ same() {
 	grep -q '^imapctl_check_state{.*} 2$' tf/imapctl.prom
 }
 
+@test "README: the delivery checks, for Nagios and for Prometheus" {
+	POSTFIX_STATEDIR=$BATS_TEST_TMPDIR/postfix
+	"$TESTS_DIR/postfix/start" "$POSTFIX_STATEDIR" "$DOVECOT_STATEDIR" 3>&- || {
+		[ $? = 77 ] || return 1
+		POSTFIX_STATEDIR=
+		skip "Postfix runs as root only"
+	}
+	. "$POSTFIX_STATEDIR/env"
+	dovecot_reseed
+	# The README's server and address are the test's: Postfix's
+	# submission port, alice's address in its domain.
+	subst="s|smtp://mail.example.org|smtp://127.0.0.1:$IMAPCTL_TEST_SUBMISSION_PORT|; s|probe@example.org|alice@$IMAPCTL_TEST_MAIL_DOMAIN|"
+	cmd=$(example "\$ imapctl -a probe --deadline 60 check --send-via smtp://mail.example.org --probe-to probe@example.org --warning-delivery 30s" |
+		sed -e 's/^\$ //' -e "$subst")
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "$stderr" ""
+	[[ $output == "IMAP OK - INBOX 5 messages, 3 unseen, "*", delivered in "*"s, checked in "*" | "*" delivery_time="*"s;30;;0 submit_time="*"s;;;0"* ]]
+	# The crontab line: the kit's script, the README's account, a
+	# directory of the test's.
+	cmd=$(example "*/5 * * * * /usr/share/imapctl/imapctl-textfile probe --deadline 60 --send-via smtp://mail.example.org --probe-to probe@example.org" |
+		sed -e 's|^\*/5 \* \* \* \* /usr/share/imapctl/|'"$REPO_DIR"'/monitoring/|' -e "$subst")
+	mkdir tf
+	TEXTFILE_DIR=$PWD/tf run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "$(ls -A tf)" imapctl-probe.prom
+	grep -qx 'imapctl_delivery_success{.*} 1' tf/imapctl-probe.prom
+	grep -q '^imapctl_delivery_duration_seconds{.*} [0-9.e-]*$' tf/imapctl-probe.prom
+	# The probes deleted themselves: alice's INBOX as it was.
+	run --separate-stderr bash -c "imapctl status INBOX -o json"
+	assert_success
+	assert_equal "$(echo "$output" | jq '.[0].messages')" 5
+}
+
 @test "README: crontab lines are one line, and name what make install puts there" {
 	! grep -qE '^    \*/5 .*\\$' "$README"
-	line=$(grep -E '^    \*/5 \* \* \* \* ' "$README")
-	assert_equal "$line" "    */5 * * * * /usr/share/imapctl/imapctl-textfile work"
+	grep -qxF '    */5 * * * * /usr/share/imapctl/imapctl-textfile work' "$README"
+	# Every crontab line runs the kit's script (the delivery check's too).
+	assert_equal "$(grep -E '^    \*/5 \* \* \* \* ' "$README" | grep -cv '^    \*/5 \* \* \* \* /usr/share/imapctl/imapctl-textfile ')" 0
 	[ -x "$REPO_DIR/monitoring/imapctl-textfile" ]
 	# Every file of the kit the walk-through names is in monitoring/.
 	for f in $(grep -oE '/usr/share/imapctl/[A-Za-z0-9@._-]+' "$README" | sort -u); do

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "buf.h"
+#include "delivery.h"
+#include "uidset.h"
+
+#define DELIVERY_MAX_FOUND	16	/* messages with our token: one */
+
+/* What the untagged responses told while the probe is awaited. */
+struct probe {
+	int		 news;		/* EXISTS since the last look */
+	double		 news_at;	/* when the last one came */
+	int		 idling;	/* the server said "+" to IDLE */
+	uint32_t	 found[DELIVERY_MAX_FOUND];
+	size_t		 nfound;
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+ms_until(double t)
+{
+	double left = (t - now_s()) * 1000;
+
+	return left <= 0 ? 0 : left > 86400000 ? 86400000 : (int)left + 1;
+}
+
+static int
+on_probe(void *arg, struct sess *s, const struct imap_resp *r, struct err *e)
+{
+	struct probe *p = arg;
+	const struct imap_arg *a = r->args;
+	uint32_t n;
+
+	(void)s;
+	(void)e;
+	if (r->status != IMAP_ST_NONE)
+		return 0;
+	if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "EXISTS")) {
+		p->news = 1;
+		p->news_at = now_s();
+	} else if (imap_arg_is(a, "SEARCH")) {
+		for (a = a->next; a != NULL; a = a->next)
+			if (imap_arg_u32(a, &n) && n > 0 &&
+			    p->nfound < DELIVERY_MAX_FOUND)
+				p->found[p->nfound++] = n;
+	}
+	return 0;
+}
+
+static int
+on_cont(void *arg, struct sess *s, const struct imap_resp *r, struct err *e)
+{
+	struct probe *p = arg;
+
+	(void)s;
+	(void)r;
+	(void)e;
+	p->idling = 1;
+	return 0;
+}
+
+/* "imapctl-" and 32 random hex digits: no message has it by chance. */
+static int
+make_token(char *out, size_t outlen, struct err *e)
+{
+	unsigned char rnd[16];
+	size_t i;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return err_set(e, ERR_INTERNAL, "no random bytes for the "
+		    "probe's token");
+	snprintf(out, outlen, "imapctl-");
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(out + 8 + 2 * i, outlen - 8 - 2 * i, "%02x", rnd[i]);
+	return 0;
+}
+
+/* The probe: headers that name it, and a body that says what it is. */
+static void
+build_message(struct buf *b, const struct delivery_opts *o,
+    const char *token)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed",
+	    "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
+	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	const char *domain = strrchr(o->from, '@');
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	buf_addf(b, "From: <%s>\r\n", o->from);
+	buf_addf(b, "To: <%s>\r\n", o->to);
+	buf_addf(b, "Subject: imapctl delivery probe %s\r\n", token);
+	buf_addf(b, "Date: %s, %d %s %d %02d:%02d:%02d +0000\r\n",
+	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	buf_addf(b, "Message-ID: <%s@%s>\r\n", token,
+	    domain != NULL ? domain + 1 : "imapctl.invalid");
+	buf_addf(b, DELIVERY_HEADER ": %s\r\n", token);
+	/* No vacation or out-of-office replies to it (RFC 3834). */
+	buf_adds(b, "Auto-Submitted: auto-generated\r\n");
+	buf_adds(b, "MIME-Version: 1.0\r\n");
+	buf_adds(b, "Content-Type: text/plain; charset=us-ascii\r\n");
+	buf_adds(b, "\r\n");
+	buf_adds(b, "This message tests that mail reaches this mailbox.\r\n");
+	buf_adds(b, "imapctl check deletes it as soon as it arrives; one "
+	    "found here\r\narrived after the check had given up on it.\r\n");
+}
+
+/* Is it there? A UID SEARCH among the messages since the start. */
+static int
+look(struct sess *s, struct probe *p, uint32_t from_uid, const char *token,
+    struct err *e)
+{
+	p->nfound = 0;
+	if (sess_run(s, e, "UID SEARCH UID %u:* HEADER %s %Q", from_uid,
+	    DELIVERY_HEADER, token) < 0) {
+		err_prefix(e, "cannot search for the delivery probe");
+		return -1;
+	}
+	return p->nfound > 0;
+}
+
+/* IDLE until new mail is announced or until; 1 when IDLE is refused. */
+static int
+idle_wait(struct sess *s, struct probe *p, double until, struct err *e)
+{
+	struct sess_cmd cmd;
+	int r;
+
+	memset(&cmd, 0, sizeof(cmd));
+	p->idling = 0;
+	sess_set_cont(s, on_cont, p);
+	if (sess_send(s, &cmd, e, "IDLE") < 0 || sess_flush(s, e) < 0)
+		return -1;
+	while (!p->idling && !cmd.done)
+		if (sess_read_one(s, e) < 0)
+			return -1;
+	sess_set_cont(s, NULL, NULL);
+	if (cmd.done)
+		return 1;	/* refused after all: poll instead */
+	while (!p->news) {
+		if ((r = sess_poll(s, ms_until(until), e)) < 0)
+			return -1;
+		if (r == 0)
+			break;
+		if (sess_read_one(s, e) < 0)
+			return -1;
+	}
+	if (sess_send_line(s, "DONE", 4, 0, e) < 0 || sess_wait(s, &cmd, e) < 0)
+		return -1;
+	return sess_cmd_check(&cmd, e);
+}
+
+/* Without IDLE: NOOP every DELIVERY_POLL_MS until news or until. */
+static int
+poll_wait(struct sess *s, struct probe *p, double until, struct err *e)
+{
+	double next;
+	int r;
+
+	while (!p->news && now_s() < until) {
+		next = now_s() + DELIVERY_POLL_MS / 1000.0;
+		if (next > until)
+			next = until;
+		while ((r = sess_poll(s, ms_until(next), e)) > 0)
+			if (sess_read_one(s, e) < 0)
+				return -1;
+		if (r < 0 || sess_run(s, e, "NOOP") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Exactly the probe, however many have our token (one): by UID. */
+static void
+delete_probe(struct sess *s, struct probe *p, struct delivery_result *r)
+{
+	struct sess_cmd store, expunge;
+	struct uidset set;
+	struct buf text;
+	size_t i;
+	int uidplus = sess_has_cap(s, "UIDPLUS");
+	struct err *e = &r->cleanup;
+
+	memset(&store, 0, sizeof(store));
+	memset(&expunge, 0, sizeof(expunge));
+	uidset_init(&set);
+	buf_init(&text, 1024);
+	for (i = 0; i < p->nfound; i++)
+		uidset_add(&set, p->found[i], p->found[i]);
+	uidset_format(&set, &text);
+	if (sess_send(s, &store, e, "UID STORE %S +FLAGS.SILENT (\\Deleted)",
+	    text.s) < 0 || (uidplus && sess_send(s, &expunge, e,
+	    "UID EXPUNGE %S", text.s) < 0) ||
+	    sess_wait(s, &store, e) < 0 ||
+	    (uidplus && sess_wait(s, &expunge, e) < 0))
+		goto done;
+	if (sess_cmd_check(&store, e) < 0 ||
+	    (uidplus && sess_cmd_check(&expunge, e) < 0))
+		goto done;
+	if (uidplus)
+		r->deleted = 1;
+	else {
+		r->flagged_only = 1;
+		err_set(e, ERR_UNAVAILABLE, "the server offers no UIDPLUS "
+		    "to expunge only it");
+	}
+done:
+	uidset_free(&set);
+	buf_free(&text);
+}
+
+int
+delivery_run(struct sess *s, const struct delivery_opts *o,
+    struct delivery_result *r, struct err *e)
+{
+	struct probe p;
+	const struct sess_mailbox *m;
+	struct buf msg;
+	uint32_t from_uid;
+	double t0, until, wake;
+	int idle = sess_has_cap(s, "IDLE"), found, w = 0, rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	memset(&p, 0, sizeof(p));
+	err_clear(&r->cleanup);
+	if (make_token(r->token, sizeof(r->token), e) < 0)
+		return -1;
+	if (sess_select(s, o->mailbox, 0, e) < 0) {
+		err_prefix(e, "cannot open mailbox '%s' for the delivery "
+		    "probe", o->mailbox);
+		return -1;
+	}
+	m = sess_selected(s);
+	from_uid = m != NULL && m->uidnext > 0 ? m->uidnext : 1;
+	buf_init(&msg, 8192);
+	build_message(&msg, o, r->token);
+	t0 = now_s();
+	if (smtp_submit(o->smtp, o->from, o->to, msg.s, msg.len, &r->smtp,
+	    e) < 0) {
+		err_prefix(e, "delivery probe not submitted");
+		buf_free(&msg);
+		return -1;
+	}
+	buf_free(&msg);
+	r->submitted = 1;
+	r->submit_time = r->smtp.accepted - t0;
+	until = o->until_ms > 0 ? o->until_ms / 1000.0 :
+	    r->smtp.accepted + o->wait_ms / 1000.0;
+	r->waited = until > r->smtp.accepted ? until - r->smtp.accepted : 0;
+	sess_set_handler(s, on_probe, &p);
+	/*
+	 * Look, then wait for news, and look again: once more at the end,
+	 * for a probe that came unannounced. It arrived when the new message
+	 * was announced; one there at the first look, by that look's answer
+	 * at the latest.
+	 */
+	wake = 0;
+	for (;;) {
+		p.news = 0;
+		if ((found = look(s, &p, from_uid, r->token, e)) < 0)
+			goto done;
+		if (wake == 0)
+			wake = now_s();
+		if (found) {
+			r->arrived = 1;
+			r->uid = p.found[0];
+			r->delivery_time = wake - r->smtp.accepted;
+			if (r->delivery_time < 0)
+				r->delivery_time = 0;
+			break;
+		}
+		if (now_s() >= until)
+			break;
+		if (idle && (w = idle_wait(s, &p, until, e)) > 0)
+			idle = 0;
+		if (w < 0 || (!idle && poll_wait(s, &p, until, e) < 0))
+			goto done;
+		wake = p.news ? p.news_at : now_s();
+	}
+	if (r->arrived)
+		delete_probe(s, &p, r);
+	rc = 0;
+done:
+	sess_set_handler(s, NULL, NULL);
+	sess_set_cont(s, NULL, NULL);
+	return rc;
+}
