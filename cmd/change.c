@@ -28,6 +28,7 @@
 #include "mailbox.h"
 #include "msgset.h"
 #include "parser.h"
+#include "settings.h"
 #include "uidmap.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -358,56 +359,121 @@ change_check_name(struct ctx *ctx, const char *name)
 
 /* The \Trash mailbox ------------------------------------------------------ */
 
+/*
+ * The names servers give their trash without SPECIAL-USE, in the order
+ * tried: Dovecot, Courier (INBOX.Trash) and most others; Exchange;
+ * iCloud. Each is tried as it is, then under INBOX (Courier's prefix).
+ */
+static const char *const trash_names[] = {
+	"Trash", "Deleted Items", "Deleted Messages"
+};
+#define NTRASH_NAMES	(sizeof(trash_names) / sizeof(trash_names[0]))
+
 struct trash {
-	struct sess	*sess;
-	char		*name;
+	char		*special;	/* the \Trash special-use mailbox */
+	/* trash_names[i] at 2 * i, INBOX<delim>trash_names[i] at 2 * i + 1 */
+	char		*by_name[2 * NTRASH_NAMES];
+	const char	*setting;	/* the account's "trash =", or NULL */
+	int		 setting_listed;
 };
 
+/* Whether name is INBOX, the hierarchy delimiter, then want. */
 static int
-on_trash_list(void *ctx, struct sess *s, const struct imap_resp *r,
+under_inbox(const char *name, const char *delim, const char *want)
+{
+	return delim != NULL && delim[0] != '\0' && delim[1] == '\0' &&
+	    strncasecmp(name, "INBOX", 5) == 0 && name[5] == delim[0] &&
+	    strcmp(name + 6, want) == 0;
+}
+
+static int
+on_trash_list(void *arg, struct sess *s, const struct imap_resp *r,
     struct err *e)
 {
-	struct trash *t = ctx;
+	struct trash *t = arg;
 	struct mbox_list ml;
 	const char *use;
 	struct buf b;
+	size_t i;
 
 	(void)e;
-	if (t->name != NULL || !mbox_parse_list(r, &ml))
-		return 0;
-	use = mbox_special_use(ml.attrs);
-	if (use == NULL || strcmp(use, "\\Trash") != 0 ||
+	if (!mbox_parse_list(r, &ml) || ml.name_len == 0 ||
 	    mbox_has_attr(ml.attrs, "\\Noselect") ||
 	    mbox_has_attr(ml.attrs, "\\NonExistent"))
 		return 0;
 	buf_init(&b, 1 << 20);
 	sess_mailbox_decode(s, ml.name, ml.name_len, &b);
-	t->name = buf_release(&b);
+	use = mbox_special_use(ml.attrs);
+	if (t->special == NULL && use != NULL && strcmp(use, "\\Trash") == 0)
+		t->special = xstrdup(b.s);
+	for (i = 0; i < 2 * NTRASH_NAMES; i++)
+		if (t->by_name[i] == NULL && (i % 2 == 0 ?
+		    strcmp(b.s, trash_names[i / 2]) == 0 :
+		    under_inbox(b.s, ml.delim, trash_names[i / 2])))
+			t->by_name[i] = xstrdup(b.s);
+	if (t->setting != NULL && (strcmp(b.s, t->setting) == 0 ||
+	    (strcasecmp(b.s, "INBOX") == 0 &&
+	    strcasecmp(t->setting, "INBOX") == 0)))
+		t->setting_listed = 1;
+	buf_free(&b);
 	return 0;
+}
+
+static void
+trash_free(struct trash *t)
+{
+	size_t i;
+
+	free(t->special);
+	for (i = 0; i < 2 * NTRASH_NAMES; i++)
+		free(t->by_name[i]);
 }
 
 int
 change_find_trash(struct ctx *ctx, char **name_r, struct err *e)
 {
 	struct sess *s = ctx->sess;
+	const struct account *a = ctx->settings != NULL ?
+	    ctx->settings->acct : NULL;
 	struct trash t;
-	int r;
+	size_t i;
+	int r = 0;
 
+	*name_r = NULL;
 	memset(&t, 0, sizeof(t));
-	t.sess = s;
+	t.setting = a != NULL ? a->trash : NULL;
 	sess_set_handler(s, on_trash_list, &t);
-	/* Only the special-use mailboxes where the server can say so. */
+	/* The special-use mailboxes alone where the server can say so. */
 	if (sess_has_cap(s, "LIST-EXTENDED") && sess_has_cap(s, "SPECIAL-USE"))
 		r = sess_run(s, e, "LIST (SPECIAL-USE) \"\" \"*\"");
-	else
+	/* Else, or when none is \Trash, all of them, for their names. */
+	if (r == 0 && t.special == NULL)
 		r = sess_run(s, e, "LIST \"\" \"*\"");
 	sess_set_handler(s, NULL, NULL);
 	if (r < 0) {
-		free(t.name);
-		err_prefix(e, "looking for the \\Trash mailbox");
+		trash_free(&t);
+		err_prefix(e, "looking for the Trash mailbox");
 		return -1;
 	}
-	*name_r = t.name;
+	if (t.special != NULL) {
+		*name_r = t.special;
+		t.special = NULL;
+	}
+	for (i = 0; *name_r == NULL && i < 2 * NTRASH_NAMES; i++)
+		if (t.by_name[i] != NULL) {
+			*name_r = t.by_name[i];
+			t.by_name[i] = NULL;
+		}
+	if (*name_r == NULL && t.setting != NULL) {
+		if (!t.setting_listed) {
+			trash_free(&t);
+			err_set(e, ERR_UNAVAILABLE, "the account's trash "
+			    "mailbox '%s' does not exist", t.setting);
+			return -1;
+		}
+		*name_r = xstrdup(t.setting);
+	}
+	trash_free(&t);
 	return 0;
 }
 

@@ -112,7 +112,12 @@ int	change_run(struct ctx *, const struct change *, const struct uidset *set);
 /* A destination mailbox name: 0 when usable, else the exit status (64). */
 int	change_check_name(struct ctx *, const char *);
 
-/* The \Trash special-use mailbox (UTF-8, to free), or NULL if none. */
+/*
+ * The Trash (UTF-8, to free), or NULL if none: the \Trash special-use
+ * mailbox, else one named as servers name it (Trash, INBOX.Trash, Deleted
+ * Items, Deleted Messages), else the account's "trash =" (an error when
+ * it does not exist).
+ */
 int	change_find_trash(struct ctx *, char **name_r, struct err *);
 
 #endif

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * delete: the named messages flagged \Deleted and expunged, exactly those;
- * or moved to the \Trash mailbox (--trash, and always on Gmail, where an
- * expunge only takes a label away); or only flagged (--flag-only).
+ * or moved to the Trash (--trash, and always on Gmail, where an expunge
+ * only takes a label away); or only flagged (--flag-only). The Trash is
+ * the \Trash special-use mailbox, else the one named as servers name it,
+ * else the account's "trash ="; the records name it (dest_mailbox).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,7 @@
 #include "msgset.h"
 
 const struct opt delete_opts[] = {
-	{ "trash", 0, NULL, "move the messages to the \\Trash mailbox "
+	{ "trash", 0, NULL, "move the messages to the Trash mailbox "
 	    "instead", 0 },
 	{ "flag-only", 0, NULL, "only flag the messages \\Deleted", 0 },
 	CHANGE_OPT_EXPUNGE_ALL,
@@ -63,17 +65,18 @@ cmd_delete(int argc, char **argv, struct ctx *ctx)
 		if (change_find_trash(ctx, &trash, &ctx->err) < 0)
 			return cmd_fail(ctx, &ctx->err);
 		if (trash == NULL)
-			return cmd_failf(ctx, ERR_UNAVAILABLE, "no mailbox "
-			    "has the \\Trash special use; nothing was "
-			    "changed%s", to_trash ? " (move the messages "
-			    "with 'imapctl move')" : "");
+			return cmd_failf(ctx, ERR_UNAVAILABLE, "no Trash "
+			    "mailbox: none has the \\Trash special use or "
+			    "is named Trash, INBOX.Trash, Deleted Items or "
+			    "Deleted Messages; name it with 'trash =' in the "
+			    "account (imapctl.conf(5)); nothing was changed");
 		if (same_mailbox(trash, argv[0])) {
 			/* On Gmail, deleting from the Trash is for good. */
 			if (to_trash) {
+				cmd_usage_error(ctx->cmd, "the messages "
+				    "are in the Trash ('%s') already", trash);
 				free(trash);
-				return cmd_usage_error(ctx->cmd, "the "
-				    "messages are in the \\Trash mailbox "
-				    "already");
+				return ERR_USAGE;
 			}
 		} else {
 			ch.kind = CHANGE_MOVE;

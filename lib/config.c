@@ -106,6 +106,7 @@ account_free(struct account *a)
 	free(a->key);
 	free(a->proxy);
 	free(a->proxy_user);
+	free(a->trash);
 	config_argv_free(a->password_cmd);
 	config_argv_free(a->token_cmd);
 	config_argv_free(a->proxy_password_cmd);
@@ -247,6 +248,8 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 		slot_s = &a->key;
 	else if (strcmp(key, "proxy") == 0)
 		slot_s = &a->proxy;
+	else if (strcmp(key, "trash") == 0)
+		slot_s = &a->trash;
 	else if (strcmp(key, "proxy_user") == 0)
 		slot_s = &a->proxy_user;
 	else if (strcmp(key, "proxy_password_cmd") == 0)

@@ -44,6 +44,7 @@ struct account {
 	int		 allow_cleartext; /* 0, 1, or -1 */
 	int		 is_default;	/* 1 for "default = true" */
 	int		 subscribe;	/* subscribe to what is created */
+	char		*trash;		/* the Trash, where nothing says */
 	char		**password_cmd;	/* argv, NULL-terminated, or NULL */
 	char		**token_cmd;	/* the same */
 	char		*proxy;		/* a proxy URL, checked */

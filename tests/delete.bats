@@ -63,7 +63,7 @@ teardown() { hostile_stop; }
 	assert_equal "$(srv_count INBOX)" 3
 	run --separate-stderr imapctl delete Trash 1 --trash
 	assert_failure 64
-	[[ $stderr == *'in the \Trash mailbox already'* ]]
+	[[ $stderr == *"in the Trash ('Trash') already"* ]]
 }
 
 @test "delete --flag-only flags and expunges nothing" {
@@ -127,4 +127,61 @@ teardown() { hostile_stop; }
 	assert_equal "$(srv_flags INBOX | cut -f1 | tr '\n' ' ')" '1 2 5 '
 	run --separate-stderr imapctl delete INBOX 1 --query from:bob
 	assert_failure 64
+}
+
+# delete --trash on the hostile server with the folders of a server
+# without SPECIAL-USE; $1 the layout, $2 the Trash expected.
+trash_by_name() {
+	hostile_start ok --layout "$1"
+	run --separate-stderr env IMAPCTL_PASSWORD=x "$IMAPCTL" --tls none \
+		-H 127.0.0.1 -p "$HOSTILE_PORT" -u u delete INBOX 2 --trash -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.uid, .dest_mailbox, .dest_uid]')" "[2,\"$2\",1]"
+	hostile_wait
+	grep -q "UID MOVE 2 \"\\?$2\"\\?" "$HOSTILE_RECORD"
+	! grep -q 'SPECIAL-USE' "$HOSTILE_RECORD"
+	hostile_stop
+}
+
+@test "delete --trash without SPECIAL-USE: Courier's INBOX.Trash, Exchange's and iCloud's names" {
+	trash_by_name courier INBOX.Trash
+	trash_by_name exchange 'Deleted Items'
+	trash_by_name icloud 'Deleted Messages'
+}
+
+@test "delete --trash: the account's trash = where no name is known; an error naming it otherwise" {
+	cfg=$BATS_TEST_TMPDIR/config
+	ctl() {
+		env IMAPCTL_PASSWORD=x "$IMAPCTL" --config "$cfg" -a loc \
+			-p "$HOSTILE_PORT" "$@"
+	}
+	printf '[account loc]\nhost = 127.0.0.1\ntls = none\nuser = u\n' >"$cfg"
+	chmod 600 "$cfg"
+	hostile_start ok --layout localized
+	run --separate-stderr ctl delete INBOX 2 --trash
+	assert_failure 69
+	assert_equal "$stderr" "imapctl: delete: no Trash mailbox: none has the \\Trash special use or is named Trash, INBOX.Trash, Deleted Items or Deleted Messages; name it with 'trash =' in the account (imapctl.conf(5)); nothing was changed"
+	hostile_wait
+	! grep -q 'UID \(MOVE\|COPY\|STORE\|EXPUNGE\)' "$HOSTILE_RECORD"
+	hostile_stop
+	printf 'trash = Papierkorb\n' >>"$cfg"
+	hostile_start ok --layout localized
+	run --separate-stderr ctl delete INBOX 2:3 --trash --dry-run
+	assert_success
+	assert_equal "$(echo "$output" | cut -f3,4)" $'2\tPapierkorb\n3\tPapierkorb'
+	hostile_wait
+	hostile_start ok --layout localized
+	run --separate-stderr ctl delete INBOX 2 --trash -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.uid, .dest_mailbox, .dest_uid]')" '[2,"Papierkorb",1]'
+	hostile_wait
+	grep -q 'UID MOVE 2 Papierkorb' "$HOSTILE_RECORD"
+	hostile_stop
+	# A trash = that names no mailbox: refused, nothing moved.
+	sed -i 's/^trash = .*/trash = Corbeille/' "$cfg"
+	hostile_start ok --layout localized
+	run --separate-stderr ctl delete INBOX 2 --trash
+	assert_failure 69
+	assert_equal "$stderr" "imapctl: delete: the account's trash mailbox 'Corbeille' does not exist"
+	hostile_wait
 }

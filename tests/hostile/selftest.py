@@ -381,6 +381,39 @@ def ok_fetch_body_and_seen():
 
 
 @test
+def layout_courier():
+    with Server("--scenario", "ok", "--layout", "courier") as s:
+        c = Client(s.port)
+        login(c)
+        caps = c.cmd(b"a1", b"CAPABILITY")[0]
+        check(b"SPECIAL-USE" not in caps, "SPECIAL-USE offered: %r" % caps)
+        eq(c.cmd(b"a2", b"NAMESPACE"), [
+            b'* NAMESPACE (("INBOX." ".")) NIL NIL\r\n',
+            b"a2 OK Namespace completed.\r\n"], "namespace")
+        eq(c.cmd(b"a3", b'LIST "" "INBOX.%"'), [
+            b'* LIST (\\HasNoChildren) "." INBOX.Drafts\r\n',
+            b'* LIST (\\HasNoChildren) "." INBOX.Sent\r\n',
+            b'* LIST (\\HasNoChildren) "." INBOX.Trash\r\n',
+            b'* LIST (\\HasNoChildren) "." INBOX.Archive\r\n',
+            b"a3 OK List completed.\r\n"], "list")
+        c.close()
+        s.wait()
+
+
+@test
+def layout_exchange():
+    with Server("--scenario", "ok", "--layout", "exchange") as s:
+        c = Client(s.port)
+        login(c)
+        lines = c.cmd(b"a2", b'LIST "" "*"')
+        check(b'* LIST (\\HasNoChildren) "/" "Deleted Items"\r\n' in lines,
+              "Deleted Items: %r" % lines)
+        check(not any(b"\\Trash" in ln for ln in lines), "no \\Trash")
+        c.close()
+        s.wait()
+
+
+@test
 def literal_violations():
     with Server("--scenario", "ok", "--drop-cap", "LITERAL+") as s:
         c = Client(s.port)

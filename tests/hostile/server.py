@@ -85,6 +85,14 @@ Options
 --port N                listen on N instead of 0.
 --bind ADDR             listen on the IPv4 address ADDR instead of 127.0.0.1
                         (a client that must not see a loopback address).
+--layout NAME           the folders of a server without SPECIAL-USE (the
+                        capability and the attributes are not sent):
+                        courier (INBOX.Drafts, INBOX.Sent, INBOX.Trash,
+                        INBOX.Archive; "." separator, NAMESPACE "INBOX."),
+                        exchange (Deleted Items, Sent Items, Drafts, Junk
+                        Email, Archive), icloud (Deleted Messages, Sent
+                        Messages, Drafts, Junk, Archive), localized
+                        (Papierkorb, Gesendet, Entw&APw-rfe); INBOX as usual.
 
 Scenarios (see --list-scenarios; the well-behaved mode answers everything
 the scenario does not override)
@@ -465,9 +473,25 @@ class Mailbox:
         return m
 
 
+# --layout: the folders of servers without SPECIAL-USE, as they name
+# them (the special-use attributes are then not sent, nor the capability).
+LAYOUTS = {
+    "courier": (".", "INBOX.", ["INBOX.Drafts", "INBOX.Sent", "INBOX.Trash",
+                                "INBOX.Archive"]),
+    "exchange": ("/", "", ["Deleted Items", "Sent Items", "Drafts",
+                           "Junk Email", "Archive"]),
+    "icloud": ("/", "", ["Deleted Messages", "Sent Messages", "Drafts",
+                         "Junk", "Archive"]),
+    "localized": ("/", "", ["Papierkorb", "Gesendet", "Entw&APw-rfe"]),
+}
+
+
 class Store:
-    def __init__(self):
+    def __init__(self, layout=None):
         self.boxes = {}
+        self.layout = layout
+        self.delim, self.prefix = (LAYOUTS[layout][:2] if layout
+                                   else ("/", ""))
         inbox = self.create("INBOX")
         inbox.add(make_message(
             b"Hello from the hostile server",
@@ -488,11 +512,15 @@ class Store:
             b"Message-ID: <3@hostile.example>\r\n"
             b"In-Reply-To: <1@hostile.example>\r\n"), [r"\Flagged"],
             datetime.datetime(2024, 3, 3, 11, 30, 0))
-        self.create("Archive", r"\Archive")
-        self.create("Drafts", r"\Drafts")
-        self.create("Sent", r"\Sent")
-        self.create("Trash", r"\Trash")
-        self.create("&AMk-t&AOk-")
+        if layout:
+            for name in LAYOUTS[layout][2]:
+                self.create(name)
+        else:
+            self.create("Archive", r"\Archive")
+            self.create("Drafts", r"\Drafts")
+            self.create("Sent", r"\Sent")
+            self.create("Trash", r"\Trash")
+            self.create("&AMk-t&AOk-")
         self.delivered = 0
 
     @staticmethod
@@ -761,6 +789,8 @@ class Session:
                 if w.upper() not in (x.upper() for x in caps):
                     caps.append(w)
         drop = {w.upper() for c in self.opts.drop_cap for w in c.split()}
+        if self.store.layout:
+            drop.add("SPECIAL-USE")
         return [c for c in caps if c.upper() not in drop]
 
     def can_starttls(self):
@@ -1186,7 +1216,8 @@ class Session:
         self.cmd_SELECT(cmd, readonly=True)
 
     def cmd_NAMESPACE(self, cmd):
-        self.line('* NAMESPACE (("" "/")) NIL NIL')
+        self.line('* NAMESPACE ((%s "%s")) NIL NIL' % (
+            imap_string(self.store.prefix).decode(), self.store.delim))
         self.tagged(cmd, "OK Namespace completed.")
 
     def cmd_ENABLE(self, cmd):
@@ -1219,11 +1250,12 @@ class Session:
         verb = "LSUB" if lsub else "LIST"
         for pat in pats:
             if pat == "" and not lsub:
-                self.line('* LIST (\\Noselect) "/" ""')
+                self.line('* LIST (\\Noselect) "%s" ""' % self.store.delim)
                 continue
             full = ref + pat
             rx = "^" + "".join(
-                ".*" if c == "*" else "[^/]*" if c == "%" else re.escape(c)
+                ".*" if c == "*" else "[^%s]*" % re.escape(self.store.delim)
+                if c == "%" else re.escape(c)
                 for c in full) + "$"
             for name, box in self.store.boxes.items():
                 if not re.match(rx, name, re.I if name == "INBOX" else 0):
@@ -1237,7 +1269,8 @@ class Session:
                         str(r).upper() == "SUBSCRIBED" for r in ret)):
                     attrs.append(r"\Subscribed")
                 self.send(b'* ' + verb.encode() + b' (' +
-                          " ".join(attrs).encode() + b') "/" ' +
+                          " ".join(attrs).encode() + b') "' +
+                          self.store.delim.encode() + b'" ' +
                           imap_astring(name) + b"\r\n")
                 if status_items is not None:
                     self.status_line(box, status_items)
@@ -1280,7 +1313,7 @@ class Session:
         self.tagged(cmd, "OK Status completed.")
 
     def cmd_CREATE(self, cmd):
-        name = astr(cmd.args[0]).decode("latin-1").rstrip("/")
+        name = astr(cmd.args[0]).decode("latin-1").rstrip(self.store.delim)
         if self.store.get(name):
             self.tagged(cmd, "NO [ALREADYEXISTS] Mailbox already exists.")
             return
@@ -2266,7 +2299,7 @@ class ScriptSession(Session):
 class Server:
     def __init__(self, opts):
         self.opts = opts
-        self.store = Store()
+        self.store = Store(opts.layout)
         self.rec = open(opts.record, "ab", buffering=0) if opts.record \
             else None
         self.sentf = open(opts.sent, "ab", buffering=0) if opts.sent \
@@ -2437,6 +2470,7 @@ def parse_args(argv):
     p.add_argument("--flood", type=int, default=400000)
     p.add_argument("--bogus-tag", default="ZZ9999")
     p.add_argument("--inject")
+    p.add_argument("--layout", choices=sorted(LAYOUTS))
     p.add_argument("--list-scenarios", action="store_true")
     o = p.parse_args(argv)
     if o.list_scenarios:
