@@ -762,7 +762,8 @@ emit_structure(struct fetch *f, uint32_t uid, const struct imap_arg *bs)
 			emit_str(f->em, "filename", fn.s);
 		else
 			emit_null(f->em, "filename");
-		emit_nstr_clean(f->em, "disposition", p->disposition);
+		emit_str(f->em, "disposition", p->disposition[0] != '\0' ?
+		    p->disposition : NULL);
 		emit_str(f->em, "mailbox", f->mailbox);
 		emit_uint(f->em, "uidvalidity", f->uidvalidity);
 		emit_record_end(f->em);

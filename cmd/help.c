@@ -113,13 +113,15 @@ help_extra(const struct command *c, FILE *f)
 	if (strcmp(c->name, "search") == 0) {
 		fprintf(f, "\nQuery terms (ANDed; names in any case):\n");
 		for (i = 0; search_term_help(i, &usage, &help) == 0; i++)
-			fprintf(f, "  %-20s %s\n", usage, help);
-		fprintf(f, "  %-20s %s\n", "a or b", "either matches");
-		fprintf(f, "  %-20s %s\n", "not a", "a does not match");
-		fprintf(f, "  %-20s %s\n", "( ... )", "group terms: "
+			fprintf(f, "  %-22s %s\n", usage, help);
+		fprintf(f, "  %-22s %s\n", "WORD", "the headers or the body "
+		    "contain WORD (as text:WORD)");
+		fprintf(f, "  %-22s %s\n", "a or b", "either matches");
+		fprintf(f, "  %-22s %s\n", "not a", "a does not match");
+		fprintf(f, "  %-22s %s\n", "( ... )", "group terms: "
 		    "'(' a or b ')' c");
 		fprintf(f, "Dates are YYYY-MM-DD; quote a value with spaces: "
-		    "subject:\"disk full\".\n");
+		    "subject:\"disk full\", \"disk full\".\n");
 	}
 	if (p == NULL || p->examples[0] == NULL)
 		return;

@@ -73,7 +73,7 @@ set_disposition(struct mime_part *p, const struct imap_arg *a)
 
 	if (l == NULL)
 		return;
-	p->disposition = nstring(l);
+	lower_copy(p->disposition, sizeof(p->disposition), l);
 	p->dparams = plist(l->next);
 }
 
@@ -332,8 +332,7 @@ mime_is_attachment(const struct mime_part *p)
 
 	if (p->multipart)
 		return 0;
-	if (p->disposition != NULL &&
-	    strcasecmp(p->disposition, "attachment") == 0)
+	if (strcmp(p->disposition, "attachment") == 0)
 		return 1;
 	buf_init(&b, MIME_PARAM_MAX);
 	r = mime_filename(p, &b);
@@ -353,8 +352,7 @@ first_text(const struct mime_tree *t, const char *subtype, int in_msg)
 		    strcmp(p->type, "text") != 0 ||
 		    strcmp(p->subtype, subtype) != 0)
 			continue;
-		if (p->disposition != NULL &&
-		    strcasecmp(p->disposition, "attachment") == 0)
+		if (strcmp(p->disposition, "attachment") == 0)
 			continue;
 		return p;
 	}

@@ -38,7 +38,7 @@ struct mime_part {
 	char			 subtype[MIME_TOKEN_MAX];
 	char			 encoding[MIME_TOKEN_MAX]; /* "" if NIL */
 	const char		*charset;	/* NULL if none */
-	const char		*disposition;	/* NULL if none */
+	char			 disposition[MIME_TOKEN_MAX]; /* "" if none */
 	uint64_t		 size;
 	const struct imap_arg	*params;	/* (name value ...) or NULL */
 	const struct imap_arg	*dparams;

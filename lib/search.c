@@ -331,7 +331,8 @@ enum term_kind {
 	T_FLAG,		/* a word of its own */
 	T_KEYWORD,
 	T_UID,
-	T_GMAIL
+	T_GMAIL,
+	T_HAS		/* has:attachment */
 };
 
 static const struct term {
@@ -363,6 +364,12 @@ static const struct term {
 	    "arrived before the day" },
 	{ "on", T_DATE, "ON", "on:YYYY-MM-DD",
 	    "arrived on the day" },
+	{ "sentsince", T_DATE, "SENTSINCE", "sentsince:YYYY-MM-DD",
+	    "its Date header is on or after the day" },
+	{ "sentbefore", T_DATE, "SENTBEFORE", "sentbefore:YYYY-MM-DD",
+	    "its Date header is before the day" },
+	{ "sent", T_DATE, "SENTON", "sent:YYYY-MM-DD",
+	    "its Date header is on the day" },
 	{ "older", T_REL, "OLDER", "older:DURATION",
 	    "arrived more than DURATION ago (90d, 6mo, 1y; units s min h d w "
 	    "mo y)" },
@@ -396,6 +403,9 @@ static const struct term {
 	    "its UID is in SET (uid:- reads them from stdin)" },
 	{ "all", T_FLAG, "ALL", "all",
 	    "every message" },
+	{ "has", T_HAS, NULL, "has:attachment",
+	    "has attachments: is multipart/mixed or flagged $HasAttachment "
+	    "(on Gmail, Gmail's has:attachment)" },
 	{ "gmail", T_GMAIL, "X-GM-RAW", "gmail:RAW",
 	    "Gmail's own search syntax (X-GM-RAW)" },
 };
@@ -495,6 +505,35 @@ string_value(struct search_query *q, const char *text, const char *v,
 	return 0;
 }
 
+/*
+ * has:attachment into n: there is no such search key, so on Gmail its own
+ * has:attachment, elsewhere what a message with attachments looks like
+ * (multipart/mixed) or the $HasAttachment keyword (RFC 9051) that
+ * servers such as Dovecot can set.
+ */
+static struct node *
+has_attachment(struct search_query *q, struct node *n)
+{
+	struct node *kw, *ct;
+
+	if (q->caps & SEARCH_CAP_GMAIL) {
+		n->kw = "X-GM-RAW";
+		node_arg(n, SESS_PIECE_STRING, "has:attachment", 14);
+		return n;
+	}
+	n->type = N_OR;
+	kw = node_new(q, N_KEY);
+	kw->kw = "KEYWORD";
+	node_arg(kw, SESS_PIECE_TEXT, "$HasAttachment", 14);
+	ct = node_new(q, N_KEY);
+	ct->kw = "HEADER";
+	node_arg(ct, SESS_PIECE_ASTRING, "Content-Type", 12);
+	node_arg(ct, SESS_PIECE_STRING, "multipart/mixed", 15);
+	n->kid = kw;
+	kw->next = ct;
+	return n;
+}
+
 static struct node *
 make_term(struct search_query *q, const struct tok *t, struct err *e)
 {
@@ -515,6 +554,19 @@ make_term(struct search_query *q, const struct tok *t, struct err *e)
 		    strncasecmp(terms[i].name, t->text, klen) == 0 &&
 		    t->key_max >= klen)
 			tm = &terms[i];
+	if (tm == NULL && colon == NULL) {
+		/* A bare word: the headers or the body contain it. */
+		if (t->len == 0) {
+			err_set(e, ERR_USAGE, "empty query term");
+			return NULL;
+		}
+		if (string_value(q, t->text, t->text, t->len, e) < 0)
+			return NULL;
+		n = node_new(q, N_KEY);
+		n->kw = "TEXT";
+		node_arg(n, SESS_PIECE_STRING, t->text, t->len);
+		return n;
+	}
 	if (tm == NULL) {
 		bad_term(t->text, e);
 		return NULL;
@@ -649,6 +701,13 @@ make_term(struct search_query *q, const struct tok *t, struct err *e)
 		}
 		uidset_bound_star(&n->set);
 		return n;
+	case T_HAS:
+		if (vlen != 10 || strncasecmp(v, "attachment", 10) != 0) {
+			err_set(e, ERR_USAGE, "query term '%.100s': has: knows "
+			    "only has:attachment", t->text);
+			return NULL;
+		}
+		return has_attachment(q, n);
 	case T_FLAG:
 		break;
 	}

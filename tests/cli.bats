@@ -58,7 +58,7 @@ options() { { "$IMAPCTL" "$1" -h; "$IMAPCTL" --help | sed -n '/^Global options:/
 		case $w in
 		or) grep -qE '^  a or b +\S' <<<"$terms" ;;
 		not) grep -qE '^  not a +\S' <<<"$terms" ;;
-		*:) grep -qE "^  ${w}[A-Z:-]+ +\\S" <<<"$terms" ;;
+		*:) grep -qE "^  ${w}[A-Za-z:-]+ +\\S" <<<"$terms" ;;
 		*) grep -qE "^  $w +[a-z]" <<<"$terms" ;;
 		esac || { echo "no meaning for $w"; return 1; }
 	done

@@ -295,7 +295,7 @@ sent() {
 	assert_failure 64
 	assert_output ""
 	[[ $stderr == "imapctl: search: unknown query term 'frm:bob'; valid terms: from:TEXT to:TEXT cc:TEXT "* ]]
-	[[ $stderr == *" header:NAME:VALUE since:YYYY-MM-DD "*" older:DURATION "*" keyword:K uid:SET all gmail:RAW; combined with or, not and ( )" ]]
+	[[ $stderr == *" header:NAME:VALUE since:YYYY-MM-DD "*" sent:YYYY-MM-DD older:DURATION "*" keyword:K uid:SET all has:attachment gmail:RAW; combined with or, not and ( )" ]]
 	assert_equal "$(echo "$stderr" | wc -l)" 1
 	run --separate-stderr imapctl search INBOX since:2024-02-30
 	assert_failure 64
@@ -481,4 +481,38 @@ sent() {
 		[ "$status" -le 1 ]
 		assert_equal "$stderr" ""
 	done <<<"$examples"
+}
+
+@test "sent dates, has:attachment, bare words and lower-case MIME tokens" {
+	d=$BATS_TEST_TMPDIR
+	printf 'Date: Mon, 01 Jan 2024 10:00:00 +0000\r\nFrom: a@example.org\r\nSubject: plain old\r\n\r\nthe quarterly invoice\r\n' >"$d/old.eml"
+	printf 'Date: Fri, 01 Mar 2024 10:00:00 +0000\r\nFrom: b@example.org\r\nSubject: with a file\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: ATTACHMENT; filename="r.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b--\r\n' >"$d/att.eml"
+	run imapctl raw CREATE Dated
+	assert_success
+	# Both arrived in 2025: the internal date is not the Date header.
+	run imapctl append Dated "$d/old.eml" "$d/att.eml" --date 2025-06-01
+	assert_success
+	assert_equal "$(found Dated sentbefore:2024-02-01)" 1
+	assert_equal "$(found Dated sentsince:2024-02-01)" 2
+	assert_equal "$(found Dated sent:2024-03-01)" 2
+	assert_equal "$(found Dated sent:2024-03-02)" ''
+	assert_equal "$(found Dated before:2024-02-01)" ''
+	assert_equal "$(found Dated has:attachment)" 2
+	assert_equal "$(found Dated not has:attachment)" 1
+	# A bare word is looked for in the headers and the body.
+	assert_equal "$(found Dated invoice)" 1
+	assert_equal "$(found Dated quarterly invoice)" 1
+	assert_equal "$(found Dated '"see attached"')" 2
+	assert_equal "$(found Dated invoice or attached)" '1 2'
+	run --separate-stderr imapctl --debug search Dated sentsince:2024-02-01 has:attachment
+	assert_success
+	assert_equal "$(sent | grep -o 'SENTSINCE.*')" 'SENTSINCE 1-Feb-2024 OR KEYWORD $HasAttachment HEADER Content-Type "multipart/mixed"'
+	# Dovecot passes the disposition on as the message wrote it.
+	run --separate-stderr imapctl fetch Dated 2 --structure -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -r 'select(.part == "2") | [.type, .subtype, .disposition, .filename] | @tsv')" \
+		$'application\tpdf\tattachment\tr.pdf'
+	run imapctl help search
+	assert_success
+	[[ $output == *'  sentsince:YYYY-MM-DD '*'  sentbefore:YYYY-MM-DD '*'  sent:YYYY-MM-DD '*'  has:attachment '*'  WORD '* ]]
 }

@@ -63,7 +63,7 @@ tree_is(const char *bs, const char *want, const char *name)
 		    p->part, p->type, p->subtype, p->charset ? p->charset : "-",
 		    p->encoding[0] ? p->encoding : "-",
 		    (unsigned long long)p->size, fn.len ? fn.s : "-",
-		    p->disposition ? p->disposition : "-",
+		    p->disposition[0] ? p->disposition : "-",
 		    mime_is_attachment(p) ? " att" : "");
 	}
 	t_streq(out.s, want, name);
@@ -97,7 +97,7 @@ test_tree(void)
 	    "TEXT multipart/mixed - - 0 - -; "
 	    "1 multipart/alternative - - 0 - -; "
 	    "1.1 text/plain - 7bit 1 - -; 1.2 text/html - 7bit 2 - -; "
-	    "2 application/pdf - base64 30 r.pdf ATTACHMENT att; "
+	    "2 application/pdf - base64 30 r.pdf attachment att; "
 	    "3 message/rfc822 - 7bit 400 - -; "
 	    "3.TEXT multipart/mixed - - 0 - -; "
 	    "3.1 text/plain - 7bit 3 - -; "
