@@ -442,7 +442,7 @@ dry_run(struct ctx *ctx, const char *mailbox, const struct source *srcs,
 	struct err e;
 	size_t i;
 
-	if (mbox_status_many(ctx->sess, &name, 1, "UIDVALIDITY", &st, &e,
+	if (mbox_status_many(ctx->sess, &name, 1, "UIDVALIDITY", 0, &st, &e,
 	    &ctx->err) < 0)
 		return cmd_fail(ctx, &ctx->err);
 	if (e.kind != ERR_NONE) {

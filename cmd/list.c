@@ -2,6 +2,7 @@
 /*
  * list: mailboxes with their attributes and special use; with --status,
  * their counts, through LIST-STATUS when offered, else pipelined STATUS.
+ * LOGOUT goes in the same write as the last command.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -223,8 +224,11 @@ cmd_list(int argc, char **argv, struct ctx *ctx)
 		    argc - i > 8 ? 8 : argc - i;
 
 		memset(&cmd, 0, sizeof(cmd));
+		/* LOGOUT with the last LIST when no STATUS is to follow. */
 		if (send_list(s, &cmd, n, argv + i, subscribed,
 		    liststatus ? items : NULL, e) < 0 ||
+		    (i + n >= argc && (!status || liststatus) &&
+		    sess_send_logout(s, e) < 0) ||
 		    sess_wait(s, &cmd, e) < 0) {
 			listing_free(&l);
 			return cmd_fail(ctx, e);
@@ -244,7 +248,7 @@ cmd_list(int argc, char **argv, struct ctx *ctx)
 		for (j = k = 0; j < l.n; j++)
 			if (!l.v[j].noselect)
 				names[k++] = l.v[j].name;
-		if (mbox_status_many(s, names, k, items, st, errs, e) < 0)
+		if (mbox_status_many(s, names, k, items, 1, st, errs, e) < 0)
 			rc = cmd_fail(ctx, e);
 		for (j = k = 0; rc == 0 && j < l.n; j++) {
 			if (l.v[j].noselect)

@@ -141,7 +141,7 @@ count_messages(struct ctx *ctx, const char *action, const char *name,
 	*n_r = 0;
 	if (p.noselect[0])
 		return 0;
-	if (mbox_status_many(ctx->sess, &name, 1, "MESSAGES", &st, &e,
+	if (mbox_status_many(ctx->sess, &name, 1, "MESSAGES", 0, &st, &e,
 	    &ctx->err) < 0)
 		return cmd_fail(ctx, &ctx->err);
 	if (e.kind != ERR_NONE) {

@@ -2,7 +2,8 @@
 /*
  * quota: GETQUOTAROOT for a mailbox (INBOX by default): a record for each
  * resource of each quota root, with its usage and limit in the server's
- * units (STORAGE in KiB, MESSAGE in messages).
+ * units (STORAGE in KiB, MESSAGE in messages). GETQUOTAROOT and LOGOUT go
+ * in one write.
  */
 #include <string.h>
 
@@ -66,7 +67,9 @@ cmd_quota(int argc, char **argv, struct ctx *ctx)
 		    "offer quotas (no QUOTA capability)");
 	memset(&cmd, 0, sizeof(cmd));
 	sess_set_handler(s, on_quota, &q);
+	/* GETQUOTAROOT and LOGOUT in one write. */
 	if (sess_send(s, &cmd, &ctx->err, "GETQUOTAROOT %M", q.mailbox) < 0 ||
+	    sess_send_logout(s, &ctx->err) < 0 ||
 	    sess_wait(s, &cmd, &ctx->err) < 0)
 		return cmd_fail(ctx, &ctx->err);
 	sess_set_handler(s, NULL, NULL);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * status: message counts of the named mailboxes (INBOX by default), all
- * STATUS commands pipelined.
+ * STATUS commands pipelined, LOGOUT in the same write: one round trip
+ * after login.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,8 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 	    sess_has_cap(s, "CONDSTORE") ? " HIGHESTMODSEQ" : "");
 	st = xcalloc(n, sizeof(*st));
 	errs = xcalloc(n, sizeof(*errs));
-	if (mbox_status_many(s, names, n, items, st, errs, &ctx->err) < 0) {
+	if (mbox_status_many(s, names, n, items, 1, st, errs,
+	    &ctx->err) < 0) {
 		free(st);
 		free(errs);
 		return cmd_fail(ctx, &ctx->err);

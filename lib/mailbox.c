@@ -154,7 +154,7 @@ many_handler(void *ctx, struct sess *s, const struct imap_resp *r,
 
 int
 mbox_status_many(struct sess *s, const char *const *names, size_t n,
-    const char *items, struct mbox_status *st, struct err *errs,
+    const char *items, int last, struct mbox_status *st, struct err *errs,
     struct err *e)
 {
 	struct many m;
@@ -194,6 +194,10 @@ mbox_status_many(struct sess *s, const char *const *names, size_t n,
 				cmds[sent].status = IMAP_ST_BAD;
 			}
 			sent++;
+		}
+		if (last && sent == n && sess_send_logout(s, e) < 0) {
+			r = -1;
+			goto out;
 		}
 		if (sess_wait(s, &cmds[m.oldest], e) < 0) {
 			r = -1;

@@ -46,9 +46,10 @@ int		 mbox_has_attr(const struct imap_arg *attrs, const char *);
 /*
  * STATUS for each of n mailboxes (UTF-8 names), pipelined. st[i] gets the
  * counts; errs[i] the server's refusal (kind ERR_NONE when it worked).
- * Returns -1 only when the session itself failed.
+ * last: the session's last commands, LOGOUT sent with the last of them
+ * (sess_send_logout). Returns -1 only when the session itself failed.
  */
 int	mbox_status_many(struct sess *, const char *const *names, size_t n,
-	    const char *items, struct mbox_status *st, struct err *errs,
-	    struct err *);
+	    const char *items, int last, struct mbox_status *st,
+	    struct err *errs, struct err *);
 #endif

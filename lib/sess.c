@@ -50,6 +50,9 @@ struct sess {
 	void			*idle_arg;
 	struct timespec		 marks[SESS_MARK_COUNT];
 	unsigned		 marked;	/* bit per mark taken */
+	/* LOGOUT sent with the last commands (sess_send_logout). */
+	struct sess_cmd		 logout;
+	int			 logout_sent;
 };
 
 static const char *const state_names[] = {
@@ -1281,20 +1284,40 @@ sess_logout(struct sess *s)
 		    s->o.timeout_ms : 1000);
 		n = snprintf(line, sizeof(line), "A%u LOGOUT\r\n",
 		    s->next_tag++);
-		trace_line(s, "C", line, (size_t)n - 2);
-		if (sess_flush(s, &e) == 0)
+		if (sess_flush(s, &e) == 0 && !s->logout_sent) {
+			trace_line(s, "C", line, (size_t)n - 2);
 			(void)conn_write(s->conn, line, (size_t)n, &e);
+		}
 		sess_set_state(s, SESS_LOGOUT);
 		return 0;
 	}
 	if (s->broken)
 		return 0;
-	memset(&cmd, 0, sizeof(cmd));
 	conn_set_timeout(s->conn, s->o.timeout_ms < 5000 ?
 	    s->o.timeout_ms : 5000);
-	if (sess_send(s, &cmd, &e, "LOGOUT") == 0)
-		sess_wait(s, &cmd, &e);
+	if (s->logout_sent) {
+		/* Already on its way: only its answer is awaited. */
+		if (!s->logout.done)
+			sess_wait(s, &s->logout, &e);
+	} else {
+		memset(&cmd, 0, sizeof(cmd));
+		if (sess_send(s, &cmd, &e, "LOGOUT") == 0)
+			sess_wait(s, &cmd, &e);
+	}
 	sess_set_state(s, SESS_LOGOUT);
+	return 0;
+}
+
+int
+sess_send_logout(struct sess *s, struct err *e)
+{
+	if (s->logout_sent || s->conn == NULL || s->broken ||
+	    s->state == SESS_LOGOUT || s->state == SESS_DISCONNECTED)
+		return 0;
+	memset(&s->logout, 0, sizeof(s->logout));
+	if (sess_send(s, &s->logout, e, "LOGOUT") < 0)
+		return -1;
+	s->logout_sent = 1;
 	return 0;
 }
 

@@ -110,6 +110,14 @@ void		 sess_free(struct sess *);
 int		 sess_connect(struct sess *, struct err *);
 int		 sess_logout(struct sess *);
 /*
+ * Queue LOGOUT now, behind the commands already queued, so that it goes
+ * in the same write as the last of them: a command that knows it has
+ * nothing more to ask saves the round trip of saying goodbye afterwards.
+ * sess_logout then only waits for its answer. Once only; nothing may be
+ * sent after it.
+ */
+int		 sess_send_logout(struct sess *, struct err *);
+/*
  * Logged in (and whatever belongs to it done): from sess_connect until
  * now the session's timeout bounded all of it together; from now on it
  * bounds each wait (net.h).
