@@ -18,7 +18,8 @@ emit_addrs(struct emit *em, const char *key, const struct imap_arg *list)
 	buf_init(&addr, 1 << 16);
 	emit_list_begin(em, key, "addr");
 	while (msg_addr_next(&it, &name, &has, &addr))
-		emit_address(em, NULL, has ? name.s : NULL, addr.s);
+		emit_address(em, NULL, has ? name.s : NULL,
+		    addr.len > 0 ? addr.s : NULL);
 	emit_list_end(em);
 	buf_free(&name);
 	buf_free(&addr);
@@ -81,9 +82,13 @@ summary_emit(const struct summary *f, uint32_t uid,
 		buf_free(&b);
 	} else
 		emit_null(f->em, "subject");
-	emit_nstr_clean(f->em, "message_id", have_env ? env.message_id : NULL);
-	emit_nstr_clean(f->em, "in_reply_to", have_env ? env.in_reply_to :
-	    NULL);
+	/* "" for an absent header (Proton Bridge) is no identifier. */
+	emit_nstr_clean(f->em, "message_id", have_env &&
+	    env.message_id != NULL && *env.message_id != '\0' ?
+	    env.message_id : NULL);
+	emit_nstr_clean(f->em, "in_reply_to", have_env &&
+	    env.in_reply_to != NULL && *env.in_reply_to != '\0' ?
+	    env.in_reply_to : NULL);
 	if (!f->ids_first) {
 		emit_str(f->em, "mailbox", f->mailbox);
 		emit_uint(f->em, "uidvalidity", f->uidvalidity);

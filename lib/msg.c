@@ -95,6 +95,26 @@ msg_envelope(const struct imap_arg *env, struct envelope *v)
 	return 0;
 }
 
+/* (NIL NIL NIL NIL): the end of a group. */
+static int
+group_end(const struct imap_arg *f)
+{
+	return nstr(f, NULL) == NULL && nstr(imap_arg_nth(f, 2), NULL) ==
+	    NULL && nstr(imap_arg_nth(f, 3), NULL) == NULL;
+}
+
+/* Whether an end-of-group marker follows a, within its list. */
+static int
+group_closed(const struct imap_arg *a)
+{
+	const struct imap_arg *f;
+
+	for (; a != NULL; a = a->next)
+		if ((f = alist(a)) != NULL && group_end(f))
+			return 1;
+	return 0;
+}
+
 int
 msg_addr_next(const struct imap_arg **it, struct buf *name, int *has_name_r,
     struct buf *addr)
@@ -109,19 +129,39 @@ msg_addr_next(const struct imap_arg **it, struct buf *name, int *has_name_r,
 		pn = nstr(f, &pnl);
 		mb = nstr(imap_arg_nth(f, 2), &mbl);
 		host = nstr(imap_arg_nth(f, 3), &hostl);
-		/* Group start (host NIL) and end (all NIL) are markers. */
-		if (host == NULL)
+		if (pn != NULL && pnl == 0)
+			pn = NULL;
+		if (mb != NULL && mbl == 0)
+			mb = NULL;
+		if (host != NULL && hostl == 0)
+			host = NULL;
+		/*
+		 * Group start (host NIL) and end (all NIL) are markers. A
+		 * "start" that no end follows is an address without a
+		 * domain ("To: bob"); an "end" with a name is a bare name
+		 * (Exchange's senders without an SMTP address).
+		 */
+		if (host == NULL && mb != NULL && group_closed(a->next))
+			continue;
+		if (mb == NULL && host == NULL && pn == NULL)
+			continue;
+		/* Neither a name nor a local part: nothing to show. */
+		if (pn == NULL && mb == NULL)
 			continue;
 		*it = a->next;
 		buf_reset(name);
 		buf_reset(addr);
-		*has_name_r = pn != NULL && pnl > 0;
+		*has_name_r = pn != NULL;
 		if (*has_name_r)
 			rfc2047_decode(pn, pnl, name);
-		if (mb != NULL)
+		/* No local part ("<@example.com>", NIL): no address. */
+		if (mb != NULL) {
 			utf8_sanitize(addr, mb, mbl);
-		buf_addc(addr, '@');
-		utf8_sanitize(addr, host, hostl);
+			if (host != NULL) {
+				buf_addc(addr, '@');
+				utf8_sanitize(addr, host, hostl);
+			}
+		}
 		return 1;
 	}
 	*it = NULL;

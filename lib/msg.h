@@ -41,8 +41,10 @@ int	msg_envelope(const struct imap_arg *env, struct envelope *);
  * item and is advanced. Group syntax (RFC 3501's (NIL NIL "name" NIL) ...
  * (NIL NIL NIL NIL)) is handled: the members are listed as ordinary
  * addresses, the group's own name is not. name gets the display name
- * decoded (empty if none; *has_name_r says), addr "mailbox@host".
- * Returns 1 for an address, 0 at the end.
+ * decoded (empty if none; *has_name_r says), addr "mailbox@host", or
+ * "mailbox" where the host is NIL and no group ends, or "" where the
+ * mailbox is NIL or empty (a bare name). Returns 1 for an address, 0 at
+ * the end.
  */
 int	msg_addr_next(const struct imap_arg **it, struct buf *name,
 	    int *has_name_r, struct buf *addr);

@@ -75,6 +75,19 @@ Options
 --reply-delay SECONDS   wait before answering each command.
 --idle-push SECONDS     during IDLE, after SECONDS, deliver a new message to
                         INBOX and send "* N EXISTS".
+--quirk NAME            answer as some real servers do (repeatable, may be
+                        comma separated):
+                        trailing-space: a space before the ")" that ends a
+                          FETCH response, its ENVELOPE and FLAGS, and at the
+                          end of STATUS and SEARCH lines (QQ Mail's FETCH,
+                          Exchange's STATUS, Yahoo's SEARCH);
+                        empty-addr-list: "()" for an absent address header
+                          where RFC 3501 wants NIL (Mail.ru, Proton Bridge);
+                        nil-strings: NIL for a Subject that is present but
+                          empty, "" for an absent In-Reply-To or Message-ID
+                          (Proton Bridge), NIL for an address's missing
+                          mailbox or host part, and a bare name (From: Ann)
+                          as ("Ann" NIL NIL NIL).
 --partial-bytes N       close-mid-literal: literal bytes sent (default 4096).
 --long-line-bytes N     long-line: bytes streamed (default 110100480).
 --depth N               deep-nesting: parenthesis depth (default 10000).
@@ -189,6 +202,8 @@ CHUNK = 1 << 20           # long-line streaming unit
 
 DEFAULT_CAPS = ("IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS "
                 "MOVE UNSELECT CHILDREN SPECIAL-USE AUTH=PLAIN")
+
+QUIRKS = {"trailing-space", "empty-addr-list", "nil-strings"}
 
 HOUSEKEEPING = {"CAPABILITY", "NOOP", "ID", "ENABLE", "NAMESPACE"}
 
@@ -1301,7 +1316,8 @@ class Session:
                 raise ProtocolError("unknown STATUS item " + it)
             out.append("%s %d" % (it, v))
         self.send(b"* STATUS " + imap_astring(box.name) + b" (" +
-                  " ".join(out).encode() + b")\r\n")
+                  " ".join(out).encode() + b")" +
+                  (b" \r\n" if self.quirk("trailing-space") else b"\r\n"))
 
     def cmd_STATUS(self, cmd):
         name = astr(cmd.args[0])
@@ -1564,11 +1580,17 @@ class Session:
             return b"Content-Type: text/plain; charset=UTF-8\r\n\r\n"
         raise ProtocolError("unsupported section " + sec)
 
+    def quirk(self, name):
+        return name in self.opts.quirk
+
     def envelope(self, msg):
+        nils = self.quirk("nil-strings")
+        absent = b"()" if self.quirk("empty-addr-list") else b"NIL"
+
         def addrs(name):
             v = msg.header(name)
             if v is None:
-                return b"NIL"
+                return absent
             out = []
             for part in re.findall(rb'(?:"[^"]*"|[^,])+', v):
                 part = part.strip()
@@ -1576,19 +1598,30 @@ class Session:
                 disp, addr = (m.group(1).strip(b' "'), m.group(2)) if m \
                     else (None, part)
                 mbox, _, host = addr.partition(b"@")
+                if nils and not m and b"@" not in addr:
+                    disp, mbox, host = addr, None, None
+                elif nils and not mbox:
+                    mbox = None
                 out.append(b"(" + imap_nstring(disp or None) + b" NIL " +
                            imap_nstring(mbox) + b" " +
                            imap_nstring(host or None) + b")")
-            return b"(" + b"".join(out) + b")" if out else b"NIL"
+            return b"(" + b"".join(out) + b")" if out else absent
+
+        def field(name):
+            v = msg.header(name)
+            if nils and name == "subject" and v == b"":
+                return b"NIL"
+            if nils and name in ("in-reply-to", "message-id") and v is None:
+                return b'""'
+            return imap_nstring(v)
         frm = addrs("from")
         sender = addrs("sender") if msg.header("sender") else frm
         reply = addrs("reply-to") if msg.header("reply-to") else frm
         return b"(" + b" ".join([
-            imap_nstring(msg.header("date")),
-            imap_nstring(msg.header("subject")),
+            field("date"), field("subject"),
             frm, sender, reply, addrs("to"), addrs("cc"), addrs("bcc"),
-            imap_nstring(msg.header("in-reply-to")),
-            imap_nstring(msg.header("message-id"))]) + b")"
+            field("in-reply-to"), field("message-id")]) + \
+            (b" )" if self.quirk("trailing-space") else b")")
 
     def bodystructure(self, msg, ext):
         text = msg.split()[1]
@@ -1607,7 +1640,9 @@ class Session:
             if up == "UID":
                 parts.append(b"UID %d" % msg.uid)
             elif up == "FLAGS":
-                parts.append(b"FLAGS (" + " ".join(msg.flags).encode() + b")")
+                parts.append(b"FLAGS (" + " ".join(msg.flags).encode() +
+                             (b" )" if self.quirk("trailing-space")
+                              else b")"))
             elif up == "INTERNALDATE":
                 parts.append(b'INTERNALDATE "' +
                              imap_datetime(msg.date).encode() + b'"')
@@ -1645,7 +1680,8 @@ class Session:
             msg.flags.append(r"\Seen")
             if "FLAGS" not in names:
                 parts.append(b"FLAGS (" + " ".join(msg.flags).encode() + b")")
-        return b"* %d FETCH (" % seq + b" ".join(parts) + b")\r\n"
+        return b"* %d FETCH (" % seq + b" ".join(parts) + \
+            (b" )\r\n" if self.quirk("trailing-space") else b")\r\n")
 
     def cmd_FETCH(self, cmd):
         sel = self.select_msgs(cmd, cmd.args[0])
@@ -1740,7 +1776,8 @@ class Session:
         hits = [m.uid if cmd.uid else seq
                 for seq, m in enumerate(self.box.msgs, 1)
                 if all(p(seq, m) for p in preds)]
-        self.line("* SEARCH" + "".join(" %d" % h for h in hits))
+        self.line("* SEARCH" + "".join(" %d" % h for h in hits) +
+                  (" " if self.quirk("trailing-space") else ""))
         self.tagged(cmd, "OK Search completed.")
 
     for _n in ("CHECK", "CLOSE", "UNSELECT", "EXPUNGE", "STORE", "COPY",
@@ -2464,6 +2501,7 @@ def parse_args(argv):
     p.add_argument("--delay", type=float, default=0.0)
     p.add_argument("--reply-delay", type=float, default=0.0)
     p.add_argument("--idle-push", type=float, default=0.0)
+    p.add_argument("--quirk", action="append", default=[])
     p.add_argument("--partial-bytes", type=int, default=4096)
     p.add_argument("--long-line-bytes", type=int, default=110100480)
     p.add_argument("--depth", type=int, default=10000)
@@ -2493,6 +2531,11 @@ def parse_args(argv):
         p.error("--cert and --key go together")
     if o.tls == "implicit" and not o.cert:
         p.error("--tls implicit needs --cert and --key")
+    o.quirk = {q.strip() for v in o.quirk for q in v.split(",") if q.strip()}
+    bad = o.quirk - QUIRKS
+    if bad:
+        p.error("unknown --quirk %s (known: %s)" % (
+            ", ".join(sorted(bad)), ", ".join(sorted(QUIRKS))))
     if o.on is not None and o.on.lower() in ("after-login", "any",
                                              "greeting"):
         o.on = o.on.lower()

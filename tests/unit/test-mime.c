@@ -262,6 +262,21 @@ test_envelope(void)
 	it = env.cc;
 	t_ok(msg_addr_next(&it, &name, &has, &addr) == 0, "an empty group "
 	    "gives no address");
+	/* What servers send for "From: Ann", "To: bob", "<@x.org>". */
+	if (msg_envelope(parse_item("* 1 FETCH (ENVELOPE (NIL NIL ((\"Ann\" "
+	    "NIL NIL NIL)(NIL NIL \"bob\" NIL)(\"C\" NIL \"\" \"x.org\")"
+	    "(NIL NIL NIL \"x.org\")(\"\" NIL NIL NIL)) () () () () () \"\" "
+	    "\"\"))\r\n"), &env) < 0) {
+		t_ok(0, "quirky envelope parses");
+		return;
+	}
+	buf_reset(&all);
+	for (it = env.from; msg_addr_next(&it, &name, &has, &addr); )
+		buf_addf(&all, "[%s|%s]", has ? name.s : "-", addr.s);
+	t_streq(all.s, "[Ann|][-|bob][C|]", "bare names, no domain, no "
+	    "local part");
+	it = env.to;
+	t_ok(msg_addr_next(&it, &name, &has, &addr) == 0, "() is no address");
 	buf_free(&name);
 	buf_free(&addr);
 	buf_free(&all);

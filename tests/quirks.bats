@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# Servers as they are (tests/hostile/server.py --quirk): envelopes with "()"
+# for an empty address list, NIL or "" where the other is due, stray spaces
+# before a closing parenthesis or at the end of a line. The records come
+# out sane: no protocol error, no "@host" addresses, no empty Message-IDs.
+
+load helpers
+load hostile/hostile
+
+setup_file() { imapctl_isolate; }
+teardown() { hostile_stop; }
+
+H() {
+	IMAPCTL_PASSWORD=x "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u u --timeout 10 "$@"
+}
+
+# Two messages whose headers make the quirks show: a bare name, an address
+# without a domain and one without a local part, an empty Subject, no
+# Message-ID, no Cc.
+odd_messages() {
+	printf 'Date: Fri, 01 Mar 2024 09:22:03 +0000\r\nFrom: Ann\r\nTo: bob\r\nSubject:\r\n\r\nbody one\r\n' >"$BATS_TEST_TMPDIR/1.eml"
+	printf 'Date: Fri, 01 Mar 2024 09:22:03 +0000\r\nFrom: "Carol" <@example.com>\r\nTo: Dan <dan@example.com>\r\nSubject: Hi  there\r\nMessage-ID: <2@x>\r\n\r\nbody two\r\n' >"$BATS_TEST_TMPDIR/2.eml"
+	H append Archive "$BATS_TEST_TMPDIR/1.eml" "$BATS_TEST_TMPDIR/2.eml" >/dev/null
+}
+
+@test "quirky envelopes: sane JSON records" {
+	hostile_start ok --connections 2 --quirk trailing-space,empty-addr-list,nil-strings
+	odd_messages
+	run --separate-stderr H fetch Archive all -o json
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | jq -c '.[0] | [.from, .to, .cc, .reply_to, .subject, .message_id, .in_reply_to]')" \
+		'[[{"name":"Ann","address":null}],[{"name":"bob","address":null}],[],[{"name":"Ann","address":null}],null,null,null]'
+	assert_equal "$(echo "$output" | jq -c '.[1] | [.from, .to, .cc, .subject, .message_id, .in_reply_to, .flags]')" \
+		'[[{"name":"Carol","address":null}],[{"name":"Dan","address":"dan@example.com"}],[],"Hi  there","<2@x>",null,[]]'
+}
+
+@test "quirky envelopes: sane text records" {
+	hostile_start ok --connections 2 --quirk trailing-space,empty-addr-list,nil-strings
+	odd_messages
+	run --separate-stderr H fetch Archive all
+	assert_success
+	assert_equal "$(echo "$output" | cut -f 1,6-11 | sed -n 1p)" "$(printf '1\tAnn\tbob\t\tAnn\t\t')"
+	assert_equal "$(echo "$output" | cut -f 1,6-11 | sed -n 2p)" "$(printf '2\tCarol\tDan <dan@example.com>\t\tCarol\tHi  there\t<2@x>')"
+}
+
+@test "quirky envelopes: fetch --text and xml stay well-formed" {
+	hostile_start ok --connections 3 --quirk trailing-space,empty-addr-list,nil-strings
+	odd_messages
+	run --separate-stderr H fetch Archive all --text -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -r '.text')" "$(printf 'body one\nbody two')"
+	run --separate-stderr H fetch Archive all -o xml
+	assert_success
+	echo "$output" | xmllint --noout -
+}
+
+@test "the same messages without quirks: the same records" {
+	hostile_start ok --connections 3
+	odd_messages
+	run --separate-stderr H fetch Archive all -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '.[0] | [.to, .cc]')" '[[{"name":null,"address":"bob"}],[]]'
+	assert_equal "$(echo "$output" | jq -c '.[1] | .message_id')" '"<2@x>"'
+}
+
+@test "trailing spaces after STATUS (Exchange) and SEARCH (Yahoo) lists" {
+	hostile_start ok --connections 2 --quirk trailing-space
+	run --separate-stderr H status INBOX -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.mailbox, .messages]')" '["INBOX",3]'
+	run --separate-stderr H search INBOX all -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,2,3]'
+}
+
+@test "watch: a quirky envelope of a new message" {
+	hostile_start ok --quirk trailing-space,empty-addr-list,nil-strings --idle-push 0.5
+	run --separate-stderr H watch INBOX --once --timeout 10s -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.from[0].address, .cc]')" '["erin@example.com",[]]'
+}
