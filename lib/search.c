@@ -11,6 +11,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -194,6 +195,7 @@ struct search_query {
 	unsigned	 caps;
 	time_t		 now;
 	int		 utf8;		/* a string is not ASCII */
+	char		*utf8_term;	/* the first such term, as given */
 	int		 empty;		/* no terms: root is ALL */
 	unsigned	 nrel;
 	struct node	*rel[SEARCH_MAX_REL];
@@ -234,6 +236,7 @@ search_free(struct search_query *q)
 		uidset_free(&n->set);
 		free(n);
 	}
+	free(q->utf8_term);
 	free(q);
 }
 
@@ -502,6 +505,8 @@ string_value(struct search_query *q, const char *text, const char *v,
 		return err_set(e, ERR_USAGE, "query term '%.100s' is not "
 		    "valid UTF-8", text);
 	q->utf8 = 1;
+	if (q->utf8_term == NULL)
+		q->utf8_term = xstrdup(text);
 	return 0;
 }
 
@@ -1392,6 +1397,27 @@ search_text(const struct search_query *q, enum search_form form,
 
 /* Running ----------------------------------------------------------------- */
 
+/*
+ * A server that searches only US-ASCII (Exchange, Outlook) answers
+ * CHARSET UTF-8 with NO [BADCHARSET (US-ASCII)]. CHARSET is sent only for
+ * a query that is not ASCII, so there is nothing to retry: say so, and
+ * which term it is.
+ */
+static int
+refused_charset(const struct search_query *q, int r, struct err *e)
+{
+	char msg[ERR_MSG_MAX];
+
+	if (r == 0 || !q->utf8 || strcasecmp(e->code, "BADCHARSET") != 0)
+		return r;
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	err_set(e, ERR_UNAVAILABLE, "the server searches only ASCII text (it "
+	    "refused CHARSET UTF-8), and the term '%.100s' is not ASCII: %s",
+	    q->utf8_term != NULL ? q->utf8_term : "?", msg);
+	err_set_code(e, "BADCHARSET", strlen("BADCHARSET"));
+	return -1;
+}
+
 /* Commands in flight, at most SEARCH_WINDOW, answered in order. */
 struct pipe {
 	struct sess	*s;
@@ -1965,7 +1991,7 @@ search_run(struct sess *s, const struct search_query *q, struct uidset *out,
 		uidset_merge(out, &got);
 	uidset_free(&got);
 	uidset_free(&scope);
-	return r;
+	return refused_charset(q, r, e);
 }
 
 int
@@ -2173,7 +2199,7 @@ search_sorted(struct sess *s, const struct search_query *q,
 			sess_set_handler(s, on_sort, &c);
 			r = pipe_send(&p, e, "UID SORT%s (%s%s) UTF-8 %V", ret,
 			    rev, crit, pr.v, pr.n);
-			r = pipe_finish(&p, r, e);
+			r = refused_charset(q, pipe_finish(&p, r, e), e);
 			sess_set_handler(s, NULL, NULL);
 		}
 	} else if ((r = search_run(s, q, &got, e)) == 0 && got.n > 0) {

@@ -81,3 +81,29 @@ odd_messages() {
 	assert_success
 	assert_equal "$(echo "$output" | jq -c '[.from[0].address, .cc]')" '["erin@example.com",[]]'
 }
+
+@test "BADCHARSET for a UTF-8 search (Exchange, Outlook): 69, the limitation and the term named" {
+	hostile_start ok --quirk ascii-search
+	run --separate-stderr H search INBOX subject:Grüße
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "imapctl: search: the server searches only ASCII text (it refused CHARSET UTF-8), and the term 'subject:Grüße' is not ASCII: The specified charset is not supported. [BADCHARSET]"
+}
+
+@test "an ASCII search on the same server: no CHARSET, found" {
+	hostile_start ok --quirk ascii-search
+	run --separate-stderr H search INBOX subject:report -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '.uid')" 3
+	hostile_wait
+	! grep -q CHARSET "$HOSTILE_RECORD"
+}
+
+@test "BADCHARSET for a change's --query: nothing changed, 69" {
+	hostile_start ok --quirk ascii-search
+	run --separate-stderr H flag INBOX --query subject:Grüße --add '\Flagged'
+	assert_failure 69
+	[[ $stderr == *"the term 'subject:Grüße' is not ASCII"* ]]
+	hostile_wait
+	! grep -q STORE "$HOSTILE_RECORD"
+}

@@ -115,7 +115,7 @@ ctl() {
 		serve)"
 	run --separate-stderr ctl search INBOX subject:Grüße
 	assert_failure 69
-	assert_equal "$stderr" "imapctl: search: Charset not supported. [BADCHARSET]"
+	assert_equal "$stderr" "imapctl: search: the server searches only ASCII text (it refused CHARSET UTF-8), and the term 'subject:Grüße' is not ASCII: Charset not supported. [BADCHARSET]"
 	hostile_stop || true
 	grep -aq 'CHARSET UTF-8 SUBJECT {7' "$HOSTILE_RECORD"
 }

@@ -87,7 +87,17 @@ Options
                           empty, "" for an absent In-Reply-To or Message-ID
                           (Proton Bridge), NIL for an address's missing
                           mailbox or host part, and a bare name (From: Ann)
-                          as ("Ann" NIL NIL NIL).
+                          as ("Ann" NIL NIL NIL);
+                        ascii-search: SEARCH with a CHARSET other than
+                          US-ASCII gets Exchange's and Outlook's
+                          "NO [BADCHARSET (US-ASCII)] The specified charset
+                          is not supported.";
+                        empty-star: on an empty mailbox, a UID set with "*"
+                          in FETCH, STORE, COPY, MOVE or SEARCH gets
+                          Exchange's "BAD Command Argument Error. 11";
+                        sorted-sets: a UID set whose numbers are not in
+                          ascending order, or whose ranges overlap or
+                          touch, gets "BAD Invalid sequence set" (QQ Mail).
 --partial-bytes N       close-mid-literal: literal bytes sent (default 4096).
 --long-line-bytes N     long-line: bytes streamed (default 110100480).
 --depth N               deep-nesting: parenthesis depth (default 10000).
@@ -203,7 +213,8 @@ CHUNK = 1 << 20           # long-line streaming unit
 DEFAULT_CAPS = ("IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS "
                 "MOVE UNSELECT CHILDREN SPECIAL-USE AUTH=PLAIN")
 
-QUIRKS = {"trailing-space", "empty-addr-list", "nil-strings"}
+QUIRKS = {"trailing-space", "empty-addr-list", "nil-strings",
+          "ascii-search", "empty-star", "sorted-sets"}
 
 HOUSEKEEPING = {"CAPABILITY", "NOOP", "ID", "ENABLE", "NAMESPACE"}
 
@@ -1767,6 +1778,11 @@ class Session:
         if toks and str(toks[0]).upper() == "RETURN":
             raise ProtocolError("ESEARCH not supported")
         if toks and str(toks[0]).upper() == "CHARSET":
+            if self.quirk("ascii-search") and \
+                    str(toks[1]).upper() != "US-ASCII":
+                self.tagged(cmd, "NO [BADCHARSET (US-ASCII)] The specified "
+                            "charset is not supported.")
+                return
             toks = toks[2:]
         preds = []
         i = 0
