@@ -163,6 +163,20 @@ msgset_check(struct ctx *ctx, int argc, char **argv, int idx, int nrest)
 	return rc;
 }
 
+/*
+ * In a mailbox that SELECT found empty, "*" and "n:*" name nothing; sent
+ * as they are, Exchange answers them with BAD (Command Argument Error).
+ */
+static void
+empty_star(struct ctx *ctx, struct uidset *set)
+{
+	const struct sess_mailbox *m;
+
+	if (ctx->sess != NULL && (m = sess_selected(ctx->sess)) != NULL &&
+	    m->exists_seen && m->exists == 0)
+		uidset_resolve_star(set, 0);
+}
+
 int
 msgset_resolve(struct ctx *ctx, const char *mailbox, const char *arg,
     struct uidset *set)
@@ -188,6 +202,7 @@ msgset_resolve(struct ctx *ctx, const char *mailbox, const char *arg,
 		return cmd_failf(ctx, ERR_USAGE, "no SET given");
 	if (strcmp(arg, "all") == 0) {
 		uidset_add(set, 1, UIDSET_STAR);
+		empty_star(ctx, set);
 		return 0;
 	}
 	if (strcmp(arg, "-") == 0)
@@ -195,6 +210,7 @@ msgset_resolve(struct ctx *ctx, const char *mailbox, const char *arg,
 	if (uidset_parse(set, arg, &e) < 0)
 		return cmd_fail(ctx, &e);
 	uidset_bound_star(set);
+	empty_star(ctx, set);
 	return 0;
 }
 

@@ -1959,12 +1959,19 @@ int
 search_run(struct sess *s, const struct search_query *q, struct uidset *out,
     struct err *e)
 {
+	const struct sess_mailbox *m = sess_selected(s);
 	struct uidset scope, got;
 	struct collect c;
 	struct pipe p;
 	const char *ret = sess_has_cap(s, "ESEARCH") ? " RETURN (ALL)" : "";
 	int scoped, r = 0;
 
+	/*
+	 * An empty mailbox matches nothing; Exchange would even answer BAD
+	 * to the "*" of a uid: term there.
+	 */
+	if (m != NULL && m->exists_seen && m->exists == 0)
+		return 0;
 	scoped = get_scope(q, &scope);
 	uidset_init(&got);
 	if (scoped && scope.n == 0)

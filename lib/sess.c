@@ -367,8 +367,10 @@ track_untagged(struct sess *s, const struct imap_resp *r)
 		return;
 	if (imap_arg_is(a, "CAPABILITY"))
 		caps_set(s, a->next);
-	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "EXISTS"))
+	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "EXISTS")) {
 		s->sel.exists = n;
+		s->sel.exists_seen = 1;
+	}
 	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "EXPUNGE") &&
 	    s->sel.exists > 0)
 		s->sel.exists--;

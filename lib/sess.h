@@ -102,6 +102,7 @@ struct sess_mailbox {
 	uint32_t	 uidvalidity;
 	uint32_t	 uidnext;
 	uint32_t	 exists;
+	int		 exists_seen;	/* the server said EXISTS */
 	uint64_t	 highestmodseq;
 };
 

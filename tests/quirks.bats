@@ -107,3 +107,64 @@ odd_messages() {
 	hostile_wait
 	! grep -q STORE "$HOSTILE_RECORD"
 }
+
+# An empty mailbox: Exchange answers "*" there with BAD.
+@test "an empty mailbox on Exchange: 'all' and n:* name nothing, never a BAD" {
+	hostile_start ok --connections 0 --timeout 3 --quirk empty-star
+	for args in "fetch Archive all" "fetch Archive 1:*" "fetch Archive all --text" \
+		"flag Archive all --add \\Seen" "move Archive 2:* INBOX" "delete Archive all" \
+		"search Archive uid:1:*"; do
+		run --separate-stderr H $args
+		[ "$status" -le 1 ] || { echo "$args: $status $stderr"; false; }
+		assert_output ""
+		assert_equal "$stderr" ""
+	done
+	run --separate-stderr H fetch Archive 5
+	assert_failure 69
+	assert_equal "$stderr" "imapctl: fetch: not found in 'Archive': 1 message, UID 5"
+	hostile_stop
+	! grep -a ' BAD ' "$HOSTILE_SENT"
+	! grep -a '\*' "$HOSTILE_RECORD" | grep -a 'UID'
+}
+
+@test "a mailbox that is not empty: 'all' still reaches every message" {
+	hostile_start ok --quirk empty-star
+	run --separate-stderr H fetch INBOX all -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,2,3]'
+}
+
+# QQ Mail and Tencent Exmail refuse a set whose ranges go down or are out
+# of order ("BAD UID parameters!"); every set imapctl sends is sorted and
+# merged, however the user wrote it.
+@test "sets as QQ Mail wants them: sorted and merged, whatever the input order" {
+	hostile_start ok --connections 0 --timeout 3 --quirk sorted-sets
+	run --separate-stderr H fetch INBOX 3,1:2 -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,2,3]'
+	run --separate-stderr H fetch INBOX 3:1,2 --text -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,2,3]'
+	run --separate-stderr H fetch INBOX 3,1 --raw
+	assert_success
+	run --separate-stderr H search INBOX uid:3,1,2 -o jsonl
+	assert_success
+	run --separate-stderr H flag INBOX 3,1 --add '$Seen2' -o jsonl
+	assert_success
+	run --separate-stderr H flag INBOX - --remove '$Seen2' -o jsonl <<<$'3\n1\n2\n1'
+	assert_success
+	run --separate-stderr H move INBOX 3,1 Archive -o jsonl
+	assert_success
+	run --separate-stderr H delete Archive 3,1 -o jsonl
+	assert_success
+	hostile_stop
+	! grep -a 'refused unsorted set' "$HOSTILE_LOG"
+	! grep -a 'UID parameters' "$HOSTILE_SENT"
+}
+
+@test "the hostile server's sorted-sets mode does refuse an unsorted set" {
+	hostile_start ok --quirk sorted-sets
+	run --separate-stderr H raw --select INBOX UID FETCH 3,1 FLAGS
+	assert_failure 76
+	[[ $stderr == *'UID parameters!'* ]]
+}

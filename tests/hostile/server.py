@@ -237,6 +237,10 @@ class ProtocolError(Exception):
     """A command we cannot parse."""
 
 
+class Refusal(Exception):
+    """A command a --quirk refuses: the tagged answer's text."""
+
+
 # ---------------------------------------------------------------- helpers
 
 def unescape(text):
@@ -980,6 +984,8 @@ class Session:
             return
         try:
             fn(cmd)
+        except Refusal as e:
+            self.tagged(cmd, str(e))
         except ProtocolError as e:
             self.tagged(cmd, "BAD Error in IMAP command: %s" % e)
         except (IndexError, ValueError, TypeError) as e:
@@ -1470,9 +1476,26 @@ class Session:
         self.state = "auth"
         self.tagged(cmd, "OK Unselect completed.")
 
+    def check_set(self, text):
+        """Refuse a set as the --quirk servers do."""
+        if self.quirk("empty-star") and "*" in text and not self.box.msgs:
+            raise Refusal("BAD Command Argument Error. 11")
+        if not self.quirk("sorted-sets"):
+            return
+        last = 0
+        for part in text.split(","):
+            ends = [float("inf") if g == "*" else int(g)
+                    for g in part.split(":") if re.match(r"^(\d+|\*)$", g)]
+            if not ends or ends[0] > ends[-1] or ends[0] <= last + 1 and \
+                    last > 0:
+                self.log("refused unsorted set %s" % text[:80])
+                raise Refusal("BAD UID parameters!")
+            last = ends[-1]
+
     def select_msgs(self, cmd, setarg):
         """[(seq, msg)] named by SETARG (UIDs when cmd.uid)."""
         msgs = self.box.msgs
+        self.check_set(str(setarg))
         if cmd.uid:
             top = msgs[-1].uid if msgs else 0
             ranges = parse_set(str(setarg), top)
@@ -1764,10 +1787,12 @@ class Session:
                    "SINCE": lambda a: a >= d}[k]
             return (lambda s, m: cmp(m.date.date())), i + 2
         if k == "UID":
+            self.check_set(str(toks[i + 1]))
             top = self.box.msgs[-1].uid if self.box.msgs else 0
             r = parse_set(str(toks[i + 1]), top)
             return (lambda s, m: in_set(r, m.uid)), i + 2
         if re.match(r"^[0-9*:,]+$", k):
+            self.check_set(k)
             r = parse_set(k, len(self.box.msgs))
             return (lambda s, m: in_set(r, s)), i + 1
         raise ProtocolError("search key not supported by the hostile "
@@ -1811,7 +1836,7 @@ class Session:
                 sel = self.select_msgs(cmd, cmd.args[0])
                 if sel:
                     return sel[0][0], sel[0][1].uid
-            except ProtocolError:
+            except (ProtocolError, Refusal):
                 pass
         return 1, 1
 
