@@ -168,3 +168,23 @@ odd_messages() {
 	assert_failure 76
 	[[ $stderr == *'UID parameters!'* ]]
 }
+
+# A server (or a NAT) that drops an idling connection without a word:
+# watch notices at the next --keepalive, when DONE goes unanswered for
+# --timeout, reconnects and reports what arrived meanwhile.
+@test "watch: IDLE dropped without a word is noticed at the next keepalive" {
+	hostile_start script --script "$BATS_TEST_DIRNAME/hostile/scripts/watch-silent.script" --connections 2 --timeout 10
+	run --separate-stderr H --timeout 2 watch INBOX --once --keepalive 1 --duration 20 -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.event, .uid]')" '["new",4]'
+	assert_equal "$stderr" "imapctl: watch: warning: timed out after 2 s waiting for the server; reconnecting in 1 s"
+	hostile_wait
+	assert_equal "$(grep -ac 'EXAMINE INBOX' "$HOSTILE_RECORD")" 2
+	grep -aqx $'DONE\r' "$HOSTILE_RECORD"
+}
+
+@test "watch: the keepalive's default is below Outlook's 10 minutes" {
+	run --separate-stderr "$IMAPCTL" watch -h
+	assert_success
+	assert_output --partial "default 9min"
+}
