@@ -9,6 +9,7 @@
 #include "mutf7.h"
 #include "utf8.h"
 #include "sess.h"
+#include "throttle.h"
 #include "xalloc.h"
 
 #include <openssl/crypto.h>
@@ -1106,6 +1107,7 @@ sess_cmd_check(const struct sess_cmd *cmd, struct err *e)
 	};
 	enum err_kind kind = ERR_UNAVAILABLE;
 	size_t i;
+	long wait;
 
 	if (cmd->status == IMAP_ST_OK)
 		return 0;
@@ -1126,6 +1128,19 @@ sess_cmd_check(const struct sess_cmd *cmd, struct err *e)
 		    "that logged in may not reach this mailbox: check its "
 		    "rights to it, that IMAP is on for it, and whose the "
 		    "token is)", cmd->text);
+		err_set_code(e, cmd->code, strlen(cmd->code));
+		return -1;
+	}
+	if (cmd->status == IMAP_ST_NO && kind == ERR_UNAVAILABLE &&
+	    (wait = throttle_wait_ms(cmd->code, cmd->text)) >= 0) {
+		/* Not now, rather than no: a temporary failure. */
+		if (wait > 0)
+			err_set(e, ERR_TIMEOUT, "%s (the server is busy and "
+			    "asks to wait %.3g s: try again later)", cmd->text,
+			    wait / 1000.0);
+		else
+			err_set(e, ERR_TIMEOUT, "%s (the server refuses for "
+			    "now: try again later)", cmd->text);
 		err_set_code(e, cmd->code, strlen(cmd->code));
 		return -1;
 	}

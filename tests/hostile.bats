@@ -221,6 +221,7 @@ no_credentials_sent() {
 	hostile no-reply
 	run --separate-stderr ctl --tls starttls status
 	assert_failure 69
+	[[ $stderr == *"[CANNOT]" ]]
 }
 
 @test "a mailbox named with CR LF and quotes is one command on the wire" {

@@ -188,3 +188,71 @@ odd_messages() {
 	assert_success
 	assert_output --partial "default 9min"
 }
+
+# Throttling: not now rather than no, a temporary failure (75); what was
+# not done is named. A full mailbox stays a refusal (69).
+@test "Outlook's 'Request is throttled': 75, with the wait it suggests" {
+	hostile_start script --script "$(hostile_script t greeting 'serve-until UID FETCH' \
+		'reply NO Request is throttled. Suggested Backoff Time: 5000 milliseconds' serve)"
+	run --separate-stderr H fetch INBOX all -o jsonl
+	assert_failure 75
+	assert_output ""
+	assert_equal "$stderr" "imapctl: fetch: fetching UIDs 1:*: Request is throttled. Suggested Backoff Time: 5000 milliseconds (the server is busy and asks to wait 5 s: try again later)"
+}
+
+@test "[THROTTLED] in the middle of a move: 75, the chunks done printed, the rest named" {
+	hostile_start script --connections 2 --script "$(hostile_script t 'fill INBOX 6000' greeting \
+		'serve-until UID MOVE' handle 'expect UID MOVE' \
+		'reply NO [THROTTLED] Too many commands, slow down.' serve connection greeting serve)"
+	run --separate-stderr H move INBOX - Archive -o jsonl < <(seq 1 2 6003)
+	assert_failure 75
+	moved=${#lines[@]}
+	[ "$moved" -gt 0 ]
+	[[ $stderr == *'imapctl: move: chunk 2 of 4: Too many commands, slow down. (the server refuses for now: try again later) [THROTTLED]'* ]]
+	[[ $stderr == *"imapctl: move: not moved to 'Archive': $((3002 - moved)) messages, UIDs "* ]]
+	run H status INBOX Archive -o json
+	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" "[$((6003 - moved)),$moved]"
+}
+
+@test "[UNAVAILABLE] for one of three appends: 75, it named, the others stored" {
+	printf 'Subject: one\n\n1\n' >"$BATS_TEST_TMPDIR/1.eml"
+	printf 'Subject: two\n\n2\n' >"$BATS_TEST_TMPDIR/2.eml"
+	printf 'Subject: three\n\n3\n' >"$BATS_TEST_TMPDIR/3.eml"
+	hostile_start script --script "$(hostile_script t greeting 'serve-until APPEND' handle \
+		'expect APPEND' 'reply NO [UNAVAILABLE] Backend down, try later.' serve)"
+	cd "$BATS_TEST_TMPDIR"
+	run --separate-stderr H append Drafts 1.eml 2.eml 3.eml -o jsonl
+	assert_failure 75
+	assert_equal "$(echo "$output" | jq -s -c 'map(.file)')" '["1.eml","3.eml"]'
+	[[ $stderr == *"imapctl: append: '2.eml': Backend down, try later. (the server refuses for now: try again later) [UNAVAILABLE]"* ]]
+	[[ $stderr == *"imapctl: append: not appended, or not confirmed: 1 message: '2.eml'"* ]]
+}
+
+@test "Gmail's [OVERQUOTA] for its bandwidth limits and 'System Error': 75" {
+	hostile_start script --script "$(hostile_script t greeting 'serve-until UID SEARCH' \
+		'reply NO [OVERQUOTA] Account exceeded command or bandwidth limits. x1mb' serve)"
+	run --separate-stderr H search INBOX unseen
+	assert_failure 75
+	[[ $stderr == *'[OVERQUOTA]'* ]]
+	hostile_start script --script "$(hostile_script t greeting 'serve-until UID SEARCH' \
+		'reply NO System Error (Failure)' serve)"
+	run --separate-stderr H search INBOX unseen
+	assert_failure 75
+	assert_equal "$stderr" "imapctl: search: System Error (Failure) (the server refuses for now: try again later)"
+}
+
+@test "a full mailbox ([OVERQUOTA] Quota exceeded) stays a refusal: 69" {
+	hostile_start script --script "$(hostile_script t greeting 'serve-until APPEND' \
+		'reply NO [OVERQUOTA] Quota exceeded (mailbox for user is full)' serve)"
+	printf 'Subject: one\n\n1\n' >"$BATS_TEST_TMPDIR/1.eml"
+	run --separate-stderr H append Drafts "$BATS_TEST_TMPDIR/1.eml"
+	assert_failure 69
+}
+
+@test "login refused with [UNAVAILABLE]: 75, not an authentication failure" {
+	hostile_start script --script "$(hostile_script t greeting 'serve-until LOGIN' \
+		'reply NO [UNAVAILABLE] Authentication backend down.' 'wait')"
+	run --separate-stderr H --auth login status INBOX
+	assert_failure 75
+	[[ $stderr == *'login failed'*'[UNAVAILABLE]'* ]]
+}

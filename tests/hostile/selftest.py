@@ -992,7 +992,7 @@ def reset_mid_command():
 def bad_and_no_reply():
     for sc, want in (("bad-reply", b"a2 BAD [CLIENTBUG] The hostile server "
                       b"rejects this.\r\n"),
-                     ("no-reply", b"a2 NO [UNAVAILABLE] The hostile server "
+                     ("no-reply", b"a2 NO [CANNOT] The hostile server "
                       b"refuses this.\r\n")):
         with Server("--scenario", sc) as s:
             c = Client(s.port)

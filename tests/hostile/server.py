@@ -2157,11 +2157,11 @@ class BadReply(Session):
 @scenario
 class NoReply(Session):
     name = "no-reply"
-    doc = "after login: TAG NO [UNAVAILABLE] The hostile server refuses this."
+    doc = "after login: TAG NO [CANNOT] The hostile server refuses this."
     trigger = "after-login"
 
     def misbehave(self, cmd):
-        self.tagged(cmd, "NO [UNAVAILABLE] The hostile server refuses this.")
+        self.tagged(cmd, "NO [CANNOT] The hostile server refuses this.")
         return "done"
 
 
