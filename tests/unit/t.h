@@ -12,7 +12,7 @@
 
 static int t_count, t_failed;
 
-static int
+static int __attribute__((unused))
 t_ok(int cond, const char *name)
 {
 	t_count++;
@@ -23,7 +23,7 @@ t_ok(int cond, const char *name)
 	return cond;
 }
 
-static int
+static int __attribute__((unused))
 t_streq(const char *got, const char *want, const char *name)
 {
 	int ok = (got == NULL && want == NULL) ||
@@ -35,7 +35,7 @@ t_streq(const char *got, const char *want, const char *name)
 	return ok;
 }
 
-static int
+static int __attribute__((unused))
 t_memeq(const void *got, size_t gotlen, const void *want, size_t wantlen,
     const char *name)
 {
@@ -48,7 +48,7 @@ t_memeq(const void *got, size_t gotlen, const void *want, size_t wantlen,
 	return ok;
 }
 
-static int
+static int __attribute__((unused))
 t_done(void)
 {
 	printf("1..%d\n", t_count);

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Maildir names: info letters both ways, file names that a later run
+ * recognises whatever flags a reader gave them, Maildir++ folders for
+ * any mailbox name, and the scan of what an earlier run left.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "maildir.h"
+#include "t.h"
+
+static void
+test_flags(void)
+{
+	struct buf b;
+	char info[8];
+
+	maildir_flags("\\Seen \\Deleted \\Answered $Forwarded \\Draft "
+	    "\\Flagged \\Recent kw", info);
+	t_streq(info, "DFPRST", "every letter, in ASCII order");
+	maildir_flags("", info);
+	t_streq(info, "", "no flags");
+	maildir_flags("\\seen  \\SEEN", info);
+	t_streq(info, "S", "case and repeats");
+	buf_init(&b, 256);
+	maildir_imap_flags("STRF", &b);
+	t_streq(b.s, "\\Flagged \\Answered \\Seen \\Deleted",
+	    "letters back to IMAP flags");
+	buf_free(&b);
+}
+
+static void
+test_names(void)
+{
+	char name[MAILDIR_NAME_MAX];
+	uint32_t uv, uid;
+
+	t_ok(maildir_file_name(name, sizeof(name), 1709284923, 1796624666,
+	    42, "\\Seen \\Flagged") > 0, "a name");
+	t_streq(name, "1709284923.I1796624666U42.imapctl:2,FS", "its form");
+	t_ok(maildir_parse_name(name, &uv, &uid) && uv == 1796624666 &&
+	    uid == 42, "parsed back");
+	t_ok(maildir_parse_name("1709284923.I1796624666U42.imapctl:2,RST",
+	    &uv, &uid) && uid == 42, "with the flags a reader set");
+	t_ok(maildir_parse_name("1709284923.I1U4294967295.imapctl", &uv,
+	    &uid) && uv == 1 && uid == 4294967295u,
+	    "without info; the largest UID");
+	t_ok(!maildir_parse_name("1709284923.I1U4294967296.imapctl", &uv,
+	    &uid), "a UID past 32 bits is not ours");
+	t_ok(!maildir_parse_name("1709284923.M1P2.host:2,S", &uv, &uid),
+	    "another program's file");
+	t_ok(!maildir_parse_name("x.I1U2.imapctl", &uv, &uid) &&
+	    !maildir_parse_name(".I1U2.imapctl", &uv, &uid) &&
+	    !maildir_parse_name("1.I0U2.imapctl", &uv, &uid) &&
+	    !maildir_parse_name("1.I1U2.imapctlx", &uv, &uid),
+	    "near misses");
+}
+
+static void
+check_folder(const char *mailbox, char delim, const char *want)
+{
+	struct buf b;
+	int r;
+
+	buf_init(&b, 4096);
+	r = maildir_folder(mailbox, delim, &b);
+	if (want == NULL)
+		t_ok(r == -1, mailbox);
+	else
+		t_ok(r == 0 && strcmp(b.s, want) == 0, mailbox);
+	buf_free(&b);
+}
+
+static void
+test_folders(void)
+{
+	check_folder("INBOX", '/', "");
+	check_folder("inbox", '.', "");
+	check_folder("Lists/imap", '/', ".Lists.imap");
+	check_folder("INBOX.Trash", '.', ".INBOX.Trash");
+	check_folder("v1.2/notes", '/', ".v1%2E2.notes");
+	check_folder("a/b", '.', ".a%2Fb");
+	check_folder("100%", '/', ".100%25");
+	check_folder(".hidden", '/', ".%2Ehidden");
+	check_folder("Entwürfe", '/', ".Entwürfe");
+	check_folder("", '/', NULL);
+	check_folder("a//b", '/', NULL);
+	check_folder("a/", '/', NULL);
+	check_folder("/a", '/', NULL);
+}
+
+static void
+touch(const char *dir, const char *name)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f != NULL)
+		fclose(f);
+}
+
+static void
+test_scan(void)
+{
+	char top[] = "/tmp/test-maildir.XXXXXX", cur[600], new[600];
+	struct uidset have;
+	struct err e;
+	uint32_t other;
+	char cmd[700];
+
+	if (mkdtemp(top) == NULL) {
+		t_ok(0, "mkdtemp");
+		return;
+	}
+	uidset_init(&have);
+	t_ok(maildir_scan(top, 7, &have, &other, &e) == 0 && have.n == 0 &&
+	    other == 0, "an empty folder (no cur, no new)");
+	snprintf(cur, sizeof(cur), "%s/cur", top);
+	snprintf(new, sizeof(new), "%s/new", top);
+	mkdir(cur, 0700);
+	mkdir(new, 0700);
+	touch(cur, "100.I7U1.imapctl:2,S");
+	touch(cur, "100.I7U2.imapctl:2,");
+	touch(cur, "100.I7U3.imapctl:2,RS");
+	touch(new, "100.I7U9.imapctl");
+	touch(cur, "100.M1P2.host:2,S");
+	t_ok(maildir_scan(top, 7, &have, &other, &e) == 0 && other == 0,
+	    "scanned");
+	t_ok(uidset_count(&have) == 4 && uidset_contains(&have, 9) &&
+	    uidset_contains(&have, 3) && !uidset_contains(&have, 4),
+	    "our files in cur and new, others ignored");
+	touch(cur, "100.I8U1.imapctl:2,S");
+	uidset_clear(&have);
+	t_ok(maildir_scan(top, 7, &have, &other, &e) == 0 && other == 8,
+	    "another UIDVALIDITY is told");
+	uidset_free(&have);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	t_ok(system(cmd) == 0, "cleaned up");
+}
+
+int
+main(void)
+{
+	test_flags();
+	test_names();
+	test_folders();
+	test_scan();
+	return t_done();
+}
