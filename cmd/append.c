@@ -8,6 +8,12 @@
  * first byte is uploaded: readable, no NUL byte, not over APPENDLIMIT,
  * --max. The APPENDs are pipelined; with LITERAL+ no round trip is spent
  * waiting for the server's go-ahead.
+ *
+ * With --mbox the files are mbox files, read one message at a time as
+ * the window has room (lib/mbox.c spools each to a temporary file), each
+ * message appended with the flags and date the mbox gives it; a message
+ * that cannot be sent is named and skipped, since the rest of the mbox is
+ * not read before the first upload.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,16 +21,19 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "change.h"
 #include "crlf.h"
 #include "mailbox.h"
+#include "mbox.h"
 #include "xalloc.h"
 
 #define APPEND_WINDOW	8		/* APPENDs in flight at once */
 #define APPEND_INBUF	16384		/* bytes read from a file at a time */
 #define APPEND_REPORT_MAX 240		/* bytes of file names in a report */
+#define APPEND_LEFT_NAMED 64		/* messages not appended, named */
 
 const struct opt append_opts[] = {
 	{ "flags", 0, "FLAG", "give the messages these flags: seen, "
@@ -32,6 +41,8 @@ const struct opt append_opts[] = {
 	    OPT_REPEAT },
 	{ "date", 0, "DATE", "internal date: YYYY-MM-DD or "
 	    "YYYY-MM-DDTHH:MM:SS with Z or an offset", 0 },
+	{ "mbox", 0, NULL, "the files are mbox files (mboxrd or mboxo): "
+	    "append each message with its flags and date", 0 },
 	CHANGE_OPT_DRY_RUN,
 	CHANGE_OPT_MAX,
 	{ NULL, 0, NULL, NULL, 0 }
@@ -42,6 +53,8 @@ struct source {
 	const char	*path;		/* "-" for standard input */
 	FILE		*spool;		/* a copy, when path cannot be reread */
 	uint64_t	 size;		/* after line-end conversion */
+	uint64_t	 line;		/* an mbox message's From line */
+	const char	*fragment;	/* its flags and date; NULL: --flags */
 };
 
 /* A file read with its line ends converted, for measuring and for sending. */
@@ -288,10 +301,223 @@ parse_date(const char *s, struct buf *out)
 	    mon[m - 1], y, hh, mm, ss, sign, oh, om);
 }
 
+/*
+ * Where the messages come from: the files named (measured beforehand), or
+ * the messages of mbox files, read one at a time as they are sent.
+ */
+struct feed {
+	struct ctx		*ctx;
+	const char		*fragment;	/* --flags and --date */
+	const char		*flags;		/* --flags: "\\Seen kw" */
+	const char		*date;		/* --date: " \"DATE\"" or "" */
+	uint64_t		 limit;		/* APPENDLIMIT, 0 if none */
+	/* Files. */
+	struct source		*srcs;
+	size_t			 n, next;
+	/* mbox files. */
+	int			 mbox;
+	char			**files;	/* argv: "-" is standard input */
+	FILE			*mfp;
+	struct mbox_reader	*mr;
+	struct buf		 frag;		/* this message's flags, date */
+	/* Not appended, or not confirmed: the first few named. */
+	struct source		 left[APPEND_LEFT_NAMED];
+	uint64_t		 nleft;
+};
+
+static void
+feed_left(struct feed *f, const struct source *s)
+{
+	if (f->nleft < APPEND_LEFT_NAMED)
+		f->left[f->nleft] = *s;
+	f->nleft++;
+}
+
+/* An mbox message as an IMAP " (FLAGS) \"DATE\"" fragment. */
+static void
+mbox_fragment(struct feed *f, const struct mbox_msg *m)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+
+	buf_reset(&f->frag);
+	if (m->flags.len > 0 || *f->flags != '\0')
+		buf_addf(&f->frag, " (%s%s%s)", m->flags.s,
+		    m->flags.len > 0 && *f->flags != '\0' ? " " : "",
+		    f->flags);
+	if (*f->date != '\0') {
+		buf_adds(&f->frag, f->date);
+		return;
+	}
+	if (m->date == (time_t)-1 || gmtime_r(&m->date, &tm) == NULL)
+		return;
+	buf_addf(&f->frag, " \"%02d-%s-%04d %02d:%02d:%02d +0000\"",
+	    tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
+}
+
+/*
+ * The next mbox message that can be sent, into *s and *fp; those that
+ * cannot (a NUL byte, empty, over APPENDLIMIT) are named and skipped.
+ * 1, 0 at the end, -1 when the input cannot be read (the error reported).
+ */
+static int
+feed_next_mbox(struct feed *f, struct source *s, FILE **fp)
+{
+	const struct mbox_msg *m;
+	struct ctx *ctx = f->ctx;
+	const char *name;
+	struct err e;
+	int rc;
+
+	for (;;) {
+		if (f->mr == NULL) {
+			if (f->next == f->n)
+				return 0;
+			name = f->files[f->next];
+			f->mfp = is_stdin(name) ? stdin : fopen(name, "rb");
+			if (f->mfp == NULL) {
+				cmd_failf(ctx, ERR_NOINPUT, "cannot read '%s': "
+				    "%s", name, strerror(errno));
+				return -1;
+			}
+			f->mr = mbox_reader_new(f->mfp, is_stdin(name) ?
+			    "standard input" : name);
+		}
+		name = f->files[f->next];
+		if ((rc = mbox_next(f->mr, &m, &e)) < 0) {
+			cmd_fail(ctx, &e);
+			return -1;
+		}
+		if (rc == 0) {
+			mbox_reader_free(f->mr);
+			f->mr = NULL;
+			if (f->mfp != stdin)
+				fclose(f->mfp);
+			f->mfp = NULL;
+			f->next++;
+			continue;
+		}
+		memset(s, 0, sizeof(*s));
+		s->path = name;
+		s->size = m->size;
+		s->line = m->line;
+		if (m->nul || m->size == 0 ||
+		    (f->limit > 0 && m->size > f->limit)) {
+			cmd_failf(ctx, ERR_DATA, "'%s' line %llu: the message "
+			    "%s; it is not appended", name,
+			    (unsigned long long)m->line, m->nul ? "holds a "
+			    "NUL byte, which IMAP cannot carry" : m->size == 0 ?
+			    "is empty" : "is larger than the server accepts "
+			    "(APPENDLIMIT)");
+			feed_left(f, s);
+			continue;
+		}
+		mbox_fragment(f, m);
+		*fp = m->fp;
+		return 1;
+	}
+}
+
+/*
+ * The next message to send: its source (copied into *s), the file to read
+ * it from (*fp, to be closed with feed_done) and the fragment that goes
+ * after the mailbox. 1, 0 when there are no more, -1 on error (reported).
+ */
+static int
+feed_next(struct feed *f, struct source *s, FILE **fp, const char **frag)
+{
+	struct source *src;
+	int rc;
+
+	if (f->mbox) {
+		rc = feed_next_mbox(f, s, fp);
+		*frag = f->frag.s;
+		return rc;
+	}
+	if (f->next == f->n)
+		return 0;
+	src = &f->srcs[f->next];
+	if (src->spool != NULL) {
+		*fp = src->spool;
+		rewind(*fp);
+	} else if ((*fp = fopen(src->path, "rb")) == NULL) {
+		cmd_failf(f->ctx, ERR_NOINPUT, "cannot read '%s': %s",
+		    src->path, strerror(errno));
+		return -1;
+	}
+	*s = *src;
+	*frag = src->fragment != NULL ? src->fragment : f->fragment;
+	f->next++;
+	return 1;
+}
+
+static void
+feed_done(struct feed *f, const struct source *s, FILE *fp)
+{
+	if (!f->mbox && fp != s->spool)
+		fclose(fp);
+}
+
+/* Name the sources that were not appended, and what was never read. */
+static void
+report_left(struct feed *f)
+{
+	struct ctx *ctx = f->ctx;
+	const struct mbox_msg *m;
+	struct source rest;
+	struct buf b;
+	struct err e;
+	uint64_t i, shown;
+	int more = 0;
+
+	/* What was never sent. */
+	if (!f->mbox)
+		for (; f->next < f->n; f->next++)
+			feed_left(f, &f->srcs[f->next]);
+	else if (f->mr != NULL && mbox_next(f->mr, &m, &e) > 0) {
+		more = 1;
+		memset(&rest, 0, sizeof(rest));
+		rest.path = f->files[f->next];
+		rest.line = m->line;
+	}
+	if (f->nleft == 0 && !more && (!f->mbox || f->next + (f->mr !=
+	    NULL) >= f->n))
+		return;
+	buf_init(&b, 65536);
+	shown = f->nleft < APPEND_LEFT_NAMED ? f->nleft : APPEND_LEFT_NAMED;
+	for (i = 0; i < shown && b.len < APPEND_REPORT_MAX; i++) {
+		buf_addf(&b, "%s'%s'", i ? ", " : "", f->left[i].path);
+		if (f->left[i].line > 0)
+			buf_addf(&b, " line %llu",
+			    (unsigned long long)f->left[i].line);
+	}
+	if (i < f->nleft)
+		buf_adds(&b, ", ...");
+	if (more)
+		buf_addf(&b, "%severy message of '%s' from line %llu on",
+		    f->nleft > 0 ? "; " : "", rest.path,
+		    (unsigned long long)rest.line);
+	if (f->mbox)
+		for (i = f->next + (f->mr != NULL); i < f->n; i++)
+			buf_addf(&b, "%s'%s'", b.len > 0 ? ", " : "",
+			    f->files[i]);
+	if (f->mbox)
+		cmd_failf(ctx, (enum err_kind)ctx->status, "not appended, "
+		    "or not confirmed: %s", b.s);
+	else
+		cmd_failf(ctx, (enum err_kind)ctx->status, "not appended, "
+		    "or not confirmed: %llu message%s: %s",
+		    (unsigned long long)f->nleft, f->nleft == 1 ? "" : "s",
+		    b.s);
+	buf_free(&b);
+}
+
 /* An APPEND in flight. */
 struct pending {
 	struct sess_cmd	 cmd;
-	size_t		 src;		/* index of its source */
+	struct source	 src;
 	uint32_t	 uidvalidity, uid;
 };
 
@@ -325,28 +551,9 @@ emit_appended(struct ctx *ctx, const char *mailbox, const struct source *src,
 		emit_null(e, "uid");
 	emit_str(e, "file", src->path);
 	emit_uint(e, "size", src->size);
+	if (src->line > 0)
+		emit_uint(e, "line", src->line);
 	emit_record_end(e);
-}
-
-/* Name the sources that were not appended. */
-static void
-report_left(struct ctx *ctx, const struct source *srcs, const size_t *left,
-    size_t nleft)
-{
-	struct buf b;
-	size_t i;
-
-	if (nleft == 0)
-		return;
-	buf_init(&b, 65536);
-	for (i = 0; i < nleft && b.len < APPEND_REPORT_MAX; i++)
-		buf_addf(&b, "%s'%s'", i ? ", " : "", srcs[left[i]].path);
-	if (i < nleft)
-		buf_adds(&b, ", ...");
-	cmd_failf(ctx, (enum err_kind)ctx->status, "not appended, or not "
-	    "confirmed: %zu message%s: %s", nleft, nleft == 1 ? "" : "s",
-	    b.s);
-	buf_free(&b);
 }
 
 /*
@@ -354,22 +561,21 @@ report_left(struct ctx *ctx, const struct source *srcs, const size_t *left,
  * is in flight is still waited for.
  */
 static int
-upload(struct ctx *ctx, const char *mailbox, struct source *srcs, size_t n,
-    const char *fragment)
+upload(struct ctx *ctx, const char *mailbox, struct feed *f)
 {
 	struct pending win[APPEND_WINDOW];
 	struct reader *rd;
-	struct source *s;
+	struct source s;
 	struct pending *p;
 	struct err no;
-	size_t *left, nleft = 0, sent = 0, done = 0, i;
+	const char *frag;
+	size_t sent = 0, done = 0;
 	FILE *fp;
-	int broken = 0, refused = 0;
+	int broken = 0, refused = 0, rc;
 
 	rd = xmalloc(sizeof(*rd));
-	left = xcalloc(n + 1, sizeof(*left));
 	for (;;) {
-		while (!refused && sent < n && sent - done < APPEND_WINDOW) {
+		while (!refused && sent - done < APPEND_WINDOW) {
 			/* Nobody reads the records: start nothing new. */
 			if (emit_gone(ctx->emit)) {
 				cmd_failf(ctx, ERR_IO, "standard output "
@@ -377,31 +583,26 @@ upload(struct ctx *ctx, const char *mailbox, struct source *srcs, size_t n,
 				refused = 1;
 				break;
 			}
-			s = &srcs[sent];
-			if (s->spool != NULL) {
-				fp = s->spool;
-				rewind(fp);
-			} else if ((fp = fopen(s->path, "rb")) == NULL) {
-				cmd_failf(ctx, ERR_NOINPUT, "cannot read "
-				    "'%s': %s", s->path, strerror(errno));
-				refused = 1;
+			if ((rc = feed_next(f, &s, &fp, &frag)) <= 0) {
+				refused = rc < 0;
 				break;
 			}
 			p = &win[sent % APPEND_WINDOW];
 			memset(p, 0, sizeof(*p));
-			p->src = sent;
+			p->src = s;
 			p->cmd.on_done = on_append_done;
 			p->cmd.on_done_ctx = p;
-			reader_init(rd, s->path, fp);
-			rd->left = s->size;
+			reader_init(rd, s.path, fp);
+			rd->left = s.size;
 			if (sess_send(ctx->sess, &p->cmd, &ctx->err,
-			    "APPEND %M%s %L", mailbox, fragment, s->size,
+			    "APPEND %M%s %L", mailbox, frag, s.size,
 			    reader_literal, rd) < 0)
 				broken = 1;
-			if (fp != s->spool)
-				fclose(fp);
-			if (broken)
+			feed_done(f, &s, fp);
+			if (broken) {
+				feed_left(f, &s);
 				break;
+			}
 			sent++;
 		}
 		if (broken || done == sent)
@@ -412,35 +613,39 @@ upload(struct ctx *ctx, const char *mailbox, struct source *srcs, size_t n,
 			break;
 		}
 		if (sess_cmd_check(&p->cmd, &no) == 0)
-			emit_appended(ctx, mailbox, &srcs[p->src],
-			    p->uidvalidity, p->uid);
+			emit_appended(ctx, mailbox, &p->src, p->uidvalidity,
+			    p->uid);
 		else {
-			err_prefix(&no, "'%s'", srcs[p->src].path);
+			if (p->src.line > 0)
+				err_prefix(&no, "'%s' line %llu", p->src.path,
+				    (unsigned long long)p->src.line);
+			else
+				err_prefix(&no, "'%s'", p->src.path);
 			cmd_fail(ctx, &no);
-			left[nleft++] = p->src;
+			feed_left(f, &p->src);
 			refused = 1;
 		}
 		done++;
 	}
 	if (broken)
 		cmd_fail(ctx, &ctx->err);
-	for (i = done; i < n; i++)
-		left[nleft++] = i;
-	report_left(ctx, srcs, left, nleft);
-	free(left);
+	for (; done < sent; done++)
+		feed_left(f, &win[done % APPEND_WINDOW].src);
+	report_left(f);
 	free(rd);
 	return ctx->status;
 }
 
 /* --dry-run: the mailbox must exist; its UIDVALIDITY goes in the records. */
 static int
-dry_run(struct ctx *ctx, const char *mailbox, const struct source *srcs,
-    size_t n)
+dry_run(struct ctx *ctx, const char *mailbox, struct feed *f)
 {
-	const char *name = mailbox;
+	const char *name = mailbox, *frag;
 	struct mbox_status st;
+	struct source s;
 	struct err e;
-	size_t i;
+	FILE *fp;
+	int rc;
 
 	if (mbox_status_many(ctx->sess, &name, 1, "UIDVALIDITY", 0, &st, &e,
 	    &ctx->err) < 0)
@@ -449,25 +654,27 @@ dry_run(struct ctx *ctx, const char *mailbox, const struct source *srcs,
 		err_prefix(&e, "cannot append to '%s'", mailbox);
 		return cmd_fail(ctx, &e);
 	}
-	for (i = 0; i < n; i++)
-		emit_appended(ctx, mailbox, &srcs[i], st.uidvalidity, 0);
-	return 0;
+	while ((rc = feed_next(f, &s, &fp, &frag)) > 0) {
+		emit_appended(ctx, mailbox, &s, st.uidvalidity, 0);
+		feed_done(f, &s, fp);
+	}
+	if (f->nleft > 0)
+		report_left(f);
+	return ctx->status;
 }
 
 /*
  * The operands and options: the files (standard input alone when there are
- * none), --max against their number, and the " (FLAGS) DATE" that goes
+ * none), --max, and the flags and date of --flags and --date as they go
  * after the mailbox in each APPEND. 0, or the exit status after the error.
  */
 static int
 append_options(struct ctx *ctx, int argc, char **argv, char ***files_r,
-    size_t *n_r, struct buf *fragment)
+    size_t *n_r, uint64_t *max_r, struct buf *flags, struct buf *date)
 {
 	static char dash[] = "-";
 	static char *stdin_only[] = { dash };
 	const struct optval *dv = ctx_opt(ctx, "date");
-	struct buf flags, date;
-	uint64_t max;
 	size_t i, nstdin = 0;
 	int rc;
 
@@ -482,40 +689,34 @@ append_options(struct ctx *ctx, int argc, char **argv, char ***files_r,
 	if (nstdin > 1)
 		return cmd_usage_error(ctx->cmd, "standard input ('-') can be "
 		    "given once");
-	if ((rc = change_max(ctx, &max)) != 0)
+	if ((rc = change_max(ctx, max_r)) != 0)
 		return rc;
-	buf_init(&flags, 65536);
-	buf_init(&date, 128);
-	if ((rc = change_flags(ctx, "flags", &flags)) != 0)
-		goto out;
-	if (flags.len > 0)
-		buf_addf(fragment, " (%s)", flags.s);
-	if (dv->set && parse_date(dv->val, &date) < 0) {
-		rc = cmd_usage_error(ctx->cmd, "bad --date '%s': use "
+	if ((rc = change_flags(ctx, "flags", flags)) != 0)
+		return rc;
+	if (dv->set && parse_date(dv->val, date) < 0)
+		return cmd_usage_error(ctx->cmd, "bad --date '%s': use "
 		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS with Z or +HH:MM",
 		    dv->val);
-		goto out;
-	}
-	buf_add(fragment, date.s, date.len);
-	rc = change_check_max(ctx, max, *n_r, "the command names");
-out:
-	buf_free(&flags);
-	buf_free(&date);
-	return rc;
+	if (ctx_flag(ctx, "mbox"))
+		return 0;
+	return change_check_max(ctx, *max_r, *n_r, "the command names");
 }
 
 int
 check_append(int argc, char **argv, struct ctx *ctx)
 {
-	struct buf fragment;
+	struct buf flags, date;
 	struct stat st;
+	uint64_t max;
 	char **files;
 	size_t n, i;
 	int rc, err;
 
-	buf_init(&fragment, 65536 + 128);
-	rc = append_options(ctx, argc, argv, &files, &n, &fragment);
-	buf_free(&fragment);
+	buf_init(&flags, 65536);
+	buf_init(&date, 128);
+	rc = append_options(ctx, argc, argv, &files, &n, &max, &flags, &date);
+	buf_free(&flags);
+	buf_free(&date);
 	/* A file that is not there is no reason to connect. */
 	for (i = 0; rc == 0 && i < n; i++) {
 		if (is_stdin(files[i]))
@@ -529,40 +730,134 @@ check_append(int argc, char **argv, struct ctx *ctx)
 	return rc;
 }
 
+/*
+ * --mbox with --max: the messages are counted before any is sent, so an
+ * input that cannot be read twice is copied to a temporary file first.
+ */
+static int
+count_mbox(struct ctx *ctx, char **files, size_t n, uint64_t max)
+{
+	static char dash[] = "-";
+	const struct mbox_msg *m;
+	struct mbox_reader *mr;
+	struct stat st;
+	struct source s;
+	struct err e;
+	uint64_t count = 0;
+	size_t i;
+	FILE *fp;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		fp = is_stdin(files[i]) ? stdin : fopen(files[i], "rb");
+		if (fp == NULL)
+			return cmd_failf(ctx, ERR_NOINPUT, "cannot read '%s': "
+			    "%s", files[i], strerror(errno));
+		if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode) ||
+		    fp == stdin) {
+			memset(&s, 0, sizeof(s));
+			if ((rc = spool(ctx, &s, fp, is_stdin(files[i]) ?
+			    "standard input" : files[i])) != 0)
+				break;
+			/* Read again from the copy, as standard input. */
+			if (fp != stdin)
+				fclose(fp);
+			if (dup2(fileno(s.spool), STDIN_FILENO) < 0) {
+				fclose(s.spool);
+				return cmd_failf(ctx, ERR_CANTCREAT, "cannot "
+				    "read a temporary file: %s",
+				    strerror(errno));
+			}
+			fclose(s.spool);
+			clearerr(stdin);
+			fp = stdin;
+			files[i] = dash;
+		}
+		mr = mbox_reader_new(fp, is_stdin(files[i]) ? "standard input" :
+		    files[i]);
+		while ((rc = mbox_next(mr, &m, &e)) > 0)
+			count++;
+		mbox_reader_free(mr);
+		if (rc < 0)
+			rc = cmd_fail(ctx, &e);
+		if (fp == stdin) {
+			if (lseek(STDIN_FILENO, 0, SEEK_SET) < 0)
+				rc = cmd_failf(ctx, ERR_NOINPUT, "cannot read "
+				    "standard input again: %s",
+				    strerror(errno));
+			clearerr(stdin);
+		} else
+			fclose(fp);
+	}
+	if (rc != 0)
+		return rc;
+	return change_check_max(ctx, max, count, "the mbox holds");
+}
+
 int
 cmd_append(int argc, char **argv, struct ctx *ctx)
 {
-	struct source *srcs;
-	struct buf fragment;
-	uint64_t limit;
-	size_t n, i;
+	struct source *srcs = NULL;
+	struct buf flags, date, fragment;
+	struct feed f;
+	uint64_t max;
+	size_t n = 0, i;
 	char **files;
 	int rc = 0;
 
+	buf_init(&flags, 65536);
+	buf_init(&date, 128);
 	buf_init(&fragment, 65536 + 128);
-	if ((rc = append_options(ctx, argc, argv, &files, &n, &fragment)) != 0)
+	memset(&f, 0, sizeof(f));
+	buf_init(&f.frag, 65536 + 128);
+	if ((rc = append_options(ctx, argc, argv, &files, &n, &max, &flags,
+	    &date)) != 0)
 		goto out;
-	srcs = xcalloc(n, sizeof(*srcs));
-	limit = append_limit(ctx);
-	for (i = 0; i < n && rc == 0; i++) {
-		srcs[i].path = files[i];
-		if ((rc = measure(ctx, &srcs[i])) != 0)
-			break;
-		if (limit > 0 && srcs[i].size > limit)
-			rc = cmd_failf(ctx, ERR_DATA, "'%s' is %llu bytes, more "
-			    "than the server accepts (APPENDLIMIT=%llu); "
-			    "nothing was appended", srcs[i].path,
-			    (unsigned long long)srcs[i].size,
-			    (unsigned long long)limit);
+	if (flags.len > 0)
+		buf_addf(&fragment, " (%s)", flags.s);
+	buf_add(&fragment, date.s, date.len);
+	f.ctx = ctx;
+	f.fragment = fragment.s;
+	f.flags = flags.s;
+	f.date = date.s;
+	f.limit = append_limit(ctx);
+	f.n = n;
+	if (ctx_flag(ctx, "mbox")) {
+		f.mbox = 1;
+		f.files = files;
+		if (max != UINT64_MAX)
+			rc = count_mbox(ctx, files, n, max);
+	} else {
+		f.srcs = srcs = xcalloc(n + 1, sizeof(*srcs));
+		for (i = 0; i < n && rc == 0; i++) {
+			srcs[i].path = files[i];
+			if ((rc = measure(ctx, &srcs[i])) != 0)
+				break;
+			if (f.limit > 0 && srcs[i].size > f.limit)
+				rc = cmd_failf(ctx, ERR_DATA, "'%s' is %llu "
+				    "bytes, more than the server accepts "
+				    "(APPENDLIMIT=%llu); nothing was appended",
+				    srcs[i].path,
+				    (unsigned long long)srcs[i].size,
+				    (unsigned long long)f.limit);
+		}
 	}
 	if (rc == 0)
-		rc = ctx_flag(ctx, "dry-run") ? dry_run(ctx, argv[0], srcs, n) :
-		    upload(ctx, argv[0], srcs, n, fragment.s);
-	for (i = 0; i < n; i++)
+		rc = ctx_flag(ctx, "dry-run") ? dry_run(ctx, argv[0], &f) :
+		    upload(ctx, argv[0], &f);
+	for (i = 0; srcs != NULL && i < n; i++)
 		if (srcs[i].spool != NULL)
 			fclose(srcs[i].spool);
 	free(srcs);
+	if (f.mr != NULL) {
+		mbox_reader_free(f.mr);
+		if (f.mfp != stdin)
+			fclose(f.mfp);
+	}
 out:
+	buf_free(&f.frag);
+	buf_free(&flags);
+	buf_free(&date);
 	buf_free(&fragment);
 	return rc;
 }

@@ -395,6 +395,7 @@ mbox_next(struct mbox_reader *r, const struct mbox_msg **m_r,
     struct err *e)
 {
 	int rc, header = 1, dropping = 0, blank = 0, field;
+	int top = 1, top_flags = 0;
 	const char *p;
 	size_t gt;
 
@@ -457,11 +458,19 @@ mbox_next(struct mbox_reader *r, const struct mbox_msg **m_r,
 			field = field_is(&r->line, "Status") ? 0 :
 			    field_is(&r->line, "X-Status") ? 1 :
 			    field_is(&r->line, "X-Keywords") ? 2 : -1;
-			if (field >= 0) {
+			/*
+			 * Fields right after the From line are the mailbox's
+			 * (as fetch --raw writes them); then any that follow
+			 * are the message's own and stay. Without such a
+			 * block (mutt puts them last) they count anywhere.
+			 */
+			if (field >= 0 && (top || !top_flags)) {
 				take_flags(r, &r->line, field);
+				top_flags |= top;
 				dropping = 1;
 				continue;
 			}
+			top = 0;
 		}
 		/* mboxrd: ">From ", ">>From "... lose one '>'. */
 		p = r->line.s;

@@ -16,7 +16,10 @@
  * ends the previous message and is not part of it. One '>' is removed
  * from a line of '>'s followed by "From ". The Status, X-Status and
  * X-Keywords fields of the header are the mailbox's, not the message's:
- * they give the flags and are removed. Line ends become CR LF, as APPEND
+ * they give the flags and are removed. When they come first, right after
+ * the From line (as the writer puts them), only those do: such fields
+ * further down are the message's own and are kept, so that a message
+ * that carried them comes back whole. Line ends become CR LF, as APPEND
  * wants them. Each message is spooled to a temporary file, so that its
  * size is known before it is sent and memory stays flat whatever the
  * size of the mbox.

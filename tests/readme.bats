@@ -137,6 +137,33 @@ same() {
 	rm -r "$HOME/Downloads"
 }
 
+@test "README: backup, restore and a copy between accounts" {
+	cmd=$(example "imapctl fetch INBOX all --raw > inbox.mbox" \
+		"imapctl append Restored --mbox inbox.mbox")
+	run --separate-stderr bash -c "imapctl mailbox create Restored && $cmd"
+	assert_success
+	assert_equal "${#lines[@]}" 6
+	run --separate-stderr bash -c "imapctl fetch INBOX all -o jsonl | jq -c '[.flags - [\"\\\\Recent\"], .internaldate]'"
+	want=$output
+	run --separate-stderr bash -c "imapctl fetch Restored all -o jsonl | jq -c '[.flags - [\"\\\\Recent\"], .internaldate]'"
+	assert_equal "$output" "$want"
+	[[ $want == '[["\\Seen"],"2024-03-01T09:22:03Z"]'* ]]
+	# -a old and -a new: the test account twice, INBOX copied onto itself.
+	cmd=$(example "imapctl -a old fetch INBOX all --raw | imapctl -a new append INBOX --mbox")
+	for a in old new; do
+		printf '[account %s]\nhost = 127.0.0.1\nport = %s\ncafile = %s\n' \
+		    "$a" "$IMAPCTL_TEST_IMAPS_PORT" "$IMAPCTL_TEST_CAFILE"
+		printf 'user = alice\npassword_cmd = echo wonderland\n\n'
+	done >"$BATS_TEST_TMPDIR/config"
+	chmod 600 "$BATS_TEST_TMPDIR/config"
+	run --separate-stderr env XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/x" bash -c \
+	    "mkdir -p \$XDG_CONFIG_HOME/imapctl && cp '$BATS_TEST_TMPDIR/config' \$XDG_CONFIG_HOME/imapctl/config && $cmd"
+	assert_success
+	assert_equal "${#lines[@]}" 5
+	run --separate-stderr bash -c "imapctl status INBOX -o json"
+	assert_equal "$(echo "$output" | jq '.[0].messages')" 10
+}
+
 @test "README: changing mail safely" {
 	dovecot_reseed
 	cmd=$(example "imapctl flag INBOX all --add seen --dry-run")

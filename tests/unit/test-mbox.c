@@ -121,9 +121,15 @@ test_reader(void)
 	    "two messages: flags taken and removed, one '>' removed");
 	check_read("From x  Mon Jan  5 10:00 2015\nStatus: R\n X\n"
 	    "X-Keywords: a,b (bad)\nSubject: z\nStatus: R\n\n\n\nend\n",
-	    "1420452000|\\Seen a b|Subject: z\r\n\r\n\r\n\r\nend\r\n\n",
+	    "1420452000|\\Seen a b|Subject: z\r\nStatus: R\r\n\r\n\r\n"
+	    "\r\nend\r\n\n",
 	    "folded fields go too; empty lines inside stay; keywords by "
-	    "comma; the last message needs no separator");
+	    "comma; a Status after the first block is the message's; the "
+	    "last message needs no separator");
+	check_read("From x Fri Mar  1 09:22:03 2024\nSubject: z\nStatus: RO\n"
+	    "X-Status: F\nTo: y\n\nb\n",
+	    "1709284923|\\Seen \\Flagged|Subject: z\r\nTo: y\r\n\r\nb\r\n\n",
+	    "flags that come last, as mutt writes them, are taken too");
 	check_read("From x whenever\nA: b\n\nc\n\nFrom y\n\n",
 	    "-1||A: b\r\n\r\nc\r\n\n-1||\n",
 	    "an unreadable date is -1; an empty message is one");
