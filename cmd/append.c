@@ -15,6 +15,7 @@
  * that cannot be sent is named and skipped, since the rest of the mbox is
  * not read before the first upload.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include "change.h"
 #include "crlf.h"
 #include "mailbox.h"
+#include "maildir.h"
 #include "mbox.h"
 #include "xalloc.h"
 
@@ -43,6 +45,8 @@ const struct opt append_opts[] = {
 	    "YYYY-MM-DDTHH:MM:SS with Z or an offset", 0 },
 	{ "mbox", 0, NULL, "the files are mbox files (mboxrd or mboxo): "
 	    "append each message with its flags and date", 0 },
+	{ "maildir", 0, NULL, "the files are Maildir folders or messages in "
+	    "one: append each with the flags of its name and its date", 0 },
 	CHANGE_OPT_DRY_RUN,
 	CHANGE_OPT_MAX,
 	{ NULL, 0, NULL, NULL, 0 }
@@ -697,9 +701,193 @@ append_options(struct ctx *ctx, int argc, char **argv, char ***files_r,
 		return cmd_usage_error(ctx->cmd, "bad --date '%s': use "
 		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS with Z or +HH:MM",
 		    dv->val);
-	if (ctx_flag(ctx, "mbox"))
+	if (ctx_flag(ctx, "mbox") && ctx_flag(ctx, "maildir"))
+		return cmd_usage_error(ctx->cmd, "--mbox and --maildir cannot "
+		    "be combined");
+	if (ctx_flag(ctx, "maildir") && argc < 2)
+		return cmd_usage_error(ctx->cmd, "--maildir needs a Maildir "
+		    "folder or message files");
+	if (ctx_flag(ctx, "mbox") || ctx_flag(ctx, "maildir"))
 		return 0;
 	return change_check_max(ctx, *max_r, *n_r, "the command names");
+}
+
+/* --maildir ---------------------------------------------------------- */
+
+struct md_file {
+	char		*path;
+	char		*fragment;
+	uint32_t	 uidvalidity, uid;	/* 0: not named by imapctl */
+	time_t		 mtime;
+};
+
+struct md_list {
+	struct md_file	*v;
+	size_t		 n, alloc;
+};
+
+/*
+ * Our names in the order of their UIDs (the mailbox's order), then the
+ * others by date and name.
+ */
+static int
+cmp_md(const void *a, const void *b)
+{
+	const struct md_file *x = a, *y = b;
+
+	if ((x->uid != 0) != (y->uid != 0))
+		return x->uid != 0 ? -1 : 1;
+	if (x->uidvalidity != y->uidvalidity)
+		return x->uidvalidity < y->uidvalidity ? -1 : 1;
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+/* One message file: its flags (info and keywords) and date (mtime). */
+static int
+md_add(struct ctx *ctx, struct md_list *l, const char *path,
+    const struct maildir_keywords *kw, const char *flags, const char *date)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	const char *base = strrchr(path, '/'), *info;
+	struct md_file *m;
+	struct buf b, frag;
+	struct stat st;
+	struct tm tm;
+
+	base = base != NULL ? base + 1 : path;
+	if (stat(path, &st) < 0)
+		return cmd_failf(ctx, ERR_NOINPUT, "cannot read '%s': %s",
+		    path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? l->alloc * 2 : 256;
+		l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
+	}
+	m = &l->v[l->n++];
+	memset(m, 0, sizeof(*m));
+	m->path = xstrdup(path);
+	m->mtime = st.st_mtime;
+	if (!maildir_parse_name(base, &m->uidvalidity, &m->uid))
+		m->uidvalidity = m->uid = 0;
+	buf_init(&b, 65536 + 128);
+	buf_init(&frag, 65536 + 256);
+	if ((info = strstr(base, ":2,")) != NULL)
+		maildir_info_flags(info + 3, kw, &b);
+	if (*flags != '\0')
+		buf_addf(&b, "%s%s", b.len ? " " : "", flags);
+	if (b.len > 0)
+		buf_addf(&frag, " (%s)", b.s);
+	if (*date != '\0')
+		buf_adds(&frag, date);
+	else if (gmtime_r(&m->mtime, &tm) != NULL)
+		buf_addf(&frag, " \"%02d-%s-%04d %02d:%02d:%02d +0000\"",
+		    tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+	m->fragment = xstrdup(frag.s);
+	buf_free(&frag);
+	buf_free(&b);
+	return 0;
+}
+
+/* The messages of a folder's cur/ and new/. */
+static int
+md_add_dir(struct ctx *ctx, struct md_list *l, const char *folder,
+    const char *flags, const char *date)
+{
+	static const char *const subs[] = { "cur", "new" };
+	struct maildir_keywords kw;
+	struct dirent *d;
+	struct buf path;
+	size_t i, found = 0;
+	DIR *dir;
+	int rc = 0;
+
+	if (maildir_keywords_read(folder, &kw, &ctx->err) < 0)
+		return cmd_fail(ctx, &ctx->err);
+	buf_init(&path, 16384);
+	for (i = 0; i < 2 && rc == 0; i++) {
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", folder, subs[i]);
+		if ((dir = opendir(path.s)) == NULL) {
+			if (errno == ENOENT)
+				continue;
+			rc = cmd_failf(ctx, ERR_NOINPUT, "cannot read '%s': %s",
+			    path.s, strerror(errno));
+			break;
+		}
+		found++;
+		while (rc == 0 && (d = readdir(dir)) != NULL) {
+			if (d->d_name[0] == '.')
+				continue;
+			buf_reset(&path);
+			buf_addf(&path, "%s/%s/%s", folder, subs[i], d->d_name);
+			rc = md_add(ctx, l, path.s, &kw, flags, date);
+		}
+		closedir(dir);
+	}
+	if (rc == 0 && found == 0)
+		rc = cmd_failf(ctx, ERR_NOINPUT, "'%s' is not a Maildir: it "
+		    "has no cur/ or new/", folder);
+	buf_free(&path);
+	maildir_keywords_free(&kw);
+	return rc;
+}
+
+/*
+ * --maildir: the operands as message files, in order (folders' messages
+ * sorted), each with its own fragment.
+ */
+static int
+md_collect(struct ctx *ctx, char **files, size_t n, const char *flags,
+    const char *date, struct md_list *l)
+{
+	struct maildir_keywords kw;
+	struct stat st;
+	struct buf folder;
+	size_t i, from;
+	char *slash;
+	int rc = 0;
+
+	buf_init(&folder, 16384);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (is_stdin(files[i])) {
+			rc = cmd_usage_error(ctx->cmd, "--maildir reads files, "
+			    "not standard input");
+			break;
+		}
+		if (stat(files[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			from = l->n;
+			rc = md_add_dir(ctx, l, files[i], flags, date);
+			qsort(l->v + from, l->n - from, sizeof(*l->v), cmp_md);
+			continue;
+		}
+		/* A message in FOLDER/cur or FOLDER/new: its keywords. */
+		buf_reset(&folder);
+		buf_adds(&folder, files[i]);
+		memset(&kw, 0, sizeof(kw));
+		if ((slash = strrchr(folder.s, '/')) != NULL) {
+			*slash = '\0';
+			if ((slash = strrchr(folder.s, '/')) != NULL)
+				*slash = '\0';
+			else {
+				buf_reset(&folder);
+				buf_adds(&folder, ".");
+			}
+			if (maildir_keywords_read(folder.s, &kw, &ctx->err) < 0)
+				rc = cmd_fail(ctx, &ctx->err);
+		}
+		if (rc == 0)
+			rc = md_add(ctx, l, files[i], &kw, flags, date);
+		maildir_keywords_free(&kw);
+	}
+	buf_free(&folder);
+	return rc;
 }
 
 int
@@ -722,7 +910,8 @@ check_append(int argc, char **argv, struct ctx *ctx)
 		if (is_stdin(files[i]))
 			continue;
 		err = stat(files[i], &st) < 0 || access(files[i], R_OK) < 0 ?
-		    errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+		    errno : S_ISDIR(st.st_mode) && !ctx_flag(ctx, "maildir") ?
+		    EISDIR : 0;
 		if (err != 0)
 			rc = cmd_failf(ctx, ERR_NOINPUT, "cannot read '%s': %s",
 			    files[i], strerror(err));
@@ -799,6 +988,7 @@ cmd_append(int argc, char **argv, struct ctx *ctx)
 {
 	struct source *srcs = NULL;
 	struct buf flags, date, fragment;
+	struct md_list md;
 	struct feed f;
 	uint64_t max;
 	size_t n = 0, i;
@@ -809,6 +999,7 @@ cmd_append(int argc, char **argv, struct ctx *ctx)
 	buf_init(&date, 128);
 	buf_init(&fragment, 65536 + 128);
 	memset(&f, 0, sizeof(f));
+	memset(&md, 0, sizeof(md));
 	buf_init(&f.frag, 65536 + 128);
 	if ((rc = append_options(ctx, argc, argv, &files, &n, &max, &flags,
 	    &date)) != 0)
@@ -828,9 +1019,20 @@ cmd_append(int argc, char **argv, struct ctx *ctx)
 		if (max != UINT64_MAX)
 			rc = count_mbox(ctx, files, n, max);
 	} else {
+		if (ctx_flag(ctx, "maildir")) {
+			rc = md_collect(ctx, files, n, flags.s, date.s, &md);
+			f.n = n = md.n;
+			if (rc == 0)
+				rc = change_check_max(ctx, max, n, "the "
+				    "Maildir holds");
+		}
 		f.srcs = srcs = xcalloc(n + 1, sizeof(*srcs));
 		for (i = 0; i < n && rc == 0; i++) {
-			srcs[i].path = files[i];
+			if (md.v != NULL) {
+				srcs[i].path = md.v[i].path;
+				srcs[i].fragment = md.v[i].fragment;
+			} else
+				srcs[i].path = files[i];
 			if ((rc = measure(ctx, &srcs[i])) != 0)
 				break;
 			if (f.limit > 0 && srcs[i].size > f.limit)
@@ -849,6 +1051,11 @@ cmd_append(int argc, char **argv, struct ctx *ctx)
 		if (srcs[i].spool != NULL)
 			fclose(srcs[i].spool);
 	free(srcs);
+	for (i = 0; i < md.n; i++) {
+		free(md.v[i].path);
+		free(md.v[i].fragment);
+	}
+	free(md.v);
 	if (f.mr != NULL) {
 		mbox_reader_free(f.mr);
 		if (f.mfp != stdin)

@@ -29,6 +29,8 @@
 #include "header.h"
 #include "html.h"
 #include "mbox.h"
+#include "mailbox.h"
+#include "maildir.h"
 #include "mime.h"
 #include "msg.h"
 #include "msgset.h"
@@ -54,6 +56,8 @@ const struct opt fetch_opts[] = {
 	    "DIR", OPT_COMPLETE_DIR },
 	{ "force", 0, NULL, "with --save or --attachments: replace files that "
 	    "exist", 0 },
+	{ "maildir", 0, "DIR", "write the messages into the Maildir++ tree "
+	    "DIR, skipping those an earlier run wrote", OPT_COMPLETE_DIR },
 	{ "mark-seen", 0, NULL, "set \\Seen on the messages fetched", 0 },
 	MSGSET_OPTS,
 	{ NULL, 0, NULL, NULL, 0 }
@@ -138,6 +142,9 @@ struct fetch {
 	const char	*dir;		/* --save or --attachments */
 	struct outdir	*od;
 	char		*save_prefix;	/* --save: "MAILBOX-UIDVALIDITY-" */
+	const char	*mddir;		/* --maildir */
+	struct maildir_out *md;		/* the mailbox's folder in it */
+	uint32_t	 md_uid;	/* whose body waits for its name */
 	const char	*partarg;	/* --part N */
 	uint64_t	 records;
 	struct plan_part part_pp;	/* --part: the part streaming */
@@ -322,6 +329,10 @@ body_reset(struct fetch *f, struct body *b)
 static void
 body_abort(struct fetch *f)
 {
+	if (f->md != NULL) {
+		maildir_out_abort(f->md);
+		f->md_uid = 0;
+	}
 	body_reset(f, &f->body);
 }
 
@@ -369,7 +380,13 @@ body_begin(struct fetch *f, uint32_t uid, struct plan_part *pp,
 	b->pp = pp;
 	switch (f->mode) {
 	case M_RAW:
-		if (f->dir != NULL) {
+		if (f->md != NULL) {
+			f->md_uid = 0;
+			if (maildir_out_begin(f->md, f->e) < 0) {
+				cmd_fail(f->ctx, f->e);
+				b->discard = 1;
+			}
+		} else if (f->dir != NULL) {
 			snprintf(b->name, sizeof(b->name), "%s%u.eml",
 			    f->save_prefix, uid);
 			b->discard = open_out(f, b) < 0;
@@ -450,6 +467,8 @@ body_write(struct fetch *f, const char *p, size_t n, struct err *e)
 	switch (f->mode) {
 	case M_RAW:
 		b->written += n;
+		if (f->md != NULL)
+			return maildir_out_write(f->md, p, n, e);
 		if (b->of != NULL)
 			return out_fd(f, b, p, n, e);
 		if (f->single)
@@ -510,7 +529,9 @@ body_end(struct fetch *f, struct err *e)
 	if (!b->discard) {
 		switch (f->mode) {
 		case M_RAW:
-			if (b->of == NULL && !f->single) {
+			if (f->md != NULL)
+				f->md_uid = b->uid;	/* named by on_fetch */
+			else if (b->of == NULL && !f->single) {
 				buf_reset(&b->s1);
 				mboxrd_end(&b->mb, &b->s1);
 				r = out_stdout(f, b->s1.s, b->s1.len, e);
@@ -836,6 +857,142 @@ plan_message(struct fetch *f, struct plan *pl, const struct imap_arg *bs)
 }
 
 /* Every untagged response while fetching. */
+/* --maildir --------------------------------------------------------- */
+
+/*
+ * A message's file is complete: its name from the FLAGS and INTERNALDATE
+ * of its FETCH response, wherever in it they came.
+ */
+static int
+maildir_name(struct fetch *f, uint32_t uid, const struct imap_arg *items)
+{
+	const struct imap_arg *a;
+	const char *atom;
+	struct buf flags;
+	time_t idate = -1;
+	int r;
+
+	f->md_uid = 0;
+	buf_init(&flags, 65536);
+	a = msg_item(items, "INTERNALDATE");
+	if (a != NULL && a->type == IMAP_STRING)
+		idate = date_parse_internal(a->s, a->len);
+	a = msg_item(items, "FLAGS");
+	if (a != NULL && a->type == IMAP_LIST)
+		for (a = a->list; a != NULL; a = a->next)
+			if (imap_arg_atom(a, &atom))
+				(void)buf_addf(&flags, "%s%s",
+				    flags.len ? " " : "", atom);
+	r = maildir_out_finish(f->md, idate, f->uidvalidity, uid, flags.s,
+	    f->e);
+	buf_free(&flags);
+	/* A file that could not be written was reported: go on. */
+	if (r < 0 && f->e->kind != ERR_CANTCREAT)
+		return -1;
+	err_clear(f->e);
+	return 0;
+}
+
+/* A commit reports each file once it is on disk. */
+static void
+maildir_done(void *arg, uint32_t uid, const char *path, uint64_t size,
+    const struct err *e)
+{
+	struct fetch *f = arg;
+	struct err fe;
+
+	if (e != NULL) {
+		fe = *e;
+		err_prefix(&fe, "message UID %u", uid);
+		cmd_fail(f->ctx, &fe);
+		return;
+	}
+	emit_record_begin(f->em, "file");
+	emit_uint(f->em, "uid", uid);
+	emit_str(f->em, "file", path);
+	emit_uint(f->em, "size", size);
+	emit_str(f->em, "mailbox", f->mailbox);
+	emit_uint(f->em, "uidvalidity", f->uidvalidity);
+	emit_bool(f->em, "skipped", 0);
+	emit_record_end(f->em);
+}
+
+/* LIST's answer: the mailbox's hierarchy delimiter. */
+static int
+on_list(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
+{
+	struct mbox_list ml;
+	char *delim = ctx;
+
+	(void)s;
+	(void)e;
+	if (mbox_parse_list(r, &ml) && ml.delim != NULL)
+		*delim = ml.delim[0];
+	return 0;
+}
+
+/*
+ * The mailbox's Maildir++ folder under --maildir, opened for writing, and
+ * the UIDs an earlier run wrote there taken out of set. A folder that
+ * holds messages of another UIDVALIDITY is refused: those UIDs name other
+ * messages, and the two must not be mixed.
+ */
+static int
+maildir_prepare(struct fetch *f, struct uidset *set)
+{
+	struct uidset have, rest;
+	struct buf folder, rel;
+	uint32_t other;
+	char delim = 0;
+	int rc = 0, r;
+
+	sess_set_handler(f->s, on_list, &delim);
+	if (sess_run(f->s, f->e, "LIST \"\" %M", f->mailbox) < 0) {
+		sess_set_handler(f->s, NULL, NULL);
+		return cmd_fail(f->ctx, f->e);
+	}
+	sess_set_handler(f->s, NULL, NULL);
+	buf_init(&folder, 8192);
+	uidset_init(&have);
+	uidset_init(&rest);
+	buf_init(&rel, 8192);
+	r = maildir_folder(f->mailbox, delim, &rel);
+	buf_addf(&folder, "%s%s%s", f->mddir, rel.len > 0 ? "/" : "", rel.s);
+	buf_free(&rel);
+	if (r < 0) {
+		rc = cmd_failf(f->ctx, ERR_USAGE, "'%s' has no Maildir folder "
+		    "name (an empty part)", f->mailbox);
+		goto out;
+	}
+	if (maildir_scan(folder.s, f->uidvalidity, &have, &other, f->e) < 0) {
+		rc = cmd_fail(f->ctx, f->e);
+		goto out;
+	}
+	if (other != 0) {
+		rc = cmd_failf(f->ctx, ERR_DATA, "'%s' holds messages of "
+		    "'%s' with UIDVALIDITY %u, but the mailbox's is now %u: "
+		    "its UIDs name other messages. Nothing was written; "
+		    "move that folder aside or name another directory",
+		    folder.s, f->mailbox, other, f->uidvalidity);
+		goto out;
+	}
+	/* What is there already counts as found. */
+	uidset_intersect(set, &have, &rest);
+	uidset_merge(&f->answered, &rest);
+	uidset_clear(&rest);
+	uidset_subtract(set, &have, &rest);
+	uidset_clear(set);
+	uidset_merge(set, &rest);
+	if (set->n > 0 && (f->md = maildir_out_open(folder.s, maildir_done,
+	    f, f->e)) == NULL)
+		rc = cmd_fail(f->ctx, f->e);
+out:
+	buf_free(&folder);
+	uidset_free(&have);
+	uidset_free(&rest);
+	return rc;
+}
+
 static int
 on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
     struct err *e)
@@ -894,6 +1051,8 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 			return 0;
 		if (buffered_body(f, uid, NULL, v, items) < 0)
 			return -1;
+		if (f->md != NULL && f->md_uid == uid)
+			return maildir_name(f, uid, items);
 		break;
 	case M_PART:
 		if ((v = msg_item_prefix(items, "BODY[", NULL)) == NULL)
@@ -1469,6 +1628,16 @@ pick_mode(struct ctx *ctx, struct fetch *f)
 			return cmd_usage_error(ctx->cmd, "bad part number "
 			    "'%s': use numbers such as 1 or 2.1", f->partarg);
 	}
+	if (ctx_flag(ctx, "maildir")) {
+		if (f->mode != M_SUMMARY && f->mode != M_RAW)
+			return cmd_usage_error(ctx->cmd, "--maildir and --%s "
+			    "cannot be combined", chosen);
+		if (ctx_flag(ctx, "save"))
+			return cmd_usage_error(ctx->cmd, "--maildir and --save "
+			    "cannot be combined");
+		f->mode = M_RAW;
+		f->mddir = ctx_opt(ctx, "maildir")->val;
+	}
 	if (ctx_flag(ctx, "save") && f->mode != M_RAW && f->mode != M_PART)
 		return cmd_usage_error(ctx->cmd, "--save goes with --raw or "
 		    "--part");
@@ -1545,7 +1714,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 		goto out;
 	if (set.n == 0)
 		goto out;
-	f.single = uidset_count(&set) == 1;
+	f.single = f.mddir == NULL && uidset_count(&set) == 1;
 	f.asked = &set;
 	msgset_singles(ctx, set_arg, &set, &f.singles);
 	if (f.dir != NULL && f.mode != M_ATTACHMENTS) {
@@ -1553,12 +1722,21 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 		if (!f.force && (rc = skip_saved(&f, &set)) != 0)
 			goto out;
 	}
+	if (f.mddir != NULL && ((rc = maildir_prepare(&f, &set)) != 0 ||
+	    set.n == 0)) {
+		if (rc == 0)
+			msgset_not_found(ctx, f.mailbox, &f.singles,
+			    &f.answered, 1);
+		rc = rc ? rc : ctx->status;
+		goto out;
+	}
 	if (f.mode == M_PART && !f.single && f.dir == NULL) {
 		rc = cmd_usage_error(ctx->cmd, "--part of several messages "
 		    "needs --save DIR");
 		goto out;
 	}
-	if ((f.mode == M_RAW || f.mode == M_PART) && f.dir == NULL)
+	if ((f.mode == M_RAW || f.mode == M_PART) && f.dir == NULL &&
+	    f.mddir == NULL)
 		emit_detach(f.em);
 	sess_set_handler(f.s, on_fetch, &f);
 	sess_set_sink_fn(f.s, choose_sink, &f);
@@ -1573,9 +1751,13 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 		/* What is complete is saved and reported all the same. */
 		commit_files(&f);
 		rc = cmd_fail(ctx, f.e);
+		if (f.md != NULL)
+			(void)maildir_out_commit(f.md, f.e);
 		goto out;
 	}
 	commit_files(&f);
+	if (f.md != NULL && maildir_out_commit(f.md, f.e) < 0)
+		err_clear(f.e);		/* each failure was reported */
 	/*
 	 * What was named by its UID and is not there (fetch --text and
 	 * --attachments know what exists from their UID SEARCH).
@@ -1585,6 +1767,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	rc = ctx->status;
 out:
 	body_abort(&f);
+	maildir_out_free(f.md);
 	while (f.nwin > 0) {
 		window_free(&f.win[f.headwin]);
 		f.headwin = (f.headwin + 1) % FETCH_WINDOWS;

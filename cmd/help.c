@@ -51,7 +51,8 @@ static const struct help_page {
 	    "imapctl delete INBOX - --max 5000" } },
 	{ "append", 1, { "imapctl append Drafts draft.eml --flags draft",
 	    "imapctl append Archive saved/*.eml --flags seen --date "
-	    "2024-03-01" } },
+	    "2024-03-01",
+	    "imapctl append Archive --mbox archive.mbox" } },
 	{ "mailbox", 1, { "imapctl mailbox create Archive/2025",
 	    "imapctl mailbox rename 'Old Mail' Archive/old",
 	    "imapctl mailbox delete 'Old Mail' --max 0" } },

@@ -113,7 +113,8 @@ const struct command commands[] = {
 	    "mailbox query", check_search },
 	{ "fetch", cmd_fetch, NEED_LOGIN, fetch_opts, "MAILBOX SET|--query "
 	    "QUERY [--summary|--headers|--raw|--text|--structure|--part N] "
-	    "[--save DIR] [--attachments DIR] [--mark-seen] [--force]",
+	    "[--save DIR] [--attachments DIR] [--maildir DIR] [--mark-seen] "
+	    "[--force]",
 	    "fetch messages: summaries, headers, bytes, text, parts", 1, 2,
 	    "mailbox set", check_fetch },
 	{ "info", cmd_info, NEED_LOGIN, info_opts, "",
@@ -131,7 +132,8 @@ const struct command commands[] = {
 	    "MAILBOX SET|--query QUERY [--trash | --flag-only]",
 	    "delete messages", 1, 2, "mailbox set", check_delete },
 	{ "append", cmd_append, NEED_LOGIN | CHANGES, append_opts,
-	    "MAILBOX [FILE...] [--flags FLAG...] [--date DATE]",
+	    "MAILBOX [FILE...] [--flags FLAG...] [--date DATE] "
+	    "[--mbox|--maildir]",
 	    "upload messages to a mailbox", 1, -1, "mailbox file",
 	    check_append },
 	{ "mailbox", cmd_mailbox, NEED_LOGIN | CHANGES, mailbox_opts,

@@ -150,3 +150,111 @@ $Label1 \Draft later	2015-03-04T05:06:07Z'
 	assert_equal "$(echo "$output" | jq -c '[.uid, .line]' | head -2)" $'[null,1]\n[null,'"$(grep -n '^From MAILER' "$D/five.mbox" | sed -n 2p | cut -d: -f1)"']'
 	assert_equal "$(srv_count Max)" 5
 }
+
+@test "fetch --maildir: a Maildir++ folder, each message once, 0600, named by UIDVALIDITY and UID" {
+	md=$D/md
+	run --separate-stderr imapctl fetch Varied all --maildir "$md" -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | wc -l)" 1000
+	uv=$(srv_uidvalidity Varied)
+	# One Maildir++ folder a mailbox: ".Varied" under the top.
+	assert_equal "$(ls -A "$md/.Varied" | tr '\n' ' ')" "cur dovecot-keywords new tmp "
+	assert_equal "$(ls "$md/.Varied/cur" | wc -l)" 1000
+	assert_equal "$(find "$md/.Varied/tmp" "$md/.Varied/new" -type f | wc -l)" 0
+	assert_equal "$(find "$md/.Varied/cur" -type f ! -perm 600 | wc -l)" 0
+	# The record names the file; the file's name its message and flags;
+	# its mtime is the internal date.
+	rec=$(echo "$output" | jq -c 'select(.uid == 7)')
+	f=$(echo "$rec" | jq -r .file)
+	[[ $f == "$md/.Varied/cur/"*".I${uv}U7.imapctl:2,"* ]]
+	want=$(imapctl fetch Varied 7 -o json | jq -r '.[0].internaldate | fromdate')
+	assert_equal "$(stat -c %Y "$f")" "$want"
+	assert_equal "${f%%.I*}" "$md/.Varied/cur/$want"
+	# Line ends are LF, as mail readers expect in a Maildir.
+	assert_equal "$(grep -c $'\r$' "$f")" 0
+}
+
+@test "append --maildir: the Maildir comes back with bytes, flags and dates all equal" {
+	md=$D/md
+	imapctl fetch Varied all --maildir "$md" >/dev/null
+	imapctl mailbox create FromMaildir >/dev/null
+	run --separate-stderr imapctl append FromMaildir --maildir "$md/.Varied"
+	assert_success
+	assert_equal "$(echo "$output" | wc -l)" 1000
+	assert_equal "$(meta FromMaildir)" "$(meta Varied)"
+	run same_bytes Varied FromMaildir
+	assert_success
+	assert_output "1000 0"
+}
+
+@test "fetch --maildir again writes only what is new; a new UIDVALIDITY is refused (65)" {
+	imapctl mailbox create Inc >/dev/null
+	imapctl append Inc "$FIXTURES"/inbox-1-*.eml "$FIXTURES"/projects-2024-2-*.eml >/dev/null
+	md=$D/md
+	run --separate-stderr imapctl fetch Inc all --maildir "$md"
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	# A cron line: the second run finds everything written.
+	run --separate-stderr imapctl fetch Inc all --maildir "$md"
+	assert_success
+	assert_equal "$output" ""
+	# A UID named on its own that is in the Maildir is no "not found".
+	run --separate-stderr imapctl fetch Inc 1 --maildir "$md"
+	assert_success
+	assert_equal "$stderr" ""
+	imapctl append Inc "$FIXTURES"/inbox-1-*.eml >/dev/null
+	imapctl flag Inc 1 --add flagged >/dev/null
+	run --separate-stderr imapctl fetch Inc all --maildir "$md"
+	assert_success
+	assert_equal "$(echo "$output" | cut -f1)" 3
+	assert_equal "$(ls "$md/.Inc/cur" | wc -l)" 3
+	# The mailbox made anew: its UIDs name other messages.
+	imapctl mailbox delete Inc >/dev/null
+	imapctl mailbox create Inc >/dev/null
+	imapctl append Inc "$FIXTURES"/inbox-1-*.eml >/dev/null
+	run --separate-stderr imapctl fetch Inc all --maildir "$md"
+	assert_failure 65
+	[[ $stderr == *"'$md/.Inc' holds messages of 'Inc' with UIDVALIDITY "*", but the mailbox's is now "*"Nothing was written"* ]]
+	assert_equal "$output" ""
+	assert_equal "$(ls "$md/.Inc/cur" | wc -l)" 3
+}
+
+@test "fetch --maildir: INBOX is the top, Lists/x is .Lists.x; append reads another program's Maildir" {
+	md=$D/md
+	imapctl mailbox create Lists/x >/dev/null
+	imapctl append Lists/x "$FIXTURES"/inbox-1-*.eml >/dev/null
+	run --separate-stderr imapctl fetch INBOX 1 --maildir "$md"
+	assert_success
+	[ -d "$md/cur" ]
+	[[ $output == *"$md/cur/"* ]]
+	run --separate-stderr imapctl fetch Lists/x all --maildir "$md"
+	assert_success
+	[[ $output == *"$md/.Lists.x/cur/"* ]]
+	# mutt's names: flags in the info, the date is the mtime; new/ too.
+	mkdir -p "$D/mutt/cur" "$D/mutt/new" "$D/mutt/tmp"
+	printf 'Subject: a\n\nA\n' >"$D/mutt/cur/1700000000.M1P2.host:2,FS"
+	printf 'Subject: b\n\nB\n' >"$D/mutt/new/1700000001.M3P4.host"
+	touch -d @1600000000 "$D/mutt/cur/1700000000.M1P2.host:2,FS"
+	touch -d @1600000100 "$D/mutt/new/1700000001.M3P4.host"
+	imapctl mailbox create Mutt2 >/dev/null
+	run --separate-stderr imapctl append Mutt2 --maildir "$D/mutt"
+	assert_success
+	assert_equal "$(meta Mutt2)" $'\\Flagged \\Seen\t2020-09-13T12:26:40Z\n\t2020-09-13T12:28:20Z'
+	# Files named on the command line, with --flags added.
+	run --separate-stderr imapctl append Mutt2 --maildir "$D/mutt/cur/1700000000.M1P2.host:2,FS" --flags answered
+	assert_success
+	assert_equal "$(meta Mutt2 | tail -1)" $'\\Answered \\Flagged \\Seen\t2020-09-13T12:26:40Z'
+}
+
+@test "--maildir: what does not go with it is a usage error (64)" {
+	run --separate-stderr imapctl fetch INBOX all --maildir "$D/m" --text
+	assert_failure 64
+	run --separate-stderr imapctl fetch INBOX all --maildir "$D/m" --save "$D"
+	assert_failure 64
+	run --separate-stderr imapctl append INBOX --maildir
+	assert_failure 64
+	run --separate-stderr imapctl append INBOX --maildir --mbox "$D"
+	assert_failure 64
+	run --separate-stderr imapctl append INBOX --maildir "$D/nothing-here"
+	assert_failure 66
+}

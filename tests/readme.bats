@@ -164,6 +164,27 @@ same() {
 	assert_equal "$(echo "$output" | jq '.[0].messages')" 10
 }
 
+@test "README: a Maildir, written again only with what is new, and restored" {
+	run --separate-stderr bash -c "imapctl status INBOX -o json"
+	n=$(echo "$output" | jq '.[0].messages')
+	cmd=$(example "imapctl fetch INBOX all --maildir ~/backup/mail")
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "${#lines[@]}" "$n"
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "$output" ""
+	cmd=$(example "imapctl append Restored --maildir ~/backup/mail")
+	run --separate-stderr bash -c "imapctl mailbox delete Restored; imapctl mailbox create Restored && $cmd"
+	assert_success
+	assert_equal "${#lines[@]}" "$((n + 2))"
+	run --separate-stderr bash -c "imapctl fetch INBOX all -o jsonl | jq -c '[.flags - [\"\\\\Recent\"], .internaldate]'"
+	want=$output
+	run --separate-stderr bash -c "imapctl fetch Restored all -o jsonl | jq -c '[.flags - [\"\\\\Recent\"], .internaldate]'"
+	assert_equal "$output" "$want"
+	[[ $want == '[["\\Seen"],"2024-03-01T09:22:03Z"]'* ]]
+}
+
 @test "README: changing mail safely" {
 	dovecot_reseed
 	cmd=$(example "imapctl flag INBOX all --add seen --dry-run")

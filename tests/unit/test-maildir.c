@@ -144,6 +144,92 @@ test_scan(void)
 	t_ok(system(cmd) == 0, "cleaned up");
 }
 
+static void
+on_done(void *arg, uint32_t uid, const char *path, uint64_t size,
+    const struct err *e)
+{
+	char *got = arg;
+	size_t n = strlen(got);
+
+	snprintf(got + n, 1024 - n, "%u %s %llu %s;", uid,
+	    strrchr(path, '/') + 1, (unsigned long long)size,
+	    e == NULL ? "ok" : "failed");
+}
+
+static void
+test_keywords(void)
+{
+	struct maildir_keywords kw;
+	char info[MAILDIR_INFO_MAX];
+	struct buf b;
+
+	memset(&kw, 0, sizeof(kw));
+	maildir_info("\\Seen todo $Junk $Forwarded", &kw, info);
+	t_streq(info, "PSab", "system letters, then a and b for keywords");
+	t_ok(kw.changed && strcmp(kw.name[0], "todo") == 0 &&
+	    strcmp(kw.name[1], "$Junk") == 0, "the keywords got a and b");
+	maildir_info("$Junk", &kw, info);
+	t_streq(info, "b", "a keyword keeps its letter");
+	buf_init(&b, 256);
+	maildir_info_flags("FSba", &kw, &b);
+	t_streq(b.s, "\\Flagged \\Seen $Junk todo", "info back to flags");
+	buf_free(&b);
+	maildir_keywords_free(&kw);
+}
+
+static void
+test_write(void)
+{
+	char top[] = "/tmp/test-maildir.XXXXXX", folder[600], path[800];
+	char got[1024] = "", data[64];
+	struct maildir_out *m;
+	struct maildir_keywords kw;
+	struct stat st;
+	struct err e;
+	FILE *fp;
+	size_t n;
+
+	if (mkdtemp(top) == NULL) {
+		t_ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(folder, sizeof(folder), "%s/.A.b", top);
+	err_clear(&e);
+	m = maildir_out_open(folder, on_done, got, &e);
+	t_ok(m != NULL, "a folder made with cur, new, tmp");
+	if (m == NULL)
+		return;
+	t_ok(maildir_out_begin(m, &e) == 0 &&
+	    maildir_out_write(m, "a\r\nb\r", 5, &e) == 0 &&
+	    maildir_out_write(m, "\nlone\rcr\r\nend", 13, &e) == 0 &&
+	    maildir_out_finish(m, 1709284923, 7, 42, "\\Seen kw", &e) == 0,
+	    "a message written");
+	t_streq(got, "", "not reported before the commit");
+	t_ok(maildir_out_begin(m, &e) == 0 &&
+	    maildir_out_write(m, "x", 1, &e) == 0, "another begun");
+	maildir_out_abort(m);
+	t_ok(maildir_out_commit(m, &e) == 0, "committed");
+	t_streq(got, "42 1709284923.I7U42.imapctl:2,Sa 15 ok;",
+	    "reported after it, with its name and size (LF line ends)");
+	snprintf(path, sizeof(path), "%s/cur/1709284923.I7U42.imapctl:2,Sa",
+	    folder);
+	t_ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 &&
+	    st.st_mtime == 1709284923, "in cur/, 0600, mtime the date");
+	fp = fopen(path, "rb");
+	n = fp != NULL ? fread(data, 1, sizeof(data), fp) : 0;
+	if (fp != NULL)
+		fclose(fp);
+	t_memeq(data, n, "a\nb\nlone\rcr\nend", 15, "CR LF became LF");
+	t_ok(maildir_keywords_read(folder, &kw, &e) == 0 && kw.name[0] !=
+	    NULL && strcmp(kw.name[0], "kw") == 0, "dovecot-keywords");
+	maildir_keywords_free(&kw);
+	snprintf(path, sizeof(path), "%s/tmp", folder);
+	t_ok(rmdir(path) == 0, "nothing left in tmp/");
+	maildir_out_free(m);
+	snprintf(path, sizeof(path), "rm -rf '%s'", top);
+	t_ok(system(path) == 0, "cleaned up");
+}
+
 int
 main(void)
 {
@@ -151,5 +237,7 @@ main(void)
 	test_names();
 	test_folders();
 	test_scan();
+	test_keywords();
+	test_write();
 	return t_done();
 }
