@@ -30,6 +30,7 @@
 #include "mailbox.h"
 #include "maildir.h"
 #include "mbox.h"
+#include "progress.h"
 #include "xalloc.h"
 
 #define APPEND_WINDOW	8		/* APPENDs in flight at once */
@@ -49,6 +50,7 @@ const struct opt append_opts[] = {
 	    "one: append each with the flags of its name and its date", 0 },
 	CHANGE_OPT_DRY_RUN,
 	CHANGE_OPT_MAX,
+	CMD_OPT_PROGRESS,
 	{ NULL, 0, NULL, NULL, 0 }
 };
 
@@ -578,6 +580,9 @@ upload(struct ctx *ctx, const char *mailbox, struct feed *f)
 	int broken = 0, refused = 0, rc;
 
 	rd = xmalloc(sizeof(*rd));
+	/* Many messages: a progress line (an mbox's count is not known). */
+	if (f->mbox || f->n > 1)
+		cmd_progress_begin(ctx, "messages", f->mbox ? 0 : f->n);
 	for (;;) {
 		while (!refused && sent - done < APPEND_WINDOW) {
 			/* Nobody reads the records: start nothing new. */
@@ -616,10 +621,11 @@ upload(struct ctx *ctx, const char *mailbox, struct feed *f)
 			broken = 1;
 			break;
 		}
-		if (sess_cmd_check(&p->cmd, &no) == 0)
+		if (sess_cmd_check(&p->cmd, &no) == 0) {
 			emit_appended(ctx, mailbox, &p->src, p->uidvalidity,
 			    p->uid);
-		else {
+			progress_add(ctx->progress, 1);
+		} else {
 			if (p->src.line > 0)
 				err_prefix(&no, "'%s' line %llu", p->src.path,
 				    (unsigned long long)p->src.line);

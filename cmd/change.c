@@ -28,6 +28,7 @@
 #include "mailbox.h"
 #include "msgset.h"
 #include "parser.h"
+#include "progress.h"
 #include "settings.h"
 #include "uidmap.h"
 #include "utf8.h"
@@ -970,6 +971,7 @@ chunk_advance(struct run *run, struct chunk *c, struct err *e)
 		break;
 	}
 	chunk_emit(run, c);
+	progress_add(run->ctx->progress, chunk_count(run, c));
 	c->active = 0;
 	return 0;
 }
@@ -1106,6 +1108,7 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 	}
 	uidset_init(&run.gone);
 	uidset_init(&none);
+	cmd_progress_begin(ctx, "messages", uidset_count(set));
 	sess_set_handler(s, on_untagged, &run);
 	for (;;) {
 		nactive = 0;

@@ -111,7 +111,28 @@ struct ctx {
 	 * until cmd_forget_secret.
 	 */
 	int			 keep_secret;
+	struct progress		*progress;	/* the line on stderr, or NULL */
 };
+
+/*
+ * --progress and --no-progress, for the commands that work long: a line
+ * on standard error that says how far they are (lib/progress.h), shown
+ * when standard error is a terminal unless these say otherwise.
+ */
+#define CMD_OPT_PROGRESS \
+	{ "progress", 0, NULL, "show the progress line on standard error " \
+	    "even when it is not a terminal", 0 }, \
+	{ "no-progress", 0, NULL, "never show the progress line", 0 }
+
+/*
+ * The progress line of the command (which must have CMD_OPT_PROGRESS),
+ * in ctx->progress, or NULL when none is shown; total 0: not known.
+ * cmd_fail and cmd_warn take it away before they write, and it comes
+ * back with the next progress_add.
+ */
+struct progress	*cmd_progress_begin(struct ctx *, const char *unit,
+		    uint64_t total);
+void		 cmd_progress_end(struct ctx *);
 
 extern const struct command commands[];
 extern const struct opt global_opts[];

@@ -2,8 +2,11 @@
 /*
  * Record pieces that several commands share.
  */
+#include <stdio.h>
+
 #include "cmd.h"
 #include "mailbox.h"
+#include "progress.h"
 
 /* The counts of a STATUS response; what the server did not send is null. */
 void
@@ -35,4 +38,23 @@ emit_mbox_counts(struct emit *e, const struct mbox_status *st, int modseq)
 		emit_u64s(e, "highestmodseq", st->highestmodseq);
 	else
 		emit_null(e, "highestmodseq");
+}
+
+struct progress *
+cmd_progress_begin(struct ctx *ctx, const char *unit, uint64_t total)
+{
+	int mode = ctx_flag(ctx, "no-progress") ? PROGRESS_OFF :
+	    ctx_flag(ctx, "progress") ? PROGRESS_ON : PROGRESS_AUTO;
+
+	cmd_progress_end(ctx);
+	ctx->progress = progress_new(stderr, mode, ctx->cmd->name, unit,
+	    total);
+	return ctx->progress;
+}
+
+void
+cmd_progress_end(struct ctx *ctx)
+{
+	progress_free(ctx->progress);
+	ctx->progress = NULL;
 }

@@ -21,6 +21,7 @@ const struct opt delete_opts[] = {
 	MSGSET_OPTS,
 	CHANGE_OPT_DRY_RUN,
 	CHANGE_OPT_MAX,
+	CMD_OPT_PROGRESS,
 	{ NULL, 0, NULL, NULL, 0 }
 };
 

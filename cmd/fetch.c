@@ -35,6 +35,7 @@
 #include "msg.h"
 #include "msgset.h"
 #include "outdir.h"
+#include "progress.h"
 #include "rfc2047.h"
 #include "summary.h"
 #include "utf8.h"
@@ -60,6 +61,7 @@ const struct opt fetch_opts[] = {
 	    "DIR, skipping those an earlier run wrote", OPT_COMPLETE_DIR },
 	{ "mark-seen", 0, NULL, "set \\Seen on the messages fetched", 0 },
 	MSGSET_OPTS,
+	CMD_OPT_PROGRESS,
 	{ NULL, 0, NULL, NULL, 0 }
 };
 
@@ -302,6 +304,9 @@ file_done(void *arg, void *cookie, const char *name, uint64_t size,
 		    sv->uid);
 	else
 		emit_file(f, sv, name, size, existed);
+	/* --save: a message each; --attachments counts its windows. */
+	if (f->mode != M_ATTACHMENTS)
+		progress_add(f->ctx->progress, 1);
 	free(sv->part);
 	free(sv->type);
 	free(sv);
@@ -915,6 +920,7 @@ maildir_done(void *arg, uint32_t uid, const char *path, uint64_t size,
 	emit_uint(f->em, "uidvalidity", f->uidvalidity);
 	emit_bool(f->em, "skipped", 0);
 	emit_record_end(f->em);
+	progress_add(f->ctx->progress, 1);
 }
 
 /* LIST's answer: the mailbox's hierarchy delimiter. */
@@ -1425,6 +1431,7 @@ run_windows(struct fetch *f, const struct uidset *set)
 	buf_free(&chunk);
 	uidlist_into(&f->listed, &f->found);
 	keep_asked(f, set);
+	progress_set_total(f->ctx->progress, uidset_count(&f->found));
 	while (more || f->nwin > 0) {
 		while (more && f->nwin < FETCH_WINDOWS) {
 			w = &f->win[(f->headwin + f->nwin) % FETCH_WINDOWS];
@@ -1453,6 +1460,8 @@ run_windows(struct fetch *f, const struct uidset *set)
 				return -1;
 			check_cmd(f, &w->b[i], w->btext[i]);
 		}
+		if (f->mode == M_ATTACHMENTS)
+			progress_add(f->ctx->progress, w->nplans);
 		window_free(w);
 		f->headwin = (f->headwin + 1) % FETCH_WINDOWS;
 		f->nwin--;
@@ -1679,6 +1688,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	struct uidset set;
 	const struct sess_mailbox *m;
 	const char *set_arg;
+	uint64_t before, total, skipped;
 	int rc, r;
 
 	if (msgset_operand(ctx, argc, argv, 1, 0, &set_arg) < 0)
@@ -1717,6 +1727,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	f.single = f.mddir == NULL && uidset_count(&set) == 1;
 	f.asked = &set;
 	msgset_singles(ctx, set_arg, &set, &f.singles);
+	before = uidset_count(&set);
 	if (f.dir != NULL && f.mode != M_ATTACHMENTS) {
 		f.save_prefix = save_prefix(&f);
 		if (!f.force && (rc = skip_saved(&f, &set)) != 0)
@@ -1738,6 +1749,18 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	if ((f.mode == M_RAW || f.mode == M_PART) && f.dir == NULL &&
 	    f.mddir == NULL)
 		emit_detach(f.em);
+	/* Long work that writes files: a progress line. */
+	if (f.dir != NULL || f.mddir != NULL) {
+		/*
+		 * "all" is 1:*: at most what the mailbox holds, less what
+		 * an earlier run saved.
+		 */
+		total = uidset_count(&set);
+		skipped = before - total;
+		if (m->exists >= skipped && total > m->exists - skipped)
+			total = m->exists - skipped;
+		cmd_progress_begin(ctx, "messages", total);
+	}
 	sess_set_handler(f.s, on_fetch, &f);
 	sess_set_sink_fn(f.s, choose_sink, &f);
 	if (f.mode == M_TEXT || f.mode == M_ATTACHMENTS)

@@ -18,6 +18,7 @@ const struct opt flag_opts[] = {
 	MSGSET_OPTS,
 	CHANGE_OPT_DRY_RUN,
 	CHANGE_OPT_MAX,
+	CMD_OPT_PROGRESS,
 	{ NULL, 0, NULL, NULL, 0 }
 };
 

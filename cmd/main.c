@@ -20,6 +20,7 @@
 #include "auth.h"
 #include "cmd.h"
 #include "deadline.h"
+#include "progress.h"
 #include "range.h"
 #include "report.h"
 #include "secret.h"
@@ -258,6 +259,7 @@ int
 cmd_fail(struct ctx *ctx, const struct err *e)
 {
 	/* Nobody reads any more: nothing to say (see run()). */
+	progress_clear(ctx->progress);
 	if (e->kind != ERR_OUTPUT_GONE)
 		print_err(ctx->cmd->name, e);
 	if (ctx->status == 0)
@@ -284,6 +286,7 @@ cmd_warn(struct ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
+	progress_clear(ctx->progress);
 	fprintf(stderr, "%s: %s: warning: ", progname, ctx->cmd->name);
 	va_start(ap, fmt);
 	vput_safe(stderr, fmt, ap);
@@ -976,6 +979,7 @@ run(int argc, char **argv, struct held *h)
 		rc = cmd_fail(&ctx, &ctx.err);
 	else
 		rc = c->fn(nops, ops, &ctx);
+	cmd_progress_end(&ctx);
 	if (ctx.sess != NULL) {
 		sess_logout(ctx.sess);
 		sess_free(ctx.sess);
