@@ -29,7 +29,7 @@ INSTALL ?= install
 INSTALL_PROGRAM ?= $(INSTALL) -m 755
 INSTALL_DATA ?= $(INSTALL) -m 644
 
-PKGS = openssl libxml-2.0 jansson
+PKGS = openssl libxml-2.0 jansson zlib
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla -Wformat=2 \
 	-Wno-format-nonliteral

@@ -70,6 +70,11 @@ struct ctx;
  * not done and exits 74; any other command stops at once and exits 0.
  */
 #define CHANGES		0x100
+/*
+ * Exchanges a few lines: COMPRESS, a round trip of its own, is not sent
+ * unless the account asks for it (compress = true).
+ */
+#define SHORT_TALK	0x200
 
 #define MONITORING_UNKNOWN	3
 

@@ -80,6 +80,8 @@ const struct opt global_opts[] = {
 	{ "no-sasl-ir", 0, NULL, "do not send the SASL initial response with "
 	    "AUTHENTICATE", 0 },
 	{ "id", 0, NULL, "send the client's RFC 2971 ID after login", 0 },
+	{ "no-compress", 0, NULL, "do not compress the connection "
+	    "(COMPRESS=DEFLATE) even where the server offers it", 0 },
 	{ "timeout", 0, "DURATION", "give up on a silent server after "
 	    "DURATION, and on connecting and logging in (default 30s)", 0 },
 	{ "deadline", 0, "DURATION", "stop the whole run after DURATION "
@@ -97,7 +99,7 @@ enum {
 	G_FORMAT, G_ACCOUNT, G_CONFIG, G_URL, G_HOST, G_PORT, G_USER, G_TLS,
 	G_CAFILE, G_PROXY, G_INSECURE, G_ALLOW_CLEARTEXT, G_TUNNEL, G_CERT,
 	G_KEY, G_PASSWORD_FILE, G_PASSWORD_CMD, G_NETRC_FILE, G_TOKEN_CMD,
-	G_AUTH, G_AS, G_NO_SASL_IR, G_ID, G_TIMEOUT, G_DEADLINE, G_MAX_SIZE,
+	G_AUTH, G_AS, G_NO_SASL_IR, G_ID, G_NO_COMPRESS, G_TIMEOUT, G_DEADLINE, G_MAX_SIZE,
 	G_DEBUG, G_HELP, G_VERSION,
 	G_COUNT
 };
@@ -106,7 +108,7 @@ const struct command commands[] = {
 	{ "list", cmd_list, NEED_LOGIN, list_opts,
 	    "[--status] [--subscribed] [PATTERN...]",
 	    "list mailboxes", 0, -1, "mailbox", NULL },
-	{ "status", cmd_status, NEED_LOGIN, status_opts, "[MAILBOX...]",
+	{ "status", cmd_status, NEED_LOGIN | SHORT_TALK, status_opts, "[MAILBOX...]",
 	    "show message counts of mailboxes", 0, -1, "mailbox", NULL },
 	{ "search", cmd_search, NEED_SELECT_RO, search_opts,
 	    "MAILBOX [QUERY...] [--raw KEYS] [--count|--summary] [--limit N] "
@@ -118,7 +120,7 @@ const struct command commands[] = {
 	    "[--force]",
 	    "fetch messages: summaries, headers, bytes, text, parts", 1, 2,
 	    "mailbox set", check_fetch },
-	{ "info", cmd_info, NEED_LOGIN, info_opts, "",
+	{ "info", cmd_info, NEED_LOGIN | SHORT_TALK, info_opts, "",
 	    "show what the server offers and how the connection is secured",
 	    0, 0, NULL, NULL },
 	{ "flag", cmd_flag, NEED_SELECT_RW | DRY_RUN_RO | CHANGES, flag_opts,
@@ -146,10 +148,10 @@ const struct command commands[] = {
 	    "[--select MAILBOX] COMMAND [ARG...]",
 	    "send one IMAP command and print the responses", 1, -1, NULL,
 	    check_raw },
-	{ "quota", cmd_quota, NEED_LOGIN, quota_opts, "[MAILBOX]",
+	{ "quota", cmd_quota, NEED_LOGIN | SHORT_TALK, quota_opts, "[MAILBOX]",
 	    "show the quota roots of a mailbox with usage and limits", 0, 1,
 	    "mailbox", NULL },
-	{ "check", cmd_check, NEED_LOGIN | MONITORING, check_opts,
+	{ "check", cmd_check, NEED_LOGIN | MONITORING | SHORT_TALK, check_opts,
 	    "[--mailbox MAILBOX]... [--query QUERY] [--send-via URL "
 	    "[--probe-to ADDRESS]] [--{warning,critical}-{time,messages,"
 	    "unseen,age,newest-age,query,quota,cert-days,delivery} RANGE]...",
@@ -695,6 +697,7 @@ settings_in_from_opts(struct settings_in *in, const struct command *c)
 	in->allow_cleartext = gv[G_ALLOW_CLEARTEXT].set;
 	in->no_sasl_ir = gv[G_NO_SASL_IR].set;
 	in->id = gv[G_ID].set;
+	in->no_compress = gv[G_NO_COMPRESS].set;
 	in->debug = gv[G_DEBUG].set;
 }
 
@@ -766,6 +769,17 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 		st->ao.secret = st->have_secret ? st->secret.s : NULL;
 		if (auth_login(ctx->sess, &st->ao, e) < 0) {
 			settings_explain_login(st, e);
+			return -1;
+		}
+		/*
+		 * Compressed from here on where it pays: COMPRESS costs a
+		 * round trip of its own (the client may compress only once
+		 * the OK has come), more than a probe's few lines gain.
+		 */
+		if ((st->compress == 1 || (st->compress == -1 &&
+		    !(ctx->cmd->flags & SHORT_TALK))) &&
+		    sess_compress(ctx->sess, e) < 0) {
+			err_prefix(e, "COMPRESS");
 			return -1;
 		}
 		/* Some servers want to know the client before anything else. */

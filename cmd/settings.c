@@ -322,6 +322,7 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	st->ao.host = st->so.host;
 	st->ao.port = st->so.port;
 	st->send_id = in->id || (a != NULL && a->id == 1);
+	st->compress = in->no_compress ? 0 : a != NULL ? a->compress : -1;
 	/* A tunnel's pipe is the channel its command secures (ssh). */
 	st->cleartext_warning = st->so.tls == TLS_NONE && !in->allow_cleartext &&
 	    !(a != NULL && a->allow_cleartext == 1) &&

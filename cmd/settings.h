@@ -26,12 +26,19 @@ struct settings_in {
 	const char	*as, *cert, *key;
 	const char	*tunnel;
 	int		 insecure, no_sasl_ir, id, debug, allow_cleartext;
+	int		 no_compress;
 };
 
 struct settings {
 	struct sess_opts	 so;
 	struct auth_opts	 ao;
 	int			 send_id;	/* RFC 2971 ID after login */
+	/*
+	 * COMPRESS=DEFLATE after login: -1 where the command gains from it
+	 * (not a probe's few lines), 0 never (--no-compress, compress =
+	 * false), 1 always (compress = true).
+	 */
+	int			 compress;
 	/*
 	 * Without TLS the password and the mail cross the network readable:
 	 * fine to a loopback address, or when the user said it is intended

@@ -18,7 +18,7 @@ _imapctl_mailboxes()
 			conn+=("$w" "${words[i+1]}")
 			((i++))
 			;;
-		--url=*|--host=*|--port=*|--user=*|--tls=*|--cafile=*|--password-file=*|--password-cmd=*|--auth=*|--account=*|--config=*|--netrc-file=*|--oauth2-token-cmd=*|--insecure|--allow-cleartext|--no-sasl-ir|--id)
+		--url=*|--host=*|--port=*|--user=*|--tls=*|--cafile=*|--password-file=*|--password-cmd=*|--auth=*|--account=*|--config=*|--netrc-file=*|--oauth2-token-cmd=*|--insecure|--allow-cleartext|--no-sasl-ir|--no-compress|--id)
 			conn+=("$w")
 			;;
 		esac

@@ -12,7 +12,7 @@ function __imapctl_mailboxes
             case --url -H --host -p --port -u --user --tls --cafile --password-file --password-cmd --auth -a --account --config --netrc-file --oauth2-token-cmd
                 set -a conn $words[$i] $words[(math $i + 1)]
                 set i (math $i + 1)
-            case '--url=*' '--host=*' '--port=*' '--user=*' '--tls=*' '--cafile=*' '--password-file=*' '--password-cmd=*' '--auth=*' '--account=*' '--config=*' '--netrc-file=*' '--oauth2-token-cmd=*' --insecure --allow-cleartext --no-sasl-ir --id
+            case '--url=*' '--host=*' '--port=*' '--user=*' '--tls=*' '--cafile=*' '--password-file=*' '--password-cmd=*' '--auth=*' '--account=*' '--config=*' '--netrc-file=*' '--oauth2-token-cmd=*' --insecure --allow-cleartext --no-sasl-ir --no-compress --id
                 set -a conn $words[$i]
         end
         set i (math $i + 1)

@@ -276,6 +276,8 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 		slot_i = &a->id;
 	else if (strcmp(key, "allow_cleartext") == 0)
 		slot_i = &a->allow_cleartext;
+	else if (strcmp(key, "compress") == 0)
+		slot_i = &a->compress;
 	else if (strcmp(key, "default") == 0)
 		slot_i = &a->is_default;
 	else if (strcmp(key, "subscribe") == 0)
@@ -412,7 +414,7 @@ parse_line(struct config *c, struct pos *ps, char *line,
 		a->name = xstrdup(name);
 		a->line = ps->line;
 		a->tls = a->auth = a->timeout_ms = a->sasl_ir = a->id = -1;
-		a->allow_cleartext = -1;
+		a->allow_cleartext = a->compress = -1;
 		a->is_default = a->subscribe = -1;
 		*cur = a;
 		return 0;

@@ -42,6 +42,7 @@ struct account {
 	int		 sasl_ir;	/* 0, 1, or -1 */
 	int		 id;		/* 0, 1, or -1 */
 	int		 allow_cleartext; /* 0, 1, or -1 */
+	int		 compress;	/* 0, 1, or -1 */
 	int		 is_default;	/* 1 for "default = true" */
 	int		 subscribe;	/* subscribe to what is created */
 	char		*trash;		/* the Trash, where nothing says */

@@ -3,8 +3,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <zlib.h>
+
 #include "b64.h"
 #include "buf.h"
 #include "deadline.h"
@@ -37,8 +41,33 @@ enum limit {
 	LIM_DEADLINE		/* the run's deadline */
 };
 
+/*
+ * COMPRESS=DEFLATE (RFC 4978): raw deflate both ways beneath the TLS
+ * layer's reads and writes. Every buffer has a fixed size; what inflating
+ * produces is handed out at most as much as the caller asked for, so a
+ * small stream that inflates to gigabytes only ever fills the reader's
+ * own bounded line and literal buffers, which refuse it.
+ */
+#define Z_RAWBUF	65536	/* compressed bytes read at once */
+#define Z_STAGEBUF	16384	/* inflated while only looking for input */
+#define Z_OUTBUF	16384	/* compressed bytes written at once */
+
+struct zlayer {
+	z_stream	 in;		/* inflate: the server's stream */
+	z_stream	 out;		/* deflate: ours */
+	int		 in_init, out_init;
+	int		 more;		/* inflate filled its output: may have more */
+	int		 ended;		/* the server ended its stream */
+	size_t		 stage_start, stage_end;
+	struct conn_zstats st;
+	unsigned char	 raw[Z_RAWBUF];
+	unsigned char	 stage[Z_STAGEBUF];
+	unsigned char	 obuf[Z_OUTBUF];
+};
+
 struct conn {
 	int		 fd;
+	struct zlayer	*z;		/* COMPRESS=DEFLATE, or NULL */
 	pid_t		 tunnel;	/* the tunnel command, or 0 */
 	int		 timeout_ms;
 	long long	 setup_end;	/* monotonic ms; 0 once logged in */
@@ -1088,9 +1117,80 @@ conn_starttls(struct conn *c, const char *host, const struct tls_opts *o,
 	return 0;
 }
 
+/* COMPRESS=DEFLATE ------------------------------------------------------ */
+
+static int
+z_err(struct err *e, const char *what, const z_stream *z, int r)
+{
+	return err_set(e, ERR_PROTOCOL, "%s: %s", what, z->msg != NULL ?
+	    z->msg : zError(r));
+}
+
+/*
+ * Inflate what compressed input is buffered into p, at most len bytes.
+ * Returns how many (0: more input is needed), or -1 with the error set.
+ */
+static ssize_t
+z_inflate(struct conn *c, void *p, size_t len, struct err *e)
+{
+	struct zlayer *z = c->z;
+	size_t got;
+	int r;
+
+	if (len > UINT_MAX)
+		len = UINT_MAX;
+	while (z->in.avail_in > 0 || z->more) {
+		if (z->ended)
+			return err_set(e, ERR_PROTOCOL, "the server sent data "
+			    "after the end of its compressed stream");
+		z->in.next_out = p;
+		z->in.avail_out = (uInt)len;
+		r = inflate(&z->in, Z_SYNC_FLUSH);
+		got = len - z->in.avail_out;
+		z->more = z->in.avail_out == 0;
+		if (r == Z_STREAM_END)
+			z->ended = 1;
+		else if (r != Z_OK && r != Z_BUF_ERROR)
+			return z_err(e, "corrupt compressed stream from the "
+			    "server", &z->in, r);
+		if (got > 0) {
+			z->st.plain_in += got;
+			return (ssize_t)got;
+		}
+		if (r == Z_BUF_ERROR)
+			break;
+	}
+	if (z->ended)
+		return err_set(e, ERR_PROTOCOL, "the server ended its "
+		    "compressed stream");
+	return 0;
+}
+
+/*
+ * Before waiting for the socket: whether the compressed input already read
+ * inflates to something (kept in the stage for conn_read). 1 yes, 0 no,
+ * -1 with the error set.
+ */
+static int
+z_stage(struct conn *c, struct err *e)
+{
+	struct zlayer *z = c->z;
+	ssize_t n;
+
+	if (z->stage_end > z->stage_start)
+		return 1;
+	if ((n = z_inflate(c, z->stage, sizeof(z->stage), e)) <= 0)
+		return (int)n;
+	z->stage_start = 0;
+	z->stage_end = (size_t)n;
+	return 1;
+}
+
 int
 conn_pending(struct conn *c)
 {
+	if (c->z != NULL && c->z->stage_end > c->z->stage_start)
+		return 1;
 	return c->ssl != NULL && SSL_pending(c->ssl) > 0;
 }
 
@@ -1105,6 +1205,9 @@ conn_wait_readable(struct conn *c, int timeout_ms, struct err *e)
 
 	if (conn_pending(c))
 		return 1;
+	/* Compressed input already read may hold a response. */
+	if (c->z != NULL && (w = z_stage(c, e)) != 0)
+		return w;
 	w = wait_fd(c, POLLIN, timeout_ms);
 	if (w == WAIT_HANGUP)
 		return hangup_err(e);
@@ -1156,8 +1259,8 @@ ssl_wait(struct conn *c, int r, struct err *e)
  * first byte. End of stream is an error: an IMAP server that closes the
  * connection always does so in the middle of something we wait for.
  */
-ssize_t
-conn_read(struct conn *c, void *p, size_t len, struct err *e)
+static ssize_t
+raw_read(struct conn *c, void *p, size_t len, struct err *e)
 {
 	ssize_t n;
 	int r, w;
@@ -1201,8 +1304,8 @@ conn_read(struct conn *c, void *p, size_t len, struct err *e)
 	}
 }
 
-int
-conn_write(struct conn *c, const void *p, size_t len, struct err *e)
+static int
+raw_write(struct conn *c, const void *p, size_t len, struct err *e)
 {
 	const char *s = p;
 	ssize_t n;
@@ -1244,6 +1347,115 @@ conn_write(struct conn *c, const void *p, size_t len, struct err *e)
 			return err_set(e, ERR_IO, "poll: %s", strerror(errno));
 	}
 	return 0;
+}
+
+/*
+ * Read what is there, at most len bytes: inflated once COMPRESS is on.
+ */
+ssize_t
+conn_read(struct conn *c, void *p, size_t len, struct err *e)
+{
+	struct zlayer *z = c->z;
+	ssize_t n;
+
+	if (z == NULL)
+		return raw_read(c, p, len, e);
+	if (z->stage_end > z->stage_start) {
+		n = (ssize_t)(z->stage_end - z->stage_start);
+		if ((size_t)n > len)
+			n = (ssize_t)len;
+		memcpy(p, z->stage + z->stage_start, (size_t)n);
+		z->stage_start += (size_t)n;
+		return n;
+	}
+	for (;;) {
+		if ((n = z_inflate(c, p, len, e)) != 0)
+			return n;
+		if ((n = raw_read(c, z->raw, sizeof(z->raw), e)) < 0)
+			return -1;
+		z->st.raw_in += (uint64_t)n;
+		z->in.next_in = z->raw;
+		z->in.avail_in = (uInt)n;
+	}
+}
+
+/*
+ * Write all of p; once COMPRESS is on, deflated and flushed (Z_SYNC_FLUSH)
+ * so that the server can act on every write at once.
+ */
+int
+conn_write(struct conn *c, const void *p, size_t len, struct err *e)
+{
+	struct zlayer *z = c->z;
+	const unsigned char *s = p;
+	size_t chunk, n;
+	int r;
+
+	if (z == NULL)
+		return raw_write(c, p, len, e);
+	do {
+		chunk = len > UINT_MAX ? UINT_MAX : len;
+		z->out.next_in = (unsigned char *)(uintptr_t)s;
+		z->out.avail_in = (uInt)chunk;
+		do {
+			z->out.next_out = z->obuf;
+			z->out.avail_out = sizeof(z->obuf);
+			r = deflate(&z->out, Z_SYNC_FLUSH);
+			if (r != Z_OK && r != Z_BUF_ERROR)
+				return z_err(e, "cannot compress", &z->out, r);
+			n = sizeof(z->obuf) - z->out.avail_out;
+			if (n > 0 && raw_write(c, z->obuf, n, e) < 0)
+				return -1;
+			z->st.raw_out += n;
+		} while (z->out.avail_out == 0);
+		z->st.plain_out += chunk;
+		s += chunk;
+		len -= chunk;
+	} while (len > 0);
+	return 0;
+}
+
+int
+conn_compress(struct conn *c, const void *ahead, size_t n, struct err *e)
+{
+	struct zlayer *z;
+	int r;
+
+	if (c->z != NULL)
+		return err_set(e, ERR_INTERNAL, "compression is on already");
+	if (n > Z_RAWBUF)
+		return err_set(e, ERR_INTERNAL, "too much input read ahead");
+	z = xcalloc(1, sizeof(*z));
+	if ((r = inflateInit2(&z->in, -15)) != Z_OK) {
+		free(z);
+		return err_set(e, ERR_INTERNAL, "inflateInit2: %s", zError(r));
+	}
+	z->in_init = 1;
+	if ((r = deflateInit2(&z->out, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
+	    -15, 8, Z_DEFAULT_STRATEGY)) != Z_OK) {
+		inflateEnd(&z->in);
+		free(z);
+		return err_set(e, ERR_INTERNAL, "deflateInit2: %s", zError(r));
+	}
+	z->out_init = 1;
+	if (n > 0)
+		memcpy(z->raw, ahead, n);
+	z->in.next_in = z->raw;
+	z->in.avail_in = (uInt)n;
+	z->st.raw_in = n;
+	c->z = z;
+	return 0;
+}
+
+int
+conn_compress_stats(const struct conn *c, struct conn_zstats *st)
+{
+	if (c->z == NULL) {
+		memset(st, 0, sizeof(*st));
+		return 0;
+	}
+	*st = c->z->st;
+	return 1;
 }
 
 static void
@@ -1305,6 +1517,13 @@ conn_close(struct conn *c)
 {
 	if (c == NULL)
 		return;
+	if (c->z != NULL) {
+		if (c->z->in_init)
+			inflateEnd(&c->z->in);
+		if (c->z->out_init)
+			deflateEnd(&c->z->out);
+		free(c->z);
+	}
 	if (c->ssl != NULL)
 		SSL_free(c->ssl);
 	if (c->ctx != NULL)

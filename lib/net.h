@@ -9,6 +9,7 @@
 #define IMAPCTL_NET_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -16,6 +17,14 @@
 #include "proxy.h"
 
 struct conn;
+
+/* What COMPRESS=DEFLATE did: bytes on the wire and as the protocol. */
+struct conn_zstats {
+	uint64_t	raw_in;		/* read, compressed */
+	uint64_t	plain_in;	/* inflated */
+	uint64_t	raw_out;	/* written, compressed */
+	uint64_t	plain_out;	/* before deflating */
+};
 
 struct tls_opts {
 	const char	*cafile;	/* added to the system store, or NULL */
@@ -77,6 +86,16 @@ void		 conn_set_idle(struct conn *, conn_idle_fn, void *);
  */
 void		 conn_set_hangup_fd(struct conn *, int fd);
 int		 conn_is_tls(const struct conn *);
+/*
+ * COMPRESS=DEFLATE (RFC 4978) from now on: raw deflate (no zlib header)
+ * beneath TLS, each conn_write flushed, every read inflated. ahead[0..n)
+ * is what was read already past the server's OK: compressed, it is
+ * inflated first. A corrupt or ended stream is ERR_PROTOCOL.
+ */
+int		 conn_compress(struct conn *, const void *ahead, size_t n,
+		    struct err *);
+/* 1 and the figures so far when compressing, else 0 (and zeros). */
+int		 conn_compress_stats(const struct conn *, struct conn_zstats *);
 void		 conn_tls_info(struct conn *, struct tls_info *);
 void		 conn_close(struct conn *);
 

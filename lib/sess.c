@@ -122,8 +122,18 @@ sess_new(const struct sess_opts *o)
 void
 sess_free(struct sess *s)
 {
+	struct conn_zstats zs;
+
 	if (s == NULL)
 		return;
+	if (s->conn != NULL && s->o.trace != NULL &&
+	    conn_compress_stats(s->conn, &zs))
+		fprintf(s->o.trace, "compress: read %llu bytes for %llu, "
+		    "wrote %llu bytes for %llu\n",
+		    (unsigned long long)zs.raw_in,
+		    (unsigned long long)zs.plain_in,
+		    (unsigned long long)zs.raw_out,
+		    (unsigned long long)zs.plain_out);
 	conn_close(s->conn);
 	imap_parser_free(s->parser);
 	free(s->in);
@@ -1268,6 +1278,39 @@ sess_connect(struct sess *s, struct err *e)
 	if (s->o.tls == TLS_STARTTLS && starttls(s, e) < 0)
 		return -1;
 	mark(s, SESS_MARK_READY);
+	return 0;
+}
+
+int
+sess_compress(struct sess *s, struct err *e)
+{
+	struct sess_cmd cmd;
+
+	if (s->conn == NULL || !sess_has_cap(s, "COMPRESS=DEFLATE"))
+		return 0;
+	memset(&cmd, 0, sizeof(cmd));
+	if (sess_send(s, &cmd, e, "COMPRESS DEFLATE") < 0 ||
+	    sess_wait(s, &cmd, e) < 0)
+		return -1;
+	/* A refusal (compression on already, say) costs nothing. */
+	if (cmd.status != IMAP_ST_OK) {
+		if (s->o.trace != NULL)
+			fprintf(s->o.trace, "compress: refused, going on "
+			    "without\n");
+		return 0;
+	}
+	/*
+	 * The server compresses from the byte after its OK's line: what was
+	 * read past it is the start of its stream.
+	 */
+	if (conn_compress(s->conn, s->in + s->in_start, s->in_end -
+	    s->in_start, e) < 0) {
+		s->broken = 1;
+		return -1;
+	}
+	s->in_start = s->in_end = 0;
+	if (s->o.trace != NULL)
+		fprintf(s->o.trace, "compress: DEFLATE started\n");
 	return 0;
 }
 

@@ -124,6 +124,12 @@ int		 sess_send_logout(struct sess *, struct err *);
  * bounds each wait (net.h).
  */
 void		 sess_setup_done(struct sess *);
+/*
+ * COMPRESS=DEFLATE (RFC 4978) when the server offers it: one round trip,
+ * then everything both ways is compressed. Not offered or refused: 0,
+ * nothing changes. -1 when the exchange failed.
+ */
+int		 sess_compress(struct sess *, struct err *);
 
 void		 sess_set_state(struct sess *, enum sess_state);
 enum sess_state	 sess_state(const struct sess *);

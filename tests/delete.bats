@@ -30,9 +30,9 @@ teardown() { hostile_stop; }
 	# Dovecot 2.3 expunged nothing when both came in one write.
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug delete INBOX 1:3
 	assert_success
-	store_ok=$(echo "$stderr" | grep -n '^S: A4 OK' | cut -d: -f1)
-	expunge=$(echo "$stderr" | grep -n '^C: A5 UID EXPUNGE 1:3$' | cut -d: -f1)
-	[[ $stderr == *'C: A4 UID STORE 1:3 +FLAGS.SILENT (\Deleted)'* ]]
+	store_ok=$(echo "$stderr" | grep -n '^S: A5 OK' | cut -d: -f1)
+	expunge=$(echo "$stderr" | grep -n '^C: A6 UID EXPUNGE 1:3$' | cut -d: -f1)
+	[[ $stderr == *'C: A5 UID STORE 1:3 +FLAGS.SILENT (\Deleted)'* ]]
 	[ -n "$store_ok" ]
 	[ -n "$expunge" ]
 	[ "$store_ok" -lt "$expunge" ]

@@ -33,8 +33,8 @@ setup() { dovecot_reseed; }
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug flag INBOX 1:5 --add seen -o jsonl
 	assert_success
 	assert_equal "$(echo "$output" | jq -s -c 'map(.uid) | sort')" '[1,2,3,4,5]'
-	[[ $stderr == *'C: A4 UID STORE 1:5 +FLAGS (\Seen)'* ]]
-	[[ $stderr == *'C: A5 UID FETCH 1:5 (UID FLAGS)'* ]]
+	[[ $stderr == *'C: A5 UID STORE 1:5 +FLAGS (\Seen)'* ]]
+	[[ $stderr == *'C: A6 UID FETCH 1:5 (UID FLAGS)'* ]]
 	assert_equal "$(srv_flags INBOX | cut -f2 | sort -u)" '\Flagged \Seen
 \Seen'
 }
@@ -124,7 +124,7 @@ setup() { dovecot_reseed; }
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug flag INBOX 2:9 --add '$Junk' --dry-run -o json
 	assert_success
 	assert_equal "$(echo "$output" | jq -c '[.[] | [.uid, .flags]]')" '[[2,null],[3,null],[4,null],[5,null]]'
-	[[ $stderr == *'C: A2 EXAMINE INBOX'* ]]
+	[[ $stderr == *'C: A3 EXAMINE INBOX'* ]]
 	! echo "$stderr" | grep -q 'UID STORE'
 	assert_equal "$(srv_flags INBOX)" "$before"
 }
@@ -196,7 +196,7 @@ setup() { dovecot_reseed; }
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug flag INBOX --query 'unseen not from:bob' --add flagged --dry-run -o jsonl
 	assert_success
 	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .flags])')" '[[4,null],[5,null]]'
-	[[ $stderr == *'C: A2 EXAMINE INBOX'* ]]
+	[[ $stderr == *'C: A3 EXAMINE INBOX'* ]]
 	! echo "$stderr" | grep -q 'UID STORE'
 	# Nothing matches: nothing to do, and that is not an error.
 	run --separate-stderr imapctl flag INBOX --query from:nobody@ --add flagged

@@ -21,10 +21,10 @@ line_of() { echo "$stderr" | grep -n -m1 -- "$1" | cut -d: -f1; }
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 1:2,4 Archive -o jsonl
 	assert_success
 	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .dest_uid])')" '[[1,1],[2,2],[4,3]]'
-	[ "$(line_of '^C: A4 UID COPY 1:2,4 Archive$')" -lt "$(line_of '^S: A4 OK \[COPYUID')" ]
-	[ "$(line_of '^S: A4 OK \[COPYUID')" -lt "$(line_of '^C: A5 UID STORE 1:2,4 +FLAGS.SILENT (\\Deleted)$')" ]
-	[ "$(line_of '^C: A5 UID STORE')" -lt "$(line_of '^S: A5 OK')" ]
-	[ "$(line_of '^S: A5 OK')" -lt "$(line_of '^C: A6 UID EXPUNGE 1:2,4$')" ]
+	[ "$(line_of '^C: A5 UID COPY 1:2,4 Archive$')" -lt "$(line_of '^S: A5 OK \[COPYUID')" ]
+	[ "$(line_of '^S: A5 OK \[COPYUID')" -lt "$(line_of '^C: A6 UID STORE 1:2,4 +FLAGS.SILENT (\\Deleted)$')" ]
+	[ "$(line_of '^C: A6 UID STORE')" -lt "$(line_of '^S: A6 OK')" ]
+	[ "$(line_of '^S: A6 OK')" -lt "$(line_of '^C: A7 UID EXPUNGE 1:2,4$')" ]
 	! echo "$stderr" | grep -q 'UID MOVE'
 	# The other \Deleted message survived.
 	assert_equal "$(srv_flags INBOX)" '3	\Deleted \Flagged
@@ -52,7 +52,7 @@ line_of() { echo "$stderr" | grep -n -m1 -- "$1" | cut -d: -f1; }
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 2 'Neu/Ordner' --create
 	assert_success
 	[[ $stderr == *'NO [TRYCREATE]'* ]]
-	[[ $stderr == *'C: A5 CREATE Neu/Ordner'* ]]
+	[[ $stderr == *'C: A6 CREATE Neu/Ordner'* ]]
 	assert_equal "$(srv_ids Neu/Ordner)" '<gruesse-2@example.de>'
 	assert_equal "$(srv_count INBOX)" 4
 }

@@ -19,7 +19,7 @@ setup() { dovecot_reseed; }
 	assert_equal "$(echo "$output" | jq -c '.[]')" \
 "{\"mailbox\":\"INBOX\",\"uidvalidity\":$uv,\"uid\":2,\"dest_mailbox\":\"Archive\",\"dest_uidvalidity\":$av,\"dest_uid\":1}
 {\"mailbox\":\"INBOX\",\"uidvalidity\":$uv,\"uid\":4,\"dest_mailbox\":\"Archive\",\"dest_uidvalidity\":$av,\"dest_uid\":2}"
-	[[ $stderr == *'C: A4 UID MOVE 2,4 Archive'* ]]
+	[[ $stderr == *'C: A5 UID MOVE 2,4 Archive'* ]]
 	! echo "$stderr" | grep -q 'EXPUNGE\|COPY'
 	assert_equal "$(srv_ids Archive)" '<gruesse-2@example.de>
 <meeting-4@example.net>'
@@ -62,7 +62,7 @@ setup() { dovecot_reseed; }
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 1:2 New/Folder --create -o jsonl
 	assert_success
 	assert_equal "${#lines[@]}" 2
-	[[ $stderr == *'C: A5 CREATE New/Folder'* ]]
+	[[ $stderr == *'C: A6 CREATE New/Folder'* ]]
 	assert_equal "$(srv_count New/Folder) $(srv_count INBOX)" '2 3'
 	# Once it exists, --create changes nothing.
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 3 New/Folder --create

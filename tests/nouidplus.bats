@@ -52,7 +52,7 @@ setup() {
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 1:2 Archive --allow-expunge-all -o jsonl
 	assert_success
 	[[ $stderr == *"warning: no UIDPLUS: every message flagged \\Deleted in 'INBOX' will be expunged"* ]]
-	[[ $stderr == *'C: A6 EXPUNGE'* ]]
+	[[ $stderr == *'C: A7 EXPUNGE'* ]]
 	! echo "$stderr" | grep -q 'UID EXPUNGE'
 	assert_equal "$(echo "$output" | jq -s -c 'map(.uid)')" '[1,2]'
 	assert_equal "$(srv_flags INBOX | cut -f1 | tr '\n' ' ')" '4 5 '

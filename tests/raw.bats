@@ -13,7 +13,7 @@ setup() { dovecot_reseed; }
 @test "raw STATUS: a list argument passes through, the responses are records" {
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug raw STATUS INBOX '(MESSAGES UNSEEN)' -o json
 	assert_success
-	[[ $stderr == *'C: A2 STATUS INBOX (MESSAGES UNSEEN)'* ]]
+	[[ $stderr == *'C: A3 STATUS INBOX (MESSAGES UNSEEN)'* ]]
 	assert_equal "$(echo "$output" | jq -c '.[0]')" '{"type":"STATUS","number":null,"code":null,"args":["INBOX",["MESSAGES","5","UNSEEN","3"]],"text":null,"tagged":false}'
 	assert_equal "$(echo "$output" | jq -c '.[1] | [.type, .tagged]')" '["OK",true]'
 	# The same numbers as status says.
@@ -48,15 +48,15 @@ setup() { dovecot_reseed; }
 @test "what is not syntax is quoted or a literal, never a second line" {
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug raw --select INBOX UID SEARCH SUBJECT 'Quarterly report' NOT SUBJECT '{5}' -o jsonl
 	assert_success
-	[[ $stderr == *'C: A3 UID SEARCH SUBJECT "Quarterly report" NOT SUBJECT "{5}"'* ]]
+	[[ $stderr == *'C: A4 UID SEARCH SUBJECT "Quarterly report" NOT SUBJECT "{5}"'* ]]
 	assert_equal "$(echo "$output" | head -1 | jq -c '[.type, .args]')" '["SEARCH",["3"]]'
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug raw LIST '' $'x\r\nA9 DELETE INBOX'
 	assert_success
-	[[ $stderr == *'C: A2 LIST "" {'* ]]
+	[[ $stderr == *'C: A3 LIST "" {'* ]]
 	! echo "$stderr" | grep -q '^C: A9'
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug raw LIST '""' '"*"' '(unbalanced'
 	assert_failure 76
-	[[ $stderr == *'C: A2 LIST "" "*" "(unbalanced"'* ]]
+	[[ $stderr == *'C: A3 LIST "" "*" "(unbalanced"'* ]]
 }
 
 @test "NO and BAD are error exits, not output" {
@@ -102,10 +102,11 @@ setup() { dovecot_reseed; }
 		run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug raw LIST '""' "$a"
 		assert_success
 		# One command line for the one command, then LOGOUT; the server
-		# answered exactly those (and the login).
-		assert_equal "$(echo "$stderr" | grep -c '^C: A[0-9]* ')" 3
-		[[ $stderr == *$'\nC: A3 LOGOUT\n'* ]]
-		assert_equal "$(echo "$stderr" | grep -o '^S: [^*+][^ ]*' | tr '\n' ' ')" 'S: A1 S: A2 S: A3 '
+		# answered exactly those (and the login and COMPRESS).
+		assert_equal "$(echo "$stderr" | grep -c '^C: A[0-9]* ')" 4
+		[[ $stderr == *$'\nC: A2 COMPRESS DEFLATE\n'* ]]
+		[[ $stderr == *$'\nC: A4 LOGOUT\n'* ]]
+		assert_equal "$(echo "$stderr" | grep -o '^S: [^*+][^ ]*' | tr '\n' ' ')" 'S: A1 S: A2 S: A3 S: A4 '
 		! echo "$stderr" | grep -q '^S: \* BAD'
 	done
 	srv_mailboxes | grep -qx INBOX

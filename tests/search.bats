@@ -416,8 +416,9 @@ sent() {
 	[ "$n" -ge 5 ]
 	longest=$(sent | grep '^UID SEARCH' | awk '{ print length($0) }' | sort -n | tail -1)
 	[ "$longest" -lt 4200 ]
-	# Written before the first answer was read.
-	first_answer=$(echo "$stderr" | grep -n '^S: A[0-9]* OK' | sed -n 3p | cut -d: -f1)
+	# Written before the first answer was read (after those to the login,
+	# COMPRESS and EXAMINE).
+	first_answer=$(echo "$stderr" | grep -n '^S: A[0-9]* OK' | sed -n 4p | cut -d: -f1)
 	last_search=$(echo "$stderr" | grep -n '^C: A[0-9]* UID SEARCH' | tail -1 | cut -d: -f1)
 	[ "$last_search" -lt "$first_answer" ]
 	# The same from standard input.

@@ -205,10 +205,12 @@ import ssl
 import sys
 import time
 import warnings
+import zlib
 
 MAX_LINE = 8 << 20        # longest client line accepted
 MAX_LITERAL = 64 << 20    # largest client literal accepted
 CHUNK = 1 << 20           # long-line streaming unit
+DEFAULT_LONG_LINE = 110100480
 
 DEFAULT_CAPS = ("IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS "
                 "MOVE UNSELECT CHILDREN SPECIAL-USE AUTH=PLAIN")
@@ -643,6 +645,8 @@ class Conn:
         self.closed = False
         self.received = 0
         self.sent = 0
+        self.zin = None         # COMPRESS=DEFLATE: the client's stream
+        self.zout = None        # ours
         sock.settimeout(srv.opts.timeout)
 
     def log(self, msg):
@@ -660,6 +664,11 @@ class Conn:
             raise ClientGone(str(e))
         if not data:
             raise ClientGone("eof")
+        if self.zin is not None:
+            try:
+                data = self.zin.decompress(data)
+            except zlib.error as e:
+                raise ClientGone("corrupt compressed stream: %s" % e)
         self.srv.record(data)
         self.received += len(data)
         self.buf += data
@@ -699,6 +708,14 @@ class Conn:
     def send(self, data):
         if self.closed:
             raise ClientGone("closed")
+        plain = data
+        if self.zout is not None:
+            data = self.zout.compress(data) + self.zout.flush(zlib.Z_SYNC_FLUSH)
+        self.send_raw(data)
+        self.srv.record_sent(plain)
+
+    def send_raw(self, data):
+        """Bytes on the wire as they are (compressed or not)."""
         try:
             self.sock.sendall(data)
         except (socket.timeout, TimeoutError):
@@ -706,7 +723,6 @@ class Conn:
         except (OSError, ssl.SSLError) as e:
             raise ClientGone(str(e))
         self.sent += len(data)
-        self.srv.record_sent(data)
 
     def drain(self):
         """Read and record until the client closes or goes quiet."""
@@ -1004,6 +1020,31 @@ class Session:
         self.line("* BYE Logging out")
         self.tagged(cmd, "OK Logout completed.")
         self.state = "logout"
+
+    def cmd_COMPRESS(self, cmd):
+        if not self.has_cap("COMPRESS=DEFLATE") or self.state == "nonauth":
+            self.tagged(cmd, "BAD COMPRESS not available.")
+            return
+        if self.conn.zin is not None:
+            self.tagged(cmd, "NO [COMPRESSIONACTIVE] Already compressing.")
+            return
+        if [astr(t).upper() for t in cmd.args] != [b"DEFLATE"]:
+            self.tagged(cmd, "BAD Unknown compression mechanism.")
+            return
+        self.tagged(cmd, "OK Begin compression.")
+        self.start_compression()
+
+    def start_compression(self, ours=True):
+        """RFC 4978: both ways from the byte after the OK."""
+        self.log("compression started")
+        if self.conn.buf:
+            self.log("violation: client sent %d bytes after COMPRESS "
+                     "before the OK" % len(self.conn.buf))
+            self.conn.buf = bytearray(zlib.decompressobj(-15).decompress(
+                bytes(self.conn.buf)))
+        self.conn.zin = zlib.decompressobj(-15)
+        if ours:
+            self.conn.zout = zlib.compressobj(6, zlib.DEFLATED, -15)
 
     def cmd_ID(self, cmd):
         self.line('* ID ("name" "hostile" "version" "1")')
@@ -2062,6 +2103,94 @@ class Malformed(Session):
 
 
 @scenario
+class CompressCorrupt(Session):
+    name = "compress-corrupt"
+    doc = ("offers COMPRESS=DEFLATE; after its OK, answers the next command "
+           "with bytes that are no deflate stream (a reserved block type), "
+           "then waits")
+    trigger = "after-login"
+
+    def caps(self):
+        return super().caps() + ["COMPRESS=DEFLATE"]
+
+    def should_trigger(self, cmd):
+        return (not self.triggered and self.conn.zin is not None and
+                cmd.name not in HOUSEKEEPING)
+
+    def misbehave(self, cmd):
+        self.conn.send_raw(b"\xff\xff\xff\xff" * 16)
+        return "wait"
+
+
+@scenario
+class CompressBomb(Session):
+    name = "compress-bomb"
+    doc = ("offers COMPRESS=DEFLATE; after its OK, answers the next command "
+           "with a deflate stream of some 1 MB that inflates to '* OK ' and "
+           "--long-line-bytes (default 1 GiB here) of 'A' without CRLF, "
+           "until the client goes; then waits")
+    trigger = "after-login"
+
+    def caps(self):
+        return super().caps() + ["COMPRESS=DEFLATE"]
+
+    def should_trigger(self, cmd):
+        return (not self.triggered and self.conn.zin is not None and
+                cmd.name not in HOUSEKEEPING)
+
+    def misbehave(self, cmd):
+        total = self.opts.long_line_bytes
+        if total == DEFAULT_LONG_LINE:
+            total = 1 << 30
+        z = self.conn.zout
+        head = z.compress(b"* OK ") + z.flush(zlib.Z_FULL_FLUSH)
+        # After a full flush a block refers to nothing before it: the same
+        # bytes inflate to another MiB of 'A' each time they are sent.
+        block = z.compress(b"A" * CHUNK) + z.flush(zlib.Z_FULL_FLUSH)
+        sent = wire = 0
+        try:
+            self.conn.send_raw(head)
+            wire = len(head)
+            while sent < total:
+                self.conn.send_raw(block)
+                sent += CHUNK
+                wire += len(block)
+        except ClientGone as e:
+            self.log("compress-bomb inflated=%d wire=%d stopped: %s"
+                     % (sent, wire, e))
+            return "close"
+        self.log("compress-bomb inflated=%d wire=%d complete" % (sent, wire))
+        return "wait"
+
+
+@scenario
+class CompressPlain(Session):
+    name = "compress-plain"
+    doc = ("offers COMPRESS=DEFLATE, answers it OK and inflates what the "
+           "client sends, but answers in plain text")
+    trigger = None
+
+    def caps(self):
+        return super().caps() + ["COMPRESS=DEFLATE"]
+
+    def cmd_COMPRESS(self, cmd):
+        self.tagged(cmd, "OK Begin compression.")
+        self.start_compression(ours=False)
+
+
+@scenario
+class CompressNo(Session):
+    name = "compress-no"
+    doc = "offers COMPRESS=DEFLATE but answers it NO"
+
+    def caps(self):
+        return super().caps() + ["COMPRESS=DEFLATE"]
+
+    def cmd_COMPRESS(self, cmd):
+        self.tagged(cmd, "NO Compression is not available now.")
+
+
+@scenario
 class LoginNo(Session):
     name = "login-no"
     doc = "LOGIN/AUTHENTICATE: TAG NO [AUTHENTICATIONFAILED] Authentication failed."
@@ -2544,7 +2673,8 @@ def parse_args(argv):
     p.add_argument("--idle-push", type=float, default=0.0)
     p.add_argument("--quirk", action="append", default=[])
     p.add_argument("--partial-bytes", type=int, default=4096)
-    p.add_argument("--long-line-bytes", type=int, default=110100480)
+    p.add_argument("--long-line-bytes", type=int,
+                   default=DEFAULT_LONG_LINE)
     p.add_argument("--depth", type=int, default=10000)
     p.add_argument("--flood", type=int, default=400000)
     p.add_argument("--bogus-tag", default="ZZ9999")
