@@ -105,7 +105,7 @@ enum {
 };
 
 const struct command commands[] = {
-	{ "list", cmd_list, NEED_LOGIN, list_opts,
+	{ "list", cmd_list, NEED_LOGIN | SHORT_TALK, list_opts,
 	    "[--status] [--subscribed] [PATTERN...]",
 	    "list mailboxes", 0, -1, "mailbox", NULL },
 	{ "status", cmd_status, NEED_LOGIN | SHORT_TALK, status_opts, "[MAILBOX...]",

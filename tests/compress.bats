@@ -78,8 +78,8 @@ sent_compress() {
 	cmp "$BATS_TEST_TMPDIR/big.eml" "$BATS_TEST_TMPDIR"/out/*-"$uid".eml
 }
 
-@test "the probes status, quota, info and check do not spend a round trip on it" {
-	for cmd in status quota info check; do
+@test "the probes list, status, quota, info and check do not spend a round trip on it" {
+	for cmd in list status quota info check; do
 		run --separate-stderr imapctl --debug $cmd
 		! sent_compress || {
 			echo "$cmd sent COMPRESS" >&2

@@ -70,7 +70,7 @@ teardown_file() { dovecot_teardown_file; }
 	dovecot_restart --variant nolistext
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug list --status -o json
 	assert_success
-	[[ $stderr == *'C: A3 LIST "" "*"'* ]]
+	[[ $stderr == *'C: A2 LIST "" "*"'* ]]
 	assert_equal "$(echo "$stderr" | grep -c '^C: A[0-9]* STATUS ')" 14
 	# Pipelined: every STATUS was written before the first answer came.
 	last_status=$(echo "$stderr" | grep -n '^C: A[0-9]* STATUS ' | tail -1 | cut -d: -f1)
