@@ -89,7 +89,9 @@ measure "shell loop of fetch UID --raw, $loop messages" bash -c '
 	done' "$state/loop" "$loop" "$bin" "${args[@]}"
 if command -v mbsync >/dev/null; then
 	mkdir -p "$state/mbsync/Bench"
-	# isync 1.4 checks the name, not the IP address, of the certificate.
+	# isync 1.4 checks the name, not the IP address, of the certificate;
+	# its state goes in the Maildir, not in ~/.mbsync where a run before
+	# would leave it.
 	cat >"$state/mbsyncrc" <<-EOF
 		IMAPAccount bench
 		Host localhost
@@ -111,6 +113,7 @@ if command -v mbsync >/dev/null; then
 		Near :local:Bench
 		Sync Pull
 		Create Near
+		SyncState *
 	EOF
 	# mbsync skips messages whose header does not end (it says so).
 	measure "mbsync (pull), $n messages" mbsync -q -c "$state/mbsyncrc" bench 2>/dev/null
