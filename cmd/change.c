@@ -27,6 +27,7 @@
 #include "change.h"
 #include "mailbox.h"
 #include "msgset.h"
+#include "mutf7.h"
 #include "parser.h"
 #include "progress.h"
 #include "settings.h"
@@ -177,13 +178,84 @@ change_emit_flags(struct emit *e, const char *key, const struct imap_arg *a)
 	emit_list_end(e);
 }
 
+int
+change_label_add(struct change_labels *l, const char *label, struct err *e)
+{
+	struct buf b;
+	size_t i, len = strlen(label);
+
+	if (l->n == CHANGE_MAX_LABELS)
+		return err_set(e, ERR_USAGE, "more than %d labels",
+		    CHANGE_MAX_LABELS);
+	if (len == 0 || strpbrk(label, "\r\n") != NULL)
+		return err_set(e, ERR_USAGE, "bad label '%s'", label);
+	buf_init(&b, 4096);
+	if (label[0] == '\\') {
+		/* A system label: \Inbox, \Starred, \Important ... */
+		for (i = 1; i < len; i++)
+			if (!is_flag_char((unsigned char)label[i]))
+				break;
+		if (len == 1 || i < len) {
+			buf_free(&b);
+			return err_set(e, ERR_USAGE, "bad label '%s': a "
+			    "system label is \\ and letters, such as "
+			    "\\Inbox", label);
+		}
+		buf_add(&b, label, len);
+	} else if (mutf7_encode(&b, label, len) < 0) {
+		buf_free(&b);
+		return err_set(e, ERR_USAGE, "label '%s' is not valid UTF-8",
+		    label);
+	}
+	if (l->nv > 0) {
+		l->v[l->nv].type = SESS_PIECE_TEXT;
+		l->v[l->nv].s = " ";
+		l->v[l->nv++].len = 1;
+	}
+	l->own[l->n] = buf_release(&b);
+	l->v[l->nv].type = label[0] == '\\' ? SESS_PIECE_TEXT :
+	    SESS_PIECE_ASTRING;
+	l->v[l->nv].s = l->own[l->n];
+	l->v[l->nv++].len = strlen(l->own[l->n++]);
+	return 0;
+}
+
+void
+change_labels_free(struct change_labels *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->own[i]);
+	l->n = l->nv = 0;
+}
+
+void
+change_emit_labels(struct emit *e, struct sess *s, const struct imap_arg *a)
+{
+	struct buf b;
+	const char *l;
+	size_t n;
+
+	emit_list_begin(e, "labels", "label");
+	buf_init(&b, 1 << 16);
+	for (; a != NULL; a = a->next)
+		if (imap_arg_astring(a, &l, &n)) {
+			buf_reset(&b);
+			sess_mailbox_decode(s, l, n, &b);
+			emit_str(e, NULL, b.s);
+		}
+	buf_free(&b);
+	emit_list_end(e);
+}
+
 /* Checks before anything changes ---------------------------------------- */
 
 int
 change_check_uidplus(struct ctx *ctx, struct change *ch, int allow_all)
 {
 	ch->expunge_all = 0;
-	if ((ch->kind == CHANGE_MOVE && ch->use_move) ||
+	if ((ch->kind == CHANGE_MOVE && (ch->use_move || ch->labels)) ||
 	    (ch->kind == CHANGE_DELETE && ch->flag_only) ||
 	    ch->kind == CHANGE_FLAG)
 		return 0;
@@ -236,10 +308,12 @@ emit_flagged(struct ctx *ctx, const struct change *ch, uint32_t uid,
 	emit_str(e, "mailbox", ch->mailbox);
 	emit_uint(e, "uidvalidity", ch->uidvalidity);
 	emit_uint(e, "uid", uid);
-	if (known)
-		change_emit_flags(e, "flags", flags);
+	if (!known)
+		emit_null(e, ch->labels != NULL ? "labels" : "flags");
+	else if (ch->labels != NULL)
+		change_emit_labels(e, ctx->sess, flags);
 	else
-		emit_null(e, "flags");
+		change_emit_flags(e, "flags", flags);
 	emit_record_end(e);
 }
 
@@ -478,6 +552,106 @@ change_find_trash(struct ctx *ctx, char **name_r, struct err *e)
 	return 0;
 }
 
+/* Gmail: a move that is a label change ---------------------------------- */
+
+struct gm_box {
+	const char	*name;		/* UTF-8 */
+	int		 listed;	/* and selectable */
+	const char	*use;		/* its special use, or NULL */
+};
+
+static int
+same_box(const char *a, const char *b)
+{
+	if (strcasecmp(a, "INBOX") == 0)
+		return strcasecmp(b, "INBOX") == 0;
+	return strcmp(a, b) == 0;
+}
+
+static int
+on_gm_list(void *arg, struct sess *s, const struct imap_resp *r,
+    struct err *e)
+{
+	struct gm_box *b = arg;
+	struct mbox_list ml;
+	struct buf name;
+
+	(void)e;
+	if (!mbox_parse_list(r, &ml) || ml.name_len == 0 ||
+	    mbox_has_attr(ml.attrs, "\\NonExistent") ||
+	    mbox_has_attr(ml.attrs, "\\Noselect"))
+		return 0;
+	buf_init(&name, 1 << 20);
+	sess_mailbox_decode(s, ml.name, ml.name_len, &name);
+	if (same_box(name.s, b->name)) {
+		b->listed = 1;
+		b->use = mbox_special_use(ml.attrs);
+	}
+	buf_free(&name);
+	return 0;
+}
+
+static int
+gm_probe(struct sess *s, struct gm_box *b, struct err *e)
+{
+	int r;
+
+	sess_set_handler(s, on_gm_list, b);
+	r = sess_run(s, e, "LIST \"\" %M", b->name);
+	sess_set_handler(s, NULL, NULL);
+	return r;
+}
+
+static int
+is_use(const struct gm_box *b, const char *use)
+{
+	return b->use != NULL && strcmp(b->use, use) == 0;
+}
+
+int
+change_gmail_move(struct ctx *ctx, struct change *ch,
+    struct change_labels *l, struct err *e)
+{
+	struct gm_box src, dest;
+	const char *label = NULL;
+
+	memset(&src, 0, sizeof(src));
+	memset(&dest, 0, sizeof(dest));
+	src.name = ch->mailbox;
+	dest.name = ch->dest;
+	if (gm_probe(ctx->sess, &dest, e) < 0 || (!same_box(src.name,
+	    "INBOX") && gm_probe(ctx->sess, &src, e) < 0)) {
+		err_prefix(e, "looking at '%s' and '%s'", ch->mailbox,
+		    ch->dest);
+		return -1;
+	}
+	if (!dest.listed)
+		return 0;
+	if (same_box(src.name, "INBOX") && is_use(&dest, "\\All")) {
+		/* Archive: All Mail has the message already. */
+		ch->store_item = "-X-GM-LABELS";
+		label = "\\Inbox";
+	} else if (is_use(&src, "\\All")) {
+		/* From All Mail, MOVE's expunge would delete the message. */
+		ch->store_item = "+X-GM-LABELS";
+		if (same_box(dest.name, "INBOX"))
+			label = "\\Inbox";
+		else if (is_use(&dest, "\\Flagged"))
+			label = "\\Starred";
+		else if (is_use(&dest, "\\Important"))
+			label = "\\Important";
+		else if (dest.use == NULL)
+			label = dest.name;
+	}
+	if (label == NULL)
+		return 0;
+	if (change_label_add(l, label, e) < 0)
+		return -1;
+	ch->labels = l->v;
+	ch->nlabels = l->nv;
+	return 0;
+}
+
 /* The engine --------------------------------------------------------------- */
 
 enum step {
@@ -706,7 +880,8 @@ on_fetch(struct run *run, const struct imap_resp *r)
 	for (a = items; a != NULL && a->next != NULL; a = a->next->next) {
 		if (imap_arg_is(a, "UID"))
 			imap_arg_u32(a->next, &uid);
-		else if (imap_arg_is(a, "FLAGS") &&
+		else if (imap_arg_is(a, run->ch->labels != NULL ?
+		    "X-GM-LABELS" : "FLAGS") &&
 		    imap_arg_list(a->next, &flags, NULL))
 			have_flags = 1;
 	}
@@ -745,12 +920,17 @@ chunk_send(struct run *run, struct chunk *c, struct err *e)
 	memset(&c->cmd, 0, sizeof(c->cmd));
 	switch (c->step) {
 	case STEP_STORE:
-		r = sess_send(s, &c->cmd, e, "UID STORE %S %s (%s)",
-		    c->text.s, ch->store_item, ch->flags);
+		if (ch->labels != NULL)
+			r = sess_send(s, &c->cmd, e, "UID STORE %S %s (%V)",
+			    c->text.s, ch->store_item, ch->labels,
+			    ch->nlabels);
+		else
+			r = sess_send(s, &c->cmd, e, "UID STORE %S %s (%s)",
+			    c->text.s, ch->store_item, ch->flags);
 		break;
 	case STEP_FETCH:
-		r = sess_send(s, &c->cmd, e, "UID FETCH %S (UID FLAGS)",
-		    c->text.s);
+		r = sess_send(s, &c->cmd, e, "UID FETCH %S (UID %s)",
+		    c->text.s, ch->labels != NULL ? "X-GM-LABELS" : "FLAGS");
 		break;
 	case STEP_CREATE:
 		r = sess_send(s, &c->cmd, e, "CREATE %M", ch->dest);
@@ -790,6 +970,8 @@ first_step(const struct change *ch)
 	case CHANGE_FLAG:
 		return STEP_STORE;
 	case CHANGE_MOVE:
+		if (ch->labels != NULL)
+			return STEP_STORE;	/* Gmail: a label change */
 		return ch->use_move ? STEP_MOVE : STEP_COPY;
 	case CHANGE_DELETE:
 		break;
@@ -930,7 +1112,8 @@ chunk_advance(struct run *run, struct chunk *c, struct err *e)
 	switch (c->step) {
 	case STEP_STORE:
 		/* The server may report only the messages it changed. */
-		if (uidset_count(&c->seen) < chunk_count(run, c)) {
+		if (ch->kind == CHANGE_FLAG &&
+		    uidset_count(&c->seen) < chunk_count(run, c)) {
 			c->step = STEP_FETCH;
 			return chunk_send(run, c, e);
 		}
@@ -1007,10 +1190,19 @@ step_what(const struct change *ch, enum step st, int unconfirmed, char *tmp,
 
 	switch (st) {
 	case STEP_STORE:
+		if (ch->kind == CHANGE_MOVE) {
+			snprintf(tmp, len, unconfirmed ? "move to '%s' not "
+			    "confirmed" : "not moved to '%s'", d);
+			return tmp;
+		}
+		if (ch->labels != NULL)
+			return unconfirmed ? "label change not confirmed" :
+			    "labels not changed";
 		return unconfirmed ? "flag change not confirmed" :
 		    "flags not changed";
 	case STEP_FETCH:
-		return "flags changed but not reported";
+		return ch->labels != NULL ? "labels changed but not reported" :
+		    "flags changed but not reported";
 	case STEP_CREATE:
 		snprintf(tmp, len, "not moved to '%s'", d);
 		return tmp;

@@ -66,6 +66,14 @@ struct change {
 	/* CHANGE_FLAG: the STORE item and the flag list. */
 	const char		*store_item;	/* "+FLAGS", "-FLAGS", "FLAGS" */
 	const char		*flags;		/* "\\Seen foo", may be "" */
+	/*
+	 * Gmail's labels in place of flags (store_item "+X-GM-LABELS" or
+	 * "-X-GM-LABELS"): flag's records carry labels; a CHANGE_MOVE
+	 * with labels is a move that Gmail does as a label change
+	 * (archive: -X-GM-LABELS (\Inbox)), its records without dest_uid.
+	 */
+	const struct sess_piece	*labels;
+	size_t			 nlabels;
 	/* CHANGE_MOVE: where to, and how. */
 	const char		*dest;		/* UTF-8 */
 	int			 use_move;	/* MOVE offered */
@@ -108,6 +116,38 @@ void	change_emit_dry_run(struct ctx *, const struct change *,
  * on standard error.
  */
 int	change_run(struct ctx *, const struct change *, const struct uidset *set);
+
+/*
+ * Gmail labels for X-GM-LABELS: a system label such as \Inbox as it is,
+ * any other in modified UTF-7 as an astring.
+ */
+#define CHANGE_MAX_LABELS	100
+
+struct change_labels {
+	struct sess_piece	 v[2 * CHANGE_MAX_LABELS];	/* spaced */
+	size_t			 nv;
+	char			*own[CHANGE_MAX_LABELS];
+	size_t			 n;
+};
+
+/* One more label (UTF-8); ERR_USAGE for a bad one or too many. */
+int	change_label_add(struct change_labels *, const char *, struct err *);
+void	change_labels_free(struct change_labels *);
+
+/*
+ * On Gmail, a move that the user means as a label change is made one
+ * (ch->labels set, l holding them): INBOX to All Mail (\All) is an
+ * archive, -X-GM-LABELS (\Inbox); from All Mail to INBOX, to a label,
+ * to Starred (\Flagged) or Important is +X-GM-LABELS, since MOVE's
+ * expunge from All Mail would delete the message. Otherwise ch is left
+ * as it is. -1 when LIST failed.
+ */
+int	change_gmail_move(struct ctx *, struct change *, struct change_labels *,
+	    struct err *);
+
+/* X-GM-LABELS's list as a "labels" list, decoded from modified UTF-7. */
+void	change_emit_labels(struct emit *, struct sess *,
+	    const struct imap_arg *);
 
 /* A destination mailbox name: 0 when usable, else the exit status (64). */
 int	change_check_name(struct ctx *, const char *);

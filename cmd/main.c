@@ -124,8 +124,10 @@ const struct command commands[] = {
 	    "show what the server offers and how the connection is secured",
 	    0, 0, NULL, NULL },
 	{ "flag", cmd_flag, NEED_SELECT_RW | DRY_RUN_RO | CHANGES, flag_opts,
-	    "MAILBOX SET|--query QUERY --add|--remove|--set FLAG...",
-	    "add, remove or set the flags of messages", 1, 2, "mailbox set",
+	    "MAILBOX SET|--query QUERY --add|--remove|--set FLAG... | "
+	    "--add-label|--remove-label LABEL...",
+	    "add, remove or set the flags (or Gmail labels) of messages", 1,
+	    2, "mailbox set",
 	    check_flag },
 	{ "move", cmd_move, NEED_SELECT_RW | DRY_RUN_RO | CHANGES, move_opts,
 	    "MAILBOX SET|--query QUERY DEST [--create]",

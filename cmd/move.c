@@ -9,6 +9,10 @@
  * = no") and tried again; without, the error names --create. --dry-run
  * asks LIST whether it exists, and fails where the move would, or says it
  * would be created.
+ *
+ * On Gmail a move from INBOX to All Mail is an archive, made by taking the
+ * \Inbox label away; one from All Mail to INBOX or a label adds the label
+ * (MOVE would delete the message from All Mail).
  */
 #include <string.h>
 
@@ -40,6 +44,7 @@ int
 cmd_move(int argc, char **argv, struct ctx *ctx)
 {
 	struct change ch;
+	struct change_labels labels;
 	struct uidset existing;
 	struct err e;
 	const char *set_arg;
@@ -69,12 +74,17 @@ cmd_move(int argc, char **argv, struct ctx *ctx)
 			    mailbox_want_subscribe(ctx) ? " and subscribe to it" :
 			    "");
 	}
+	memset(&labels, 0, sizeof(labels));
+	if (sess_has_cap(ctx->sess, "X-GM-EXT-1") &&
+	    change_gmail_move(ctx, &ch, &labels, &ctx->err) < 0)
+		return cmd_fail(ctx, &ctx->err);
 	uidset_init(&existing);
 	rc = change_begin(ctx, &ch, set_arg, ctx_flag(ctx,
 	    "allow-expunge-all"), &existing, &go);
 	if (go)
 		rc = change_run(ctx, &ch, &existing);
 	uidset_free(&existing);
+	change_labels_free(&labels);
 	/* Made, it is there to stay, whatever became of the move. */
 	err_clear(&e);
 	if (created && mailbox_want_subscribe(ctx) &&

@@ -152,7 +152,7 @@ setup() { dovecot_reseed; }
 	assert_failure 64
 	run --separate-stderr imapctl flag INBOX 1
 	assert_failure 64
-	[[ $stderr == *'give one of --add, --remove and --set'* ]]
+	[[ $stderr == *'give one of --add, --remove, --set, --add-label and --remove-label'* ]]
 	run --separate-stderr imapctl flag INBOX 1 --add seen --remove seen
 	assert_failure 64
 	run --separate-stderr imapctl flag INBOX 1:x --add seen

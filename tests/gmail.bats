@@ -159,3 +159,79 @@ summary_answer() {
 	hostile_stop || true
 	grep -aq 'UID FETCH 1 (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE X-GM-LABELS BODY.PEEK\[1\]<0\.' "$HOSTILE_RECORD"
 }
+
+@test "flag --add-label and --remove-label change X-GM-LABELS; the records carry the labels" {
+	hostile_start ok --layout gmail --timeout 10 --connections 4
+	run --separate-stderr ctl flag INBOX 1,2 --add-label Work --add-label 'Été' -o jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .labels])')" \
+		'[[1,["\\Inbox","Work","Été"]],[2,["\\Inbox","Work","Été"]]]'
+	run --separate-stderr ctl flag INBOX 2 --remove-label Work --dry-run
+	assert_success
+	assert_output $'INBOX\t1700000001\t2\t'
+	run --separate-stderr ctl flag INBOX 2 --remove-label Work
+	assert_success
+	assert_output $'INBOX\t1700000001\t2\t\\Inbox Été'
+	# The label's mailbox shows what has the label.
+	run --separate-stderr ctl search Work
+	assert_success
+	assert_equal "$(echo "$output" | cut -f3 | paste -sd' ')" 1
+	hostile_stop || true
+	assert_equal "$(grep -a 'UID STORE' "$HOSTILE_RECORD" | tr -d '\r' | cut -d' ' -f2-)" \
+		"$(printf '%s\n' 'UID STORE 1:2 +X-GM-LABELS (Work &AMk-t&AOk-)' \
+			'UID STORE 2 -X-GM-LABELS (Work)')"
+}
+
+@test "labels: a bad one is a usage error before connecting; without X-GM-EXT-1, 69" {
+	hostile_start ok --timeout 10
+	run --separate-stderr ctl flag INBOX 1 --add-label '\'
+	assert_failure 64
+	assert_equal "$(head -n 1 <<<"$stderr")" "imapctl: flag: bad label '\\': a system label is \\ and letters, such as \\Inbox in --add-label"
+	run --separate-stderr ctl flag INBOX 1 --add-label Work --add seen
+	assert_failure 64
+	run --separate-stderr ctl flag INBOX 1 --add-label Work
+	assert_failure 69
+	assert_equal "$stderr" "imapctl: flag: --add-label: the server has no Gmail labels (X-GM-EXT-1); nothing was changed"
+	hostile_stop || true
+	! grep -aq 'UID STORE' "$HOSTILE_RECORD"
+}
+
+@test "move on Gmail: INBOX to All Mail archives, from All Mail a label is added" {
+	hostile_start ok --layout gmail --timeout 10 --connections 6
+	run --separate-stderr ctl move INBOX 1 '[Gmail]/All Mail' --dry-run
+	assert_success
+	assert_output $'INBOX\t1700000001\t1\t[Gmail]/All Mail\t\t'
+	run --separate-stderr ctl move INBOX 1 '[Gmail]/All Mail' -o jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | jq -c '[.uid, .dest_mailbox, .dest_uid]')" '[1,"[Gmail]/All Mail",null]'
+	# Archived: out of INBOX, still in All Mail, without \Inbox.
+	run --separate-stderr ctl search INBOX
+	assert_equal "$(echo "$output" | cut -f3 | paste -sd' ')" '2 3'
+	run --separate-stderr ctl fetch '[Gmail]/All Mail' 1 -o jsonl
+	assert_equal "$(echo "$output" | jq -c .labels)" '[]'
+	# From All Mail: back to INBOX, and to a label; nothing expunged.
+	run --separate-stderr ctl move '[Gmail]/All Mail' 1 INBOX
+	assert_success
+	run --separate-stderr ctl move '[Gmail]/All Mail' 1:2 Work -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s -c 'map([.uid, .dest_mailbox])')" '[[1,"Work"],[2,"Work"]]'
+	hostile_stop || true
+	assert_equal "$(grep -a 'UID \(STORE\|MOVE\|COPY\|EXPUNGE\)' "$HOSTILE_RECORD" | tr -d '\r' | cut -d' ' -f2-)" \
+		"$(printf '%s\n' 'UID STORE 1 -X-GM-LABELS (\Inbox)' \
+			'UID STORE 1 +X-GM-LABELS (\Inbox)' \
+			'UID STORE 1:2 +X-GM-LABELS (Work)')"
+}
+
+@test "move on Gmail between labels, and to the Trash, is a MOVE" {
+	hostile_start ok --layout gmail --timeout 10 --connections 2
+	run --separate-stderr ctl move INBOX 2 Work -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c '[.uid, .dest_mailbox, .dest_uid]')" '[2,"Work",1]'
+	run --separate-stderr ctl move INBOX 3 '[Gmail]/Trash'
+	assert_success
+	hostile_stop || true
+	assert_equal "$(grep -a 'UID \(STORE\|MOVE\)' "$HOSTILE_RECORD" | tr -d '\r' | cut -d' ' -f2-)" \
+		"$(printf '%s\n' 'UID MOVE 2 Work' 'UID MOVE 3 [Gmail]/Trash')"
+}

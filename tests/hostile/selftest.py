@@ -401,6 +401,29 @@ def layout_courier():
 
 
 @test
+def layout_gmail_labels():
+    with Server("--scenario", "ok", "--layout", "gmail") as s:
+        c = Client(s.port)
+        login(c)
+        caps = c.cmd(b"a1", b"CAPABILITY")[0]
+        check(b" X-GM-EXT-1" in caps and b" SPECIAL-USE" in caps,
+              "caps %r" % caps)
+        c.cmd(b"a2", b"SELECT INBOX")
+        eq(c.cmd(b"a3", b"UID STORE 1 +X-GM-LABELS (Work)"), [
+            b"* 1 FETCH (X-GM-LABELS (\\Inbox Work) UID 1)\r\n",
+            b"a3 OK Store completed.\r\n"], "add label")
+        eq(c.cmd(b"a4", b"UID STORE 1 -X-GM-LABELS (\\Inbox)"), [
+            b"* 1 FETCH (X-GM-LABELS (Work) UID 1)\r\n",
+            b"* 1 EXPUNGE\r\n",
+            b"a4 OK Store completed.\r\n"], "archive")
+        eq(c.cmd(b"a5", b'STATUS Work (MESSAGES)'), [
+            b"* STATUS Work (MESSAGES 1)\r\n",
+            b"a5 OK Status completed.\r\n"], "Work shows it")
+        c.close()
+        s.wait()
+
+
+@test
 def layout_exchange():
     with Server("--scenario", "ok", "--layout", "exchange") as s:
         c = Client(s.port)

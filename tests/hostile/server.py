@@ -116,6 +116,11 @@ Options
                         Email, Archive), icloud (Deleted Messages, Sent
                         Messages, Drafts, Junk, Archive), localized
                         (Papierkorb, Gesendet, Entw&APw-rfe); INBOX as usual.
+                        gmail: Gmail's labels (X-GM-EXT-1; [Gmail]/All Mail,
+                        Important, Sent Mail, Starred, Trash with their
+                        special use, and Work): FETCH X-GM-LABELS, STORE
+                        +/-X-GM-LABELS, a message showing in the mailbox of
+                        each label it has (see the README).
 
 Scenarios (see --list-scenarios; the well-behaved mode answers everything
 the scenario does not override)
@@ -444,11 +449,16 @@ class Command:
 # --------------------------------------------------------------- store
 
 class Message:
+    gmids = 0
+
     def __init__(self, uid, data, flags=(), date=None):
         self.uid = uid
         self.data = data
         self.flags = list(flags)
         self.date = date or datetime.datetime(2024, 3, 1, 9, 22, 3)
+        self.labels = []          # X-GM-LABELS, as sent
+        Message.gmids += 1
+        self.gmid = Message.gmids
 
     def split(self):
         i = self.data.find(b"\r\n\r\n")
@@ -498,8 +508,13 @@ class Mailbox:
         self.msgs = []
         self.subscribed = True
 
-    def add(self, data, flags=(), date=None):
+    def add(self, data, flags=(), date=None, same=None):
+        """SAME: on Gmail, the message this one shows in another
+        mailbox (they share their labels)."""
         m = Message(self.uidnext, data, flags, date)
+        if same is not None:
+            m.labels = same.labels
+            m.gmid = same.gmid
         self.uidnext += 1
         self.msgs.append(m)
         return m
@@ -515,7 +530,17 @@ LAYOUTS = {
     "icloud": ("/", "", ["Deleted Messages", "Sent Messages", "Drafts",
                          "Junk", "Archive"]),
     "localized": ("/", "", ["Papierkorb", "Gesendet", "Entw&APw-rfe"]),
+    # Gmail: labels shown as mailboxes, with SPECIAL-USE and X-GM-EXT-1.
+    "gmail": ("/", "", [("[Gmail]/All Mail", r"\All"),
+                        ("[Gmail]/Important", r"\Important"),
+                        ("[Gmail]/Sent Mail", r"\Sent"),
+                        ("[Gmail]/Starred", r"\Flagged"),
+                        ("[Gmail]/Trash", r"\Trash"), ("Work", None)]),
 }
+
+# Gmail's system labels and the mailboxes that show them.
+GMAIL_SYSTEM = {r"\Inbox": "INBOX", r"\Starred": "[Gmail]/Starred",
+                r"\Important": "[Gmail]/Important"}
 
 
 class Store:
@@ -525,6 +550,7 @@ class Store:
         self.delim, self.prefix = (LAYOUTS[layout][:2] if layout
                                    else ("/", ""))
         inbox = self.create("INBOX")
+        self.gmail = layout == "gmail"
         inbox.add(make_message(
             b"Hello from the hostile server",
             b"Alice Example <alice@example.org>",
@@ -544,7 +570,15 @@ class Store:
             b"Message-ID: <3@hostile.example>\r\n"
             b"In-Reply-To: <1@hostile.example>\r\n"), [r"\Flagged"],
             datetime.datetime(2024, 3, 3, 11, 30, 0))
-        if layout:
+        if layout == "gmail":
+            for name, special in LAYOUTS[layout][2]:
+                self.create(name, special)
+            # Every message is in All Mail too, its labels shared.
+            allmail = self.boxes["[Gmail]/All Mail"]
+            for m in inbox.msgs:
+                m.labels.append(r"\Inbox")
+                allmail.add(m.data, m.flags, m.date, m)
+        elif layout:
             for name in LAYOUTS[layout][2]:
                 self.create(name)
         else:
@@ -835,7 +869,9 @@ class Session:
                 if w.upper() not in (x.upper() for x in caps):
                     caps.append(w)
         drop = {w.upper() for c in self.opts.drop_cap for w in c.split()}
-        if self.store.layout:
+        if self.store.layout == "gmail":
+            caps.append("X-GM-EXT-1")
+        elif self.store.layout:
             drop.add("SPECIAL-USE")
         return [c for c in caps if c.upper() not in drop]
 
@@ -1572,6 +1608,13 @@ class Session:
         op = str(cmd.args[1]).upper()
         flags = cmd.args[2] if isinstance(cmd.args[2], list) else cmd.args[2:]
         flags = [str(f) for f in flags]
+        if self.store.gmail and re.match(r"^[+-]?X-GM-LABELS(\.SILENT)?$",
+                                         op):
+            raw = cmd.args[2] if isinstance(cmd.args[2], list) \
+                else cmd.args[2:]
+            self.store_labels(cmd, sel, op, [astr(x).decode("latin-1")
+                                             for x in raw])
+            return
         m = re.match(r"^([+-]?)FLAGS(\.SILENT)?$", op)
         if not m:
             raise ProtocolError("bad STORE item")
@@ -1591,6 +1634,46 @@ class Session:
                 self.line("* %d FETCH (FLAGS (%s)%s)" % (
                     seq, " ".join(msg.flags),
                     " UID %d" % msg.uid if cmd.uid else ""))
+        self.tagged(cmd, "OK Store completed.")
+
+    def gm_labels(self, msg):
+        return b"(" + b" ".join(
+            lab.encode() if lab.startswith("\\") else imap_astring(lab)
+            for lab in msg.labels) + b")"
+
+    def store_labels(self, cmd, sel, op, labels):
+        """Gmail's label change: a message shows in the mailbox of each
+        label it has (INBOX for \\Inbox); taking the selected mailbox's
+        label away expunges it there."""
+        if self.readonly:
+            self.tagged(cmd, "NO [READ-ONLY] Mailbox is read-only.")
+            return
+        gone = set()
+        for seq, msg in sel:
+            for lab in labels:
+                have = lab.lower() in (x.lower() for x in msg.labels)
+                name = GMAIL_SYSTEM.get(lab, lab)
+                box = self.store.get(name)
+                if op.startswith("+") and not have:
+                    msg.labels.append(lab)
+                    if box is None and not lab.startswith("\\"):
+                        box = self.store.create(name)
+                    if box is not None and not any(
+                            m.gmid == msg.gmid for m in box.msgs):
+                        box.add(msg.data, msg.flags, msg.date, msg)
+                elif op.startswith("-") and have:
+                    msg.labels[:] = [x for x in msg.labels
+                                     if x.lower() != lab.lower()]
+                    if box is not None:
+                        if box is self.box:
+                            gone.add(id(msg))
+                        else:
+                            box.msgs = [m for m in box.msgs
+                                        if m.gmid != msg.gmid]
+            if ".SILENT" not in op.upper():
+                self.send(b"* %d FETCH (X-GM-LABELS %s UID %d)\r\n" % (
+                    seq, self.gm_labels(msg), msg.uid))
+        self.expunge(gone)
         self.tagged(cmd, "OK Store completed.")
 
     def cmd_COPY(self, cmd, move=False):
@@ -1723,6 +1806,8 @@ class Session:
                              imap_datetime(msg.date).encode() + b'"')
             elif up == "RFC822.SIZE":
                 parts.append(b"RFC822.SIZE %d" % len(msg.data))
+            elif up == "X-GM-LABELS" and self.store.gmail:
+                parts.append(b"X-GM-LABELS " + self.gm_labels(msg))
             elif up == "ENVELOPE":
                 parts.append(b"ENVELOPE " + self.envelope(msg))
             elif up in ("BODYSTRUCTURE", "BODY"):
