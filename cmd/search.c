@@ -21,8 +21,8 @@ const struct opt search_opts[] = {
 	{ "count", 0, NULL, "print only the number of matching messages", 0 },
 	{ "summary", 0, NULL, "print fetch's summary of each message", 0 },
 	{ "limit", 0, "N", "print at most N messages", 0 },
-	{ "sort", 0, "ORDER", "date, -date, size or -size (with -: newest "
-	    "or largest first)", 0 },
+	{ "sort", 0, "ORDER", "date, -date, size, -size, subject or from "
+	    "(with -: newest, largest or Z first)", 0 },
 	MSGSET_OPT_UIDVALIDITY,
 	{ NULL, 0, NULL, NULL, 0 }
 };
@@ -153,6 +153,10 @@ parse_sort(const char *s, enum search_sort *key_r, int *reverse_r)
 		*key_r = SEARCH_SORT_DATE;
 	else if (strcmp(s, "size") == 0)
 		*key_r = SEARCH_SORT_SIZE;
+	else if (strcmp(s, "subject") == 0)
+		*key_r = SEARCH_SORT_SUBJECT;
+	else if (strcmp(s, "from") == 0)
+		*key_r = SEARCH_SORT_FROM;
 	else
 		return -1;
 	return 0;
@@ -175,7 +179,8 @@ search_options(struct ctx *ctx, uint64_t *limit_r, enum search_sort *key_r,
 		    "number above 0", limit_o->val);
 	if (sort_o->set && parse_sort(sort_o->val, key_r, reverse_r) < 0)
 		return cmd_failf(ctx, ERR_USAGE, "bad --sort '%s': use date, "
-		    "-date, size or -size", sort_o->val);
+		    "size, subject or from, with - before for the reverse",
+		    sort_o->val);
 	if (ctx_flag(ctx, "summary") && ctx_flag(ctx, "count"))
 		return cmd_usage_error(ctx->cmd, "--count and --summary "
 		    "exclude each other");

@@ -185,7 +185,7 @@ _imapctl_complete()
 			COMPREPLY=($(compgen -W "$fmts" -- "$cur")); return ;;
 		--tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
 		--auth) COMPREPLY=($(compgen -W "auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer" -- "$cur")); return ;;
-		--sort) COMPREPLY=($(compgen -W "date -date size -size" -- "$cur")); return ;;
+		--sort) COMPREPLY=($(compgen -W "date -date size -size subject -subject from -from" -- "$cur")); return ;;
 		--send-via)
 			# The scheme; the host follows it without a space.
 			COMPREPLY=($(compgen -W "smtp:// smtps://" -- "$cur"))

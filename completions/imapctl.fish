@@ -103,7 +103,7 @@ function __imapctl_complete
             case --auth
                 set values auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer
             case --sort
-                set values date -date size -size
+                set values date -date size -size subject -subject from -from
             case --send-via
                 set values smtp:// smtps://
             case -a --account

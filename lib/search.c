@@ -2181,11 +2181,19 @@ search_sorted(struct sess *s, const struct search_query *q,
 	struct prog pr;
 	struct pipe p;
 	struct buf chunk;
-	const char *crit = key == SEARCH_SORT_DATE ? "ARRIVAL" : "SIZE";
+	static const char *const crits[] = { "ARRIVAL", "SIZE", "SUBJECT",
+	    "FROM" };
+	const char *crit = crits[key];
+	int here_ok = key == SEARCH_SORT_DATE || key == SEARCH_SORT_SIZE;
 	const char *ret = sess_has_cap(s, "ESORT") ? " RETURN (ALL)" : "";
 	const char *rev = reverse ? "REVERSE " : "";
 	int sort = sess_has_cap(s, "SORT"), scoped, r = 0;
 	size_t pos = 0;
+
+	if (!sort && !here_ok)
+		return err_set(e, ERR_UNAVAILABLE, "--sort %s needs the "
+		    "server's SORT (RFC 5256), which it does not offer",
+		    crit[0] == 'S' ? "subject" : "from");
 
 	collect_init(&c, s);
 	c.fn = fn;
@@ -2218,8 +2226,12 @@ search_sorted(struct sess *s, const struct search_query *q,
 			    ret, rev, crit, chunk.s);
 			r = pipe_finish(&p, r, e);
 			sess_set_handler(s, NULL, NULL);
-		} else
+		} else if (here_ok)
 			r = sort_here(s, &got, key, reverse, &c, e);
+		else
+			r = err_set(e, ERR_UNAVAILABLE, "too many matches to "
+			    "sort by %s in one SORT command: narrow the query",
+			    crit[0] == 'S' ? "subject" : "from");
 	}
 	if (r == 0 && c.fnerr.kind != ERR_NONE) {
 		*e = c.fnerr;

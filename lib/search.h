@@ -121,7 +121,9 @@ int	search_queue_count(struct sess *, struct sess_cmd *,
 
 enum search_sort {
 	SEARCH_SORT_DATE,		/* INTERNALDATE (SORT ARRIVAL) */
-	SEARCH_SORT_SIZE		/* RFC822.SIZE (SORT SIZE) */
+	SEARCH_SORT_SIZE,		/* RFC822.SIZE (SORT SIZE) */
+	SEARCH_SORT_SUBJECT,		/* SORT SUBJECT: the server's only */
+	SEARCH_SORT_FROM		/* SORT FROM: the server's only */
 };
 
 /* Called for each UID in order; returning -1 stops, with the error. */
@@ -131,7 +133,9 @@ typedef int (*search_uid_fn)(void *ctx, uint32_t uid, struct err *);
  * The matching UIDs in order of key (descending with reverse; equal keys
  * by UID), at most limit of them (0: all), each handed to fn: by the
  * server's SORT when offered, otherwise by fetching the key of every
- * match in chunks and sorting here.
+ * match in chunks and sorting here. Subject and from (RFC 5256's base
+ * subject and first address) only the server sorts: ERR_UNAVAILABLE
+ * without SORT, or when the matches are too many for one SORT command.
  */
 int	search_sorted(struct sess *, const struct search_query *,
 	    enum search_sort, int reverse, uint64_t limit, search_uid_fn,

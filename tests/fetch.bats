@@ -547,7 +547,7 @@ flags_of() {
 
 @test "bash completion: --sort values, directories for --save and --attachments" {
 	run bash_complete "$IMAPCTL" search INBOX --sort ''
-	assert_output $'date\n-date\nsize\n-size'
+	assert_output $'date\n-date\nsize\n-size\nsubject\n-subject\nfrom\n-from'
 	cd "$BATS_TEST_TMPDIR"
 	mkdir saved.d
 	run bash_complete "$IMAPCTL" fetch INBOX 1 --raw --save sav

@@ -109,6 +109,13 @@ sent() {
 	assert_success
 	assert_equal "$(sent | grep -E 'SORT|SEARCH|FETCH')" "UID SEARCH UNSEEN
 UID FETCH 3:5 (UID RFC822.SIZE)"
+	# Subject and from only the server sorts (RFC 5256's rules).
+	for key in subject -from; do
+		run --separate-stderr imapctl search INBOX --sort "$key"
+		assert_failure 69
+		assert_output ""
+		assert_equal "$stderr" "imapctl: search: --sort ${key#-} needs the server's SORT (RFC 5256), which it does not offer"
+	done
 }
 
 @test "long UID sets go in chunks without ESEARCH too" {

@@ -274,7 +274,7 @@ sent() {
 	assert_equal "$(echo "$output" | jq -c 'map(.uid)')" '[3,4,5,1,2]'
 	run --separate-stderr imapctl search INBOX --sort name
 	assert_failure 64
-	assert_equal "$stderr" "imapctl: search: bad --sort 'name': use date, -date, size or -size"
+	assert_equal "$stderr" "imapctl: search: bad --sort 'name': use date, size, subject or from, with - before for the reverse"
 	run --separate-stderr imapctl search INBOX --sort date from:nobody
 	assert_failure 1
 	assert_output ""
@@ -516,4 +516,24 @@ sent() {
 	run imapctl help search
 	assert_success
 	[[ $output == *'  sentsince:YYYY-MM-DD '*'  sentbefore:YYYY-MM-DD '*'  sent:YYYY-MM-DD '*'  has:attachment '*'  WORD '* ]]
+}
+
+@test "--sort subject and from: the server's SORT, base subjects" {
+	d=$BATS_TEST_TMPDIR
+	n=0
+	for m in 'Zebra|mike@example.org' 'Re: apple|alice@example.org' 'mango|zoe@example.org'; do
+		n=$((n + 1))
+		printf 'From: %s\r\nSubject: %s\r\n\r\nbody\r\n' "${m#*|}" "${m%%|*}" >"$d/$n.eml"
+	done
+	run imapctl raw CREATE Sorted
+	assert_success
+	run imapctl append Sorted "$d/1.eml" "$d/2.eml" "$d/3.eml"
+	assert_success
+	assert_equal "$(found Sorted --sort subject)" "2 3 1"
+	assert_equal "$(found Sorted --sort -subject)" "1 3 2"
+	assert_equal "$(found Sorted --sort from)" "2 1 3"
+	assert_equal "$(found Sorted --sort -from --limit 2)" "3 1"
+	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug search Sorted --sort subject
+	assert_success
+	assert_equal "$(sent | grep -E 'SORT|SEARCH|FETCH')" "UID SORT RETURN (ALL) (SUBJECT) UTF-8 ALL"
 }
