@@ -160,6 +160,7 @@ cidr_match(const char *entry, size_t n, const char *host)
 	unsigned char a[16], h[16];
 	char tmp[64];
 	const char *slash;
+	size_t nd;
 	int fam, len, bits, i;
 
 	if (n >= sizeof(tmp))
@@ -179,9 +180,13 @@ cidr_match(const char *entry, size_t n, const char *host)
 		return 0;
 	bits = len * 8;
 	if (slash != NULL) {
-		bits = atoi(slash + 1);
-		if (bits < 0 || bits > len * 8 || slash[1] == '\0' ||
-		    strspn(slash + 1, "0123456789") != strlen(slash + 1))
+		/* Digits only, and at most three of them: no overflow. */
+		nd = strlen(slash + 1);
+		if (nd == 0 || nd > 3 ||
+		    strspn(slash + 1, "0123456789") != nd)
+			return 0;
+		bits = (int)strtol(slash + 1, NULL, 10);
+		if (bits > len * 8)
 			return 0;
 	}
 	for (i = 0; bits >= 8; i++, bits -= 8)

@@ -79,6 +79,10 @@ main(void)
 	    "no_proxy: an address");
 	t_ok(proxy_no_proxy("2001:db8::/32", "2001:db8:1::5"),
 	    "no_proxy: IPv6 CIDR");
+	t_ok(!proxy_no_proxy("10.0.0.0/4294967304", "10.2.3.4") &&
+	    !proxy_no_proxy("10.0.0.0/33", "10.2.3.4") &&
+	    !proxy_no_proxy("10.0.0.0/-8", "10.2.3.4"),
+	    "no_proxy: a CIDR length past the address's bits is no match");
 	t_ok(!proxy_no_proxy("10.0.0.0/8", "example.org"),
 	    "no_proxy: CIDR against a name");
 	t_ok(!proxy_no_proxy("", "example.org") &&
