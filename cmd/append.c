@@ -32,6 +32,7 @@
 #include "mbox.h"
 #include "progress.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #define APPEND_WINDOW	8		/* APPENDs in flight at once */
 #define APPEND_INBUF	16384		/* bytes read from a file at a time */

@@ -34,6 +34,7 @@
 #include "uidmap.h"
 #include "utf8.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #define CHANGE_REPORT_MAX	240	/* bytes of UID set in a report line */
 

@@ -56,6 +56,7 @@
 #include "settings.h"
 #include "smtp.h"
 #include "xalloc.h"
+#include "banned.h"
 
 const struct opt check_opts[] = {
 	{ "mailbox", 0, "MAILBOX", "a mailbox to check (default INBOX; "

@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "mailbox.h"
 #include "progress.h"
+#include "banned.h"
 
 /* The counts of a STATUS response; what the server did not send is null. */
 void

@@ -12,6 +12,7 @@
 
 #include "change.h"
 #include "msgset.h"
+#include "banned.h"
 
 const struct opt delete_opts[] = {
 	{ "trash", 0, NULL, "move the messages to the Trash mailbox "

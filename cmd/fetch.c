@@ -41,6 +41,7 @@
 #include "utf8.h"
 #include "xalloc.h"
 #include "xfer.h"
+#include "banned.h"
 
 const struct opt fetch_opts[] = {
 	{ "summary", 0, NULL, "envelope, flags, dates and size (the default)",

@@ -9,6 +9,7 @@
 
 #include "change.h"
 #include "msgset.h"
+#include "banned.h"
 
 const struct opt flag_opts[] = {
 	{ "add", 0, "FLAG", "add the flags: seen, answered, flagged, "

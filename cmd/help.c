@@ -10,6 +10,7 @@
 #include "settings.h"
 #include "range.h"
 #include "search.h"
+#include "banned.h"
 
 const struct opt help_opts[] = { { NULL, 0, NULL, NULL, 0 } };
 const struct opt completion_opts[] = { { NULL, 0, NULL, NULL, 0 } };

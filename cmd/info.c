@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #ifndef VERSION
 #error "VERSION comes from the Makefile"

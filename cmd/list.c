@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "mailbox.h"
 #include "xalloc.h"
+#include "banned.h"
 
 const struct opt list_opts[] = {
 	{ "status", 0, NULL, "add the message counts of each mailbox", 0 },

@@ -21,6 +21,7 @@
 #include "mailbox.h"
 #include "settings.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #define MAILBOX_MAX_DEPTH	32	/* levels made by one create */
 

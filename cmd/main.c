@@ -27,6 +27,7 @@
 #include "settings.h"
 #include "utf8.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #ifndef VERSION
 #error "VERSION comes from the Makefile"

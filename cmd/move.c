@@ -18,6 +18,7 @@
 
 #include "change.h"
 #include "msgset.h"
+#include "banned.h"
 
 const struct opt move_opts[] = {
 	{ "create", 0, NULL, "create DEST, subscribed, when the server says it "

@@ -4,6 +4,7 @@
 
 #include "msgset.h"
 #include "parser.h"
+#include "banned.h"
 
 static int
 has_opt(const struct ctx *ctx, const char *name)

@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "quota.h"
+#include "banned.h"
 
 const struct opt quota_opts[] = {
 	{ NULL, 0, NULL, NULL, 0 }

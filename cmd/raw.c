@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "change.h"
+#include "banned.h"
 
 #define RAW_MAX_ARGS	32		/* arguments after the command word */
 #define RAW_MAX_DEPTH	10		/* nested lists kept as lists */

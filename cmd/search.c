@@ -14,6 +14,7 @@
 #include "parser.h"
 #include "search.h"
 #include "xalloc.h"
+#include "banned.h"
 
 const struct opt search_opts[] = {
 	{ "raw", 0, "KEYS", "IMAP SEARCH keys, sent as they are and ANDed "

@@ -22,6 +22,7 @@
 #include "secret.h"
 #include "settings.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #define DEFAULT_TIMEOUT_S	30
 

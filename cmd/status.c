@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "mailbox.h"
 #include "xalloc.h"
+#include "banned.h"
 
 const struct opt status_opts[] = {
 	{ NULL, 0, NULL, NULL, 0 }

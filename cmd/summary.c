@@ -6,6 +6,7 @@
 #include "msg.h"
 #include "rfc2047.h"
 #include "summary.h"
+#include "banned.h"
 
 static void
 emit_addrs(struct emit *em, const char *key, const struct imap_arg *list)

@@ -25,6 +25,7 @@
 #include "deadline.h"
 #include "range.h"
 #include "summary.h"
+#include "banned.h"
 
 const struct opt watch_opts[] = {
 	{ "once", 0, NULL, "exit 0 at the first new message, 1 when "

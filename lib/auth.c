@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "scram.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #define AUTH_MAX		65536	/* one SASL message, encoded */
 #define AUTH_MAX_CHALLENGES	4	/* more means something is wrong */

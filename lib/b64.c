@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include "b64.h"
+#include "banned.h"
 
 /* Append the encoding of p[0..n); -1 if it would pass the buffer's ceiling. */
 int

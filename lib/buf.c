@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "xalloc.h"
+#include "banned.h"
 
 char buf_empty[1];
 

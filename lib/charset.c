@@ -10,6 +10,7 @@
 #include "charset.h"
 #include "utf8.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #define PENDING_MAX	16	/* longest sequence kept between pieces */
 #define OUT_CHUNK	4096

@@ -15,6 +15,7 @@
 #include "proxy.h"
 #include "range.h"
 #include "xalloc.h"
+#include "banned.h"
 
 int
 config_parse_timeout(const char *s, int *ms_r)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "crlf.h"
+#include "banned.h"
 
 void
 crlf_init(struct crlf *c)

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "date.h"
+#include "banned.h"
 
 static const char months[12][4] = {
 	"jan", "feb", "mar", "apr", "may", "jun",

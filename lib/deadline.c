@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "deadline.h"
+#include "banned.h"
 
 static long long end_ms;	/* 0: none */
 static long long total_ms;

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "delivery.h"
 #include "uidset.h"
+#include "banned.h"
 
 #define DELIVERY_MAX_FOUND	16	/* messages with our token: one */
 

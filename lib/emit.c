@@ -19,6 +19,7 @@
 #include "err.h"
 #include "utf8.h"
 #include "xalloc.h"
+#include "banned.h"
 
 /*
  * One code path for all formats: each public call checks the nesting,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "banned.h"
 
 /* Set the error and return -1, so callers can write "return err_set(...)". */
 int
@@ -45,7 +46,7 @@ void
 err_prefix(struct err *e, const char *fmt, ...)
 {
 	char old[ERR_MSG_MAX];
-	size_t n;
+	size_t n, k;
 	va_list ap;
 
 	memcpy(old, e->msg, sizeof(old));
@@ -56,6 +57,11 @@ err_prefix(struct err *e, const char *fmt, ...)
 	if (n + 2 < sizeof(e->msg)) {
 		memcpy(e->msg + n, ": ", 3);
 		n += 2;
-		strncat(e->msg + n, old, sizeof(e->msg) - n - 1);
+		/* The old message after it, cut where the room ends. */
+		k = strnlen(old, sizeof(old) - 1);
+		if (k > sizeof(e->msg) - n - 1)
+			k = sizeof(e->msg) - n - 1;
+		memcpy(e->msg + n, old, k);
+		e->msg[n + k] = '\0';
 	}
 }

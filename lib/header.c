@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "header.h"
+#include "banned.h"
 
 void
 hdr_split_init(struct hdr_split *h, hdr_field_fn fn, void *ctx)

@@ -7,6 +7,7 @@
 
 #include "html.h"
 #include "utf8.h"
+#include "banned.h"
 
 enum { H_TEXT, H_TAG, H_COMMENT, H_ENTITY, H_BANG };
 

@@ -8,6 +8,7 @@
 #include "mailbox.h"
 #include "mutf7.h"
 #include "xalloc.h"
+#include "banned.h"
 
 /* A LIST or LSUB response; 0 if it is not one. */
 int

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "maildir.h"
+#include "banned.h"
 
 /* The letters, in ASCII order, and their IMAP flags. */
 static const struct {

@@ -9,6 +9,7 @@
 #include "date.h"
 #include "mbox.h"
 #include "xalloc.h"
+#include "banned.h"
 
 static const char from[] = "From ";
 

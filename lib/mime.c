@@ -10,6 +10,7 @@
 #include "rfc2047.h"
 #include "utf8.h"
 #include "xalloc.h"
+#include "banned.h"
 
 void
 mime_tree_init(struct mime_tree *t)

@@ -5,6 +5,7 @@
 #include "msg.h"
 #include "rfc2047.h"
 #include "utf8.h"
+#include "banned.h"
 
 int
 msg_fetch_items(const struct imap_resp *r, uint32_t *seq_r,

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "mutf7.h"
 #include "utf8.h"
+#include "banned.h"
 
 /* Modified base64: RFC 2045 base64 with ',' for '/', never padded. */
 static const char b64[] =

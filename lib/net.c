@@ -33,6 +33,7 @@
 #include "deadline.h"
 #include "net.h"
 #include "xalloc.h"
+#include "banned.h"
 
 /* Which limit a wait ran into. */
 enum limit {

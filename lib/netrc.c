@@ -10,6 +10,7 @@
 #include "netrc.h"
 #include "secret.h"
 #include "xalloc.h"
+#include "banned.h"
 
 struct lexer {
 	const char	*p, *end;

@@ -10,6 +10,7 @@
 
 #include "outdir.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #define NAME_BYTES	256			/* a name in the directory */
 #define TMP_BYTES	48			/* ".imapctl-PID-N.tmp" */

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "parser.h"
 #include "xalloc.h"
+#include "banned.h"
 
 /*
  * Memory for one response: chunks freed together when the next response

@@ -6,6 +6,7 @@
 
 #include "progress.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #define PROGRESS_EVERY_MS	200	/* redraw at most this often */
 #define PROGRESS_LINE_MAX	160

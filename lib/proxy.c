@@ -7,6 +7,7 @@
 #include "ascii.h"
 #include "proxy.h"
 #include "xalloc.h"
+#include "banned.h"
 
 static const struct {
 	const char	*scheme;

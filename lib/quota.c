@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "quota.h"
+#include "banned.h"
 
 static int
 resource(const struct imap_arg *a, struct quota_res *q)

@@ -7,6 +7,7 @@
 #include "emit.h"
 #include "parser.h"
 #include "range.h"
+#include "banned.h"
 
 #define RANGE_MAX_TEXT	64	/* longer is not a range anyone means */
 #define NUM_MAX		1e15	/* beyond this a threshold is a typo */

@@ -8,6 +8,7 @@
 #include "report.h"
 #include "utf8.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #define REPORT_TEXT_MAX		4096	/* the summary */
 #define REPORT_OUT_MAX		(1u << 20)	/* what one result writes */

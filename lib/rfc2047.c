@@ -7,6 +7,7 @@
 #include "rfc2047.h"
 #include "utf8.h"
 #include "xfer.h"
+#include "banned.h"
 
 #define EW_CHARSET_MAX	64
 

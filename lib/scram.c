@@ -8,6 +8,7 @@
 
 #include "b64.h"
 #include "scram.h"
+#include "banned.h"
 
 enum {
 	SCRAM_START,

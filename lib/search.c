@@ -21,6 +21,7 @@
 #include "search.h"
 #include "utf8.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #define DAY		86400
 #define SEARCH_MAX_RESULT_SLACK	100000	/* see check_result() */

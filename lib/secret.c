@@ -16,6 +16,7 @@
 
 #include "deadline.h"
 #include "secret.h"
+#include "banned.h"
 
 /* Keep the first line only, without its line ending. */
 static void

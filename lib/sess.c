@@ -13,6 +13,7 @@
 #include "xalloc.h"
 
 #include <openssl/crypto.h>
+#include "banned.h"
 
 #define SESS_INBUF	65536
 #define SESS_OUT_FLUSH	65536		/* write queued commands past this */

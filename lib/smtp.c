@@ -12,6 +12,7 @@
 #include "smtp.h"
 #include "utf8.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #define SMTP_MAX_SASL		16384	/* one SASL message, encoded */
 #define SMTP_MAX_CHALLENGES	4	/* more means something is wrong */
@@ -27,6 +28,13 @@ struct smtp {
 	int			 starttls;
 	char			 auth[512];	/* " PLAIN LOGIN ... " */
 };
+
+/* The three digits of a reply line's code, checked to be digits. */
+static int
+reply_code(const char *p)
+{
+	return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+}
 
 static int
 digit(char c)
@@ -156,12 +164,12 @@ read_reply(struct smtp *s, int ehlo, struct err *e)
 		    !digit(line.s[1]) ||
 		    !digit(line.s[2]) ||
 		    (line.len > 3 && line.s[3] != ' ' && line.s[3] != '-') ||
-		    (code != 0 && atoi(line.s) != code)) {
+		    (code != 0 && reply_code(line.s) != code)) {
 			err_set(e, ERR_PROTOCOL, "SMTP server sent a reply "
 			    "that does not parse");
 			goto done;
 		}
-		code = atoi(line.s);
+		code = reply_code(line.s);
 		t = line.len > 4 ? line.s + 4 : "";
 		if (s->text.len > 0)
 			buf_addc(&s->text, '\n');
@@ -707,7 +715,7 @@ smtp_url_parse(const char *s, struct smtp_url *u, struct err *e)
 		p++;
 		n = (size_t)(end - p);
 		if (n == 0 || n > 5 || strspn(p, "0123456789") < n ||
-		    atoi(p) < 1 || atoi(p) > 65535) {
+		    strtol(p, NULL, 10) < 1 || strtol(p, NULL, 10) > 65535) {
 			smtp_url_free(u);
 			return err_set(e, ERR_USAGE, "bad SMTP URL '%s': bad "
 			    "port", s);

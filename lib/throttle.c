@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "throttle.h"
+#include "banned.h"
 
 #define BACKOFF		"Suggested Backoff Time:"
 #define BACKOFF_MAX_MS	(24L * 3600 * 1000)

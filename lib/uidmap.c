@@ -3,6 +3,7 @@
 
 #include "parser.h"
 #include "uidmap.h"
+#include "banned.h"
 
 int
 uidseq_next(const char **p, uint32_t *lo_r, uint32_t *hi_r)

@@ -11,6 +11,7 @@
 #include "parser.h"
 #include "uidset.h"
 #include "xalloc.h"
+#include "banned.h"
 
 #define UIDSET_ECHO_MAX	64	/* longer sets are not repeated in errors */
 

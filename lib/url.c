@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "url.h"
 #include "xalloc.h"
+#include "banned.h"
 
 /* Percent-decode s[0..n); NUL may not result. */
 static char *

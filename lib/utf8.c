@@ -4,6 +4,7 @@
 
 #include "buf.h"
 #include "utf8.h"
+#include "banned.h"
 
 /*
  * The decoder follows RFC 3629 strictly: the second byte's range depends on

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "xalloc.h"
+#include "banned.h"
 
 void
 xalloc_oom(void)

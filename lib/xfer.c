@@ -6,6 +6,7 @@
 #include "ascii.h"
 #include "xalloc.h"
 #include "xfer.h"
+#include "banned.h"
 
 #define B64_PIECE	4096	/* decoded bytes added to out at once */
 

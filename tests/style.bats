@@ -69,3 +69,19 @@ END
 	assert_success
 	assert_equal "$output" "$(cat "$BATS_TEST_TMPDIR/knf.c")"
 }
+
+@test "banned.h: every source file of lib/ and cmd/ includes it last, and a banned call does not compile" {
+	cd "$REPO_DIR"
+	for f in lib/*.c cmd/*.c; do
+		[ "$(grep '^#include' "$f" | tail -1)" = '#include "banned.h"' ] ||
+			{ echo "$f does not include banned.h last"; return 1; }
+	done
+	for call in 'strcpy(d, s)' 'strcat(d, s)' 'sprintf(d, "%s", s)' \
+		'strtok(d, s)' 'atoi(s)'; do
+		printf '#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include "banned.h"\nvoid f(char *d, const char *s);\nvoid f(char *d, const char *s) { (void)(%s); }\n' \
+			"$call" >"$BATS_TEST_TMPDIR/b.c"
+		run cc -std=c11 -Ilib -fsyntax-only "$BATS_TEST_TMPDIR/b.c"
+		assert_failure
+		assert_output --partial "_is_a_banned_function"
+	done
+}
