@@ -520,8 +520,13 @@ save_file(struct fetch *f, struct body *b)
 		sv->type = xstrdup(b->pp->type);
 	b->of = NULL;
 	err_clear(&e);
-	outdir_finish(f->od, of, b->name, f->mode == M_ATTACHMENTS ?
-	    OUTDIR_UNIQUE : OUTDIR_EXACT, sv, &e);
+	/* The same file again (a server that sends a body twice): one record. */
+	if (outdir_finish(f->od, of, b->name, f->mode == M_ATTACHMENTS ?
+	    OUTDIR_UNIQUE : OUTDIR_EXACT, sv, &e) == 1) {
+		free(sv->part);
+		free(sv->type);
+		free(sv);
+	}
 }
 
 static int

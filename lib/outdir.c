@@ -245,12 +245,19 @@ file_drop(struct outdir *d, struct outfile *f)
 void
 outdir_free(struct outdir *d)
 {
+	struct err e;
 	size_t i;
 
 	if (d == NULL)
 		return;
-	for (i = 0; i < d->nfin; i++)
+	for (i = 0; i < d->nfin; i++) {
+		err_set(&e, ERR_CANTCREAT, "not saved as '%s/%s': the run "
+		    "ended before it was on disk", d->path, d->fin[i]->name);
+		d->done(d->arg, d->fin[i]->cookie, d->fin[i]->name,
+		    d->fin[i]->size, 0, &e);
 		file_drop(d, d->fin[i]);
+	}
+	d->nfin = 0;
 	for (i = 0; i < d->cap; i++)
 		free(d->used[i]);
 	free(d->used);
@@ -436,7 +443,7 @@ outdir_finish(struct outdir *d, struct outfile *f, const char *name,
 	/* The same name twice in a run with OUTDIR_EXACT: the same content. */
 	if (naming == OUTDIR_EXACT && name_used(d, name)) {
 		file_drop(d, f);
-		return 0;
+		return 1;
 	}
 	if (choose_name(d, f, name, 1) < 0) {
 		if (naming == OUTDIR_EXACT)

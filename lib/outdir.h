@@ -65,7 +65,10 @@ typedef void (*outdir_done_fn)(void *arg, void *cookie, const char *name,
  */
 struct outdir	*outdir_open(const char *path, int force, outdir_done_fn,
 		    void *arg, struct err *);
-/* What is still aside, finished or not, is removed. */
+/*
+ * What is still aside, finished or not, is removed; a finished file that
+ * no commit carried out is given back through done as not saved.
+ */
 void		 outdir_free(struct outdir *);
 /* Whether name is in the directory as a regular file (its size then). */
 int		 outdir_has(const struct outdir *, const char *name,
@@ -82,7 +85,11 @@ void		 outdir_abort(struct outdir *, struct outfile *);
  * Complete: it waits for the commit, to go in under name (no '/'), cookie
  * given back then. A full batch is committed here. The file belongs to
  * the directory from here on, whatever happens; -1 (ERR_CANTCREAT) when
- * no name is left or the commit failed (done said which).
+ * no name is left or the commit failed (done said which). The cookie is
+ * given back through done exactly once, by a commit or by outdir_free;
+ * except when this returns 1: an OUTDIR_EXACT name this run already saved
+ * (the same content again), the file dropped and the cookie still the
+ * caller's.
  */
 int		 outdir_finish(struct outdir *, struct outfile *,
 		    const char *name, enum outdir_naming, void *cookie,

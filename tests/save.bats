@@ -121,3 +121,19 @@ os.execv(sys.argv[1], sys.argv[1:])' "$IMAPCTL" --tls none -H 127.0.0.1 \
 		hostile_stop || true
 	done
 }
+
+# The same file twice in a run is saved and reported once; what the
+# directory was handed for it is given back (run with the sanitizer build,
+# LeakSanitizer found it lost before).
+@test "a server that sends a message's body twice: one file, one record" {
+	hostile_start script --script "$BATS_TEST_DIRNAME/hostile/scripts/fetch-twice.script"
+	d=$BATS_TEST_TMPDIR/twice
+	mkdir "$d"
+	run --separate-stderr env IMAPCTL_PASSWORD=x "$IMAPCTL" --tls none -H 127.0.0.1 \
+		-p "$HOSTILE_PORT" -u u fetch INBOX 1 --raw --save "$d" -o jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | jq -c '[.uid, .size, .skipped]')" '[1,12,false]'
+	assert_equal "$(ls -A "$d")" "INBOX-1700000001-1.eml"
+	assert_equal "$(cat "$d/INBOX-1700000001-1.eml")" "$(printf 'Subject: x\r')"
+}
