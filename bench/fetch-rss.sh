@@ -104,9 +104,10 @@ PY
 doveadm -c "$conf" save -u alice -m BenchBig <"$state/big.eml"
 mkdir "$state/out"
 measure "$bin" "${args[@]}" fetch BenchBig 1 --raw --save "$state/out"
-cmp "$state/out/1.eml" "$state/big.eml"
+# Saved files are named MAILBOX-UIDVALIDITY-UID(.eml, -PART).
+cmp "$state"/out/BenchBig-*-1.eml "$state/big.eml"
 echo "fetch --raw --save of a $(($(stat -c %s "$state/big.eml") / 1048576)) MB message: peak RSS ${rss} kB, wall $wall"
 measure "$bin" "${args[@]}" fetch BenchBig 1 --raw
 echo "fetch --raw of it to stdout: peak RSS ${rss} kB, wall $wall"
 measure "$bin" "${args[@]}" fetch BenchBig 1 --part 1 --save "$state/out"
-echo "fetch --part 1 --save of it, base64 decoded to $(($(stat -c %s "$state/out/1-1") / 1048576)) MB: peak RSS ${rss} kB, wall $wall"
+echo "fetch --part 1 --save of it, base64 decoded to $(($(stat -c %s "$state"/out/BenchBig-*-1-1) / 1048576)) MB: peak RSS ${rss} kB, wall $wall"
