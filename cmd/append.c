@@ -31,6 +31,7 @@
 #include "maildir.h"
 #include "mbox.h"
 #include "progress.h"
+#include "stop.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -586,6 +587,16 @@ upload(struct ctx *ctx, const char *mailbox, struct feed *f)
 		cmd_progress_begin(ctx, "messages", f->mbox ? 0 : f->n);
 	for (;;) {
 		while (!refused && sent - done < APPEND_WINDOW) {
+			/*
+			 * A signal: what is in flight is waited for (a short
+			 * grace), nothing new is sent (stop.h).
+			 */
+			if (stop_signal()) {
+				stop_err(&no);
+				cmd_fail(ctx, &no);
+				refused = 1;
+				break;
+			}
 			/* Nobody reads the records: start nothing new. */
 			if (emit_gone(ctx->emit)) {
 				cmd_failf(ctx, ERR_IO, "standard output "
@@ -604,6 +615,7 @@ upload(struct ctx *ctx, const char *mailbox, struct feed *f)
 			p->cmd.on_done_ctx = p;
 			reader_init(rd, s.path, fp);
 			rd->left = s.size;
+			stop_changing();
 			if (sess_send(ctx->sess, &p->cmd, &ctx->err,
 			    "APPEND %M%s %L", mailbox, frag, s.size,
 			    reader_literal, rd) < 0)

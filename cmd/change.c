@@ -31,6 +31,7 @@
 #include "parser.h"
 #include "progress.h"
 #include "settings.h"
+#include "stop.h"
 #include "uidmap.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -910,15 +911,29 @@ on_untagged(void *ctx, struct sess *s, const struct imap_resp *r,
 	return 0;
 }
 
-/* Send the chunk's current step. */
+static void chunk_abandon(struct run *, struct chunk *, int);
+static void run_fail(struct run *, const struct err *);
+
+/*
+ * Send the chunk's current step. After a signal nothing is sent: the
+ * chunk stops before that step, which the report names (stop.h).
+ */
 static int
 chunk_send(struct run *run, struct chunk *c, struct err *e)
 {
 	const struct change *ch = run->ch;
 	struct sess *s = run->ctx->sess;
+	struct err stopped;
 	int r = -1;
 
 	memset(&c->cmd, 0, sizeof(c->cmd));
+	if (stop_signal()) {
+		c->cmd.done = 1;
+		stop_err(&stopped);
+		run_fail(run, &stopped);
+		chunk_abandon(run, c, 0);
+		return 0;
+	}
 	switch (c->step) {
 	case STEP_STORE:
 		if (ch->labels != NULL)
@@ -1272,10 +1287,11 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 	struct run run;
 	struct buf tmp;
 	struct uidset none;
-	struct err e, drain, gone;
+	struct err e, drain, gone, stopped;
 	size_t i, pos = 0, nactive;
 	int broken = 0;
 
+	stop_changing();
 	memset(&run, 0, sizeof(run));
 	run.ctx = ctx;
 	run.ch = ch;
@@ -1327,7 +1343,8 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 				broken = 1;
 				break;
 			}
-			nactive++;
+			/* (Not when a signal stopped it before it was sent.) */
+			nactive += run.c[i].active;
 		}
 		if (broken || nactive == 0)
 			break;
@@ -1355,6 +1372,11 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 			break;
 	sess_set_handler(s, NULL, NULL);
 	if (broken) {
+		/* After a signal, the signal is what stopped the change. */
+		if (stop_signal() && strncmp(e.msg, "stopped by ", 11) != 0) {
+			stop_err(&stopped);
+			err_prefix(&e, "%s", stopped.msg);
+		}
 		run_fail(&run, &e);
 		for (i = 0; i < CHANGE_WINDOW; i++)
 			if (run.c[i].active)

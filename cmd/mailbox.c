@@ -20,6 +20,7 @@
 #include "change.h"
 #include "mailbox.h"
 #include "settings.h"
+#include "stop.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -219,6 +220,19 @@ emit_action(struct ctx *ctx, const char *action, const char *name,
 	emit_record_end(em);
 }
 
+static void
+report_not_made(struct ctx *ctx, const char *const *names, size_t n)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, IMAP_MAX_LINE);
+	for (i = 0; i < n; i++)
+		buf_addf(&b, "%s'%s'", i ? ", " : "", names[i]);
+	cmd_failf(ctx, (enum err_kind)ctx->status, "not created: %s", b.s);
+	buf_free(&b);
+}
+
 /*
  * create NAME: the parents it lacks (not listed at all: a \Noselect one
  * is a parent already), then NAME, each subscribed unless the account
@@ -271,6 +285,8 @@ create_with_parents(struct ctx *ctx, const char *name)
 	make[nmake++] = name;
 	for (i = 0; i < nmake; i++) {
 		subscribed = sub;
+		if (!dry)
+			stop_changing();
 		if (!dry && sess_run(s, e, "CREATE %M", make[i]) < 0 &&
 		    (i + 1 == nmake || strcasecmp(e->code, "ALREADYEXISTS"))) {
 			err_prefix(e, "cannot create '%s'", make[i]);
@@ -288,6 +304,9 @@ create_with_parents(struct ctx *ctx, const char *name)
 		if (rc != 0)
 			break;
 	}
+	/* Stopped part-way: what was not made is named too. */
+	if (rc != 0 && i + 1 < nmake)
+		report_not_made(ctx, make + i + 1, nmake - i - 1);
 out:
 	for (i = 0; i < nparents; i++)
 		free(parents[i]);
@@ -324,6 +343,7 @@ cmd_mailbox(int argc, char **argv, struct ctx *ctx)
 			return rc;
 	}
 	if (!ctx_flag(ctx, "dry-run")) {
+		stop_changing();
 		if (actions[i].operands == 2)
 			r = sess_run(ctx->sess, e, "%s %M %M", actions[i].verb,
 			    argv[1], argv[2]);

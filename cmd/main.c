@@ -25,6 +25,7 @@
 #include "report.h"
 #include "secret.h"
 #include "settings.h"
+#include "stop.h"
 #include "utf8.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -896,6 +897,7 @@ struct held {
 	struct settings	 st;
 	int		 monitoring;	/* exit 0-3 whatever happens */
 	int		 gone;		/* the output's reader went away */
+	int		 stopped;	/* a signal stopped a change */
 };
 
 static int
@@ -980,6 +982,12 @@ run(int argc, char **argv, struct held *h)
 		    "jsonl or xml", f);
 	if (rc != 0 && !mon)
 		return rc;
+	/*
+	 * A change stops gracefully on SIGINT, SIGTERM and SIGHUP: it says
+	 * what it did and did not do, then dies of the signal (stop.h).
+	 */
+	if (c->flags & CHANGES)
+		stop_catch();
 	ctx.emit = emit_new(fmt, stdout, c->name);
 	if (mon) {
 		/* The plugin line names the service it checks. */
@@ -1007,6 +1015,15 @@ run(int argc, char **argv, struct held *h)
 			rc = ERR_IO;
 	}
 	h->gone = emit_gone(ctx.emit);
+	if ((c->flags & CHANGES) && stop_signal() != 0) {
+		h->stopped = 1;
+		/* Nothing was left undone: that is said too. */
+		if (rc == 0 && ctx.status == 0) {
+			err_set(&ctx.err, ERR_INTERRUPTED, "stopped by %s once "
+			    "all was done", stop_name());
+			print_err(c->name, &ctx.err);
+		}
+	}
 	emit_free(ctx.emit);
 	report_free(ctx.report);
 	if (rc == 0 && ctx.status != 0)
@@ -1057,5 +1074,8 @@ main(int argc, char **argv)
 		free(gv[i].vals);
 	free(h.ov);
 	free(h.ops);
+	/* Its report made, a stopped change dies of the signal. */
+	if (h.stopped)
+		stop_exit();
 	return rc;
 }

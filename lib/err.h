@@ -29,7 +29,13 @@ enum err_kind {
 	 * away (128 + SIGPIPE, as a shell shows it). The command line ends
 	 * a reading command quietly with 0, a changing one with ERR_IO.
 	 */
-	ERR_OUTPUT_GONE = 141
+	ERR_OUTPUT_GONE = 141,
+	/*
+	 * Not an exit status of its own either: SIGINT, SIGTERM or SIGHUP
+	 * stopped a changing command, which dies of it once it has said
+	 * what it did and did not do (128 + the signal's number).
+	 */
+	ERR_INTERRUPTED = 128
 };
 
 #define ERR_CODE_MAX	64

@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "deadline.h"
 #include "net.h"
+#include "stop.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -39,7 +40,8 @@
 enum limit {
 	LIM_WAIT,		/* the timeout of one wait */
 	LIM_SETUP,		/* connect, TLS and login together */
-	LIM_DEADLINE		/* the run's deadline */
+	LIM_DEADLINE,		/* the run's deadline */
+	LIM_STOP		/* the grace after a signal (stop.h) */
 };
 
 /*
@@ -78,10 +80,14 @@ struct conn {
 	conn_idle_fn	 idle;
 	void		*idle_arg;
 	int		 hangup_fd;	/* watched for its reader leaving, or -1 */
+	unsigned	 stops;		/* signals seen by the waits */
+	long long	 stop_end;	/* monotonic ms; 0 before a signal */
 };
 
 /* What wait_fd returns when the watched output's reader went away. */
 #define WAIT_HANGUP	(-3)
+/* ... and when a second signal says to stop at once (stop.h). */
+#define WAIT_STOP	(-4)
 
 static long long
 now_ms(void)
@@ -112,7 +118,48 @@ wait_budget(struct conn *c, int ms, enum limit *lim_r)
 	ms = deadline_cap(ms, &cut);
 	if (cut)
 		*lim_r = LIM_DEADLINE;
+	if (c->stop_end != 0) {
+		left = c->stop_end - now_ms();
+		if (left < 0)
+			left = 0;
+		if (left < ms) {
+			ms = (int)left;
+			*lim_r = LIM_STOP;
+		}
+	}
 	return ms;
+}
+
+/*
+ * The signals caught since the last look (stop.h): the first gives what
+ * is in flight a grace (at most the timeout) to be answered; another one
+ * means stop now: 1.
+ */
+static int
+stop_now(struct conn *c)
+{
+	unsigned n = stop_count();
+	int grace;
+
+	if (n == c->stops)
+		return 0;
+	if (c->stops == 0) {
+		grace = c->timeout_ms < STOP_GRACE_MS ? c->timeout_ms :
+		    STOP_GRACE_MS;
+		c->stop_end = now_ms() + grace;
+	}
+	c->stops = n;
+	return n > 1;
+}
+
+static int
+stop_wait_err(struct err *e)
+{
+	struct err se;
+
+	stop_err(&se);
+	return err_set(e, ERR_INTERRUPTED, "%s, and again: stopped at once",
+	    se.msg);
 }
 
 /*
@@ -130,24 +177,30 @@ limit_passed(struct conn *c)
 		c->expired = LIM_SETUP;
 		return 1;
 	}
+	if (c->stop_end != 0 && now_ms() >= c->stop_end) {
+		c->expired = LIM_STOP;
+		return 1;
+	}
 	return 0;
 }
 
 /*
  * Wait for the socket to become readable or writable. Returns 1 when ready,
  * 0 on timeout (c->expired says which limit), -1 on error, WAIT_HANGUP
- * when the watched output's reader went away.
+ * when the watched output's reader went away, WAIT_STOP when a second
+ * signal came. The pipe of the signals wakes the wait (stop.h).
  */
 static int
 wait_fd(struct conn *c, short events, int timeout_ms)
 {
-	struct pollfd p[2];
+	struct pollfd p[3];
 	long long deadline;
 	int r, left;
-	nfds_t n = c->hangup_fd >= 0 ? 2 : 1;
 
 	if (c->idle != NULL)
 		c->idle(c->idle_arg);
+	if (stop_now(c))
+		return WAIT_STOP;
 	deadline = now_ms() + wait_budget(c, timeout_ms, &c->expired);
 	for (;;) {
 		left = (int)(deadline - now_ms());
@@ -160,9 +213,25 @@ wait_fd(struct conn *c, short events, int timeout_ms)
 		p[1].fd = c->hangup_fd;
 		p[1].events = 0;
 		p[1].revents = 0;
-		r = poll(p, n, left);
+		/* A negative fd is left out by poll. */
+		p[2].fd = stop_fd();
+		p[2].events = POLLIN;
+		p[2].revents = 0;
+		r = poll(p, 3, left);
 		if (r > 0 && p[1].revents != 0)
 			return WAIT_HANGUP;
+		if (r > 0 && p[2].revents != 0) {
+			stop_drain();
+			if (stop_now(c))
+				return WAIT_STOP;
+			/* The first: the grace may be the nearer limit. */
+			if (c->stop_end < deadline) {
+				deadline = c->stop_end;
+				c->expired = LIM_STOP;
+			}
+			if (p[0].revents == 0)
+				continue;
+		}
 		if (r > 0)
 			return 1;
 		if (r == 0)
@@ -197,8 +266,15 @@ hangup_err(struct err *e)
 static int
 timeout_err(struct conn *c, struct err *e, const char *what)
 {
+	struct err se;
+
 	if (c->expired == LIM_DEADLINE)
 		return deadline_err(e, what);
+	if (c->expired == LIM_STOP) {
+		stop_err(&se);
+		return err_set(e, ERR_TIMEOUT, "%s: no answer in time to what "
+		    "was in flight (%s)", se.msg, what);
+	}
 	if (c->expired == LIM_SETUP)
 		return err_set(e, ERR_TIMEOUT, "timed out after %d s "
 		    "connecting and logging in (%s)",
@@ -398,6 +474,8 @@ px_write(struct conn *c, const void *p, size_t n, struct err *e)
 			    strerror(errno));
 		if ((r = wait_fd(c, POLLOUT, c->timeout_ms)) == 0)
 			return timeout_err(c, e, "talking to the proxy");
+		if (r == WAIT_STOP)
+			return stop_wait_err(e);
 		if (r < 0)
 			return err_set(e, ERR_IO, "poll: %s", strerror(errno));
 	}
@@ -431,6 +509,8 @@ px_read(struct conn *c, void *p, size_t n, struct err *e)
 			    strerror(errno));
 		if ((w = wait_fd(c, POLLIN, c->timeout_ms)) == 0)
 			return timeout_err(c, e, "waiting for the proxy");
+		if (w == WAIT_STOP)
+			return stop_wait_err(e);
 		if (w < 0)
 			return err_set(e, ERR_IO, "poll: %s", strerror(errno));
 	}
@@ -1111,6 +1191,8 @@ conn_starttls(struct conn *c, const char *host, const struct tls_opts *o,
 			return timeout_err(c, e, "in the TLS handshake");
 		if (w == WAIT_HANGUP)
 			return hangup_err(e);
+		if (w == WAIT_STOP)
+			return stop_wait_err(e);
 		if (w < 0)
 			return err_set(e, ERR_IO, "TLS handshake: %s",
 			    strerror(errno));
@@ -1212,6 +1294,8 @@ conn_wait_readable(struct conn *c, int timeout_ms, struct err *e)
 	w = wait_fd(c, POLLIN, timeout_ms);
 	if (w == WAIT_HANGUP)
 		return hangup_err(e);
+	if (w == WAIT_STOP)
+		return stop_wait_err(e);
 	if (w < 0)
 		return err_set(e, ERR_IO, "poll: %s", strerror(errno));
 	/* The caller's own wait may end; the run's deadline ends the run. */
@@ -1300,6 +1384,8 @@ raw_read(struct conn *c, void *p, size_t len, struct err *e)
 			return timeout_err(c, e, "waiting for the server");
 		if (w == WAIT_HANGUP)
 			return hangup_err(e);
+		if (w == WAIT_STOP)
+			return stop_wait_err(e);
 		if (w < 0)
 			return err_set(e, ERR_IO, "poll: %s", strerror(errno));
 	}
@@ -1344,6 +1430,8 @@ raw_write(struct conn *c, const void *p, size_t len, struct err *e)
 			return timeout_err(c, e, "sending to the server");
 		if (w == WAIT_HANGUP)
 			return hangup_err(e);
+		if (w == WAIT_STOP)
+			return stop_wait_err(e);
 		if (w < 0)
 			return err_set(e, ERR_IO, "poll: %s", strerror(errno));
 	}

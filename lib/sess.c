@@ -9,6 +9,7 @@
 #include "mutf7.h"
 #include "utf8.h"
 #include "sess.h"
+#include "stop.h"
 #include "throttle.h"
 #include "xalloc.h"
 
@@ -1017,6 +1018,9 @@ sess_vsend(struct sess *s, struct sess_cmd *cmd, struct err *e,
 	struct build b;
 	int r;
 
+	/* Stopped by a signal: nothing more is sent (stop.h). */
+	if (stop_signal())
+		return stop_err(e);
 	memset(&b, 0, sizeof(b));
 	buf_init(&b.line, SESS_MAX_CMD);
 	if (s->conn == NULL) {
@@ -1335,11 +1339,12 @@ sess_logout(struct sess *s)
 	    s->state == SESS_DISCONNECTED)
 		return 0;
 	/*
-	 * Nobody reads what we would print: say goodbye without waiting for
-	 * the rest of what the server is sending. Nothing of ours is half
-	 * written (we stopped while reading), so the line is a command.
+	 * Nobody reads what we would print, or a signal stopped us (stop.h):
+	 * say goodbye without waiting for the rest of what the server is
+	 * sending. Nothing of ours is half written (we stopped while
+	 * reading, or the session is sound), so the line is a command.
 	 */
-	if (s->gone) {
+	if (s->gone || (stop_signal() && !s->broken)) {
 		conn_set_hangup_fd(s->conn, -1);
 		conn_set_timeout(s->conn, s->o.timeout_ms < 1000 ?
 		    s->o.timeout_ms : 1000);
