@@ -137,6 +137,24 @@ same() {
 	rm -r "$HOME/Downloads"
 }
 
+@test "README: many accounts at once, one process each" {
+	printf 'Subject: old\r\n\r\nold\r\n' >old.eml
+	for i in 1 2 3; do
+		command imapctl append Trash --date 2020-01-0$i old.eml >/dev/null
+	done
+	command imapctl append Trash old.eml >/dev/null
+	cmd=$(example "awk '\$1 == \"[account\" { sub(/]\$/, \"\", \$2); print \$2 }' ~/.config/imapctl/config |" \
+		"    xargs -P 4 -I{} imapctl -a {} delete Trash --query older:30d")
+	# The config's two accounts are the same user: both run on one Trash
+	# at once, and neither goes wrong; the new message stays.
+	run --separate-stderr bash -c "set -o pipefail; $cmd"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | cut -f1,3 | sort -u | tr '\n' ' ')" "Trash	1 Trash	2 Trash	3 "
+	run --separate-stderr bash -c "imapctl status Trash -o json"
+	assert_equal "$(echo "$output" | jq '.[0].messages')" 1
+}
+
 @test "README: backup, restore and a copy between accounts" {
 	cmd=$(example "imapctl fetch INBOX all --raw > inbox.mbox" \
 		"imapctl append Restored --mbox inbox.mbox")
