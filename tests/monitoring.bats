@@ -10,8 +10,16 @@ load helpers
 
 KIT=$BATS_TEST_DIRNAME/../monitoring
 
-setup_file() { dovecot_setup_file; }
+setup_file() {
+	# LMTP and an auth socket for the delivery check's Postfix.
+	export DOVECOT_MTA=1
+	dovecot_setup_file
+}
 teardown_file() { dovecot_teardown_file; }
+
+teardown() {
+	[ -z "${POSTFIX_STATEDIR:-}" ] || "$TESTS_DIR/postfix/stop" "$POSTFIX_STATEDIR" 3>&-
+}
 
 # The metric names check -o prometheus writes for a server that answers
 # everything (TLS, quota).
@@ -22,20 +30,34 @@ exported() {
 @test "promtool checks the alerting rules and runs their unit tests" {
 	run promtool check rules "$KIT/imapctl.rules.yml"
 	assert_success
-	assert_line --partial "SUCCESS: 8 rules found"
+	assert_line --partial "SUCCESS: 10 rules found"
 	run promtool test rules "$BATS_TEST_DIRNAME/monitoring/rules.test.yml"
 	assert_success
 }
 
 @test "the alerting rules use only metrics check exports (and node_exporter's file time)" {
-	names=$(exported)
+	# What a delivery check adds, through a real Postfix into the test
+	# Dovecot.
+	POSTFIX_STATEDIR=$BATS_TEST_TMPDIR/postfix
+	"$TESTS_DIR/postfix/start" "$POSTFIX_STATEDIR" "$DOVECOT_STATEDIR" 3>&- || {
+		[ $? = 77 ] || return 1
+		POSTFIX_STATEDIR=
+		skip "Postfix runs as root only"
+	}
+	. "$POSTFIX_STATEDIR/env"
+	names=$({ exported; imapctl --deadline 60 check \
+		--send-via "smtp://127.0.0.1:$IMAPCTL_TEST_SUBMISSION_PORT" \
+		--probe-to "alice@$IMAPCTL_TEST_MAIL_DOMAIN" -o prometheus |
+		sed -n 's/^\(imapctl_[a-z_]*\){.*/\1/p'; } | sort -u)
+	echo "$names" | grep -qx imapctl_delivery_success
 	[ "$(echo "$names" | wc -l)" -ge 15 ]
 	used=$(grep -oE '\bimapctl_[a-z_]+' "$KIT/imapctl.rules.yml" | sort -u)
 	for m in $used; do
 		echo "$names" | grep -qx "$m" || { echo "not exported: $m"; return 1; }
 	done
 	for m in imapctl_probe_success imapctl_tls_cert_not_after_timestamp_seconds imapctl_tls_cert_valid \
-		imapctl_mailbox_oldest_unseen_age_seconds imapctl_quota_usage_ratio; do
+		imapctl_mailbox_oldest_unseen_age_seconds imapctl_quota_usage_ratio \
+		imapctl_delivery_success imapctl_delivery_duration_seconds; do
 		echo "$used" | grep -qx "$m"
 	done
 }
