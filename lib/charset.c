@@ -204,12 +204,34 @@ feed_iconv(struct charset_conv *c, const char *in, size_t n, int final,
 	return (size_t)(ip - in);
 }
 
+/*
+ * What iconv wrote from out->s[start] on, made valid UTF-8: glibc's
+ * decoder behind a label that names UTF-8 in another spelling ("u$tf-8")
+ * copies lead bytes F5 to F7 and code points above U+10FFFF through.
+ */
+static int
+iconv_checked(struct buf *out, size_t start)
+{
+	char *copy;
+	size_t n = out->len - start;
+	int r;
+
+	if (utf8_valid(out->s + start, n))
+		return 0;
+	copy = xmalloc(n);
+	memcpy(copy, out->s + start, n);
+	buf_truncate(out, start);
+	r = utf8_sanitize(out, copy, n);
+	free(copy);
+	return r;
+}
+
 static int
 feed(struct charset_conv *c, const char *in, size_t n, int final,
     struct buf *out)
 {
 	char tmp[PENDING_MAX * 2];
-	size_t used, take, left;
+	size_t used, take, left, start = out->len;
 	int full = 0;
 
 	/* Finish the sequence left over from the last piece first. */
@@ -235,6 +257,8 @@ feed(struct charset_conv *c, const char *in, size_t n, int final,
 			if (take == n && left <= PENDING_MAX) {
 				memmove(c->pending, tmp + used, left);
 				c->npending = left;
+				if (!c->utf8 && iconv_checked(out, start) < 0)
+					full = 1;
 				return full ? -1 : 0;
 			}
 			if (buf_add(out, repl, 3) < 0)
@@ -254,6 +278,8 @@ feed(struct charset_conv *c, const char *in, size_t n, int final,
 			c->npending = PENDING_MAX;
 		memcpy(c->pending, in + used, c->npending);
 	}
+	if (!c->utf8 && iconv_checked(out, start) < 0)
+		full = 1;
 	return full ? -1 : 0;
 }
 

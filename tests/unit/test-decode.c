@@ -233,6 +233,27 @@ test_charset(void)
  * charsets for what they do at the end of the input.
  */
 static void
+test_charset_utf8_alias(void)
+{
+	static const char in[] = "caf\xc3\xa9 \xf7\xb7\xb7\xb7 \xf4\x90\x80\x80!";
+	struct buf b;
+
+	/* glibc reads "u$tf-8" as UTF-8, and lets F7 B7 B7 B7 through. */
+	buf_init(&b, 1 << 20);
+	t_ok(charset_to_utf8("u$tf-8", in, sizeof(in) - 1, &b) == 0 &&
+	    utf8_valid(b.s, b.len) && strncmp(b.s, "caf\xc3\xa9 \xef\xbf\xbd",
+	    9) == 0 && b.s[b.len - 1] == '!',
+	    "a UTF-8 label in another spelling: invalid bytes become U+FFFD");
+	buf_free(&b);
+	buf_init(&b, 1 << 20);
+	t_ok(rfc2047_decode("=?u$tf-8?q?caf=C3=A9_\xf7\xb7\xb7\xb7?=",
+	    sizeof("=?u$tf-8?q?caf=C3=A9_\xf7\xb7\xb7\xb7?=") - 1, &b) == 0 &&
+	    utf8_valid(b.s, b.len), "an encoded word in such a charset is "
+	    "valid UTF-8 (found by fuzz-decode)");
+	buf_free(&b);
+}
+
+static void
 test_charset_overrun(void)
 {
 	static const char in[] = "\x6f\x01\x09\x3e\x36\xf7\x3f\x77\xc4"
@@ -523,6 +544,7 @@ main(void)
 {
 	test_charset();
 	test_charset_overrun();
+	test_charset_utf8_alias();
 	test_xfer();
 	test_rfc2047();
 	test_date();
