@@ -227,7 +227,7 @@ append_limit(struct ctx *ctx)
 	uint64_t v;
 	size_t n;
 
-	if (sess_caps(ctx->sess, &caps, &ctx->err) < 0 ||
+	if ((caps = sess_caps(ctx->sess)) == NULL ||
 	    (p = strcasestr(caps, " APPENDLIMIT=")) == NULL)
 		return 0;
 	p += strlen(" APPENDLIMIT=");
@@ -522,25 +522,6 @@ report_left(struct feed *f)
 	buf_free(&b);
 }
 
-/* An APPEND in flight. */
-struct pending {
-	struct sess_cmd	 cmd;
-	struct source	 src;
-	uint32_t	 uidvalidity, uid;
-};
-
-static void
-on_append_done(void *arg, const struct imap_resp *r)
-{
-	struct pending *p = arg;
-	const struct imap_arg *a = r->code;
-
-	if (r->status != IMAP_ST_OK || !imap_arg_is(a, "APPENDUID") ||
-	    !imap_arg_u32(a->next, &p->uidvalidity) ||
-	    !imap_arg_u32(a->next ? a->next->next : NULL, &p->uid))
-		p->uidvalidity = p->uid = 0;
-}
-
 static void
 emit_appended(struct ctx *ctx, const char *mailbox, const struct source *src,
     uint32_t uidvalidity, uint32_t uid)
@@ -564,6 +545,58 @@ emit_appended(struct ctx *ctx, const char *mailbox, const struct source *src,
 	emit_record_end(e);
 }
 
+/* The uploads: where they come from, and whether one was refused. */
+struct upload {
+	struct ctx		*ctx;
+	const char		*mailbox;
+	struct feed		*f;
+	int			 refused;	/* send no more */
+};
+
+/* An APPEND in flight, owned by its command: its done frees it. */
+struct pending {
+	struct upload	*up;
+	struct source	 src;
+};
+
+/* An APPEND's end: a record, or the refusal and the message not appended. */
+static int
+on_append_done(void *arg, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	struct pending *p = arg;
+	struct upload *up = p->up;
+	const struct imap_arg *a = rep->resp != NULL ? rep->resp->code : NULL;
+	uint32_t uidvalidity, uid;
+	struct err no;
+
+	(void)s;
+	(void)e;
+	if (rep->status == IMAP_ST_OK) {
+		if (!imap_arg_is(a, "APPENDUID") ||
+		    !imap_arg_u32(a->next, &uidvalidity) ||
+		    !imap_arg_u32(a->next ? a->next->next : NULL, &uid))
+			uidvalidity = uid = 0;
+		emit_appended(up->ctx, up->mailbox, &p->src, uidvalidity, uid);
+		progress_add(up->ctx->progress, 1);
+	} else {
+		/* Refused; or never answered, when the session failed. */
+		if (rep->status != IMAP_ST_NONE) {
+			sess_reply_check(rep, &no);
+			if (p->src.line > 0)
+				err_prefix(&no, "'%s' line %llu", p->src.path,
+				    (unsigned long long)p->src.line);
+			else
+				err_prefix(&no, "'%s'", p->src.path);
+			cmd_fail(up->ctx, &no);
+			up->refused = 1;
+		}
+		feed_left(up->f, &p->src);
+	}
+	free(p);
+	return 0;
+}
+
 /*
  * The APPENDs, pipelined. After a refusal no further message is sent; what
  * is in flight is still waited for.
@@ -571,89 +604,71 @@ emit_appended(struct ctx *ctx, const char *mailbox, const struct source *src,
 static int
 upload(struct ctx *ctx, const char *mailbox, struct feed *f)
 {
-	struct pending win[APPEND_WINDOW];
+	struct upload up;
+	struct pending *pend;
+	struct sess_pipe *p;
 	struct reader *rd;
 	struct source s;
-	struct pending *p;
 	struct err no;
 	const char *frag;
-	size_t sent = 0, done = 0;
 	FILE *fp;
-	int broken = 0, refused = 0, rc;
+	int failed = 0;
 
+	memset(&up, 0, sizeof(up));
+	up.ctx = ctx;
+	up.mailbox = mailbox;
+	up.f = f;
 	rd = xmalloc(sizeof(*rd));
 	/* Many messages: a progress line (an mbox's count is not known). */
 	if (f->mbox || f->n > 1)
 		cmd_progress_begin(ctx, "messages", f->mbox ? 0 : f->n);
+	p = sess_pipe_begin(ctx->sess, NULL, APPEND_WINDOW);
 	for (;;) {
-		while (!refused && sent - done < APPEND_WINDOW) {
-			/*
-			 * A signal: what is in flight is waited for (a short
-			 * grace), nothing new is sent (stop.h).
-			 */
-			if (stop_signal()) {
-				stop_err(&no);
-				cmd_fail(ctx, &no);
-				refused = 1;
-				break;
-			}
-			/* Nobody reads the records: start nothing new. */
-			if (emit_gone(ctx->emit)) {
-				cmd_failf(ctx, ERR_IO, "standard output "
-				    "closed: stopped before the next message");
-				refused = 1;
-				break;
-			}
-			if ((rc = feed_next(f, &s, &fp, &frag)) <= 0) {
-				refused = rc < 0;
-				break;
-			}
-			p = &win[sent % APPEND_WINDOW];
-			memset(p, 0, sizeof(*p));
-			p->src = s;
-			p->cmd.on_done = on_append_done;
-			p->cmd.on_done_ctx = p;
-			reader_init(rd, s.path, fp);
-			rd->left = s.size;
-			stop_changing();
-			if (sess_send(ctx->sess, &p->cmd, &ctx->err,
-			    "APPEND %M%s %L", mailbox, frag, s.size,
-			    reader_literal, rd) < 0)
-				broken = 1;
-			feed_done(f, &s, fp);
-			if (broken) {
-				feed_left(f, &s);
-				break;
-			}
-			sent++;
-		}
-		if (broken || done == sent)
-			break;
-		p = &win[done % APPEND_WINDOW];
-		if (sess_wait(ctx->sess, &p->cmd, &ctx->err) < 0) {
-			broken = 1;
+		/* Room first: an answer that comes meanwhile may refuse. */
+		if (sess_pipe_room(p, &ctx->err) < 0) {
+			failed = 1;
 			break;
 		}
-		if (sess_cmd_check(&p->cmd, &no) == 0) {
-			emit_appended(ctx, mailbox, &p->src, p->uidvalidity,
-			    p->uid);
-			progress_add(ctx->progress, 1);
-		} else {
-			if (p->src.line > 0)
-				err_prefix(&no, "'%s' line %llu", p->src.path,
-				    (unsigned long long)p->src.line);
-			else
-				err_prefix(&no, "'%s'", p->src.path);
+		if (up.refused)
+			break;
+		/*
+		 * A signal: what is in flight is waited for (a short grace),
+		 * nothing new is sent (stop.h).
+		 */
+		if (stop_signal()) {
+			stop_err(&no);
 			cmd_fail(ctx, &no);
-			feed_left(f, &p->src);
-			refused = 1;
+			break;
 		}
-		done++;
+		/* Nobody reads the records: start nothing new. */
+		if (emit_gone(ctx->emit)) {
+			cmd_failf(ctx, ERR_IO, "standard output closed: "
+			    "stopped before the next message");
+			break;
+		}
+		/* The end, or an input that cannot be read (reported). */
+		if (feed_next(f, &s, &fp, &frag) <= 0)
+			break;
+		pend = xmalloc(sizeof(*pend));
+		pend->up = &up;
+		pend->src = s;
+		reader_init(rd, s.path, fp);
+		rd->left = s.size;
+		stop_changing();
+		if (sess_pipe_send(p, on_append_done, pend, &ctx->err,
+		    "APPEND %M%s %L", mailbox, frag, s.size, reader_literal,
+		    rd) < 0) {
+			/* Not queued: its done will not be called. */
+			failed = 1;
+			feed_left(f, &s);
+			free(pend);
+		}
+		feed_done(f, &s, fp);
+		if (failed)
+			break;
 	}
-	if (broken)
+	if (sess_pipe_end(p, failed ? -1 : 0, &ctx->err) < 0)
 		cmd_fail(ctx, &ctx->err);
-	for (; done < sent; done++)
-		feed_left(f, &win[done % APPEND_WINDOW].src);
 	report_left(f);
 	free(rd);
 	return ctx->status;

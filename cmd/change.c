@@ -512,6 +512,8 @@ change_find_trash(struct ctx *ctx, char **name_r, struct err *e)
 	struct sess *s = ctx->sess;
 	const struct account *a = ctx->settings != NULL ?
 	    ctx->settings->acct : NULL;
+	struct sess_scope sc = { on_trash_list, NULL, NULL, NULL };
+	struct sess_reply rep;
 	struct trash t;
 	size_t i;
 	int r = 0;
@@ -519,14 +521,15 @@ change_find_trash(struct ctx *ctx, char **name_r, struct err *e)
 	*name_r = NULL;
 	memset(&t, 0, sizeof(t));
 	t.setting = a != NULL ? a->trash : NULL;
-	sess_set_handler(s, on_trash_list, &t);
+	sc.ctx = &t;
 	/* The special-use mailboxes alone where the server can say so. */
 	if (sess_has_cap(s, "LIST-EXTENDED") && sess_has_cap(s, "SPECIAL-USE"))
-		r = sess_run(s, e, "LIST (SPECIAL-USE) \"\" \"*\"");
+		r = sess_call(s, &sc, &rep, e, "LIST (SPECIAL-USE) \"\" \"*\"")
+		    < 0 ? -1 : sess_reply_check(&rep, e);
 	/* Else, or when none is \Trash, all of them, for their names. */
 	if (r == 0 && t.special == NULL)
-		r = sess_run(s, e, "LIST \"\" \"*\"");
-	sess_set_handler(s, NULL, NULL);
+		r = sess_call(s, &sc, &rep, e, "LIST \"\" \"*\"") < 0 ? -1 :
+		    sess_reply_check(&rep, e);
 	if (r < 0) {
 		trash_free(&t);
 		err_prefix(e, "looking for the Trash mailbox");
@@ -596,12 +599,13 @@ on_gm_list(void *arg, struct sess *s, const struct imap_resp *r,
 static int
 gm_probe(struct sess *s, struct gm_box *b, struct err *e)
 {
-	int r;
+	struct sess_scope sc = { on_gm_list, NULL, NULL, NULL };
+	struct sess_reply rep;
 
-	sess_set_handler(s, on_gm_list, b);
-	r = sess_run(s, e, "LIST \"\" %M", b->name);
-	sess_set_handler(s, NULL, NULL);
-	return r;
+	sc.ctx = b;
+	if (sess_call(s, &sc, &rep, e, "LIST \"\" %M", b->name) < 0)
+		return -1;
+	return sess_reply_check(&rep, e);
 }
 
 static int
@@ -676,7 +680,6 @@ struct chunk {
 	size_t		 from, to;	/* ranges [from, to) of the set */
 	struct buf	 text;		/* those ranges in IMAP syntax */
 	enum step	 step;
-	struct sess_cmd	 cmd;
 	struct uidset	 seen;		/* flag: UIDs a FETCH reported */
 	/* COPYUID, as the server sent it (the two sets pair in order). */
 	int		 have_copyuid;
@@ -689,6 +692,7 @@ struct run {
 	struct ctx		*ctx;
 	const struct change	*ch;
 	const struct uidset	*set;
+	struct sess_pipe	*p;		/* the chunks' commands */
 	struct chunk		 c[CHANGE_WINDOW];
 	size_t			 pos;		/* next range to put in a chunk */
 	unsigned		 nchunks, started;
@@ -858,15 +862,6 @@ take_copyuid(struct run *run, const struct imap_arg *code)
 	c->dest_uidvalidity = uidvalidity;
 }
 
-static void
-on_copy_done(void *arg, const struct imap_resp *r)
-{
-	struct chunk *c = arg;
-
-	if (r->status == IMAP_ST_OK && r->code != NULL)
-		take_copyuid(c->run, r->code);
-}
-
 /* A FETCH response: with UID and FLAGS, a record of the flags now. */
 static int
 on_fetch(struct run *run, const struct imap_resp *r)
@@ -911,24 +906,26 @@ on_untagged(void *ctx, struct sess *s, const struct imap_resp *r,
 	return 0;
 }
 
+static int chunk_done(void *, struct sess *, const struct sess_reply *,
+    struct err *);
 static void chunk_abandon(struct run *, struct chunk *, int);
 static void run_fail(struct run *, const struct err *);
 
 /*
- * Send the chunk's current step. After a signal nothing is sent: the
- * chunk stops before that step, which the report names (stop.h).
+ * Send the chunk's current step; its answer goes to chunk_done. -1 when
+ * it could not be sent (nothing of it will be answered). After a signal
+ * nothing is sent: the chunk stops before that step, which the report
+ * names (stop.h).
  */
 static int
 chunk_send(struct run *run, struct chunk *c, struct err *e)
 {
 	const struct change *ch = run->ch;
-	struct sess *s = run->ctx->sess;
+	struct sess_pipe *p = run->p;
 	struct err stopped;
 	int r = -1;
 
-	memset(&c->cmd, 0, sizeof(c->cmd));
 	if (stop_signal()) {
-		c->cmd.done = 1;
 		stop_err(&stopped);
 		run_fail(run, &stopped);
 		chunk_abandon(run, c, 0);
@@ -937,45 +934,41 @@ chunk_send(struct run *run, struct chunk *c, struct err *e)
 	switch (c->step) {
 	case STEP_STORE:
 		if (ch->labels != NULL)
-			r = sess_send(s, &c->cmd, e, "UID STORE %S %s (%V)",
-			    c->text.s, ch->store_item, ch->labels,
-			    ch->nlabels);
+			r = sess_pipe_send(p, chunk_done, c, e,
+			    "UID STORE %S %s (%V)", c->text.s, ch->store_item,
+			    ch->labels, ch->nlabels);
 		else
-			r = sess_send(s, &c->cmd, e, "UID STORE %S %s (%s)",
-			    c->text.s, ch->store_item, ch->flags);
+			r = sess_pipe_send(p, chunk_done, c, e,
+			    "UID STORE %S %s (%s)", c->text.s, ch->store_item,
+			    ch->flags);
 		break;
 	case STEP_FETCH:
-		r = sess_send(s, &c->cmd, e, "UID FETCH %S (UID %s)",
+		r = sess_pipe_send(p, chunk_done, c, e, "UID FETCH %S (UID %s)",
 		    c->text.s, ch->labels != NULL ? "X-GM-LABELS" : "FLAGS");
 		break;
 	case STEP_CREATE:
-		r = sess_send(s, &c->cmd, e, "CREATE %M", ch->dest);
+		r = sess_pipe_send(p, chunk_done, c, e, "CREATE %M", ch->dest);
 		break;
 	case STEP_MOVE:
 	case STEP_COPY:
-		c->cmd.on_done = on_copy_done;
-		c->cmd.on_done_ctx = c;
-		r = sess_send(s, &c->cmd, e, c->step == STEP_MOVE ?
+		r = sess_pipe_send(p, chunk_done, c, e, c->step == STEP_MOVE ?
 		    "UID MOVE %S %M" : "UID COPY %S %M", c->text.s, ch->dest);
 		break;
 	case STEP_DELETE:
-		r = sess_send(s, &c->cmd, e, "UID STORE %S +FLAGS.SILENT "
-		    "(\\Deleted)", c->src.s);
+		r = sess_pipe_send(p, chunk_done, c, e, "UID STORE %S "
+		    "+FLAGS.SILENT (\\Deleted)", c->src.s);
 		break;
 	case STEP_EXPUNGE:
 		if (ch->expunge_all)
-			r = sess_send(s, &c->cmd, e, "EXPUNGE");
+			r = sess_pipe_send(p, chunk_done, c, e, "EXPUNGE");
 		else
-			r = sess_send(s, &c->cmd, e, "UID EXPUNGE %S",
-			    c->src.s);
+			r = sess_pipe_send(p, chunk_done, c, e,
+			    "UID EXPUNGE %S", c->src.s);
 		break;
 	case STEP_DONE:
 		r = err_set(e, ERR_INTERNAL, "no step to send");
 		break;
 	}
-	/* Not in flight: nothing will answer it. */
-	if (r < 0)
-		c->cmd.done = 1;
 	return r;
 }
 
@@ -1074,12 +1067,14 @@ hint_create(struct err *e, const char *dest)
 
 /*
  * The chunk's command was answered: on to its next step, or done, or
- * stopped. Returns -1 only when the session failed.
+ * stopped. Returns -1 only when the next step could not be sent.
  */
 static int
-chunk_advance(struct run *run, struct chunk *c, struct err *e)
+chunk_advance(struct run *run, struct chunk *c, const struct sess_reply *rep,
+    struct err *e)
 {
 	const struct change *ch = run->ch;
+	enum imap_status st;
 	struct err no;
 
 	/*
@@ -1087,22 +1082,22 @@ chunk_advance(struct run *run, struct chunk *c, struct err *e)
 	 * session (RFC 9051's EXPUNGEISSUED); the others were changed, and
 	 * the FETCH responses say which.
 	 */
+	st = rep->status;
 	if ((c->step == STEP_STORE || c->step == STEP_FETCH) &&
-	    c->cmd.status == IMAP_ST_NO &&
-	    strcasecmp(c->cmd.code, "EXPUNGEISSUED") == 0)
-		c->cmd.status = IMAP_ST_OK;
-	if (c->step == STEP_CREATE && (c->cmd.status == IMAP_ST_OK ||
-	    strcasecmp(c->cmd.code, "ALREADYEXISTS") == 0)) {
-		if (c->cmd.status == IMAP_ST_OK && ch->created_r != NULL)
+	    st == IMAP_ST_NO && strcasecmp(rep->code, "EXPUNGEISSUED") == 0)
+		st = IMAP_ST_OK;
+	if (c->step == STEP_CREATE && (st == IMAP_ST_OK ||
+	    strcasecmp(rep->code, "ALREADYEXISTS") == 0)) {
+		if (st == IMAP_ST_OK && ch->created_r != NULL)
 			*ch->created_r = 1;
 		c->step = first_step(ch);
 		return chunk_send(run, c, e);
 	}
-	if (c->cmd.status != IMAP_ST_OK) {
+	if (st != IMAP_ST_OK) {
 		/* --create: the destination is made once, then tried again. */
 		if ((c->step == STEP_MOVE || c->step == STEP_COPY) &&
 		    ch->create && !run->created &&
-		    strcasecmp(c->cmd.code, "TRYCREATE") == 0) {
+		    strcasecmp(rep->code, "TRYCREATE") == 0) {
 			run->created = 1;
 			buf_reset(&c->cu_src);
 			buf_reset(&c->cu_dst);
@@ -1110,10 +1105,10 @@ chunk_advance(struct run *run, struct chunk *c, struct err *e)
 			c->step = STEP_CREATE;
 			return chunk_send(run, c, e);
 		}
-		sess_cmd_check(&c->cmd, &no);
+		sess_reply_check(rep, &no);
 		if ((c->step == STEP_MOVE || c->step == STEP_COPY) &&
 		    !ch->create && ch->created_r != NULL &&
-		    strcasecmp(c->cmd.code, "TRYCREATE") == 0)
+		    strcasecmp(rep->code, "TRYCREATE") == 0)
 			hint_create(&no, ch->dest);
 		if (c->step == STEP_CREATE)
 			err_prefix(&no, "cannot create '%s'", ch->dest);
@@ -1172,6 +1167,37 @@ chunk_advance(struct run *run, struct chunk *c, struct err *e)
 	chunk_emit(run, c);
 	progress_add(run->ctx->progress, chunk_count(run, c));
 	c->active = 0;
+	return 0;
+}
+
+/*
+ * The end of a chunk's command: its answer moves the chunk on; without
+ * one (the session failed) the chunk stops where it was, unconfirmed.
+ */
+static int
+chunk_done(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	struct chunk *c = ctx;
+	struct run *run = c->run;
+	struct err se;
+
+	(void)s;
+	(void)e;
+	if (rep->status == IMAP_ST_NONE) {
+		chunk_abandon(run, c, 1);
+		return 0;
+	}
+	if (rep->status == IMAP_ST_OK && rep->resp != NULL &&
+	    rep->resp->code != NULL && (c->step == STEP_MOVE ||
+	    c->step == STEP_COPY))
+		take_copyuid(run, rep->resp->code);
+	err_clear(&se);
+	if (chunk_advance(run, c, rep, &se) < 0) {
+		/* Its next step never left: not done. */
+		run_fail(run, &se);
+		chunk_abandon(run, c, 0);
+	}
 	return 0;
 }
 
@@ -1284,12 +1310,12 @@ int
 change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 {
 	struct sess *s = ctx->sess;
+	struct sess_scope sc = { on_untagged, NULL, NULL, NULL };
 	struct run run;
 	struct buf tmp;
 	struct uidset none;
-	struct err e, drain, gone, stopped;
+	struct err e, gone, stopped;
 	size_t i, pos = 0, nactive;
-	int broken = 0;
 
 	stop_changing();
 	memset(&run, 0, sizeof(run));
@@ -1318,7 +1344,8 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 	uidset_init(&run.gone);
 	uidset_init(&none);
 	cmd_progress_begin(ctx, "messages", uidset_count(set));
-	sess_set_handler(s, on_untagged, &run);
+	sc.ctx = &run;
+	run.p = sess_pipe_begin(s, &sc, CHANGE_WINDOW);
 	for (;;) {
 		nactive = 0;
 		for (i = 0; i < CHANGE_WINDOW; i++)
@@ -1340,48 +1367,38 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 				break;
 			}
 			if (chunk_start(&run, &run.c[i], &e) < 0) {
-				broken = 1;
+				/* Its first step never left: not done. */
+				run_fail(&run, &e);
+				if (run.c[i].active)
+					chunk_abandon(&run, &run.c[i], 0);
 				break;
 			}
 			/* (Not when a signal stopped it before it was sent.) */
 			nactive += run.c[i].active;
 		}
-		if (broken || nactive == 0)
+		for (i = 0, nactive = 0; i < CHANGE_WINDOW; i++)
+			nactive += run.c[i].active;
+		if (nactive == 0)
 			break;
-		if (sess_flush(s, &e) < 0 || sess_read_one(s, &e) < 0) {
-			broken = 1;
+		/* Each answer moves its chunk on (chunk_done). */
+		if (sess_pipe_step(run.p, &e) < 0) {
+			run_fail(&run, &e);
 			break;
 		}
-		for (i = 0; i < CHANGE_WINDOW; i++)
-			if (run.c[i].active && run.c[i].cmd.done &&
-			    chunk_advance(&run, &run.c[i], &e) < 0) {
-				broken = 1;
-				break;
-			}
-		if (broken)
-			break;
 	}
 	/*
-	 * A command the formatter refused never left (a usage error): the
-	 * session is sound, and what is in flight is waited for, so that no
-	 * answer is left for commands that are gone.
+	 * What is in flight is waited for while the session is sound (after
+	 * a refusal, say), so that no answer is left for commands that are
+	 * gone; else it is abandoned, each chunk named by the step it had
+	 * reached, unconfirmed.
 	 */
-	for (i = 0; broken && e.kind == ERR_USAGE && i < CHANGE_WINDOW; i++)
-		if (run.c[i].active && !run.c[i].cmd.done &&
-		    sess_wait(s, &run.c[i].cmd, &drain) < 0)
-			break;
-	sess_set_handler(s, NULL, NULL);
-	if (broken) {
-		/* After a signal, the signal is what stopped the change. */
-		if (stop_signal() && strncmp(e.msg, "stopped by ", 11) != 0) {
-			stop_err(&stopped);
-			err_prefix(&e, "%s", stopped.msg);
-		}
+	if (sess_pipe_end(run.p, run.fail.kind != ERR_NONE ? -1 : 0, &e) < 0)
 		run_fail(&run, &e);
-		for (i = 0; i < CHANGE_WINDOW; i++)
-			if (run.c[i].active)
-				chunk_abandon(&run, &run.c[i],
-				    !run.c[i].cmd.done);
+	/* After a signal, the signal is what stopped the change. */
+	if (run.fail.kind != ERR_NONE && stop_signal() &&
+	    strncmp(run.fail.msg, "stopped by ", 11) != 0) {
+		stop_err(&stopped);
+		err_prefix(&run.fail, "%s", stopped.msg);
 	}
 	/* What was never started. */
 	for (i = run.pos; i < set->n; i++)

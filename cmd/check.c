@@ -35,6 +35,7 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -168,10 +169,12 @@ static const struct report_item
 
 struct check;
 
-/* Whose EXAMINE it is, for the callback of its completion. */
-struct examined {
-	struct check	*c;
-	int		 i;
+/* A command of the probe: whose it is (a mailbox, or -1), its answer. */
+struct pcmd {
+	struct check		*c;
+	int			 i;
+	int			 sent;
+	struct sess_reply	 rep;
 };
 
 /* One mailbox: what was measured, and the commands that measure it. */
@@ -191,9 +194,8 @@ struct mbx {
 	time_t		 newest;
 	int		 have_query;
 	uint64_t	 query_n;
-	struct sess_cmd	 c_status, c_quota, c_examine, c_unseen, c_min, c_max,
+	struct pcmd	 c_status, c_quota, c_examine, c_unseen, c_min, c_max,
 			 c_newest, c_query, c_examine2, c_min2, c_newest2;
-	struct examined	 ex;
 };
 
 /* What was measured of the whole check; a negative duration was not. */
@@ -221,7 +223,8 @@ struct check {
 	struct report	*r;
 	struct mbx	*mb;
 	size_t		 nmb;
-	int		 cur;		/* the mailbox examined, or -1 */
+	struct sess_pipe *p;		/* the probe's commands */
+	struct pcmd	 logout;
 	const char	*query;		/* --query, or NULL */
 	struct search_query *q;
 	struct range	 warn[T_COUNT], crit[T_COUNT];
@@ -571,10 +574,10 @@ static void
 take_esearch(struct check *c, const struct imap_arg *a)
 {
 	const struct imap_arg *t;
-	struct mbx *b = NULL;
-	const struct sess_cmd *cmd = NULL;
+	const struct pcmd *cmd;
+	struct mbx *b;
 	const char *tag = NULL;
-	size_t len = 0, i;
+	size_t len = 0;
 	uint32_t v;
 	uint64_t n;
 
@@ -584,19 +587,10 @@ take_esearch(struct check *c, const struct imap_arg *a)
 			imap_arg_string(t->next, &tag, &len);
 		a = a->next;
 	}
-	if (tag == NULL)
+	if (tag == NULL || (cmd = sess_pipe_tagged(c->p, tag, len)) == NULL ||
+	    cmd->i < 0)
 		return;
-	for (i = 0; i < c->nmb && cmd == NULL; i++) {
-		b = &c->mb[i];
-		if (sess_cmd_tagged(&b->c_unseen, tag, len))
-			cmd = &b->c_unseen;
-		else if (sess_cmd_tagged(&b->c_max, tag, len))
-			cmd = &b->c_max;
-		else if (sess_cmd_tagged(&b->c_query, tag, len))
-			cmd = &b->c_query;
-	}
-	if (cmd == NULL)
-		return;
+	b = &c->mb[cmd->i];
 	if (imap_arg_is(a, "UID"))
 		a = a->next;
 	for (; a != NULL && a->next != NULL; a = a->next->next) {
@@ -662,6 +656,18 @@ take_fetch(struct mbx *b, const struct imap_arg *a)
 	}
 }
 
+/*
+ * The mailbox whose command the server answers now: that of the oldest in
+ * flight (answers come in the order of the commands), or NULL.
+ */
+static struct mbx *
+answering(struct check *c)
+{
+	const struct pcmd *pc = sess_pipe_oldest(c->p);
+
+	return pc != NULL && pc->i >= 0 ? &c->mb[pc->i] : NULL;
+}
+
 static int
 on_untagged(void *arg, struct sess *s, const struct imap_resp *r,
     struct err *e)
@@ -689,7 +695,7 @@ on_untagged(void *arg, struct sess *s, const struct imap_resp *r,
 		}
 		return 0;
 	}
-	b = c->cur >= 0 ? &c->mb[c->cur] : NULL;
+	b = answering(c);
 	if (imap_arg_is(a, "QUOTA"))
 		take_quota(&c->m, r);
 	else if (imap_arg_is(a, "ESEARCH"))
@@ -702,47 +708,52 @@ on_untagged(void *arg, struct sess *s, const struct imap_resp *r,
 	return 0;
 }
 
-/* The mailbox examined changes when its EXAMINE completes. */
-static void
-on_examined(void *arg, const struct imap_resp *r)
-{
-	const struct examined *x = arg;
-
-	x->c->cur = r->status == IMAP_ST_OK ? x->i : -1;
-}
-
 /* The measurements after login ------------------------------------------ */
 
 static int
-send_examine(struct check *c, size_t i, struct sess_cmd *cmd, struct err *e)
-{
-	struct examined *x = &c->mb[i].ex;
-
-	x->c = c;
-	x->i = (int)i;
-	cmd->on_done = on_examined;
-	cmd->on_done_ctx = x;
-	return sess_send(c->ctx->sess, cmd, e, "EXAMINE %M", c->mb[i].name);
-}
-
-static int
-wait_all(struct sess *s, struct sess_cmd *const *cmds, size_t n,
+pcmd_done(void *ctx, struct sess *s, const struct sess_reply *rep,
     struct err *e)
 {
-	size_t i;
+	struct pcmd *pc = ctx;
 
-	for (i = 0; i < n; i++)
-		if (cmds[i]->tag != 0 && !cmds[i]->done &&
-		    sess_wait(s, cmds[i], e) < 0)
-			return -1;
+	return sess_done_keep(&pc->rep, s, rep, e);
+}
+
+/* Send a command of mailbox i (-1: none) as pc. */
+static int
+psend(struct check *c, struct pcmd *pc, int i, struct err *e,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	pc->c = c;
+	pc->i = i;
+	va_start(ap, fmt);
+	r = sess_pipe_vsend(c->p, pcmd_done, pc, e, fmt, ap);
+	va_end(ap);
+	if (r == 0)
+		pc->sent = 1;
+	return r;
+}
+
+/* Wait for what was sent; after LOGOUT's answer there is no goodbye. */
+static int
+wait_all(struct check *c, struct err *e)
+{
+	if (sess_pipe_drain(c->p, e) < 0)
+		return -1;
+	/* The server closes now; the session must not say goodbye again. */
+	if (c->logout.sent)
+		sess_set_state(c->ctx->sess, SESS_LOGOUT);
 	return 0;
 }
 
 static int
-check_cmd(const struct sess_cmd *cmd, struct err *e, const char *fmt,
+check_cmd(const struct pcmd *pc, struct err *e, const char *fmt,
     const char *name)
 {
-	if (cmd->tag == 0 || sess_cmd_check(cmd, e) == 0)
+	if (!pc->sent || sess_reply_check(&pc->rep, e) == 0)
 		return 0;
 	err_prefix(e, fmt, name);
 	return -1;
@@ -752,47 +763,54 @@ check_cmd(const struct sess_cmd *cmd, struct err *e, const char *fmt,
  * The first write: counts and quota of every mailbox, then each examined
  * in turn with its searches and, with SEARCHRES, its FETCHes; the query's
  * count where one command gives it. later_r: how many queries were left
- * for later. Every command's sess_cmd is in c->mb.
+ * for later. Every command's answer is kept in c->mb.
  */
 static int
 send_first(struct check *c, int saveres, int esearch, int quota,
     size_t *later_r, struct err *e)
 {
-	struct sess *s = c->ctx->sess;
 	struct mbx *b;
 	size_t i;
-	int r;
+	int k, r;
 
 	*later_r = 0;
-	for (i = 0; i < c->nmb; i++)
-		if (sess_send(s, &c->mb[i].c_status, e, "STATUS %M (MESSAGES "
-		    "UNSEEN)", c->mb[i].name) < 0 || (quota && sess_send(s,
-		    &c->mb[i].c_quota, e, "GETQUOTAROOT %M", c->mb[i].name) < 0))
+	for (i = 0; i < c->nmb; i++) {
+		k = (int)i;
+		if (psend(c, &c->mb[i].c_status, k, e, "STATUS %M (MESSAGES "
+		    "UNSEEN)", c->mb[i].name) < 0 || (quota && psend(c,
+		    &c->mb[i].c_quota, k, e, "GETQUOTAROOT %M",
+		    c->mb[i].name) < 0))
 			return -1;
+	}
 	for (i = 0; i < c->nmb; i++) {
 		b = &c->mb[i];
-		if (send_examine(c, i, &b->c_examine, e) < 0 ||
-		    sess_send(s, &b->c_unseen, e, saveres ?
+		k = (int)i;
+		if (psend(c, &b->c_examine, k, e, "EXAMINE %M", b->name) < 0 ||
+		    psend(c, &b->c_unseen, k, e, saveres ?
 		    "UID SEARCH RETURN (SAVE MIN) UNSEEN" : esearch ?
 		    "UID SEARCH RETURN (MIN) UNSEEN" : "UID SEARCH UNSEEN") < 0)
 			return -1;
-		if (saveres && sess_send(s, &b->c_min, e,
+		if (saveres && psend(c, &b->c_min, k, e,
 		    "UID FETCH $ (UID INTERNALDATE)") < 0)
 			return -1;
-		if (esearch && sess_send(s, &b->c_max, e, saveres ?
+		if (esearch && psend(c, &b->c_max, k, e, saveres ?
 		    "UID SEARCH RETURN (SAVE MAX) ALL" :
 		    "UID SEARCH RETURN (MAX) ALL") < 0)
 			return -1;
 		if (saveres) {
 			b->newest_asked = 1;
-			if (sess_send(s, &b->c_newest, e,
+			if (psend(c, &b->c_newest, k, e,
 			    "UID FETCH $ (UID INTERNALDATE)") < 0)
 				return -1;
 		}
 		if (c->q == NULL)
 			continue;
-		if ((r = search_queue_count(s, &b->c_query, c->q, e)) < 0)
+		b->c_query.c = c;
+		b->c_query.i = k;
+		if ((r = search_queue_count(c->p, pcmd_done, &b->c_query, c->q,
+		    e)) < 0)
 			return -1;
+		b->c_query.sent = r == 1;
 		if (r == 2)
 			b->have_query = 1;	/* matches nothing: 0 */
 		else if (r == 0)
@@ -817,25 +835,26 @@ needs_fetch(const struct mbx *b, int saveres)
 static int
 send_fetches(struct check *c, struct err *e)
 {
-	struct sess *s = c->ctx->sess;
 	struct mbx *b;
 	size_t i;
+	int k;
 
 	for (i = 0; i < c->nmb; i++) {
 		b = &c->mb[i];
+		k = (int)i;
 		if (!needs_fetch(b, 0))
 			continue;
-		if (send_examine(c, i, &b->c_examine2, e) < 0)
+		if (psend(c, &b->c_examine2, k, e, "EXAMINE %M", b->name) < 0)
 			return -1;
-		if (b->have_min && sess_send(s, &b->c_min2, e,
+		if (b->have_min && psend(c, &b->c_min2, k, e,
 		    "UID FETCH %u (UID INTERNALDATE)", b->min_uid) < 0)
 			return -1;
 		if (b->messages == 0)
 			continue;
 		b->newest_asked = 1;
-		if (b->have_max ? sess_send(s, &b->c_newest2, e,
+		if (b->have_max ? psend(c, &b->c_newest2, k, e,
 		    "UID FETCH %u (UID INTERNALDATE)", b->max_uid) < 0 :
-		    sess_send(s, &b->c_newest2, e,
+		    psend(c, &b->c_newest2, k, e,
 		    "FETCH * (UID INTERNALDATE)") < 0)
 			return -1;
 	}
@@ -852,9 +871,8 @@ count_later(struct check *c, struct err *e)
 
 	for (i = 0; i < c->nmb; i++) {
 		b = &c->mb[i];
-		if (b->have_query || b->c_query.tag != 0)
+		if (b->have_query || b->c_query.sent)
 			continue;
-		c->cur = -1;
 		if (sess_run(s, e, "EXAMINE %M", b->name) < 0) {
 			err_prefix(e, "cannot open mailbox '%s'", b->name);
 			return -1;
@@ -866,65 +884,39 @@ count_later(struct check *c, struct err *e)
 		}
 		b->have_query = 1;
 	}
-	sess_set_handler(s, on_untagged, c);
 	return 0;
 }
 
 static int
-measure(struct check *c)
+measure_run(struct check *c, int quota, int esearch, int saveres)
 {
 	struct sess *s = c->ctx->sess;
 	struct err *e = &c->ctx->err;
-	struct sess_cmd logout;
-	struct sess_cmd **cmds;
 	struct mbx *b;
-	int quota = sess_has_cap(s, "QUOTA");
-	int esearch = sess_has_cap(s, "ESEARCH");
-	int saveres = esearch && sess_has_cap(s, "SEARCHRES");
-	size_t i, n, later = 0;
-	int r = -1, bye = !c->deliver;	/* LOGOUT goes with the last turn */
+	size_t i, later = 0;
+	int bye = !c->deliver;	/* LOGOUT goes with the last turn */
 
-	memset(&logout, 0, sizeof(logout));
-	cmds = xcalloc(c->nmb * 11 + 1, sizeof(*cmds));
-	c->cur = -1;
-	sess_set_handler(s, on_untagged, c);
 	if (!quota)
 		snprintf(c->m.quota_err, sizeof(c->m.quota_err), "quota "
 		    "unknown: the server offers no QUOTA");
 	if (send_first(c, saveres, esearch, quota, &later, e) < 0)
-		goto done;
+		return -1;
 	/* LOGOUT in the same write when nothing else is to come. */
-	if (bye && saveres && later == 0 &&
-	    sess_send(s, &logout, e, "LOGOUT") < 0)
-		goto done;
-	n = 0;
-	for (i = 0; i < c->nmb; i++) {
-		b = &c->mb[i];
-		cmds[n++] = &b->c_status;
-		cmds[n++] = &b->c_quota;
-	}
-	for (i = 0; i < c->nmb; i++) {
-		b = &c->mb[i];
-		cmds[n++] = &b->c_examine;
-		cmds[n++] = &b->c_unseen;
-		cmds[n++] = &b->c_min;
-		cmds[n++] = &b->c_max;
-		cmds[n++] = &b->c_newest;
-		cmds[n++] = &b->c_query;
-	}
-	cmds[n++] = &logout;
-	if (wait_all(s, cmds, n, e) < 0)
-		goto done;
+	if (bye && saveres && later == 0 && psend(c, &c->logout, -1, e,
+	    "LOGOUT") < 0)
+		return -1;
+	if (wait_all(c, e) < 0)
+		return -1;
 	for (i = 0; i < c->nmb; i++) {
 		b = &c->mb[i];
 		if (check_cmd(&b->c_status, e, "cannot get the counts of '%s'",
 		    b->name) < 0)
-			goto done;
-		if (quota && b->c_quota.status != IMAP_ST_OK) {
+			return -1;
+		if (quota && b->c_quota.rep.status != IMAP_ST_OK) {
 			c->m.have_quota = c->m.have_storage = 0;
 			c->m.have_qmsg = 0;
 			snprintf(c->m.quota_err, sizeof(c->m.quota_err),
-			    "quota unknown: %s", b->c_quota.text);
+			    "quota unknown: %s", b->c_quota.rep.text);
 			quota = 0;
 		}
 	}
@@ -942,25 +934,16 @@ measure(struct check *c)
 		    "of '%s'", b->name) < 0 ||
 		    check_cmd(&b->c_query, e, "cannot count the query in '%s'",
 		    b->name) < 0)
-			goto done;
-		if (b->c_query.tag != 0 && !b->have_query)
+			return -1;
+		if (b->c_query.sent && !b->have_query)
 			b->have_query = 1;	/* no COUNT: none */
 	}
 	if (!saveres) {
 		/* The FETCHes had to wait for the searches: one turn more. */
 		if (send_fetches(c, e) < 0 || (bye && later == 0 &&
-		    sess_send(s, &logout, e, "LOGOUT") < 0))
-			goto done;
-		n = 0;
-		for (i = 0; i < c->nmb; i++) {
-			b = &c->mb[i];
-			cmds[n++] = &b->c_examine2;
-			cmds[n++] = &b->c_min2;
-			cmds[n++] = &b->c_newest2;
-		}
-		cmds[n++] = &logout;
-		if (wait_all(s, cmds, n, e) < 0)
-			goto done;
+		    psend(c, &c->logout, -1, e, "LOGOUT") < 0) ||
+		    wait_all(c, e) < 0)
+			return -1;
 		for (i = 0; i < c->nmb; i++) {
 			b = &c->mb[i];
 			if (check_cmd(&b->c_examine2, e, "cannot open mailbox "
@@ -969,21 +952,40 @@ measure(struct check *c)
 			    "oldest unseen message of '%s'", b->name) < 0 ||
 			    check_cmd(&b->c_newest2, e, "cannot fetch the "
 			    "newest message of '%s'", b->name) < 0)
-				goto done;
+				return -1;
 		}
 	}
 	if (later > 0 && count_later(c, e) < 0)
-		goto done;
-	if (bye && later > 0 && (sess_send(s, &logout, e, "LOGOUT") < 0 ||
-	    sess_wait(s, &logout, e) < 0))
-		goto done;
+		return -1;
+	if (bye && later > 0 && (psend(c, &c->logout, -1, e, "LOGOUT") < 0 ||
+	    wait_all(c, e) < 0))
+		return -1;
 	/* The server closes now; the session must not say goodbye again. */
 	if (bye)
 		sess_set_state(s, SESS_LOGOUT);
-	r = 0;
-done:
-	sess_set_handler(s, NULL, NULL);
-	free(cmds);
+	return 0;
+}
+
+/*
+ * The probe's commands go through one pipeline, whose scope hears every
+ * answer; it ends on every path, so that nothing the server sends later
+ * reaches c.
+ */
+static int
+measure(struct check *c)
+{
+	struct sess *s = c->ctx->sess;
+	struct sess_scope sc = { on_untagged, NULL, NULL, NULL };
+	int quota = sess_has_cap(s, "QUOTA");
+	int esearch = sess_has_cap(s, "ESEARCH");
+	int saveres = esearch && sess_has_cap(s, "SEARCHRES");
+	int r;
+
+	sc.ctx = c;
+	c->p = sess_pipe_begin(s, &sc, 0);
+	r = measure_run(c, quota, esearch, saveres);
+	r = sess_pipe_end(c->p, r, &c->ctx->err);
+	c->p = NULL;
 	return r;
 }
 
@@ -1287,14 +1289,6 @@ cmd_check(int argc, char **argv, struct ctx *ctx)
 		report_part_add(c.r, c.mb[i].name);
 	put_items(&c);
 	st = report_finish(c.r);
-	/*
-	 * Commands still in flight after a failure name c.mb: no more
-	 * reading, not even for a polite LOGOUT.
-	 */
-	if (ctx->sess != NULL && sess_inflight(ctx->sess) > 0) {
-		sess_free(ctx->sess);
-		ctx->sess = NULL;
-	}
 done:
 	search_free(c.q);
 	smtp_url_free(&c.via);

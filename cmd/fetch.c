@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -100,17 +101,17 @@ struct plan {
 	size_t		 nparts;
 };
 
-/* A window of --text / --attachments: its plans and commands. */
+/*
+ * A window of --text / --attachments: its plans, and how many groups of
+ * its commands are in flight (it lives until the last has ended).
+ */
 struct window {
+	int		 used;
 	struct uidset	 set;
 	struct buf	 settext;
 	struct plan	*plans;
 	size_t		 nplans;
-	struct sess_cmd	 a;		/* UID BODYSTRUCTURE */
-	struct sess_cmd	*b;		/* the parts */
-	char		**btext;	/* each b's UID set, for errors */
-	size_t		 nb;
-	int		 phase;		/* 1: a sent, 2: b sent */
+	unsigned	 pending;
 };
 
 /* Where a body goes while it streams. */
@@ -160,8 +161,23 @@ struct fetch {
 	const struct uidset *asked;	/* the set given, or NULL */
 	struct uidset	 singles;	/* UIDs named one by one */
 	struct uidset	 answered;	/* those the server answered for */
+	int		 searching;	/* our UID SEARCH runs */
+	struct sess_pipe *p;		/* the FETCH commands */
 	struct window	 win[FETCH_WINDOWS];
-	size_t		 nwin, headwin;
+	size_t		 nwin;		/* windows in use */
+};
+
+/*
+ * Commands whose refusal is reported once, naming their UIDs: a chunk's
+ * STORE and FETCH, a UID SEARCH, or a command of a window (w).
+ */
+struct fcmds {
+	struct fetch	*f;
+	struct window	*w;
+	int		 structure;	/* w's UID BODYSTRUCTURE */
+	unsigned	 pending;
+	struct err	 ce;
+	char		*text;
 };
 
 /* Helpers ------------------------------------------------------------- */
@@ -203,10 +219,10 @@ window_of(struct fetch *f, uint32_t uid, struct plan **plan_r)
 {
 	size_t i, k;
 
-	for (i = 0; i < f->nwin; i++) {
-		struct window *w = &f->win[(f->headwin + i) % FETCH_WINDOWS];
+	for (i = 0; i < FETCH_WINDOWS; i++) {
+		struct window *w = &f->win[i];
 
-		for (k = 0; k < w->nplans; k++)
+		for (k = 0; w->used && k < w->nplans; k++)
 			if (w->plans[k].uid == uid) {
 				*plan_r = &w->plans[k];
 				return w;
@@ -867,6 +883,65 @@ plan_message(struct fetch *f, struct plan *pl, const struct imap_arg *bs)
 	mime_tree_free(&t);
 }
 
+/*
+ * SEARCH and ESEARCH: fetch asks for them (which UIDs exist, for --text
+ * and --attachments), so it reads them with care wherever they come, and
+ * keeps those of its own search. 1 when r is one, -1 when it is
+ * malformed: the server's fault (76).
+ */
+static int
+take_found(struct fetch *f, const struct imap_resp *r, struct err *e)
+{
+	const struct imap_arg *a;
+	struct uidlist scratch;
+	const char *v;
+	uint32_t uid;
+	int rv;
+
+	if (r->status != IMAP_ST_NONE)
+		return 0;
+	if (imap_arg_is(r->args, "SEARCH")) {
+		for (a = r->args->next; a != NULL; a = a->next) {
+			if (a->type == IMAP_LIST)
+				continue;	/* (MODSEQ n) */
+			if (!imap_arg_u32(a, &uid) || uid == 0)
+				return err_set(e, ERR_PROTOCOL, "server sent "
+				    "a bad SEARCH result");
+			if (f->searching &&
+			    uidlist_add(&f->listed, uid, uid, e) < 0)
+				return -1;
+		}
+		return 1;
+	}
+	if (!imap_arg_is(r->args, "ESEARCH"))
+		return 0;
+	/* "* ESEARCH [(TAG "A5")] [UID] NAME VALUE ..." */
+	a = r->args->next;
+	if (a != NULL && a->type == IMAP_LIST)
+		a = a->next;
+	if (imap_arg_is(a, "UID"))
+		a = a->next;
+	for (; a != NULL; a = a->next->next) {
+		if (a->next == NULL || (imap_arg_is(a, "ALL") &&
+		    !imap_arg_atom(a->next, &v)))
+			return err_set(e, ERR_PROTOCOL, "server sent a bad "
+			    "ESEARCH result");
+		if (!imap_arg_is(a, "ALL"))
+			continue;
+		if (f->searching)
+			rv = uidlist_add_text(&f->listed, v, e);
+		else {
+			/* Not ours: read, to know it holds together. */
+			uidlist_init(&scratch);
+			rv = uidlist_add_text(&scratch, v, e);
+			uidlist_free(&scratch);
+		}
+		if (rv < 0)
+			return -1;
+	}
+	return 1;
+}
+
 /* Every untagged response while fetching. */
 /* --maildir --------------------------------------------------------- */
 
@@ -952,18 +1027,18 @@ on_list(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 static int
 maildir_prepare(struct fetch *f, struct uidset *set)
 {
+	struct sess_scope sc = { on_list, NULL, NULL, NULL };
+	struct sess_reply rep;
 	struct uidset have, rest;
 	struct buf folder, rel;
 	uint32_t other;
 	char delim = 0;
 	int rc = 0, r;
 
-	sess_set_handler(f->s, on_list, &delim);
-	if (sess_run(f->s, f->e, "LIST \"\" %M", f->mailbox) < 0) {
-		sess_set_handler(f->s, NULL, NULL);
+	sc.ctx = &delim;
+	if (sess_call(f->s, &sc, &rep, f->e, "LIST \"\" %M", f->mailbox) < 0 ||
+	    sess_reply_check(&rep, f->e) < 0)
 		return cmd_fail(f->ctx, f->e);
-	}
-	sess_set_handler(f->s, NULL, NULL);
 	buf_init(&folder, 8192);
 	uidset_init(&have);
 	uidset_init(&rest);
@@ -1018,19 +1093,10 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 	uint32_t seq, uid;
 
 	(void)s;
-	if (imap_arg_is(r->args, "SEARCH")) {
-		for (a = r->args->next; a != NULL; a = a->next)
-			if (imap_arg_u32(a, &uid) && uid > 0 &&
-			    uidlist_add(&f->listed, uid, uid, e) < 0)
-				return -1;
-		return 0;
-	}
-	if (imap_arg_is(r->args, "ESEARCH")) {
-		for (a = r->args->next; a != NULL; a = a->next)
-			if (imap_arg_is(a, "ALL") && a->next != NULL &&
-			    a->next->type == IMAP_ATOM &&
-			    uidlist_add_text(&f->listed, a->next->s, e) < 0)
-				return -1;
+	switch (take_found(f, r, e)) {
+	case -1:
+		return -1;
+	case 1:
 		return 0;
 	}
 	if (!msg_fetch_items(r, &seq, &items) || !msg_uid(items, &uid) ||
@@ -1128,16 +1194,87 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 
 /* Single-phase modes: pipelined chunks -------------------------------- */
 
+static int window_cmd_ended(struct fetch *, struct window *, int structure,
+    int answered, struct err *);
+
+static struct fcmds *
+fcmds_new(struct fetch *f, struct window *w, const char *text)
+{
+	struct fcmds *fc = xcalloc(1, sizeof(*fc));
+
+	fc->f = f;
+	fc->w = w;
+	fc->text = xstrdup(text);
+	err_clear(&fc->ce);
+	return fc;
+}
+
+/*
+ * A command's end: a refusal is kept; when the last of the group has
+ * ended, it is reported, naming the UIDs. A window hears of each.
+ */
 static int
-send_chunk(struct fetch *f, struct sess_cmd *store, struct sess_cmd *cmd,
-    const char *set)
+fcmds_done(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	struct fcmds *fc = ctx;
+	struct fetch *f = fc->f;
+	struct window *w = fc->w;
+	int structure = fc->structure;
+
+	(void)s;
+	if (rep->status != IMAP_ST_NONE && fc->ce.kind == ERR_NONE)
+		sess_reply_check(rep, &fc->ce);
+	if (--fc->pending > 0)
+		return 0;
+	if (fc->ce.kind != ERR_NONE) {
+		err_prefix(&fc->ce, "fetching UIDs %.200s%s", fc->text,
+		    strlen(fc->text) > 200 ? "..." : "");
+		cmd_fail(f->ctx, &fc->ce);
+	}
+	free(fc->text);
+	free(fc);
+	if (w == NULL)
+		return 0;
+	return window_cmd_ended(f, w, structure,
+	    rep->status != IMAP_ST_NONE, e);
+}
+
+/* Send a command of the group fc on p; 0 when it is in flight. */
+static int
+fcmds_send(struct fcmds *fc, struct sess_pipe *p, struct err *e,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = sess_pipe_vsend(p, fcmds_done, fc, e, fmt, ap);
+	va_end(ap);
+	/* A window counts its groups in flight. */
+	if (r == 0 && fc->pending++ == 0 && fc->w != NULL)
+		fc->w->pending++;
+	return r;
+}
+
+/* A group none of whose commands went: nothing will end it. */
+static void
+fcmds_idle(struct fcmds *fc)
+{
+	if (fc->pending > 0)
+		return;
+	free(fc->text);
+	free(fc);
+}
+
+static int
+send_chunk(struct fetch *f, const char *set)
 {
 	const char *peek = "BODY.PEEK";
+	struct fcmds *fc;
 	char items[256];
+	int r;
 
-	if (f->mark_seen && sess_send(f->s, store, f->e, "UID STORE %S "
-	    "+FLAGS.SILENT (\\Seen)", set) < 0)
-		return -1;
 	switch (f->mode) {
 	case M_SUMMARY:
 		snprintf(items, sizeof(items), SUMMARY_ITEMS "%s",
@@ -1160,70 +1297,43 @@ send_chunk(struct fetch *f, struct sess_cmd *store, struct sess_cmd *cmd,
 	default:
 		return err_set(f->e, ERR_INTERNAL, "bad fetch mode");
 	}
-	return sess_send(f->s, cmd, f->e, "UID FETCH %S (%s)", set, items);
+	fc = fcmds_new(f, NULL, set);
+	r = 0;
+	if (f->mark_seen)
+		r = fcmds_send(fc, f->p, f->e, "UID STORE %S +FLAGS.SILENT "
+		    "(\\Seen)", set);
+	if (r == 0)
+		r = fcmds_send(fc, f->p, f->e, "UID FETCH %S (%s)", set, items);
+	fcmds_idle(fc);
+	return r;
 }
 
 /*
  * The sets come from set in chunks, or, with next, from the caller one
- * after the other (next returns 1 with a set in its buffer, 0 at the end).
+ * after the other (next returns 1 with a set in its buffer, 0 at the end);
+ * the pipeline keeps FETCH_INFLIGHT chunks in flight.
  */
 static int
 run_chunks(struct fetch *f, const struct uidset *set, fetch_next_fn next,
     void *arg)
 {
-	struct sess_cmd cmd[FETCH_INFLIGHT], store[FETCH_INFLIGHT];
-	char *text[FETCH_INFLIGHT];
 	struct buf chunk;
-	size_t pos = 0, head = 0, n = 0, k;
-	int more = 1, r;
-	struct err ce;
+	size_t pos = 0;
+	int r = 0;
 
-	memset(cmd, 0, sizeof(cmd));
-	memset(store, 0, sizeof(store));
-	memset(text, 0, sizeof(text));
 	buf_init(&chunk, UIDSET_CHUNK * 2);
-	while (more || n > 0) {
-		while (more && n < FETCH_INFLIGHT) {
-			r = next != NULL ? next(arg, &chunk) :
-			    uidset_next_chunk(set, &pos, &chunk);
-			if (r <= 0) {
-				more = 0;
-				break;
-			}
-			k = (head + n) % FETCH_INFLIGHT;
-			free(text[k]);
-			text[k] = xstrdup(chunk.s);
-			store[k].done = 1;
-			store[k].status = IMAP_ST_OK;
-			if (send_chunk(f, &store[k], &cmd[k], chunk.s) < 0)
-				goto fail;
-			n++;
-		}
-		if (n == 0)
-			break;
-		k = head;
-		if ((!store[k].done && sess_wait(f->s, &store[k], f->e) < 0) ||
-		    sess_wait(f->s, &cmd[k], f->e) < 0)
-			goto fail;
-		err_clear(&ce);
-		if (sess_cmd_check(&store[k], &ce) < 0 ||
-		    sess_cmd_check(&cmd[k], &ce) < 0) {
-			err_prefix(&ce, "fetching UIDs %.200s%s", text[k],
-			    strlen(text[k]) > 200 ? "..." : "");
-			cmd_fail(f->ctx, &ce);
-		}
-		head = (head + 1) % FETCH_INFLIGHT;
-		n--;
-	}
-	for (k = 0; k < FETCH_INFLIGHT; k++)
-		free(text[k]);
+	while (r == 0 && (next != NULL ? next(arg, &chunk) :
+	    uidset_next_chunk(set, &pos, &chunk)) > 0)
+		r = send_chunk(f, chunk.s);
 	buf_free(&chunk);
-	return 0;
-fail:
-	for (k = 0; k < FETCH_INFLIGHT; k++)
-		free(text[k]);
-	buf_free(&chunk);
-	return -1;
+	return r;
+}
+
+/* The pipeline's limit: the commands of FETCH_INFLIGHT chunks. */
+static unsigned
+chunk_limit(const struct fetch *f)
+{
+	return FETCH_INFLIGHT * (f->mark_seen ? 2 : 1);
 }
 
 /* --text and --attachments: windows ------------------------------------ */
@@ -1241,11 +1351,7 @@ window_free(struct window *w)
 		}
 		free(w->plans[i].parts);
 	}
-	for (i = 0; i < w->nb; i++)
-		free(w->btext[i]);
-	free(w->btext);
 	free(w->plans);
-	free(w->b);
 	uidset_free(&w->set);
 	buf_free(&w->settext);
 	memset(w, 0, sizeof(*w));
@@ -1286,27 +1392,26 @@ window_fill(struct fetch *f, struct window *w, size_t *ri, uint32_t *next)
 	return count > 0;
 }
 
+/* A command of window w, its refusal naming text; 0 when in flight. */
+static int
+window_send(struct fetch *f, struct window *w, int structure,
+    const char *text, struct err *e, const char *fmt, const char *arg1,
+    const char *arg2)
+{
+	struct fcmds *fc = fcmds_new(f, w, text);
+	int r;
+
+	fc->structure = structure;
+	r = fcmds_send(fc, f->p, e, fmt, arg1, arg2);
+	fcmds_idle(fc);
+	return r;
+}
+
 static int
 window_send_a(struct fetch *f, struct window *w)
 {
-	w->phase = 1;
-	return sess_send(f->s, &w->a, f->e, "UID FETCH %S (UID BODYSTRUCTURE)",
-	    w->settext.s);
-}
-
-/*
- * The session keeps a command in flight by its address: the array is
- * made once, big enough for a command a message and the STORE.
- */
-static struct sess_cmd *
-window_new_b(struct window *w, const char *settext)
-{
-	if (w->b == NULL) {
-		w->b = xcalloc(w->nplans + 2, sizeof(*w->b));
-		w->btext = xcalloc(w->nplans + 2, sizeof(*w->btext));
-	}
-	w->btext[w->nb] = xstrdup(settext);
-	return &w->b[w->nb++];
+	return window_send(f, w, 1, w->settext.s, f->e,
+	    "UID FETCH %S (UID BODYSTRUCTURE)", w->settext.s, NULL);
 }
 
 /*
@@ -1315,7 +1420,7 @@ window_new_b(struct window *w, const char *settext)
  * attachments, all its parts in it.
  */
 static int
-window_send_b(struct fetch *f, struct window *w)
+window_send_b(struct fetch *f, struct window *w, struct err *e)
 {
 	const char *peek = "BODY.PEEK";
 	struct uidset run;
@@ -1324,9 +1429,8 @@ window_send_b(struct fetch *f, struct window *w)
 	size_t i, k;
 	int r = 0;
 
-	w->phase = 2;
-	if (f->mark_seen && sess_send(f->s, window_new_b(w, w->settext.s),
-	    f->e, "UID STORE %S +FLAGS.SILENT (\\Seen)", w->settext.s) < 0)
+	if (f->mark_seen && window_send(f, w, 0, w->settext.s, e,
+	    "UID STORE %S +FLAGS.SILENT (\\Seen)", w->settext.s, NULL) < 0)
 		return -1;
 	uidset_init(&run);
 	buf_init(&set, 1 << 16);
@@ -1347,7 +1451,7 @@ window_send_b(struct fetch *f, struct window *w)
 				    pl->parts[k].part);
 			buf_reset(&set);
 			buf_addf(&set, "%u", pl->uid);
-			r = sess_send(f->s, window_new_b(w, set.s), f->e,
+			r = window_send(f, w, 0, set.s, e,
 			    "UID FETCH %S (%s)", set.s, items.s);
 			continue;
 		}
@@ -1361,7 +1465,7 @@ window_send_b(struct fetch *f, struct window *w)
 			if (cur[0] != '\0')
 				buf_addf(&items, " %s[%s]<0.%u>", peek, cur,
 				    TEXT_MAX);
-			r = sess_send(f->s, window_new_b(w, set.s), f->e,
+			r = window_send(f, w, 0, set.s, e,
 			    "UID FETCH %S (%s)", set.s, items.s);
 			uidset_clear(&run);
 		}
@@ -1376,17 +1480,26 @@ window_send_b(struct fetch *f, struct window *w)
 	return r;
 }
 
-static void
-check_cmd(struct fetch *f, struct sess_cmd *c, const char *settext)
+/*
+ * A command of window w ended: after its structure, the parts are asked
+ * for (unless the session failed); after its last command, it goes.
+ */
+static int
+window_cmd_ended(struct fetch *f, struct window *w, int structure,
+    int answered, struct err *e)
 {
-	struct err ce;
+	int r = 0;
 
-	err_clear(&ce);
-	if (sess_cmd_check(c, &ce) < 0) {
-		err_prefix(&ce, "fetching UIDs %.200s%s", settext,
-		    strlen(settext) > 200 ? "..." : "");
-		cmd_fail(f->ctx, &ce);
+	w->pending--;
+	if (structure && answered)
+		r = window_send_b(f, w, e);
+	if (w->pending == 0) {
+		if (answered && f->mode == M_ATTACHMENTS)
+			progress_add(f->ctx->progress, w->nplans);
+		window_free(w);
+		f->nwin--;
 	}
+	return r;
 }
 
 /*
@@ -1413,66 +1526,79 @@ keep_asked(struct fetch *f, const struct uidset *set)
 }
 
 static int
-run_windows(struct fetch *f, const struct uidset *set)
+on_found(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 {
-	struct sess_cmd cmd;
-	struct buf chunk;
-	size_t pos = 0, ri = 0, i;
-	uint32_t next = 0;
-	int more = 1;
-	struct window *w;
+	(void)s;
+	return take_found(ctx, r, e) < 0 ? -1 : 0;
+}
 
-	/* The UIDs that exist, a chunk of the set at a time. */
+/* The UIDs of set that exist, into f->found, a chunk of set at a time. */
+static int
+find_existing(struct fetch *f, const struct uidset *set)
+{
+	struct sess_scope sc = { on_found, NULL, NULL, NULL };
+	struct sess_pipe *p;
+	struct fcmds *fc;
+	struct buf chunk;
+	size_t pos = 0;
+	int r = 0;
+
+	sc.ctx = f;
+	f->searching = 1;
+	p = sess_pipe_begin(f->s, &sc, FETCH_INFLIGHT);
 	buf_init(&chunk, UIDSET_CHUNK * 2);
-	while (uidset_next_chunk(set, &pos, &chunk) > 0) {
-		memset(&cmd, 0, sizeof(cmd));
-		if (sess_send(f->s, &cmd, f->e, sess_has_cap(f->s, "ESEARCH") ?
+	while (r == 0 && uidset_next_chunk(set, &pos, &chunk) > 0) {
+		fc = fcmds_new(f, NULL, chunk.s);
+		r = fcmds_send(fc, p, f->e, sess_has_cap(f->s, "ESEARCH") ?
 		    "UID SEARCH RETURN (ALL) UID %S" : "UID SEARCH UID %S",
-		    chunk.s) < 0 || sess_wait(f->s, &cmd, f->e) < 0) {
-			buf_free(&chunk);
-			return -1;
-		}
-		check_cmd(f, &cmd, chunk.s);
+		    chunk.s);
+		fcmds_idle(fc);
 	}
 	buf_free(&chunk);
+	r = sess_pipe_end(p, r, f->e);
+	f->searching = 0;
+	return r;
+}
+
+/*
+ * Windows of FETCH_WINDOW messages, FETCH_WINDOWS in flight: each asks
+ * for the structure, then (fcmds_done) for the parts it chose.
+ */
+static int
+run_windows(struct fetch *f, const struct uidset *set)
+{
+	size_t ri = 0, i;
+	uint32_t next = 0;
+	int more = 1, r;
+	struct window *w;
+
+	if ((r = find_existing(f, set)) < 0)
+		return -1;
 	uidlist_into(&f->listed, &f->found);
 	keep_asked(f, set);
 	progress_set_total(f->ctx->progress, uidset_count(&f->found));
-	while (more || f->nwin > 0) {
-		while (more && f->nwin < FETCH_WINDOWS) {
-			w = &f->win[(f->headwin + f->nwin) % FETCH_WINDOWS];
+	while (r == 0 && (more || f->nwin > 0)) {
+		for (i = 0; more && i < FETCH_WINDOWS; i++) {
+			w = &f->win[i];
+			if (w->used)
+				continue;
 			if (!window_fill(f, w, &ri, &next)) {
 				window_free(w);
 				more = 0;
 				break;
 			}
+			w->used = 1;
 			f->nwin++;
-			if (window_send_a(f, w) < 0)
-				return -1;
+			if ((r = window_send_a(f, w)) < 0) {
+				window_free(w);
+				f->nwin--;
+				break;
+			}
 		}
-		if (f->nwin == 0)
-			break;
-		w = &f->win[f->headwin];
-		if (w->phase == 1) {
-			if (sess_wait(f->s, &w->a, f->e) < 0)
-				return -1;
-			check_cmd(f, &w->a, w->settext.s);
-			if (window_send_b(f, w) < 0)
-				return -1;
-			continue;
-		}
-		for (i = 0; i < w->nb; i++) {
-			if (sess_wait(f->s, &w->b[i], f->e) < 0)
-				return -1;
-			check_cmd(f, &w->b[i], w->btext[i]);
-		}
-		if (f->mode == M_ATTACHMENTS)
-			progress_add(f->ctx->progress, w->nplans);
-		window_free(w);
-		f->headwin = (f->headwin + 1) % FETCH_WINDOWS;
-		f->nwin--;
+		if (r == 0 && f->nwin > 0)
+			r = sess_pipe_step(f->p, f->e);
 	}
-	return 0;
+	return r;
 }
 
 /* Files of --save ------------------------------------------------------- */
@@ -1690,11 +1816,13 @@ check_fetch(int argc, char **argv, struct ctx *ctx)
 int
 cmd_fetch(int argc, char **argv, struct ctx *ctx)
 {
+	struct sess_scope sc = { on_fetch, choose_sink, NULL, NULL };
 	struct fetch f;
 	struct uidset set;
 	const struct sess_mailbox *m;
 	const char *set_arg;
 	uint64_t before, total, skipped;
+	size_t i;
 	int rc, r;
 
 	if (msgset_operand(ctx, argc, argv, 1, 0, &set_arg) < 0)
@@ -1767,14 +1895,16 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 			total = m->exists - skipped;
 		cmd_progress_begin(ctx, "messages", total);
 	}
-	sess_set_handler(f.s, on_fetch, &f);
-	sess_set_sink_fn(f.s, choose_sink, &f);
-	if (f.mode == M_TEXT || f.mode == M_ATTACHMENTS)
+	sc.ctx = &f;
+	if (f.mode == M_TEXT || f.mode == M_ATTACHMENTS) {
+		f.p = sess_pipe_begin(f.s, &sc, 0);
 		r = run_windows(&f, &set);
-	else
+	} else {
+		f.p = sess_pipe_begin(f.s, &sc, chunk_limit(&f));
 		r = run_chunks(&f, &set, NULL, NULL);
-	sess_set_handler(f.s, NULL, NULL);
-	sess_set_sink_fn(f.s, NULL, NULL);
+	}
+	r = sess_pipe_end(f.p, r, f.e);
+	f.p = NULL;
 	if (r < 0) {
 		body_abort(&f);
 		/* What is complete is saved and reported all the same. */
@@ -1797,11 +1927,9 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 out:
 	body_abort(&f);
 	maildir_out_free(f.md);
-	while (f.nwin > 0) {
-		window_free(&f.win[f.headwin]);
-		f.headwin = (f.headwin + 1) % FETCH_WINDOWS;
-		f.nwin--;
-	}
+	for (i = 0; i < FETCH_WINDOWS; i++)
+		if (f.win[i].used)
+			window_free(&f.win[i]);
 	outdir_free(f.od);
 	free(f.save_prefix);
 	buf_free(&f.text);
@@ -1820,6 +1948,7 @@ fetch_summaries(struct ctx *ctx, const char *mailbox, fetch_next_fn next,
     void *arg)
 {
 	const struct sess_mailbox *m = sess_selected(ctx->sess);
+	struct sess_scope sc = { on_fetch, choose_sink, NULL, NULL };
 	struct fetch f;
 	int r;
 
@@ -1836,11 +1965,9 @@ fetch_summaries(struct ctx *ctx, const char *mailbox, fetch_next_fn next,
 	buf_init(&f.text, TEXT_MAX);
 	buf_init(&f.body.s1, STAGE_MAX);
 	buf_init(&f.body.s2, STAGE_MAX);
-	sess_set_handler(f.s, on_fetch, &f);
-	sess_set_sink_fn(f.s, choose_sink, &f);
-	r = run_chunks(&f, NULL, next, arg);
-	sess_set_handler(f.s, NULL, NULL);
-	sess_set_sink_fn(f.s, NULL, NULL);
+	sc.ctx = &f;
+	f.p = sess_pipe_begin(f.s, &sc, chunk_limit(&f));
+	r = sess_pipe_end(f.p, run_chunks(&f, NULL, next, arg), f.e);
 	body_abort(&f);
 	buf_free(&f.text);
 	buf_free(&f.body.s1);

@@ -102,37 +102,53 @@ emit_caps(struct emit *em, const char *caps)
 	emit_list_end(em);
 }
 
+static void
+info_free(struct info *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->nns; i++) {
+		free(in->ns_type[i]);
+		free(in->ns_prefix[i]);
+		free(in->ns_delim[i]);
+	}
+	for (i = 0; i < in->nid; i++) {
+		free(in->id_name[i]);
+		free(in->id_value[i]);
+	}
+}
+
 int
 cmd_info(int argc, char **argv, struct ctx *ctx)
 {
 	struct sess *s = ctx->sess;
 	struct emit *em = ctx->emit;
 	const struct sess_opts *o = sess_options(s);
-	struct sess_cmd ns, id;
+	struct sess_scope sc = { on_info, NULL, NULL, NULL };
+	struct sess_pipe *p;
 	struct tls_info ti;
 	struct info in;
 	const char *caps;
 	size_t i;
-	int have_ns, have_id;
+	int r = 0;
 
 	(void)argc;
 	(void)argv;
 	memset(&in, 0, sizeof(in));
-	memset(&ns, 0, sizeof(ns));
-	memset(&id, 0, sizeof(id));
-	if (sess_caps(s, &caps, &ctx->err) < 0)
+	if ((caps = sess_caps(s)) == NULL)
+		caps = "";
+	sc.ctx = &in;
+	/* Both questions in one round trip; a refusal leaves a list empty. */
+	p = sess_pipe_begin(s, &sc, 0);
+	if (sess_has_cap(s, "NAMESPACE"))
+		r = sess_pipe_send(p, NULL, NULL, &ctx->err, "NAMESPACE");
+	if (r == 0 && sess_has_cap(s, "ID"))
+		r = sess_pipe_send(p, NULL, NULL, &ctx->err, "ID (\"name\" "
+		    "\"imapctl\" \"version\" \"%s\")", VERSION);
+	if (sess_pipe_end(p, r, &ctx->err) < 0) {
+		info_free(&in);
 		return cmd_fail(ctx, &ctx->err);
-	have_ns = sess_has_cap(s, "NAMESPACE");
-	have_id = sess_has_cap(s, "ID");
-	sess_set_handler(s, on_info, &in);
-	/* Both questions in one round trip. */
-	if ((have_ns && sess_send(s, &ns, &ctx->err, "NAMESPACE") < 0) ||
-	    (have_id && sess_send(s, &id, &ctx->err, "ID (\"name\" \"imapctl\" "
-	    "\"version\" \"%s\")", VERSION) < 0) ||
-	    (have_ns && sess_wait(s, &ns, &ctx->err) < 0) ||
-	    (have_id && sess_wait(s, &id, &ctx->err) < 0))
-		return cmd_fail(ctx, &ctx->err);
-	sess_set_handler(s, NULL, NULL);
+	}
 	conn_tls_info(sess_conn(s), &ti);
 
 	emit_record_begin(em, "server");
@@ -165,15 +181,6 @@ cmd_info(int argc, char **argv, struct ctx *ctx)
 	    (time_t)-1);
 	emit_bool(em, "cert_verified", ti.verified);
 	emit_record_end(em);
-
-	for (i = 0; i < in.nns; i++) {
-		free(in.ns_type[i]);
-		free(in.ns_prefix[i]);
-		free(in.ns_delim[i]);
-	}
-	for (i = 0; i < in.nid; i++) {
-		free(in.id_name[i]);
-		free(in.id_value[i]);
-	}
+	info_free(&in);
 	return 0;
 }

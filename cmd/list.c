@@ -144,8 +144,9 @@ listing_free(struct listing *l)
 
 /* The LIST command line for the patterns, with what the server can return. */
 static int
-send_list(struct sess *s, struct sess_cmd *cmd, int nargs, char **args,
-    int subscribed, const char *status_items, struct err *e)
+run_list(struct sess *s, const struct sess_scope *sc, struct sess_reply *rep,
+    int nargs, char **args, int subscribed, const char *status_items,
+    int last, struct err *e)
 {
 	struct buf fmt;
 	const char *p[9];
@@ -184,8 +185,9 @@ send_list(struct sess *s, struct sess_cmd *cmd, int nargs, char **args,
 		nargs = 1;
 	for (i = 0; i < 9; i++)
 		p[i] = i < nargs ? args[i] : i == nargs ? status_items : NULL;
-	r = sess_send(s, cmd, e, fmt.s, p[0], p[1], p[2], p[3], p[4], p[5],
-	    p[6], p[7], p[8]);
+	/* The last command: LOGOUT goes in the same write. */
+	r = (last ? sess_call_last : sess_call)(s, sc, rep, e, fmt.s, p[0],
+	    p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
 	buf_free(&fmt);
 	return r;
 }
@@ -194,7 +196,8 @@ int
 cmd_list(int argc, char **argv, struct ctx *ctx)
 {
 	struct listing l;
-	struct sess_cmd cmd;
+	struct sess_scope sc = { on_list, NULL, NULL, NULL };
+	struct sess_reply rep;
 	struct sess *s = ctx->sess;
 	struct err *e = &ctx->err;
 	static char star_pattern[] = "*";
@@ -218,30 +221,26 @@ cmd_list(int argc, char **argv, struct ctx *ctx)
 	if (status && sess_has_cap(s, "LIST-STATUS") &&
 	    sess_has_cap(s, "LIST-EXTENDED"))
 		liststatus = 1;
-	sess_set_handler(s, on_list, &l);
+	sc.ctx = &l;
 	/* One command for up to eight patterns with LIST-EXTENDED. */
 	for (i = 0; i < argc; ) {
 		int n = !sess_has_cap(s, "LIST-EXTENDED") ? 1 :
 		    argc - i > 8 ? 8 : argc - i;
 
-		memset(&cmd, 0, sizeof(cmd));
 		/* LOGOUT with the last LIST when no STATUS is to follow. */
-		if (send_list(s, &cmd, n, argv + i, subscribed,
-		    liststatus ? items : NULL, e) < 0 ||
-		    (i + n >= argc && (!status || liststatus) &&
-		    sess_send_logout(s, e) < 0) ||
-		    sess_wait(s, &cmd, e) < 0) {
+		if (run_list(s, &sc, &rep, n, argv + i, subscribed,
+		    liststatus ? items : NULL, i + n >= argc &&
+		    (!status || liststatus), e) < 0) {
 			listing_free(&l);
 			return cmd_fail(ctx, e);
 		}
-		if (sess_cmd_check(&cmd, e) < 0) {
+		if (sess_reply_check(&rep, e) < 0) {
 			err_prefix(e, "listing mailboxes");
 			listing_free(&l);
 			return cmd_fail(ctx, e);
 		}
 		i += n;
 	}
-	sess_set_handler(s, NULL, NULL);
 	if (status && !liststatus && l.n > 0) {
 		names = xcalloc(l.n, sizeof(*names));
 		st = xcalloc(l.n, sizeof(*st));

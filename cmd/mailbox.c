@@ -93,28 +93,27 @@ on_list(void *arg, struct sess *s, const struct imap_resp *r, struct err *e)
 static int
 probe_run(struct sess *s, struct probe *p, int delim, struct err *e)
 {
-	struct sess_cmd cmds[MAILBOX_MAX_DEPTH + 1];
+	struct sess_scope sc = { on_list, NULL, NULL, NULL };
+	struct sess_reply reps[MAILBOX_MAX_DEPTH + 1];
+	struct sess_pipe *pp;
 	size_t i, n = 0;
 	int r = 0;
 
-	memset(cmds, 0, sizeof(cmds));
-	sess_set_handler(s, on_list, p);
-	if (delim && sess_send(s, &cmds[n++], e, "LIST \"\" \"\"") < 0)
+	memset(reps, 0, sizeof(reps));
+	sc.ctx = p;
+	pp = sess_pipe_begin(s, &sc, 0);
+	if (delim && sess_pipe_send(pp, sess_done_keep, &reps[n++], e,
+	    "LIST \"\" \"\"") < 0)
 		r = -1;
 	for (i = 0; r == 0 && i < p->n; i++)
-		if (sess_send(s, &cmds[n++], e, "LIST \"\" %M",
-		    p->names[i]) < 0)
+		if (sess_pipe_send(pp, sess_done_keep, &reps[n++], e,
+		    "LIST \"\" %M", p->names[i]) < 0)
 			r = -1;
 	/* What was sent is waited for, even after a failure. */
-	for (i = 0; i < n; i++)
-		if (!cmds[i].done && sess_wait(s, &cmds[i], e) < 0) {
-			r = -1;
-			break;
-		}
+	r = sess_pipe_end(pp, r, e);
 	for (i = 0; r == 0 && i < n; i++)
-		if (sess_cmd_check(&cmds[i], e) < 0)
+		if (sess_reply_check(&reps[i], e) < 0)
 			r = -1;
-	sess_set_handler(s, NULL, NULL);
 	return r;
 }
 

@@ -57,8 +57,9 @@ int
 cmd_quota(int argc, char **argv, struct ctx *ctx)
 {
 	struct sess *s = ctx->sess;
+	struct sess_scope sc = { on_quota, NULL, NULL, NULL };
+	struct sess_reply rep;
 	struct quota_ctx q;
-	struct sess_cmd cmd;
 
 	memset(&q, 0, sizeof(q));
 	q.emit = ctx->emit;
@@ -66,15 +67,12 @@ cmd_quota(int argc, char **argv, struct ctx *ctx)
 	if (!sess_has_cap(s, "QUOTA"))
 		return cmd_failf(ctx, ERR_UNAVAILABLE, "the server does not "
 		    "offer quotas (no QUOTA capability)");
-	memset(&cmd, 0, sizeof(cmd));
-	sess_set_handler(s, on_quota, &q);
+	sc.ctx = &q;
 	/* GETQUOTAROOT and LOGOUT in one write. */
-	if (sess_send(s, &cmd, &ctx->err, "GETQUOTAROOT %M", q.mailbox) < 0 ||
-	    sess_send_logout(s, &ctx->err) < 0 ||
-	    sess_wait(s, &cmd, &ctx->err) < 0)
+	if (sess_call_last(s, &sc, &rep, &ctx->err, "GETQUOTAROOT %M",
+	    q.mailbox) < 0)
 		return cmd_fail(ctx, &ctx->err);
-	sess_set_handler(s, NULL, NULL);
-	if (sess_cmd_check(&cmd, &ctx->err) < 0) {
+	if (sess_reply_check(&rep, &ctx->err) < 0) {
 		err_prefix(&ctx->err, "quota of '%s'", q.mailbox);
 		return cmd_fail(ctx, &ctx->err);
 	}

@@ -196,11 +196,25 @@ on_response(void *ctx, struct sess *s, const struct imap_resp *r,
 	return 0;
 }
 
-static void
-on_done(void *ctx, const struct imap_resp *r)
+/* The command's own answer: a record when OK, kept for the exit status. */
+struct raw_done {
+	struct emit		*emit;
+	struct sess_reply	 rep;
+};
+
+static int
+on_done(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
 {
-	if (r->status == IMAP_ST_OK)
-		emit_resp(ctx, r);
+	struct raw_done *d = ctx;
+
+	(void)s;
+	(void)e;
+	if (rep->status == IMAP_ST_OK && rep->resp != NULL)
+		emit_resp(d->emit, rep->resp);
+	d->rep = *rep;
+	d->rep.resp = NULL;
+	return 0;
 }
 
 int
@@ -231,7 +245,9 @@ cmd_raw(int argc, char **argv, struct ctx *ctx)
 {
 	const char *a[RAW_MAX_ARGS];
 	const struct optval *sel;
-	struct sess_cmd cmd;
+	struct sess_scope sc = { on_response, NULL, NULL, NULL };
+	struct raw_done d;
+	struct sess_pipe *p;
 	struct buf fmt, line;
 	size_t i;
 	int syntax, rc = 0;
@@ -264,20 +280,20 @@ cmd_raw(int argc, char **argv, struct ctx *ctx)
 		rc = cmd_fail(ctx, &ctx->err);
 		goto out;
 	}
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.on_done = on_done;
-	cmd.on_done_ctx = ctx->emit;
+	memset(&d, 0, sizeof(d));
+	d.emit = ctx->emit;
+	sc.ctx = ctx->emit;
 	/* A record a response as the server sent it: no line in pieces. */
 	sess_set_splits(ctx->sess, 0);
-	sess_set_handler(ctx->sess, on_response, ctx->emit);
-	if (sess_send(ctx->sess, &cmd, &ctx->err, fmt.s, argv[0], a[0], a[1],
-	    a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
+	p = sess_pipe_begin(ctx->sess, &sc, 0);
+	rc = sess_pipe_send(p, on_done, &d, &ctx->err, fmt.s, argv[0], a[0],
+	    a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
 	    a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20],
 	    a[21], a[22], a[23], a[24], a[25], a[26], a[27], a[28], a[29],
-	    a[30], a[31]) < 0 || sess_wait(ctx->sess, &cmd, &ctx->err) < 0 ||
-	    sess_cmd_check(&cmd, &ctx->err) < 0)
+	    a[30], a[31]);
+	if (sess_pipe_end(p, rc, &ctx->err) < 0 ||
+	    sess_reply_check(&d.rep, &ctx->err) < 0)
 		rc = cmd_fail(ctx, &ctx->err);
-	sess_set_handler(ctx->sess, NULL, NULL);
 out:
 	buf_free(&fmt);
 	buf_free(&line);

@@ -64,6 +64,9 @@ struct watch {
 	int		 fetching;	/* our FETCH of new messages runs */
 	int		 probing;	/* our FETCH of the highest UID runs */
 	int		 idling;	/* the server said "+" to IDLE */
+	int		 idle_ended;	/* IDLE was answered */
+	struct sess_pipe *p;		/* the session's: events come to w */
+	struct sess_reply idle_rep;
 	int		 use_idle;
 	int		 once, got_new;
 	int		 fatal;		/* a failure no reconnection mends */
@@ -297,29 +300,31 @@ fetch_new(struct watch *w)
 	return 0;
 }
 
-/* One IDLE: until an event needs a command, the re-issue time or the end. */
 static int
-idle_round(struct watch *w)
+idle_done(void *arg, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	struct watch *w = arg;
+
+	w->idle_ended = 1;
+	return sess_done_keep(&w->idle_rep, s, rep, e);
+}
+
+/* IDLE on pipeline p (whose scope takes its "+"), until DONE is answered. */
+static int
+idle_wait(struct watch *w, struct sess_pipe *p, double until)
 {
 	struct sess *s = w->ctx->sess;
 	struct err *e = &w->ctx->err;
-	struct sess_cmd cmd;
-	double until = now_s() + w->keepalive;
 	int r;
 
-	if (w->deadline > 0 && w->deadline < until)
-		until = w->deadline;
-	memset(&cmd, 0, sizeof(cmd));
-	w->idling = 0;
-	sess_set_cont(s, on_cont, w);
-	if (sess_send(s, &cmd, e, "IDLE") < 0 || sess_flush(s, e) < 0)
+	if (sess_pipe_send(p, idle_done, w, e, "IDLE") < 0)
 		return -1;
-	while (!w->idling && !cmd.done)
-		if (sess_read_one(s, e) < 0)
+	while (!w->idling && !w->idle_ended)
+		if (sess_pipe_read(p, e) < 0)
 			return -1;
-	if (cmd.done) {
+	if (w->idle_ended) {
 		/* Refused after all: poll instead. */
-		sess_set_cont(s, NULL, NULL);
 		w->use_idle = 0;
 		return 0;
 	}
@@ -329,13 +334,30 @@ idle_round(struct watch *w)
 			return -1;
 		if (r == 0)
 			break;
-		if (sess_read_one(s, e) < 0)
+		if (sess_pipe_read(p, e) < 0)
 			return -1;
 	}
-	sess_set_cont(s, NULL, NULL);
-	if (sess_send_line(s, "DONE", 4, 0, e) < 0 || sess_wait(s, &cmd, e) < 0)
+	if (sess_send_line(s, "DONE", 4, 0, e) < 0 ||
+	    sess_pipe_drain(p, e) < 0)
 		return -1;
-	return sess_cmd_check(&cmd, e);
+	return sess_reply_check(&w->idle_rep, e);
+}
+
+/* One IDLE: until an event needs a command, the re-issue time or the end. */
+static int
+idle_round(struct watch *w)
+{
+	struct sess_scope sc = { NULL, NULL, on_cont, NULL };
+	struct sess_pipe *p;
+	double until = now_s() + w->keepalive;
+
+	if (w->deadline > 0 && w->deadline < until)
+		until = w->deadline;
+	w->idling = 0;
+	w->idle_ended = 0;
+	sc.ctx = w;
+	p = sess_pipe_begin(w->ctx->sess, &sc, 0);
+	return sess_pipe_end(p, idle_wait(w, p, until), &w->ctx->err);
 }
 
 /* Without IDLE: wait an interval (reading what comes), then NOOP. */
@@ -350,7 +372,7 @@ poll_round(struct watch *w)
 	if (w->deadline > 0 && w->deadline < until)
 		until = w->deadline;
 	while ((r = sess_poll(s, ms_until(until, 86400), e)) > 0)
-		if (sess_read_one(s, e) < 0)
+		if (sess_pipe_read(w->p, e) < 0)
 			return -1;
 	if (r < 0)
 		return -1;
@@ -359,15 +381,14 @@ poll_round(struct watch *w)
 	return sess_run(s, e, "NOOP");
 }
 
-/* Open the mailbox on a fresh session and watch until done or a failure. */
+/* Open the mailbox and watch until done or a failure. */
 static int
-watch_session(struct watch *w)
+watch_run(struct watch *w)
 {
 	struct sess *s = w->ctx->sess;
 	struct err *e = &w->ctx->err;
 	const struct sess_mailbox *m;
 
-	sess_set_handler(s, on_untagged, w);
 	if (sess_has_cap(s, "QRESYNC") && sess_run(s, e, "ENABLE QRESYNC") < 0)
 		return -1;
 	if (sess_select(s, w->mailbox, 1, e) < 0) {
@@ -408,6 +429,22 @@ watch_session(struct watch *w)
 		if ((w->use_idle ? idle_round(w) : poll_round(w)) < 0)
 			return -1;
 	}
+}
+
+/* A fresh session: its events come to w while it lasts. */
+static int
+watch_session(struct watch *w)
+{
+	struct sess_scope sc = { on_untagged, NULL, NULL, NULL };
+	struct sess_pipe *p;
+
+	int r;
+
+	sc.ctx = w;
+	p = w->p = sess_pipe_begin(w->ctx->sess, &sc, 0);
+	r = sess_pipe_end(p, watch_run(w), &w->ctx->err);
+	w->p = NULL;
+	return r;
 }
 
 /* Failures worth another connection: the network, not the settings. */

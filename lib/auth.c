@@ -261,13 +261,13 @@ first_message(struct sasl *x, struct buf *raw, struct err *e)
 }
 
 static int
-login_error(struct sess_cmd *cmd, struct err *e)
+login_error(const struct sess_reply *rep, struct err *e)
 {
-	sess_cmd_check(cmd, e);
+	sess_reply_check(rep, e);
 	if (e->kind == ERR_UNAVAILABLE &&
-	    strcasecmp(cmd->code, "UNAVAILABLE") != 0)
+	    strcasecmp(rep->code, "UNAVAILABLE") != 0)
 		e->kind = ERR_AUTH;
-	if (e->kind == ERR_PROTOCOL && cmd->status == IMAP_ST_BAD)
+	if (e->kind == ERR_PROTOCOL && rep->status == IMAP_ST_BAD)
 		e->kind = ERR_AUTH;
 	err_prefix(e, "login failed");
 	return -1;
@@ -277,14 +277,17 @@ static int
 sasl_login(struct sess *s, enum auth_mech m, const struct auth_opts *o,
     struct err *e)
 {
-	struct sess_cmd cmd;
+	struct sess_reply rep;
+	struct sess_scope sc;
+	struct sess_pipe *p;
 	struct sasl x;
 	struct buf raw;
 	size_t n;
 	int r = -1;
 
 	memset(&x, 0, sizeof(x));
-	memset(&cmd, 0, sizeof(cmd));
+	memset(&rep, 0, sizeof(rep));
+	memset(&sc, 0, sizeof(sc));
 	x.m = m;
 	x.o = o;
 	err_clear(&x.err);
@@ -296,21 +299,24 @@ sasl_login(struct sess *s, enum auth_mech m, const struct auth_opts *o,
 			err_set(e, ERR_CONFIG, "user name or secret too long");
 		goto done;
 	}
-	sess_set_cont(s, sasl_cont, &x);
+	sc.cont = sasl_cont;
+	sc.ctx = &x;
+	p = sess_pipe_begin(s, &sc, 0);
 	if (!o->no_sasl_ir && sess_has_cap(s, "SASL-IR"))
-		r = sess_send(s, &cmd, e, "AUTHENTICATE %s %PA", sasl_names[m],
+		r = sess_pipe_send(p, sess_done_keep, &rep, e,
+		    "AUTHENTICATE %s %PA", sasl_names[m],
 		    x.ir.len ? x.ir.s : "=");
 	else {
 		x.ir_pending = 1;
-		r = sess_send(s, &cmd, e, "AUTHENTICATE %s", sasl_names[m]);
+		r = sess_pipe_send(p, sess_done_keep, &rep, e,
+		    "AUTHENTICATE %s", sasl_names[m]);
 	}
-	if (r < 0)
-		goto done;
 	/* Capabilities change with login; the OK usually lists the new ones. */
-	sess_forget_caps(s);
-	r = -1;
-	if (sess_wait(s, &cmd, e) < 0)
+	if (r == 0)
+		sess_forget_caps(s);
+	if ((r = sess_pipe_end(p, r, e)) < 0)
 		goto done;
+	r = -1;
 	if (x.failed) {
 		*e = x.err;
 		if (e->kind == ERR_NONE)
@@ -318,8 +324,8 @@ sasl_login(struct sess *s, enum auth_mech m, const struct auth_opts *o,
 		err_prefix(e, "login failed");
 		goto done;
 	}
-	if (cmd.status != IMAP_ST_OK) {
-		login_error(&cmd, e);
+	if (rep.status != IMAP_ST_OK) {
+		login_error(&rep, e);
 		if (x.oauth_status[0] != '\0' &&
 		    (n = strlen(e->msg)) + 40 < sizeof(e->msg))
 			snprintf(e->msg + n, sizeof(e->msg) - n,
@@ -332,10 +338,8 @@ sasl_login(struct sess *s, enum auth_mech m, const struct auth_opts *o,
 		    "without proving that it knows the password");
 		goto done;
 	}
-	sess_set_state(s, SESS_AUTHENTICATED);
-	r = 0;
+	r = sess_logged_in(s, e);
 done:
-	sess_set_cont(s, NULL, NULL);
 	if (m == AUTH_SCRAM_SHA_256 || m == AUTH_SCRAM_SHA_1)
 		scram_free(&x.scram);
 	buf_wipe(&raw);
@@ -346,21 +350,23 @@ done:
 static int
 login_cmd(struct sess *s, const struct auth_opts *o, struct err *e)
 {
-	struct sess_cmd cmd;
+	struct sess_reply rep;
+	struct sess_pipe *p;
+	int r;
 
 	if (sess_has_cap(s, "LOGINDISABLED"))
 		return err_set(e, ERR_AUTH, "login failed: the server "
 		    "disables LOGIN on this connection (LOGINDISABLED)");
-	memset(&cmd, 0, sizeof(cmd));
-	if (sess_send(s, &cmd, e, "LOGIN %A %PA", o->user, o->secret) < 0)
+	p = sess_pipe_begin(s, NULL, 0);
+	r = sess_pipe_send(p, sess_done_keep, &rep, e, "LOGIN %A %PA",
+	    o->user, o->secret);
+	if (r == 0)
+		sess_forget_caps(s);
+	if (sess_pipe_end(p, r, e) < 0)
 		return -1;
-	sess_forget_caps(s);
-	if (sess_wait(s, &cmd, e) < 0)
-		return -1;
-	if (cmd.status != IMAP_ST_OK)
-		return login_error(&cmd, e);
-	sess_set_state(s, SESS_AUTHENTICATED);
-	return 0;
+	if (rep.status != IMAP_ST_OK)
+		return login_error(&rep, e);
+	return sess_logged_in(s, e);
 }
 
 /* A token goes into a SASL message between ^A separators: keep it plain. */

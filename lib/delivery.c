@@ -18,6 +18,9 @@ struct probe {
 	int		 news;		/* EXISTS since the last look */
 	double		 news_at;	/* when the last one came */
 	int		 idling;	/* the server said "+" to IDLE */
+	int		 idle_ended;	/* IDLE was answered */
+	struct sess_reply idle_rep;
+	struct sess_pipe *pp;		/* the probe's: untagged data to it */
 	uint32_t	 found[DELIVERY_MAX_FOUND];
 	size_t		 nfound;
 };
@@ -137,35 +140,56 @@ look(struct sess *s, struct probe *p, uint32_t from_uid, const char *token,
 	return p->nfound > 0;
 }
 
-/* IDLE until new mail is announced or until; 1 when IDLE is refused. */
 static int
-idle_wait(struct sess *s, struct probe *p, double until, struct err *e)
+idle_done(void *arg, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
 {
-	struct sess_cmd cmd;
+	struct probe *p = arg;
+
+	p->idle_ended = 1;
+	return sess_done_keep(&p->idle_rep, s, rep, e);
+}
+
+/* IDLE on pipeline pp (whose scope takes its "+"), until DONE is answered. */
+static int
+idle_run(struct sess *s, struct sess_pipe *pp, struct probe *p, double until,
+    struct err *e)
+{
 	int r;
 
-	memset(&cmd, 0, sizeof(cmd));
 	p->idling = 0;
-	sess_set_cont(s, on_cont, p);
-	if (sess_send(s, &cmd, e, "IDLE") < 0 || sess_flush(s, e) < 0)
+	p->idle_ended = 0;
+	if (sess_pipe_send(pp, idle_done, p, e, "IDLE") < 0)
 		return -1;
-	while (!p->idling && !cmd.done)
-		if (sess_read_one(s, e) < 0)
+	while (!p->idling && !p->idle_ended)
+		if (sess_pipe_read(pp, e) < 0)
 			return -1;
-	sess_set_cont(s, NULL, NULL);
-	if (cmd.done)
+	if (p->idle_ended)
 		return 1;	/* refused after all: poll instead */
 	while (!p->news) {
 		if ((r = sess_poll(s, ms_until(until), e)) < 0)
 			return -1;
 		if (r == 0)
 			break;
-		if (sess_read_one(s, e) < 0)
+		if (sess_pipe_read(pp, e) < 0)
 			return -1;
 	}
-	if (sess_send_line(s, "DONE", 4, 0, e) < 0 || sess_wait(s, &cmd, e) < 0)
+	if (sess_send_line(s, "DONE", 4, 0, e) < 0 ||
+	    sess_pipe_drain(pp, e) < 0)
 		return -1;
-	return sess_cmd_check(&cmd, e);
+	return sess_reply_check(&p->idle_rep, e);
+}
+
+/* IDLE until new mail is announced or until; 1 when IDLE is refused. */
+static int
+idle_wait(struct sess *s, struct probe *p, double until, struct err *e)
+{
+	struct sess_scope sc = { NULL, NULL, on_cont, NULL };
+	struct sess_pipe *pp;
+
+	sc.ctx = p;
+	pp = sess_pipe_begin(s, &sc, 0);
+	return sess_pipe_end(pp, idle_run(s, pp, p, until, e), e);
 }
 
 /* Without IDLE: NOOP every DELIVERY_POLL_MS until news or until. */
@@ -180,7 +204,7 @@ poll_wait(struct sess *s, struct probe *p, double until, struct err *e)
 		if (next > until)
 			next = until;
 		while ((r = sess_poll(s, ms_until(next), e)) > 0)
-			if (sess_read_one(s, e) < 0)
+			if (sess_pipe_read(p->pp, e) < 0)
 				return -1;
 		if (r < 0 || sess_run(s, e, "NOOP") < 0)
 			return -1;
@@ -192,11 +216,12 @@ poll_wait(struct sess *s, struct probe *p, double until, struct err *e)
 static void
 delete_probe(struct sess *s, struct probe *p, struct delivery_result *r)
 {
-	struct sess_cmd store, expunge;
+	struct sess_reply store, expunge;
+	struct sess_pipe *pp;
 	struct uidset set;
 	struct buf text;
 	size_t i;
-	int uidplus = sess_has_cap(s, "UIDPLUS");
+	int uidplus = sess_has_cap(s, "UIDPLUS"), rc;
 	struct err *e = &r->cleanup;
 
 	memset(&store, 0, sizeof(store));
@@ -206,14 +231,16 @@ delete_probe(struct sess *s, struct probe *p, struct delivery_result *r)
 	for (i = 0; i < p->nfound; i++)
 		uidset_add(&set, p->found[i], p->found[i]);
 	uidset_format(&set, &text);
-	if (sess_send(s, &store, e, "UID STORE %S +FLAGS.SILENT (\\Deleted)",
-	    text.s) < 0 || (uidplus && sess_send(s, &expunge, e,
-	    "UID EXPUNGE %S", text.s) < 0) ||
-	    sess_wait(s, &store, e) < 0 ||
-	    (uidplus && sess_wait(s, &expunge, e) < 0))
+	pp = sess_pipe_begin(s, NULL, 0);
+	rc = sess_pipe_send(pp, sess_done_keep, &store, e, "UID STORE %S "
+	    "+FLAGS.SILENT (\\Deleted)", text.s);
+	if (rc == 0 && uidplus)
+		rc = sess_pipe_send(pp, sess_done_keep, &expunge, e,
+		    "UID EXPUNGE %S", text.s);
+	if (sess_pipe_end(pp, rc, e) < 0)
 		goto done;
-	if (sess_cmd_check(&store, e) < 0 ||
-	    (uidplus && sess_cmd_check(&expunge, e) < 0))
+	if (sess_reply_check(&store, e) < 0 ||
+	    (uidplus && sess_reply_check(&expunge, e) < 0))
 		goto done;
 	if (uidplus)
 		r->deleted = 1;
@@ -231,6 +258,7 @@ int
 delivery_run(struct sess *s, const struct delivery_opts *o,
     struct delivery_result *r, struct err *e)
 {
+	struct sess_scope sc = { on_probe, NULL, NULL, NULL };
 	struct probe p;
 	const struct sess_mailbox *m;
 	struct buf msg;
@@ -265,7 +293,8 @@ delivery_run(struct sess *s, const struct delivery_opts *o,
 	until = o->until_ms > 0 ? o->until_ms / 1000.0 :
 	    r->smtp.accepted + o->wait_ms / 1000.0;
 	r->waited = until > r->smtp.accepted ? until - r->smtp.accepted : 0;
-	sess_set_handler(s, on_probe, &p);
+	sc.ctx = &p;
+	p.pp = sess_pipe_begin(s, &sc, 0);
 	/*
 	 * Look, then wait for news, and look again: once more at the end,
 	 * for a probe that came unannounced. It arrived when the new message
@@ -299,7 +328,6 @@ delivery_run(struct sess *s, const struct delivery_opts *o,
 		delete_probe(s, &p, r);
 	rc = 0;
 done:
-	sess_set_handler(s, NULL, NULL);
-	sess_set_cont(s, NULL, NULL);
-	return rc;
+	/* Whatever comes later reaches nothing of this frame. */
+	return sess_pipe_end(p.pp, rc, e);
 }

@@ -114,13 +114,20 @@ mbox_special_use(const struct imap_arg *a)
 	return NULL;
 }
 
+/* STATUS for many mailboxes: what came back, by the index of the name. */
 struct many {
-	struct sess		*sess;
-	const char *const	*names;
 	char			**enc;		/* names as sent */
+	char			*ended;		/* each command's answer came */
 	size_t			 n;
 	size_t			 oldest;	/* first command not done */
 	struct mbox_status	*st;
+	struct err		*errs;
+};
+
+/* One STATUS command: its mailbox's index. */
+struct many_cmd {
+	struct many	*m;
+	size_t		 i;
 };
 
 static int
@@ -142,8 +149,9 @@ many_handler(void *ctx, struct sess *s, const struct imap_resp *r,
 	}
 	/* By name; the server may spell INBOX its own way. */
 	for (i = m->oldest; i < m->n; i++)
-		if (strlen(m->enc[i]) == len && (memcmp(m->enc[i], name,
-		    len) == 0 || (strcasecmp(m->enc[i], "INBOX") == 0 &&
+		if (!m->ended[i] && strlen(m->enc[i]) == len &&
+		    (memcmp(m->enc[i], name, len) == 0 ||
+		    (strcasecmp(m->enc[i], "INBOX") == 0 &&
 		    strcasecmp(name, "INBOX") == 0)))
 			break;
 	if (i == m->n)
@@ -153,23 +161,47 @@ many_handler(void *ctx, struct sess *s, const struct imap_resp *r,
 	return 0;
 }
 
+static void
+many_ended(struct many *m, size_t i)
+{
+	m->ended[i] = 1;
+	while (m->oldest < m->n && m->ended[m->oldest])
+		m->oldest++;
+}
+
+static int
+many_done(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	struct many_cmd *c = ctx;
+
+	(void)s;
+	(void)e;
+	sess_reply_check(rep, &c->m->errs[c->i]);
+	many_ended(c->m, c->i);
+	return 0;
+}
+
 int
 mbox_status_many(struct sess *s, const char *const *names, size_t n,
     const char *items, int last, struct mbox_status *st, struct err *errs,
     struct err *e)
 {
+	struct sess_scope scope = { many_handler, NULL, NULL, NULL };
+	struct sess_pipe *p;
+	struct many_cmd *cmds;
 	struct many m;
-	struct sess_cmd *cmds;
 	struct buf b;
-	size_t sent = 0, i;
+	size_t i;
 	int r = 0;
 
 	memset(&m, 0, sizeof(m));
-	m.sess = s;
-	m.names = names;
 	m.n = n;
 	m.st = st;
+	m.errs = errs;
 	m.enc = xcalloc(n + 1, sizeof(*m.enc));
+	m.ended = xcalloc(n + 1, 1);
+	cmds = xcalloc(n + 1, sizeof(*cmds));
 	for (i = 0; i < n; i++) {
 		buf_init(&b, 65536);
 		if (strcasecmp(names[i], "INBOX") == 0)
@@ -179,40 +211,30 @@ mbox_status_many(struct sess *s, const char *const *names, size_t n,
 		m.enc[i] = buf_release(&b);
 		memset(&st[i], 0, sizeof(st[i]));
 		err_clear(&errs[i]);
+		cmds[i].m = &m;
+		cmds[i].i = i;
 	}
-	cmds = xcalloc(n + 1, sizeof(*cmds));
-	sess_set_handler(s, many_handler, &m);
-	while (m.oldest < n) {
-		while (sent < n && sent - m.oldest < MBOX_WINDOW) {
-			if (sess_send(s, &cmds[sent], &errs[sent],
-			    "STATUS %M (%s)", names[sent], items) < 0) {
-				if (errs[sent].kind != ERR_USAGE) {
-					*e = errs[sent];
-					r = -1;
-					goto out;
-				}
-				cmds[sent].done = 1;
-				cmds[sent].status = IMAP_ST_BAD;
-			}
-			sent++;
-		}
-		if (last && sent == n && sess_send_logout(s, e) < 0) {
+	scope.ctx = &m;
+	p = sess_pipe_begin(s, &scope, MBOX_WINDOW);
+	for (i = 0; i < n && r == 0; i++) {
+		if (sess_pipe_send(p, many_done, &cmds[i], &errs[i],
+		    "STATUS %M (%s)", names[i], items) == 0)
+			continue;
+		/* A name the formatter refused: that mailbox's error. */
+		if (sess_broken(s) || errs[i].kind != ERR_USAGE) {
+			*e = errs[i];
 			r = -1;
-			goto out;
 		}
-		if (sess_wait(s, &cmds[m.oldest], e) < 0) {
-			r = -1;
-			goto out;
-		}
-		if (errs[m.oldest].kind == ERR_NONE)
-			sess_cmd_check(&cmds[m.oldest], &errs[m.oldest]);
-		m.oldest++;
+		many_ended(&m, i);
 	}
-out:
-	sess_set_handler(s, NULL, NULL);
+	/* LOGOUT in the same write as the last STATUS, when asked. */
+	if (r == 0 && last && sess_send_logout(s, e) < 0)
+		r = -1;
+	r = sess_pipe_end(p, r, e);
 	for (i = 0; i < n; i++)
 		free(m.enc[i]);
 	free(m.enc);
+	free(m.ended);
 	free(cmds);
 	return r;
 }

@@ -1419,35 +1419,34 @@ refused_charset(const struct search_query *q, int r, struct err *e)
 	return -1;
 }
 
-/* Commands in flight, at most SEARCH_WINDOW, answered in order. */
+/*
+ * The searches of a stage: at most SEARCH_WINDOW in flight, the stage's
+ * handler taking what they find; the first refusal is kept.
+ */
 struct pipe {
-	struct sess	*s;
-	struct sess_cmd	 cmd[SEARCH_WINDOW];
-	size_t		 sent, done;
-	struct err	 refused;	/* the first command refused */
-	int		 broken;	/* the session failed */
+	struct sess_pipe	*p;
+	struct err		 refused;
 };
 
 static void
-pipe_init(struct pipe *p, struct sess *s)
+pipe_begin(struct pipe *p, struct sess *s, sess_handler_fn fn, void *ctx)
 {
-	memset(p, 0, sizeof(*p));
-	p->s = s;
+	struct sess_scope sc = { fn, NULL, NULL, ctx };
+
 	err_clear(&p->refused);
+	p->p = sess_pipe_begin(s, &sc, SEARCH_WINDOW);
 }
 
 static int
-pipe_wait(struct pipe *p, struct err *e)
+pipe_done(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
 {
-	struct sess_cmd *c = &p->cmd[p->done % SEARCH_WINDOW];
+	struct pipe *p = ctx;
 
-	if (sess_wait(p->s, c, e) < 0) {
-		p->broken = 1;
-		return -1;
-	}
-	p->done++;
+	(void)s;
+	(void)e;
 	if (p->refused.kind == ERR_NONE)
-		sess_cmd_check(c, &p->refused);
+		sess_reply_check(rep, &p->refused);
 	return 0;
 }
 
@@ -1455,35 +1454,22 @@ static int
 pipe_send(struct pipe *p, struct err *e, const char *fmt, ...)
 {
 	va_list ap;
-	int r, before;
+	int r;
 
-	if (p->sent - p->done == SEARCH_WINDOW && pipe_wait(p, e) < 0)
-		return -1;
-	before = sess_inflight(p->s);
 	va_start(ap, fmt);
-	r = sess_vsend(p->s, &p->cmd[p->sent % SEARCH_WINDOW], e, fmt, ap);
+	r = sess_pipe_vsend(p->p, pipe_done, p, e, fmt, ap);
 	va_end(ap);
-	/* Queued, whether or not it went out. */
-	if (sess_inflight(p->s) > before)
-		p->sent++;
-	if (r < 0 && sess_inflight(p->s) > before)
-		p->broken = 1;
 	return r;
 }
 
 /*
- * Wait for what is in flight; r is the result so far (its error is kept).
- * The commands live in the pipe, so they are always waited for unless the
- * session broke.
+ * End the stage: what is in flight is waited for (or abandoned when the
+ * session failed); r is the result so far, its error kept.
  */
 static int
 pipe_finish(struct pipe *p, int r, struct err *e)
 {
-	struct err scratch;
-
-	while (p->done < p->sent && !p->broken)
-		if (pipe_wait(p, r < 0 ? &scratch : e) < 0)
-			r = -1;
+	r = sess_pipe_end(p->p, r, e);
 	if (r == 0 && p->refused.kind != ERR_NONE) {
 		*e = p->refused;
 		r = -1;
@@ -1756,14 +1742,12 @@ fetch_items(struct sess *s, struct collect *c, const struct uidset *set,
 	size_t pos = 0;
 	int r = 0;
 
-	pipe_init(&p, s);
 	buf_init(&chunk, UIDSET_CHUNK * 2);
-	sess_set_handler(s, on_fetch, c);
+	pipe_begin(&p, s, on_fetch, c);
 	while (r == 0 && uidset_next_chunk(set, &pos, &chunk) == 1)
 		r = pipe_send(&p, e, "UID FETCH %S (UID %s)", chunk.s,
 		    c->item);
 	r = pipe_finish(&p, r, e);
-	sess_set_handler(s, NULL, NULL);
 	buf_free(&chunk);
 	return r;
 }
@@ -1901,11 +1885,9 @@ run_relative(struct sess *s, const struct search_query *q,
 	/* The messages of the days around the cutoffs. */
 	collect_init(&c, s);
 	c.out = &b;
-	pipe_init(&p, s);
-	sess_set_handler(s, on_search, &c);
+	pipe_begin(&p, s, on_search, &c);
 	r = queue_form(&p, q, SEARCH_FORM_BOUNDARY, 0, scope, ret, e);
 	r = pipe_finish(&p, r, e);
-	sess_set_handler(s, NULL, NULL);
 	collect_end(&c);
 	/* Their INTERNALDATE decides the older:/newer: terms. */
 	if (r == 0 && b.n > 0) {
@@ -1921,8 +1903,7 @@ run_relative(struct sess *s, const struct search_query *q,
 	if (r == 0) {
 		collect_init(&c, s);
 		c.out = out;
-		pipe_init(&p, s);
-		sess_set_handler(s, on_search, &c);
+		pipe_begin(&p, s, on_search, &c);
 		r = queue_form(&p, q, SEARCH_FORM_OUTSIDE, 0, scope, ret, e);
 		f.form = SEARCH_FORM_VALUES;
 		f.scoped = 1;
@@ -1936,7 +1917,6 @@ run_relative(struct sess *s, const struct search_query *q,
 				    gs.g[i].bits, &gs.g[i].set, ret, e);
 		}
 		r = pipe_finish(&p, r, e);
-		sess_set_handler(s, NULL, NULL);
 		collect_end(&c);
 	}
 	for (i = 0; i < gs.n; i++) {
@@ -1982,12 +1962,10 @@ search_run(struct sess *s, const struct search_query *q, struct uidset *out,
 	else {
 		collect_init(&c, s);
 		c.out = &got;
-		pipe_init(&p, s);
-		sess_set_handler(s, on_search, &c);
+		pipe_begin(&p, s, on_search, &c);
 		r = queue_form(&p, q, SEARCH_FORM_EXACT, 0, scoped ? &scope :
 		    NULL, ret, e);
 		r = pipe_finish(&p, r, e);
-		sess_set_handler(s, NULL, NULL);
 		collect_end(&c);
 	}
 	if (r == 0) {
@@ -2015,14 +1993,12 @@ search_count(struct sess *s, const struct search_query *q, uint64_t *n_r,
 	scoped = get_scope(q, &scope);
 	if (sess_has_cap(s, "ESEARCH") && simple(q, &scope, scoped)) {
 		collect_init(&c, s);
-		pipe_init(&p, s);
-		sess_set_handler(s, on_search, &c);
+		pipe_begin(&p, s, on_search, &c);
 		r = 0;
 		if (!scoped || scope.n > 0)
 			r = queue_form(&p, q, SEARCH_FORM_EXACT, 0, scoped ?
 			    &scope : NULL, " RETURN (COUNT)", e);
 		r = pipe_finish(&p, r, e);
-		sess_set_handler(s, NULL, NULL);
 		collect_end(&c);
 		*n_r = c.count;
 		uidset_free(&scope);
@@ -2037,9 +2013,10 @@ search_count(struct sess *s, const struct search_query *q, uint64_t *n_r,
 }
 
 int
-search_queue_count(struct sess *s, struct sess_cmd *cmd,
+search_queue_count(struct sess_pipe *p, sess_done_fn done, void *ctx,
     const struct search_query *q, struct err *e)
 {
+	struct sess *s = sess_pipe_sess(p);
 	struct uidset scope;
 	struct prog pr;
 	struct buf chunk;
@@ -2060,8 +2037,8 @@ search_queue_count(struct sess *s, struct sess_cmd *cmd,
 	    1) == V_FALSE)
 		r = 2;
 	else
-		r = sess_send(s, cmd, e, "UID SEARCH RETURN (COUNT) %V", pr.v,
-		    pr.n) < 0 ? -1 : 1;
+		r = sess_pipe_send(p, done, ctx, e, "UID SEARCH RETURN (COUNT) "
+		    "%V", pr.v, pr.n) < 0 ? -1 : 1;
 	prog_free(&pr);
 	buf_free(&chunk);
 	uidset_free(&scope);
@@ -2204,7 +2181,6 @@ search_sorted(struct sess *s, const struct search_query *q,
 	buf_init(&chunk, UIDSET_CHUNK * 2);
 	uidset_init(&got);
 	scoped = get_scope(q, &scope);
-	pipe_init(&p, s);
 	if (sort && simple(q, &scope, scoped)) {
 		/* The server sorts what it finds. */
 		if (scoped)
@@ -2212,21 +2188,19 @@ search_sorted(struct sess *s, const struct search_query *q,
 		if ((!scoped || scope.n > 0) && build(&pr, q,
 		    SEARCH_FORM_EXACT, 0, scoped ? chunk.s : NULL, 0) !=
 		    V_FALSE) {
-			sess_set_handler(s, on_sort, &c);
+			pipe_begin(&p, s, on_sort, &c);
 			r = pipe_send(&p, e, "UID SORT%s (%s%s) UTF-8 %V", ret,
 			    rev, crit, pr.v, pr.n);
 			r = refused_charset(q, pipe_finish(&p, r, e), e);
-			sess_set_handler(s, NULL, NULL);
 		}
 	} else if ((r = search_run(s, q, &got, e)) == 0 && got.n > 0) {
 		if (sort && one_chunk(&got)) {
 			/* The server sorts what we found. */
 			uidset_next_chunk(&got, &pos, &chunk);
-			sess_set_handler(s, on_sort, &c);
+			pipe_begin(&p, s, on_sort, &c);
 			r = pipe_send(&p, e, "UID SORT%s (%s%s) UTF-8 UID %S",
 			    ret, rev, crit, chunk.s);
 			r = pipe_finish(&p, r, e);
-			sess_set_handler(s, NULL, NULL);
 		} else if (here_ok)
 			r = sort_here(s, &got, key, reverse, &c, e);
 		else

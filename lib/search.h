@@ -110,13 +110,14 @@ int	search_count(struct sess *, const struct search_query *,
 	    uint64_t *n_r, struct err *);
 /*
  * The count as one command among others the caller pipelines: "UID
- * SEARCH RETURN (COUNT) ..." queued as cmd, whose "* ESEARCH (TAG ...)
- * COUNT n" the caller reads. Returns 1 when queued; 2 when the query
- * matches nothing whatever the mailbox holds (nothing sent: the count is
- * 0); 0 when one command cannot answer it (no ESEARCH, older:/newer:
- * without WITHIN, a long uid: set): then search_count; -1 on error.
+ * SEARCH RETURN (COUNT) ..." sent on p with done and ctx, whose
+ * "* ESEARCH (TAG ...) COUNT n" the caller reads (sess_pipe_tagged).
+ * Returns 1 when queued; 2 when the query matches nothing whatever the
+ * mailbox holds (nothing sent: the count is 0); 0 when one command cannot
+ * answer it (no ESEARCH, older:/newer: without WITHIN, a long uid: set):
+ * then search_count; -1 on error.
  */
-int	search_queue_count(struct sess *, struct sess_cmd *,
+int	search_queue_count(struct sess_pipe *, sess_done_fn, void *,
 	    const struct search_query *, struct err *);
 
 enum search_sort {

@@ -23,6 +23,36 @@
 #define SESS_SYNC_LITERAL_MAX 4096	/* LITERAL- allows non-sync up to this */
 #define SESS_STREAM_BUF	65536		/* a %L literal is read in pieces this big */
 
+/*
+ * A command in flight. The session allocates it, keeps it in its queue
+ * (tag order) until the tagged answer comes or the session fails, then
+ * hands it to its pipeline's list of ended commands, whose done callbacks
+ * run outside the reading of responses.
+ */
+struct sess_cmd {
+	unsigned		 tag;
+	int			 answered;
+	struct sess_pipe	*pipe;		/* NULL: nobody waits for it */
+	sess_done_fn		 done;
+	void			*done_ctx;
+	struct sess_reply	 reply;
+	struct imap_resp	 resp;		/* the answer, copied */
+	void			*copy;		/* what resp points into */
+	struct sess_cmd		*next;		/* in flight, then ended */
+};
+
+struct sess_pipe {
+	struct sess		*s;
+	struct sess_scope	 scope;
+	unsigned		 limit;
+	unsigned		 inflight;
+	struct sess_cmd		*ended, *ended_tail;	/* done not yet run */
+	int			 in_done;	/* a done callback is running */
+	int			 open;		/* its scope is in the stack */
+	struct sess_pipe	*outer;		/* the scope stack */
+	struct sess_pipe	*all_next;	/* every pipeline not yet ended */
+};
+
 struct sess {
 	struct sess_opts	 o;
 	struct conn		*conn;
@@ -36,16 +66,15 @@ struct sess {
 	int			 caps_known;
 	char			*greeting;
 	int			 bye;
-	int			 broken;	/* I/O or protocol failure */
+	int			 broken;	/* I/O, protocol, a callback */
+	struct err		 broke;		/* why */
+	int			 half_sent;	/* it broke amid a command */
 	int			 gone;		/* the output's reader left */
 	int			 hangup_fd;	/* watched for that, or -1 */
 	char			 bye_text[ERR_MSG_MAX];
 	struct sess_cmd		*inflight, *inflight_tail;
-	int			 ninflight;
-	sess_handler_fn		 handler;
-	void			*handler_ctx;
-	sess_cont_fn		 cont;
-	void			*cont_ctx;
+	struct sess_pipe	*top;		/* the innermost open pipeline */
+	struct sess_pipe	*pipes;		/* every pipeline not yet ended */
 	struct sess_cmd		*awaiting_cont;
 	int			 got_cont;
 	struct sess_mailbox	 sel;
@@ -54,7 +83,7 @@ struct sess {
 	struct timespec		 marks[SESS_MARK_COUNT];
 	unsigned		 marked;	/* bit per mark taken */
 	/* LOGOUT sent with the last commands (sess_send_logout). */
-	struct sess_cmd		 logout;
+	unsigned		 logout_tag;
 	int			 logout_sent;
 };
 
@@ -101,6 +130,9 @@ trace_server(void *ctx, const char *line, size_t len, uint64_t litsize)
 	}
 }
 
+static struct imap_sink *choose_sink(void *, const struct imap_resp *,
+    const struct imap_arg *, uint64_t);
+
 struct sess *
 sess_new(const struct sess_opts *o)
 {
@@ -112,6 +144,7 @@ sess_new(const struct sess_opts *o)
 		imap_parser_set_max_literal(s->parser, o->max_literal);
 	if (o->trace != NULL)
 		imap_parser_set_trace(s->parser, trace_server, s);
+	imap_parser_set_sink_fn(s->parser, choose_sink, s);
 	s->in = xmalloc(SESS_INBUF);
 	buf_init(&s->out, SIZE_MAX / 2);
 	buf_init(&s->caps, SESS_MAX_CAPS);
@@ -121,10 +154,29 @@ sess_new(const struct sess_opts *o)
 	return s;
 }
 
+static void
+cmd_free(struct sess_cmd *c)
+{
+	free(c->copy);
+	free(c);
+}
+
+static void
+cmds_free(struct sess_cmd *c)
+{
+	struct sess_cmd *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		cmd_free(c);
+	}
+}
+
 void
 sess_free(struct sess *s)
 {
 	struct conn_zstats zs;
+	struct sess_pipe *p, *next;
 
 	if (s == NULL)
 		return;
@@ -136,6 +188,13 @@ sess_free(struct sess *s)
 		    (unsigned long long)zs.plain_in,
 		    (unsigned long long)zs.raw_out,
 		    (unsigned long long)zs.plain_out);
+	/* Pipelines never ended are freed here, their callbacks unrun. */
+	for (p = s->pipes; p != NULL; p = next) {
+		next = p->all_next;
+		cmds_free(p->ended);
+		free(p);
+	}
+	cmds_free(s->inflight);
 	conn_close(s->conn);
 	imap_parser_free(s->parser);
 	free(s->in);
@@ -227,29 +286,9 @@ sess_selected(const struct sess *s)
 }
 
 void
-sess_set_handler(struct sess *s, sess_handler_fn fn, void *ctx)
-{
-	s->handler = fn;
-	s->handler_ctx = ctx;
-}
-
-void
-sess_set_cont(struct sess *s, sess_cont_fn fn, void *ctx)
-{
-	s->cont = fn;
-	s->cont_ctx = ctx;
-}
-
-void
 sess_set_splits(struct sess *s, int on)
 {
 	imap_parser_set_splits(s->parser, on);
-}
-
-void
-sess_set_sink_fn(struct sess *s, imap_sink_fn fn, void *ctx)
-{
-	imap_parser_set_sink_fn(s->parser, fn, ctx);
 }
 
 void
@@ -270,9 +309,9 @@ sess_set_hangup_fd(struct sess *s, int fd)
 }
 
 int
-sess_inflight(const struct sess *s)
+sess_broken(const struct sess *s)
 {
-	return s->ninflight;
+	return s->broken;
 }
 
 /* Capabilities ---------------------------------------------------------- */
@@ -294,10 +333,16 @@ caps_set(struct sess *s, const struct imap_arg *a)
 	s->caps_known = 1;
 }
 
-int
-sess_refresh_caps(struct sess *s, struct err *e)
+/*
+ * The one place the client asks for capabilities: when connected and when
+ * logged in, if no response code told them. Nothing else asks, so that
+ * sess_has_cap() never touches the network.
+ */
+static int
+learn_caps(struct sess *s, struct err *e)
 {
-	s->caps_known = 0;
+	if (s->caps_known)
+		return 0;
 	if (sess_run(s, e, "CAPABILITY") < 0)
 		return -1;
 	if (!s->caps_known)
@@ -313,28 +358,30 @@ sess_forget_caps(struct sess *s)
 	buf_reset(&s->caps);
 }
 
-/* Whether the server offers cap; asks for the list when it is not known. */
 int
-sess_has_cap(struct sess *s, const char *cap)
+sess_logged_in(struct sess *s, struct err *e)
+{
+	sess_set_state(s, SESS_AUTHENTICATED);
+	return learn_caps(s, e);
+}
+
+/* Whether the server offers cap, as far as it has said. */
+int
+sess_has_cap(const struct sess *s, const char *cap)
 {
 	char tmp[128];
-	struct err e;
 
-	if (!s->caps_known && s->conn != NULL &&
-	    sess_refresh_caps(s, &e) < 0)
+	if (!s->caps_known)
 		return 0;
 	if ((size_t)snprintf(tmp, sizeof(tmp), " %s ", cap) >= sizeof(tmp))
 		return 0;
 	return strcasestr(s->caps.s, tmp) != NULL;
 }
 
-int
-sess_caps(struct sess *s, const char **caps_r, struct err *e)
+const char *
+sess_caps(const struct sess *s)
 {
-	if (!s->caps_known && sess_refresh_caps(s, e) < 0)
-		return -1;
-	*caps_r = s->caps.s;
-	return 0;
+	return s->caps_known ? s->caps.s : NULL;
 }
 
 /* Reading --------------------------------------------------------------- */
@@ -410,17 +457,168 @@ take_inflight(struct sess *s, const char *tag)
 			prev->next = c->next;
 		if (s->inflight_tail == c)
 			s->inflight_tail = prev;
-		s->ninflight--;
 		c->next = NULL;
 		return c;
 	}
 	return NULL;
 }
 
+/*
+ * A command that ended, answered or abandoned, goes to its pipeline, whose
+ * next step runs its done callback; one nobody waits for is dropped.
+ */
+static void
+cmd_ended(struct sess_cmd *c)
+{
+	struct sess_pipe *p = c->pipe;
+
+	c->next = NULL;
+	if (p == NULL) {
+		cmd_free(c);
+		return;
+	}
+	p->inflight--;
+	if (p->ended_tail != NULL)
+		p->ended_tail->next = c;
+	else
+		p->ended = c;
+	p->ended_tail = c;
+}
+
+/*
+ * The session failed. The stream is in an unknown state (or a callback
+ * gave up on it): nothing more is sent, what was queued is dropped, and
+ * every command in flight is abandoned, each to be told so by its
+ * pipeline.
+ */
+static void
+sess_break(struct sess *s, const struct err *e)
+{
+	struct sess_cmd *c, *next;
+
+	if (!s->broken) {
+		s->broken = 1;
+		if (e != NULL && e->kind != ERR_NONE)
+			s->broke = *e;
+		else
+			err_set(&s->broke, ERR_IO, "the connection failed");
+		s->gone = s->broke.kind == ERR_OUTPUT_GONE;
+	}
+	OPENSSL_cleanse(s->out.s, s->out.len);
+	buf_reset(&s->out);
+	for (c = s->inflight; c != NULL; c = next) {
+		next = c->next;
+		cmd_ended(c);
+	}
+	s->inflight = s->inflight_tail = NULL;
+}
+
+/* The error a broken session gives every later call. */
+static int
+broken_err(struct sess *s, struct err *e)
+{
+	*e = s->broke;
+	return -1;
+}
+
+/* The arguments of a response, copied into one block: sizes first. */
+static void
+args_size(const struct imap_arg *a, size_t *nargs, size_t *nbytes)
+{
+	for (; a != NULL; a = a->next) {
+		(*nargs)++;
+		*nbytes += a->len + 1;
+		if (a->type == IMAP_LIST)
+			args_size(a->list, nargs, nbytes);
+	}
+}
+
+static struct imap_arg *
+args_copy(const struct imap_arg *a, struct imap_arg **slot, char **str)
+{
+	struct imap_arg *first = NULL, *prev = NULL, *c;
+
+	for (; a != NULL; a = a->next) {
+		c = (*slot)++;
+		*c = *a;
+		c->next = NULL;
+		c->s = *str;
+		if (a->s != NULL)
+			memcpy(c->s, a->s, a->len);
+		c->s[a->len] = '\0';
+		*str += a->len + 1;
+		if (a->type == IMAP_LIST)
+			c->list = args_copy(a->list, slot, str);
+		if (prev != NULL)
+			prev->next = c;
+		else
+			first = c;
+		prev = c;
+	}
+	return first;
+}
+
+/* The tagged answer, kept for the done callback that runs later. */
+static void
+keep_resp(struct sess_cmd *c, const struct imap_resp *r)
+{
+	size_t nargs = 0, nbytes = 0, tl = strlen(r->tag), xl;
+	struct imap_arg *slot;
+	char *str;
+
+	xl = r->text != NULL ? strlen(r->text) : 0;
+	args_size(r->args, &nargs, &nbytes);
+	args_size(r->code, &nargs, &nbytes);
+	c->copy = xmalloc(nargs * sizeof(struct imap_arg) + nbytes + tl + xl +
+	    2);
+	slot = c->copy;
+	str = (char *)(slot + nargs);
+	c->resp = *r;
+	c->resp.args = args_copy(r->args, &slot, &str);
+	c->resp.code = args_copy(r->code, &slot, &str);
+	memcpy(str, r->tag, tl + 1);
+	c->resp.tag = str;
+	str += tl + 1;
+	if (xl > 0)
+		memcpy(str, r->text, xl);
+	str[xl] = '\0';
+	c->resp.text = str;
+}
+
+enum scope_kind {
+	SCOPE_UNTAGGED,
+	SCOPE_SINK,
+	SCOPE_CONT
+};
+
+/* The innermost open pipeline with a callback of the kind. */
+static struct sess_pipe *
+scope_with(struct sess *s, enum scope_kind k)
+{
+	struct sess_pipe *p;
+
+	for (p = s->top; p != NULL; p = p->outer)
+		if ((k == SCOPE_UNTAGGED && p->scope.untagged != NULL) ||
+		    (k == SCOPE_SINK && p->scope.sink != NULL) ||
+		    (k == SCOPE_CONT && p->scope.cont != NULL))
+			return p;
+	return NULL;
+}
+
+static struct imap_sink *
+choose_sink(void *ctx, const struct imap_resp *r, const struct imap_arg *parent,
+    uint64_t size)
+{
+	struct sess_pipe *p = scope_with(ctx, SCOPE_SINK);
+
+	return p != NULL ? p->scope.sink(p->scope.ctx, r, parent, size) : NULL;
+}
+
 static int
 dispatch(struct sess *s, const struct imap_resp *r, struct err *e)
 {
 	struct sess_cmd *c;
+	struct sess_pipe *p;
 
 	switch (r->kind) {
 	case IMAP_TAGGED:
@@ -428,26 +626,29 @@ dispatch(struct sess *s, const struct imap_resp *r, struct err *e)
 			return err_set(e, ERR_PROTOCOL, "server answered "
 			    "tag '%.32s', which was never sent", r->tag);
 		track_untagged(s, r);
-		c->done = 1;
-		c->status = r->status;
-		resp_code_name(r, c->code, sizeof(c->code));
-		snprintf(c->text, sizeof(c->text), "%s", r->text);
-		if (c->on_done != NULL)
-			c->on_done(c->on_done_ctx, r);
+		c->answered = 1;
+		c->reply.status = r->status;
+		resp_code_name(r, c->reply.code, sizeof(c->reply.code));
+		snprintf(c->reply.text, sizeof(c->reply.text), "%s", r->text);
+		if (c->pipe != NULL && c->done != NULL)
+			keep_resp(c, r);
+		cmd_ended(c);
 		return 0;
 	case IMAP_CONTINUATION:
 		if (s->awaiting_cont != NULL) {
 			s->got_cont = 1;
 			return 0;
 		}
-		if (s->cont != NULL)
-			return s->cont(s->cont_ctx, s, r, e);
+		p = scope_with(s, SCOPE_CONT);
+		if (p != NULL)
+			return p->scope.cont(p->scope.ctx, s, r, e);
 		return err_set(e, ERR_PROTOCOL, "unexpected continuation "
 		    "request from server");
 	case IMAP_UNTAGGED:
 		track_untagged(s, r);
-		if (s->handler != NULL)
-			return s->handler(s->handler_ctx, s, r, e);
+		p = scope_with(s, SCOPE_UNTAGGED);
+		if (p != NULL)
+			return p->scope.untagged(p->scope.ctx, s, r, e);
 		return 0;
 	}
 	return 0;
@@ -471,21 +672,23 @@ read_resp(struct sess *s, const struct imap_resp **r_r, struct err *e)
 			    s->in_end - s->in_start, &used, r_r, e);
 			s->in_start += used;
 			if (rv < 0) {
-				s->broken = 1;
+				sess_break(s, e);
 				return -1;
 			}
 			if (rv > 0)
 				return 0;
 		}
-		if (s->conn == NULL)
-			return err_set(e, ERR_IO, "not connected");
+		if (s->conn == NULL) {
+			err_set(e, ERR_IO, "not connected");
+			sess_break(s, e);
+			return -1;
+		}
 		n = conn_read(s->conn, s->in, SESS_INBUF, e);
 		if (n < 0) {
-			s->broken = 1;
-			s->gone = e->kind == ERR_OUTPUT_GONE;
 			if (s->bye && e->kind == ERR_IO)
-				return err_set(e, ERR_IO, "server closed the "
+				err_set(e, ERR_IO, "server closed the "
 				    "connection: %s", s->bye_text);
+			sess_break(s, e);
 			return -1;
 		}
 		s->in_start = 0;
@@ -493,18 +696,23 @@ read_resp(struct sess *s, const struct imap_resp **r_r, struct err *e)
 	}
 }
 
-/* Read and dispatch one response. */
-int
-sess_read_one(struct sess *s, struct err *e)
+static int sess_flush(struct sess *, struct err *);
+
+/*
+ * Read and dispatch one response, after writing what is queued. Any
+ * failure, a callback's of whatever kind included, breaks the session.
+ */
+static int
+read_one(struct sess *s, struct err *e)
 {
 	const struct imap_resp *r;
 
-	if (read_resp(s, &r, e) < 0)
+	if (s->broken)
+		return broken_err(s, e);
+	if (sess_flush(s, e) < 0 || read_resp(s, &r, e) < 0)
 		return -1;
 	if (dispatch(s, r, e) < 0) {
-		if (e->kind == ERR_PROTOCOL || e->kind == ERR_OUTPUT_GONE)
-			s->broken = 1;
-		s->gone = e->kind == ERR_OUTPUT_GONE;
+		sess_break(s, e);
 		return -1;
 	}
 	return 0;
@@ -515,6 +723,8 @@ sess_poll(struct sess *s, int timeout_ms, struct err *e)
 {
 	int r;
 
+	if (s->broken)
+		return broken_err(s, e);
 	if (s->in_start < s->in_end)
 		return 1;
 	if (s->conn == NULL)
@@ -524,16 +734,14 @@ sess_poll(struct sess *s, int timeout_ms, struct err *e)
 	 * commands in flight whose owners give up: the session is done for,
 	 * as after a failed read.
 	 */
-	if ((r = conn_wait_readable(s->conn, timeout_ms, e)) < 0) {
-		s->broken = 1;
-		s->gone = e->kind == ERR_OUTPUT_GONE;
-	}
+	if ((r = conn_wait_readable(s->conn, timeout_ms, e)) < 0)
+		sess_break(s, e);
 	return r;
 }
 
 /* Writing --------------------------------------------------------------- */
 
-int
+static int
 sess_flush(struct sess *s, struct err *e)
 {
 	int r;
@@ -544,7 +752,7 @@ sess_flush(struct sess *s, struct err *e)
 		return err_set(e, ERR_IO, "not connected");
 	r = conn_write(s->conn, s->out.s, s->out.len, e);
 	if (r < 0)
-		s->broken = 1;
+		sess_break(s, e);
 	/* The queue may have held a password. */
 	OPENSSL_cleanse(s->out.s, s->out.len);
 	buf_reset(&s->out);
@@ -879,12 +1087,10 @@ await_continuation(struct sess *s, struct sess_cmd *cmd, struct err *e)
 {
 	int r = 0;
 
-	if (sess_flush(s, e) < 0)
-		return -1;
 	s->awaiting_cont = cmd;
 	s->got_cont = 0;
-	while (!s->got_cont && !cmd->done && r == 0)
-		r = sess_read_one(s, e);
+	while (!s->got_cont && !cmd->answered && r == 0)
+		r = read_one(s, e);
 	s->awaiting_cont = NULL;
 	return r;
 }
@@ -896,7 +1102,11 @@ queue(struct sess *s, const void *p, size_t n, struct err *e)
 	if (n >= SESS_OUT_FLUSH) {
 		if (sess_flush(s, e) < 0)
 			return -1;
-		return conn_write(s->conn, p, n, e);
+		if (conn_write(s->conn, p, n, e) < 0) {
+			sess_break(s, e);
+			return -1;
+		}
+		return 0;
 	}
 	if (buf_add(&s->out, p, n) < 0)
 		return err_set(e, ERR_INTERNAL, "output queue full");
@@ -939,12 +1149,8 @@ stream_literal(struct sess *s, const struct lit *l, struct err *e)
 		left -= (uint64_t)n;
 	}
 	free(tmp);
-	if (r < 0) {
-		/* What is still queued must never reach the server. */
-		OPENSSL_cleanse(s->out.s, s->out.len);
-		buf_reset(&s->out);
-		s->broken = 1;
-	}
+	if (r < 0)
+		sess_break(s, e);
 	return r;
 }
 
@@ -965,8 +1171,8 @@ transmit(struct sess *s, struct sess_cmd *cmd, struct build *b, struct err *e)
 		if (l->sync) {
 			if (await_continuation(s, cmd, e) < 0)
 				return -1;
-			if (cmd->done)
-				return 0;	/* refused: sess_wait sees it */
+			if (cmd->answered)
+				return 0;	/* refused: its done says so */
 		}
 		if (!b->secret || l->off <= b->secret_off) {
 			snprintf(tmp, sizeof(tmp), "{%llu bytes}",
@@ -991,17 +1197,13 @@ tag_line(struct sess *s, struct sess_cmd *cmd, struct build *b, struct err *e)
 	struct buf line;
 	size_t i, n;
 
-	cmd->tag = s->next_tag++;
-	cmd->done = 0;
-	cmd->status = IMAP_ST_NONE;
-	cmd->code[0] = cmd->text[0] = '\0';
-	cmd->next = NULL;
 	buf_init(&line, SESS_MAX_CMD);
-	if (buf_addf(&line, "A%u ", cmd->tag) < 0 ||
+	if (buf_addf(&line, "A%u ", s->next_tag) < 0 ||
 	    buf_add(&line, b->line.s, b->line.len) < 0) {
 		buf_wipe(&line);
 		return err_set(e, ERR_USAGE, "command too long");
 	}
+	cmd->tag = s->next_tag++;
 	n = line.len - b->line.len;
 	for (i = 0; i < b->nlits; i++)
 		b->lits[i].off += n;
@@ -1011,52 +1213,66 @@ tag_line(struct sess *s, struct sess_cmd *cmd, struct build *b, struct err *e)
 	return 0;
 }
 
-int
-sess_vsend(struct sess *s, struct sess_cmd *cmd, struct err *e,
-    const char *fmt, va_list ap)
+/*
+ * Format, tag, queue and write a command of pipeline p (NULL: nobody's).
+ * Formatted before it takes a tag: a command the formatter refuses takes
+ * none and sends nothing. Once it is in the queue, a failure to write it
+ * breaks the session, and the command ends unheard: the caller was told.
+ */
+static int
+cmd_send(struct sess *s, struct sess_pipe *p, sess_done_fn done,
+    void *done_ctx, struct err *e, const char *fmt, va_list ap)
 {
+	struct sess_cmd *c;
 	struct build b;
 	int r;
 
+	if (s->broken)
+		return broken_err(s, e);
 	/* Stopped by a signal: nothing more is sent (stop.h). */
 	if (stop_signal())
 		return stop_err(e);
+	if (s->conn == NULL)
+		return err_set(e, ERR_IO, "not connected");
 	memset(&b, 0, sizeof(b));
 	buf_init(&b.line, SESS_MAX_CMD);
-	if (s->conn == NULL) {
+	c = xcalloc(1, sizeof(*c));
+	if (format_cmd(s, &b, fmt, ap, e) < 0 || tag_line(s, c, &b, e) < 0) {
 		build_free(&b);
-		return err_set(e, ERR_IO, "not connected");
-	}
-	if (cmd->secret)
-		b.secret = 1;
-	/*
-	 * Format first: choosing a literal may ask the server for its
-	 * capabilities, and that command must not overtake this one's tag.
-	 */
-	if (format_cmd(s, &b, fmt, ap, e) < 0 || tag_line(s, cmd, &b, e) < 0) {
-		build_free(&b);
+		free(c);
 		return -1;
 	}
+	c->pipe = p;
+	c->done = done;
+	c->done_ctx = done_ctx;
 	if (s->inflight_tail != NULL)
-		s->inflight_tail->next = cmd;
+		s->inflight_tail->next = c;
 	else
-		s->inflight = cmd;
-	s->inflight_tail = cmd;
-	s->ninflight++;
-	r = transmit(s, cmd, &b, e);
+		s->inflight = c;
+	s->inflight_tail = c;
+	if (p != NULL)
+		p->inflight++;
+	r = transmit(s, c, &b, e);
 	build_free(&b);
+	if (r < 0) {
+		if (!s->broken)
+			sess_break(s, e);
+		s->half_sent = 1;
+		c->done = NULL;
+		c->done_ctx = NULL;
+	}
 	return r;
 }
 
-int
-sess_send(struct sess *s, struct sess_cmd *cmd, struct err *e,
-    const char *fmt, ...)
+/* A command no pipeline waits for: its answer is dropped when it comes. */
+static int
+send_unheard(struct sess *s, struct err *e, const char *fmt, ...)
 {
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = sess_vsend(s, cmd, e, fmt, ap);
+	r = cmd_send(s, NULL, NULL, NULL, e, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -1066,6 +1282,8 @@ int
 sess_send_line(struct sess *s, const char *p, size_t n, int secret,
     struct err *e)
 {
+	if (s->broken)
+		return broken_err(s, e);
 	if (secret)
 		trace_line(s, "C", "<redacted>", 10);
 	else
@@ -1075,46 +1293,277 @@ sess_send_line(struct sess *s, const char *p, size_t n, int secret,
 	return sess_flush(s, e);
 }
 
-int
-sess_wait(struct sess *s, struct sess_cmd *cmd, struct err *e)
+/* Pipelines ------------------------------------------------------------ */
+
+struct sess_pipe *
+sess_pipe_begin(struct sess *s, const struct sess_scope *scope,
+    unsigned limit)
 {
-	if (sess_flush(s, e) < 0)
-		return -1;
-	while (!cmd->done)
-		if (sess_read_one(s, e) < 0)
-			return -1;
-	return 0;
+	struct sess_pipe *p = xcalloc(1, sizeof(*p));
+
+	p->s = s;
+	if (scope != NULL)
+		p->scope = *scope;
+	p->limit = limit;
+	p->open = 1;
+	p->outer = s->top;
+	s->top = p;
+	p->all_next = s->pipes;
+	s->pipes = p;
+	return p;
 }
 
-int
-sess_resp_error(const struct imap_resp *r, struct err *e)
+struct sess *
+sess_pipe_sess(const struct sess_pipe *p)
 {
-	char code[ERR_CODE_MAX];
-
-	resp_code_name(r, code, sizeof(code));
-	err_set(e, r->status == IMAP_ST_BAD ? ERR_PROTOCOL : ERR_UNAVAILABLE,
-	    "%s", r->text);
-	err_set_code(e, code, strlen(code));
-	return -1;
+	return p->s;
 }
 
-int
-sess_cmd_tagged(const struct sess_cmd *cmd, const char *tag, size_t len)
+unsigned
+sess_pipe_inflight(const struct sess_pipe *p)
 {
+	return p->inflight;
+}
+
+void *
+sess_pipe_oldest(const struct sess_pipe *p)
+{
+	const struct sess_cmd *c;
+
+	for (c = p->s->inflight; c != NULL; c = c->next)
+		if (c->pipe == p)
+			return c->done_ctx;
+	return NULL;
+}
+
+void *
+sess_pipe_tagged(const struct sess_pipe *p, const char *tag, size_t len)
+{
+	const struct sess_cmd *c;
 	char t[16];
 	int n;
 
-	if (cmd->tag == 0)
+	for (c = p->s->inflight; c != NULL; c = c->next) {
+		if (c->pipe != p)
+			continue;
+		n = snprintf(t, sizeof(t), "A%u", c->tag);
+		if (n > 0 && (size_t)n == len && memcmp(t, tag, len) == 0)
+			return c->done_ctx;
+	}
+	return NULL;
+}
+
+/*
+ * The done callbacks of the commands that ended, in the order they ended.
+ * Never while one runs: a callback that sends, and so waits for room,
+ * does not find itself called again. A callback that fails breaks the
+ * session; the others are still called (the abandoned ones so told), and
+ * the first error is the one returned.
+ */
+static int
+run_done(struct sess_pipe *p, struct err *e)
+{
+	struct sess *s = p->s;
+	struct sess_cmd *c;
+	struct err scratch;
+	int rv = 0;
+
+	if (p->in_done)
 		return 0;
-	n = snprintf(t, sizeof(t), "A%u", cmd->tag);
-	return n > 0 && (size_t)n == len && memcmp(t, tag, len) == 0;
+	p->in_done = 1;
+	while ((c = p->ended) != NULL) {
+		if ((p->ended = c->next) == NULL)
+			p->ended_tail = NULL;
+		if (c->done != NULL) {
+			c->reply.resp = c->answered ? &c->resp : NULL;
+			if (c->done(c->done_ctx, s, &c->reply, rv < 0 ?
+			    &scratch : e) < 0) {
+				sess_break(s, rv < 0 ? &scratch : e);
+				rv = -1;
+			}
+		}
+		cmd_free(c);
+	}
+	p->in_done = 0;
+	return rv;
+}
+
+/* After a wait: the callbacks due, and the session's health. */
+static int
+pipe_settle(struct sess_pipe *p, int r, struct err *e)
+{
+	struct err scratch;
+
+	if (run_done(p, r < 0 ? &scratch : e) < 0 && r == 0)
+		r = -1;
+	if (r == 0 && p->s->broken)
+		r = broken_err(p->s, e);
+	return r;
+}
+
+int
+sess_pipe_vsend(struct sess_pipe *p, sess_done_fn done, void *done_ctx,
+    struct err *e, const char *fmt, va_list ap)
+{
+	struct sess *s = p->s;
+	int r = 0;
+
+	if (s->broken)
+		return pipe_settle(p, broken_err(s, e), e);
+	while (r == 0 && p->limit != 0 && p->inflight >= p->limit)
+		r = read_one(s, e);
+	if ((r = pipe_settle(p, r, e)) < 0)
+		return r;
+	return cmd_send(s, p, done, done_ctx, e, fmt, ap);
+}
+
+int
+sess_pipe_send(struct sess_pipe *p, sess_done_fn done, void *done_ctx,
+    struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = sess_pipe_vsend(p, done, done_ctx, e, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+sess_pipe_room(struct sess_pipe *p, struct err *e)
+{
+	int r = pipe_settle(p, 0, e);
+
+	while (r == 0 && p->limit != 0 && p->inflight >= p->limit)
+		r = pipe_settle(p, read_one(p->s, e), e);
+	return r;
+}
+
+int
+sess_pipe_step(struct sess_pipe *p, struct err *e)
+{
+	int r = 0;
+
+	while (r == 0 && p->inflight > 0 && p->ended == NULL)
+		r = read_one(p->s, e);
+	return pipe_settle(p, r, e);
+}
+
+int
+sess_pipe_read(struct sess_pipe *p, struct err *e)
+{
+	return pipe_settle(p, read_one(p->s, e), e);
+}
+
+int
+sess_pipe_drain(struct sess_pipe *p, struct err *e)
+{
+	int r = 0;
+
+	while (r == 0 && (p->inflight > 0 || p->ended != NULL))
+		r = sess_pipe_step(p, e);
+	return r;
+}
+
+/* Take p's scope off the stack, wherever it is. */
+static void
+scope_pop(struct sess *s, struct sess_pipe *p)
+{
+	struct sess_pipe **pp;
+
+	for (pp = &s->top; *pp != NULL; pp = &(*pp)->outer)
+		if (*pp == p) {
+			*pp = p->outer;
+			break;
+		}
+	p->open = 0;
+}
+
+int
+sess_pipe_end(struct sess_pipe *p, int r, struct err *e)
+{
+	struct sess *s = p->s;
+	struct sess_pipe **pp;
+	struct err scratch;
+
+	if (!s->broken && sess_pipe_drain(p, r < 0 ? &scratch : e) < 0 &&
+	    r == 0)
+		r = -1;
+	/* The session failed: what was in flight is told it was abandoned. */
+	r = pipe_settle(p, r, e);
+	scope_pop(s, p);
+	for (pp = &s->pipes; *pp != NULL; pp = &(*pp)->all_next)
+		if (*pp == p) {
+			*pp = p->all_next;
+			break;
+		}
+	cmds_free(p->ended);
+	free(p);
+	return r;
+}
+
+/* One command ------------------------------------------------------------ */
+
+int
+sess_done_keep(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	struct sess_reply *out = ctx;
+
+	(void)s;
+	(void)e;
+	*out = *rep;
+	out->resp = NULL;
+	return 0;
+}
+
+static int
+vcall(struct sess *s, const struct sess_scope *scope, struct sess_reply *rep,
+    int last, struct err *e, const char *fmt, va_list ap)
+{
+	struct sess_pipe *p = sess_pipe_begin(s, scope, 0);
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->status = IMAP_ST_NONE;
+	r = cmd_send(s, p, sess_done_keep, rep, e, fmt, ap);
+	if (r == 0 && last && sess_send_logout(s, e) < 0)
+		r = -1;
+	return sess_pipe_end(p, r, e);
+}
+
+int
+sess_call(struct sess *s, const struct sess_scope *scope,
+    struct sess_reply *rep, struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vcall(s, scope, rep, 0, e, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+sess_call_last(struct sess *s, const struct sess_scope *scope,
+    struct sess_reply *rep, struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vcall(s, scope, rep, 1, e, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 /* The error for a command that did not end in OK. */
 #define OUTLOOK_NOT_CONNECTED	"User is authenticated but not connected"
 
 int
-sess_cmd_check(const struct sess_cmd *cmd, struct err *e)
+sess_reply_check(const struct sess_reply *rep, struct err *e)
 {
 	static const char *const auth_codes[] = {
 		"AUTHENTICATIONFAILED", "AUTHORIZATIONFAILED", "EXPIRED",
@@ -1124,12 +1573,14 @@ sess_cmd_check(const struct sess_cmd *cmd, struct err *e)
 	size_t i;
 	long wait;
 
-	if (cmd->status == IMAP_ST_OK)
+	if (rep->status == IMAP_ST_OK)
 		return 0;
-	if (cmd->status == IMAP_ST_BAD)
+	if (rep->status == IMAP_ST_NONE)
+		return err_set(e, ERR_IO, "no answer: the connection failed");
+	if (rep->status == IMAP_ST_BAD)
 		kind = ERR_PROTOCOL;
 	for (i = 0; i < sizeof(auth_codes) / sizeof(auth_codes[0]); i++)
-		if (strcasecmp(cmd->code, auth_codes[i]) == 0)
+		if (strcasecmp(rep->code, auth_codes[i]) == 0)
 			kind = ERR_AUTH;
 	/*
 	 * Microsoft 365 and Outlook.com answer BAD, where NO would do, when
@@ -1137,49 +1588,48 @@ sess_cmd_check(const struct sess_cmd *cmd, struct err *e)
 	 * mailbox without the right, IMAP turned off for it, a token for
 	 * another user): a question of rights, not of protocol.
 	 */
-	if (cmd->status == IMAP_ST_BAD && strncasecmp(cmd->text,
+	if (rep->status == IMAP_ST_BAD && strncasecmp(rep->text,
 	    OUTLOOK_NOT_CONNECTED, strlen(OUTLOOK_NOT_CONNECTED)) == 0) {
 		err_set(e, ERR_AUTH, "%s (Microsoft's answer when the account "
 		    "that logged in may not reach this mailbox: check its "
 		    "rights to it, that IMAP is on for it, and whose the "
-		    "token is)", cmd->text);
-		err_set_code(e, cmd->code, strlen(cmd->code));
+		    "token is)", rep->text);
+		err_set_code(e, rep->code, strlen(rep->code));
 		return -1;
 	}
-	if (cmd->status == IMAP_ST_NO && kind == ERR_UNAVAILABLE &&
-	    (wait = throttle_wait_ms(cmd->code, cmd->text)) >= 0) {
+	if (rep->status == IMAP_ST_NO && kind == ERR_UNAVAILABLE &&
+	    (wait = throttle_wait_ms(rep->code, rep->text)) >= 0) {
 		/* Not now, rather than no: a temporary failure. */
 		if (wait > 0)
 			err_set(e, ERR_TIMEOUT, "%s (the server is busy and "
-			    "asks to wait %.3g s: try again later)", cmd->text,
+			    "asks to wait %.3g s: try again later)", rep->text,
 			    wait / 1000.0);
 		else
 			err_set(e, ERR_TIMEOUT, "%s (the server refuses for "
-			    "now: try again later)", cmd->text);
-		err_set_code(e, cmd->code, strlen(cmd->code));
+			    "now: try again later)", rep->text);
+		err_set_code(e, rep->code, strlen(rep->code));
 		return -1;
 	}
-	err_set(e, kind, "%s", cmd->text[0] ? cmd->text :
-	    cmd->status == IMAP_ST_BAD ? "command rejected (BAD)" :
+	err_set(e, kind, "%s", rep->text[0] ? rep->text :
+	    rep->status == IMAP_ST_BAD ? "command rejected (BAD)" :
 	    "command failed (NO)");
-	err_set_code(e, cmd->code, strlen(cmd->code));
+	err_set_code(e, rep->code, strlen(rep->code));
 	return -1;
 }
 
 int
 sess_run(struct sess *s, struct err *e, const char *fmt, ...)
 {
-	struct sess_cmd cmd;
+	struct sess_reply rep;
 	va_list ap;
 	int r;
 
-	memset(&cmd, 0, sizeof(cmd));
 	va_start(ap, fmt);
-	r = sess_vsend(s, &cmd, e, fmt, ap);
+	r = vcall(s, NULL, &rep, 0, e, fmt, ap);
 	va_end(ap);
-	if (r < 0 || sess_wait(s, &cmd, e) < 0)
+	if (r < 0)
 		return -1;
-	return sess_cmd_check(&cmd, e);
+	return sess_reply_check(&rep, e);
 }
 
 /* Connecting ------------------------------------------------------------ */
@@ -1198,19 +1648,18 @@ read_greeting(struct sess *s, const struct imap_resp **r_r, struct err *e)
 static int
 starttls(struct sess *s, struct err *e)
 {
-	struct sess_cmd cmd;
+	struct sess_reply rep;
 
-	if (!s->caps_known && sess_refresh_caps(s, e) < 0)
+	if (learn_caps(s, e) < 0)
 		return -1;
 	if (!sess_has_cap(s, "STARTTLS"))
 		return err_set(e, ERR_AUTH, "server does not offer STARTTLS; "
 		    "refusing to continue without TLS");
-	memset(&cmd, 0, sizeof(cmd));
-	if (sess_send(s, &cmd, e, "STARTTLS") < 0 || sess_wait(s, &cmd, e) < 0)
+	if (sess_call(s, NULL, &rep, e, "STARTTLS") < 0)
 		return -1;
-	if (cmd.status != IMAP_ST_OK)
+	if (rep.status != IMAP_ST_OK)
 		return err_set(e, ERR_AUTH, "server refused STARTTLS: %s; "
-		    "refusing to continue without TLS", cmd.text);
+		    "refusing to continue without TLS", rep.text);
 	/*
 	 * Whatever arrived after the OK was sent before TLS protected it:
 	 * drop it, and forget what we were told in cleartext.
@@ -1276,11 +1725,12 @@ sess_connect(struct sess *s, struct err *e)
 			    "before STARTTLS; refusing to continue without "
 			    "TLS");
 		sess_set_state(s, SESS_AUTHENTICATED);
-		mark(s, SESS_MARK_READY);
-		return 0;
+	} else {
+		sess_set_state(s, SESS_NOT_AUTHENTICATED);
+		if (s->o.tls == TLS_STARTTLS && starttls(s, e) < 0)
+			return -1;
 	}
-	sess_set_state(s, SESS_NOT_AUTHENTICATED);
-	if (s->o.tls == TLS_STARTTLS && starttls(s, e) < 0)
+	if (learn_caps(s, e) < 0)
 		return -1;
 	mark(s, SESS_MARK_READY);
 	return 0;
@@ -1289,16 +1739,14 @@ sess_connect(struct sess *s, struct err *e)
 int
 sess_compress(struct sess *s, struct err *e)
 {
-	struct sess_cmd cmd;
+	struct sess_reply rep;
 
 	if (s->conn == NULL || !sess_has_cap(s, "COMPRESS=DEFLATE"))
 		return 0;
-	memset(&cmd, 0, sizeof(cmd));
-	if (sess_send(s, &cmd, e, "COMPRESS DEFLATE") < 0 ||
-	    sess_wait(s, &cmd, e) < 0)
+	if (sess_call(s, NULL, &rep, e, "COMPRESS DEFLATE") < 0)
 		return -1;
 	/* A refusal (compression on already, say) costs nothing. */
-	if (cmd.status != IMAP_ST_OK) {
+	if (rep.status != IMAP_ST_OK) {
 		if (s->o.trace != NULL)
 			fprintf(s->o.trace, "compress: refused, going on "
 			    "without\n");
@@ -1310,7 +1758,7 @@ sess_compress(struct sess *s, struct err *e)
 	 */
 	if (conn_compress(s->conn, s->in + s->in_start, s->in_end -
 	    s->in_start, e) < 0) {
-		s->broken = 1;
+		sess_break(s, e);
 		return -1;
 	}
 	s->in_start = s->in_end = 0;
@@ -1326,11 +1774,30 @@ sess_setup_done(struct sess *s)
 		conn_setup_done(s->conn);
 }
 
-/* Say goodbye politely but briefly; errors no longer matter here. */
+/* Whether the LOGOUT sess_send_logout sent is still unanswered. */
+static int
+logout_pending(const struct sess *s)
+{
+	const struct sess_cmd *c;
+
+	for (c = s->inflight; c != NULL; c = c->next)
+		if (c->tag == s->logout_tag)
+			return 1;
+	return 0;
+}
+
+/*
+ * Say goodbye politely but briefly; errors no longer matter here. Not
+ * after a failure, when the stream cannot be trusted. Whatever pipeline
+ * is still open loses its callbacks first, and what is still in flight
+ * ends unheard: nothing the server sends now reaches a command's code.
+ */
 int
 sess_logout(struct sess *s)
 {
-	struct sess_cmd cmd;
+	struct sess_reply rep;
+	struct sess_pipe *p;
+	struct sess_cmd *c;
 	struct err e;
 	char line[32];
 	int n;
@@ -1341,35 +1808,45 @@ sess_logout(struct sess *s)
 	/*
 	 * Nobody reads what we would print, or a signal stopped us (stop.h):
 	 * say goodbye without waiting for the rest of what the server is
-	 * sending. Nothing of ours is half written (we stopped while
-	 * reading, or the session is sound), so the line is a command.
+	 * sending. Not amid a command of ours (a literal the server still
+	 * waits for): only when it stopped while reading, or the session is
+	 * sound, is the line a command.
 	 */
 	if (s->gone || (stop_signal() && !s->broken)) {
-		conn_set_hangup_fd(s->conn, -1);
-		conn_set_timeout(s->conn, s->o.timeout_ms < 1000 ?
-		    s->o.timeout_ms : 1000);
-		n = snprintf(line, sizeof(line), "A%u LOGOUT\r\n",
-		    s->next_tag++);
-		if (sess_flush(s, &e) == 0 && !s->logout_sent) {
-			trace_line(s, "C", line, (size_t)n - 2);
-			(void)conn_write(s->conn, line, (size_t)n, &e);
+		if (!s->half_sent) {
+			conn_set_hangup_fd(s->conn, -1);
+			conn_set_timeout(s->conn, s->o.timeout_ms < 1000 ?
+			    s->o.timeout_ms : 1000);
+			n = snprintf(line, sizeof(line), "A%u LOGOUT\r\n",
+			    s->next_tag);
+			if (sess_flush(s, &e) == 0 && !s->logout_sent) {
+				s->next_tag++;
+				trace_line(s, "C", line, (size_t)n - 2);
+				(void)conn_write(s->conn, line, (size_t)n, &e);
+			}
 		}
 		sess_set_state(s, SESS_LOGOUT);
 		return 0;
 	}
 	if (s->broken)
 		return 0;
+	for (p = s->pipes; p != NULL; p = p->all_next) {
+		scope_pop(s, p);
+		cmds_free(p->ended);
+		p->ended = p->ended_tail = NULL;
+		p->inflight = 0;
+	}
+	for (c = s->inflight; c != NULL; c = c->next)
+		c->pipe = NULL;
 	conn_set_timeout(s->conn, s->o.timeout_ms < 5000 ?
 	    s->o.timeout_ms : 5000);
 	if (s->logout_sent) {
-		/* Already on its way: only its answer is awaited. */
-		if (!s->logout.done)
-			sess_wait(s, &s->logout, &e);
-	} else {
-		memset(&cmd, 0, sizeof(cmd));
-		if (sess_send(s, &cmd, &e, "LOGOUT") == 0)
-			sess_wait(s, &cmd, &e);
-	}
+		/* Already on its way (sess_send_logout): only its answer. */
+		while (!s->broken && logout_pending(s))
+			if (read_one(s, &e) < 0)
+				break;
+	} else
+		sess_call(s, NULL, &rep, &e, "LOGOUT");
 	sess_set_state(s, SESS_LOGOUT);
 	return 0;
 }
@@ -1380,9 +1857,10 @@ sess_send_logout(struct sess *s, struct err *e)
 	if (s->logout_sent || s->conn == NULL || s->broken ||
 	    s->state == SESS_LOGOUT || s->state == SESS_DISCONNECTED)
 		return 0;
-	memset(&s->logout, 0, sizeof(s->logout));
-	if (sess_send(s, &s->logout, e, "LOGOUT") < 0)
+	/* Nobody's: its answer reaches no pipeline, sess_logout waits. */
+	if (send_unheard(s, e, "LOGOUT") < 0)
 		return -1;
+	s->logout_tag = s->next_tag - 1;
 	s->logout_sent = 1;
 	return 0;
 }
@@ -1390,24 +1868,22 @@ sess_send_logout(struct sess *s, struct err *e)
 int
 sess_select(struct sess *s, const char *mailbox, int readonly, struct err *e)
 {
-	struct sess_cmd cmd;
+	struct sess_reply rep;
 	int condstore = sess_has_cap(s, "CONDSTORE");
 
 	free(s->sel.name);
 	memset(&s->sel, 0, sizeof(s->sel));
-	memset(&cmd, 0, sizeof(cmd));
-	if (sess_send(s, &cmd, e, "%s %M%s", readonly ? "EXAMINE" : "SELECT",
-	    mailbox, condstore ? " (CONDSTORE)" : "") < 0 ||
-	    sess_wait(s, &cmd, e) < 0)
+	if (sess_call(s, NULL, &rep, e, "%s %M%s", readonly ? "EXAMINE" :
+	    "SELECT", mailbox, condstore ? " (CONDSTORE)" : "") < 0)
 		return -1;
-	if (sess_cmd_check(&cmd, e) < 0) {
+	if (sess_reply_check(&rep, e) < 0) {
 		if (s->state == SESS_SELECTED)
 			sess_set_state(s, SESS_AUTHENTICATED);
 		err_prefix(e, "cannot open mailbox '%s'", mailbox);
 		return -1;
 	}
 	s->sel.name = xstrdup(mailbox);
-	if (readonly || strcasecmp(cmd.code, "READ-ONLY") == 0)
+	if (readonly || strcasecmp(rep.code, "READ-ONLY") == 0)
 		s->sel.readonly = 1;
 	sess_set_state(s, SESS_SELECTED);
 	return 0;

@@ -3,14 +3,23 @@
  * An IMAP session: connection, greeting, STARTTLS, capabilities, tagged
  * commands with pipelining, untagged dispatch, selected-mailbox state.
  *
- * Commands are built by a quoting formatter (sess_send), never by sprintf,
- * so no user string reaches the wire raw. Several commands may be in flight:
- * sess_send queues, sess_wait reads until the given command has completed,
- * dispatching untagged responses to the session's handler as they arrive.
+ * Commands are built by a quoting formatter (see sess_pipe_send), never by
+ * sprintf, so no user string reaches the wire raw.
+ *
+ * Every command goes through a pipeline (struct sess_pipe): the session
+ * allocates the command and owns it while it is in flight; the pipeline
+ * bounds how many are in flight, calls each command's done callback once,
+ * and holds the callbacks for the responses that come meanwhile (struct
+ * sess_scope). A pipeline ends on every path, and with it its callbacks:
+ * whatever the server sends later reaches nothing the caller freed. Any
+ * failure of a callback, of the connection or of the protocol breaks the
+ * session: the commands in flight are abandoned (their done callbacks say
+ * so), nothing more is sent, and LOGOUT is not attempted.
  */
 #ifndef IMAPCTL_SESS_H
 #define IMAPCTL_SESS_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -64,7 +73,12 @@ enum sess_mark {
 
 struct sess;
 
-/* An untagged response; return -1 (with the error set) to abort. */
+/*
+ * An untagged response, while the pipeline that installed the handler is
+ * open. Return -1 with the error set to fail: the session is then broken
+ * (whatever the error's kind), and every command in flight is abandoned.
+ * A handler reads; it never sends.
+ */
 typedef int (*sess_handler_fn)(void *ctx, struct sess *,
     const struct imap_resp *, struct err *);
 
@@ -81,18 +95,42 @@ typedef ssize_t (*sess_literal_fn)(void *ctx, char *p, size_t len,
 typedef int (*sess_cont_fn)(void *ctx, struct sess *,
     const struct imap_resp *, struct err *);
 
-/* A command in flight. The caller owns it until sess_wait returns. */
-struct sess_cmd {
-	unsigned		 tag;
-	int			 done;
-	int			 secret;	/* trace shows <redacted> */
-	enum imap_status	 status;
+/* How a command ended. */
+struct sess_reply {
+	enum imap_status	 status;	/* IMAP_ST_NONE: not answered */
 	char			 code[ERR_CODE_MAX];	/* first code atom */
 	char			 text[ERR_MSG_MAX];
-	/* Optional: sees the tagged completion (for COPYUID etc.). */
-	void			(*on_done)(void *, const struct imap_resp *);
-	void			*on_done_ctx;
-	struct sess_cmd		*next;		/* in-flight queue */
+	/*
+	 * In a done callback, the tagged response (a copy: its code with
+	 * the code's arguments, such as COPYUID's sets); NULL when the
+	 * command was not answered, and in a copy kept after the callback.
+	 */
+	const struct imap_resp	*resp;
+};
+
+/*
+ * A command's end: called exactly once for every command a pipeline sent,
+ * before the pipeline ends: with the server's answer, or with status
+ * IMAP_ST_NONE when the session failed first (the command may or may not
+ * have been carried out). It runs outside the reading of responses, so it
+ * may send commands on its own pipeline. Returning -1 (error set) fails
+ * as a handler does: the session is broken.
+ */
+typedef int (*sess_done_fn)(void *ctx, struct sess *,
+    const struct sess_reply *, struct err *);
+
+/*
+ * What a pipeline's commands need while they run, each optional: the
+ * handler of untagged responses, the chooser of literal sinks (see
+ * parser.h) and the continuation handler. Pipelines nest; each callback
+ * comes from the innermost open pipeline that has one. When a pipeline
+ * ends its callbacks are gone: no response reaches them afterwards.
+ */
+struct sess_scope {
+	sess_handler_fn	 untagged;
+	imap_sink_fn	 sink;
+	sess_cont_fn	 cont;
+	void		*ctx;
 };
 
 /* What SELECT/EXAMINE reported about the selected mailbox. */
@@ -134,10 +172,21 @@ int		 sess_compress(struct sess *, struct err *);
 void		 sess_set_state(struct sess *, enum sess_state);
 enum sess_state	 sess_state(const struct sess *);
 
-int		 sess_has_cap(struct sess *, const char *);
-int		 sess_caps(struct sess *, const char **caps_r, struct err *);
-int		 sess_refresh_caps(struct sess *, struct err *);
+/*
+ * Capabilities are learnt when connecting and when logging in, from
+ * response codes or by asking once; these never touch the network.
+ */
+int		 sess_has_cap(const struct sess *, const char *);
+/* " CAP1 CAP2 ... ", or NULL when the server has not told them. */
+const char	*sess_caps(const struct sess *);
+/* Login is on its way: what the server said before no longer holds. */
 void		 sess_forget_caps(struct sess *);
+/*
+ * Logged in (the login command answered OK): authenticated state, and the
+ * capabilities of that state, asked for when the answer did not carry
+ * them.
+ */
+int		 sess_logged_in(struct sess *, struct err *);
 const char	*sess_greeting(const struct sess *);
 struct conn	*sess_conn(struct sess *);
 const struct sess_opts *sess_options(const struct sess *);
@@ -147,9 +196,6 @@ double		 sess_elapsed(const struct sess *, enum sess_mark a,
 /* Seconds from mark a until now, or -1 when it has not happened. */
 double		 sess_since(const struct sess *, enum sess_mark a);
 
-void		 sess_set_handler(struct sess *, sess_handler_fn, void *);
-void		 sess_set_cont(struct sess *, sess_cont_fn, void *);
-void		 sess_set_sink_fn(struct sess *, imap_sink_fn, void *);
 /* Off: long SEARCH and SORT lines come whole (see parser.h). */
 void		 sess_set_splits(struct sess *, int on);
 void		 sess_set_idle(struct sess *, conn_idle_fn, void *);
@@ -174,8 +220,19 @@ struct sess_piece {
 	size_t			 len;
 };
 
+struct sess_pipe;
+
 /*
- * Queue a command. Formats:
+ * A pipeline on the session: at most limit commands in flight (0: no
+ * limit), scope's callbacks (NULL: none of its own) while it is open.
+ * Pipelines nest: an inner one is for work done while the outer one
+ * waits for nothing.
+ */
+struct sess_pipe *sess_pipe_begin(struct sess *, const struct sess_scope *,
+		    unsigned limit);
+/*
+ * Queue a command; done (may be NULL) gets its end. Waits first while
+ * limit commands are in flight, reading responses. Formats:
  *   %s  a trusted keyword or fragment (no CR, LF or NUL)
  *   %u  unsigned int            %U  uint64_t
  *   %A  astring: atom, quoted string or literal as the text requires
@@ -187,24 +244,70 @@ struct sess_piece {
  *       (const struct sess_piece *, size_t n)
  *   %L  literal streamed from a callback, never held whole:
  *       (uint64_t size, sess_literal_fn, void *ctx)
- * Returns -1 with ERR_USAGE for a NUL in a string or a bad set. A %L
- * source that fails or ends early leaves the connection unusable (the
- * server waits for the rest of the literal): the session is marked broken.
+ *   %P  before A or Q: a secret, which the trace shows as <redacted>
+ * Returns 0 when the command was queued: done will be called. Returns -1
+ * with the error set when it was not, and done will not be called: with
+ * the session sound (sess_broken() 0) nothing was sent, as for ERR_USAGE
+ * (a NUL in a string, a bad set, a command too long); else the session
+ * failed. A %L source that fails or ends early leaves the connection
+ * unusable (the server waits for the rest of the literal): the session is
+ * broken.
  */
-int	sess_send(struct sess *, struct sess_cmd *, struct err *,
+int	sess_pipe_send(struct sess_pipe *, sess_done_fn, void *, struct err *,
 	    const char *fmt, ...);
-int	sess_vsend(struct sess *, struct sess_cmd *, struct err *,
-	    const char *fmt, va_list);
-int	sess_flush(struct sess *, struct err *);
-int	sess_wait(struct sess *, struct sess_cmd *, struct err *);
+int	sess_pipe_vsend(struct sess_pipe *, sess_done_fn, void *,
+	    struct err *, const char *fmt, va_list);
+struct sess	*sess_pipe_sess(const struct sess_pipe *);
+/* Commands of the pipeline sent and not yet answered. */
+unsigned sess_pipe_inflight(const struct sess_pipe *);
+/*
+ * For an untagged handler, whose data answers which command: the done
+ * context of the pipeline's oldest command in flight (responses come in
+ * the order of the commands they answer), or of the one whose tag is
+ * tag[0..len) (as ESEARCH's "TAG" quotes it); NULL if none.
+ */
+void	*sess_pipe_oldest(const struct sess_pipe *);
+void	*sess_pipe_tagged(const struct sess_pipe *, const char *tag,
+	    size_t len);
+/* Wait until fewer than limit are in flight; done callbacks run. */
+int	sess_pipe_room(struct sess_pipe *, struct err *);
+/* Wait until at least one command ends (none in flight: at once). */
+int	sess_pipe_step(struct sess_pipe *, struct err *);
+/* Read and dispatch one response, then run the done callbacks due. */
+int	sess_pipe_read(struct sess_pipe *, struct err *);
+/* Wait until every command of the pipeline has ended. */
+int	sess_pipe_drain(struct sess_pipe *, struct err *);
+/*
+ * End the pipeline, on every path: r is the caller's result so far (its
+ * error in e is kept when r < 0). With the session sound, what is in
+ * flight is waited for; else it is abandoned. Either way each command's
+ * done is called, then the scope is gone and the pipeline freed. Returns
+ * r, or -1 with e set when waiting failed.
+ */
+int	sess_pipe_end(struct sess_pipe *, int r, struct err *);
+
+/*
+ * One command with its own scope (NULL: none), waited for; *reply gets
+ * its answer. -1 only when the session failed (or the command could not
+ * be formatted, session sound).
+ */
+int	sess_call(struct sess *, const struct sess_scope *, struct sess_reply *,
+	    struct err *, const char *fmt, ...);
+/* The same as the session's last: LOGOUT goes in the same write. */
+int	sess_call_last(struct sess *, const struct sess_scope *,
+	    struct sess_reply *, struct err *, const char *fmt, ...);
+/* One command, waited for: 0 on OK, else -1 with the error. */
 int	sess_run(struct sess *, struct err *, const char *fmt, ...);
-int	sess_cmd_check(const struct sess_cmd *, struct err *);
-/* Whether tag[0..len) (as ESEARCH's "TAG" quotes it) is the command's. */
-int	sess_cmd_tagged(const struct sess_cmd *, const char *tag, size_t len);
-int	sess_read_one(struct sess *, struct err *);
+/* The error for a command that did not end in OK; 0 for OK. */
+int	sess_reply_check(const struct sess_reply *, struct err *);
+/* A done callback that copies the reply to ctx (a struct sess_reply). */
+int	sess_done_keep(void *ctx, struct sess *, const struct sess_reply *,
+	    struct err *);
+/* A line of its own, e.g. a SASL response; secret ones are not traced. */
 int	sess_send_line(struct sess *, const char *, size_t, int secret,
 	    struct err *);
-int	sess_inflight(const struct sess *);
+/* Whether the session failed (I/O, protocol, a callback): nothing more. */
+int	sess_broken(const struct sess *);
 /*
  * Wait up to timeout_ms for a response to start (input already buffered
  * counts): 1 when there is some, 0 on timeout, -1 on error. For waits
@@ -218,8 +321,5 @@ const struct sess_mailbox *sess_selected(const struct sess *);
 
 /* A mailbox name as the server sent it, as UTF-8 for output. */
 void	sess_mailbox_decode(struct sess *, const char *, size_t, struct buf *);
-
-/* A tagged NO/BAD or a BYE turned into an error value. */
-int	sess_resp_error(const struct imap_resp *, struct err *);
 
 #endif

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The command formatter of lib/sess.c (sess_send and its % directives),
- * tested through the public API against a scripted server in a child
- * process: the server records every byte the client sends, and each test
- * compares them exactly (curl test800 style). Also pipelining, tags,
- * NO/BAD mapping, the --debug trace and the STARTTLS refusals.
+ * The command formatter of lib/sess.c (sess_pipe_send and its %
+ * directives), tested through the public API against a scripted server in
+ * a child process: the server records every byte the client sends, and
+ * each test compares them exactly (curl test800 style). Also pipelines
+ * (the limit in flight, done callbacks), tags, NO/BAD mapping, the
+ * --debug trace and the STARTTLS refusals.
  */
 #include <errno.h>
 #include <poll.h>
@@ -359,42 +360,45 @@ test_end(struct test *t, const char *want, size_t wantlen, const char *name)
 static int
 run1(struct test *t, const char *fmt, ...)
 {
-	struct sess_cmd cmd;
+	struct sess_reply rep;
+	struct sess_pipe *p;
 	struct err e;
 	va_list ap;
 	int r;
 
-	memset(&cmd, 0, sizeof(cmd));
 	err_clear(&e);
+	p = sess_pipe_begin(t->s, NULL, 0);
 	va_start(ap, fmt);
-	r = sess_vsend(t->s, &cmd, &e, fmt, ap);
+	r = sess_pipe_vsend(p, sess_done_keep, &rep, &e, fmt, ap);
 	va_end(ap);
-	if (r < 0 || sess_wait(t->s, &cmd, &e) < 0) {
+	if (sess_pipe_end(p, r, &e) < 0) {
 		printf("# %s: %s\n", fmt, e.msg);
 		return -1;
 	}
-	return (int)cmd.status;
+	return (int)rep.status;
 }
+
+/* Whether every refused command left nothing in flight. */
+static int refused_none_inflight = 1;
 
 /* A command the formatter must refuse: returns the error kind. */
 static int
 refuse(struct test *t, const char *fmt, ...)
 {
-	struct sess_cmd cmd;
-	struct err e;
+	struct sess_pipe *p;
+	struct err e, e2;
 	va_list ap;
 	int r;
 
-	memset(&cmd, 0, sizeof(cmd));
 	err_clear(&e);
+	p = sess_pipe_begin(t->s, NULL, 0);
 	va_start(ap, fmt);
-	r = sess_vsend(t->s, &cmd, &e, fmt, ap);
+	r = sess_pipe_vsend(p, NULL, NULL, &e, fmt, ap);
 	va_end(ap);
-	if (r == 0) {
-		sess_wait(t->s, &cmd, &e);
-		return 0;
-	}
-	return (int)e.kind;
+	if (sess_pipe_inflight(p) != 0)
+		refused_none_inflight = 0;
+	sess_pipe_end(p, r, &e2);
+	return r == 0 ? 0 : (int)e.kind;
 }
 
 /* The tests -------------------------------------------------------------- */
@@ -665,6 +669,18 @@ test_literal_stream(void)
 	free(want);
 }
 
+/* A done callback that counts its calls. */
+static int
+count_done(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	(void)s;
+	(void)rep;
+	(void)e;
+	(*(int *)ctx)++;
+	return 0;
+}
+
 /*
  * A %L source that ends early or fails: an error, the session broken, and
  * what was still queued (here all of it) never sent.
@@ -675,32 +691,41 @@ test_literal_stream_fails(void)
 	static const struct srv_opts o = { GREET_PLUS, NULL, 0, 0 };
 	static const char want[] = "";
 	static const char want2[] = "";
-	struct sess_cmd cmd;
+	struct sess_pipe *p;
 	struct source src;
 	struct test t;
-	struct err e;
+	struct err e, e2;
+	int done = 0;
 
 	test_begin(&t, &o, TLS_NONE, 0);
 	if (connected(&t, "short source: connected")) {
-		memset(&cmd, 0, sizeof(cmd));
+		p = sess_pipe_begin(t.s, NULL, 0);
 		src = (struct source){ "abcd", 4, 0, 100, -1 };
-		t_ok(sess_send(t.s, &cmd, &e, "APPEND %M %L", "Drafts",
-		    (uint64_t)10, source_read, &src) < 0 &&
+		t_ok(sess_pipe_send(p, count_done, &done, &e, "APPEND %M %L",
+		    "Drafts", (uint64_t)10, source_read, &src) < 0 &&
 		    e.kind == ERR_NOINPUT && strstr(e.msg, "6 bytes early"),
 		    "short source: the command fails, saying so");
+		t_ok(sess_broken(t.s), "short source: the session is broken");
+		t_ok(sess_pipe_end(p, -1, &e2) < 0 && done == 0,
+		    "short source: no done for a command that failed");
 		t_ok(sess_logout(t.s) == 0, "short source: no LOGOUT sent "
 		    "into the literal");
 	}
 	END(&t, want, "short source");
 	test_begin(&t, &o, TLS_NONE, 0);
 	if (connected(&t, "failing source: connected")) {
-		memset(&cmd, 0, sizeof(cmd));
 		src = (struct source){ "abcdefghij", 10, 0, 3, 6 };
-		t_ok(sess_send(t.s, &cmd, &e, "APPEND %M %L", "Drafts",
-		    (uint64_t)10, source_read, &src) < 0 &&
+		p = sess_pipe_begin(t.s, NULL, 0);
+		t_ok(sess_pipe_send(p, count_done, &done, &e, "APPEND %M %L",
+		    "Drafts", (uint64_t)10, source_read, &src) < 0 &&
 		    e.kind == ERR_NOINPUT &&
 		    strcmp(e.msg, "cannot read the source") == 0,
 		    "failing source: its error");
+		sess_pipe_end(p, -1, &e2);
+		err_clear(&e);
+		t_ok(sess_run(t.s, &e, "NOOP") < 0 &&
+		    e.kind == ERR_NOINPUT, "failing source: later commands "
+		    "fail with the reason, unsent");
 		sess_logout(t.s);
 	}
 	END(&t, want2, "failing source");
@@ -714,20 +739,21 @@ test_literal_refused(void)
 	static const char want[] =
 	    "A1 X {2}\r\n"
 	    "A2 NOOP\r\n";
-	struct sess_cmd cmd;
+	struct sess_reply rep;
+	struct sess_pipe *p;
 	struct test t;
 	struct err e;
 
 	test_begin(&t, &o, TLS_NONE, 0);
 	if (connected(&t, "refused literal: connected")) {
-		memset(&cmd, 0, sizeof(cmd));
-		t_ok(sess_send(t.s, &cmd, &e, "X %A", "\xc3\xbc") == 0 &&
-		    cmd.done && sess_wait(t.s, &cmd, &e) == 0 &&
-		    cmd.status == IMAP_ST_NO &&
-		    strcmp(cmd.code, "TOOBIG") == 0,
-		    "refused literal: the command ends with the NO");
-		t_ok(sess_inflight(t.s) == 0, "refused literal: none in "
+		p = sess_pipe_begin(t.s, NULL, 0);
+		t_ok(sess_pipe_send(p, sess_done_keep, &rep, &e, "X %A",
+		    "\xc3\xbc") == 0 && sess_pipe_inflight(p) == 0,
+		    "refused literal: answered before the literal, none in "
 		    "flight");
+		t_ok(sess_pipe_end(p, 0, &e) == 0 &&
+		    rep.status == IMAP_ST_NO && strcmp(rep.code, "TOOBIG") == 0,
+		    "refused literal: the command ends with the NO");
 		t_ok(run1(&t, "NOOP") == IMAP_ST_OK,
 		    "refused literal: the session goes on");
 	}
@@ -841,7 +867,7 @@ test_refusals(void)
 		    "an unknown directive is refused");
 		t_ok(refuse(&t, "X %A", big) == ERR_USAGE,
 		    "a command longer than the limit is refused");
-		t_ok(sess_inflight(t.s) == 0, "refusals: none in flight");
+		t_ok(refused_none_inflight, "refusals: none in flight");
 		t_ok(run1(&t, "NOOP") == IMAP_ST_OK,
 		    "refusals: the session goes on");
 	}
@@ -912,34 +938,167 @@ test_pipelining(void)
 	    "A2 X \"a b\"\r\n"
 	    "A3 XNO\r\n"
 	    "A4 CHECK\r\n";
-	struct sess_cmd c[3];
+	struct sess_reply c[3];
+	struct sess_pipe *p;
 	struct test t;
 	struct err e;
-	int i, ok = 1;
+	int ok = 1;
 
 	test_begin(&t, &o, TLS_NONE, 0);
 	if (connected(&t, "pipelining: connected")) {
 		memset(c, 0, sizeof(c));
-		ok = sess_send(t.s, &c[0], &e, "NOOP") == 0 &&
-		    sess_send(t.s, &c[1], &e, "X %A", "a b") == 0 &&
-		    sess_send(t.s, &c[2], &e, "XNO") == 0;
-		t_ok(ok && sess_inflight(t.s) == 3, "three commands queued");
-		t_ok(c[0].tag == 1 && c[1].tag == 2 && c[2].tag == 3,
-		    "tags 1, 2, 3");
-		/* The last first: the others complete on the way. */
-		t_ok(sess_wait(t.s, &c[2], &e) == 0 && c[2].done &&
-		    c[0].done && c[1].done, "waiting for the last completes "
-		    "all");
-		for (i = 0; i < 2; i++)
-			if (sess_wait(t.s, &c[i], &e) < 0)
-				ok = 0;
-		t_ok(ok && c[0].status == IMAP_ST_OK &&
+		p = sess_pipe_begin(t.s, NULL, 0);
+		ok = sess_pipe_send(p, sess_done_keep, &c[0], &e, "NOOP") ==
+		    0 && sess_pipe_send(p, sess_done_keep, &c[1], &e, "X %A",
+		    "a b") == 0 && sess_pipe_send(p, sess_done_keep, &c[2], &e,
+		    "XNO") == 0;
+		t_ok(ok && sess_pipe_inflight(p) == 3, "three commands queued");
+		/* The server answers all three at once. */
+		t_ok(sess_pipe_drain(p, &e) == 0 && c[0].status == IMAP_ST_OK &&
 		    c[1].status == IMAP_ST_OK && c[2].status == IMAP_ST_NO,
 		    "each has its own status");
-		t_ok(sess_inflight(t.s) == 0, "none in flight");
+		t_ok(sess_pipe_inflight(p) == 0, "none in flight");
+		t_ok(sess_pipe_end(p, 0, &e) == 0, "the pipeline ends");
 		t_ok(run1(&t, "CHECK") == IMAP_ST_OK, "A4 after the pipeline");
 	}
 	END(&t, want, "pipelining");
+}
+
+/* A done callback that records the order of the ends, and the most in flight. */
+struct order {
+	struct sess_pipe	*p;
+	int			 seen[8];
+	int			 n, max_inflight;
+	int			 send_more;	/* send one more from a done */
+	struct sess_reply	 last;
+};
+
+static int
+order_done(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	struct order *o = ctx;
+
+	(void)s;
+	if (o->n < 8)
+		o->seen[o->n] = rep->status == IMAP_ST_OK ? 1 : 2;
+	o->n++;
+	o->last = *rep;
+	if (o->send_more) {
+		o->send_more = 0;
+		return sess_pipe_send(o->p, order_done, o, e, "XNO");
+	}
+	return 0;
+}
+
+/* A callback that fails: as a handler error, it breaks the session. */
+static int
+fail_done(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	(void)s;
+	(void)rep;
+	(*(int *)ctx)++;
+	return err_set(e, ERR_CANTCREAT, "cannot write the file");
+}
+
+/*
+ * The limit in flight, done callbacks once each in the order the answers
+ * came, a send from a done callback, and a callback that fails: the rest
+ * abandoned, nothing more sent, no LOGOUT.
+ */
+static void
+test_pipe_limit(void)
+{
+	static const struct srv_opts o = { GREET, NULL, 0, 0 };
+	static const char want[] =
+	    "A1 NOOP\r\nA2 NOOP\r\nA3 NOOP\r\nA4 NOOP\r\nA5 NOOP\r\n"
+	    "A6 XNO\r\n"
+	    "A7 NOOP\r\nA8 NOOP\r\n";
+	struct order ord;
+	struct sess_pipe *p;
+	struct test t;
+	struct err e;
+	int i, ok = 1, failed = 0, counted = 0;
+
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "limit: connected")) {
+		memset(&ord, 0, sizeof(ord));
+		p = ord.p = sess_pipe_begin(t.s, NULL, 2);
+		for (i = 0; i < 5 && ok; i++) {
+			ok = sess_pipe_send(p, order_done, &ord, &e, "NOOP") ==
+			    0;
+			if (sess_pipe_inflight(p) > 2)
+				ok = 0;
+		}
+		t_ok(ok, "limit: never more than 2 in flight");
+		ord.send_more = 1;
+		t_ok(sess_pipe_drain(p, &e) == 0 && ord.n == 6 &&
+		    ord.seen[0] == 1 && ord.seen[4] == 1 && ord.seen[5] == 2,
+		    "limit: each done once, in order, one sent from a done");
+		t_ok(sess_pipe_end(p, 0, &e) == 0, "limit: the pipeline ends");
+		/* A callback that fails breaks the session. */
+		p = sess_pipe_begin(t.s, NULL, 0);
+		ok = sess_pipe_send(p, fail_done, &failed, &e, "NOOP") == 0 &&
+		    sess_pipe_send(p, count_done, &counted, &e, "NOOP") == 0;
+		err_clear(&e);
+		t_ok(ok && sess_pipe_end(p, 0, &e) < 0 &&
+		    e.kind == ERR_CANTCREAT && failed == 1 && counted == 1,
+		    "failing done: its error, the others still told once");
+		t_ok(sess_broken(t.s), "failing done: the session is broken");
+		err_clear(&e);
+		t_ok(sess_run(t.s, &e, "NOOP") < 0 && e.kind == ERR_CANTCREAT,
+		    "failing done: nothing more is sent");
+		sess_logout(t.s);
+	}
+	END(&t, want, "limit");
+}
+
+/* Untagged data for a handler whose pipeline has ended reaches nothing. */
+static int
+count_untagged(void *ctx, struct sess *s, const struct imap_resp *r,
+    struct err *e)
+{
+	(void)s;
+	(void)r;
+	(void)e;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void
+test_scopes(void)
+{
+	static const struct srv_opts o = { GREET, NULL, 0, 0 };
+	static const char want[] = "A1 XNO\r\nA2 NOOP\r\nA3 CAPABILITY\r\n"
+	    "A4 LOGOUT\r\n";
+	struct sess_scope outer = { count_untagged, NULL, NULL, NULL };
+	struct sess_scope inner = { count_untagged, NULL, NULL, NULL };
+	struct sess_reply rep;
+	struct sess_pipe *p;
+	struct test t;
+	struct err e;
+	int n_outer = 0, n_inner = 0, n_left = 0;
+
+	test_begin(&t, &o, TLS_NONE, 0);
+	if (connected(&t, "scopes: connected")) {
+		/* A pipeline left open: LOGOUT takes its callbacks away. */
+		outer.ctx = &n_left;
+		p = sess_pipe_begin(t.s, &outer, 0);
+		t_ok(sess_call(t.s, NULL, &rep, &e, "XNO") == 0 &&
+		    rep.status == IMAP_ST_NO, "scopes: a refusal is a reply");
+		inner.ctx = &n_inner;
+		t_ok(sess_call(t.s, &inner, &rep, &e, "NOOP") == 0 &&
+		    n_inner == 0, "scopes: no untagged data for NOOP");
+		t_ok(sess_call(t.s, &inner, &rep, &e, "CAPABILITY") == 0 &&
+		    n_inner == 1 && n_left == 0,
+		    "scopes: the innermost handler gets the data");
+		outer.ctx = &n_outer;
+		t_ok(sess_logout(t.s) == 0 && n_left == 0,
+		    "scopes: LOGOUT's BYE reaches no command's handler");
+		sess_pipe_end(p, 0, &e);
+	}
+	END(&t, want, "scopes");
 }
 
 /* sess_cmd_check: NO and BAD become error values with the code. */
@@ -950,57 +1109,47 @@ test_check(void)
 	static const char want[] =
 	    "A1 XNO\r\nA2 XBAD\r\nA3 XAUTH\r\nA4 XPLAIN\r\nA5 NOOP\r\n"
 	    "A6 XNO\r\n";
-	struct sess_cmd cmd;
+	struct sess_reply cmd;
 	struct test t;
 	struct err e;
 
 	test_begin(&t, &o, TLS_NONE, 0);
 	if (connected(&t, "check: connected")) {
-		memset(&cmd, 0, sizeof(cmd));
 		err_clear(&e);
-		if (sess_send(t.s, &cmd, &e, "XNO") == 0 &&
-		    sess_wait(t.s, &cmd, &e) == 0) {
+		if (sess_call(t.s, NULL, &cmd, &e, "XNO") == 0) {
 			t_ok(cmd.status == IMAP_ST_NO, "NO status");
-			t_ok(sess_cmd_check(&cmd, &e) < 0 &&
+			t_ok(sess_reply_check(&cmd, &e) < 0 &&
 			    e.kind == ERR_UNAVAILABLE, "NO is ERR_UNAVAILABLE");
 			t_streq(e.code, "NONEXISTENT", "NO code in err.code");
 			t_streq(e.msg, "no such thing", "NO text in err.msg");
 		} else
 			t_ok(0, "XNO sent");
-		memset(&cmd, 0, sizeof(cmd));
 		err_clear(&e);
-		if (sess_send(t.s, &cmd, &e, "XBAD") == 0 &&
-		    sess_wait(t.s, &cmd, &e) == 0) {
-			t_ok(sess_cmd_check(&cmd, &e) < 0 &&
+		if (sess_call(t.s, NULL, &cmd, &e, "XBAD") == 0) {
+			t_ok(sess_reply_check(&cmd, &e) < 0 &&
 			    e.kind == ERR_PROTOCOL, "BAD is ERR_PROTOCOL");
 			t_streq(e.code, "CLIENTBUG", "BAD code in err.code");
 		} else
 			t_ok(0, "XBAD sent");
-		memset(&cmd, 0, sizeof(cmd));
 		err_clear(&e);
-		if (sess_send(t.s, &cmd, &e, "XAUTH") == 0 &&
-		    sess_wait(t.s, &cmd, &e) == 0) {
-			t_ok(sess_cmd_check(&cmd, &e) < 0 &&
+		if (sess_call(t.s, NULL, &cmd, &e, "XAUTH") == 0) {
+			t_ok(sess_reply_check(&cmd, &e) < 0 &&
 			    e.kind == ERR_AUTH, "AUTHENTICATIONFAILED is "
 			    "ERR_AUTH");
 			t_streq(e.code, "AUTHENTICATIONFAILED",
 			    "AUTHENTICATIONFAILED in err.code");
 		} else
 			t_ok(0, "XAUTH sent");
-		memset(&cmd, 0, sizeof(cmd));
 		err_clear(&e);
-		if (sess_send(t.s, &cmd, &e, "XPLAIN") == 0 &&
-		    sess_wait(t.s, &cmd, &e) == 0) {
-			t_ok(sess_cmd_check(&cmd, &e) < 0 &&
+		if (sess_call(t.s, NULL, &cmd, &e, "XPLAIN") == 0) {
+			t_ok(sess_reply_check(&cmd, &e) < 0 &&
 			    e.kind == ERR_UNAVAILABLE && e.code[0] == '\0' &&
 			    strcmp(e.msg, "command failed (NO)") == 0,
 			    "NO without code or text");
 		} else
 			t_ok(0, "XPLAIN sent");
-		memset(&cmd, 0, sizeof(cmd));
-		t_ok(sess_send(t.s, &cmd, &e, "NOOP") == 0 &&
-		    sess_wait(t.s, &cmd, &e) == 0 &&
-		    sess_cmd_check(&cmd, &e) == 0, "OK passes the check");
+		t_ok(sess_call(t.s, NULL, &cmd, &e, "NOOP") == 0 &&
+		    sess_reply_check(&cmd, &e) == 0, "OK passes the check");
 		err_clear(&e);
 		t_ok(sess_run(t.s, &e, "XNO") < 0 &&
 		    e.kind == ERR_UNAVAILABLE &&
@@ -1035,7 +1184,7 @@ test_trace(void)
 	    "C: {5 bytes}\n"
 	    "C:  Y\n"
 	    "S: A3 OK done\n"
-	    "C: A4 <redacted>\n"
+	    "C: A4 AUTHENTICATE PLAIN <redacted>\n"
 	    "S: A4 OK done\n"
 	    "C: A5 LOGIN {2}\n"
 	    "S: + go\n"
@@ -1044,9 +1193,7 @@ test_trace(void)
 	    "S: + go\n"
 	    "C: <redacted>\n"
 	    "S: A5 OK done\n";
-	struct sess_cmd cmd;
 	struct test t;
-	struct err e;
 
 	test_begin(&t, &o, TLS_NONE, 1);
 	if (connected(&t, "trace: connected")) {
@@ -1056,11 +1203,8 @@ test_trace(void)
 		    IMAP_ST_OK, "LOGIN with a literal password");
 		t_ok(run1(&t, "X %A Y", "he\r\nl") == IMAP_ST_OK,
 		    "a literal in the trace");
-		memset(&cmd, 0, sizeof(cmd));
-		cmd.secret = 1;
-		t_ok(sess_send(t.s, &cmd, &e, "AUTHENTICATE PLAIN %s",
-		    "AGpvZQBzM2NyM3Q=") == 0 && sess_wait(t.s, &cmd, &e) == 0,
-		    "a command marked secret");
+		t_ok(run1(&t, "AUTHENTICATE PLAIN %PA", "AGpvZQBzM2NyM3Q=") ==
+		    IMAP_ST_OK, "a secret atom");
 		t_ok(run1(&t, "LOGIN %A %PA", "\xc3\xbc", "p\n") == IMAP_ST_OK,
 		    "LOGIN with a literal user and a literal password");
 		fflush(t.trace);
@@ -1123,7 +1267,10 @@ test_starttls(void)
 	END(&t, "", "tagged greeting");
 }
 
-/* Without capabilities in the greeting, a literal makes the client ask. */
+/*
+ * Without capabilities in the greeting, the client asks once when
+ * connected, never later: a literal then knows LITERAL+.
+ */
 static void
 test_caps_unknown(void)
 {
@@ -1136,8 +1283,10 @@ test_caps_unknown(void)
 
 	test_begin(&t, &o, TLS_NONE, 0);
 	if (connected(&t, "unknown caps: connected")) {
+		t_ok(sess_has_cap(t.s, "LITERAL+"),
+		    "unknown caps: learnt when connected");
 		t_ok(run1(&t, "X %A", "a b") == IMAP_ST_OK,
-		    "unknown caps: no literal, no CAPABILITY");
+		    "unknown caps: no literal");
 		t_ok(run1(&t, "X %A", "\xc3\xbc") == IMAP_ST_OK,
 		    "unknown caps: literal command answered");
 		t_ok(run1(&t, "NOOP") == IMAP_ST_OK, "unknown caps: then NOOP");
@@ -1151,9 +1300,10 @@ test_caps_unknown(void)
 			printf("\n#   ");
 		else if (got[i] != '\r')
 			putchar(got[i]);
-	t_ok(strstr(got, "A2 CAPABILITY\r\nA3 X {2+}\r\n\xc3\xbc\r\n") !=
-	    NULL, "unknown caps: asks CAPABILITY first, then uses LITERAL+ "
-	    "under the next tag");
+	t_ok(len == 51 && memcmp(got, "A1 CAPABILITY\r\nA2 X \"a b\"\r\n"
+	    "A3 X {2+}\r\n\xc3\xbc\r\nA4 NOOP\r\n", len) == 0,
+	    "unknown caps: asks CAPABILITY when connected, then uses "
+	    "LITERAL+");
 	free(got);
 }
 
@@ -1172,6 +1322,8 @@ main(void)
 	test_refusals();
 	test_pieces();
 	test_pipelining();
+	test_pipe_limit();
+	test_scopes();
 	test_check();
 	test_trace();
 	test_starttls();
