@@ -2081,8 +2081,9 @@ pair_desc(const void *a, const void *b)
 static void
 sorter_sort(struct sorter *st)
 {
-	qsort(st->v, st->n, sizeof(*st->v), st->reverse ? pair_desc :
-	    pair_asc);
+	if (st->n > 1)
+		qsort(st->v, st->n, sizeof(*st->v), st->reverse ? pair_desc :
+		    pair_asc);
 	if (st->limit != 0 && st->n > st->limit)
 		st->n = (size_t)st->limit;
 }

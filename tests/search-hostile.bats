@@ -170,3 +170,15 @@ ctl() {
 	assert_equal "$(printf '%s\n' "$stderr" | grep -c '^S: \* SEARCH ')" 1
 	assert_equal "$(printf '%s\n' "$stderr" | sed -n '/^S: \* SEARCH /,/^S: A/p' | sed '$d; s/^S: //; s/^\* SEARCH //' | tr ' ' '\n' | grep -c .)" 20000
 }
+
+@test "a sort here whose FETCH brings no dates: no match, nothing sorted" {
+	# No SORT: the dates of what SEARCH found are fetched and sorted here;
+	# a server that answers the FETCH with nothing leaves nothing to sort.
+	hostile_start script --timeout 10 --script "$(hostile_script nodates \
+		greeting 'serve-until UID FETCH' 'reply OK Fetch completed.' serve)"
+	run --separate-stderr ctl search INBOX all --sort -date --limit 2
+	# No match: 1, as grep.
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" ""
+}
