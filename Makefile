@@ -166,6 +166,37 @@ obj-fuzz/fuzz-%: tests/fuzz/fuzz-%.c obj-fuzz/libimapctl.a
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) $(FUZZ_SAN) \
 		-fsanitize=fuzzer -o $@ $< obj-fuzz/libimapctl.a $(ALL_LDLIBS)
 
+# fuzz-session runs the whole program: the commands, their main() renamed
+# for the harness to call, and the library without lib/net.c, whose
+# functions the harness provides over its input.
+FUZZ_CMD_OBJ = $(CMD_SRC:%.c=obj-fuzz/%.o) obj-fuzz/completions.o
+FUZZ_NONET_OBJ = $(filter-out obj-fuzz/lib/net.o,$(FUZZ_LIB_OBJ))
+
+obj-fuzz/cmd/%.o: cmd/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) $(FUZZ_SAN) \
+		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+obj-fuzz/cmd/main.o: cmd/main.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -Dmain=imapctl_main -std=c11 $(WARN) \
+		-Wno-missing-prototypes $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+		-MMD -MP -c -o $@ $<
+
+obj-fuzz/completions.o: $(OBJDIR)/completions.c
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) $(FUZZ_SAN) \
+		-fsanitize=fuzzer-no-link -c -o $@ $<
+
+obj-fuzz/libimapctl-nonet.a: $(FUZZ_NONET_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(FUZZ_NONET_OBJ)
+
+obj-fuzz/fuzz-session: tests/fuzz/fuzz-session.c $(FUZZ_CMD_OBJ) \
+    obj-fuzz/libimapctl-nonet.a
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) $(FUZZ_SAN) \
+		-fsanitize=fuzzer -o $@ $< $(FUZZ_CMD_OBJ) \
+		obj-fuzz/libimapctl-nonet.a $(ALL_LDLIBS)
+
 fuzz: $(FUZZ_BIN)
 
 fuzz-run: fuzz
@@ -174,7 +205,8 @@ fuzz-run: fuzz
 		mkdir -p obj-fuzz/corpus/$$n; \
 		echo "--- $$n for $(FUZZ_TIME) s"; \
 		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-			-artifact_prefix=obj-fuzz/ obj-fuzz/corpus/$$n \
+			-close_fd_mask=2 -artifact_prefix=obj-fuzz/ \
+			obj-fuzz/corpus/$$n \
 			tests/fuzz/corpus/$$n || exit 1; \
 	done
 
@@ -243,4 +275,5 @@ clean:
 .PHONY: all unit check coverage demo fuzz fuzz-run lint-man install \
 	uninstall deb version clean
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) \
+	$(FUZZ_CMD_OBJ:.o=.d)

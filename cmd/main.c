@@ -1072,6 +1072,8 @@ main(int argc, char **argv)
 		free(h.ov[i].vals);
 	for (i = 0; i < G_COUNT; i++)
 		free(gv[i].vals);
+	/* As it was: tests/fuzz/fuzz-session runs main once an input. */
+	memset(gv, 0, sizeof(gv));
 	free(h.ov);
 	free(h.ops);
 	/* Its report made, a stopped change dies of the signal. */
