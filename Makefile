@@ -210,6 +210,16 @@ fuzz-run: fuzz
 			tests/fuzz/corpus/$$n || exit 1; \
 	done
 
+# A few networked suites with imapctl under Valgrind's memcheck
+# (tests/valgrind-imapctl; tests/valgrind.supp says what is suppressed and
+# why); VALGRIND_TESTS names others. A test may take ten times as long.
+VALGRIND_TESTS = tests/inflight.bats tests/status.bats
+valgrind: all
+	IMAPCTL_VALGRIND_BIN=$(CURDIR)/$(BIN) \
+		IMAPCTL_BIN=$(CURDIR)/tests/valgrind-imapctl \
+		BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-900} tests/run \
+		$(VALGRIND_TESTS)
+
 lint-man:
 	mandoc -T lint -W warning $(MANPAGES)
 
@@ -272,8 +282,8 @@ clean:
 	rm -rf obj obj-san obj-fuzz obj-deb obj-cov imapctl imapctl-san \
 		imapctl-cov
 
-.PHONY: all unit check coverage demo fuzz fuzz-run lint-man install \
-	uninstall deb version clean
+.PHONY: all unit check coverage demo fuzz fuzz-run valgrind lint-man \
+	install uninstall deb version clean
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) \
 	$(FUZZ_CMD_OBJ:.o=.d)
