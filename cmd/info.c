@@ -135,8 +135,6 @@ cmd_info(int argc, char **argv, struct ctx *ctx)
 	(void)argc;
 	(void)argv;
 	memset(&in, 0, sizeof(in));
-	if ((caps = sess_caps(s)) == NULL)
-		caps = "";
 	sc.ctx = &in;
 	/* Both questions in one round trip; a refusal leaves a list empty. */
 	p = sess_pipe_begin(s, &sc, 0);
@@ -150,6 +148,9 @@ cmd_info(int argc, char **argv, struct ctx *ctx)
 		return cmd_fail(ctx, &ctx->err);
 	}
 	conn_tls_info(sess_conn(s), &ti);
+	/* As they are now: a CAPABILITY that came meanwhile replaced them. */
+	if ((caps = sess_caps(s)) == NULL)
+		caps = "";
 
 	emit_record_begin(em, "server");
 	emit_str(em, "host", o->host);

@@ -304,3 +304,14 @@ bodies_script() {
 		hostile_stop || true
 	done
 }
+
+@test "info: capabilities that change while NAMESPACE is answered are the ones printed" {
+	hostile_start script --timeout 10 --script "$(hostile_script caps greeting \
+		'serve-until NAMESPACE' \
+		"send * CAPABILITY IMAP4rev1 NAMESPACE ID $(printf 'X-LONG-CAPABILITY-%d ' $(seq 40))" \
+		handle serve)"
+	run --separate-stderr H info -o json
+	sane
+	assert_success
+	assert_equal "$(echo "$output" | jq -r '.[0].capabilities | length')" 43
+}
