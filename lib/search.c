@@ -1480,7 +1480,7 @@ pipe_finish(struct pipe *p, int r, struct err *e)
 /* What the untagged responses of a stage go into. */
 struct collect {
 	struct uidset	*out;		/* SEARCH, ESEARCH ALL, at the end */
-	struct uidlist	 list;		/* ... as they come */
+	struct uidlist	 list;		/* ... as they come (out NULL: count) */
 	uint64_t	 count;		/* ESEARCH COUNT */
 	uint64_t	 bound;		/* more matches than this: a lie */
 	uint64_t	 seen;
@@ -1557,6 +1557,11 @@ add_set_arg(struct collect *c, const struct imap_arg *a, struct err *e)
 		return -1;
 	for (i = from; i < c->list.n; i++)
 		n += (uint64_t)c->list.r[i].hi - c->list.r[i].lo + 1;
+	/* Counting (out is NULL): the matches named count, kept nowhere. */
+	if (c->out == NULL) {
+		c->list.n = from;
+		c->count += n;
+	}
 	return too_many(c, n, e);
 }
 
@@ -1579,8 +1584,11 @@ on_search(void *ctx, struct sess *s, const struct imap_resp *r,
 			if (!imap_arg_u32(a, &uid) || uid == 0)
 				return err_set(e, ERR_PROTOCOL, "server sent "
 				    "a bad SEARCH result");
-			if (too_many(c, 1, e) < 0 ||
-			    uidlist_add(&c->list, uid, uid, e) < 0)
+			if (too_many(c, 1, e) < 0)
+				return -1;
+			if (c->out == NULL)
+				c->count++;
+			else if (uidlist_add(&c->list, uid, uid, e) < 0)
 				return -1;
 		}
 		return 0;

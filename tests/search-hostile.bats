@@ -182,3 +182,14 @@ ctl() {
 	assert_output ""
 	assert_equal "$stderr" ""
 }
+
+@test "a count answered with a plain SEARCH counts what it names" {
+	# Asked for ESEARCH's COUNT, the server lists the matches instead.
+	hostile_start script --add-cap ESEARCH --timeout 10 --script "$(hostile_script plain \
+		greeting 'serve-until UID SEARCH' 'send * SEARCH 1 2 3' \
+		'reply OK Search completed.' serve)"
+	run --separate-stderr ctl search INBOX all --count
+	assert_success
+	assert_output 3
+	assert_equal "$stderr" ""
+}
