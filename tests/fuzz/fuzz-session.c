@@ -227,6 +227,25 @@ conn_tls_info(struct conn *c, struct tls_info *ti)
 	memset(ti, 0, sizeof(*ti));
 }
 
+/* COMPRESS: the stream goes on as it was (what was read ahead is lost). */
+int
+conn_compress(struct conn *c, const void *ahead, size_t n, struct err *e)
+{
+	(void)c;
+	(void)ahead;
+	(void)n;
+	(void)e;
+	return 0;
+}
+
+int
+conn_compress_stats(const struct conn *c, struct conn_zstats *zs)
+{
+	(void)c;
+	memset(zs, 0, sizeof(*zs));
+	return 0;
+}
+
 void
 conn_close(struct conn *c)
 {
