@@ -56,12 +56,13 @@ sane() {
 	}
 }
 
-# refused VERB: a script that refuses the first command containing VERB,
+# refused VERB: a script that refuses the first command containing VERB
+# (NO [CANNOT]: a refusal, 69; [UNAVAILABLE] would be a temporary failure),
 # serves the rest, and answers LOGOUT with every kind of untagged data,
 # well-formed and not, before its BYE.
 refused() {
 	local lines=(greeting "serve-until $1"
-		'reply NO [UNAVAILABLE] Refused (hostile).'
+		'reply NO [CANNOT] Refused (hostile).'
 		'serve-until LOGOUT') k
 	for k in "${KINDS[@]}"; do
 		lines+=("send ${GOOD[$k]}" "send ${BAD[$k]}")
@@ -88,13 +89,13 @@ after_refusal() {
 
 @test "list refused, then LIST and STATUS during LOGOUT: 69, no stale handler" {
 	after_refusal 69 LIST list
-	[[ $stderr == "imapctl: list: listing mailboxes: Refused (hostile). [UNAVAILABLE]" ]]
+	[[ $stderr == "imapctl: list: listing mailboxes: Refused (hostile). [CANNOT]" ]]
 	after_refusal 69 STATUS list --status
 }
 
 @test "check refused, then STATUS and more during LOGOUT: CRITICAL, no stale handler" {
 	after_refusal 2 STATUS check
-	[[ $output == "IMAP CRITICAL - cannot get the counts of 'INBOX': Refused (hostile). [UNAVAILABLE]"* ]]
+	[[ $output == "IMAP CRITICAL - cannot get the counts of 'INBOX': Refused (hostile). [CANNOT]"* ]]
 	HOSTILE_OPTS="--add-cap QUOTA" after_refusal 2 STATUS check
 }
 
