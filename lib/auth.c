@@ -216,15 +216,14 @@ sasl_cont(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 	return rc;
 }
 
-/* The client's first message, unencoded, into raw. */
-static int
-first_message(struct sasl *x, struct buf *raw, struct err *e)
+int
+auth_first_message(enum auth_mech m, const struct auth_opts *o,
+    struct scram *sc, struct buf *raw, struct err *e)
 {
-	const struct auth_opts *o = x->o;
 	const char *p;
 	int r = 0;
 
-	switch (x->m) {
+	switch (m) {
 	case AUTH_PLAIN:
 		/* RFC 4616: authzid NUL authcid NUL passwd. */
 		r = (o->authzid != NULL && buf_adds(raw, o->authzid) < 0) ||
@@ -249,9 +248,9 @@ first_message(struct sasl *x, struct buf *raw, struct err *e)
 		break;
 	case AUTH_SCRAM_SHA_256:
 	case AUTH_SCRAM_SHA_1:
-		if (scram_init(&x->scram, x->m == AUTH_SCRAM_SHA_1 ?
-		    SCRAM_SHA_1 : SCRAM_SHA_256, o->user, o->secret, NULL,
-		    e) < 0 || scram_client_first(&x->scram, raw, e) < 0)
+		if (scram_init(sc, m == AUTH_SCRAM_SHA_1 ? SCRAM_SHA_1 :
+		    SCRAM_SHA_256, o->user, o->secret, NULL, e) < 0 ||
+		    scram_client_first(sc, raw, e) < 0)
 			return -1;
 		break;
 	default:
@@ -293,7 +292,7 @@ sasl_login(struct sess *s, enum auth_mech m, const struct auth_opts *o,
 	err_clear(&x.err);
 	buf_init(&x.ir, AUTH_MAX);
 	buf_init(&raw, AUTH_MAX);
-	if (first_message(&x, &raw, e) < 0 ||
+	if (auth_first_message(x.m, x.o, &x.scram, &raw, e) < 0 ||
 	    b64_encode(&x.ir, raw.s, raw.len) < 0) {
 		if (e->kind == ERR_NONE)
 			err_set(e, ERR_CONFIG, "user name or secret too long");

@@ -7,7 +7,9 @@
 #ifndef IMAPCTL_AUTH_H
 #define IMAPCTL_AUTH_H
 
+#include "buf.h"
 #include "err.h"
+#include "scram.h"
 #include "sess.h"
 
 enum auth_mech {
@@ -37,5 +39,11 @@ int		 auth_mech_is_oauth(enum auth_mech);
 enum auth_mech	 auth_choose(struct sess *, int is_token);
 int		 auth_login(struct sess *, const struct auth_opts *,
 		    struct err *);
+/*
+ * The client's first SASL message for m, unencoded, into raw (SCRAM: its
+ * state in sc, to go on with): for IMAP's AUTHENTICATE and SMTP's AUTH.
+ */
+int		 auth_first_message(enum auth_mech m, const struct auth_opts *,
+		    struct scram *sc, struct buf *raw, struct err *);
 
 #endif

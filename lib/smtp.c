@@ -335,44 +335,19 @@ login_failed(struct smtp *s, struct err *e)
 	    ERR_UNAVAILABLE : ERR_AUTH, "SMTP login failed", e);
 }
 
+/* The first message, as IMAP's login makes it (no authorization id). */
 static int
 first_message(const struct smtp_opts *o, enum auth_mech m, struct scram *sc,
     struct buf *raw, struct err *e)
 {
-	const char *p;
-	int r = 0;
+	struct auth_opts ao;
 
-	switch (m) {
-	case AUTH_PLAIN:
-		r = buf_addc(raw, '\0') < 0 || buf_adds(raw, o->user) < 0 ||
-		    buf_addc(raw, '\0') < 0 || buf_adds(raw, o->secret) < 0;
-		break;
-	case AUTH_XOAUTH2:
-		r = buf_addf(raw, "user=%s\001auth=Bearer %s\001\001", o->user,
-		    o->secret) < 0;
-		break;
-	case AUTH_OAUTHBEARER:
-		r = buf_adds(raw, "n,a=") < 0;
-		for (p = o->user; *p != '\0' && !r; p++)
-			r = *p == ',' ? buf_adds(raw, "=2C") < 0 :
-			    *p == '=' ? buf_adds(raw, "=3D") < 0 :
-			    buf_addc(raw, *p) < 0;
-		if (!r)
-			r = buf_addf(raw, ",\001host=%s\001port=%s\001auth="
-			    "Bearer %s\001\001", o->host, o->port,
-			    o->secret) < 0;
-		break;
-	case AUTH_SCRAM_SHA_256:
-	case AUTH_SCRAM_SHA_1:
-		if (scram_init(sc, m == AUTH_SCRAM_SHA_1 ? SCRAM_SHA_1 :
-		    SCRAM_SHA_256, o->user, o->secret, NULL, e) < 0 ||
-		    scram_client_first(sc, raw, e) < 0)
-			return -1;
-		break;
-	default:
-		return err_set(e, ERR_INTERNAL, "not a SASL mechanism");
-	}
-	return r ? err_set(e, ERR_CONFIG, "user name or secret too long") : 0;
+	memset(&ao, 0, sizeof(ao));
+	ao.user = o->user;
+	ao.secret = o->secret;
+	ao.host = o->host;
+	ao.port = o->port;
+	return auth_first_message(m, &ao, sc, raw, e);
 }
 
 /* AUTH with mechanism m, to its end: 235, or the error. */
