@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the commands that change the server share (product contract
- * section 7): the safety options, spelt once; flag names; and the engine
- * that carries a change over a large UID set in chunks, pipelined, step by
- * step, reporting what was done and what was not when it fails part-way.
+ * section 7): the safety options, spelt once; flag names; and the records
+ * and reports of the change engine (uidchange.h), which carries a change
+ * over a large UID set in chunks, pipelined, step by step.
  */
 #ifndef IMAPCTL_CHANGE_H
 #define IMAPCTL_CHANGE_H
@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "uidchange.h"
 #include "uidset.h"
 
 /* The safety options, declared the same way in every such command. */
@@ -24,8 +25,6 @@
 #define CHANGE_OPT_EXPUNGE_ALL \
 	{ "allow-expunge-all", 0, NULL, "without UIDPLUS, expunge every " \
 	    "\\Deleted message of the mailbox", 0 }
-
-#define CHANGE_WINDOW	8	/* chunks in progress at once */
 
 /*
  * --max N: 0 with *max_r set (UINT64_MAX when not given), or the exit
@@ -52,39 +51,6 @@ int	change_flags(struct ctx *, const char *option, struct buf *out);
 /* The emitter's list of the flags in an IMAP flag list (a parsed arg). */
 void	change_emit_flags(struct emit *, const char *key,
 	    const struct imap_arg *list);
-
-enum change_kind {
-	CHANGE_FLAG,		/* UID STORE; records: flags after */
-	CHANGE_MOVE,		/* MOVE, or COPY + \Deleted + EXPUNGE */
-	CHANGE_DELETE		/* \Deleted + EXPUNGE, or flag only */
-};
-
-struct change {
-	enum change_kind	 kind;
-	const char		*mailbox;	/* the selected one, UTF-8 */
-	uint32_t		 uidvalidity;
-	/* CHANGE_FLAG: the STORE item and the flag list. */
-	const char		*store_item;	/* "+FLAGS", "-FLAGS", "FLAGS" */
-	const char		*flags;		/* "\\Seen foo", may be "" */
-	/*
-	 * Gmail's labels in place of flags (store_item "+X-GM-LABELS" or
-	 * "-X-GM-LABELS"): flag's records carry labels; a CHANGE_MOVE
-	 * with labels is a move that Gmail does as a label change
-	 * (archive: -X-GM-LABELS (\Inbox)), its records without dest_uid.
-	 */
-	const struct sess_piece	*labels;
-	size_t			 nlabels;
-	/* CHANGE_MOVE: where to, and how. */
-	const char		*dest;		/* UTF-8 */
-	int			 use_move;	/* MOVE offered */
-	int			 create;	/* --create: CREATE on TRYCREATE */
-	/* move's (NULL for delete's): 1 when --create made dest. */
-	int			*created_r;
-	/* CHANGE_DELETE */
-	int			 flag_only;
-	/* MOVE's fallback and DELETE: plain EXPUNGE (no UIDPLUS). */
-	int			 expunge_all;
-};
 
 /*
  * Whether the change needs UIDPLUS that the server lacks: 0 when it can
