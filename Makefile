@@ -52,8 +52,10 @@ endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
-ALL_CPPFLAGS = -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -Ilib -Icmd \
-	$(PKG_CFLAGS) $(CPPFLAGS)
+BASE_CPPFLAGS = -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
+# lib/ sees only lib/: the commands build on the core, never the other way.
+LIB_CPPFLAGS = -Ilib $(BASE_CPPFLAGS)
+ALL_CPPFLAGS = -Ilib -Icmd $(BASE_CPPFLAGS)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 ALL_LDLIBS = $(PKG_LIBS) $(LDLIBS)
@@ -89,6 +91,10 @@ $(OBJDIR)/libimapctl.a: $(LIB_OBJ)
 $(OBJDIR)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(OBJDIR)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The completion scripts, embedded so "imapctl completion SHELL" prints them.
 $(OBJDIR)/completions.c: $(COMPLETIONS) tests/embed.sh
@@ -155,7 +161,7 @@ FUZZ_LIB_OBJ = $(LIB_SRC:%.c=obj-fuzz/%.o)
 
 obj-fuzz/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) $(FUZZ_SAN) \
+	$(FUZZ_CC) $(LIB_CPPFLAGS) -std=c11 $(WARN) $(FUZZ_SAN) \
 		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 obj-fuzz/libimapctl.a: $(FUZZ_LIB_OBJ)
