@@ -27,6 +27,7 @@
 
 #include "change.h"
 #include "crlf.h"
+#include "date.h"
 #include "mailbox.h"
 #include "maildir.h"
 #include "mbox.h"
@@ -235,78 +236,15 @@ append_limit(struct ctx *ctx)
 	return imap_parse_u64(p, n, &v) ? v : 0;
 }
 
-static int
-leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* n digits at s, as a number; -1 if any of them is not a digit. */
-static int
-digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (; n > 0; n--, s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
-
-/*
- * --date as an IMAP date-time: YYYY-MM-DD, optionally with T (or a space)
- * HH:MM[:SS] and Z or an offset +HH:MM or +HHMM; no offset means UTC.
- * Every field has exactly its digits: no signs, no spaces inside.
- */
+/* --date (see date_iso_to_internal) as the command's " \"DATE\"". */
 static int
 parse_date(const char *s, struct buf *out)
 {
-	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int y, m, d, hh = 0, mm = 0, ss = 0, oh = 0, om = 0;
-	char sign = '+';
+	char d[DATE_MAX];
 
-	if (strlen(s) < 10 || s[4] != '-' || s[7] != '-')
+	if (date_iso_to_internal(s, d, sizeof(d)) < 0)
 		return -1;
-	y = digits(s, 4);
-	m = digits(s + 5, 2);
-	d = digits(s + 8, 2);
-	s += 10;
-	if (*s == 'T' || *s == 't' || *s == ' ') {
-		if (strlen(s) < 6 || s[3] != ':')
-			return -1;
-		hh = digits(s + 1, 2);
-		mm = digits(s + 4, 2);
-		s += 6;
-		if (*s == ':') {
-			ss = digits(s + 1, 2);
-			s += ss < 0 ? 1 : 3;
-		}
-		if (*s == 'Z' || *s == 'z')
-			s++;
-		else if (*s == '+' || *s == '-') {
-			sign = *s++;
-			oh = digits(s, 2);
-			if (oh >= 0)
-				s += 2;
-			if (*s == ':')
-				s++;
-			om = digits(s, 2);
-			if (om >= 0)
-				s += 2;
-		}
-	}
-	if (*s != '\0' || y < 1900 || m < 1 || m > 12 || d < 1 ||
-	    d > mdays[m - 1] + (m == 2 && leap(y)) || hh < 0 || hh > 23 ||
-	    mm < 0 || mm > 59 || ss < 0 || ss > 60 || oh < 0 || oh > 23 ||
-	    om < 0 || om > 59)
-		return -1;
-	return buf_addf(out, " \"%02d-%s-%04d %02d:%02d:%02d %c%02d%02d\"", d,
-	    mon[m - 1], y, hh, mm, ss, sign, oh, om);
+	return buf_addf(out, " \"%s\"", d);
 }
 
 /*
@@ -345,9 +283,7 @@ feed_left(struct feed *f, const struct source *s)
 static void
 mbox_fragment(struct feed *f, const struct mbox_msg *m)
 {
-	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct tm tm;
+	char d[DATE_MAX];
 
 	buf_reset(&f->frag);
 	if (m->flags.len > 0 || *f->flags != '\0')
@@ -358,11 +294,10 @@ mbox_fragment(struct feed *f, const struct mbox_msg *m)
 		buf_adds(&f->frag, f->date);
 		return;
 	}
-	if (m->date == (time_t)-1 || gmtime_r(&m->date, &tm) == NULL)
+	if (m->date == (time_t)-1 ||
+	    date_format_internal(m->date, d, sizeof(d)) == 0)
 		return;
-	buf_addf(&f->frag, " \"%02d-%s-%04d %02d:%02d:%02d +0000\"",
-	    tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec);
+	buf_addf(&f->frag, " \"%s\"", d);
 }
 
 /*
@@ -785,13 +720,11 @@ static int
 md_add(struct ctx *ctx, struct md_list *l, const char *path,
     const struct maildir_keywords *kw, const char *flags, const char *date)
 {
-	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	const char *base = strrchr(path, '/'), *info;
 	struct md_file *m;
 	struct buf b, frag;
 	struct stat st;
-	struct tm tm;
+	char d[DATE_MAX];
 
 	base = base != NULL ? base + 1 : path;
 	if (stat(path, &st) < 0)
@@ -819,10 +752,8 @@ md_add(struct ctx *ctx, struct md_list *l, const char *path,
 		buf_addf(&frag, " (%s)", b.s);
 	if (*date != '\0')
 		buf_adds(&frag, date);
-	else if (gmtime_r(&m->mtime, &tm) != NULL)
-		buf_addf(&frag, " \"%02d-%s-%04d %02d:%02d:%02d +0000\"",
-		    tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec);
+	else if (date_format_internal(m->mtime, d, sizeof(d)) > 0)
+		buf_addf(&frag, " \"%s\"", d);
 	m->fragment = xstrdup(frag.s);
 	buf_free(&frag);
 	buf_free(&b);

@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 
 #include "buf.h"
+#include "date.h"
 #include "delivery.h"
 #include "uidset.h"
 #include "banned.h"
@@ -98,21 +99,14 @@ static void
 build_message(struct buf *b, const struct delivery_opts *o,
     const char *token)
 {
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed",
-	    "Thu", "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
-	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	const char *domain = strrchr(o->from, '@');
-	time_t now = time(NULL);
-	struct tm tm;
+	char date[DATE_MAX];
 
-	gmtime_r(&now, &tm);
+	date_format_rfc5322(time(NULL), date, sizeof(date));
 	buf_addf(b, "From: <%s>\r\n", o->from);
 	buf_addf(b, "To: <%s>\r\n", o->to);
 	buf_addf(b, "Subject: imapctl delivery probe %s\r\n", token);
-	buf_addf(b, "Date: %s, %d %s %d %02d:%02d:%02d +0000\r\n",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	buf_addf(b, "Date: %s\r\n", date);
 	buf_addf(b, "Message-ID: <%s@%s>\r\n", token,
 	    domain != NULL ? domain + 1 : "imapctl.invalid");
 	buf_addf(b, DELIVERY_HEADER ": %s\r\n", token);

@@ -15,6 +15,7 @@
 
 #include <libxml/xmlwriter.h>
 
+#include "date.h"
 #include "emit.h"
 #include "err.h"
 #include "utf8.h"
@@ -795,19 +796,14 @@ emit_null(struct emit *e, const char *key)
 void
 emit_time(struct emit *e, const char *key, time_t t)
 {
-	struct tm tm;
-	char s[64];
-	int n;
+	char s[DATE_MAX];
+	size_t n;
 
-	if (t == (time_t)-1 || gmtime_r(&t, &tm) == NULL ||
-	    tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+	if ((n = date_format_rfc3339(t, s, sizeof(s))) == 0) {
 		put_value(e, key, V_NULL, NULL, 0);
 		return;
 	}
-	n = snprintf(s, sizeof(s), "%04d-%02d-%02dT%02d:%02d:%02dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec);
-	put_value(e, key, V_QUOTED, s, (size_t)n);
+	put_value(e, key, V_QUOTED, s, n);
 }
 
 /*
