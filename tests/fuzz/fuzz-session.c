@@ -13,10 +13,10 @@
  * the socket is the real code: the parser, the session and its
  * pipelines, each command's untagged handlers, literal sinks and done
  * callbacks, the files fetch and append read and write (in a directory of
- * their own, emptied after each input), and the records, emitted to
- * /dev/null. The sanitizers and the leak checker are the oracle: an input
- * may make any command fail, but never read or write memory it should
- * not, nor leak.
+ * their own, in /dev/shm when there is one, emptied after each input and
+ * removed at the end), and the records, emitted to /dev/null. The
+ * sanitizers and the leak checker are the oracle: an input may make any
+ * command fail, but never read or write memory it should not, nor leak.
  *
  * The seeds in corpus/fuzz-session are what the hostile server sent to
  * each command line (tests/fuzz/make-session-seeds).
@@ -88,6 +88,7 @@ static struct {
 
 static char dir[64];		/* HOME, and the files of the commands */
 static char outdir[80];
+static int wrote;		/* the command line writes into outdir */
 
 struct conn {
 	int	 closed;
@@ -283,6 +284,24 @@ empty_outdir(void)
 	closedir(dp);
 }
 
+/* At the end of the run the directory goes too (not after a finding). */
+static void
+remove_dir(void)
+{
+	static const char *const files[] = { "m1.eml", "m2.eml",
+	    "password" };
+	char path[160];
+	size_t i;
+
+	empty_outdir();
+	rmdir(outdir);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -306,10 +325,18 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		}
 		exit(0);
 	}
-	snprintf(dir, sizeof(dir), "/tmp/fuzz-session.XXXXXX");
+	/*
+	 * In memory if it can be: fetch --save and --attachments fsync each
+	 * file and the directory, which on a disk shared with others' work
+	 * can take milliseconds, longer than the rest of a run.
+	 */
+	snprintf(dir, sizeof(dir), "/dev/shm/fuzz-session.XXXXXX");
 	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		abort();
+		snprintf(dir, sizeof(dir), "/tmp/fuzz-session.XXXXXX");
+		if (mkdtemp(dir) == NULL) {
+			perror("mkdtemp");
+			abort();
+		}
 	}
 	snprintf(outdir, sizeof(outdir), "%s/out", dir);
 	if (mkdir(outdir, 0700) < 0)
@@ -321,6 +348,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(path, sizeof(path), "%s/password", dir);
 	if (chmod(path, 0600) < 0)
 		abort();
+	atexit(remove_dir);
 	for (i = 0; i < sizeof(unset) / sizeof(unset[0]); i++)
 		unsetenv(unset[i]);
 	setenv("HOME", dir, 1);
@@ -366,8 +394,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	server.opened = 0;
 	for (i = 0; i < sizeof(conn_args) / sizeof(conn_args[0]); i++)
 		arg(buf[n++], conn_args[i]);
-	for (i = 0; shape[i] != NULL && n < MAX_ARGS; i++)
+	wrote = 0;
+	for (i = 0; shape[i] != NULL && n < MAX_ARGS; i++) {
+		if (strcmp(shape[i], "@") == 0)
+			wrote = 1;
 		arg(buf[n++], shape[i]);
+	}
 	for (i = 0; i < n; i++)
 		argv[i] = buf[i];
 	argv[n] = NULL;
@@ -380,6 +412,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	fflush(stdout);
 	clearerr(stdout);
-	empty_outdir();
+	if (wrote)
+		empty_outdir();
 	return 0;
 }
