@@ -41,20 +41,30 @@
 #define APPEND_REPORT_MAX 240		/* bytes of file names in a report */
 #define APPEND_LEFT_NAMED 64		/* messages not appended, named */
 
+/* What the files are: messages, mbox files, Maildir folders. */
+enum { IN_FILES, IN_MBOX, IN_MAILDIR };
+
+static struct {
+	struct opt_list	 flags;
+	const char	*date;
+	struct opt_mode	 in;
+} opt;
+
 const struct opt append_opts[] = {
-	{ "flags", 0, "FLAG", "give the messages these flags: seen, "
-	    "answered, flagged, deleted, draft, \\Flag or a keyword",
-	    OPT_REPEAT },
-	{ "date", 0, "DATE", "internal date: YYYY-MM-DD or "
-	    "YYYY-MM-DDTHH:MM:SS with Z or an offset", 0 },
-	{ "mbox", 0, NULL, "the files are mbox files (mboxrd or mboxo): "
-	    "append each message with its flags and date", 0 },
-	{ "maildir", 0, NULL, "the files are Maildir folders or messages in "
-	    "one: append each with the flags of its name and its date", 0 },
+	OPT_LIST(0, "flags", &opt.flags, "FLAG", "give the messages these "
+	    "flags: seen, answered, flagged, deleted, draft, \\Flag or a "
+	    "keyword", 0),
+	OPT_STRING(0, "date", &opt.date, "DATE", "internal date: YYYY-MM-DD or "
+	    "YYYY-MM-DDTHH:MM:SS with Z or an offset"),
+	OPT_CMDMODE(0, "mbox", &opt.in, IN_MBOX, "the files are mbox files "
+	    "(mboxrd or mboxo): append each message with its flags and date"),
+	OPT_CMDMODE(0, "maildir", &opt.in, IN_MAILDIR, "the files are Maildir "
+	    "folders or messages in one: append each with the flags of its "
+	    "name and its date"),
 	CHANGE_OPT_DRY_RUN,
 	CHANGE_OPT_MAX,
 	CMD_OPT_PROGRESS,
-	{ NULL, 0, NULL, NULL, 0 }
+	OPT_END()
 };
 
 /* One message to upload. */
@@ -647,7 +657,6 @@ append_options(struct ctx *ctx, int argc, char **argv, char ***files_r,
 {
 	static char dash[] = "-";
 	static char *stdin_only[] = { dash };
-	const struct optval *dv = ctx_opt(ctx, "date");
 	size_t i, nstdin = 0;
 	int rc;
 
@@ -664,19 +673,19 @@ append_options(struct ctx *ctx, int argc, char **argv, char ***files_r,
 		    "given once");
 	if ((rc = change_max(ctx, max_r)) != 0)
 		return rc;
-	if ((rc = change_flags(ctx, "flags", flags)) != 0)
+	if ((rc = change_flags(ctx, "flags", &opt.flags, flags)) != 0)
 		return rc;
-	if (dv->set && parse_date(dv->val, date) < 0)
+	if (opt.date != NULL && parse_date(opt.date, date) < 0)
 		return cmd_usage_error(ctx->cmd, "bad --date '%s': use "
 		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS with Z or +HH:MM",
-		    dv->val);
-	if (ctx_flag(ctx, "mbox") && ctx_flag(ctx, "maildir"))
+		    opt.date);
+	if (opt_mode_count(&opt.in) > 1)
 		return cmd_usage_error(ctx->cmd, "--mbox and --maildir cannot "
 		    "be combined");
-	if (ctx_flag(ctx, "maildir") && argc < 2)
+	if (opt.in.value == IN_MAILDIR && argc < 2)
 		return cmd_usage_error(ctx->cmd, "--maildir needs a Maildir "
 		    "folder or message files");
-	if (ctx_flag(ctx, "mbox") || ctx_flag(ctx, "maildir"))
+	if (opt.in.value != IN_FILES)
 		return 0;
 	return change_check_max(ctx, *max_r, *n_r, "the command names");
 }
@@ -875,7 +884,7 @@ check_append(int argc, char **argv, struct ctx *ctx)
 		if (is_stdin(files[i]))
 			continue;
 		err = stat(files[i], &st) < 0 || access(files[i], R_OK) < 0 ?
-		    errno : S_ISDIR(st.st_mode) && !ctx_flag(ctx, "maildir") ?
+		    errno : S_ISDIR(st.st_mode) && opt.in.value != IN_MAILDIR ?
 		    EISDIR : 0;
 		if (err != 0)
 			rc = cmd_failf(ctx, ERR_NOINPUT, "cannot read '%s': %s",
@@ -978,13 +987,13 @@ cmd_append(int argc, char **argv, struct ctx *ctx)
 	f.date = date.s;
 	f.limit = append_limit(ctx);
 	f.n = n;
-	if (ctx_flag(ctx, "mbox")) {
+	if (opt.in.value == IN_MBOX) {
 		f.mbox = 1;
 		f.files = files;
 		if (max != UINT64_MAX)
 			rc = count_mbox(ctx, files, n, max);
 	} else {
-		if (ctx_flag(ctx, "maildir")) {
+		if (opt.in.value == IN_MAILDIR) {
 			rc = md_collect(ctx, files, n, flags.s, date.s, &md);
 			f.n = n = md.n;
 			if (rc == 0)
@@ -1010,7 +1019,7 @@ cmd_append(int argc, char **argv, struct ctx *ctx)
 		}
 	}
 	if (rc == 0)
-		rc = ctx_flag(ctx, "dry-run") ? dry_run(ctx, argv[0], &f) :
+		rc = ctx->common->dry_run ? dry_run(ctx, argv[0], &f) :
 		    upload(ctx, argv[0], &f);
 	for (i = 0; srcs != NULL && i < n; i++)
 		if (srcs[i].spool != NULL)

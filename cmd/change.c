@@ -28,14 +28,14 @@
 int
 change_max(struct ctx *ctx, uint64_t *max_r)
 {
-	const struct optval *v = ctx_opt(ctx, "max");
+	const char *v = ctx->common->max;
 
 	*max_r = UINT64_MAX;
-	if (!v->set)
+	if (v == NULL)
 		return 0;
-	if (!imap_parse_u64(v->val, strlen(v->val), max_r))
+	if (!imap_parse_u64(v, strlen(v), max_r))
 		return cmd_failf(ctx, ERR_USAGE, "bad --max '%s': give a "
-		    "number of messages", v->val);
+		    "number of messages", v);
 	return 0;
 }
 
@@ -134,15 +134,15 @@ add_flag(struct ctx *ctx, const char *option, const char *tok, size_t len,
 }
 
 int
-change_flags(struct ctx *ctx, const char *option, struct buf *out)
+change_flags(struct ctx *ctx, const char *option, const struct opt_list *v,
+    struct buf *out)
 {
-	const struct optval *v = ctx_opt(ctx, option);
 	const char *p;
 	size_t i, n;
 	int rc;
 
-	for (i = 0; i < v->nvals; i++) {
-		for (p = v->vals[i]; *p != '\0'; p += n) {
+	for (i = 0; i < v->n; i++) {
+		for (p = v->v[i]; *p != '\0'; p += n) {
 			p += strspn(p, ", \t");
 			n = strcspn(p, ", \t");
 			if (n > 0 && (rc = add_flag(ctx, option, p, n, out)) != 0)
@@ -401,7 +401,7 @@ change_begin(struct ctx *ctx, struct change *ch, const char *setarg,
 	if ((rc = change_check_max(ctx, max, uidset_count(existing),
 	    "the set names")) != 0)
 		return rc;
-	if (ctx_flag(ctx, "dry-run")) {
+	if (ctx->common->dry_run) {
 		change_emit_dry_run(ctx, ch, existing);
 		return 0;
 	}

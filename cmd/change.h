@@ -17,14 +17,15 @@
 
 /* The safety options, declared the same way in every such command. */
 #define CHANGE_OPT_DRY_RUN \
-	{ "dry-run", 'n', NULL, "print the records it would act on and " \
-	    "change nothing", 0 }
+	OPT_BOOL('n', "dry-run", &common_opts.dry_run, "print the records " \
+	    "it would act on and change nothing")
 #define CHANGE_OPT_MAX \
-	{ "max", 0, "N", "refuse, changing nothing, when more than N " \
-	    "messages are named", 0 }
+	OPT_STRING(0, "max", &common_opts.max, "N", "refuse, changing " \
+	    "nothing, when more than N messages are named")
 #define CHANGE_OPT_EXPUNGE_ALL \
-	{ "allow-expunge-all", 0, NULL, "without UIDPLUS, expunge every " \
-	    "\\Deleted message of the mailbox", 0 }
+	OPT_BOOL(0, "allow-expunge-all", &common_opts.allow_expunge_all, \
+	    "without UIDPLUS, expunge every \\Deleted message of the " \
+	    "mailbox")
 
 /*
  * --max N: 0 with *max_r set (UINT64_MAX when not given), or the exit
@@ -43,10 +44,12 @@ int	change_check_max(struct ctx *, uint64_t max, uint64_t count,
 /*
  * Flags as the user gives them ("seen", "\Seen", "$Junk", several
  * separated by commas or spaces, the option repeated) into an IMAP flag
- * list without its parentheses, appended to out. Returns 0, or the exit
- * status after printing the error.
+ * list without its parentheses, appended to out: v, the arguments of the
+ * option named option. Returns 0, or the exit status after printing the
+ * error.
  */
-int	change_flags(struct ctx *, const char *option, struct buf *out);
+int	change_flags(struct ctx *, const char *option,
+	    const struct opt_list *v, struct buf *out);
 
 /* The emitter's list of the flags in an IMAP flag list (a parsed arg). */
 void	change_emit_flags(struct emit *, const char *key,

@@ -59,46 +59,52 @@
 #include "xalloc.h"
 #include "banned.h"
 
-const struct opt check_opts[] = {
-	{ "mailbox", 0, "MAILBOX", "a mailbox to check (default INBOX; "
-	    "repeat for more)", OPT_REPEAT | OPT_COMPLETE_MAILBOX },
-	{ "query", 0, "QUERY", "count the messages of each mailbox that match "
-	    "QUERY (as search takes it)", 0 },
-	{ "warning-time", 0, "RANGE", "seconds the whole check may take", 0 },
-	{ "critical-time", 0, "RANGE", "the same, for CRITICAL", 0 },
-	{ "warning-messages", 0, "RANGE", "messages in the mailbox", 0 },
-	{ "critical-messages", 0, "RANGE", "the same, for CRITICAL", 0 },
-	{ "warning-unseen", 0, "RANGE", "unseen messages in the mailbox", 0 },
-	{ "critical-unseen", 0, "RANGE", "the same, for CRITICAL", 0 },
-	{ "warning-age", 0, "RANGE", "age of the oldest unseen message "
-	    "(seconds, or with s, min, h, d, w)", 0 },
-	{ "critical-age", 0, "RANGE", "the same, for CRITICAL", 0 },
-	{ "warning-newest-age", 0, "RANGE", "age of the newest message "
-	    "(e.g. 1d: none for a day)", 0 },
-	{ "critical-newest-age", 0, "RANGE", "the same, for CRITICAL", 0 },
-	{ "warning-query", 0, "RANGE", "messages that match --query", 0 },
-	{ "critical-query", 0, "RANGE", "the same, for CRITICAL", 0 },
-	{ "warning-quota", 0, "RANGE", "quota use in percent", 0 },
-	{ "critical-quota", 0, "RANGE", "the same, for CRITICAL", 0 },
-	{ "warning-cert-days", 0, "RANGE", "fewer days than this until the "
-	    "server's certificate expires (e.g. 30)", 0 },
-	{ "critical-cert-days", 0, "RANGE", "the same, for CRITICAL", 0 },
-	{ "send-via", 0, "URL", "submit a probe message over smtp://HOST[:PORT] "
-	    "(STARTTLS) or smtps://... and time its delivery", 0 },
-	{ "probe-to", 0, "ADDRESS", "the probe's recipient (default: the user, "
-	    "when an address)", 0 },
-	{ "probe-from", 0, "ADDRESS", "the probe's sender (default: its "
-	    "recipient)", 0 },
-	{ "warning-delivery", 0, "RANGE", "seconds the probe may take to "
-	    "arrive", 0 },
-	{ "critical-delivery", 0, "RANGE", "the same, for CRITICAL", 0 },
-	{ NULL, 0, NULL, NULL, 0 }
-};
-
 enum {
 	T_TIME, T_MESSAGES, T_UNSEEN, T_AGE, T_NEWEST, T_QUERY, T_QUOTA,
 	T_CERT, T_DELIVERY, T_COUNT
 };
+
+static struct {
+	struct opt_list	 mailbox;
+	const char	*query;
+	const char	*warn[T_COUNT], *crit[T_COUNT];	/* ranges */
+	const char	*send_via, *probe_to, *probe_from;
+} opt;
+
+/* --warning-NAME and --critical-NAME: threshold t. */
+#define OPT_THRESHOLD(t, name, h) \
+	OPT_STRING(0, "warning-" name, &opt.warn[t], "RANGE", h), \
+	OPT_STRING(0, "critical-" name, &opt.crit[t], "RANGE", "the same, " \
+	    "for CRITICAL")
+
+const struct opt check_opts[] = {
+	OPT_LIST(0, "mailbox", &opt.mailbox, "MAILBOX", "a mailbox to check "
+	    "(default INBOX; repeat for more)", OPT_COMPLETE_MAILBOX),
+	OPT_STRING(0, "query", &opt.query, "QUERY", "count the messages of "
+	    "each mailbox that match QUERY (as search takes it)"),
+	OPT_THRESHOLD(T_TIME, "time", "seconds the whole check may take"),
+	OPT_THRESHOLD(T_MESSAGES, "messages", "messages in the mailbox"),
+	OPT_THRESHOLD(T_UNSEEN, "unseen", "unseen messages in the mailbox"),
+	OPT_THRESHOLD(T_AGE, "age", "age of the oldest unseen message "
+	    "(seconds, or with s, min, h, d, w)"),
+	OPT_THRESHOLD(T_NEWEST, "newest-age", "age of the newest message "
+	    "(e.g. 1d: none for a day)"),
+	OPT_THRESHOLD(T_QUERY, "query", "messages that match --query"),
+	OPT_THRESHOLD(T_QUOTA, "quota", "quota use in percent"),
+	OPT_THRESHOLD(T_CERT, "cert-days", "fewer days than this until the "
+	    "server's certificate expires (e.g. 30)"),
+	OPT_STRING(0, "send-via", &opt.send_via, "URL", "submit a probe "
+	    "message over smtp://HOST[:PORT] (STARTTLS) or smtps://... and "
+	    "time its delivery"),
+	OPT_STRING(0, "probe-to", &opt.probe_to, "ADDRESS", "the probe's "
+	    "recipient (default: the user, when an address)"),
+	OPT_STRING(0, "probe-from", &opt.probe_from, "ADDRESS", "the probe's "
+	    "sender (default: its recipient)"),
+	OPT_THRESHOLD(T_DELIVERY, "delivery", "seconds the probe may take to "
+	    "arrive"),
+	OPT_END()
+};
+
 
 static const struct {
 	const char	*name;
@@ -1039,23 +1045,17 @@ port_number(const char *port)
 static int
 parse_thresholds(struct check *c, struct err *e)
 {
-	const struct optval *v;
-	char name[64];
 	size_t t;
 
 	for (t = 0; t < T_COUNT; t++) {
-		snprintf(name, sizeof(name), "warning-%s", thresholds[t].name);
-		v = ctx_opt(c->ctx, name);
-		if (v->set && range_parse(&c->warn[t], v->val,
-		    thresholds[t].flags, e) < 0) {
-			err_prefix(e, "--%s", name);
+		if (opt.warn[t] != NULL && range_parse(&c->warn[t],
+		    opt.warn[t], thresholds[t].flags, e) < 0) {
+			err_prefix(e, "--warning-%s", thresholds[t].name);
 			return -1;
 		}
-		snprintf(name, sizeof(name), "critical-%s", thresholds[t].name);
-		v = ctx_opt(c->ctx, name);
-		if (v->set && range_parse(&c->crit[t], v->val,
-		    thresholds[t].flags, e) < 0) {
-			err_prefix(e, "--%s", name);
+		if (opt.crit[t] != NULL && range_parse(&c->crit[t],
+		    opt.crit[t], thresholds[t].flags, e) < 0) {
+			err_prefix(e, "--critical-%s", thresholds[t].name);
 			return -1;
 		}
 	}
@@ -1069,10 +1069,9 @@ parse_thresholds(struct check *c, struct err *e)
 static int
 parse_mailboxes(struct check *c, struct err *e)
 {
-	const struct optval *v = ctx_opt(c->ctx, "mailbox");
 	static const char *const inbox[] = { "INBOX" };
-	const char *const *names = v->set ? v->vals : inbox;
-	size_t n = v->set ? v->nvals : 1, i, k;
+	const char *const *names = opt.mailbox.n > 0 ? opt.mailbox.v : inbox;
+	size_t n = opt.mailbox.n > 0 ? opt.mailbox.n : 1, i, k;
 
 	if (n > REPORT_MAX_PARTS)
 		return err_set(e, ERR_USAGE, "more than %d mailboxes",
@@ -1149,20 +1148,16 @@ delivery_wait(const struct check *c, struct delivery_opts *o)
 static int
 parse_delivery(struct check *c, struct err *e)
 {
-	const struct optval *v = ctx_opt(c->ctx, "send-via");
-
-	if (!v->set) {
+	if (opt.send_via == NULL) {
 		if (c->warn[T_DELIVERY].set || c->crit[T_DELIVERY].set ||
-		    ctx_opt(c->ctx, "probe-to")->set ||
-		    ctx_opt(c->ctx, "probe-from")->set)
+		    opt.probe_to != NULL || opt.probe_from != NULL)
 			return err_set(e, ERR_USAGE, "--%s needs --send-via",
 			    c->warn[T_DELIVERY].set ? "warning-delivery" :
 			    c->crit[T_DELIVERY].set ? "critical-delivery" :
-			    ctx_opt(c->ctx, "probe-to")->set ? "probe-to" :
-			    "probe-from");
+			    opt.probe_to != NULL ? "probe-to" : "probe-from");
 		return 0;
 	}
-	if (smtp_url_parse(v->val, &c->via, e) < 0)
+	if (smtp_url_parse(opt.send_via, &c->via, e) < 0)
 		return -1;
 	c->deliver = 1;
 	return 0;
@@ -1200,16 +1195,14 @@ deliver(struct check *c)
 
 	err_clear(&c->derr);
 	buf_init(&pw, SECRET_MAX);
-	to = ctx_opt(ctx, "probe-to")->set ? ctx_opt(ctx, "probe-to")->val :
-	    st->ao.user;
+	to = opt.probe_to != NULL ? opt.probe_to : st->ao.user;
 	if (to == NULL || strchr(to, '@') == NULL) {
 		err_set(&c->derr, ERR_USAGE, "the delivery probe needs a "
 		    "recipient: --probe-to ADDRESS (the user '%s' is no "
 		    "address)", to ? to : "");
 		goto fail;
 	}
-	from = ctx_opt(ctx, "probe-from")->set ?
-	    ctx_opt(ctx, "probe-from")->val : to;
+	from = opt.probe_from != NULL ? opt.probe_from : to;
 	if (settings_smtp_secret(st, &pw, &have_pw, &c->derr) < 0)
 		goto fail;
 	memset(&so, 0, sizeof(so));
@@ -1248,7 +1241,6 @@ int
 cmd_check(int argc, char **argv, struct ctx *ctx)
 {
 	struct check c;
-	const struct optval *q = ctx_opt(ctx, "query");
 	const char *host, *port, *user;
 	char msg[ERR_MSG_MAX + 64];
 	enum report_state st;
@@ -1258,7 +1250,7 @@ cmd_check(int argc, char **argv, struct ctx *ctx)
 	c.ctx = ctx;
 	c.r = ctx->report;
 	c.m.time = c.m.connect = c.m.tls = c.m.login = -1;
-	c.query = q->set ? q->val : NULL;
+	c.query = opt.query;
 	if (ctx->usage_failed || parse_mailboxes(&c, &ctx->err) < 0 ||
 	    parse_thresholds(&c, &ctx->err) < 0 ||
 	    parse_delivery(&c, &ctx->err) < 0 ||

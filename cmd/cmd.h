@@ -13,13 +13,42 @@
 #include "err.h"
 #include "sess.h"
 
-/* An option: declared once, it drives parsing, -h, man checks, completion. */
+/*
+ * An option: declared once, it drives parsing, -h, man checks, completion.
+ * The parser stores what it reads where the option points, once, into the
+ * command's own typed struct: nothing looks an option up by its name at
+ * run time. Declare options with the OPT_ macros below, whose pointers the
+ * compiler checks: a misspelt field or one of the wrong type does not
+ * compile.
+ */
+struct opt_list {
+	const char	**v;		/* every argument, in the order given */
+	size_t		 n;
+};
+
+/*
+ * Modes that exclude each other (fetch --raw|--text, flag --add|--set):
+ * each option of a mode sets value to its own and its bit in given, so
+ * that the command says which were combined, in the table's order
+ * (opt_mode_names), after the checks that come first.
+ */
+struct opt_mode {
+	int		 value;		/* the last one given */
+	unsigned	 given;		/* 1 << value of each one given */
+};
+
 struct opt {
 	const char	*name;		/* long name, without "--" */
 	int		 short_name;	/* 0 if none */
 	const char	*arg;		/* argument's name, NULL for a flag */
 	const char	*help;
 	unsigned	 flags;
+	/* Where it goes, each NULL or set: */
+	int		*flag;		/* 1 once given */
+	const char	**str;		/* the last argument given */
+	struct opt_list	*list;		/* each argument given */
+	struct opt_mode	*mode;		/* value, with its bit */
+	int		 value;		/* below 32 */
 };
 
 #define OPT_REPEAT	0x1		/* may be given several times */
@@ -33,12 +62,56 @@ struct opt {
  */
 #define OPT_BLANK_OK	0x10
 
-struct optval {
-	int		 set;
-	const char	*val;		/* the last one given */
-	const char	**vals;		/* every one, for OPT_REPEAT */
-	size_t		 nvals;
+/* --name: *v = 1. */
+#define OPT_BOOL(s, l, v, h) \
+	{ .name = (l), .short_name = (s), .help = (h), .flag = (v) }
+/* --name ARG: *v = the last ARG. */
+#define OPT_STRING_F(s, l, v, a, h, f) \
+	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
+	    .flags = (f), .str = (v) }
+#define OPT_STRING(s, l, v, a, h)	OPT_STRING_F(s, l, v, a, h, 0)
+/* --name ARG, repeatable: each ARG added to the list *v. */
+#define OPT_LIST(s, l, v, a, h, f) \
+	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
+	    .flags = (f) | OPT_REPEAT, .list = (v) }
+/* --name: mode i of *v. */
+#define OPT_CMDMODE(s, l, v, i, h) \
+	{ .name = (l), .short_name = (s), .help = (h), .mode = (v), \
+	    .value = (i) }
+/* --name ARG: mode i of *v, ARG in *p (the last) or the list *p. */
+#define OPT_CMDMODE_STRING(s, l, v, i, p, a, h, f) \
+	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
+	    .flags = (f), .mode = (v), .value = (i), .str = (p) }
+#define OPT_CMDMODE_LIST(s, l, v, i, p, a, h, f) \
+	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
+	    .flags = (f) | OPT_REPEAT, .mode = (v), .value = (i), \
+	    .list = (p) }
+#define OPT_END()	{ .name = NULL }
+
+/* How many modes of m were given. */
+int	opt_mode_count(const struct opt_mode *);
+/*
+ * The names of the first two options of m that were given, in the order
+ * of the table opts: *first_r NULL when none was, *second_r NULL unless
+ * two or more were.
+ */
+void	opt_mode_names(const struct opt *opts, const struct opt_mode *m,
+	    const char **first_r, const char **second_r);
+
+/*
+ * What several commands declare, parsed into the one struct the commands
+ * and their helpers (msgset, change, progress) read: ctx->common. A
+ * command without such an option leaves its field unset.
+ */
+struct common_opts {
+	const char	*query;		/* --query */
+	const char	*uidvalidity;	/* --uidvalidity */
+	const char	*max;		/* --max */
+	int		 dry_run;	/* --dry-run */
+	int		 allow_expunge_all;
+	int		 progress, no_progress;
 };
+extern struct common_opts common_opts;
 
 struct ctx;
 
@@ -99,6 +172,7 @@ struct command {
 
 struct report;
 struct settings;
+struct settings_in;
 
 struct ctx {
 	const struct command	*cmd;
@@ -107,7 +181,8 @@ struct ctx {
 	int			 usage_failed;	/* MONITORING: ctx->err says why */
 	struct settings		*settings;	/* main.c's, for cmd_connect */
 	struct sess		*sess;
-	struct optval		*ov;		/* parallel to cmd->opts */
+	const struct common_opts *common;	/* the shared options */
+	const struct settings_in *in;	/* the global options' settings */
 	struct err		 err;
 	int			 status;	/* exit status so far */
 	/*
@@ -125,9 +200,10 @@ struct ctx {
  * when standard error is a terminal unless these say otherwise.
  */
 #define CMD_OPT_PROGRESS \
-	{ "progress", 0, NULL, "show the progress line on standard error " \
-	    "even when it is not a terminal", 0 }, \
-	{ "no-progress", 0, NULL, "never show the progress line", 0 }
+	OPT_BOOL(0, "progress", &common_opts.progress, "show the progress " \
+	    "line on standard error even when it is not a terminal"), \
+	OPT_BOOL(0, "no-progress", &common_opts.no_progress, "never show " \
+	    "the progress line")
 
 /*
  * The progress line of the command (which must have CMD_OPT_PROGRESS),
@@ -143,8 +219,6 @@ extern const struct command commands[];
 extern const struct opt global_opts[];
 
 const struct command	*command_find(const char *);
-const struct optval	*ctx_opt(const struct ctx *, const char *name);
-int			 ctx_flag(const struct ctx *, const char *name);
 /*
  * Connect, log in and select as the command's flags say, closing the
  * session there was: for MONITORING commands, which connect themselves,

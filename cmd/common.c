@@ -44,8 +44,8 @@ emit_mbox_counts(struct emit *e, const struct mbox_status *st, int modseq)
 struct progress *
 cmd_progress_begin(struct ctx *ctx, const char *unit, uint64_t total)
 {
-	int mode = ctx_flag(ctx, "no-progress") ? PROGRESS_OFF :
-	    ctx_flag(ctx, "progress") ? PROGRESS_ON : PROGRESS_AUTO;
+	int mode = ctx->common->no_progress ? PROGRESS_OFF :
+	    ctx->common->progress ? PROGRESS_ON : PROGRESS_AUTO;
 
 	cmd_progress_end(ctx);
 	ctx->progress = progress_new(stderr, mode, ctx->cmd->name, unit,

@@ -14,16 +14,24 @@
 #include "msgset.h"
 #include "banned.h"
 
+/* How: expunge (the default), move to the Trash, or only flag. */
+enum { DELETE_EXPUNGE, DELETE_TRASH, DELETE_FLAG_ONLY };
+
+static struct {
+	struct opt_mode	 how;
+} opt;
+
 const struct opt delete_opts[] = {
-	{ "trash", 0, NULL, "move the messages to the Trash mailbox "
-	    "instead", 0 },
-	{ "flag-only", 0, NULL, "only flag the messages \\Deleted", 0 },
+	OPT_CMDMODE(0, "trash", &opt.how, DELETE_TRASH, "move the messages "
+	    "to the Trash mailbox instead"),
+	OPT_CMDMODE(0, "flag-only", &opt.how, DELETE_FLAG_ONLY, "only flag "
+	    "the messages \\Deleted"),
 	CHANGE_OPT_EXPUNGE_ALL,
 	MSGSET_OPTS,
 	CHANGE_OPT_DRY_RUN,
 	CHANGE_OPT_MAX,
 	CMD_OPT_PROGRESS,
-	{ NULL, 0, NULL, NULL, 0 }
+	OPT_END()
 };
 
 static int
@@ -41,7 +49,7 @@ check_delete(int argc, char **argv, struct ctx *ctx)
 
 	if ((rc = change_check(ctx, argc, argv, 0)) != 0)
 		return rc;
-	if (ctx_flag(ctx, "trash") && ctx_flag(ctx, "flag-only"))
+	if (opt_mode_count(&opt.how) > 1)
 		return cmd_usage_error(ctx->cmd, "--trash and --flag-only "
 		    "exclude each other");
 	return 0;
@@ -53,7 +61,7 @@ cmd_delete(int argc, char **argv, struct ctx *ctx)
 	struct change ch;
 	struct uidset existing;
 	char *trash = NULL;
-	int to_trash = ctx_flag(ctx, "trash"), rc, go;
+	int to_trash = opt.how.value == DELETE_TRASH, rc, go;
 	int gmail = sess_has_cap(ctx->sess, "X-GM-EXT-1");
 	const char *set_arg;
 
@@ -62,7 +70,7 @@ cmd_delete(int argc, char **argv, struct ctx *ctx)
 	memset(&ch, 0, sizeof(ch));
 	ch.kind = CHANGE_DELETE;
 	ch.mailbox = argv[0];
-	ch.flag_only = ctx_flag(ctx, "flag-only");	/* not with --trash */
+	ch.flag_only = opt.how.value == DELETE_FLAG_ONLY;
 	if (to_trash || (gmail && !ch.flag_only)) {
 		if (change_find_trash(ctx, &trash, &ctx->err) < 0)
 			return cmd_fail(ctx, &ctx->err);
@@ -87,8 +95,8 @@ cmd_delete(int argc, char **argv, struct ctx *ctx)
 		}
 	}
 	uidset_init(&existing);
-	rc = change_begin(ctx, &ch, set_arg, ctx_flag(ctx,
-	    "allow-expunge-all"), &existing, &go);
+	rc = change_begin(ctx, &ch, set_arg, ctx->common->allow_expunge_all,
+	    &existing, &go);
 	if (go)
 		rc = change_run(ctx, &ch, &existing);
 	uidset_free(&existing);

@@ -44,36 +44,6 @@
 #include "xfer.h"
 #include "banned.h"
 
-const struct opt fetch_opts[] = {
-	{ "summary", 0, NULL, "envelope, flags, dates and size (the default)",
-	    0 },
-	{ "headers", 0, NULL, "every header field, decoded, a record each", 0 },
-	{ "raw", 0, NULL, "the message as it is (several: an mboxrd stream)",
-	    0 },
-	{ "text", 0, NULL, "the summary and the best text part as UTF-8", 0 },
-	{ "structure", 0, NULL, "the MIME parts, a record each", 0 },
-	{ "part", 0, "N", "the content of part N, transfer encoding undone", 0 },
-	{ "attachments", 0, "DIR", "save the attachments, decoded, in DIR",
-	    OPT_COMPLETE_DIR },
-	{ "save", 0, "DIR", "with --raw or --part: write a file a message in "
-	    "DIR", OPT_COMPLETE_DIR },
-	{ "force", 0, NULL, "with --save or --attachments: replace files that "
-	    "exist", 0 },
-	{ "maildir", 0, "DIR", "write the messages into the Maildir++ tree "
-	    "DIR, skipping those an earlier run wrote", OPT_COMPLETE_DIR },
-	{ "mark-seen", 0, NULL, "set \\Seen on the messages fetched", 0 },
-	MSGSET_OPTS,
-	CMD_OPT_PROGRESS,
-	{ NULL, 0, NULL, NULL, 0 }
-};
-
-#define FETCH_INFLIGHT	4		/* chunk commands in flight */
-#define FETCH_WINDOW	100		/* messages of a --text window */
-#define FETCH_WINDOWS	4		/* windows in flight */
-#define TEXT_MAX	(4u << 20)	/* bytes of a part read for --text */
-#define STAGE_MAX	(16u << 20)	/* a decoding stage's buffer */
-#define PATH_SHOWN_MAX	4096
-
 enum mode {
 	M_SUMMARY,
 	M_HEADERS,
@@ -83,6 +53,49 @@ enum mode {
 	M_PART,
 	M_ATTACHMENTS
 };
+
+static struct {
+	struct opt_mode	 mode;
+	const char	*part, *attachments, *save, *maildir;
+	int		 force, mark_seen;
+} opt;
+
+const struct opt fetch_opts[] = {
+	OPT_CMDMODE(0, "summary", &opt.mode, M_SUMMARY, "envelope, flags, "
+	    "dates and size (the default)"),
+	OPT_CMDMODE(0, "headers", &opt.mode, M_HEADERS, "every header field, "
+	    "decoded, a record each"),
+	OPT_CMDMODE(0, "raw", &opt.mode, M_RAW, "the message as it is "
+	    "(several: an mboxrd stream)"),
+	OPT_CMDMODE(0, "text", &opt.mode, M_TEXT, "the summary and the best "
+	    "text part as UTF-8"),
+	OPT_CMDMODE(0, "structure", &opt.mode, M_STRUCTURE, "the MIME parts, "
+	    "a record each"),
+	OPT_CMDMODE_STRING(0, "part", &opt.mode, M_PART, &opt.part, "N", "the "
+	    "content of part N, transfer encoding undone", 0),
+	OPT_CMDMODE_STRING(0, "attachments", &opt.mode, M_ATTACHMENTS,
+	    &opt.attachments, "DIR", "save the attachments, decoded, in DIR",
+	    OPT_COMPLETE_DIR),
+	OPT_STRING_F(0, "save", &opt.save, "DIR", "with --raw or --part: write "
+	    "a file a message in DIR", OPT_COMPLETE_DIR),
+	OPT_BOOL(0, "force", &opt.force, "with --save or --attachments: "
+	    "replace files that exist"),
+	OPT_STRING_F(0, "maildir", &opt.maildir, "DIR", "write the messages "
+	    "into the Maildir++ tree DIR, skipping those an earlier run wrote",
+	    OPT_COMPLETE_DIR),
+	OPT_BOOL(0, "mark-seen", &opt.mark_seen, "set \\Seen on the messages "
+	    "fetched"),
+	MSGSET_OPTS,
+	CMD_OPT_PROGRESS,
+	OPT_END()
+};
+
+#define FETCH_INFLIGHT	4		/* chunk commands in flight */
+#define FETCH_WINDOW	100		/* messages of a --text window */
+#define FETCH_WINDOWS	4		/* windows in flight */
+#define TEXT_MAX	(4u << 20)	/* bytes of a part read for --text */
+#define STAGE_MAX	(16u << 20)	/* a decoding stage's buffer */
+#define PATH_SHOWN_MAX	4096
 
 /* What --text and --attachments chose for one message. */
 struct plan_part {
@@ -1741,53 +1754,36 @@ valid_part(const char *s)
 static int
 pick_mode(struct ctx *ctx, struct fetch *f)
 {
-	static const struct {
-		const char	*opt;
-		enum mode	 mode;
-	} modes[] = {
-		{ "summary", M_SUMMARY }, { "headers", M_HEADERS },
-		{ "raw", M_RAW }, { "text", M_TEXT },
-		{ "structure", M_STRUCTURE }, { "part", M_PART },
-		{ "attachments", M_ATTACHMENTS },
-	};
-	const char *chosen = NULL;
-	size_t i;
+	const char *chosen, *other;
 
-	f->mode = M_SUMMARY;
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (!ctx_flag(ctx, modes[i].opt))
-			continue;
-		if (chosen != NULL)
-			return cmd_usage_error(ctx->cmd, "--%s and --%s "
-			    "cannot be combined", chosen, modes[i].opt);
-		chosen = modes[i].opt;
-		f->mode = modes[i].mode;
-	}
+	opt_mode_names(fetch_opts, &opt.mode, &chosen, &other);
+	if (other != NULL)
+		return cmd_usage_error(ctx->cmd, "--%s and --%s cannot be "
+		    "combined", chosen, other);
+	f->mode = (enum mode)opt.mode.value;	/* M_SUMMARY by default */
 	if (f->mode == M_PART) {
-		f->partarg = ctx_opt(ctx, "part")->val;
+		f->partarg = opt.part;
 		if (!valid_part(f->partarg))
 			return cmd_usage_error(ctx->cmd, "bad part number "
 			    "'%s': use numbers such as 1 or 2.1", f->partarg);
 	}
-	if (ctx_flag(ctx, "maildir")) {
+	if (opt.maildir != NULL) {
 		if (f->mode != M_SUMMARY && f->mode != M_RAW)
 			return cmd_usage_error(ctx->cmd, "--maildir and --%s "
 			    "cannot be combined", chosen);
-		if (ctx_flag(ctx, "save"))
+		if (opt.save != NULL)
 			return cmd_usage_error(ctx->cmd, "--maildir and --save "
 			    "cannot be combined");
 		f->mode = M_RAW;
-		f->mddir = ctx_opt(ctx, "maildir")->val;
+		f->mddir = opt.maildir;
 	}
-	if (ctx_flag(ctx, "save") && f->mode != M_RAW && f->mode != M_PART)
+	if (opt.save != NULL && f->mode != M_RAW && f->mode != M_PART)
 		return cmd_usage_error(ctx->cmd, "--save goes with --raw or "
 		    "--part");
-	if (ctx_flag(ctx, "force") && !ctx_flag(ctx, "save") &&
-	    f->mode != M_ATTACHMENTS)
+	if (opt.force && opt.save == NULL && f->mode != M_ATTACHMENTS)
 		return cmd_usage_error(ctx->cmd, "--force goes with --save or "
 		    "--attachments");
-	f->dir = f->mode == M_ATTACHMENTS ? ctx_opt(ctx, "attachments")->val :
-	    ctx_opt(ctx, "save")->val;
+	f->dir = f->mode == M_ATTACHMENTS ? opt.attachments : opt.save;
 	return 0;
 }
 
@@ -1835,8 +1831,8 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	f.mailbox = argv[0];
 	if ((rc = pick_mode(ctx, &f)) != 0)
 		return rc;
-	f.mark_seen = ctx_flag(ctx, "mark-seen");
-	f.force = ctx_flag(ctx, "force");
+	f.mark_seen = opt.mark_seen;
+	f.force = opt.force;
 	if (f.dir != NULL && (f.od = outdir_open(f.dir, f.force, file_done,
 	    &f, f.e)) == NULL)
 		return cmd_fail(ctx, f.e);

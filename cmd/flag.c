@@ -11,68 +11,77 @@
 #include "msgset.h"
 #include "banned.h"
 
+enum { F_ADD, F_REMOVE, F_SET, F_ADD_LABEL, F_REMOVE_LABEL, F_NMODES };
+
+static struct {
+	struct opt_mode	 mode;
+	struct opt_list	 args[F_NMODES];
+} opt;
+
 const struct opt flag_opts[] = {
-	{ "add", 0, "FLAG", "add the flags: seen, answered, flagged, "
-	    "deleted, draft, \\Flag or a keyword", OPT_REPEAT },
-	{ "remove", 0, "FLAG", "remove the flags", OPT_REPEAT },
-	{ "set", 0, "FLAG", "replace every flag by these ('' clears them)",
-	    OPT_REPEAT | OPT_BLANK_OK },
-	{ "add-label", 0, "LABEL", "Gmail: add the label (one a time, such "
-	    "as Work or \\Starred)", OPT_REPEAT },
-	{ "remove-label", 0, "LABEL", "Gmail: remove the label (\\Inbox: "
-	    "archive)", OPT_REPEAT },
+	OPT_CMDMODE_LIST(0, "add", &opt.mode, F_ADD, &opt.args[F_ADD], "FLAG",
+	    "add the flags: seen, answered, flagged, deleted, draft, \\Flag "
+	    "or a keyword", 0),
+	OPT_CMDMODE_LIST(0, "remove", &opt.mode, F_REMOVE,
+	    &opt.args[F_REMOVE], "FLAG", "remove the flags", 0),
+	OPT_CMDMODE_LIST(0, "set", &opt.mode, F_SET, &opt.args[F_SET], "FLAG",
+	    "replace every flag by these ('' clears them)", OPT_BLANK_OK),
+	OPT_CMDMODE_LIST(0, "add-label", &opt.mode, F_ADD_LABEL,
+	    &opt.args[F_ADD_LABEL], "LABEL", "Gmail: add the label (one a "
+	    "time, such as Work or \\Starred)", 0),
+	OPT_CMDMODE_LIST(0, "remove-label", &opt.mode, F_REMOVE_LABEL,
+	    &opt.args[F_REMOVE_LABEL], "LABEL", "Gmail: remove the label "
+	    "(\\Inbox: archive)", 0),
 	MSGSET_OPTS,
 	CHANGE_OPT_DRY_RUN,
 	CHANGE_OPT_MAX,
 	CMD_OPT_PROGRESS,
-	{ NULL, 0, NULL, NULL, 0 }
+	OPT_END()
 };
 
+/* What each mode stores. */
 static const struct {
-	const char	*option;
 	const char	*item;
 	int		 labels;
-} modes[] = {
-	{ "add", "+FLAGS", 0 }, { "remove", "-FLAGS", 0 },
-	{ "set", "FLAGS", 0 }, { "add-label", "+X-GM-LABELS", 1 },
-	{ "remove-label", "-X-GM-LABELS", 1 },
+} modes[F_NMODES] = {
+	[F_ADD] = { "+FLAGS", 0 },
+	[F_REMOVE] = { "-FLAGS", 0 },
+	[F_SET] = { "FLAGS", 0 },
+	[F_ADD_LABEL] = { "+X-GM-LABELS", 1 },
+	[F_REMOVE_LABEL] = { "-X-GM-LABELS", 1 },
 };
 
 /*
  * Which of --add, --remove, --set, --add-label and --remove-label, with
- * its flags in *flags or its labels in *labels.
+ * its name in *name_r and its flags in *flags or its labels in *labels.
  */
 static int
-flag_mode(struct ctx *ctx, size_t *mode_r, struct buf *flags,
-    struct change_labels *labels)
+flag_mode(struct ctx *ctx, int *mode_r, const char **name_r,
+    struct buf *flags, struct change_labels *labels)
 {
-	const struct optval *v;
-	size_t i, nmodes = 0;
+	const struct opt_list *v;
+	const char *other;
+	size_t i;
 	int rc;
 
-	*mode_r = 0;
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (ctx_flag(ctx, modes[i].option)) {
-			*mode_r = i;
-			nmodes++;
-		}
-	if (nmodes != 1)
+	*mode_r = opt.mode.value;
+	opt_mode_names(flag_opts, &opt.mode, name_r, &other);
+	if (*name_r == NULL || other != NULL)
 		return cmd_usage_error(ctx->cmd, "give one of --add, --remove, "
 		    "--set, --add-label and --remove-label");
+	v = &opt.args[*mode_r];
 	if (modes[*mode_r].labels) {
-		v = ctx_opt(ctx, modes[*mode_r].option);
-		for (i = 0; i < v->nvals; i++)
-			if (change_label_add(labels, v->vals[i],
-			    &ctx->err) < 0)
+		for (i = 0; i < v->n; i++)
+			if (change_label_add(labels, v->v[i], &ctx->err) < 0)
 				return cmd_usage_error(ctx->cmd, "%s in --%s",
-				    ctx->err.msg, modes[*mode_r].option);
+				    ctx->err.msg, *name_r);
 		return 0;
 	}
-	if ((rc = change_flags(ctx, modes[*mode_r].option, flags)) != 0)
+	if ((rc = change_flags(ctx, *name_r, v, flags)) != 0)
 		return rc;
-	if (flags->len == 0 && *mode_r != 2)
+	if (flags->len == 0 && *mode_r != F_SET)
 		return cmd_usage_error(ctx->cmd, "no flag given to --%s",
-		    modes[*mode_r].option);
+		    *name_r);
 	return 0;
 }
 
@@ -81,14 +90,14 @@ check_flag(int argc, char **argv, struct ctx *ctx)
 {
 	struct change_labels labels;
 	struct buf flags;
-	size_t mode;
-	int rc;
+	const char *name;
+	int mode, rc;
 
 	if ((rc = change_check(ctx, argc, argv, 0)) != 0)
 		return rc;
 	buf_init(&flags, 65536);
 	memset(&labels, 0, sizeof(labels));
-	rc = flag_mode(ctx, &mode, &flags, &labels);
+	rc = flag_mode(ctx, &mode, &name, &flags, &labels);
 	change_labels_free(&labels);
 	buf_free(&flags);
 	return rc;
@@ -101,20 +110,18 @@ cmd_flag(int argc, char **argv, struct ctx *ctx)
 	struct change_labels labels;
 	struct uidset existing;
 	struct buf flags;
-	size_t mode;
-	const char *set_arg;
-	int rc, go;
+	const char *set_arg, *name;
+	int mode, rc, go;
 
 	if (msgset_operand(ctx, argc, argv, 1, 0, &set_arg) < 0)
 		return ERR_USAGE;
 	buf_init(&flags, 65536);
 	memset(&labels, 0, sizeof(labels));
-	if ((rc = flag_mode(ctx, &mode, &flags, &labels)) != 0)
+	if ((rc = flag_mode(ctx, &mode, &name, &flags, &labels)) != 0)
 		goto out;
 	if (modes[mode].labels && !sess_has_cap(ctx->sess, "X-GM-EXT-1")) {
 		rc = cmd_failf(ctx, ERR_UNAVAILABLE, "--%s: the server has no "
-		    "Gmail labels (X-GM-EXT-1); nothing was changed",
-		    modes[mode].option);
+		    "Gmail labels (X-GM-EXT-1); nothing was changed", name);
 		goto out;
 	}
 	memset(&ch, 0, sizeof(ch));

@@ -12,9 +12,9 @@
 #include "search.h"
 #include "banned.h"
 
-const struct opt help_opts[] = { { NULL, 0, NULL, NULL, 0 } };
-const struct opt completion_opts[] = { { NULL, 0, NULL, NULL, 0 } };
-const struct opt complete_opts[] = { { NULL, 0, NULL, NULL, 0 } };
+const struct opt help_opts[] = { OPT_END() };
+const struct opt completion_opts[] = { OPT_END() };
+const struct opt complete_opts[] = { OPT_END() };
 
 /*
  * "imapctl help" groups the commands as a user looks for them; "help
@@ -229,7 +229,7 @@ cmd_complete(int argc, char **argv, struct ctx *ctx)
 
 		memset(&cfg, 0, sizeof(cfg));
 		err_clear(&e);
-		if (settings_load_config(&cfg, ctx_opt(ctx, "config")->val,
+		if (settings_load_config(&cfg, ctx->in->config,
 		    &e) < 0)
 			return cmd_fail(ctx, &e);
 		for (i = 0; i < cfg.naccounts; i++)

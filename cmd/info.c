@@ -16,7 +16,7 @@
 #endif
 
 const struct opt info_opts[] = {
-	{ NULL, 0, NULL, NULL, 0 }
+	OPT_END()
 };
 
 #define INFO_MAX_ITEMS	256

@@ -14,10 +14,16 @@
 #include "xalloc.h"
 #include "banned.h"
 
+static struct {
+	int	 status, subscribed;
+} opt;
+
 const struct opt list_opts[] = {
-	{ "status", 0, NULL, "add the message counts of each mailbox", 0 },
-	{ "subscribed", 0, NULL, "only the subscribed mailboxes", 0 },
-	{ NULL, 0, NULL, NULL, 0 }
+	OPT_BOOL(0, "status", &opt.status, "add the message counts of each "
+	    "mailbox"),
+	OPT_BOOL(0, "subscribed", &opt.subscribed, "only the subscribed "
+	    "mailboxes"),
+	OPT_END()
 };
 
 #define LIST_MAX_MAILBOXES	1000000
@@ -206,8 +212,8 @@ cmd_list(int argc, char **argv, struct ctx *ctx)
 	struct mbox_status *st;
 	struct err *errs;
 	char items[128];
-	int status = ctx_flag(ctx, "status"), subscribed =
-	    ctx_flag(ctx, "subscribed"), liststatus = 0, i, rc = 0;
+	int status = opt.status, subscribed = opt.subscribed, liststatus = 0,
+	    i, rc = 0;
 	size_t j, k;
 
 	memset(&l, 0, sizeof(l));

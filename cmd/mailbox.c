@@ -29,7 +29,7 @@
 const struct opt mailbox_opts[] = {
 	CHANGE_OPT_DRY_RUN,
 	CHANGE_OPT_MAX,
-	{ NULL, 0, NULL, NULL, 0 }
+	OPT_END()
 };
 
 static const struct {
@@ -247,7 +247,7 @@ create_with_parents(struct ctx *ctx, const char *name)
 	char *parents[MAILBOX_MAX_DEPTH];
 	const char *make[MAILBOX_MAX_DEPTH + 1];
 	size_t i, len = strlen(name), nparents = 0, nmake = 0;
-	int dry = ctx_flag(ctx, "dry-run"), sub = mailbox_want_subscribe(ctx);
+	int dry = ctx->common->dry_run, sub = mailbox_want_subscribe(ctx);
 	int rc = 0, subscribed;
 
 	memset(&p, 0, sizeof(p));
@@ -333,7 +333,7 @@ cmd_mailbox(int argc, char **argv, struct ctx *ctx)
 		return rc;
 	if (strcmp(argv[0], "create") == 0)
 		return create_with_parents(ctx, argv[1]);
-	if ((max != UINT64_MAX || ctx_flag(ctx, "dry-run")) &&
+	if ((max != UINT64_MAX || ctx->common->dry_run) &&
 	    (strcmp(argv[0], "delete") == 0 ||
 	    strcmp(argv[0], "rename") == 0)) {
 		if ((rc = count_messages(ctx, argv[0], argv[1], &n)) != 0 ||
@@ -341,7 +341,7 @@ cmd_mailbox(int argc, char **argv, struct ctx *ctx)
 		    0)
 			return rc;
 	}
-	if (!ctx_flag(ctx, "dry-run")) {
+	if (!ctx->common->dry_run) {
 		stop_changing();
 		if (actions[i].operands == 2)
 			r = sess_run(ctx->sess, e, "%s %M %M", actions[i].verb,

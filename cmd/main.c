@@ -39,146 +39,196 @@
 #define MONITORING_DEADLINE_S	10	/* before the scheduler kills it */
 #define DEADLINE_MAX_S		(366.0 * 86400)
 
-const struct opt global_opts[] = {
-	{ "format", 'o', "FORMAT", "output format: text, json, jsonl, xml "
-	    "(check: also prometheus)", 0 },
-	{ "account", 'a', "NAME", "connect as the config file's account NAME",
-	    0 },
-	{ "config", 0, "FILE", "read accounts from FILE (see imapctl.conf(5))",
-	    OPT_COMPLETE_FILE },
-	{ "url", 0, "URL", "server as imaps://user@host:port (imap:// means "
-	    "STARTTLS)", 0 },
-	{ "host", 'H', "HOST", "server host name", 0 },
-	{ "port", 'p', "PORT", "server port (default 993, or 143 with "
-	    "STARTTLS)", 0 },
-	{ "user", 'u', "USER", "user name to log in with", 0 },
-	{ "tls", 0, "MODE", "implicit (default; starttls on port 143), "
-	    "starttls or none", 0 },
-	{ "cafile", 0, "FILE", "also trust the CA certificates in FILE",
-	    OPT_COMPLETE_FILE },
-	{ "proxy", 0, "URL", "connect through a socks5h://, socks5:// or "
-	    "http:// proxy (none: directly)", 0 },
-	{ "insecure", 0, NULL, "do not verify the server's certificate", 0 },
-	{ "allow-cleartext", 0, NULL, "with --tls none: the password and mail "
-	    "may cross the network unencrypted, no warning", 0 },
-	{ "tunnel", 0, "CMD", "talk to the IMAP server CMD runs (with /bin/sh) "
-	    "on its stdin and stdout, e.g. ssh HOST /usr/lib/dovecot/imap", 0 },
-	{ "cert", 0, "FILE", "present the client certificate in FILE (PEM, "
-	    "with its chain)", OPT_COMPLETE_FILE },
-	{ "key", 0, "FILE", "the client certificate's private key (default: "
-	    "in the --cert file)", OPT_COMPLETE_FILE },
-	{ "password-file", 0, "FILE", "read the password from FILE's first "
-	    "line", OPT_COMPLETE_FILE },
-	{ "password-cmd", 0, "CMD", "run CMD and take the first line it "
-	    "prints as the password", 0 },
-	{ "netrc-file", 0, "FILE", "look the password up in FILE instead of "
-	    "~/.netrc", OPT_COMPLETE_FILE },
-	{ "oauth2-token-cmd", 0, "CMD", "run CMD and take the first line it "
-	    "prints as the OAuth2 token", 0 },
-	{ "auth", 0, "MECH", "auto, scram-sha-256, scram-sha-1, plain, login, "
-	    "xoauth2 or oauthbearer", 0 },
-	{ "as", 0, "USER", "act as USER with your own credentials (SASL PLAIN "
-	    "authorization identity; master users)", 0 },
-	{ "no-sasl-ir", 0, NULL, "do not send the SASL initial response with "
-	    "AUTHENTICATE", 0 },
-	{ "id", 0, NULL, "send the client's RFC 2971 ID after login", 0 },
-	{ "no-compress", 0, NULL, "do not compress the connection "
-	    "(COMPRESS=DEFLATE) even where the server offers it", 0 },
-	{ "timeout", 0, "DURATION", "give up on a silent server after "
-	    "DURATION, and on connecting and logging in (default 30s)", 0 },
-	{ "deadline", 0, "DURATION", "stop the whole run after DURATION "
-	    "(default none; check: 10s)", 0 },
-	{ "max-size", 0, "SIZE", "refuse server literals larger than SIZE "
-	    "(default 256M)", 0 },
-	{ "debug", 0, NULL, "write the protocol exchange to stderr, secrets "
-	    "redacted", 0 },
-	{ "help", 'h', NULL, "show help and exit", 0 },
-	{ "version", 0, NULL, "show the version and exit", 0 },
-	{ NULL, 0, NULL, NULL, 0 }
-};
+/*
+ * The global options, parsed into the settings the connection is made
+ * from and a few of main's own.
+ */
+static struct {
+	struct settings_in	 in;
+	const char		*format, *deadline;
+	int			 help, version;
+} gopt;
 
-enum {
-	G_FORMAT, G_ACCOUNT, G_CONFIG, G_URL, G_HOST, G_PORT, G_USER, G_TLS,
-	G_CAFILE, G_PROXY, G_INSECURE, G_ALLOW_CLEARTEXT, G_TUNNEL, G_CERT,
-	G_KEY, G_PASSWORD_FILE, G_PASSWORD_CMD, G_NETRC_FILE, G_TOKEN_CMD,
-	G_AUTH, G_AS, G_NO_SASL_IR, G_ID, G_NO_COMPRESS, G_TIMEOUT, G_DEADLINE, G_MAX_SIZE,
-	G_DEBUG, G_HELP, G_VERSION,
-	G_COUNT
+const struct opt global_opts[] = {
+	OPT_STRING('o', "format", &gopt.format, "FORMAT", "output format: text, "
+	    "json, jsonl, xml (check: also prometheus)"),
+	OPT_STRING('a', "account", &gopt.in.account, "NAME", "connect as the "
+	    "config file's account NAME"),
+	OPT_STRING_F(0, "config", &gopt.in.config, "FILE", "read accounts from "
+	    "FILE (see imapctl.conf(5))", OPT_COMPLETE_FILE),
+	OPT_STRING(0, "url", &gopt.in.url, "URL", "server as "
+	    "imaps://user@host:port (imap:// means STARTTLS)"),
+	OPT_STRING('H', "host", &gopt.in.host, "HOST", "server host name"),
+	OPT_STRING('p', "port", &gopt.in.port, "PORT", "server port (default "
+	    "993, or 143 with STARTTLS)"),
+	OPT_STRING('u', "user", &gopt.in.user, "USER", "user name to log in "
+	    "with"),
+	OPT_STRING(0, "tls", &gopt.in.tls, "MODE", "implicit (default; starttls "
+	    "on port 143), starttls or none"),
+	OPT_STRING_F(0, "cafile", &gopt.in.cafile, "FILE", "also trust the CA "
+	    "certificates in FILE", OPT_COMPLETE_FILE),
+	OPT_STRING(0, "proxy", &gopt.in.proxy, "URL", "connect through a "
+	    "socks5h://, socks5:// or http:// proxy (none: directly)"),
+	OPT_BOOL(0, "insecure", &gopt.in.insecure, "do not verify the server's "
+	    "certificate"),
+	OPT_BOOL(0, "allow-cleartext", &gopt.in.allow_cleartext, "with --tls "
+	    "none: the password and mail may cross the network unencrypted, "
+	    "no warning"),
+	OPT_STRING(0, "tunnel", &gopt.in.tunnel, "CMD", "talk to the IMAP server "
+	    "CMD runs (with /bin/sh) on its stdin and stdout, e.g. ssh HOST "
+	    "/usr/lib/dovecot/imap"),
+	OPT_STRING_F(0, "cert", &gopt.in.cert, "FILE", "present the client "
+	    "certificate in FILE (PEM, with its chain)", OPT_COMPLETE_FILE),
+	OPT_STRING_F(0, "key", &gopt.in.key, "FILE", "the client certificate's "
+	    "private key (default: in the --cert file)", OPT_COMPLETE_FILE),
+	OPT_STRING_F(0, "password-file", &gopt.in.password_file, "FILE", "read "
+	    "the password from FILE's first line", OPT_COMPLETE_FILE),
+	OPT_STRING(0, "password-cmd", &gopt.in.password_cmd, "CMD", "run CMD and "
+	    "take the first line it prints as the password"),
+	OPT_STRING_F(0, "netrc-file", &gopt.in.netrc_file, "FILE", "look the "
+	    "password up in FILE instead of ~/.netrc", OPT_COMPLETE_FILE),
+	OPT_STRING(0, "oauth2-token-cmd", &gopt.in.token_cmd, "CMD", "run CMD "
+	    "and take the first line it prints as the OAuth2 token"),
+	OPT_STRING(0, "auth", &gopt.in.auth, "MECH", "auto, scram-sha-256, "
+	    "scram-sha-1, plain, login, xoauth2 or oauthbearer"),
+	OPT_STRING(0, "as", &gopt.in.as, "USER", "act as USER with your own "
+	    "credentials (SASL PLAIN authorization identity; master users)"),
+	OPT_BOOL(0, "no-sasl-ir", &gopt.in.no_sasl_ir, "do not send the SASL "
+	    "initial response with AUTHENTICATE"),
+	OPT_BOOL(0, "id", &gopt.in.id, "send the client's RFC 2971 ID after "
+	    "login"),
+	OPT_BOOL(0, "no-compress", &gopt.in.no_compress, "do not compress the "
+	    "connection (COMPRESS=DEFLATE) even where the server offers it"),
+	OPT_STRING(0, "timeout", &gopt.in.timeout, "DURATION", "give up on a "
+	    "silent server after DURATION, and on connecting and logging in "
+	    "(default 30s)"),
+	OPT_STRING(0, "deadline", &gopt.deadline, "DURATION", "stop the whole run "
+	    "after DURATION (default none; check: 10s)"),
+	OPT_STRING(0, "max-size", &gopt.in.max_size, "SIZE", "refuse server "
+	    "literals larger than SIZE (default 256M)"),
+	OPT_BOOL(0, "debug", &gopt.in.debug, "write the protocol exchange to "
+	    "stderr, secrets redacted"),
+	OPT_BOOL('h', "help", &gopt.help, "show help and exit"),
+	OPT_BOOL(0, "version", &gopt.version, "show the version and exit"),
+	OPT_END()
 };
 
 const struct command commands[] = {
-	{ "list", cmd_list, NEED_LOGIN | SHORT_TALK, list_opts,
-	    "[--status] [--subscribed] [PATTERN...]",
-	    "list mailboxes", 0, -1, "mailbox", NULL },
-	{ "status", cmd_status, NEED_LOGIN | SHORT_TALK, status_opts, "[MAILBOX...]",
-	    "show message counts of mailboxes", 0, -1, "mailbox", NULL },
-	{ "search", cmd_search, NEED_SELECT_RO, search_opts,
-	    "MAILBOX [QUERY...] [--raw KEYS] [--count|--summary] [--limit N] "
-	    "[--sort ORDER]", "find the messages that match a query", 1, -1,
-	    "mailbox query", check_search },
-	{ "fetch", cmd_fetch, NEED_LOGIN, fetch_opts, "MAILBOX SET|--query "
-	    "QUERY [--summary|--headers|--raw|--text|--structure|--part N] "
-	    "[--save DIR] [--attachments DIR] [--maildir DIR] [--mark-seen] "
-	    "[--force]",
-	    "fetch messages: summaries, headers, bytes, text, parts", 1, 2,
-	    "mailbox set", check_fetch },
-	{ "info", cmd_info, NEED_LOGIN | SHORT_TALK, info_opts, "",
-	    "show what the server offers and how the connection is secured",
-	    0, 0, NULL, NULL },
-	{ "flag", cmd_flag, NEED_SELECT_RW | DRY_RUN_RO | CHANGES, flag_opts,
-	    "MAILBOX SET|--query QUERY --add|--remove|--set FLAG... | "
-	    "--add-label|--remove-label LABEL...",
-	    "add, remove or set the flags (or Gmail labels) of messages", 1,
-	    2, "mailbox set",
-	    check_flag },
-	{ "move", cmd_move, NEED_SELECT_RW | DRY_RUN_RO | CHANGES, move_opts,
-	    "MAILBOX SET|--query QUERY DEST [--create]",
-	    "move messages to another mailbox", 2, 3, "mailbox set mailbox",
-	    check_move },
-	{ "delete", cmd_delete, NEED_SELECT_RW | DRY_RUN_RO | CHANGES, delete_opts,
-	    "MAILBOX SET|--query QUERY [--trash | --flag-only]",
-	    "delete messages", 1, 2, "mailbox set", check_delete },
-	{ "append", cmd_append, NEED_LOGIN | CHANGES, append_opts,
-	    "MAILBOX [FILE...] [--flags FLAG...] [--date DATE] "
-	    "[--mbox|--maildir]",
-	    "upload messages to a mailbox", 1, -1, "mailbox file",
-	    check_append },
-	{ "mailbox", cmd_mailbox, NEED_LOGIN | CHANGES, mailbox_opts,
-	    "create|delete|rename|subscribe|unsubscribe NAME [NEWNAME]",
-	    "create (with its parents), delete, rename or subscribe to a "
-	    "mailbox", 2, 3,
-	    "action mailbox", check_mailbox },
-	{ "raw", cmd_raw, NEED_LOGIN | CHANGES, raw_opts,
-	    "[--select MAILBOX] COMMAND [ARG...]",
-	    "send one IMAP command and print the responses", 1, -1, NULL,
-	    check_raw },
-	{ "quota", cmd_quota, NEED_LOGIN | SHORT_TALK, quota_opts, "[MAILBOX]",
-	    "show the quota roots of a mailbox with usage and limits", 0, 1,
-	    "mailbox", NULL },
-	{ "check", cmd_check, NEED_LOGIN | MONITORING | SHORT_TALK, check_opts,
-	    "[--mailbox MAILBOX]... [--query QUERY] [--send-via URL "
-	    "[--probe-to ADDRESS]] [--{warning,critical}-{time,messages,"
-	    "unseen,age,newest-age,query,quota,cert-days,delivery} RANGE]...",
-	    "probe the server as a monitoring plugin (exit 0-3)", 0, 0,
-	    NULL, NULL },
-	{ "watch", cmd_watch, NEED_LOGIN | RECONNECTS, watch_opts,
-	    "MAILBOX [--once] [--duration DURATION] [--interval DURATION]",
-	    "wait for new messages, expunges and flag changes", 1, 1,
-	    "mailbox", check_watch },
-	{ "help", cmd_help, NO_NETWORK, help_opts, "[COMMAND]",
-	    "show help for imapctl or a command", 0, 1, "command", NULL },
-	{ "completion", cmd_completion, NO_NETWORK, completion_opts,
-	    "bash|zsh|fish", "print a shell completion script", 1, 1,
-	    "shell", NULL },
-	{ "__complete", cmd_complete, NO_NETWORK | HIDDEN, complete_opts,
-	    "commands|options [COMMAND]|operands COMMAND|terms [WORD]|"
-	    "accounts",
-	    "completion helper", 1, 2,
-	    NULL, NULL },
-	{ NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL, NULL }
+	{ .name = "list", .fn = cmd_list,
+	    .flags = NEED_LOGIN | SHORT_TALK, .opts = list_opts,
+	    .usage = "[--status] [--subscribed] [PATTERN...]",
+	    .summary = "list mailboxes",
+	    .min_args = 0, .max_args = -1, .operands = "mailbox" },
+	{ .name = "status", .fn = cmd_status,
+	    .flags = NEED_LOGIN | SHORT_TALK, .opts = status_opts,
+	    .usage = "[MAILBOX...]",
+	    .summary = "show message counts of mailboxes",
+	    .min_args = 0, .max_args = -1, .operands = "mailbox" },
+	{ .name = "search", .fn = cmd_search,
+	    .flags = NEED_SELECT_RO, .opts = search_opts,
+	    .usage = "MAILBOX [QUERY...] [--raw KEYS] [--count|--summary] "
+		"[--limit N] [--sort ORDER]",
+	    .summary = "find the messages that match a query",
+	    .min_args = 1, .max_args = -1, .operands = "mailbox query",
+	    .check = check_search },
+	{ .name = "fetch", .fn = cmd_fetch,
+	    .flags = NEED_LOGIN, .opts = fetch_opts,
+	    .usage = "MAILBOX SET|--query QUERY "
+		"[--summary|--headers|--raw|--text|--structure|--part N] "
+		"[--save DIR] [--attachments DIR] [--maildir DIR] "
+		"[--mark-seen] [--force]",
+	    .summary = "fetch messages: summaries, headers, bytes, text, "
+		"parts",
+	    .min_args = 1, .max_args = 2, .operands = "mailbox set",
+	    .check = check_fetch },
+	{ .name = "info", .fn = cmd_info,
+	    .flags = NEED_LOGIN | SHORT_TALK, .opts = info_opts,
+	    .usage = "",
+	    .summary = "show what the server offers and how the "
+		"connection is secured",
+	    .min_args = 0, .max_args = 0 },
+	{ .name = "flag", .fn = cmd_flag,
+	    .flags = NEED_SELECT_RW | DRY_RUN_RO | CHANGES, .opts = flag_opts,
+	    .usage = "MAILBOX SET|--query QUERY --add|--remove|--set "
+		"FLAG... | --add-label|--remove-label LABEL...",
+	    .summary = "add, remove or set the flags (or Gmail labels) of "
+		"messages",
+	    .min_args = 1, .max_args = 2, .operands = "mailbox set",
+	    .check = check_flag },
+	{ .name = "move", .fn = cmd_move,
+	    .flags = NEED_SELECT_RW | DRY_RUN_RO | CHANGES, .opts = move_opts,
+	    .usage = "MAILBOX SET|--query QUERY DEST [--create]",
+	    .summary = "move messages to another mailbox",
+	    .min_args = 2, .max_args = 3, .operands = "mailbox set mailbox",
+	    .check = check_move },
+	{ .name = "delete", .fn = cmd_delete,
+	    .flags = NEED_SELECT_RW | DRY_RUN_RO | CHANGES,
+	    .opts = delete_opts,
+	    .usage = "MAILBOX SET|--query QUERY [--trash | --flag-only]",
+	    .summary = "delete messages",
+	    .min_args = 1, .max_args = 2, .operands = "mailbox set",
+	    .check = check_delete },
+	{ .name = "append", .fn = cmd_append,
+	    .flags = NEED_LOGIN | CHANGES, .opts = append_opts,
+	    .usage = "MAILBOX [FILE...] [--flags FLAG...] [--date DATE] "
+		"[--mbox|--maildir]",
+	    .summary = "upload messages to a mailbox",
+	    .min_args = 1, .max_args = -1, .operands = "mailbox file",
+	    .check = check_append },
+	{ .name = "mailbox", .fn = cmd_mailbox,
+	    .flags = NEED_LOGIN | CHANGES, .opts = mailbox_opts,
+	    .usage = "create|delete|rename|subscribe|unsubscribe NAME "
+		"[NEWNAME]",
+	    .summary = "create (with its parents), delete, rename or "
+		"subscribe to a mailbox",
+	    .min_args = 2, .max_args = 3, .operands = "action mailbox",
+	    .check = check_mailbox },
+	{ .name = "raw", .fn = cmd_raw,
+	    .flags = NEED_LOGIN | CHANGES, .opts = raw_opts,
+	    .usage = "[--select MAILBOX] COMMAND [ARG...]",
+	    .summary = "send one IMAP command and print the responses",
+	    .min_args = 1, .max_args = -1, .check = check_raw },
+	{ .name = "quota", .fn = cmd_quota,
+	    .flags = NEED_LOGIN | SHORT_TALK, .opts = quota_opts,
+	    .usage = "[MAILBOX]",
+	    .summary = "show the quota roots of a mailbox with usage and "
+		"limits",
+	    .min_args = 0, .max_args = 1, .operands = "mailbox" },
+	{ .name = "check", .fn = cmd_check,
+	    .flags = NEED_LOGIN | MONITORING | SHORT_TALK, .opts = check_opts,
+	    .usage = "[--mailbox MAILBOX]... [--query QUERY] [--send-via "
+		"URL [--probe-to ADDRESS]] "
+		"[--{warning,critical}-{time,messages,unseen,age,"
+		"newest-age,query,quota,cert-days,delivery} RANGE]...",
+	    .summary = "probe the server as a monitoring plugin (exit 0-3)",
+	    .min_args = 0, .max_args = 0 },
+	{ .name = "watch", .fn = cmd_watch,
+	    .flags = NEED_LOGIN | RECONNECTS, .opts = watch_opts,
+	    .usage = "MAILBOX [--once] [--duration DURATION] [--interval "
+		"DURATION]",
+	    .summary = "wait for new messages, expunges and flag changes",
+	    .min_args = 1, .max_args = 1, .operands = "mailbox",
+	    .check = check_watch },
+	{ .name = "help", .fn = cmd_help,
+	    .flags = NO_NETWORK, .opts = help_opts,
+	    .usage = "[COMMAND]",
+	    .summary = "show help for imapctl or a command",
+	    .min_args = 0, .max_args = 1, .operands = "command" },
+	{ .name = "completion", .fn = cmd_completion,
+	    .flags = NO_NETWORK, .opts = completion_opts,
+	    .usage = "bash|zsh|fish",
+	    .summary = "print a shell completion script",
+	    .min_args = 1, .max_args = 1, .operands = "shell" },
+	{ .name = "__complete", .fn = cmd_complete,
+	    .flags = NO_NETWORK | HIDDEN, .opts = complete_opts,
+	    .usage = "commands|options [COMMAND]|operands COMMAND|terms "
+		"[WORD]|accounts",
+	    .summary = "completion helper",
+	    .min_args = 1, .max_args = 2 },
+	{ .name = NULL }
 };
 
-static struct optval gv[G_COUNT];
+struct common_opts common_opts;
 static const char *progname = "imapctl";
 /* A MONITORING command's usage error, reported by the command. */
 static struct err usage_err;
@@ -192,36 +242,6 @@ command_find(const char *name)
 		if (strcmp(c->name, name) == 0)
 			return c;
 	return NULL;
-}
-
-static size_t
-nopts(const struct opt *o)
-{
-	size_t n = 0;
-
-	while (o[n].name != NULL)
-		n++;
-	return n;
-}
-
-const struct optval *
-ctx_opt(const struct ctx *ctx, const char *name)
-{
-	size_t i;
-
-	for (i = 0; ctx->cmd->opts[i].name != NULL; i++)
-		if (strcmp(ctx->cmd->opts[i].name, name) == 0)
-			return &ctx->ov[i];
-	for (i = 0; global_opts[i].name != NULL; i++)
-		if (strcmp(global_opts[i].name, name) == 0)
-			return &gv[i];
-	abort();
-}
-
-int
-ctx_flag(const struct ctx *ctx, const char *name)
-{
-	return ctx_opt(ctx, name)->set;
 }
 
 /* Errors ---------------------------------------------------------------- */
@@ -404,36 +424,112 @@ help_main(FILE *f)
 
 /* Option parsing --------------------------------------------------------- */
 
-static void
-optval_add(struct optval *v, const char *val)
+static int
+blank(const char *s)
 {
-	v->set = 1;
-	v->val = val;
-	v->vals = xrealloc(v->vals, (v->nvals + 1) * sizeof(*v->vals));
-	v->vals[v->nvals++] = val;
+	for (; *s != '\0'; s++)
+		if (!isspace((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* A table of options and what parsing noticed in it. */
+struct opt_table {
+	const struct opt	*opts;
+	/* Its first option given a blank argument it may not have. */
+	const struct opt	*blank;
+};
+
+/* Option o given, with arg (NULL for a flag): into its typed places. */
+static void
+opt_store(struct opt_table *t, const struct opt *o, const char *arg)
+{
+	struct opt_list *l = o->list;
+
+	if (o->flag != NULL)
+		*o->flag = 1;
+	if (o->mode != NULL) {
+		o->mode->value = o->value;
+		o->mode->given |= 1u << o->value;
+	}
+	if (arg == NULL)
+		return;
+	if (o->str != NULL)
+		*o->str = arg;
+	if (l != NULL) {
+		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+		l->v[l->n++] = arg;
+	}
+	if (!(o->flags & OPT_BLANK_OK) && blank(arg) && (t->blank == NULL ||
+	    o < t->blank))
+		t->blank = o;
+}
+
+/*
+ * The options of o as before parsing, what opt_store allocated freed: main
+ * may run again in the same process (tests/fuzz).
+ */
+static void
+opt_reset(const struct opt *o)
+{
+	for (; o->name != NULL; o++) {
+		if (o->flag != NULL)
+			*o->flag = 0;
+		if (o->str != NULL)
+			*o->str = NULL;
+		if (o->list != NULL) {
+			free(o->list->v);
+			o->list->v = NULL;
+			o->list->n = 0;
+		}
+		if (o->mode != NULL)
+			o->mode->value = o->mode->given = 0;
+	}
+}
+
+int
+opt_mode_count(const struct opt_mode *m)
+{
+	unsigned b;
+	int n = 0;
+
+	for (b = m->given; b != 0; b &= b - 1)
+		n++;
+	return n;
+}
+
+void
+opt_mode_names(const struct opt *o, const struct opt_mode *m,
+    const char **first_r, const char **second_r)
+{
+	*first_r = *second_r = NULL;
+	for (; o->name != NULL; o++) {
+		if (o->mode != m || !(m->given & 1u << o->value))
+			continue;
+		if (*first_r == NULL)
+			*first_r = o->name;
+		else if (*second_r == NULL)
+			*second_r = o->name;
+	}
 }
 
 /* Find an option by exact long name or short letter in the tables. */
-static int
-find_opt(const struct opt *const tables[], const char *name, size_t len,
-    int shortc, const struct opt **o_r, int *table_r, size_t *idx_r)
+static const struct opt *
+find_opt(struct opt_table *const tables[], const char *name, size_t len,
+    int shortc, struct opt_table **table_r)
 {
-	size_t t, i;
+	const struct opt *o;
+	size_t t;
 
 	for (t = 0; tables[t] != NULL; t++)
-		for (i = 0; tables[t][i].name != NULL; i++) {
-			const struct opt *o = &tables[t][i];
-
+		for (o = tables[t]->opts; o->name != NULL; o++)
 			if ((shortc && o->short_name == shortc) ||
 			    (!shortc && strlen(o->name) == len &&
 			    strncmp(o->name, name, len) == 0)) {
-				*o_r = o;
-				*table_r = (int)t;
-				*idx_r = i;
-				return 0;
+				*table_r = tables[t];
+				return o;
 			}
-		}
-	return -1;
+	return NULL;
 }
 
 /*
@@ -443,14 +539,15 @@ find_opt(const struct opt *const tables[], const char *name, size_t len,
  * usage error.
  */
 static int
-parse_opts(const struct command *c, const struct opt *const tables[],
-    struct optval *const values[], int argc, char **argv, int start,
-    int stop_at_operand, char **ops, int *nops)
+parse_opts(const struct command *c, struct opt_table *const tables[],
+    int argc, char **argv, int start, int stop_at_operand, char **ops,
+    int *nops)
 {
 	const struct opt *o;
+	struct opt_table *t;
 	const char *arg, *eq;
-	size_t idx, len;
-	int i, t, j;
+	size_t len;
+	int i, j;
 
 	for (i = start; i < argc; i++) {
 		char *a = argv[i];
@@ -471,7 +568,7 @@ parse_opts(const struct command *c, const struct opt *const tables[],
 		if (a[1] == '-') {
 			eq = strchr(a + 2, '=');
 			len = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
-			if (find_opt(tables, a + 2, len, 0, &o, &t, &idx) < 0) {
+			if ((o = find_opt(tables, a + 2, len, 0, &t)) == NULL) {
 				cmd_usage_error(c, "unknown option '--%.*s'",
 				    (int)len, a + 2);
 				return -1;
@@ -482,7 +579,7 @@ parse_opts(const struct command *c, const struct opt *const tables[],
 					    "takes no argument", o->name);
 					return -1;
 				}
-				optval_add(&values[t][idx], "");
+				opt_store(t, o, NULL);
 				continue;
 			}
 			if (eq != NULL)
@@ -494,18 +591,18 @@ parse_opts(const struct command *c, const struct opt *const tables[],
 				    o->name, o->arg);
 				return -1;
 			}
-			optval_add(&values[t][idx], arg);
+			opt_store(t, o, arg);
 			continue;
 		}
 		/* A group of short options, the last may take an argument. */
 		for (j = 1; a[j] != '\0'; j++) {
-			if (find_opt(tables, NULL, 0, (unsigned char)a[j], &o,
-			    &t, &idx) < 0) {
+			if ((o = find_opt(tables, NULL, 0, (unsigned char)a[j],
+			    &t)) == NULL) {
 				cmd_usage_error(c, "unknown option '-%c'", a[j]);
 				return -1;
 			}
 			if (o->arg == NULL) {
-				optval_add(&values[t][idx], "");
+				opt_store(t, o, NULL);
 				continue;
 			}
 			if (a[j + 1] != '\0')
@@ -517,7 +614,7 @@ parse_opts(const struct command *c, const struct opt *const tables[],
 				    o->short_name, o->arg);
 				return -1;
 			}
-			optval_add(&values[t][idx], arg);
+			opt_store(t, o, arg);
 			break;
 		}
 	}
@@ -568,33 +665,6 @@ closest_command(const char *name)
 
 /* Blank arguments -------------------------------------------------------- */
 
-static int
-blank(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (!isspace((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
-/* A blank argument of an option of the table: the usage error, else 0. */
-static int
-blank_option(const struct command *c, const struct opt *o,
-    const struct optval *v)
-{
-	size_t i, j;
-
-	for (i = 0; o[i].name != NULL; i++) {
-		if (o[i].arg == NULL || (o[i].flags & OPT_BLANK_OK))
-			continue;
-		for (j = 0; j < v[i].nvals; j++)
-			if (blank(v[i].vals[j]))
-				return cmd_usage_error(c, "empty argument to "
-				    "'--%s'", o[i].name);
-	}
-	return 0;
-}
-
 /*
  * The kind of operand n (the table's operands: a kind a word, the last
  * repeated), where "set" is skipped when --query names the messages.
@@ -629,25 +699,23 @@ operand_kind(const struct command *c, int query, int n, char *kind,
  * default. Returns the usage error, else 0.
  */
 static int
-check_blank(const struct command *c, const struct optval *ov, char **ops,
-    int nops)
+check_blank(const struct command *c, const struct opt_table *const tables[],
+    char **ops, int nops)
 {
-	const struct opt *o;
 	char kind[32];
-	int i, rc, query = 0;
+	int i;
 
-	if ((rc = blank_option(c, c->opts, ov)) != 0 ||
-	    (rc = blank_option(c, global_opts, gv)) != 0)
-		return rc;
+	for (i = 0; tables[i] != NULL; i++)
+		if (tables[i]->blank != NULL)
+			return cmd_usage_error(c, "empty argument to '--%s'",
+			    tables[i]->blank->name);
 	if (c->operands == NULL)
 		return 0;
-	for (o = c->opts; o->name != NULL; o++)
-		if (strcmp(o->name, "query") == 0 && ov[o - c->opts].set)
-			query = 1;
 	for (i = 0; i < nops; i++) {
 		if (!blank(ops[i]))
 			continue;
-		operand_kind(c, query, i, kind, sizeof(kind));
+		operand_kind(c, common_opts.query != NULL, i, kind,
+		    sizeof(kind));
 		if (strcmp(kind, "set") == 0)
 			return cmd_usage_error(c, "empty SET: name the "
 			    "messages with UIDs, 'all', '-' or --query");
@@ -674,35 +742,9 @@ env(const char *name)
 static void
 settings_in_from_opts(struct settings_in *in, const struct command *c)
 {
-	memset(in, 0, sizeof(*in));
+	*in = gopt.in;
 	in->default_timeout_ms = (c->flags & MONITORING ?
 	    MONITORING_TIMEOUT_S : DEFAULT_TIMEOUT_S) * 1000;
-	in->url = gv[G_URL].val;
-	in->host = gv[G_HOST].val;
-	in->port = gv[G_PORT].val;
-	in->user = gv[G_USER].val;
-	in->tls = gv[G_TLS].val;
-	in->cafile = gv[G_CAFILE].val;
-	in->proxy = gv[G_PROXY].val;
-	in->as = gv[G_AS].val;
-	in->tunnel = gv[G_TUNNEL].val;
-	in->cert = gv[G_CERT].val;
-	in->key = gv[G_KEY].val;
-	in->auth = gv[G_AUTH].val;
-	in->timeout = gv[G_TIMEOUT].val;
-	in->max_size = gv[G_MAX_SIZE].val;
-	in->password_file = gv[G_PASSWORD_FILE].val;
-	in->password_cmd = gv[G_PASSWORD_CMD].val;
-	in->token_cmd = gv[G_TOKEN_CMD].val;
-	in->account = gv[G_ACCOUNT].val;
-	in->config = gv[G_CONFIG].val;
-	in->netrc_file = gv[G_NETRC_FILE].val;
-	in->insecure = gv[G_INSECURE].set;
-	in->allow_cleartext = gv[G_ALLOW_CLEARTEXT].set;
-	in->no_sasl_ir = gv[G_NO_SASL_IR].set;
-	in->id = gv[G_ID].set;
-	in->no_compress = gv[G_NO_COMPRESS].set;
-	in->debug = gv[G_DEBUG].set;
 }
 
 static void
@@ -812,8 +854,8 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 			return err_set(e, ERR_USAGE, "no mailbox given");
 		if (sess_select(ctx->sess, argv[0],
 		    (ctx->cmd->flags & NEED_SELECT_RO) ||
-		    ((ctx->cmd->flags & DRY_RUN_RO) &&
-		    ctx_flag(ctx, "dry-run")), e) < 0)
+		    ((ctx->cmd->flags & DRY_RUN_RO) && common_opts.dry_run),
+		    e) < 0)
 			return -1;
 	}
 	return 0;
@@ -860,7 +902,7 @@ cmd_target(const struct ctx *ctx, const char **host_r, const char **port_r,
 static int
 start_deadline(const struct command *c)
 {
-	const char *v = gv[G_DEADLINE].val;
+	const char *v = gopt.deadline;
 	double secs = c->flags & MONITORING ? MONITORING_DEADLINE_S : 0;
 	char hint[200];
 	int r = 0;
@@ -868,7 +910,7 @@ start_deadline(const struct command *c)
 	if (c->flags & NO_NETWORK)
 		return 0;
 
-	if (gv[G_DEADLINE].set && ((r = duration_parse(v, strlen(v),
+	if (v != NULL && ((r = duration_parse(v, strlen(v),
 	    &secs)) < 0 || !(secs > 0) || secs > DEADLINE_MAX_S)) {
 		if (r == DURATION_AMBIGUOUS) {
 			duration_hint(v, strlen(v), hint, sizeof(hint));
@@ -892,8 +934,7 @@ version(void)
 /* What run() allocated, freed once whatever path it took. */
 struct held {
 	char		**ops;
-	struct optval	*ov;
-	size_t		 nov;
+	const struct opt *opts;		/* the command's */
 	struct settings	 st;
 	int		 monitoring;	/* exit 0-3 whatever happens */
 	int		 gone;		/* the output's reader went away */
@@ -904,10 +945,10 @@ static int
 run(int argc, char **argv, struct held *h)
 {
 	const struct command *c;
-	const struct opt *gtables[] = { global_opts, NULL };
-	struct optval *gvals[] = { gv, NULL };
-	const struct opt *tables[] = { NULL, global_opts, NULL };
-	struct optval *values[] = { NULL, gv, NULL };
+	struct opt_table gt = { global_opts, NULL }, ct = { NULL, NULL };
+	struct opt_table *gtables[] = { &gt, NULL };
+	/* The command's options first: one of them may shadow a global. */
+	struct opt_table *tables[] = { &ct, &gt, NULL };
 	struct settings *st = &h->st;
 	struct ctx ctx;
 	enum emit_format fmt = EMIT_TEXT;
@@ -918,13 +959,13 @@ run(int argc, char **argv, struct held *h)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ops = h->ops = xcalloc((size_t)argc + 1, sizeof(*ops));
-	i = parse_opts(NULL, gtables, gvals, argc, argv, 1, 1, ops, &nops);
+	i = parse_opts(NULL, gtables, argc, argv, 1, 1, ops, &nops);
 	if (i < 0)
 		return ERR_USAGE;
-	if (gv[G_VERSION].set)
+	if (gopt.version)
 		return version();
 	if (i >= argc) {
-		if (gv[G_HELP].set) {
+		if (gopt.help) {
 			help_main(stdout);
 			return 0;
 		}
@@ -945,18 +986,15 @@ run(int argc, char **argv, struct held *h)
 	ctx.cmd = c;
 	ctx.settings = st;
 	mon = h->monitoring = (c->flags & MONITORING) != 0;
-	h->nov = nopts(c->opts);
-	ctx.ov = h->ov = xcalloc(h->nov + 1, sizeof(*ctx.ov));
-	/* The command's options first: one of them may shadow a global. */
-	tables[0] = c->opts;
-	values[0] = ctx.ov;
-	if (parse_opts(c, tables, values, argc, argv, i + 1, 0, ops,
-	    &nops) < 0)
+	ctx.common = &common_opts;
+	ctx.in = &gopt.in;
+	ct.opts = h->opts = c->opts;
+	if (parse_opts(c, tables, argc, argv, i + 1, 0, ops, &nops) < 0)
 		rc = ERR_USAGE;
-	else if (gv[G_HELP].set) {
+	else if (gopt.help) {
 		help_command(c, stdout);
 		return mon ? MONITORING_UNKNOWN : 0;
-	} else if (gv[G_VERSION].set) {
+	} else if (gopt.version) {
 		version();
 		return mon ? MONITORING_UNKNOWN : 0;
 	} else if (nops < c->min_args)
@@ -965,10 +1003,11 @@ run(int argc, char **argv, struct held *h)
 		rc = cmd_usage_error(c, "unexpected operand '%s'",
 		    ops[c->max_args]);
 	else
-		rc = check_blank(c, ctx.ov, ops, nops);
+		rc = check_blank(c, (const struct opt_table *const *)tables,
+		    ops, nops);
 	if (rc == 0)
 		rc = start_deadline(c);
-	f = gv[G_FORMAT].set ? gv[G_FORMAT].val : env("IMAPCTL_FORMAT");
+	f = gopt.format != NULL ? gopt.format : env("IMAPCTL_FORMAT");
 	if (mon) {
 		if (report_format_parse(f ? f : "text", &rfmt, &fmt) < 0) {
 			if (rc == 0)
@@ -1041,7 +1080,6 @@ int
 main(int argc, char **argv)
 {
 	struct held h;
-	size_t i;
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1068,13 +1106,10 @@ main(int argc, char **argv)
 	if (h.monitoring && (rc < 0 || rc > MONITORING_UNKNOWN))
 		rc = MONITORING_UNKNOWN;
 	settings_free(&h.st);
-	for (i = 0; i < h.nov; i++)
-		free(h.ov[i].vals);
-	for (i = 0; i < G_COUNT; i++)
-		free(gv[i].vals);
 	/* As it was: tests/fuzz/fuzz-session runs main once an input. */
-	memset(gv, 0, sizeof(gv));
-	free(h.ov);
+	if (h.opts != NULL)
+		opt_reset(h.opts);
+	opt_reset(global_opts);
 	free(h.ops);
 	/* Its report made, a stopped change dies of the signal. */
 	if (h.stopped)

@@ -20,15 +20,19 @@
 #include "msgset.h"
 #include "banned.h"
 
+static struct {
+	int	 create;
+} opt;
+
 const struct opt move_opts[] = {
-	{ "create", 0, NULL, "create DEST, subscribed, when the server says it "
-	    "does not exist", 0 },
+	OPT_BOOL(0, "create", &opt.create, "create DEST, subscribed, when the "
+	    "server says it does not exist"),
 	CHANGE_OPT_EXPUNGE_ALL,
 	MSGSET_OPTS,
 	CHANGE_OPT_DRY_RUN,
 	CHANGE_OPT_MAX,
 	CMD_OPT_PROGRESS,
-	{ NULL, 0, NULL, NULL, 0 }
+	OPT_END()
 };
 
 int
@@ -60,9 +64,9 @@ cmd_move(int argc, char **argv, struct ctx *ctx)
 	ch.mailbox = argv[0];
 	ch.dest = argv[rest];
 	ch.use_move = sess_has_cap(ctx->sess, "MOVE");
-	ch.create = ctx_flag(ctx, "create");
+	ch.create = opt.create;
 	ch.created_r = &created;
-	if (ctx_flag(ctx, "dry-run")) {
+	if (ctx->common->dry_run) {
 		if (mailbox_exists(ctx, ch.dest, &exists, &ctx->err) < 0)
 			return cmd_fail(ctx, &ctx->err);
 		if (!exists && !ch.create)
@@ -80,8 +84,8 @@ cmd_move(int argc, char **argv, struct ctx *ctx)
 	    change_gmail_move(ctx, &ch, &labels, &ctx->err) < 0)
 		return cmd_fail(ctx, &ctx->err);
 	uidset_init(&existing);
-	rc = change_begin(ctx, &ch, set_arg, ctx_flag(ctx,
-	    "allow-expunge-all"), &existing, &go);
+	rc = change_begin(ctx, &ch, set_arg, ctx->common->allow_expunge_all,
+	    &existing, &go);
 	if (go)
 		rc = change_run(ctx, &ch, &existing);
 	uidset_free(&existing);

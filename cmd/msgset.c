@@ -6,21 +6,10 @@
 #include "parser.h"
 #include "banned.h"
 
-static int
-has_opt(const struct ctx *ctx, const char *name)
-{
-	const struct opt *o;
-
-	for (o = ctx->cmd->opts; o->name != NULL; o++)
-		if (strcmp(o->name, name) == 0)
-			return 1;
-	return 0;
-}
-
 int
 msgset_by_query(const struct ctx *ctx)
 {
-	return has_opt(ctx, "query") && ctx_flag(ctx, "query");
+	return ctx->common->query != NULL;
 }
 
 int
@@ -57,16 +46,15 @@ int
 msgset_check_uidvalidity(struct ctx *ctx, const char *mailbox)
 {
 	const struct sess_mailbox *m;
-	const struct optval *uv;
+	const char *uv = ctx->common->uidvalidity;
 	uint64_t want;
 
-	if (!has_opt(ctx, "uidvalidity") || !(uv = ctx_opt(ctx,
-	    "uidvalidity"))->set)
+	if (uv == NULL)
 		return 0;
-	if (!imap_parse_u64(uv->val, strlen(uv->val), &want) || want == 0 ||
+	if (!imap_parse_u64(uv, strlen(uv), &want) || want == 0 ||
 	    want > UINT32_MAX)
 		return cmd_failf(ctx, ERR_USAGE, "bad --uidvalidity '%s': give "
-		    "the number search and fetch print", uv->val);
+		    "the number search and fetch print", uv);
 	if (ctx->sess == NULL)
 		return 0;	/* not connected yet: the number alone */
 	m = sess_selected(ctx->sess);
@@ -152,7 +140,7 @@ msgset_check(struct ctx *ctx, int argc, char **argv, int idx, int nrest)
 	if ((rc = msgset_check_uidvalidity(ctx, argv[0])) != 0)
 		return rc;
 	if (msgset_by_query(ctx)) {
-		query = ctx_opt(ctx, "query")->val;
+		query = ctx->common->query;
 		return msgset_check_query(ctx, &query, 1, 1, NULL);
 	}
 	if (strcmp(arg, "all") == 0 || strcmp(arg, "-") == 0)
@@ -191,7 +179,7 @@ msgset_resolve(struct ctx *ctx, const char *mailbox, const char *arg,
 	if ((rc = msgset_check_uidvalidity(ctx, mailbox)) != 0)
 		return rc;
 	if (msgset_by_query(ctx)) {
-		query = ctx_opt(ctx, "query")->val;
+		query = ctx->common->query;
 		if ((rc = msgset_compile(ctx, mailbox, &query, 1, 1, &q)) != 0)
 			return rc;
 		rc = search_run(ctx->sess, q, set, &e) < 0 ? cmd_fail(ctx, &e) :

@@ -32,11 +32,11 @@
 
 /* The options every such command declares in its table. */
 #define MSGSET_OPT_QUERY \
-	{ "query", 0, "QUERY", "name the messages by a search query (see " \
-	    "search) instead of SET", 0 }
+	OPT_STRING(0, "query", &common_opts.query, "QUERY", "name the " \
+	    "messages by a search query (see search) instead of SET")
 #define MSGSET_OPT_UIDVALIDITY \
-	{ "uidvalidity", 0, "N", "refuse unless the mailbox's UIDVALIDITY " \
-	    "is N", 0 }
+	OPT_STRING(0, "uidvalidity", &common_opts.uidvalidity, "N", \
+	    "refuse unless the mailbox's UIDVALIDITY is N")
 #define MSGSET_OPTS	MSGSET_OPT_QUERY, MSGSET_OPT_UIDVALIDITY
 
 /* Whether --query names the messages: then there is no SET operand. */

@@ -12,7 +12,7 @@
 #include "banned.h"
 
 const struct opt quota_opts[] = {
-	{ NULL, 0, NULL, NULL, 0 }
+	OPT_END()
 };
 
 struct quota_ctx {

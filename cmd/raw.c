@@ -20,11 +20,15 @@
 #define RAW_MAX_DEPTH	10		/* nested lists kept as lists */
 #define RAW_SYNTAX_DEPTH 64		/* nesting accepted in an argument */
 
+static struct {
+	const char	*select;
+} opt;
+
 const struct opt raw_opts[] = {
-	{ "select", 0, "MAILBOX", "select MAILBOX first, for commands that "
-	    "need one", OPT_COMPLETE_MAILBOX },
+	OPT_STRING_F(0, "select", &opt.select, "MAILBOX", "select MAILBOX "
+	    "first, for commands that need one", OPT_COMPLETE_MAILBOX),
 	CHANGE_OPT_DRY_RUN,
-	{ NULL, 0, NULL, NULL, 0 }
+	OPT_END()
 };
 
 /* Commands that would leave the connection in a state raw cannot serve. */
@@ -244,7 +248,6 @@ int
 cmd_raw(int argc, char **argv, struct ctx *ctx)
 {
 	const char *a[RAW_MAX_ARGS];
-	const struct optval *sel;
 	struct sess_scope sc = { on_response, NULL, NULL, NULL };
 	struct raw_done d;
 	struct sess_pipe *p;
@@ -263,7 +266,7 @@ cmd_raw(int argc, char **argv, struct ctx *ctx)
 		buf_adds(&fmt, syntax ? " %s" : " %A");
 		buf_addf(&line, " %s", syntax ? argv[i] : "<string>");
 	}
-	if (ctx_flag(ctx, "dry-run")) {
+	if (ctx->common->dry_run) {
 		/* What would be sent, strings shown as <string>. */
 		emit_record_begin(ctx->emit, "command");
 		emit_str(ctx->emit, "command", line.s);
@@ -275,8 +278,8 @@ cmd_raw(int argc, char **argv, struct ctx *ctx)
 		emit_record_end(ctx->emit);
 		goto out;
 	}
-	sel = ctx_opt(ctx, "select");
-	if (sel->set && sess_select(ctx->sess, sel->val, 0, &ctx->err) < 0) {
+	if (opt.select != NULL && sess_select(ctx->sess, opt.select, 0,
+	    &ctx->err) < 0) {
 		rc = cmd_fail(ctx, &ctx->err);
 		goto out;
 	}

@@ -16,16 +16,26 @@
 #include "xalloc.h"
 #include "banned.h"
 
+/* What is printed of the messages found: their summaries, or a count. */
+enum { SHOW_UIDS, SHOW_COUNT, SHOW_SUMMARY };
+
+static struct {
+	const char	*raw, *limit, *sort;
+	struct opt_mode	 show;
+} opt;
+
 const struct opt search_opts[] = {
-	{ "raw", 0, "KEYS", "IMAP SEARCH keys, sent as they are and ANDed "
-	    "with the query", 0 },
-	{ "count", 0, NULL, "print only the number of matching messages", 0 },
-	{ "summary", 0, NULL, "print fetch's summary of each message", 0 },
-	{ "limit", 0, "N", "print at most N messages", 0 },
-	{ "sort", 0, "ORDER", "date, -date, size, -size, subject or from "
-	    "(with -: newest, largest or Z first)", 0 },
+	OPT_STRING(0, "raw", &opt.raw, "KEYS", "IMAP SEARCH keys, sent as they "
+	    "are and ANDed with the query"),
+	OPT_CMDMODE(0, "count", &opt.show, SHOW_COUNT, "print only the number "
+	    "of matching messages"),
+	OPT_CMDMODE(0, "summary", &opt.show, SHOW_SUMMARY, "print fetch's "
+	    "summary of each message"),
+	OPT_STRING(0, "limit", &opt.limit, "N", "print at most N messages"),
+	OPT_STRING(0, "sort", &opt.sort, "ORDER", "date, -date, size, -size, "
+	    "subject or from (with -: newest, largest or Z first)"),
 	MSGSET_OPT_UIDVALIDITY,
-	{ NULL, 0, NULL, NULL, 0 }
+	OPT_END()
 };
 
 struct found {
@@ -168,21 +178,18 @@ static int
 search_options(struct ctx *ctx, uint64_t *limit_r, enum search_sort *key_r,
     int *reverse_r)
 {
-	const struct optval *limit_o = ctx_opt(ctx, "limit");
-	const struct optval *sort_o = ctx_opt(ctx, "sort");
-
 	*limit_r = 0;
 	*key_r = SEARCH_SORT_DATE;
 	*reverse_r = 0;
-	if (limit_o->set && (!imap_parse_u64(limit_o->val,
-	    strlen(limit_o->val), limit_r) || *limit_r == 0))
+	if (opt.limit != NULL && (!imap_parse_u64(opt.limit,
+	    strlen(opt.limit), limit_r) || *limit_r == 0))
 		return cmd_failf(ctx, ERR_USAGE, "bad --limit '%s': give a "
-		    "number above 0", limit_o->val);
-	if (sort_o->set && parse_sort(sort_o->val, key_r, reverse_r) < 0)
+		    "number above 0", opt.limit);
+	if (opt.sort != NULL && parse_sort(opt.sort, key_r, reverse_r) < 0)
 		return cmd_failf(ctx, ERR_USAGE, "bad --sort '%s': use date, "
 		    "size, subject or from, with - before for the reverse",
-		    sort_o->val);
-	if (ctx_flag(ctx, "summary") && ctx_flag(ctx, "count"))
+		    opt.sort);
+	if (opt_mode_count(&opt.show) > 1)
 		return cmd_usage_error(ctx->cmd, "--count and --summary "
 		    "exclude each other");
 	return 0;
@@ -191,7 +198,6 @@ search_options(struct ctx *ctx, uint64_t *limit_r, enum search_sort *key_r,
 int
 check_search(int argc, char **argv, struct ctx *ctx)
 {
-	const struct optval *raw_o = ctx_opt(ctx, "raw");
 	enum search_sort key;
 	uint64_t limit;
 	int reverse, rc;
@@ -200,21 +206,19 @@ check_search(int argc, char **argv, struct ctx *ctx)
 	    (rc = msgset_check_uidvalidity(ctx, argv[0])) != 0)
 		return rc;
 	return msgset_check_query(ctx, (const char *const *)argv + 1,
-	    (size_t)argc - 1, 0, raw_o->set ? raw_o->val : NULL);
+	    (size_t)argc - 1, 0, opt.raw);
 }
 
 int
 cmd_search(int argc, char **argv, struct ctx *ctx)
 {
 	const struct sess_mailbox *m = sess_selected(ctx->sess);
-	const struct optval *sort_o = ctx_opt(ctx, "sort");
-	const struct optval *raw_o = ctx_opt(ctx, "raw");
 	struct search_query *q = NULL;
 	struct uidset set, firsts;
 	struct found f;
 	enum search_sort key;
 	uint64_t limit, n;
-	int reverse, summary = ctx_flag(ctx, "summary"), rc;
+	int reverse, summary = opt.show.value == SHOW_SUMMARY, rc;
 
 	if ((rc = search_options(ctx, &limit, &key, &reverse)) != 0 ||
 	    (rc = msgset_check_uidvalidity(ctx, argv[0])) != 0)
@@ -222,7 +226,7 @@ cmd_search(int argc, char **argv, struct ctx *ctx)
 	if ((rc = msgset_compile(ctx, argv[0], (const char *const *)argv + 1,
 	    (size_t)argc - 1, 0, &q)) != 0)
 		return rc;
-	if (raw_o->set && search_add_raw(q, raw_o->val, &ctx->err) < 0) {
+	if (opt.raw != NULL && search_add_raw(q, opt.raw, &ctx->err) < 0) {
 		search_free(q);
 		return cmd_fail(ctx, &ctx->err);
 	}
@@ -232,7 +236,7 @@ cmd_search(int argc, char **argv, struct ctx *ctx)
 	f.uidvalidity = m ? m->uidvalidity : 0;
 	uidset_init(&set);
 	uidset_init(&firsts);
-	if (ctx_flag(ctx, "count")) {
+	if (opt.show.value == SHOW_COUNT) {
 		if (search_count(ctx->sess, q, &n, &ctx->err) == 0) {
 			f.n = limit != 0 && n > limit ? limit : n;
 			emit_record_begin(ctx->emit, "count");
@@ -240,7 +244,7 @@ cmd_search(int argc, char **argv, struct ctx *ctx)
 			emit_record_end(ctx->emit);
 		} else
 			rc = cmd_fail(ctx, &ctx->err);
-	} else if (sort_o->set) {
+	} else if (opt.sort != NULL) {
 		if (search_sorted(ctx->sess, q, key, reverse, limit, summary ?
 		    found_keep : found_one, &f, &ctx->err) < 0)
 			rc = cmd_fail(ctx, &ctx->err);

@@ -13,7 +13,7 @@
 #include "banned.h"
 
 const struct opt status_opts[] = {
-	{ NULL, 0, NULL, NULL, 0 }
+	OPT_END()
 };
 
 int

@@ -27,16 +27,21 @@
 #include "summary.h"
 #include "banned.h"
 
+static struct {
+	int		 once;
+	const char	*duration, *interval, *keepalive;
+} opt;
+
 const struct opt watch_opts[] = {
-	{ "once", 0, NULL, "exit 0 at the first new message, 1 when "
-	    "--duration passes first", 0 },
-	{ "duration", 0, "DURATION", "stop watching after DURATION (seconds, "
-	    "or with s, min, h, d, w, mo, y)", 0 },
-	{ "interval", 0, "DURATION", "poll this often when the server has no "
-	    "IDLE (default 30s)", 0 },
-	{ "keepalive", 0, "DURATION", "re-issue IDLE this often (default "
-	    "9min, under Outlook's 10; at most 29min)", 0 },
-	{ NULL, 0, NULL, NULL, 0 }
+	OPT_BOOL(0, "once", &opt.once, "exit 0 at the first new message, 1 "
+	    "when --duration passes first"),
+	OPT_STRING(0, "duration", &opt.duration, "DURATION", "stop watching "
+	    "after DURATION (seconds, or with s, min, h, d, w, mo, y)"),
+	OPT_STRING(0, "interval", &opt.interval, "DURATION", "poll this often "
+	    "when the server has no IDLE (default 30s)"),
+	OPT_STRING(0, "keepalive", &opt.keepalive, "DURATION", "re-issue IDLE "
+	    "this often (default 9min, under Outlook's 10; at most 29min)"),
+	OPT_END()
 };
 
 /*
@@ -474,17 +479,17 @@ pause_s(struct watch *w, double secs)
 }
 
 static int
-parse_duration_opt(struct ctx *ctx, const char *name, double *v_r)
+parse_duration_opt(struct ctx *ctx, const char *name, const char *v,
+    double *v_r)
 {
-	const struct optval *v = ctx_opt(ctx, name);
 	char hint[200];
 
-	if (!v->set)
+	if (v == NULL)
 		return 0;
-	if (duration_parse(v->val, strlen(v->val), v_r) < 0 || *v_r <= 0) {
-		duration_hint(v->val, strlen(v->val), hint, sizeof(hint));
-		return cmd_usage_error(ctx->cmd, "bad --%s '%s': %s", name,
-		    v->val, hint);
+	if (duration_parse(v, strlen(v), v_r) < 0 || *v_r <= 0) {
+		duration_hint(v, strlen(v), hint, sizeof(hint));
+		return cmd_usage_error(ctx->cmd, "bad --%s '%s': %s", name, v,
+		    hint);
 	}
 	return 0;
 }
@@ -498,9 +503,12 @@ watch_options(struct ctx *ctx, struct watch *w, double *timeout_r)
 	*timeout_r = 0;
 	w->interval = WATCH_INTERVAL_S;
 	w->keepalive = WATCH_IDLE_DEFAULT_S;
-	if ((rc = parse_duration_opt(ctx, "duration", timeout_r)) != 0 ||
-	    (rc = parse_duration_opt(ctx, "interval", &w->interval)) != 0 ||
-	    (rc = parse_duration_opt(ctx, "keepalive", &w->keepalive)) != 0)
+	if ((rc = parse_duration_opt(ctx, "duration", opt.duration,
+	    timeout_r)) != 0 ||
+	    (rc = parse_duration_opt(ctx, "interval", opt.interval,
+	    &w->interval)) != 0 ||
+	    (rc = parse_duration_opt(ctx, "keepalive", opt.keepalive,
+	    &w->keepalive)) != 0)
 		return rc;
 	if (w->keepalive > WATCH_IDLE_MAX_S)
 		return cmd_usage_error(ctx->cmd, "--keepalive may be at most "
@@ -530,7 +538,7 @@ cmd_watch(int argc, char **argv, struct ctx *ctx)
 	memset(&w, 0, sizeof(w));
 	w.ctx = ctx;
 	w.mailbox = argv[0];
-	w.once = ctx_flag(ctx, "once");
+	w.once = opt.once;
 	if ((rc = watch_options(ctx, &w, &timeout)) != 0)
 		return rc;
 	if (w.interval < WATCH_MIN_INTERVAL_S)
