@@ -1251,7 +1251,7 @@ cmd_check(int argc, char **argv, struct ctx *ctx)
 	c.r = ctx->report;
 	c.m.time = c.m.connect = c.m.tls = c.m.login = -1;
 	c.query = opt.query;
-	if (ctx->usage_failed || parse_mailboxes(&c, &ctx->err) < 0 ||
+	if (ctx->err.kind != ERR_NONE || parse_mailboxes(&c, &ctx->err) < 0 ||
 	    parse_thresholds(&c, &ctx->err) < 0 ||
 	    parse_delivery(&c, &ctx->err) < 0 ||
 	    compile_query(&c, SEARCH_CAP_WITHIN | SEARCH_CAP_GMAIL,

@@ -125,9 +125,10 @@ struct ctx;
  * A monitoring plugin (check): it exits 0 OK, 1 WARNING, 2 CRITICAL or
  * 3 UNKNOWN, and writes only to standard output. --help and --version
  * exit 3; a bad command line does not print a usage error but calls the
- * command with ctx->usage_failed set; main does not connect: the command
- * checks its options, then calls cmd_connect() and reports a failure in
- * its own words. Its result goes to ctx->report.
+ * command with it in ctx->err (kind ERR_USAGE; ERR_NONE when the command
+ * line is good); main does not connect: the command checks its options,
+ * then calls cmd_connect() and reports a failure in its own words. Its
+ * result goes to ctx->report.
  */
 #define MONITORING	0x20
 /*
@@ -178,7 +179,6 @@ struct ctx {
 	const struct command	*cmd;
 	struct emit		*emit;
 	struct report		*report;	/* MONITORING: the result */
-	int			 usage_failed;	/* MONITORING: ctx->err says why */
 	struct settings		*settings;	/* main.c's, for cmd_connect */
 	struct sess		*sess;
 	const struct common_opts *common;	/* the shared options */

@@ -230,8 +230,6 @@ const struct command commands[] = {
 
 struct common_opts common_opts;
 static const char *progname = "imapctl";
-/* A MONITORING command's usage error, reported by the command. */
-static struct err usage_err;
 
 const struct command *
 command_find(const char *name)
@@ -320,24 +318,12 @@ cmd_warn(struct ctx *ctx, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int
-cmd_usage_error(const struct command *c, const char *fmt, ...)
+/* A usage error of c (NULL: before the command word), and where to look. */
+static int
+print_usage_err(const struct command *c, const struct err *e)
 {
-	va_list ap;
-
-	if (c != NULL && (c->flags & MONITORING)) {
-		if (usage_err.kind == ERR_NONE) {
-			usage_err.kind = ERR_USAGE;
-			va_start(ap, fmt);
-			vsnprintf(usage_err.msg, sizeof(usage_err.msg), fmt, ap);
-			va_end(ap);
-		}
-		return ERR_USAGE;
-	}
 	fprintf(stderr, "%s: %s%s", progname, c ? c->name : "", c ? ": " : "");
-	va_start(ap, fmt);
-	vput_safe(stderr, fmt, ap);
-	va_end(ap);
+	put_safe(e->msg, stderr);
 	fputc('\n', stderr);
 	if (c != NULL)
 		fprintf(stderr, "usage: %s %s %s\nTry '%s %s --help'.\n",
@@ -345,6 +331,20 @@ cmd_usage_error(const struct command *c, const char *fmt, ...)
 	else
 		fprintf(stderr, "Try '%s --help'.\n", progname);
 	return ERR_USAGE;
+}
+
+int
+cmd_usage_error(const struct command *c, const char *fmt, ...)
+{
+	struct err e;
+	va_list ap;
+
+	err_clear(&e);
+	e.kind = ERR_USAGE;
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	return print_usage_err(c, &e);
 }
 
 /* Help ------------------------------------------------------------------ */
@@ -535,13 +535,12 @@ find_opt(struct opt_table *const tables[], const char *name, size_t len,
 /*
  * Parse argv[start..]: options of the tables anywhere, operands collected in
  * order. With stop_at_operand, parsing ends at the first operand (the
- * command word). Returns the index where it stopped, or -1 after printing a
- * usage error.
+ * command word). Returns the index where it stopped, or -1 with the usage
+ * error in *e.
  */
 static int
-parse_opts(const struct command *c, struct opt_table *const tables[],
-    int argc, char **argv, int start, int stop_at_operand, char **ops,
-    int *nops)
+parse_opts(struct opt_table *const tables[], int argc, char **argv,
+    int start, int stop_at_operand, char **ops, int *nops, struct err *e)
 {
 	const struct opt *o;
 	struct opt_table *t;
@@ -569,16 +568,13 @@ parse_opts(const struct command *c, struct opt_table *const tables[],
 			eq = strchr(a + 2, '=');
 			len = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
 			if ((o = find_opt(tables, a + 2, len, 0, &t)) == NULL) {
-				cmd_usage_error(c, "unknown option '--%.*s'",
-				    (int)len, a + 2);
-				return -1;
+				return err_set(e, ERR_USAGE, "unknown option "
+				    "'--%.*s'", (int)len, a + 2);
 			}
 			if (o->arg == NULL) {
-				if (eq != NULL) {
-					cmd_usage_error(c, "option '--%s' "
-					    "takes no argument", o->name);
-					return -1;
-				}
+				if (eq != NULL)
+					return err_set(e, ERR_USAGE, "option "
+					    "'--%s' takes no argument", o->name);
 				opt_store(t, o, NULL);
 				continue;
 			}
@@ -586,21 +582,18 @@ parse_opts(const struct command *c, struct opt_table *const tables[],
 				arg = eq + 1;
 			else if (i + 1 < argc)
 				arg = argv[++i];
-			else {
-				cmd_usage_error(c, "option '--%s' needs %s",
-				    o->name, o->arg);
-				return -1;
-			}
+			else
+				return err_set(e, ERR_USAGE, "option '--%s' "
+				    "needs %s", o->name, o->arg);
 			opt_store(t, o, arg);
 			continue;
 		}
 		/* A group of short options, the last may take an argument. */
 		for (j = 1; a[j] != '\0'; j++) {
 			if ((o = find_opt(tables, NULL, 0, (unsigned char)a[j],
-			    &t)) == NULL) {
-				cmd_usage_error(c, "unknown option '-%c'", a[j]);
-				return -1;
-			}
+			    &t)) == NULL)
+				return err_set(e, ERR_USAGE, "unknown option "
+				    "'-%c'", a[j]);
 			if (o->arg == NULL) {
 				opt_store(t, o, NULL);
 				continue;
@@ -609,11 +602,9 @@ parse_opts(const struct command *c, struct opt_table *const tables[],
 				arg = a + j + 1;
 			else if (i + 1 < argc)
 				arg = argv[++i];
-			else {
-				cmd_usage_error(c, "option '-%c' needs %s",
-				    o->short_name, o->arg);
-				return -1;
-			}
+			else
+				return err_set(e, ERR_USAGE, "option '-%c' "
+				    "needs %s", o->short_name, o->arg);
 			opt_store(t, o, arg);
 			break;
 		}
@@ -696,19 +687,19 @@ operand_kind(const struct command *c, int query, int n, char *kind,
  * A blank operand or option argument is never a name or a selector: an
  * empty variable in a script ("--query "$Q"", "delete "$BOX" "$SET"")
  * must not widen what the command acts on, nor quietly fall back to a
- * default. Returns the usage error, else 0.
+ * default. Returns 0, or -1 with the usage error in *e.
  */
 static int
 check_blank(const struct command *c, const struct opt_table *const tables[],
-    char **ops, int nops)
+    char **ops, int nops, struct err *e)
 {
 	char kind[32];
 	int i;
 
 	for (i = 0; tables[i] != NULL; i++)
 		if (tables[i]->blank != NULL)
-			return cmd_usage_error(c, "empty argument to '--%s'",
-			    tables[i]->blank->name);
+			return err_set(e, ERR_USAGE, "empty argument to "
+			    "'--%s'", tables[i]->blank->name);
 	if (c->operands == NULL)
 		return 0;
 	for (i = 0; i < nops; i++) {
@@ -717,13 +708,13 @@ check_blank(const struct command *c, const struct opt_table *const tables[],
 		operand_kind(c, common_opts.query != NULL, i, kind,
 		    sizeof(kind));
 		if (strcmp(kind, "set") == 0)
-			return cmd_usage_error(c, "empty SET: name the "
+			return err_set(e, ERR_USAGE, "empty SET: name the "
 			    "messages with UIDs, 'all', '-' or --query");
 		if (strcmp(kind, "query") == 0)
-			return cmd_usage_error(c, "empty query term");
+			return err_set(e, ERR_USAGE, "empty query term");
 		if (strcmp(kind, "mailbox") == 0)
-			return cmd_usage_error(c, "empty mailbox name");
-		return cmd_usage_error(c, "empty operand");
+			return err_set(e, ERR_USAGE, "empty mailbox name");
+		return err_set(e, ERR_USAGE, "empty operand");
 	}
 	return 0;
 }
@@ -897,10 +888,11 @@ cmd_target(const struct ctx *ctx, const char **host_r, const char **port_r,
 
 /*
  * The run's deadline: --deadline, else the monitoring default, else none.
- * It runs from here, before any password command or connection.
+ * It runs from here, before any password command or connection. 0, or
+ * -1 with the usage error in *e.
  */
 static int
-start_deadline(const struct command *c)
+start_deadline(const struct command *c, struct err *e)
 {
 	const char *v = gopt.deadline;
 	double secs = c->flags & MONITORING ? MONITORING_DEADLINE_S : 0;
@@ -914,10 +906,10 @@ start_deadline(const struct command *c)
 	    &secs)) < 0 || !(secs > 0) || secs > DEADLINE_MAX_S)) {
 		if (r == DURATION_AMBIGUOUS) {
 			duration_hint(v, strlen(v), hint, sizeof(hint));
-			return cmd_usage_error(c, "bad --deadline '%s': %s", v,
-			    hint);
+			return err_set(e, ERR_USAGE, "bad --deadline '%s': %s",
+			    v, hint);
 		}
-		return cmd_usage_error(c, "bad --deadline '%s': give a "
+		return err_set(e, ERR_USAGE, "bad --deadline '%s': give a "
 		    "duration such as 90, 30s, 5min or 2h, at most a year", v);
 	}
 	deadline_set(secs > 0 ? (long long)(secs * 1000 + 0.5) : 0);
@@ -951,6 +943,7 @@ run(int argc, char **argv, struct held *h)
 	struct opt_table *tables[] = { &ct, &gt, NULL };
 	struct settings *st = &h->st;
 	struct ctx ctx;
+	struct err usage;		/* what is wrong with the command line */
 	enum emit_format fmt = EMIT_TEXT;
 	enum report_format rfmt = REPORT_PLUGIN;
 	const char *f;
@@ -958,10 +951,11 @@ run(int argc, char **argv, struct held *h)
 	int i, nops = 0, rc = 0, mon;
 
 	memset(&ctx, 0, sizeof(ctx));
+	err_clear(&usage);
 	ops = h->ops = xcalloc((size_t)argc + 1, sizeof(*ops));
-	i = parse_opts(NULL, gtables, argc, argv, 1, 1, ops, &nops);
+	i = parse_opts(gtables, argc, argv, 1, 1, ops, &nops, &usage);
 	if (i < 0)
-		return ERR_USAGE;
+		return print_usage_err(NULL, &usage);
 	if (gopt.version)
 		return version();
 	if (i >= argc) {
@@ -989,8 +983,8 @@ run(int argc, char **argv, struct held *h)
 	ctx.common = &common_opts;
 	ctx.in = &gopt.in;
 	ct.opts = h->opts = c->opts;
-	if (parse_opts(c, tables, argc, argv, i + 1, 0, ops, &nops) < 0)
-		rc = ERR_USAGE;
+	if (parse_opts(tables, argc, argv, i + 1, 0, ops, &nops, &usage) < 0)
+		;
 	else if (gopt.help) {
 		help_command(c, stdout);
 		return mon ? MONITORING_UNKNOWN : 0;
@@ -998,29 +992,32 @@ run(int argc, char **argv, struct held *h)
 		version();
 		return mon ? MONITORING_UNKNOWN : 0;
 	} else if (nops < c->min_args)
-		rc = cmd_usage_error(c, "missing operand");
+		err_set(&usage, ERR_USAGE, "missing operand");
 	else if (c->max_args >= 0 && nops > c->max_args)
-		rc = cmd_usage_error(c, "unexpected operand '%s'",
+		err_set(&usage, ERR_USAGE, "unexpected operand '%s'",
 		    ops[c->max_args]);
 	else
-		rc = check_blank(c, (const struct opt_table *const *)tables,
-		    ops, nops);
-	if (rc == 0)
-		rc = start_deadline(c);
+		check_blank(c, (const struct opt_table *const *)tables, ops,
+		    nops, &usage);
+	if (usage.kind == ERR_NONE)
+		start_deadline(c, &usage);
 	f = gopt.format != NULL ? gopt.format : env("IMAPCTL_FORMAT");
 	if (mon) {
 		if (report_format_parse(f ? f : "text", &rfmt, &fmt) < 0) {
-			if (rc == 0)
-				rc = cmd_usage_error(c, "bad format '%s': use "
-				    "text, prometheus, json, jsonl or xml", f);
+			if (usage.kind == ERR_NONE)
+				err_set(&usage, ERR_USAGE, "bad format '%s': "
+				    "use text, prometheus, json, jsonl or xml",
+				    f);
 			rfmt = REPORT_PLUGIN;
 			fmt = EMIT_TEXT;
 		}
-	} else if (rc == 0 && f != NULL && emit_format_parse(f, &fmt) < 0)
-		rc = cmd_usage_error(c, "bad format '%s': use text, json, "
+	} else if (usage.kind == ERR_NONE && f != NULL &&
+	    emit_format_parse(f, &fmt) < 0)
+		err_set(&usage, ERR_USAGE, "bad format '%s': use text, json, "
 		    "jsonl or xml", f);
-	if (rc != 0 && !mon)
-		return rc;
+	/* A monitoring plugin reports it in its own words. */
+	if (usage.kind != ERR_NONE && !mon)
+		return print_usage_err(c, &usage);
 	/*
 	 * A change stops gracefully on SIGINT, SIGTERM and SIGHUP: it says
 	 * what it did and did not do, then dies of the signal (stop.h).
@@ -1031,10 +1028,7 @@ run(int argc, char **argv, struct held *h)
 	if (mon) {
 		/* The plugin line names the service it checks. */
 		ctx.report = report_new(rfmt, stdout, ctx.emit, "IMAP");
-		if (rc != 0) {
-			ctx.usage_failed = 1;
-			ctx.err = usage_err;
-		}
+		ctx.err = usage;
 		rc = c->fn(nops, ops, &ctx);
 	} else if (c->check != NULL && (rc = c->check(nops, ops, &ctx)) != 0)
 		;	/* the usage error is printed */
