@@ -22,7 +22,7 @@
  * compile.
  */
 struct opt_list {
-	const char	**v;		/* every argument, in the order given */
+	const char	**v;		/* each argument, in the order given */
 	size_t		 n;
 };
 
@@ -62,30 +62,45 @@ struct opt {
  */
 #define OPT_BLANK_OK	0x10
 
+/*
+ * v itself when it is of type T; a compile error, even without -Werror,
+ * when it is not (no association of _Generic matches).
+ */
+#define OPT_TYPED(T, v)	_Generic((v), T: (v))
+/* i, a bit of struct opt_mode's given; 32 or more does not compile. */
+#define OPT_MODE_VALUE(i) \
+	((i) + 0 * (int)sizeof(char[(i) >= 0 && (i) < 32 ? 1 : -1]))
+
 /* --name: *v = 1. */
 #define OPT_BOOL(s, l, v, h) \
-	{ .name = (l), .short_name = (s), .help = (h), .flag = (v) }
+	{ .name = (l), .short_name = (s), .help = (h), \
+	    .flag = OPT_TYPED(int *, v) }
 /* --name ARG: *v = the last ARG. */
 #define OPT_STRING_F(s, l, v, a, h, f) \
 	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
-	    .flags = (f), .str = (v) }
+	    .flags = (f), .str = OPT_TYPED(const char **, v) }
 #define OPT_STRING(s, l, v, a, h)	OPT_STRING_F(s, l, v, a, h, 0)
 /* --name ARG, repeatable: each ARG added to the list *v. */
 #define OPT_LIST(s, l, v, a, h, f) \
 	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
-	    .flags = (f) | OPT_REPEAT, .list = (v) }
+	    .flags = (f) | OPT_REPEAT, \
+	    .list = OPT_TYPED(struct opt_list *, v) }
 /* --name: mode i of *v. */
 #define OPT_CMDMODE(s, l, v, i, h) \
-	{ .name = (l), .short_name = (s), .help = (h), .mode = (v), \
-	    .value = (i) }
+	{ .name = (l), .short_name = (s), .help = (h), \
+	    .mode = OPT_TYPED(struct opt_mode *, v), \
+	    .value = OPT_MODE_VALUE(i) }
 /* --name ARG: mode i of *v, ARG in *p (the last) or the list *p. */
 #define OPT_CMDMODE_STRING(s, l, v, i, p, a, h, f) \
 	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
-	    .flags = (f), .mode = (v), .value = (i), .str = (p) }
+	    .flags = (f), .mode = OPT_TYPED(struct opt_mode *, v), \
+	    .value = OPT_MODE_VALUE(i), .str = OPT_TYPED(const char **, p) }
 #define OPT_CMDMODE_LIST(s, l, v, i, p, a, h, f) \
 	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
-	    .flags = (f) | OPT_REPEAT, .mode = (v), .value = (i), \
-	    .list = (p) }
+	    .flags = (f) | OPT_REPEAT, \
+	    .mode = OPT_TYPED(struct opt_mode *, v), \
+	    .value = OPT_MODE_VALUE(i), \
+	    .list = OPT_TYPED(struct opt_list *, p) }
 #define OPT_END()	{ .name = NULL }
 
 /* How many modes of m were given. */

@@ -50,8 +50,8 @@ static struct {
 } gopt;
 
 const struct opt global_opts[] = {
-	OPT_STRING('o', "format", &gopt.format, "FORMAT", "output format: text, "
-	    "json, jsonl, xml (check: also prometheus)"),
+	OPT_STRING('o', "format", &gopt.format, "FORMAT", "output format: "
+	    "text, json, jsonl, xml (check: also prometheus)"),
 	OPT_STRING('a', "account", &gopt.in.account, "NAME", "connect as the "
 	    "config file's account NAME"),
 	OPT_STRING_F(0, "config", &gopt.in.config, "FILE", "read accounts from "
@@ -63,8 +63,8 @@ const struct opt global_opts[] = {
 	    "993, or 143 with STARTTLS)"),
 	OPT_STRING('u', "user", &gopt.in.user, "USER", "user name to log in "
 	    "with"),
-	OPT_STRING(0, "tls", &gopt.in.tls, "MODE", "implicit (default; starttls "
-	    "on port 143), starttls or none"),
+	OPT_STRING(0, "tls", &gopt.in.tls, "MODE", "implicit (default; "
+	    "starttls on port 143), starttls or none"),
 	OPT_STRING_F(0, "cafile", &gopt.in.cafile, "FILE", "also trust the CA "
 	    "certificates in FILE", OPT_COMPLETE_FILE),
 	OPT_STRING(0, "proxy", &gopt.in.proxy, "URL", "connect through a "
@@ -74,17 +74,17 @@ const struct opt global_opts[] = {
 	OPT_BOOL(0, "allow-cleartext", &gopt.in.allow_cleartext, "with --tls "
 	    "none: the password and mail may cross the network unencrypted, "
 	    "no warning"),
-	OPT_STRING(0, "tunnel", &gopt.in.tunnel, "CMD", "talk to the IMAP server "
-	    "CMD runs (with /bin/sh) on its stdin and stdout, e.g. ssh HOST "
-	    "/usr/lib/dovecot/imap"),
+	OPT_STRING(0, "tunnel", &gopt.in.tunnel, "CMD", "talk to the IMAP "
+	    "server CMD runs (with /bin/sh) on its stdin and stdout, e.g. ssh "
+	    "HOST /usr/lib/dovecot/imap"),
 	OPT_STRING_F(0, "cert", &gopt.in.cert, "FILE", "present the client "
 	    "certificate in FILE (PEM, with its chain)", OPT_COMPLETE_FILE),
 	OPT_STRING_F(0, "key", &gopt.in.key, "FILE", "the client certificate's "
 	    "private key (default: in the --cert file)", OPT_COMPLETE_FILE),
 	OPT_STRING_F(0, "password-file", &gopt.in.password_file, "FILE", "read "
 	    "the password from FILE's first line", OPT_COMPLETE_FILE),
-	OPT_STRING(0, "password-cmd", &gopt.in.password_cmd, "CMD", "run CMD and "
-	    "take the first line it prints as the password"),
+	OPT_STRING(0, "password-cmd", &gopt.in.password_cmd, "CMD", "run CMD "
+	    "and take the first line it prints as the password"),
 	OPT_STRING_F(0, "netrc-file", &gopt.in.netrc_file, "FILE", "look the "
 	    "password up in FILE instead of ~/.netrc", OPT_COMPLETE_FILE),
 	OPT_STRING(0, "oauth2-token-cmd", &gopt.in.token_cmd, "CMD", "run CMD "
@@ -102,8 +102,8 @@ const struct opt global_opts[] = {
 	OPT_STRING(0, "timeout", &gopt.in.timeout, "DURATION", "give up on a "
 	    "silent server after DURATION, and on connecting and logging in "
 	    "(default 30s)"),
-	OPT_STRING(0, "deadline", &gopt.deadline, "DURATION", "stop the whole run "
-	    "after DURATION (default none; check: 10s)"),
+	OPT_STRING(0, "deadline", &gopt.deadline, "DURATION", "stop the whole "
+	    "run after DURATION (default none; check: 10s)"),
 	OPT_STRING(0, "max-size", &gopt.in.max_size, "SIZE", "refuse server "
 	    "literals larger than SIZE (default 256M)"),
 	OPT_BOOL(0, "debug", &gopt.in.debug, "write the protocol exchange to "
@@ -574,7 +574,8 @@ parse_opts(struct opt_table *const tables[], int argc, char **argv,
 			if (o->arg == NULL) {
 				if (eq != NULL)
 					return err_set(e, ERR_USAGE, "option "
-					    "'--%s' takes no argument", o->name);
+					    "'--%s' takes no argument",
+					    o->name);
 				opt_store(t, o, NULL);
 				continue;
 			}
@@ -943,7 +944,7 @@ run(int argc, char **argv, struct held *h)
 	struct opt_table *tables[] = { &ct, &gt, NULL };
 	struct settings *st = &h->st;
 	struct ctx ctx;
-	struct err usage;		/* what is wrong with the command line */
+	struct err usage;		/* what is wrong in the command line */
 	enum emit_format fmt = EMIT_TEXT;
 	enum report_format rfmt = REPORT_PLUGIN;
 	const char *f;

@@ -85,3 +85,33 @@ END
 		assert_output --partial "_is_a_banned_function"
 	done
 }
+
+@test "option tables: each option points at a typed field; a misspelt or mistyped one does not compile" {
+	cd "$REPO_DIR"
+	# Tables are written with the OPT_ macros only: no entry by hand.
+	run awk '/^const struct opt [a-z_]+\[\] = \{/ { t = 1; next }
+		t && /^\};/ { t = 0 }
+		t && /^\t\{/ { print FILENAME ": " FNR ": " $0 }' cmd/*.c cmd/*.h
+	assert_output ""
+	# Nothing asks for an option by its name at run time.
+	run grep -nE 'ctx_opt|ctx_flag|has_opt' cmd/*.c cmd/*.h
+	assert_failure
+	good='OPT_BOOL(0, "a", &o.flag, "h"), OPT_STRING(0, "b", &o.str, "B", "h"), OPT_LIST(0, "c", &o.list, "C", "h", 0), OPT_CMDMODE(0, "d", &o.mode, 31, "h")'
+	for entry in "$good" \
+		'OPT_BOOL(0, "a", &o.flga, "h")' \
+		'OPT_BOOL(0, "a", &o.str, "h")' \
+		'OPT_STRING(0, "b", &o.flag, "B", "h")' \
+		'OPT_LIST(0, "c", &o.str, "C", "h", 0)' \
+		'OPT_CMDMODE(0, "d", &o.flag, 1, "h")' \
+		'OPT_CMDMODE(0, "d", &o.mode, 32, "h")'; do
+		printf '#include "cmd.h"\nstatic struct { int flag; const char *str; struct opt_list list; struct opt_mode mode; } o;\nextern const struct opt t[];\nconst struct opt t[] = { %s, OPT_END() };\n' \
+			"$entry" >"$BATS_TEST_TMPDIR/o.c"
+		# No -Werror: a wrong type is an error, not a warning.
+		run cc -std=c11 -D_GNU_SOURCE -Ilib -Icmd -fsyntax-only "$BATS_TEST_TMPDIR/o.c"
+		if [ "$entry" = "$good" ]; then
+			assert_success
+		else
+			assert_failure
+		fi
+	done
+}
