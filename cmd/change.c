@@ -702,34 +702,40 @@ step_what(const struct change *ch, enum change_step st, int unconfirmed, char *t
 	return "not done";
 }
 
+/* "WHAT: N messages, UIDs SET" on standard error, the status kind. */
+static void
+report_set(struct ctx *ctx, enum err_kind kind, const char *what,
+    const struct uidset *set)
+{
+	struct buf b;
+	uint64_t n;
+
+	buf_init(&b, 1 << 20);
+	uidset_format(set, &b);
+	if (b.len > CHANGE_REPORT_MAX) {
+		buf_truncate(&b, CHANGE_REPORT_MAX);
+		buf_adds(&b, "...");
+	}
+	n = uidset_count(set);
+	cmd_failf(ctx, kind, "%s: %llu message%s, UID%s %s", what,
+	    (unsigned long long)n, n == 1 ? "" : "s", n == 1 ? "" : "s", b.s);
+	buf_free(&b);
+}
+
 /* Name, on standard error, what was not done, step by step. */
 static void
 run_report(struct ctx *ctx, const struct change *ch,
     struct change_result *res)
 {
-	struct buf b;
 	char tmp[512];
-	uint64_t n;
 	size_t i, u;
 
-	buf_init(&b, 1 << 20);
 	for (i = 0; i < CHANGE_STEP_DONE; i++)
-		for (u = 0; u < 2; u++) {
-			if (res->left[u][i].n == 0)
-				continue;
-			buf_reset(&b);
-			uidset_format(&res->left[u][i], &b);
-			if (b.len > CHANGE_REPORT_MAX) {
-				buf_truncate(&b, CHANGE_REPORT_MAX);
-				buf_adds(&b, "...");
-			}
-			n = uidset_count(&res->left[u][i]);
-			cmd_failf(ctx, res->fail.kind, "%s: %llu message%s, "
-			    "UID%s %s", step_what(ch, (enum change_step)i,
-			    (int)u, tmp, sizeof(tmp)), (unsigned long long)n,
-			    n == 1 ? "" : "s", n == 1 ? "" : "s", b.s);
-		}
-	buf_free(&b);
+		for (u = 0; u < 2; u++)
+			if (res->left[u][i].n > 0)
+				report_set(ctx, res->fail.kind,
+				    step_what(ch, (enum change_step)i, (int)u,
+				    tmp, sizeof(tmp)), &res->left[u][i]);
 }
 
 /* The engine's callbacks: records and progress. */
@@ -778,6 +784,7 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 	    &r };
 	struct change_result res;
 	struct uidset none;
+	char what[1024];
 
 	stop_changing();
 	change_result_init(&res);
@@ -786,6 +793,16 @@ change_run(struct ctx *ctx, const struct change *ch, const struct uidset *set)
 	if (change_apply(ctx->sess, ch, set, &cb, &res) < 0) {
 		cmd_fail(ctx, &res.fail);
 		run_report(ctx, ch, &res);
+	}
+	/*
+	 * A refused MOVE took these from the source, and the destination
+	 * could not say whether they arrived there.
+	 */
+	if (res.unsure.n > 0) {
+		snprintf(what, sizeof(what), "gone from '%s' during a refused "
+		    "move, not found in '%s' and not known to be expunged",
+		    ch->mailbox, ch->dest);
+		report_set(ctx, ERR_UNAVAILABLE, what, &res.unsure);
 	}
 	/*
 	 * Named, found, and gone before the run reached them: not found, as

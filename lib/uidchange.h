@@ -88,6 +88,11 @@ struct change_result {
 	struct uidset	 left[2][CHANGE_STEP_DONE];
 	/* Found, then gone before their step reached them. */
 	struct uidset	 gone;
+	/*
+	 * move: gone from the source while a refused MOVE ran, and neither
+	 * found in the destination nor known to be gone from it.
+	 */
+	struct uidset	 unsure;
 };
 
 void	change_result_init(struct change_result *);

@@ -31,7 +31,11 @@ teardown() { hostile_stop; }
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug delete INBOX 1:3
 	assert_success
 	store_ok=$(echo "$stderr" | grep -n '^S: A5 OK' | cut -d: -f1)
-	expunge=$(echo "$stderr" | grep -n '^C: A6 UID EXPUNGE 1:3$' | cut -d: -f1)
+	# (After a FETCH of where the messages stand, whose answer it also
+	# waits for.)
+	expunge=$(echo "$stderr" | grep -n '^C: A8 UID EXPUNGE 1:3$' | cut -d: -f1)
+	[[ $stderr == *'C: A7 UID FETCH 1:3 (UID)'* ]]
+	[ "$(echo "$stderr" | grep -n '^S: A7 OK' | cut -d: -f1)" -lt "$expunge" ]
 	[[ $stderr == *'C: A5 UID STORE 1:3 +FLAGS.SILENT (\Deleted)'* ]]
 	[ -n "$store_ok" ]
 	[ -n "$expunge" ]

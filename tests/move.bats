@@ -19,7 +19,10 @@ setup() { dovecot_reseed; }
 	assert_equal "$(echo "$output" | jq -c '.[]')" \
 "{\"mailbox\":\"INBOX\",\"uidvalidity\":$uv,\"uid\":2,\"dest_mailbox\":\"Archive\",\"dest_uidvalidity\":$av,\"dest_uid\":1}
 {\"mailbox\":\"INBOX\",\"uidvalidity\":$uv,\"uid\":4,\"dest_mailbox\":\"Archive\",\"dest_uidvalidity\":$av,\"dest_uid\":2}"
-	[[ $stderr == *'C: A5 UID MOVE 2,4 Archive'* ]]
+	# The Message-IDs first: should the MOVE be refused part-way, they
+	# say what arrived.
+	[[ $stderr == *'C: A5 UID FETCH 2,4 (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])'* ]]
+	[[ $stderr == *'C: A6 UID MOVE 2,4 Archive'* ]]
 	! echo "$stderr" | grep -q 'EXPUNGE\|COPY'
 	assert_equal "$(srv_ids Archive)" '<gruesse-2@example.de>
 <meeting-4@example.net>'
@@ -62,7 +65,7 @@ setup() { dovecot_reseed; }
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 1:2 New/Folder --create -o jsonl
 	assert_success
 	assert_equal "${#lines[@]}" 2
-	[[ $stderr == *'C: A6 CREATE New/Folder'* ]]
+	[[ $stderr == *'C: A7 CREATE New/Folder'* ]]
 	assert_equal "$(srv_count New/Folder) $(srv_count INBOX)" '2 3'
 	# Once it exists, --create changes nothing.
 	run --separate-stderr "$IMAPCTL" $(imapctl_args) --debug move INBOX 3 New/Folder --create

@@ -202,7 +202,7 @@ odd_messages() {
 
 @test "[THROTTLED] in the middle of a move: 75, the chunks done printed, the rest named" {
 	hostile_start script --connections 2 --script "$(hostile_script t 'fill INBOX 6000' greeting \
-		'serve-until UID MOVE' handle 'expect UID MOVE' \
+		'serve-until UID MOVE' handle 'serve-until UID MOVE' \
 		'reply NO [THROTTLED] Too many commands, slow down.' serve connection greeting serve)"
 	run --separate-stderr H move INBOX - Archive -o jsonl < <(seq 1 2 6003)
 	assert_failure 75
