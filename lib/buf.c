@@ -20,6 +20,7 @@ buf_init(struct buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
+	b->cut = 0;
 }
 
 void
@@ -44,6 +45,7 @@ buf_reset(struct buf *b)
 {
 	b->len = 0;
 	b->s[0] = '\0';
+	b->cut = 0;
 }
 
 /* Make room for extra more bytes plus the terminator. */
@@ -53,7 +55,7 @@ buf_grow(struct buf *b, size_t extra)
 	size_t need, ncap;
 	char *n;
 
-	if (extra > b->max || b->len > b->max - extra)
+	if (b->cut || extra > b->max || b->len > b->max - extra)
 		return -1;
 	need = b->len + extra + 1;
 	if (need <= b->cap)
@@ -111,6 +113,8 @@ buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 	va_list cp;
 	int n;
 
+	if (b->cut)
+		return -1;
 	va_copy(cp, ap);
 	n = vsnprintf(b->s + b->len, b->cap ? b->cap - b->len : 0, fmt, cp);
 	va_end(cp);
@@ -143,6 +147,42 @@ buf_addf(struct buf *b, const char *fmt, ...)
 	r = buf_vaddf(b, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+void
+buf_put(struct buf *b, const void *p, size_t n)
+{
+	if (!b->cut && buf_add(b, p, n) < 0)
+		b->cut = 1;
+}
+
+void
+buf_putc(struct buf *b, char c)
+{
+	buf_put(b, &c, 1);
+}
+
+void
+buf_puts(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+void
+buf_vputf(struct buf *b, const char *fmt, va_list ap)
+{
+	if (!b->cut && buf_vaddf(b, fmt, ap) < 0)
+		b->cut = 1;
+}
+
+void
+buf_putf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vputf(b, fmt, ap);
+	va_end(ap);
 }
 
 /* Drop the first n bytes. */

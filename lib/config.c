@@ -213,14 +213,17 @@ static char *
 expand_home(const char *s)
 {
 	const char *home = getenv("HOME");
-	struct buf b;
+	size_t hn, sn;
+	char *p;
 
 	if (strncmp(s, "~/", 2) != 0 || home == NULL || home[0] == '\0')
 		return xstrdup(s);
-	buf_init(&b, 2 * CONFIG_MAX_LINE);
-	buf_adds(&b, home);
-	buf_adds(&b, s + 1);
-	return buf_release(&b);
+	hn = strlen(home);
+	sn = strlen(s + 1);
+	p = xmalloc(hn + sn + 1);
+	memcpy(p, home, hn);
+	memcpy(p + hn, s + 1, sn + 1);
+	return p;
 }
 
 /* One "key = value" of account a; value already unquoted. */

@@ -12,6 +12,8 @@
 #include "uidset.h"
 #include "banned.h"
 
+#define DELIVERY_MSG_MAX	8192	/* the probe message */
+#define DELIVERY_SET_TEXT_MAX	1024	/* the UIDs found, as a set */
 #define DELIVERY_MAX_FOUND	16	/* messages with our token: one */
 
 /* What the untagged responses told while the probe is awaited. */
@@ -94,8 +96,11 @@ make_token(char *out, size_t outlen, struct err *e)
 	return 0;
 }
 
-/* The probe: headers that name it, and a body that says what it is. */
-static void
+/*
+ * The probe: headers that name it, and a body that says what it is. -1
+ * when it does not fit in b: never a probe sent cut.
+ */
+static int
 build_message(struct buf *b, const struct delivery_opts *o,
     const char *token)
 {
@@ -103,21 +108,22 @@ build_message(struct buf *b, const struct delivery_opts *o,
 	char date[DATE_MAX];
 
 	date_format_rfc5322(time(NULL), date, sizeof(date));
-	buf_addf(b, "From: <%s>\r\n", o->from);
-	buf_addf(b, "To: <%s>\r\n", o->to);
-	buf_addf(b, "Subject: imapctl delivery probe %s\r\n", token);
-	buf_addf(b, "Date: %s\r\n", date);
-	buf_addf(b, "Message-ID: <%s@%s>\r\n", token,
+	buf_putf(b, "From: <%s>\r\n", o->from);
+	buf_putf(b, "To: <%s>\r\n", o->to);
+	buf_putf(b, "Subject: imapctl delivery probe %s\r\n", token);
+	buf_putf(b, "Date: %s\r\n", date);
+	buf_putf(b, "Message-ID: <%s@%s>\r\n", token,
 	    domain != NULL ? domain + 1 : "imapctl.invalid");
-	buf_addf(b, DELIVERY_HEADER ": %s\r\n", token);
+	buf_putf(b, DELIVERY_HEADER ": %s\r\n", token);
 	/* No vacation or out-of-office replies to it (RFC 3834). */
-	buf_adds(b, "Auto-Submitted: auto-generated\r\n");
-	buf_adds(b, "MIME-Version: 1.0\r\n");
-	buf_adds(b, "Content-Type: text/plain; charset=us-ascii\r\n");
-	buf_adds(b, "\r\n");
-	buf_adds(b, "This message tests that mail reaches this mailbox.\r\n");
-	buf_adds(b, "imapctl check deletes it as soon as it arrives; one "
+	buf_puts(b, "Auto-Submitted: auto-generated\r\n");
+	buf_puts(b, "MIME-Version: 1.0\r\n");
+	buf_puts(b, "Content-Type: text/plain; charset=us-ascii\r\n");
+	buf_puts(b, "\r\n");
+	buf_puts(b, "This message tests that mail reaches this mailbox.\r\n");
+	buf_puts(b, "imapctl check deletes it as soon as it arrives; one "
 	    "found here\r\narrived after the check had given up on it.\r\n");
+	return b->cut ? -1 : 0;
 }
 
 /* Is it there? A UID SEARCH among the messages since the start. */
@@ -221,7 +227,7 @@ delete_probe(struct sess *s, struct probe *p, struct delivery_result *r)
 	memset(&store, 0, sizeof(store));
 	memset(&expunge, 0, sizeof(expunge));
 	uidset_init(&set);
-	buf_init(&text, 1024);
+	buf_init(&text, DELIVERY_SET_TEXT_MAX);
 	for (i = 0; i < p->nfound; i++)
 		uidset_add(&set, p->found[i], p->found[i]);
 	uidset_format(&set, &text);
@@ -272,8 +278,12 @@ delivery_run(struct sess *s, const struct delivery_opts *o,
 	}
 	m = sess_selected(s);
 	from_uid = m != NULL && m->uidnext > 0 ? m->uidnext : 1;
-	buf_init(&msg, 8192);
-	build_message(&msg, o, r->token);
+	buf_init(&msg, DELIVERY_MSG_MAX);
+	if (build_message(&msg, o, r->token) < 0) {
+		buf_free(&msg);
+		return err_set(e, ERR_CONFIG, "the delivery probe's addresses "
+		    "are too long");
+	}
 	t0 = now_s();
 	if (smtp_submit(o->smtp, o->from, o->to, msg.s, msg.len, &r->smtp,
 	    e) < 0) {

@@ -83,7 +83,7 @@ hdr_split_feed(struct hdr_split *h, const char *p, size_t n)
 		if (c == '\r')
 			continue;
 		/* Past the limit the rest of the field is dropped. */
-		(void)buf_addc(&h->field, c);
+		buf_putc(&h->field, c);
 	}
 	return 0;
 }

@@ -203,10 +203,9 @@ mbox_status_many(struct sess *s, const char *const *names, size_t n,
 	m.ended = xcalloc(n + 1, 1);
 	cmds = xcalloc(n + 1, sizeof(*cmds));
 	for (i = 0; i < n; i++) {
-		buf_init(&b, 65536);
-		if (strcasecmp(names[i], "INBOX") == 0)
-			buf_adds(&b, "INBOX");
-		else if (mutf7_encode(&b, names[i], strlen(names[i])) < 0)
+		buf_init(&b, MBOX_NAME_MAX);
+		if ((strcasecmp(names[i], "INBOX") == 0 ? buf_adds(&b,
+		    "INBOX") : mutf7_encode(&b, names[i], strlen(names[i]))) < 0)
 			buf_reset(&b);
 		m.enc[i] = buf_release(&b);
 		memset(&st[i], 0, sizeof(st[i]));

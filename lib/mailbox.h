@@ -42,6 +42,7 @@ int		 mbox_has_attr(const struct imap_arg *attrs, const char *);
 #include "sess.h"
 
 #define MBOX_WINDOW	32	/* STATUS commands in flight at once */
+#define MBOX_NAME_MAX	65536	/* a mailbox name, encoded */
 
 /*
  * STATUS for each of n mailboxes (UTF-8 names), pipelined. st[i] gets the

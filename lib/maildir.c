@@ -22,6 +22,7 @@ static const struct {
 };
 
 #define NLETTERS	(sizeof(letters) / sizeof(letters[0]))
+#define MAILDIR_PATH_MAX	8192	/* a folder's cur/ or new/ */
 
 void
 maildir_flags(const char *flags, char out[8])
@@ -174,7 +175,7 @@ maildir_scan(const char *folder, uint32_t uidvalidity, struct uidset *have,
 	int r;
 
 	*other_r = 0;
-	buf_init(&path, 8192);
+	buf_init(&path, MAILDIR_PATH_MAX);
 	r = buf_addf(&path, "%s/cur", folder) < 0 ? err_set(e, ERR_USAGE,
 	    "path too long: '%s'", folder) : scan_dir(path.s, uidvalidity,
 	    have, other_r, e);

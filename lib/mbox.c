@@ -53,8 +53,8 @@ flag_lines(const char *flags, struct buf *out)
 			    strncasecmp(w, xs[i].flag, n) == 0)
 				have |= 1u << i;
 		/* A keyword that does not fit is left out, not cut. */
-		if (w[0] != '\\')
-			(void)buf_addf(&kw, " %.*s", (int)n, w);
+		if (w[0] != '\\' && buf_addf(&kw, " %.*s", (int)n, w) < 0)
+			continue;
 	}
 	/* In one order, whatever the server's. */
 	for (i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
@@ -249,7 +249,7 @@ read_line(struct mbox_reader *r, struct err *e)
 		    r->ilen - r->ipos;
 		if (take > r->line.max - r->line.len)
 			take = r->line.max - r->line.len;
-		buf_add(&r->line, r->ibuf + r->ipos, take);
+		buf_put(&r->line, r->ibuf + r->ipos, take);	/* fits */
 		r->ipos += take;
 		if (nl != NULL && r->ibuf + r->ipos == nl) {
 			r->ipos++;
@@ -306,8 +306,9 @@ add_flag(struct mbox_reader *r, const char *f, size_t n)
 			return;
 	}
 	/* A flag that does not fit is left out, not cut. */
-	(void)buf_addf(&r->msg.flags, "%s%.*s", r->msg.flags.len ? " " : "",
-	    (int)n, f);
+	if (buf_addf(&r->msg.flags, "%s%.*s", r->msg.flags.len ? " " : "",
+	    (int)n, f) < 0)
+		return;
 }
 
 /* The flags that a Status, X-Status or X-Keywords field gives. */
@@ -416,7 +417,8 @@ mbox_next(struct mbox_reader *r, const struct mbox_msg **m_r,
 			    "line %llu is not a \"From \" line", r->name,
 			    (unsigned long long)r->lineno);
 		buf_reset(&r->next_from);
-		buf_add(&r->next_from, r->line.s, r->line.len);
+		/* As long as a line may be: it fits. */
+		buf_put(&r->next_from, r->line.s, r->line.len);
 		r->have_next = 1;
 	}
 	if (!r->have_next)
@@ -444,7 +446,8 @@ mbox_next(struct mbox_reader *r, const struct mbox_msg **m_r,
 		}
 		if (blank && starts(&r->line, "From ")) {
 			buf_reset(&r->next_from);
-			buf_add(&r->next_from, r->line.s, r->line.len);
+			/* As long as a line may be: it fits. */
+			buf_put(&r->next_from, r->line.s, r->line.len);
 			r->have_next = 1;
 			break;
 		}

@@ -159,7 +159,7 @@ msg_addr_next(const struct imap_arg **it, struct buf *name, int *has_name_r,
 		if (mb != NULL) {
 			utf8_sanitize(addr, mb, mbl);
 			if (host != NULL) {
-				buf_addc(addr, '@');
+				buf_putc(addr, '@');	/* cut with the rest */
 				utf8_sanitize(addr, host, hostl);
 			}
 		}

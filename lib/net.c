@@ -670,7 +670,8 @@ http_connect(struct conn *c, const struct proxy *px, const char *host,
 	buf_init(&req, HTTP_MAX_HEAD);
 	buf_init(&cred, 2 * PROXY_MAX_CRED + 2);
 	buf_init(&enc, HTTP_MAX_HEAD);
-	buf_addf(&req, "CONNECT %s%s%s:%s HTTP/1.1\r\nHost: %s%s%s:%s\r\n",
+	/* Too long a request fails below: the last append cannot fit. */
+	buf_putf(&req, "CONNECT %s%s%s:%s HTTP/1.1\r\nHost: %s%s%s:%s\r\n",
 	    v6 ? "[" : "", host, v6 ? "]" : "", port, v6 ? "[" : "", host,
 	    v6 ? "]" : "", port);
 	if (px->user != NULL && px->password != NULL) {
@@ -680,9 +681,9 @@ http_connect(struct conn *c, const struct proxy *px, const char *host,
 			    "is too long");
 			goto done;
 		}
-		buf_addf(&req, "Proxy-Authorization: Basic %s\r\n", enc.s);
+		buf_putf(&req, "Proxy-Authorization: Basic %s\r\n", enc.s);
 	}
-	if (buf_adds(&req, "User-Agent: imapctl\r\n\r\n") < 0) {
+	if (buf_adds(&req, "User-Agent: imapctl\r\n\r\n") < 0 || req.cut) {
 		err_set(e, ERR_USAGE, "the host name is too long");
 		goto done;
 	}

@@ -147,13 +147,13 @@ netrc_parse(const char *name, const char *text, size_t len, const char *host,
 			continue;
 		case LOGIN:
 			buf_reset(&cur_login);
-			buf_add(&cur_login, lx.tok.s, lx.tok.len);
+			buf_put(&cur_login, lx.tok.s, lx.tok.len); /* fits */
 			have_login = 1;
 			want = NONE;
 			continue;
 		case PASSWORD:
 			buf_wipe(&cur_pw);
-			buf_add(&cur_pw, lx.tok.s, lx.tok.len);
+			buf_put(&cur_pw, lx.tok.s, lx.tok.len);	/* fits */
 			have_pw = 1;
 			want = NONE;
 			continue;

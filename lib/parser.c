@@ -131,8 +131,9 @@ start_response(struct imap_parser *p)
 	if (p->split) {
 		p->split = 0;
 		p->split_cont = 1;
-		buf_add(&p->line, p->split_prefix, p->split_plen);
-		buf_add(&p->line, p->split_rest, p->split_rlen);
+		/* Both are shorter than a line (see SPLIT_PREFIX). */
+		buf_put(&p->line, p->split_prefix, p->split_plen);
+		buf_put(&p->line, p->split_rest, p->split_rlen);
 	}
 }
 

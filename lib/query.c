@@ -1281,8 +1281,9 @@ search_text(const struct search_query *q, enum search_form form,
 		r = buf_addc(out, '"');
 		for (j = 0; j < pc->len && r == 0; j++) {
 			if (pc->s[j] == '"' || pc->s[j] == '\\')
-				buf_addc(out, '\\');
-			r = buf_addc(out, pc->s[j]);
+				r = buf_addc(out, '\\');
+			if (r == 0)
+				r = buf_addc(out, pc->s[j]);
 		}
 		if (r == 0)
 			r = buf_addc(out, '"');

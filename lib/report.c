@@ -10,8 +10,12 @@
 #include "xalloc.h"
 #include "banned.h"
 
-#define REPORT_TEXT_MAX		4096	/* the summary */
-#define REPORT_OUT_MAX		(1u << 20)	/* what one result writes */
+#define REPORT_TEXT_MAX		4096	/* the summary: cut there */
+/*
+ * What one result writes. The limits on items, parts and labels (report.h)
+ * keep a result far below it; were it reached, the result is cut there.
+ */
+#define REPORT_OUT_MAX		(1u << 20)
 #define REPORT_PREFIX		"imapctl_"
 
 struct value {
@@ -223,9 +227,9 @@ report_text(struct report *r, const char *fmt, ...)
 	va_list ap;
 
 	if (r->text.len > 0)
-		buf_adds(&r->text, ", ");
+		buf_puts(&r->text, ", ");
 	va_start(ap, fmt);
-	buf_vaddf(&r->text, fmt, ap);
+	buf_vputf(&r->text, fmt, ap);
 	va_end(ap);
 }
 
@@ -235,7 +239,7 @@ report_fail(struct report *r, enum report_state st, const char *msg)
 	report_raise(r, st);
 	if (!r->failed) {
 		r->failed = 1;
-		buf_adds(&r->fail, msg);
+		buf_puts(&r->fail, msg);
 	}
 }
 
@@ -260,14 +264,14 @@ put_text(struct buf *out, const char *s, size_t n)
 		k = utf8_decode(tmp.s + i, tmp.len - i, &cp);
 		/* Controls, C1 (U+0080..U+009F) too, are no text. */
 		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
-			buf_addc(out, ' ');
+			buf_putc(out, ' ');
 			continue;
 		}
 		if (k > 1) {
-			buf_add(out, tmp.s + i, k);
+			buf_put(out, tmp.s + i, k);
 			continue;
 		}
-		buf_addc(out, c == '|' ? '/' : c);
+		buf_putc(out, c == '|' ? '/' : c);
 	}
 	buf_free(&tmp);
 }
@@ -295,11 +299,11 @@ put_part_label(struct report *r, struct buf *out, const struct value *v)
 
 	buf_init(&tmp, REPORT_TEXT_MAX);
 	put_text(&tmp, r->part_name[v->part], strlen(r->part_name[v->part]));
-	buf_addc(out, '\'');
+	buf_putc(out, '\'');
 	for (i = 0; i < tmp.len; i++)
-		buf_addc(out, tmp.s[i] == '=' || tmp.s[i] == '\'' ? '_' :
+		buf_putc(out, tmp.s[i] == '=' || tmp.s[i] == '\'' ? '_' :
 		    tmp.s[i]);
-	buf_addf(out, " %s'", v->it->key);
+	buf_putf(out, " %s'", v->it->key);
 	buf_free(&tmp);
 }
 
@@ -314,23 +318,23 @@ put_perfdata(struct report *r, struct buf *out)
 		v = &r->v[i];
 		if (!v->known || !(v->it->flags & REPORT_PERF))
 			continue;
-		buf_adds(out, first ? " | " : " ");
+		buf_puts(out, first ? " | " : " ");
 		first = 0;
 		if (v->part >= 0 && r->nparts > 1)
 			put_part_label(r, out, v);
 		else
-			buf_adds(out, v->it->key);
-		buf_addc(out, '=');
+			buf_puts(out, v->it->key);
+		buf_putc(out, '=');
 		num_format(out, v->v, v->it->decimals);
-		buf_adds(out, uom(v->it->unit));
-		buf_addc(out, ';');
+		buf_puts(out, uom(v->it->unit));
+		buf_putc(out, ';');
 		range_format(&v->warn, out);
-		buf_addc(out, ';');
+		buf_putc(out, ';');
 		range_format(&v->crit, out);
-		buf_addc(out, ';');
+		buf_putc(out, ';');
 		if (v->it->flags & REPORT_MIN0)
-			buf_addc(out, '0');
-		buf_addc(out, ';');
+			buf_putc(out, '0');
+		buf_putc(out, ';');
 		if (!isnan(v->max))
 			num_format(out, v->max, v->it->decimals);
 		/* Trailing empty fields may go. */
@@ -344,13 +348,13 @@ put_perfdata(struct report *r, struct buf *out)
 static void
 write_plugin(struct report *r, struct buf *out)
 {
-	buf_addf(out, "%s %s - ", r->service, state_names[r->state]);
+	buf_putf(out, "%s %s - ", r->service, state_names[r->state]);
 	if (r->failed)
 		put_text(out, r->fail.s, r->fail.len);
 	else
 		put_text(out, r->text.s, r->text.len);
 	put_perfdata(r, out);
-	buf_addc(out, '\n');
+	buf_putc(out, '\n');
 }
 
 /* Prometheus ------------------------------------------------------------- */
@@ -365,11 +369,11 @@ put_label_value(struct buf *out, const char *s)
 	utf8_sanitize(&tmp, s, strlen(s));
 	for (i = 0; i < tmp.len; i++) {
 		if (tmp.s[i] == '\\' || tmp.s[i] == '"')
-			buf_addc(out, '\\');
+			buf_putc(out, '\\');
 		if (tmp.s[i] == '\n')
-			buf_adds(out, "\\n");
+			buf_puts(out, "\\n");
 		else
-			buf_addc(out, tmp.s[i]);
+			buf_putc(out, tmp.s[i]);
 	}
 	buf_free(&tmp);
 }
@@ -377,8 +381,8 @@ put_label_value(struct buf *out, const char *s)
 static void
 put_help(struct buf *out, const char *name, const char *help)
 {
-	buf_addf(out, "# HELP " REPORT_PREFIX "%s %s\n", name, help);
-	buf_addf(out, "# TYPE " REPORT_PREFIX "%s gauge\n", name);
+	buf_putf(out, "# HELP " REPORT_PREFIX "%s %s\n", name, help);
+	buf_putf(out, "# TYPE " REPORT_PREFIX "%s gauge\n", name);
 }
 
 /* One sample: the labels, then the part's (part -1: none). */
@@ -388,26 +392,26 @@ put_one(struct report *r, struct buf *out, const char *name, int part,
 {
 	size_t i;
 
-	buf_addf(out, REPORT_PREFIX "%s", name);
+	buf_putf(out, REPORT_PREFIX "%s", name);
 	if (r->nlabels > 0 || part >= 0) {
-		buf_addc(out, '{');
+		buf_putc(out, '{');
 		for (i = 0; i < r->nlabels; i++) {
-			buf_addf(out, "%s%s=\"", i ? "," : "",
+			buf_putf(out, "%s%s=\"", i ? "," : "",
 			    r->label_name[i]);
 			put_label_value(out, r->label_value[i]);
-			buf_addc(out, '"');
+			buf_putc(out, '"');
 		}
 		if (part >= 0) {
-			buf_addf(out, "%s%s=\"", r->nlabels ? "," : "",
+			buf_putf(out, "%s%s=\"", r->nlabels ? "," : "",
 			    r->part_label);
 			put_label_value(out, r->part_name[part]);
-			buf_addc(out, '"');
+			buf_putc(out, '"');
 		}
-		buf_addc(out, '}');
+		buf_putc(out, '}');
 	}
-	buf_addc(out, ' ');
+	buf_putc(out, ' ');
 	num_format(out, v, 9);
-	buf_addc(out, '\n');
+	buf_putc(out, '\n');
 }
 
 /* A sample of the whole check: once, or once a part with its label. */
@@ -476,10 +480,10 @@ write_prometheus(struct report *r, struct buf *out)
 {
 	/* Why it failed, as a comment a person reading the file sees. */
 	if (r->failed) {
-		buf_addf(out, "# %s %s - ", r->service,
+		buf_putf(out, "# %s %s - ", r->service,
 		    state_names[r->state]);
 		put_text(out, r->fail.s, r->fail.len);
-		buf_addc(out, '\n');
+		buf_putc(out, '\n');
 	}
 	put_help(out, "probe_success", "Whether the check logged in and "
 	    "took its measurements (1) or failed (0).");

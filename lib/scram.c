@@ -29,7 +29,7 @@ scram_init(struct scram *sc, enum scram_hash h, const char *user,
 	sc->md = h == SCRAM_SHA_1 ? EVP_sha1() : EVP_sha256();
 	sc->dlen = (size_t)EVP_MD_size(sc->md);
 	sc->password = password;
-	buf_init(&sc->user, 4096);
+	buf_init(&sc->user, SCRAM_MAX_USER);
 	buf_init(&sc->auth_msg, 3 * SCRAM_MAX_MSG);
 	for (p = user; *p != '\0'; p++) {
 		if (*p == '=' ? buf_adds(&sc->user, "=3D") < 0 :

@@ -22,6 +22,7 @@
 #define SCRAM_MAX_ITERATIONS	2000000
 #define SCRAM_MAX_SALT		256
 #define SCRAM_MAX_MSG		4096	/* a server message */
+#define SCRAM_MAX_USER		4096	/* the user name, escaped */
 
 enum scram_hash {
 	SCRAM_SHA_1,

@@ -103,14 +103,18 @@ trace_line(struct sess *s, const char *dir, const char *p, size_t n)
 
 	if (s->o.trace == NULL)
 		return;
+	/* A line longer than the parser takes is cut: it is a trace. */
 	buf_init(&b, IMAP_MAX_LINE * 4 + 16);
-	buf_addf(&b, "%s: ", dir);
+	buf_putf(&b, "%s: ", dir);
 	if (n > 0 && p[n - 1] == '\r')
 		n--;
 	/* The server's text must not drive the terminal. */
-	utf8_add_inert(&b, p, n);
-	buf_addc(&b, '\n');
+	if (utf8_add_inert(&b, p, n) < 0)
+		b.cut = 1;
+	buf_putc(&b, '\n');
 	fwrite(b.s, 1, b.len, s->o.trace);
+	if (b.cut)
+		fputs("...\n", s->o.trace);
 	buf_free(&b);
 }
 
@@ -322,7 +326,8 @@ caps_set(struct sess *s, const struct imap_arg *a)
 	const char *p;
 
 	buf_reset(&s->caps);
-	buf_addc(&s->caps, ' ');
+	/* Those past SESS_MAX_CAPS are not known: the list is cut there. */
+	buf_putc(&s->caps, ' ');
 	for (; a != NULL; a = a->next) {
 		if (!imap_arg_atom(a, &p))
 			continue;
@@ -833,8 +838,8 @@ static int
 add_string(struct sess *s, struct build *b, const char *p, size_t len,
     int atom_ok, struct err *e)
 {
-	size_t i, n;
-	int atom = atom_ok && len > 0, literal = 0;
+	size_t i;
+	int atom = atom_ok && len > 0, literal = 0, r;
 
 	if (memchr(p, '\0', len) != NULL)
 		return err_set(e, ERR_USAGE, "a NUL byte cannot be sent");
@@ -853,18 +858,15 @@ add_string(struct sess *s, struct build *b, const char *p, size_t len,
 	if (atom)
 		return buf_add(&b->line, p, len) < 0 ?
 		    err_set(e, ERR_USAGE, "command too long") : 0;
-	for (i = 0, n = len + 2; i < len; i++)
+	r = buf_addc(&b->line, '"');
+	for (i = 0; i < len && r == 0; i++) {
 		if (p[i] == '"' || p[i] == '\\')
-			n++;
-	if (buf_grow(&b->line, n) < 0)
-		return err_set(e, ERR_USAGE, "command too long");
-	buf_addc(&b->line, '"');
-	for (i = 0; i < len; i++) {
-		if (p[i] == '"' || p[i] == '\\')
-			buf_addc(&b->line, '\\');
-		buf_addc(&b->line, p[i]);
+			r = buf_addc(&b->line, '\\');
+		if (r == 0)
+			r = buf_addc(&b->line, p[i]);
 	}
-	buf_addc(&b->line, '"');
+	if (r < 0 || buf_addc(&b->line, '"') < 0)
+		return err_set(e, ERR_USAGE, "command too long");
 	return 0;
 }
 
@@ -953,6 +955,16 @@ add_pieces(struct sess *s, struct build *b, const struct sess_piece *v,
 		case SESS_PIECE_ASTRING:
 			r = add_string(s, b, v[i].s, v[i].len,
 			    v[i].type == SESS_PIECE_ASTRING, e);
+			break;
+		case SESS_PIECE_MAILBOX:
+			if (memchr(v[i].s, '\0', v[i].len) != NULL) {
+				r = err_set(e, ERR_USAGE, "a NUL byte cannot "
+				    "be sent");
+				break;
+			}
+			set = xstrndup(v[i].s, v[i].len);
+			r = add_mailbox(s, b, set, e);
+			free(set);
 			break;
 		case SESS_PIECE_SET:
 			set = xstrndup(v[i].s, v[i].len);

@@ -211,6 +211,7 @@ enum sess_piece_type {
 	SESS_PIECE_TEXT,		/* trusted text, as %s */
 	SESS_PIECE_STRING,		/* a user string, as %Q */
 	SESS_PIECE_ASTRING,		/* a user string, as %A */
+	SESS_PIECE_MAILBOX,		/* a mailbox name, as %M */
 	SESS_PIECE_SET			/* a sequence set, as %S */
 };
 
@@ -319,7 +320,11 @@ int	sess_select(struct sess *, const char *mailbox, int readonly,
 	    struct err *);
 const struct sess_mailbox *sess_selected(const struct sess *);
 
-/* A mailbox name as the server sent it, as UTF-8 for output. */
+/*
+ * A mailbox name as the server sent it, as UTF-8 for output, into a buffer
+ * of SESS_NAME_TEXT_MAX (names are cut there).
+ */
+#define SESS_NAME_TEXT_MAX	(1u << 20)
 void	sess_mailbox_decode(struct sess *, const char *, size_t, struct buf *);
 
 #endif

@@ -58,11 +58,15 @@ trace(struct smtp *s, const char *dir, const char *p, size_t n)
 
 	if (s->o->trace == NULL)
 		return;
+	/* A line longer than SMTP_MAX_LINE is cut: it is a trace. */
 	buf_init(&b, SMTP_MAX_LINE * 4 + 16);
-	buf_addf(&b, "SMTP %s: ", dir);
-	utf8_add_inert(&b, p, n);
-	buf_addc(&b, '\n');
+	buf_putf(&b, "SMTP %s: ", dir);
+	if (utf8_add_inert(&b, p, n) < 0)
+		b.cut = 1;
+	buf_putc(&b, '\n');
 	fwrite(b.s, 1, b.len, s->o->trace);
+	if (b.cut)
+		fputs("...\n", s->o->trace);
 	buf_free(&b);
 }
 
@@ -136,8 +140,11 @@ read_line(struct smtp *s, struct buf *line, struct err *e)
 	}
 	len = (size_t)(nl - s->in.s);
 	buf_reset(line);
-	buf_add(line, s->in.s, len > 0 && s->in.s[len - 1] == '\r' ?
-	    len - 1 : len);
+	/* The last read may have brought a line past the ceiling. */
+	if (buf_add(line, s->in.s, len > 0 && s->in.s[len - 1] == '\r' ?
+	    len - 1 : len) < 0)
+		return err_set(e, ERR_PROTOCOL, "SMTP server sent a line "
+		    "longer than %d bytes", SMTP_MAX_LINE);
 	buf_consume(&s->in, len + 1);
 	return 0;
 }
@@ -171,9 +178,10 @@ read_reply(struct smtp *s, int ehlo, struct err *e)
 		}
 		code = reply_code(line.s);
 		t = line.len > 4 ? line.s + 4 : "";
+		/* The text, for messages: cut at its ceiling. */
 		if (s->text.len > 0)
-			buf_addc(&s->text, '\n');
-		buf_adds(&s->text, t);
+			buf_putc(&s->text, '\n');
+		buf_puts(&s->text, t);
 		if (ehlo && lines > 0) {
 			if (strcasecmp(t, "STARTTLS") == 0)
 				s->starttls = 1;
@@ -492,14 +500,19 @@ send_data(struct smtp *s, const char *msg, size_t len, struct err *e)
 		if (i < len && msg[i] != '\n')
 			continue;
 		if (i > start && msg[start] == '.')
-			buf_addc(&out, '.');
-		buf_add(&out, msg + start, i > start && msg[i - 1] == '\r' ?
+			buf_putc(&out, '.');
+		buf_put(&out, msg + start, i > start && msg[i - 1] == '\r' ?
 		    i - 1 - start : i - start);
 		if (i < len || i > start)
-			buf_adds(&out, "\r\n");
+			buf_puts(&out, "\r\n");
 		start = i + 1;
 	}
-	buf_adds(&out, ".\r\n");
+	buf_puts(&out, ".\r\n");
+	/* Twice the message and the end: it all fits, or nothing is sent. */
+	if (out.cut) {
+		buf_free(&out);
+		return err_set(e, ERR_INTERNAL, "the message did not fit");
+	}
 	if (s->o->trace != NULL)
 		fprintf(s->o->trace, "SMTP C: {%zu bytes of message}\nSMTP C: .\n",
 		    out.len - 3);

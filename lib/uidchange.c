@@ -1141,8 +1141,8 @@ chunk_start(struct run *run, struct chunk *c, struct err *e)
 	c->have_copyuid = 0;
 	c->ids_asked = 0;
 	c->ids_ok = 0;
-	if (c->step == CHANGE_STEP_DELETE)
-		buf_adds(&c->src, c->text.s);
+	if (c->step == CHANGE_STEP_DELETE && buf_adds(&c->src, c->text.s) < 0)
+		return err_set(e, ERR_INTERNAL, "UID set too long");
 	return chunk_send(run, c, e);
 }
 
