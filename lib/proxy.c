@@ -4,8 +4,8 @@
 #include <strings.h>
 #include <arpa/inet.h>
 
-#include "ascii.h"
 #include "proxy.h"
+#include "url.h"
 #include "xalloc.h"
 #include "banned.h"
 
@@ -38,42 +38,13 @@ proxy_scheme(const struct proxy *p)
 	return "";
 }
 
-/* Percent-decode s[0..n); NUL and control characters may not result. */
-static char *
-pct_decode(const char *s, size_t n)
-{
-	char *out = xmalloc(n + 1), *o = out;
-	size_t i;
-	int hi, lo;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%') {
-			if (i + 2 >= n)
-				goto bad;
-			hi = hex_value((unsigned char)s[i + 1]);
-			lo = hex_value((unsigned char)s[i + 2]);
-			if (hi < 0 || lo < 0 || (hi << 4 | lo) < 0x20)
-				goto bad;
-			*o++ = (char)(hi << 4 | lo);
-			i += 2;
-		} else if ((unsigned char)s[i] < 0x20)
-			goto bad;
-		else
-			*o++ = s[i];
-	}
-	*o = '\0';
-	return out;
-bad:
-	free(out);
-	return NULL;
-}
-
 int
 proxy_parse(const char *url, struct proxy *p, struct err *e)
 {
-	const char *s = NULL, *end, *at, *hostend;
+	struct url_authority a;
+	enum url_authority_fault f;
+	const char *s = NULL, *end;
 	size_t i, n;
-	long v;
 
 	memset(p, 0, sizeof(*p));
 	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
@@ -91,59 +62,17 @@ proxy_parse(const char *url, struct proxy *p, struct err *e)
 	if (*end != '\0' && strcmp(end, "/") != 0)
 		return err_set(e, ERR_USAGE, "bad proxy URL '%s': nothing may "
 		    "follow the host and port", url);
-	at = memrchr(s, '@', (size_t)(end - s));
-	if (at != NULL) {
-		if (memchr(s, ':', (size_t)(at - s)) != NULL)
-			return err_set(e, ERR_USAGE, "a password in the proxy "
-			    "URL: put it in ~/.netrc (machine NAME) or the "
-			    "account's proxy_password_cmd");
-		if (at > s && (p->user = pct_decode(s, (size_t)(at - s))) ==
-		    NULL) {
-			proxy_free(p);
-			return err_set(e, ERR_USAGE, "bad proxy URL '%s': bad "
-			    "user name", url);
-		}
-		s = at + 1;
-	}
-	if (*s == '[') {
-		hostend = memchr(s, ']', (size_t)(end - s));
-		if (hostend == NULL || hostend == s + 1) {
-			proxy_free(p);
-			return err_set(e, ERR_USAGE, "bad proxy URL '%s': bad "
-			    "IPv6 address", url);
-		}
-		p->host = xstrndup(s + 1, (size_t)(hostend - s - 1));
-		s = hostend + 1;
-	} else {
-		hostend = memchr(s, ':', (size_t)(end - s));
-		if (hostend == NULL)
-			hostend = end;
-		p->host = xstrndup(s, (size_t)(hostend - s));
-		s = hostend;
-	}
-	if (p->host[0] == '\0' || strpbrk(p->host, " \t\r\n") != NULL) {
-		proxy_free(p);
-		return err_set(e, ERR_USAGE, "bad proxy URL '%s': no host",
-		    url);
-	}
-	if (s < end && *s == ':') {
-		s++;
-		n = (size_t)(end - s);
-		v = 0;
-		for (i = 0; i < n && i < 6 && s[i] >= '0' && s[i] <= '9'; i++)
-			v = v * 10 + (s[i] - '0');
-		if (n == 0 || i != n || v < 1 || v > 65535) {
-			proxy_free(p);
-			return err_set(e, ERR_USAGE, "bad proxy URL '%s': bad "
-			    "port", url);
-		}
-		p->port = xstrndup(s, n);
-		s = end;
-	}
-	if (s != end) {
-		proxy_free(p);
-		return err_set(e, ERR_USAGE, "bad proxy URL '%s'", url);
-	}
+	f = url_authority(s, (size_t)(end - s), 0, &a);
+	if (f == URL_AUTHORITY_PASSWORD)
+		return err_set(e, ERR_USAGE, "a password in the proxy "
+		    "URL: put it in ~/.netrc (machine NAME) or the "
+		    "account's proxy_password_cmd");
+	if (f != URL_AUTHORITY_OK)
+		return err_set(e, ERR_USAGE, "bad proxy URL '%s': %s", url,
+		    url_authority_fault_str(f));
+	p->user = a.user;
+	p->host = a.host;
+	p->port = a.port;
 	if (p->port == NULL)
 		p->port = xstrdup(PROXY_DEFAULT_PORT);
 	if (p->user != NULL && strlen(p->user) > PROXY_MAX_CRED) {

@@ -5,11 +5,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "ascii.h"
 #include "b64.h"
 #include "buf.h"
 #include "scram.h"
 #include "smtp.h"
+#include "url.h"
 #include "utf8.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -619,37 +619,12 @@ smtp_url_free(struct smtp_url *u)
 	memset(u, 0, sizeof(*u));
 }
 
-/* Percent-decode s[0..n); NULL for a bad escape or a NUL. */
-static char *
-pct_decode(const char *s, size_t n)
-{
-	char *out = xmalloc(n + 1), *o = out;
-	size_t i;
-	int hi, lo;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] != '%') {
-			*o++ = s[i];
-			continue;
-		}
-		if (i + 2 >= n || (hi = hex_value((unsigned char)s[i + 1])) < 0 ||
-		    (lo = hex_value((unsigned char)s[i + 2])) < 0 ||
-		    (hi == 0 && lo == 0)) {
-			free(out);
-			return NULL;
-		}
-		*o++ = (char)(hi << 4 | lo);
-		i += 2;
-	}
-	*o = '\0';
-	return out;
-}
-
 int
 smtp_url_parse(const char *s, struct smtp_url *u, struct err *e)
 {
-	const char *p, *at, *end, *hostend;
-	size_t n;
+	struct url_authority a;
+	enum url_authority_fault f;
+	const char *p, *end;
 
 	memset(u, 0, sizeof(*u));
 	if (strncasecmp(s, "smtps://", 8) == 0) {
@@ -665,56 +640,17 @@ smtp_url_parse(const char *s, struct smtp_url *u, struct err *e)
 	if (*end == '?' || *end == '#' || (*end == '/' && end[1] != '\0'))
 		return err_set(e, ERR_USAGE, "bad SMTP URL '%s': nothing may "
 		    "follow the host and port", s);
-	at = memrchr(p, '@', (size_t)(end - p));
-	if (at != NULL) {
-		if (memchr(p, ':', (size_t)(at - p)) != NULL)
-			return err_set(e, ERR_USAGE, "bad SMTP URL: a password "
-			    "never goes in a URL (the login's password is "
-			    "IMAP's, or the account's smtp_password_cmd)");
-		n = (size_t)(at - p);
-		if (n > 0 && (u->user = pct_decode(p, n)) == NULL) {
-			smtp_url_free(u);
-			return err_set(e, ERR_USAGE, "bad SMTP URL '%s': bad "
-			    "percent-encoding in the user name", s);
-		}
-		p = at + 1;
-	}
-	if (*p == '[') {
-		hostend = memchr(p, ']', (size_t)(end - p));
-		if (hostend == NULL || hostend == p + 1) {
-			smtp_url_free(u);
-			return err_set(e, ERR_USAGE, "bad SMTP URL '%s': bad "
-			    "IPv6 address", s);
-		}
-		u->host = xstrndup(p + 1, (size_t)(hostend - p - 1));
-		p = hostend + 1;
-	} else {
-		hostend = memchr(p, ':', (size_t)(end - p));
-		if (hostend == NULL)
-			hostend = end;
-		u->host = xstrndup(p, (size_t)(hostend - p));
-		p = hostend;
-	}
-	if (u->host[0] == '\0') {
-		smtp_url_free(u);
-		return err_set(e, ERR_USAGE, "bad SMTP URL '%s': no host", s);
-	}
-	if (p < end && *p == ':') {
-		p++;
-		n = (size_t)(end - p);
-		if (n == 0 || n > 5 || strspn(p, "0123456789") < n ||
-		    strtol(p, NULL, 10) < 1 || strtol(p, NULL, 10) > 65535) {
-			smtp_url_free(u);
-			return err_set(e, ERR_USAGE, "bad SMTP URL '%s': bad "
-			    "port", s);
-		}
-		u->port = xstrndup(p, n);
-		p = end;
-	}
-	if (p != end) {
-		smtp_url_free(u);
-		return err_set(e, ERR_USAGE, "bad SMTP URL '%s'", s);
-	}
+	f = url_authority(p, (size_t)(end - p), 0, &a);
+	if (f == URL_AUTHORITY_PASSWORD)
+		return err_set(e, ERR_USAGE, "bad SMTP URL: a password never "
+		    "goes in a URL (the login's password is IMAP's, or the "
+		    "account's smtp_password_cmd)");
+	if (f != URL_AUTHORITY_OK)
+		return err_set(e, ERR_USAGE, "bad SMTP URL '%s': %s", s,
+		    url_authority_fault_str(f));
+	u->user = a.user;
+	u->host = a.host;
+	u->port = a.port;
 	if (u->port == NULL)
 		u->port = xstrdup(u->tls == SMTP_IMPLICIT ? "465" : "587");
 	return 0;

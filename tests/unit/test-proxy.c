@@ -61,6 +61,9 @@ main(void)
 	refused("socks5h://proxy/path", "nothing may follow");
 	refused("socks5h://[::1", "bad IPv6");
 	refused("socks5h://%0a@proxy", "bad user name");
+	refused("socks5h://[proxy]:1080", "bad IPv6");
+	refused("socks5h://pro xy", "space or control character");
+	refused("http://[::1]x", "something follows");
 
 	t_ok(proxy_no_proxy("*", "imap.example.org"), "no_proxy *");
 	t_ok(proxy_no_proxy("example.org", "imap.example.org"),

@@ -67,5 +67,8 @@ main(void)
 	bad("smtp://:25", "no host");
 	bad("smtp://[::1", "bad IPv6");
 	bad("smtp://a%zz@h", "percent-encoding");
+	bad("smtp://a%0d%0aRCPT@h", "bad user name");
+	bad("smtp://[mail.example.org]", "bad IPv6");
+	bad("smtp://mail.example.org:99999", "bad port");
 	return t_done();
 }
