@@ -98,6 +98,19 @@ Options
                         sorted-sets: a UID set whose numbers are not in
                           ascending order, or whose ranges overlap or
                           touch, gets "BAD Invalid sequence set" (QQ Mail).
+--throttle K            refuse the next K commands that --throttle-on names
+                        (across connections) with --throttle-reply, as a
+                        throttling Outlook, Exchange or Gmail does, and log
+                        "throttled TAG VERB" for each; answer the others as
+                        usual.
+--throttle-on VERBS     which commands --throttle refuses: verbs, comma
+                        separated (FETCH also matches UID FETCH), or
+                        "after-login" (the default: every command in the
+                        authenticated state but CAPABILITY, NOOP, ID,
+                        ENABLE, NAMESPACE and LOGOUT).
+--throttle-reply TEXT   the refusal, after the tag (default "NO Request is
+                        throttled. Suggested Backoff Time: 200
+                        milliseconds"; e.g. "NO [THROTTLED] Slow down.").
 --partial-bytes N       close-mid-literal: literal bytes sent (default 4096).
 --long-line-bytes N     long-line: bytes streamed (default 110100480).
 --depth N               deep-nesting: parenthesis depth (default 10000).
@@ -936,6 +949,8 @@ class Session:
                 continue
             if until is not None and cmd.contains(until):
                 return cmd
+            if self.throttle(cmd):
+                continue
             if self.should_trigger(cmd):
                 self.triggered = True
                 self.log("misbehave %s on %s %s" % (self.name, cmd.tag,
@@ -996,6 +1011,23 @@ class Session:
         self.cur = cmd
         self.log("C: %s %s" % (cmd.tag, cmd.full))
         return cmd
+
+    def throttle(self, cmd):
+        """--throttle: refuse cmd for now if it is one of the next K."""
+        if self.srv.throttle_left <= 0 or not cmd.tag:
+            return False
+        on = self.opts.throttle_on
+        if on == "after-login":
+            hit = (self.state in ("auth", "selected") and
+                   cmd.name not in HOUSEKEEPING and cmd.name != "LOGOUT")
+        else:
+            hit = cmd.name in {w.strip().upper() for w in on.split(",")}
+        if not hit:
+            return False
+        self.srv.throttle_left -= 1
+        self.log("throttled %s %s" % (cmd.tag, cmd.full))
+        self.tagged(cmd, self.opts.throttle_reply)
+        return True
 
     def should_trigger(self, cmd):
         if self.triggered or not self.on or self.on == "greeting":
@@ -2603,6 +2635,7 @@ class Server:
         self.script_failed = False
         self.script = self.load_script(opts.script) if opts.script else None
         self.lsock = None
+        self.throttle_left = opts.throttle
 
     def log(self, msg):
         line = "%.3f %s" % (time.time(), msg)
@@ -2757,6 +2790,10 @@ def parse_args(argv):
     p.add_argument("--reply-delay", type=float, default=0.0)
     p.add_argument("--idle-push", type=float, default=0.0)
     p.add_argument("--quirk", action="append", default=[])
+    p.add_argument("--throttle", type=int, default=0)
+    p.add_argument("--throttle-on", default="after-login")
+    p.add_argument("--throttle-reply", default="NO Request is throttled. "
+                   "Suggested Backoff Time: 200 milliseconds")
     p.add_argument("--partial-bytes", type=int, default=4096)
     p.add_argument("--long-line-bytes", type=int,
                    default=DEFAULT_LONG_LINE)
