@@ -104,6 +104,9 @@ const struct opt global_opts[] = {
 	    "(default 30s)"),
 	OPT_STRING(0, "deadline", &gopt.deadline, "DURATION", "stop the whole "
 	    "run after DURATION (default none; check: 10s)"),
+	OPT_STRING(0, "retry", &gopt.in.retry, "N", "send a command the "
+	    "server throttles again, up to N times, waiting longer each time "
+	    "(default 0)"),
 	OPT_STRING(0, "max-size", &gopt.in.max_size, "SIZE", "refuse server "
 	    "literals larger than SIZE (default 256M)"),
 	OPT_BOOL(0, "debug", &gopt.in.debug, "write the protocol exchange to "

@@ -25,6 +25,8 @@
 #include "banned.h"
 
 #define DEFAULT_TIMEOUT_S	30
+/* The waits of retries (--retry) in a session, in all, at most. */
+#define RETRY_WAIT_MAX_S	300
 
 static const char *
 env(const char *name)
@@ -207,6 +209,7 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	const char *u;
 	enum tls_mode mode = TLS_IMPLICIT;
 	enum auth_mech m = AUTH_AUTO;
+	int retries = 0;
 
 	st->so.timeout_ms = in->default_timeout_ms > 0 ?
 	    in->default_timeout_ms : DEFAULT_TIMEOUT_S * 1000;
@@ -231,6 +234,10 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	    &st->so.max_literal) < 0 || st->so.max_literal == 0))
 		return err_set(e, ERR_USAGE, "bad --max-size '%s': give bytes, "
 		    "optionally with k, M or G", in->max_size);
+	if (in->retry != NULL &&
+	    config_parse_retry(in->retry, &retries) < 0)
+		return err_set(e, ERR_USAGE, "bad --retry '%s': give a number "
+		    "of retries, 0 to %d", in->retry, CONFIG_MAX_RETRY);
 	if (in->tls != NULL && parse_tls(in->tls, &mode) < 0)
 		return err_set(e, ERR_USAGE, "bad --tls '%s': use implicit, "
 		    "starttls or none", in->tls);
@@ -305,6 +312,10 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	st->so.tlso.insecure = in->insecure;
 	if (in->timeout == NULL && a != NULL && a->timeout_ms > 0)
 		st->so.timeout_ms = a->timeout_ms;
+	if (in->retry == NULL && a != NULL && a->retry >= 0)
+		retries = a->retry;
+	st->so.retries = (unsigned)retries;
+	st->so.retry_wait_ms = RETRY_WAIT_MAX_S * 1000L;
 	st->so.trace = in->debug ? stderr : NULL;
 
 	st->ao.user = in->user ? in->user : st->url.user ? st->url.user :

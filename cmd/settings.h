@@ -19,7 +19,7 @@
 struct settings_in {
 	int		 default_timeout_ms;	/* the command's */
 	const char	*url, *host, *port, *user, *tls, *cafile, *auth;
-	const char	*timeout, *max_size;
+	const char	*timeout, *max_size, *retry;
 	const char	*password_file, *password_cmd, *token_cmd;
 	const char	*account, *config, *netrc_file;
 	const char	*proxy;		/* "none": no proxy */

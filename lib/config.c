@@ -30,6 +30,22 @@ config_parse_timeout(const char *s, int *ms_r)
 	return 0;
 }
 
+int
+config_parse_retry(const char *s, int *n_r)
+{
+	int n = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++)
+		if ((n = n * 10 + (*s - '0')) > CONFIG_MAX_RETRY)
+			return -1;
+	if (*s != '\0')
+		return -1;
+	*n_r = n;
+	return 0;
+}
+
 void
 config_argv_free(char **argv)
 {
@@ -282,6 +298,8 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 		slot_i = &a->allow_cleartext;
 	else if (strcmp(key, "compress") == 0)
 		slot_i = &a->compress;
+	else if (strcmp(key, "retry") == 0)
+		slot_i = &a->retry;
 	else if (strcmp(key, "default") == 0)
 		slot_i = &a->is_default;
 	else if (strcmp(key, "subscribe") == 0)
@@ -335,6 +353,10 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 			    "scram-sha-256, scram-sha-1, plain, login, "
 			    "xoauth2 or oauthbearer", val);
 		a->auth = (int)m;
+	} else if (slot_i == &a->retry) {
+		if (config_parse_retry(val, &a->retry) < 0)
+			return bad(ps, "bad retry '%s': give a number of "
+			    "retries, 0 to 100", val);
 	} else if (slot_i == &a->timeout_ms) {
 		if (config_parse_timeout(val, &a->timeout_ms) < 0)
 			return bad(ps, "bad timeout '%s': give a duration "
@@ -418,7 +440,7 @@ parse_line(struct config *c, struct pos *ps, char *line,
 		a->name = xstrdup(name);
 		a->line = ps->line;
 		a->tls = a->auth = a->timeout_ms = a->sasl_ir = a->id = -1;
-		a->allow_cleartext = a->compress = -1;
+		a->allow_cleartext = a->compress = a->retry = -1;
 		a->is_default = a->subscribe = -1;
 		*cur = a;
 		return 0;

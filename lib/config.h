@@ -43,6 +43,7 @@ struct account {
 	int		 id;		/* 0, 1, or -1 */
 	int		 allow_cleartext; /* 0, 1, or -1 */
 	int		 compress;	/* 0, 1, or -1 */
+	int		 retry;		/* retries when throttled, or -1 */
 	int		 is_default;	/* 1 for "default = true" */
 	int		 subscribe;	/* subscribe to what is created */
 	char		*trash;		/* the Trash, where nothing says */
@@ -84,6 +85,10 @@ void	config_free(struct config *);
  * than 0, at most a day.
  */
 int	config_parse_timeout(const char *, int *ms_r);
+
+/* Retries of a throttled command (--retry, retry =): 0 to the maximum. */
+#define CONFIG_MAX_RETRY	100
+int	config_parse_retry(const char *, int *n_r);
 
 /* A command as argv: JSON array of strings, or /bin/sh -c LINE. */
 char	**config_command(const char *, const char **why_r);

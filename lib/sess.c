@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "deadline.h"
 #include "mutf7.h"
 #include "utf8.h"
 #include "sess.h"
@@ -14,6 +16,7 @@
 #include "xalloc.h"
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include "banned.h"
 
 #define SESS_INBUF	65536
@@ -22,6 +25,12 @@
 #define SESS_MAX_CAPS	16384
 #define SESS_SYNC_LITERAL_MAX 4096	/* LITERAL- allows non-sync up to this */
 #define SESS_STREAM_BUF	65536		/* a %L literal is read in pieces this big */
+#define SESS_RETRY_KEEP	(1u << 20)	/* literals kept for a retry, at most */
+#define SESS_RETRY_BASE_MS 1000L	/* the first back-off, before jitter */
+#define SESS_RETRY_CAP_MS 60000L	/* the longest back-off of our own */
+#define SESS_RETRY_SLICE_MS 250		/* a back-off is waited in these */
+
+struct build;
 
 /*
  * A command in flight. The session allocates it, keeps it in its queue
@@ -39,6 +48,10 @@ struct sess_cmd {
 	struct imap_resp	 resp;		/* the answer, copied */
 	void			*copy;		/* what resp points into */
 	struct sess_cmd		*next;		/* in flight, then ended */
+	/* Retrying (see sess.h): the bytes to send again, or NULL. */
+	struct build		*b;
+	unsigned long		 heard;		/* s->heard when it was sent */
+	long long		 due;		/* when to send it again */
 };
 
 struct sess_pipe {
@@ -85,6 +98,15 @@ struct sess {
 	/* LOGOUT sent with the last commands (sess_send_logout). */
 	unsigned		 logout_tag;
 	int			 logout_sent;
+	/*
+	 * Retrying: untagged responses and continuation requests heard, in
+	 * all and when the last tagged answer came; the commands waiting to
+	 * be sent again, soonest first; the time spent waiting for nothing
+	 * else.
+	 */
+	unsigned long		 heard, heard_tagged;
+	struct sess_cmd		*retry;
+	long long		 waited_ms;
 };
 
 static const char *const state_names[] = {
@@ -158,9 +180,15 @@ sess_new(const struct sess_opts *o)
 	return s;
 }
 
+static void build_free(struct build *);
+
 static void
 cmd_free(struct sess_cmd *c)
 {
+	if (c->b != NULL) {
+		build_free(c->b);
+		free(c->b);
+	}
 	free(c->copy);
 	free(c);
 }
@@ -199,6 +227,7 @@ sess_free(struct sess *s)
 		free(p);
 	}
 	cmds_free(s->inflight);
+	cmds_free(s->retry);
 	conn_close(s->conn);
 	imap_parser_free(s->parser);
 	free(s->in);
@@ -516,6 +545,13 @@ sess_break(struct sess *s, const struct err *e)
 		cmd_ended(c);
 	}
 	s->inflight = s->inflight_tail = NULL;
+	/* Those waiting to be sent again end with the refusal they had. */
+	for (c = s->retry; c != NULL; c = next) {
+		next = c->next;
+		c->answered = 1;
+		cmd_ended(c);
+	}
+	s->retry = NULL;
 }
 
 /* The error a broken session gives every later call. */
@@ -619,11 +655,14 @@ choose_sink(void *ctx, const struct imap_resp *r, const struct imap_arg *parent,
 	return p != NULL ? p->scope.sink(p->scope.ctx, r, parent, size) : NULL;
 }
 
+static int retry_later(struct sess *, struct sess_cmd *, int quiet);
+
 static int
 dispatch(struct sess *s, const struct imap_resp *r, struct err *e)
 {
 	struct sess_cmd *c;
 	struct sess_pipe *p;
+	int quiet;
 
 	switch (r->kind) {
 	case IMAP_TAGGED:
@@ -635,21 +674,29 @@ dispatch(struct sess *s, const struct imap_resp *r, struct err *e)
 		c->reply.status = r->status;
 		resp_code_name(r, c->reply.code, sizeof(c->reply.code));
 		snprintf(c->reply.text, sizeof(c->reply.text), "%s", r->text);
+		free(c->copy);
+		c->copy = NULL;
 		if (c->pipe != NULL && c->done != NULL)
 			keep_resp(c, r);
-		cmd_ended(c);
+		quiet = s->heard == (c->heard > s->heard_tagged ? c->heard :
+		    s->heard_tagged);
+		s->heard_tagged = s->heard;
+		if (!retry_later(s, c, quiet))
+			cmd_ended(c);
 		return 0;
 	case IMAP_CONTINUATION:
 		if (s->awaiting_cont != NULL) {
 			s->got_cont = 1;
 			return 0;
 		}
+		s->heard++;
 		p = scope_with(s, SCOPE_CONT);
 		if (p != NULL)
 			return p->scope.cont(p->scope.ctx, s, r, e);
 		return err_set(e, ERR_PROTOCOL, "unexpected continuation "
 		    "request from server");
 	case IMAP_UNTAGGED:
+		s->heard++;
 		track_untagged(s, r);
 		p = scope_with(s, SCOPE_UNTAGGED);
 		if (p != NULL)
@@ -702,6 +749,7 @@ read_resp(struct sess *s, const struct imap_resp **r_r, struct err *e)
 }
 
 static int sess_flush(struct sess *, struct err *);
+static int retry_due(struct sess *, struct err *);
 
 /*
  * Read and dispatch one response, after writing what is queued. Any
@@ -711,9 +759,21 @@ static int
 read_one(struct sess *s, struct err *e)
 {
 	const struct imap_resp *r;
+	int ended;
 
 	if (s->broken)
 		return broken_err(s, e);
+	/*
+	 * Not amid a command of ours, whose literal waits for a "+". When
+	 * the waiting ones ended (a signal) and nothing is in flight, there
+	 * is nothing to read for.
+	 */
+	if (s->retry != NULL && s->awaiting_cont == NULL) {
+		if ((ended = retry_due(s, e)) < 0)
+			return -1;
+		if (ended > 0 && s->inflight == NULL)
+			return 0;
+	}
 	if (sess_flush(s, e) < 0 || read_resp(s, &r, e) < 0)
 		return -1;
 	if (dispatch(s, r, e) < 0) {
@@ -772,6 +832,7 @@ struct lit {
 	sess_literal_fn	 fn;		/* %L: where the bytes come from */
 	void		*fn_ctx;
 	int		 sync;
+	char		*copy;		/* p's bytes, ours, kept to retry */
 };
 
 struct build {
@@ -790,6 +851,13 @@ build_free(struct build *b)
 	size_t i;
 
 	buf_wipe(&b->line);
+	for (i = 0; i < b->nlits; i++)
+		if (b->lits[i].copy != NULL) {
+			/* It may be a secret that had to go as a literal. */
+			OPENSSL_cleanse(b->lits[i].copy,
+			    (size_t)b->lits[i].len);
+			free(b->lits[i].copy);
+		}
 	free(b->lits);
 	for (i = 0; i < b->nowned; i++)
 		free(b->owned[i]);
@@ -818,6 +886,7 @@ add_literal(struct sess *s, struct build *b, const char *p, uint64_t len,
 	l->fn = fn;
 	l->fn_ctx = fn_ctx;
 	l->sync = !plus;
+	l->copy = NULL;
 	return 0;
 }
 
@@ -1225,6 +1294,8 @@ tag_line(struct sess *s, struct sess_cmd *cmd, struct build *b, struct err *e)
 	return 0;
 }
 
+static int may_retry(struct sess *, struct build *);
+
 /*
  * Format, tag, queue and write a command of pipeline p (NULL: nobody's).
  * Formatted before it takes a tag: a command the formatter refuses takes
@@ -1236,7 +1307,7 @@ cmd_send(struct sess *s, struct sess_pipe *p, sess_done_fn done,
     void *done_ctx, struct err *e, const char *fmt, va_list ap)
 {
 	struct sess_cmd *c;
-	struct build b;
+	struct build *b;
 	int r;
 
 	if (s->broken)
@@ -1246,17 +1317,30 @@ cmd_send(struct sess *s, struct sess_pipe *p, sess_done_fn done,
 		return stop_err(e);
 	if (s->conn == NULL)
 		return err_set(e, ERR_IO, "not connected");
-	memset(&b, 0, sizeof(b));
-	buf_init(&b.line, SESS_MAX_CMD);
+	b = xcalloc(1, sizeof(*b));
+	buf_init(&b->line, SESS_MAX_CMD);
 	c = xcalloc(1, sizeof(*c));
-	if (format_cmd(s, &b, fmt, ap, e) < 0 || tag_line(s, c, &b, e) < 0) {
-		build_free(&b);
+	if (format_cmd(s, b, fmt, ap, e) < 0) {
+		build_free(b);
+		free(b);
 		free(c);
+		return -1;
+	}
+	/* Kept, before it takes its tag, when it may be sent again. */
+	if (p != NULL && done != NULL && may_retry(s, b))
+		c->b = b;
+	if (tag_line(s, c, b, e) < 0) {
+		if (c->b == NULL) {
+			build_free(b);
+			free(b);
+		}
+		cmd_free(c);
 		return -1;
 	}
 	c->pipe = p;
 	c->done = done;
 	c->done_ctx = done_ctx;
+	c->heard = s->heard;
 	if (s->inflight_tail != NULL)
 		s->inflight_tail->next = c;
 	else
@@ -1264,8 +1348,11 @@ cmd_send(struct sess *s, struct sess_pipe *p, sess_done_fn done,
 	s->inflight_tail = c;
 	if (p != NULL)
 		p->inflight++;
-	r = transmit(s, c, &b, e);
-	build_free(&b);
+	r = transmit(s, c, b, e);
+	if (c->b == NULL) {
+		build_free(b);
+		free(b);
+	}
 	if (r < 0) {
 		if (!s->broken)
 			sess_break(s, e);
@@ -1274,6 +1361,249 @@ cmd_send(struct sess *s, struct sess_pipe *p, sess_done_fn done,
 		c->done_ctx = NULL;
 	}
 	return r;
+}
+
+/* Retrying ------------------------------------------------------------- */
+
+/*
+ * Whether a command may be sent again if throttled (see sess.h): nothing
+ * streamed, nothing too big to keep, not a command that changes how the
+ * connection talks. Its literals are copied here, since what the caller
+ * lent may be gone by then.
+ */
+static int
+may_retry(struct sess *s, struct build *b)
+{
+	static const char *const never[] = { "LOGOUT", "IDLE", "DONE",
+	    "STARTTLS", "COMPRESS" };
+	uint64_t kept = 0;
+	size_t i, n;
+	char *copy;
+
+	if (s->o.retries == 0)
+		return 0;
+	n = strcspn(b->line.s, " ");
+	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		if (n == strlen(never[i]) &&
+		    strncasecmp(b->line.s, never[i], n) == 0)
+			return 0;
+	for (i = 0; i < b->nlits; i++) {
+		if (b->lits[i].fn != NULL)
+			return 0;
+		kept += b->lits[i].len;
+	}
+	if (kept > SESS_RETRY_KEEP)
+		return 0;
+	for (i = 0; i < b->nlits; i++) {
+		copy = xmalloc((size_t)b->lits[i].len + 1);
+		memcpy(copy, b->lits[i].p, (size_t)b->lits[i].len);
+		b->lits[i].p = b->lits[i].copy = copy;
+	}
+	return 1;
+}
+
+/* Replace the tag in front of a kept command by the next one. */
+static int
+retag(struct sess *s, struct sess_cmd *c, struct err *e)
+{
+	struct build *b = c->b;
+	struct buf line;
+	size_t old, i, pre;
+
+	old = strcspn(b->line.s, " ") + 1;
+	buf_init(&line, SESS_MAX_CMD);
+	if (buf_addf(&line, "A%u ", s->next_tag) < 0 ||
+	    buf_add(&line, b->line.s + old, b->line.len - old) < 0) {
+		buf_wipe(&line);
+		return err_set(e, ERR_USAGE, "command too long");
+	}
+	pre = line.len - (b->line.len - old);
+	for (i = 0; i < b->nlits; i++)
+		b->lits[i].off = b->lits[i].off - old + pre;
+	if (b->secret)
+		b->secret_off = b->secret_off - old + pre;
+	c->tag = s->next_tag++;
+	buf_wipe(&b->line);
+	b->line = line;
+	return 0;
+}
+
+static void trace_retry(struct sess *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+trace_retry(struct sess *s, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+
+	if (s->o.trace == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	fprintf(s->o.trace, "retry: %s\n", tmp);
+}
+
+/*
+ * A tagged answer: whether c, refused for now, waits to be sent again
+ * (quiet: the server sent nothing meanwhile) rather than ending.
+ */
+static int
+retry_later(struct sess *s, struct sess_cmd *c, int quiet)
+{
+	struct sess_cmd **pp;
+	long long now, left;
+	long suggested, base, wait;
+	unsigned k = c->reply.retried;
+	unsigned char rnd[2];
+	int cut;
+
+	if (c->b == NULL || c->reply.status != IMAP_ST_NO ||
+	    (suggested = throttle_wait_ms(c->reply.code, c->reply.text)) < 0)
+		return 0;
+	if (k >= s->o.retries) {
+		trace_retry(s, "A%u refused for now, %u retries done: giving "
+		    "up", c->tag, k);
+		return 0;
+	}
+	if (!quiet || s->logout_sent || stop_signal() || s->broken) {
+		trace_retry(s, "A%u refused for now; not sent again: %s",
+		    c->tag, !quiet ? "the server answered something for it "
+		    "first" : "the session is ending");
+		return 0;
+	}
+	base = k >= 6 ? SESS_RETRY_CAP_MS : SESS_RETRY_BASE_MS << k;
+	if (base > SESS_RETRY_CAP_MS)
+		base = SESS_RETRY_CAP_MS;
+	/*
+	 * Equal jitter: half the back-off, and a random part of the rest,
+	 * so that clients throttled together do not come back together.
+	 */
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		memset(rnd, 0xff, sizeof(rnd));
+	wait = base / 2 + (long)(((unsigned long)rnd[0] << 8 | rnd[1]) %
+	    (unsigned long)(base / 2 + 1));
+	if (wait < suggested)
+		wait = suggested;
+	if (wait > INT_MAX / 2)
+		wait = INT_MAX / 2;
+	left = deadline_cap((int)wait + 1, &cut);
+	if (cut) {
+		trace_retry(s, "A%u refused for now; not sent again: the "
+		    "deadline comes in %.3g s, before the wait of %.3g s ends",
+		    c->tag, left / 1000.0, wait / 1000.0);
+		return 0;
+	}
+	if (s->o.retry_wait_ms > 0 &&
+	    s->waited_ms + wait > s->o.retry_wait_ms) {
+		trace_retry(s, "A%u refused for now; not sent again: %.3g s "
+		    "waited already, %.3g s more is past the bound of %.3g s",
+		    c->tag, s->waited_ms / 1000.0, wait / 1000.0,
+		    s->o.retry_wait_ms / 1000.0);
+		return 0;
+	}
+	now = deadline_now_ms();
+	c->due = now + wait;
+	c->answered = 0;
+	if (suggested > 0)
+		trace_retry(s, "A%u refused for now, the server suggests "
+		    "waiting %.3g s; sending it again in %.3g s (retry %u of "
+		    "%u)", c->tag, suggested / 1000.0, wait / 1000.0, k + 1,
+		    s->o.retries);
+	else
+		trace_retry(s, "A%u refused for now; sending it again in "
+		    "%.3g s (retry %u of %u)", c->tag, wait / 1000.0, k + 1,
+		    s->o.retries);
+	for (pp = &s->retry; *pp != NULL && (*pp)->due <= c->due;
+	    pp = &(*pp)->next)
+		;
+	c->next = *pp;
+	*pp = c;
+	return 1;
+}
+
+/* Send a kept command again under a new tag; it is in flight once more. */
+static int
+resend(struct sess *s, struct sess_cmd *c, struct err *e)
+{
+	unsigned old = c->tag;
+
+	c->next = NULL;
+	c->reply.retried++;
+	c->reply.status = IMAP_ST_NONE;
+	c->heard = s->heard;
+	if (retag(s, c, e) < 0) {
+		sess_break(s, e);
+		c->answered = 1;
+		c->reply.status = IMAP_ST_NO;
+		cmd_ended(c);
+		return -1;
+	}
+	trace_retry(s, "A%u sent again as A%u", old, c->tag);
+	if (s->inflight_tail != NULL)
+		s->inflight_tail->next = c;
+	else
+		s->inflight = c;
+	s->inflight_tail = c;
+	if (transmit(s, c, c->b, e) < 0) {
+		/* Its done is told it was abandoned. */
+		if (!s->broken)
+			sess_break(s, e);
+		s->half_sent = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Before reading: send again what is due; while something waits, wait for
+ * whichever comes first, a response or the time to send it. Returns 1
+ * when a signal ended the waiting ones, 0 when it is time to read, -1
+ * when the session failed.
+ */
+static int
+retry_due(struct sess *s, struct err *e)
+{
+	struct sess_cmd *c;
+	long long now, t0;
+	int w, ended = 0;
+
+	while ((c = s->retry) != NULL) {
+		/* Stopped by a signal: nothing more is sent (stop.h). */
+		if (stop_signal()) {
+			s->retry = c->next;
+			c->answered = 1;
+			cmd_ended(c);
+			ended = 1;
+			continue;
+		}
+		now = deadline_now_ms();
+		if (c->due <= now) {
+			s->retry = c->next;
+			if (resend(s, c, e) < 0)
+				return -1;
+			continue;
+		}
+		if (s->in_start < s->in_end)
+			return 0;
+		if (sess_flush(s, e) < 0)
+			return -1;
+		/* In slices: a signal ends the waiting soon (stop.h). */
+		t0 = now;
+		w = conn_wait_readable(s->conn, c->due - now <
+		    SESS_RETRY_SLICE_MS ? (int)(c->due - now) :
+		    SESS_RETRY_SLICE_MS, e);
+		if (s->inflight == NULL)
+			s->waited_ms += deadline_now_ms() - t0;
+		if (w < 0) {
+			sess_break(s, e);
+			return -1;
+		}
+		if (w > 0)
+			return 0;
+	}
+	return ended;
 }
 
 /* A command no pipeline waits for: its answer is dropped when it comes. */
@@ -1612,7 +1942,11 @@ sess_reply_check(const struct sess_reply *rep, struct err *e)
 	if (rep->status == IMAP_ST_NO && kind == ERR_UNAVAILABLE &&
 	    (wait = throttle_wait_ms(rep->code, rep->text)) >= 0) {
 		/* Not now, rather than no: a temporary failure. */
-		if (wait > 0)
+		if (rep->retried > 0)
+			err_set(e, ERR_TIMEOUT, "%s (the server still refused "
+			    "after %u retr%s: try again later)", rep->text,
+			    rep->retried, rep->retried == 1 ? "y" : "ies");
+		else if (wait > 0)
 			err_set(e, ERR_TIMEOUT, "%s (the server is busy and "
 			    "asks to wait %.3g s: try again later)", rep->text,
 			    wait / 1000.0);
@@ -1850,6 +2184,9 @@ sess_logout(struct sess *s)
 	}
 	for (c = s->inflight; c != NULL; c = c->next)
 		c->pipe = NULL;
+	/* What waited to be sent again is not. */
+	cmds_free(s->retry);
+	s->retry = NULL;
 	conn_set_timeout(s->conn, s->o.timeout_ms < 5000 ?
 	    s->o.timeout_ms : 5000);
 	if (s->logout_sent) {
@@ -1868,6 +2205,12 @@ sess_send_logout(struct sess *s, struct err *e)
 {
 	if (s->logout_sent || s->conn == NULL || s->broken ||
 	    s->state == SESS_LOGOUT || s->state == SESS_DISCONNECTED)
+		return 0;
+	/*
+	 * A command may have to be sent again after it (retries): goodbye
+	 * waits for the end, and sess_logout says it.
+	 */
+	if (s->o.retries > 0)
 		return 0;
 	/* Nobody's: its answer reaches no pipeline, sess_logout waits. */
 	if (send_unheard(s, e, "LOGOUT") < 0)

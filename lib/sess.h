@@ -53,6 +53,14 @@ struct sess_opts {
 	char *const	*tunnel;	/* or NULL: a command to talk to */
 	uint64_t	 max_literal;
 	FILE		*trace;		/* --debug: protocol lines, or NULL */
+	/*
+	 * A command the server refuses for now (a throttling NO, see
+	 * throttle.h) is sent again up to retries times (0: never), after a
+	 * back-off; the session waits at most retry_wait_ms in all for them
+	 * (0: no bound but the run's deadline). See "Retrying" below.
+	 */
+	unsigned	 retries;
+	long		 retry_wait_ms;
 };
 
 /*
@@ -100,6 +108,7 @@ struct sess_reply {
 	enum imap_status	 status;	/* IMAP_ST_NONE: not answered */
 	char			 code[ERR_CODE_MAX];	/* first code atom */
 	char			 text[ERR_MSG_MAX];
+	unsigned		 retried;	/* times sent again */
 	/*
 	 * In a done callback, the tagged response (a copy: its code with
 	 * the code's arguments, such as COPYUID's sets); NULL when the
@@ -107,6 +116,31 @@ struct sess_reply {
 	 */
 	const struct imap_resp	*resp;
 };
+
+/*
+ * Retrying. With sess_opts.retries, a command that the server refuses for
+ * now (NO that throttle_wait_ms() reads as temporary) does not end: the
+ * pipeline waits, then sends the same bytes again under a new tag, and
+ * its done callback gets the answer of the last attempt (reply.retried
+ * says how many there were). The wait before retry k (0, 1, ...) is
+ * between half and all of 1 s * 2^k (at most a minute), and never less
+ * than the server suggests. Meanwhile the other commands of the pipeline
+ * go on; the one waiting counts as in flight (its window place is kept),
+ * and responses are not attributed to it (sess_pipe_oldest skips it).
+ *
+ * A command is sent again only when that cannot do twice what was done
+ * once or deliver data twice to the handlers: the server sent nothing
+ * between the answer before it (or its sending) and its NO, no untagged
+ * response nor continuation request, so the refusal came before it did
+ * anything (a NO is a command not carried out: COPY, APPEND and a UID
+ * MOVE with no EXPUNGE change nothing). Never a command whose literal is
+ * streamed (%L, such as an APPEND of a file: its source cannot be read
+ * again), or whose literals exceed 1 MiB; never LOGOUT, IDLE, STARTTLS or
+ * COMPRESS; never once LOGOUT is queued, a signal stopped the run, the
+ * run's deadline comes before the wait ends, or the session's wait bound
+ * is used up: then the command ends with the refusal as without retries.
+ * Waits and resends are written to the trace; a command's text is not.
+ */
 
 /*
  * A command's end: called exactly once for every command a pipeline sent,
@@ -153,7 +187,8 @@ int		 sess_logout(struct sess *);
  * in the same write as the last of them: a command that knows it has
  * nothing more to ask saves the round trip of saying goodbye afterwards.
  * sess_logout then only waits for its answer. Once only; nothing may be
- * sent after it.
+ * sent after it. Not with retries (sess_opts.retries): a command may have
+ * to be sent again after it, so sess_logout says goodbye at the end.
  */
 int		 sess_send_logout(struct sess *, struct err *);
 /*

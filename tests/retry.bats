@@ -1,0 +1,232 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# --retry N: a command the server throttles (Outlook's "Request is
+# throttled. Suggested Backoff Time", [THROTTLED], [UNAVAILABLE], Gmail's
+# [OVERQUOTA] and "System Error") is sent again after a back-off, in the
+# middle of a pipelined bulk job, at most N times; without it, or once the
+# retries or the deadline run out, the job fails with 75 and says what was
+# not done. The hostile server throttles (--throttle K) and logs when each
+# command arrived, so waits are read from its clock, with generous bounds.
+
+load helpers
+load hostile/hostile
+
+setup_file() { imapctl_isolate; }
+teardown() { hostile_stop; }
+
+H() {
+	IMAPCTL_PASSWORD=x "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u u --timeout 10 "$@"
+}
+
+# A server with 6003 messages in INBOX, for two connections (the job, then
+# a look at the result), throttling as the arguments say.
+bulk_server() {
+	hostile_start script --connections 2 --script "$(hostile_script bulk \
+		'fill INBOX 6000' greeting serve connection greeting serve)" "$@"
+}
+
+odd_uids() { seq 1 2 6003; }
+
+# Seconds between the server's refusal of tag $1 and the next command's
+# arrival, from its log.
+gap() {
+	awk -v tag="$1" '$4 == "throttled" && $5 == tag { t = $1; next }
+		t != "" && $4 == "C:" { printf "%.3f\n", $1 - t; exit }' "$HOSTILE_LOG"
+}
+
+@test "fetch: three chunks throttled; --retry 3 fetches every message once" {
+	bulk_server --throttle 3 --throttle-on FETCH
+	run --separate-stderr H --retry 3 fetch INBOX - -o jsonl < <(odd_uids)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | jq -s 'length')" 3002
+	assert_equal "$(echo "$output" | jq -s 'map(.uid) | unique | length')" 3002
+	assert_equal "$(grep -c 'throttled A[0-9]* UID FETCH' "$HOSTILE_LOG")" 3
+}
+
+@test "fetch: the same without --retry is 75, what was not fetched named" {
+	bulk_server --throttle 3 --throttle-on FETCH
+	run --separate-stderr H fetch INBOX - -o jsonl < <(odd_uids)
+	assert_failure 75
+	[ "${#lines[@]}" -lt 3002 ]
+	[[ $stderr == *'Request is throttled. Suggested Backoff Time: 200 milliseconds (the server is busy and asks to wait 0.2 s: try again later)'* ]]
+	[[ $stderr == *"imapctl: fetch: not found in 'INBOX': "*' messages, UIDs 1,3,5,'* ]]
+}
+
+@test "search: throttled twice ([THROTTLED]); --retry 3 answers, no --retry is 75" {
+	bulk_server --throttle 2 --throttle-on SEARCH --throttle-reply 'NO [THROTTLED] Too many commands, slow down.'
+	run --separate-stderr H --retry 3 search INBOX all --count
+	assert_success
+	assert_output 6003
+	hostile_stop
+	bulk_server --throttle 2 --throttle-on SEARCH --throttle-reply 'NO [THROTTLED] Too many commands, slow down.'
+	run --separate-stderr H search INBOX all --count
+	assert_failure 75
+	assert_equal "$stderr" "imapctl: search: Too many commands, slow down. (the server refuses for now: try again later) [THROTTLED]"
+}
+
+@test "flag: three of four chunks throttled; --retry 3 flags every message" {
+	bulk_server --throttle 3 --throttle-on STORE
+	run --separate-stderr H --retry 3 flag INBOX - --add '$Done' -o jsonl < <(odd_uids)
+	assert_success
+	assert_equal "$(echo "$output" | jq -s 'map(.uid) | unique | length')" 3002
+	run H search INBOX 'keyword:$Done' --count
+	assert_output 3002
+}
+
+@test "flag: the same without --retry is 75, the messages not flagged named" {
+	bulk_server --throttle 3 --throttle-on STORE
+	run --separate-stderr H flag INBOX - --add '$Done' -o jsonl < <(odd_uids)
+	assert_failure 75
+	[[ $stderr == *'imapctl: flag: flags not changed: '*' messages, UIDs '* ]]
+	flagged=${#lines[@]}
+	[ "$flagged" -lt 3002 ]
+	run H search INBOX 'keyword:$Done' --count
+	assert_output "$flagged"
+}
+
+@test "move: chunks throttled ([UNAVAILABLE]); --retry 3 moves every message once" {
+	bulk_server --throttle 3 --throttle-on MOVE --throttle-reply 'NO [UNAVAILABLE] Backend busy.'
+	run --separate-stderr H --retry 3 move INBOX - Archive -o jsonl < <(odd_uids)
+	assert_success
+	assert_equal "$(echo "$output" | jq -s 'map(.uid) | unique | length')" 3002
+	run H status INBOX Archive -o json
+	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" '[3001,3002]'
+}
+
+@test "move: the same without --retry is 75, what was not moved named and still there" {
+	bulk_server --throttle 3 --throttle-on MOVE --throttle-reply 'NO [UNAVAILABLE] Backend busy.'
+	run --separate-stderr H move INBOX - Archive -o jsonl < <(odd_uids)
+	assert_failure 75
+	moved=${#lines[@]}
+	[ "$moved" -lt 3002 ]
+	[[ $stderr == *"imapctl: move: not moved to 'Archive': $((3002 - moved)) messages, UIDs "* ]]
+	run H status INBOX Archive -o json
+	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" "[$((6003 - moved)),$moved]"
+}
+
+@test "delete: the UID EXPUNGEs throttled; --retry 3 expunges every message" {
+	bulk_server --throttle 2 --throttle-on EXPUNGE --throttle-reply 'NO [THROTTLED] Slow down.'
+	run --separate-stderr H --retry 3 delete INBOX - -o jsonl < <(odd_uids)
+	assert_success
+	assert_equal "$(grep -c 'throttled A[0-9]* UID EXPUNGE' "$HOSTILE_LOG")" 2
+	run H status INBOX -o json
+	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" '[3001]'
+}
+
+@test "status, whose LOGOUT goes with its last command, is retried too" {
+	bulk_server --throttle 2 --throttle-on STATUS
+	run --separate-stderr H --retry 3 status INBOX Archive -o json
+	assert_success
+	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" '[6003,0]'
+	hostile_stop
+	bulk_server --throttle 2 --throttle-on STATUS
+	run --separate-stderr H status INBOX Archive -o json
+	assert_failure 75
+}
+
+@test "the retries run out: 75, the refusal and how many retries said" {
+	bulk_server --throttle 5 --throttle-on SEARCH
+	run --separate-stderr H --retry 2 search INBOX all --count
+	assert_failure 75
+	assert_equal "$stderr" "imapctl: search: Request is throttled. Suggested Backoff Time: 200 milliseconds (the server still refused after 2 retries: try again later)"
+	assert_equal "$(grep -c 'C: A[0-9]* UID SEARCH' "$HOSTILE_LOG")" 3
+}
+
+@test "the suggested wait is honoured, from the server's clock" {
+	bulk_server --throttle 1 --throttle-on SEARCH --throttle-reply 'NO Request is throttled. Suggested Backoff Time: 2500 milliseconds'
+	run --separate-stderr H --retry 1 search INBOX all --count
+	assert_success
+	assert_output 6003
+	tag=$(awk '$4 == "throttled" { print $5; exit }' "$HOSTILE_LOG")
+	g=$(gap "$tag")
+	echo "gap $g s"
+	awk -v g="$g" 'BEGIN { exit !(g >= 2.4) }'
+}
+
+@test "a deadline nearer than the suggested wait: 75 at once, not sent again" {
+	bulk_server --throttle 1 --throttle-on SEARCH --throttle-reply 'NO Request is throttled. Suggested Backoff Time: 20000 milliseconds'
+	SECONDS=0
+	run --separate-stderr H --retry 3 --deadline 10 search INBOX all --count
+	assert_failure 75
+	[ "$SECONDS" -lt 8 ]
+	assert_equal "$stderr" "imapctl: search: Request is throttled. Suggested Backoff Time: 20000 milliseconds (the server is busy and asks to wait 20 s: try again later)"
+	assert_equal "$(grep -c 'C: A[0-9]* UID SEARCH' "$HOSTILE_LOG")" 1
+}
+
+@test "a command the server answered in part before refusing is not sent again" {
+	hostile_start script --script "$(hostile_script t greeting 'serve-until UID FETCH' \
+		'send * 1 FETCH (UID 1 FLAGS (\Seen))' 'reply NO [THROTTLED] Slow down.' serve)"
+	run --separate-stderr H --retry 3 --debug fetch INBOX 1:3 -o jsonl
+	assert_failure 75
+	[[ $stderr == *'retry: A'*' refused for now; not sent again: the server answered something for it first'* ]]
+	assert_equal "$(grep -ac 'UID FETCH' "$HOSTILE_RECORD")" 1
+}
+
+@test "a throttled login is tried again; --debug shows the waits, never the password" {
+	bulk_server --throttle 2 --throttle-on LOGIN --throttle-reply 'NO [UNAVAILABLE] Authentication backend down.'
+	run --separate-stderr env IMAPCTL_PASSWORD=hunter2 "$IMAPCTL" --tls none -H 127.0.0.1 \
+		-p "$HOSTILE_PORT" -u u --timeout 10 --auth login --retry 2 --debug status INBOX
+	assert_success
+	[[ $stderr == *'retry: A'*' refused for now; sending it again in '*' s (retry 2 of 2)'* ]]
+	[[ $stderr != *hunter2* ]]
+	assert_equal "$(grep -ac 'LOGIN u hunter2' "$HOSTILE_RECORD")" 3
+}
+
+@test "the account's retry = N, and --retry overrides it" {
+	mkdir -p "$XDG_CONFIG_HOME/imapctl"
+	bulk_server --throttle 1 --throttle-on SEARCH
+	printf '[account t]\nhost = 127.0.0.1\nport = %s\ntls = none\nuser = u\nretry = 2\n' \
+		"$HOSTILE_PORT" >"$XDG_CONFIG_HOME/imapctl/config"
+	chmod 600 "$XDG_CONFIG_HOME/imapctl/config"
+	run --separate-stderr env IMAPCTL_PASSWORD=x "$IMAPCTL" -a t --timeout 10 search INBOX all --count
+	assert_success
+	assert_output 6003
+	hostile_stop
+	bulk_server --throttle 1 --throttle-on SEARCH
+	sed -i "s/^port = .*/port = $HOSTILE_PORT/" "$XDG_CONFIG_HOME/imapctl/config"
+	run --separate-stderr env IMAPCTL_PASSWORD=x "$IMAPCTL" -a t --timeout 10 --retry 0 search INBOX all --count
+	assert_failure 75
+	sed -i 's/^retry = 2/retry = many/' "$XDG_CONFIG_HOME/imapctl/config"
+	run --separate-stderr env IMAPCTL_PASSWORD=x "$IMAPCTL" -a t search INBOX all
+	assert_failure 78
+	[[ $stderr == *"bad retry 'many': give a number of retries, 0 to 100"* ]]
+}
+
+@test "--retry takes 0 to 100" {
+	run --separate-stderr "$IMAPCTL" --retry 101 -H 127.0.0.1 -u u status
+	assert_failure 64
+	assert_equal "$stderr" "imapctl: status: bad --retry '101': give a number of retries, 0 to 100"
+	run --separate-stderr "$IMAPCTL" --retry x -H 127.0.0.1 -u u status
+	assert_failure 64
+}
+
+@test "an APPEND is not sent again: its message is streamed from the file" {
+	printf 'Subject: one\n\n1\n' >"$BATS_TEST_TMPDIR/1.eml"
+	hostile_start ok --throttle 1 --throttle-on APPEND
+	run --separate-stderr H --retry 3 append Drafts "$BATS_TEST_TMPDIR/1.eml"
+	assert_failure 75
+	assert_equal "$(grep -c 'C: A[0-9]* APPEND' "$HOSTILE_LOG")" 1
+}
+
+@test "a signal during the wait: nothing is sent again, at once, the rest named, 143" {
+	hostile_start ok --throttle 1 --throttle-on STORE \
+		--throttle-reply 'NO Request is throttled. Suggested Backoff Time: 20000 milliseconds'
+	IMAPCTL_PASSWORD=x "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u u --timeout 10 \
+		--retry 3 flag INBOX 1:3 --add '$X' -o jsonl >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'throttled A[0-9]* UID STORE' "$HOSTILE_LOG" && break
+		sleep 0.05
+	done
+	sleep 0.2
+	SECONDS=0
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 143
+	[ "$SECONDS" -lt 4 ]
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" "imapctl: flag: stopped by SIGTERM: Request is throttled. Suggested Backoff Time: 20000 milliseconds (the server is busy and asks to wait 20 s: try again later)
+imapctl: flag: flags not changed: 3 messages, UIDs 1:3"
+	assert_equal "$(grep -c 'C: A[0-9]* UID STORE' "$HOSTILE_LOG")" 1
+}
