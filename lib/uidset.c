@@ -459,52 +459,22 @@ uidset_next_chunk(const struct uidset *s, size_t *pos, struct buf *b)
 	return 1;
 }
 
-/* UIDs on a stream, as "-" reads them. */
-static int
-same_mailbox(const char *a, const char *b)
-{
-	if (strcasecmp(a, "INBOX") == 0 && strcasecmp(b, "INBOX") == 0)
-		return 1;
-	return strcmp(a, b) == 0;
-}
-
-/*
- * The mailbox and UIDVALIDITY a record names, held against the ones the
- * command acts on.
- */
-static int
-guard(size_t lineno, const char *rec_mailbox, int have_uv, uint64_t rec_uv,
-    const char *mailbox, uint32_t uidvalidity, struct err *e)
-{
-	if (rec_mailbox != NULL && !same_mailbox(rec_mailbox, mailbox))
-		return err_set(e, ERR_DATA, "standard input line %zu: the "
-		    "record is from mailbox '%s', not '%s'", lineno,
-		    rec_mailbox, mailbox);
-	if (have_uv && rec_uv != uidvalidity)
-		return err_set(e, ERR_DATA, "standard input line %zu: "
-		    "UIDVALIDITY %llu is not the mailbox's %u: the UIDs name "
-		    "other messages now", lineno, (unsigned long long)rec_uv,
-		    uidvalidity);
-	return 0;
-}
+/* UIDs on a stream, as "-" reads them ------------------------------------ */
 
 /*
  * A text record, as the text format prints the records of search, flag,
  * move and delete: mailbox TAB uidvalidity TAB uid, then any other
- * fields. The mailbox is unescaped (emit_text_unescape). 1 when line is
- * not such a record, 0 for one that passed the guard, -1 for one that did
- * not.
+ * fields. The mailbox is unescaped (emit_text_unescape) into name (which
+ * has room for len bytes and a NUL). 1 when line is not such a record,
+ * else 0 with the record filled.
  */
 static int
-read_text_record(const char *line, size_t len, size_t lineno,
-    const char *mailbox, uint32_t uidvalidity, uint32_t *uid_r,
-    struct err *e)
+read_text_record(const char *line, size_t len, char *name,
+    struct uid_record *rec)
 {
 	const char *f[3], *end = line + len, *tab;
 	size_t flen[3], i;
 	uint64_t uv, uid;
-	char *name;
-	int r;
 
 	f[0] = line;
 	for (i = 0; i < 3; i++) {
@@ -520,31 +490,33 @@ read_text_record(const char *line, size_t len, size_t lineno,
 	    uv > UINT32_MAX || !imap_parse_u64(f[2], flen[2], &uid) ||
 	    uid == 0 || uid >= UIDSET_STAR)
 		return 1;
-	name = xmalloc(flen[0] + 1);
 	name[emit_text_unescape(f[0], flen[0], name)] = '\0';
-	r = guard(lineno, name, 1, uv, mailbox, uidvalidity, e);
-	free(name);
-	if (r < 0)
-		return -1;
-	*uid_r = (uint32_t)uid;
+	rec->mailbox = name;
+	rec->have_uidvalidity = 1;
+	rec->uidvalidity = uv;
+	rec->uid = (uint32_t)uid;
 	return 0;
 }
 
-/* One JSON record: {"uid": N, "mailbox": "...", "uidvalidity": N, ...}. */
+/*
+ * One JSON record: {"uid": N, "mailbox": "...", "uidvalidity": N, ...};
+ * its mailbox copied to name (room for len bytes and a NUL).
+ */
 static int
-read_record(const char *line, size_t len, size_t lineno, const char *mailbox,
-    uint32_t uidvalidity, uint32_t *uid_r, struct err *e)
+read_record(const char *line, size_t len, char *name, struct uid_record *rec,
+    struct err *e)
 {
 	json_error_t jerr;
 	json_t *o, *v;
 	json_int_t n;
 	const char *mb;
+	size_t mlen;
 	int r = -1;
 
 	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (o == NULL || !json_is_object(o)) {
 		err_set(e, ERR_DATA, "standard input line %zu: not a UID or "
-		    "a JSON record%s%s", lineno, o ? "" : ": ",
+		    "a JSON record%s%s", rec->lineno, o ? "" : ": ",
 		    o ? "" : jerr.text);
 		goto out;
 	}
@@ -552,25 +524,40 @@ read_record(const char *line, size_t len, size_t lineno, const char *mailbox,
 	if (!json_is_integer(v) || (n = json_integer_value(v)) <= 0 ||
 	    n >= (json_int_t)UINT32_MAX) {
 		err_set(e, ERR_DATA, "standard input line %zu: the record has "
-		    "no valid \"uid\"", lineno);
+		    "no valid \"uid\"", rec->lineno);
 		goto out;
 	}
-	*uid_r = (uint32_t)n;
+	rec->uid = (uint32_t)n;
 	v = json_object_get(o, "mailbox");
 	if (v != NULL && !json_is_string(v)) {
 		err_set(e, ERR_DATA, "standard input line %zu: the record's "
-		    "\"mailbox\" is not a string", lineno);
+		    "\"mailbox\" is not a string", rec->lineno);
 		goto out;
 	}
-	mb = v != NULL ? json_string_value(v) : NULL;
+	if (v != NULL) {
+		mb = json_string_value(v);
+		mlen = json_string_length(v);
+		/* The JSON text is longer than its string: it fits. */
+		if (mlen > len || memchr(mb, '\0', mlen) != NULL) {
+			err_set(e, ERR_DATA, "standard input line %zu: the "
+			    "record's \"mailbox\" holds a NUL", rec->lineno);
+			goto out;
+		}
+		memcpy(name, mb, mlen);
+		name[mlen] = '\0';
+		rec->mailbox = name;
+	}
 	v = json_object_get(o, "uidvalidity");
 	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0)) {
 		err_set(e, ERR_DATA, "standard input line %zu: the record's "
-		    "\"uidvalidity\" is not a number", lineno);
+		    "\"uidvalidity\" is not a number", rec->lineno);
 		goto out;
 	}
-	r = guard(lineno, mb, v != NULL, v != NULL ?
-	    (uint64_t)json_integer_value(v) : 0, mailbox, uidvalidity, e);
+	if (v != NULL) {
+		rec->have_uidvalidity = 1;
+		rec->uidvalidity = (uint64_t)json_integer_value(v);
+	}
+	r = 0;
 out:
 	json_decref(o);
 	return r;
@@ -602,21 +589,16 @@ read_line(FILE *in, char *line, size_t *len_r)
 }
 
 int
-uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
-    struct uidset *set, struct err *e)
+uidset_read_records(FILE *in, uid_record_fn fn, void *arg, struct err *e)
 {
-	struct uidset got;
-	struct uidlist l;
-	char *line, *p;
+	struct uid_record rec;
+	char *line, *name, *p;
 	size_t lineno = 0, n;
 	uint64_t v;
-	uint32_t uid;
-	int r = 0, rl, rt;
+	int r = 0, rl;
 
-	/* Read whole before anything is added: a bad line changes nothing. */
-	uidset_init(&got);
-	uidlist_init(&l);
 	line = xmalloc(UIDSET_MAX_LINE + 1);
+	name = xmalloc(UIDSET_MAX_LINE + 1);
 	while ((rl = read_line(in, line, &n)) != 0) {
 		lineno++;
 		if (rl == -1) {
@@ -629,17 +611,16 @@ uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
 			    "holds a NUL byte", lineno);
 			break;
 		}
+		memset(&rec, 0, sizeof(rec));
+		rec.lineno = lineno;
 		p = line;
 		while (n > 0 && isspace((unsigned char)p[n - 1]))
 			n--;
 		/* A text record, whose mailbox may start with a space. */
-		if (memchr(p, '\t', n) != NULL && (rt = read_text_record(p, n,
-		    lineno, mailbox, uidvalidity, &uid, e)) <= 0) {
-			if (rt < 0) {
-				r = -1;
+		if (memchr(p, '\t', n) != NULL &&
+		    read_text_record(p, n, name, &rec) == 0) {
+			if ((r = fn(arg, &rec, e)) < 0)
 				break;
-			}
-			uidset_add(&got, uid, uid);
 			continue;
 		}
 		while (n > 0 && isspace((unsigned char)*p)) {
@@ -653,29 +634,82 @@ uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
 		    (n == 2 && p[0] == '[' && p[1] == ']'))
 			continue;
 		if (p[0] == '{') {
-			if (read_record(p, n, lineno, mailbox, uidvalidity,
-			    &uid, e) < 0) {
-				r = -1;
+			if ((r = read_record(p, n, name, &rec, e)) < 0)
 				break;
-			}
 		} else if (imap_parse_u64(p, n, &v) && v > 0 &&
 		    v < UIDSET_STAR)
-			uid = (uint32_t)v;
+			rec.uid = (uint32_t)v;
 		else {
 			r = err_set(e, ERR_DATA, "standard input line %zu: not "
 			    "a UID, a text record (mailbox, uidvalidity, uid) or "
 			    "a JSON record", lineno);
 			break;
 		}
-		/* In any order: "search --sort -date" gives them descending. */
-		list_push(&l, uid, uid);
+		if ((r = fn(arg, &rec, e)) < 0)
+			break;
 	}
-	uidlist_into(&l, &got);
 	if (r == 0 && ferror(in))
 		r = err_set(e, ERR_NOINPUT, "cannot read standard input");
+	free(name);
+	free(line);
+	return r;
+}
+
+static int
+same_mailbox(const char *a, const char *b)
+{
+	if (strcasecmp(a, "INBOX") == 0 && strcasecmp(b, "INBOX") == 0)
+		return 1;
+	return strcmp(a, b) == 0;
+}
+
+struct read_one {
+	const char	*mailbox;
+	uint32_t	 uidvalidity;
+	struct uidlist	 l;
+};
+
+/*
+ * A record's mailbox and UIDVALIDITY, held against the ones the command
+ * acts on.
+ */
+static int
+read_one(void *arg, const struct uid_record *rec, struct err *e)
+{
+	struct read_one *ro = arg;
+
+	if (rec->mailbox != NULL && !same_mailbox(rec->mailbox, ro->mailbox))
+		return err_set(e, ERR_DATA, "standard input line %zu: the "
+		    "record is from mailbox '%s', not '%s'", rec->lineno,
+		    rec->mailbox, ro->mailbox);
+	if (rec->have_uidvalidity && rec->uidvalidity != ro->uidvalidity)
+		return err_set(e, ERR_DATA, "standard input line %zu: "
+		    "UIDVALIDITY %llu is not the mailbox's %u: the UIDs name "
+		    "other messages now", rec->lineno,
+		    (unsigned long long)rec->uidvalidity, ro->uidvalidity);
+	/* In any order: "search --sort -date" gives them descending. */
+	list_push(&ro->l, rec->uid, rec->uid);
+	return 0;
+}
+
+int
+uidset_read(FILE *in, const char *mailbox, uint32_t uidvalidity,
+    struct uidset *set, struct err *e)
+{
+	struct read_one ro;
+	struct uidset got;
+	int r;
+
+	/* Read whole before anything is added: a bad line changes nothing. */
+	ro.mailbox = mailbox;
+	ro.uidvalidity = uidvalidity;
+	uidlist_init(&ro.l);
+	r = uidset_read_records(in, read_one, &ro, e);
+	uidset_init(&got);
+	uidlist_into(&ro.l, &got);
+	uidlist_free(&ro.l);
 	if (r == 0)
 		uidset_merge(set, &got);
 	uidset_free(&got);
-	free(line);
 	return r;
 }

@@ -114,4 +114,23 @@ int	uidset_next_chunk(const struct uidset *, size_t *pos, struct buf *);
 int	uidset_read(FILE *, const char *mailbox, uint32_t uidvalidity,
 	    struct uidset *, struct err *);
 
+/* One line of such a stream. */
+struct uid_record {
+	size_t		 lineno;
+	const char	*mailbox;	/* UTF-8; NULL: a bare UID, or none */
+	int		 have_uidvalidity;
+	uint64_t	 uidvalidity;	/* as written: may be out of range */
+	uint32_t	 uid;
+};
+
+/*
+ * The lines of a stream as uidset_read reads them, each record (a bare
+ * UID, a text or a JSON record) given to fn, which returns 0, or -1 with
+ * the error set to stop. Returns 0, or -1: ERR_DATA naming the first
+ * line that is no record, or fn's error.
+ */
+typedef int (*uid_record_fn)(void *, const struct uid_record *,
+    struct err *);
+int	uidset_read_records(FILE *, uid_record_fn, void *, struct err *);
+
 #endif
