@@ -207,6 +207,17 @@ struct ctx {
 	 */
 	int			 keep_secret;
 	struct progress		*progress;	/* the line on stderr, or NULL */
+	/*
+	 * Set by a command's check: no MAILBOX operand to select before
+	 * the command runs (records on standard input name theirs, and
+	 * the command selects each itself); what the check read, freed by
+	 * data_free whatever path the run takes.
+	 */
+	int			 no_select;
+	void			*data;
+	void			(*data_free)(void *);
+	/* Errors are about this mailbox: they begin with its name. */
+	const char		*where;
 };
 
 /*

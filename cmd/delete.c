@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "change.h"
+#include "groups.h"
 #include "msgset.h"
 #include "banned.h"
 
@@ -47,11 +48,46 @@ check_delete(int argc, char **argv, struct ctx *ctx)
 {
 	int rc;
 
+	if (groups_wanted(ctx, argc, argv, 0)) {
+		if (opt_mode_count(&opt.how) > 1)
+			return cmd_usage_error(ctx->cmd, "--trash and "
+			    "--flag-only exclude each other");
+		return groups_check(ctx, argc, argv, 0);
+	}
 	if ((rc = change_check(ctx, argc, argv, 0)) != 0)
 		return rc;
 	if (opt_mode_count(&opt.how) > 1)
 		return cmd_usage_error(ctx->cmd, "--trash and --flag-only "
 		    "exclude each other");
+	return 0;
+}
+
+/* The Trash, found once for every group. */
+struct trash_use {
+	const char	*trash;		/* NULL: none needed */
+	int		 to_trash;	/* --trash */
+};
+
+/*
+ * Each group's part: moved to the Trash, except the messages already
+ * there: with --trash they stay as they are; on Gmail, deleting from the
+ * Trash is for good.
+ */
+static int
+delete_prep(struct ctx *ctx, struct change *ch, void *arg)
+{
+	const struct trash_use *t = arg;
+
+	if (t->trash == NULL || !same_mailbox(t->trash, ch->mailbox))
+		return 0;
+	if (t->to_trash) {
+		cmd_warn(ctx, "'%s' is the Trash: its messages are left as "
+		    "they are", ch->mailbox);
+		return GROUPS_LEAVE;
+	}
+	ch->kind = CHANGE_DELETE;
+	ch->dest = NULL;
+	ch->use_move = 0;
 	return 0;
 }
 
@@ -63,9 +99,11 @@ cmd_delete(int argc, char **argv, struct ctx *ctx)
 	char *trash = NULL;
 	int to_trash = opt.how.value == DELETE_TRASH, rc, go;
 	int gmail = sess_has_cap(ctx->sess, "X-GM-EXT-1");
-	const char *set_arg;
+	const char *set_arg = NULL;
+	struct trash_use tu;
 
-	if (msgset_operand(ctx, argc, argv, 1, 0, &set_arg) < 0)
+	if (!groups_mode(ctx) && msgset_operand(ctx, argc, argv, 1, 0,
+	    &set_arg) < 0)
 		return ERR_USAGE;
 	memset(&ch, 0, sizeof(ch));
 	ch.kind = CHANGE_DELETE;
@@ -80,7 +118,11 @@ cmd_delete(int argc, char **argv, struct ctx *ctx)
 			    "is named Trash, INBOX.Trash, Deleted Items or "
 			    "Deleted Messages; name it with 'trash =' in the "
 			    "account (imapctl.conf(5)); nothing was changed");
-		if (same_mailbox(trash, argv[0])) {
+		if (groups_mode(ctx)) {
+			ch.kind = CHANGE_MOVE;
+			ch.dest = trash;
+			ch.use_move = sess_has_cap(ctx->sess, "MOVE");
+		} else if (same_mailbox(trash, argv[0])) {
 			/* On Gmail, deleting from the Trash is for good. */
 			if (to_trash) {
 				cmd_usage_error(ctx->cmd, "the messages "
@@ -93,6 +135,13 @@ cmd_delete(int argc, char **argv, struct ctx *ctx)
 			ch.dest = trash;
 			ch.use_move = sess_has_cap(ctx->sess, "MOVE");
 		}
+	}
+	if (groups_mode(ctx)) {
+		tu.trash = trash;
+		tu.to_trash = to_trash;
+		rc = groups_run(ctx, &ch, delete_prep, &tu);
+		free(trash);
+		return rc;
 	}
 	uidset_init(&existing);
 	rc = change_begin(ctx, &ch, set_arg, ctx->common->allow_expunge_all,

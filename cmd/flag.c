@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "change.h"
+#include "groups.h"
 #include "msgset.h"
 #include "banned.h"
 
@@ -93,7 +94,11 @@ check_flag(int argc, char **argv, struct ctx *ctx)
 	const char *name;
 	int mode, rc;
 
-	if ((rc = change_check(ctx, argc, argv, 0)) != 0)
+	if (groups_wanted(ctx, argc, argv, 0))
+		rc = groups_check(ctx, argc, argv, 0);
+	else
+		rc = change_check(ctx, argc, argv, 0);
+	if (rc != 0)
 		return rc;
 	buf_init(&flags, 65536);
 	memset(&labels, 0, sizeof(labels));
@@ -110,10 +115,11 @@ cmd_flag(int argc, char **argv, struct ctx *ctx)
 	struct change_labels labels;
 	struct uidset existing;
 	struct buf flags;
-	const char *set_arg, *name;
+	const char *set_arg = NULL, *name;
 	int mode, rc, go;
 
-	if (msgset_operand(ctx, argc, argv, 1, 0, &set_arg) < 0)
+	if (!groups_mode(ctx) && msgset_operand(ctx, argc, argv, 1, 0,
+	    &set_arg) < 0)
 		return ERR_USAGE;
 	buf_init(&flags, 65536);
 	memset(&labels, 0, sizeof(labels));
@@ -132,6 +138,10 @@ cmd_flag(int argc, char **argv, struct ctx *ctx)
 	if (modes[mode].labels) {
 		ch.labels = labels.v;
 		ch.nlabels = labels.nv;
+	}
+	if (groups_mode(ctx)) {
+		rc = groups_run(ctx, &ch, NULL, NULL);
+		goto out;
 	}
 	uidset_init(&existing);
 	rc = change_begin(ctx, &ch, set_arg, 0, &existing, &go);

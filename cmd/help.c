@@ -46,10 +46,14 @@ static const struct help_page {
 	    "imapctl flag INBOX --query from:carol --remove flagged "
 	    "--dry-run" } },
 	{ "move", 1, { "imapctl move INBOX 1:100 Archive/2024 --create",
-	    "imapctl move INBOX --query older:1y Archive --max 500" } },
+	    "imapctl move INBOX --query older:1y Archive --max 500",
+	    "{ imapctl search INBOX from:carol; imapctl search Lists/carol "
+	    "all; } | imapctl move - Carol --create" } },
 	{ "delete", 1, { "imapctl delete INBOX 5 --trash",
 	    "imapctl search INBOX older:1y from:alerts@ -o jsonl | "
-	    "imapctl delete INBOX - --max 5000" } },
+	    "imapctl delete INBOX - --max 5000",
+	    "{ imapctl search INBOX older:1y; imapctl search Lists/news "
+	    "older:30d; } | imapctl delete - --max 5000" } },
 	{ "append", 1, { "imapctl append Drafts draft.eml --flags draft",
 	    "imapctl append Archive saved/*.eml --flags seen --date "
 	    "2024-03-01",

@@ -153,21 +153,24 @@ const struct command commands[] = {
 	{ .name = "flag", .fn = cmd_flag,
 	    .flags = NEED_SELECT_RW | DRY_RUN_RO | CHANGES, .opts = flag_opts,
 	    .usage = "MAILBOX SET|--query QUERY --add|--remove|--set "
-		"FLAG... | --add-label|--remove-label LABEL...",
+		"FLAG... | --add-label|--remove-label LABEL...; - alone for "
+		"MAILBOX SET: records of several mailboxes",
 	    .summary = "add, remove or set the flags (or Gmail labels) of "
 		"messages",
 	    .min_args = 1, .max_args = 2, .operands = "mailbox set",
 	    .check = check_flag },
 	{ .name = "move", .fn = cmd_move,
 	    .flags = NEED_SELECT_RW | DRY_RUN_RO | CHANGES, .opts = move_opts,
-	    .usage = "MAILBOX SET|--query QUERY DEST [--create]",
+	    .usage = "MAILBOX SET|--query QUERY DEST [--create]; - alone "
+		"for MAILBOX SET: records of several mailboxes",
 	    .summary = "move messages to another mailbox",
 	    .min_args = 2, .max_args = 3, .operands = "mailbox set mailbox",
 	    .check = check_move },
 	{ .name = "delete", .fn = cmd_delete,
 	    .flags = NEED_SELECT_RW | DRY_RUN_RO | CHANGES,
 	    .opts = delete_opts,
-	    .usage = "MAILBOX SET|--query QUERY [--trash | --flag-only]",
+	    .usage = "MAILBOX SET|--query QUERY [--trash | --flag-only]; - "
+		"alone for MAILBOX SET: records of several mailboxes",
 	    .summary = "delete messages",
 	    .min_args = 1, .max_args = 2, .operands = "mailbox set",
 	    .check = check_delete },
@@ -270,9 +273,14 @@ vput_safe(FILE *f, const char *fmt, va_list ap)
 }
 
 static void
-print_err(const char *cmd, const struct err *e)
+print_err(const char *cmd, const char *where, const struct err *e)
 {
 	fprintf(stderr, "%s: %s: ", progname, cmd);
+	if (where != NULL) {
+		fputc('\'', stderr);
+		put_safe(where, stderr);
+		fputs("': ", stderr);
+	}
 	put_safe(e->msg, stderr);
 	if (e->code[0] != '\0') {
 		fputs(" [", stderr);
@@ -288,7 +296,7 @@ cmd_fail(struct ctx *ctx, const struct err *e)
 	/* Nobody reads any more: nothing to say (see run()). */
 	progress_clear(ctx->progress);
 	if (e->kind != ERR_OUTPUT_GONE)
-		print_err(ctx->cmd->name, e);
+		print_err(ctx->cmd->name, ctx->where, e);
 	if (ctx->status == 0)
 		ctx->status = e->kind;
 	return e->kind;
@@ -844,7 +852,8 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 		buf_wipe(&st->secret);
 		st->wiped = (ctx->cmd->flags & RECONNECTS) != 0;
 	}
-	if (ctx->cmd->flags & (NEED_SELECT_RO | NEED_SELECT_RW)) {
+	if ((ctx->cmd->flags & (NEED_SELECT_RO | NEED_SELECT_RW)) &&
+	    !ctx->no_select) {
 		if (argc < 1)
 			return err_set(e, ERR_USAGE, "no mailbox given");
 		if (sess_select(ctx->sess, argv[0],
@@ -1047,7 +1056,7 @@ run(int argc, char **argv, struct held *h)
 		sess_free(ctx.sess);
 	}
 	if (emit_finish(ctx.emit, &ctx.err) < 0) {
-		print_err(c->name, &ctx.err);
+		print_err(c->name, NULL, &ctx.err);
 		if (rc == 0)
 			rc = ERR_IO;
 	}
@@ -1058,11 +1067,13 @@ run(int argc, char **argv, struct held *h)
 		if (rc == 0 && ctx.status == 0) {
 			err_set(&ctx.err, ERR_INTERRUPTED, "stopped by %s once "
 			    "all was done", stop_name());
-			print_err(c->name, &ctx.err);
+			print_err(c->name, NULL, &ctx.err);
 		}
 	}
 	emit_free(ctx.emit);
 	report_free(ctx.report);
+	if (ctx.data_free != NULL)
+		ctx.data_free(ctx.data);
 	if (rc == 0 && ctx.status != 0)
 		rc = ctx.status;
 	/*

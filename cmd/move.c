@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "change.h"
+#include "groups.h"
 #include "msgset.h"
 #include "banned.h"
 
@@ -40,9 +41,32 @@ check_move(int argc, char **argv, struct ctx *ctx)
 {
 	int rc;
 
+	if (groups_wanted(ctx, argc, argv, 1)) {
+		if ((rc = change_check_name(ctx, argv[argc - 1])) != 0)
+			return rc;
+		return groups_check(ctx, argc, argv, 1);
+	}
 	if ((rc = change_check(ctx, argc, argv, 1)) != 0)
 		return rc;
 	return change_check_name(ctx, argv[argc - 1]);
+}
+
+/*
+ * Each group's part: on Gmail, whether its move is a label change
+ * depends on where the messages are (INBOX to All Mail: an archive).
+ */
+static int
+move_prep(struct ctx *ctx, struct change *ch, void *arg)
+{
+	struct change_labels *labels = arg;
+
+	change_labels_free(labels);
+	ch->labels = NULL;
+	ch->nlabels = 0;
+	if (sess_has_cap(ctx->sess, "X-GM-EXT-1") &&
+	    change_gmail_move(ctx, ch, labels, &ctx->err) < 0)
+		return cmd_fail(ctx, &ctx->err);
+	return 0;
 }
 
 int
@@ -52,10 +76,12 @@ cmd_move(int argc, char **argv, struct ctx *ctx)
 	struct change_labels labels;
 	struct uidset existing;
 	struct err e;
-	const char *set_arg;
+	const char *set_arg = NULL;
 	int rc, go, rest, exists, created = 0;
 
-	if ((rest = msgset_operand(ctx, argc, argv, 1, 1, &set_arg)) < 0)
+	if (groups_mode(ctx))
+		rest = 1;
+	else if ((rest = msgset_operand(ctx, argc, argv, 1, 1, &set_arg)) < 0)
 		return ERR_USAGE;
 	if ((rc = change_check_name(ctx, argv[rest])) != 0)
 		return rc;
@@ -80,15 +106,19 @@ cmd_move(int argc, char **argv, struct ctx *ctx)
 			    "");
 	}
 	memset(&labels, 0, sizeof(labels));
-	if (sess_has_cap(ctx->sess, "X-GM-EXT-1") &&
-	    change_gmail_move(ctx, &ch, &labels, &ctx->err) < 0)
-		return cmd_fail(ctx, &ctx->err);
-	uidset_init(&existing);
-	rc = change_begin(ctx, &ch, set_arg, ctx->common->allow_expunge_all,
-	    &existing, &go);
-	if (go)
-		rc = change_run(ctx, &ch, &existing);
-	uidset_free(&existing);
+	if (groups_mode(ctx))
+		rc = groups_run(ctx, &ch, move_prep, &labels);
+	else {
+		if (sess_has_cap(ctx->sess, "X-GM-EXT-1") &&
+		    change_gmail_move(ctx, &ch, &labels, &ctx->err) < 0)
+			return cmd_fail(ctx, &ctx->err);
+		uidset_init(&existing);
+		rc = change_begin(ctx, &ch, set_arg,
+		    ctx->common->allow_expunge_all, &existing, &go);
+		if (go)
+			rc = change_run(ctx, &ch, &existing);
+		uidset_free(&existing);
+	}
 	change_labels_free(&labels);
 	/* Made, it is there to stay, whatever became of the move. */
 	err_clear(&e);

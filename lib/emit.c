@@ -981,6 +981,12 @@ emit_gone(struct emit *e)
  * (EPIPE) is not an error here: the caller checks emit_status() and exits
  * quietly.
  */
+unsigned long
+emit_records(const struct emit *e)
+{
+	return e->nrecords;
+}
+
 int
 emit_finish(struct emit *e, struct err *err)
 {

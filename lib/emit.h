@@ -106,6 +106,8 @@ int	emit_status(const struct emit *);
  * the system without writing). From then on emit_status() is EPIPE.
  */
 int	emit_gone(struct emit *);
+/* How many records were begun so far. */
+unsigned long emit_records(const struct emit *);
 /* Close the document and flush; -1 with ERR_IO on a write error. */
 int	emit_finish(struct emit *, struct err *);
 void	emit_free(struct emit *);

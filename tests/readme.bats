@@ -223,6 +223,22 @@ same() {
 	assert_equal "$(echo "$output" | jq -c '.[0] | [.messages, .unseen]')" '[5,3]'
 }
 
+@test "README: records of several mailboxes through one pipe" {
+	dovecot_reseed
+	cmd=$(example "{ imapctl search INBOX from:carol older:1y" \
+		"  imapctl search Projects/2024 older:1y; } |" \
+		"    imapctl delete - --max 5000")
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | cut -f1,3)" "INBOX	1
+INBOX	5
+Projects/2024	1
+Projects/2024	2"
+	run --separate-stderr bash -c "imapctl status INBOX Projects/2024 -o json"
+	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" '[3,0]'
+}
+
 @test "README: the monitoring probe" {
 	dovecot_reseed
 	cmd="imapctl check --warning-unseen 50 --critical-age 3d --warning-cert-days 21"
