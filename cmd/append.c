@@ -40,6 +40,14 @@
 #define APPEND_INBUF	16384		/* bytes read from a file at a time */
 #define APPEND_REPORT_MAX 240		/* bytes of file names in a report */
 #define APPEND_LEFT_NAMED 64		/* messages not appended, named */
+#define APPEND_REPORT_BUF 65536		/* that report: cut there, "..." */
+#define APPEND_DATE_MAX	128		/* --date, as sent */
+#define APPEND_PATH_MAX	16384		/* a Maildir message's path */
+/* What follows APPEND's mailbox: " (flags)" and " \"date\"". */
+#define APPEND_FRAGMENT_MAX (CHANGE_FLAGS_MAX + APPEND_DATE_MAX + 8)
+/* A message's own: its flags (mbox, Maildir) and --flags, and a date. */
+#define APPEND_MSG_FLAGS_MAX (CHANGE_FLAGS_MAX + 128)
+#define APPEND_MSG_FRAGMENT_MAX (CHANGE_FLAGS_MAX + 256)
 
 /* What the files are: messages, mbox files, Maildir folders. */
 enum { IN_FILES, IN_MBOX, IN_MAILDIR };
@@ -289,25 +297,26 @@ feed_left(struct feed *f, const struct source *s)
 	f->nleft++;
 }
 
-/* An mbox message as an IMAP " (FLAGS) \"DATE\"" fragment. */
-static void
+/*
+ * An mbox message as an IMAP " (FLAGS) \"DATE\"" fragment; -1 when it
+ * does not fit (never a message sent without its flags or date).
+ */
+static int
 mbox_fragment(struct feed *f, const struct mbox_msg *m)
 {
 	char d[DATE_MAX];
 
 	buf_reset(&f->frag);
-	if (m->flags.len > 0 || *f->flags != '\0')
-		buf_addf(&f->frag, " (%s%s%s)", m->flags.s,
-		    m->flags.len > 0 && *f->flags != '\0' ? " " : "",
-		    f->flags);
-	if (*f->date != '\0') {
-		buf_adds(&f->frag, f->date);
-		return;
-	}
+	if ((m->flags.len > 0 || *f->flags != '\0') &&
+	    buf_addf(&f->frag, " (%s%s%s)", m->flags.s,
+	    m->flags.len > 0 && *f->flags != '\0' ? " " : "", f->flags) < 0)
+		return -1;
+	if (*f->date != '\0')
+		return buf_adds(&f->frag, f->date);
 	if (m->date == (time_t)-1 ||
 	    date_format_internal(m->date, d, sizeof(d)) == 0)
-		return;
-	buf_addf(&f->frag, " \"%s\"", d);
+		return 0;
+	return buf_addf(&f->frag, " \"%s\"", d);
 }
 
 /*
@@ -367,7 +376,13 @@ feed_next_mbox(struct feed *f, struct source *s, FILE **fp)
 			feed_left(f, s);
 			continue;
 		}
-		mbox_fragment(f, m);
+		if (mbox_fragment(f, m) < 0) {
+			cmd_failf(ctx, ERR_DATA, "'%s' line %llu: the "
+			    "message's flags are too long; it is not "
+			    "appended", name, (unsigned long long)m->line);
+			feed_left(f, s);
+			continue;
+		}
 		*fp = m->fp;
 		return 1;
 	}
@@ -438,24 +453,31 @@ report_left(struct feed *f)
 	if (f->nleft == 0 && !more && (!f->mbox || f->next + (f->mr !=
 	    NULL) >= f->n))
 		return;
-	buf_init(&b, 65536);
+	/* A message for a person: cut past APPEND_REPORT_BUF, "..." says so. */
+	buf_init(&b, APPEND_REPORT_BUF);
 	shown = f->nleft < APPEND_LEFT_NAMED ? f->nleft : APPEND_LEFT_NAMED;
 	for (i = 0; i < shown && b.len < APPEND_REPORT_MAX; i++) {
-		buf_addf(&b, "%s'%s'", i ? ", " : "", f->left[i].path);
+		buf_putf(&b, "%s'%s'", i ? ", " : "", f->left[i].path);
 		if (f->left[i].line > 0)
-			buf_addf(&b, " line %llu",
+			buf_putf(&b, " line %llu",
 			    (unsigned long long)f->left[i].line);
 	}
 	if (i < f->nleft)
-		buf_adds(&b, ", ...");
+		buf_puts(&b, ", ...");
 	if (more)
-		buf_addf(&b, "%severy message of '%s' from line %llu on",
+		buf_putf(&b, "%severy message of '%s' from line %llu on",
 		    f->nleft > 0 ? "; " : "", rest.path,
 		    (unsigned long long)rest.line);
 	if (f->mbox)
 		for (i = f->next + (f->mr != NULL); i < f->n; i++)
-			buf_addf(&b, "%s'%s'", b.len > 0 ? ", " : "",
+			buf_putf(&b, "%s'%s'", b.len > 0 ? ", " : "",
 			    f->files[i]);
+	if (b.cut) {
+		b.cut = 0;
+		buf_truncate(&b, b.len < APPEND_REPORT_BUF - 4 ? b.len :
+		    APPEND_REPORT_BUF - 4);
+		buf_puts(&b, "...");
+	}
 	if (f->mbox)
 		cmd_failf(ctx, (enum err_kind)ctx->status, "not appended, "
 		    "or not confirmed: %s", b.s);
@@ -734,6 +756,7 @@ md_add(struct ctx *ctx, struct md_list *l, const char *path,
 	struct buf b, frag;
 	struct stat st;
 	char d[DATE_MAX];
+	int r;
 
 	base = base != NULL ? base + 1 : path;
 	if (stat(path, &st) < 0)
@@ -751,21 +774,25 @@ md_add(struct ctx *ctx, struct md_list *l, const char *path,
 	m->mtime = st.st_mtime;
 	if (!maildir_parse_name(base, &m->uidvalidity, &m->uid))
 		m->uidvalidity = m->uid = 0;
-	buf_init(&b, 65536 + 128);
-	buf_init(&frag, 65536 + 256);
-	if ((info = strstr(base, ":2,")) != NULL)
-		maildir_info_flags(info + 3, kw, &b);
-	if (*flags != '\0')
-		buf_addf(&b, "%s%s", b.len ? " " : "", flags);
-	if (b.len > 0)
-		buf_addf(&frag, " (%s)", b.s);
-	if (*date != '\0')
-		buf_adds(&frag, date);
-	else if (date_format_internal(m->mtime, d, sizeof(d)) > 0)
-		buf_addf(&frag, " \"%s\"", d);
+	buf_init(&b, APPEND_MSG_FLAGS_MAX);
+	buf_init(&frag, APPEND_MSG_FRAGMENT_MAX);
+	r = (info = strstr(base, ":2,")) != NULL ?
+	    maildir_info_flags(info + 3, kw, &b) : 0;
+	if (r == 0 && *flags != '\0')
+		r = buf_addf(&b, "%s%s", b.len ? " " : "", flags);
+	if (r == 0 && b.len > 0)
+		r = buf_addf(&frag, " (%s)", b.s);
+	if (r == 0 && *date != '\0')
+		r = buf_adds(&frag, date);
+	else if (r == 0 && date_format_internal(m->mtime, d, sizeof(d)) > 0)
+		r = buf_addf(&frag, " \"%s\"", d);
 	m->fragment = xstrdup(frag.s);
 	buf_free(&frag);
 	buf_free(&b);
+	/* Never a message sent without its flags or its date. */
+	if (r < 0)
+		return cmd_failf(ctx, ERR_DATA, "'%s': the message's flags are "
+		    "too long", path);
 	return 0;
 }
 
@@ -784,10 +811,14 @@ md_add_dir(struct ctx *ctx, struct md_list *l, const char *folder,
 
 	if (maildir_keywords_read(folder, &kw, &ctx->err) < 0)
 		return cmd_fail(ctx, &ctx->err);
-	buf_init(&path, 16384);
+	buf_init(&path, APPEND_PATH_MAX);
 	for (i = 0; i < 2 && rc == 0; i++) {
 		buf_reset(&path);
-		buf_addf(&path, "%s/%s", folder, subs[i]);
+		if (buf_addf(&path, "%s/%s", folder, subs[i]) < 0) {
+			rc = cmd_failf(ctx, ERR_NOINPUT, "path too long: '%s'",
+			    folder);
+			break;
+		}
 		if ((dir = opendir(path.s)) == NULL) {
 			if (errno == ENOENT)
 				continue;
@@ -800,8 +831,10 @@ md_add_dir(struct ctx *ctx, struct md_list *l, const char *folder,
 			if (d->d_name[0] == '.')
 				continue;
 			buf_reset(&path);
-			buf_addf(&path, "%s/%s/%s", folder, subs[i], d->d_name);
-			rc = md_add(ctx, l, path.s, &kw, flags, date);
+			rc = buf_addf(&path, "%s/%s/%s", folder, subs[i],
+			    d->d_name) < 0 ? cmd_failf(ctx, ERR_NOINPUT, "path "
+			    "too long: '%s/%s/%s'", folder, subs[i], d->d_name) :
+			    md_add(ctx, l, path.s, &kw, flags, date);
 		}
 		closedir(dir);
 	}
@@ -828,7 +861,7 @@ md_collect(struct ctx *ctx, char **files, size_t n, const char *flags,
 	char *slash;
 	int rc = 0;
 
-	buf_init(&folder, 16384);
+	buf_init(&folder, APPEND_PATH_MAX);
 	for (i = 0; i < n && rc == 0; i++) {
 		if (is_stdin(files[i])) {
 			rc = cmd_usage_error(ctx->cmd, "--maildir reads files, "
@@ -843,7 +876,11 @@ md_collect(struct ctx *ctx, char **files, size_t n, const char *flags,
 		}
 		/* A message in FOLDER/cur or FOLDER/new: its keywords. */
 		buf_reset(&folder);
-		buf_adds(&folder, files[i]);
+		if (buf_adds(&folder, files[i]) < 0) {
+			rc = cmd_failf(ctx, ERR_NOINPUT, "path too long: '%s'",
+			    files[i]);
+			break;
+		}
 		memset(&kw, 0, sizeof(kw));
 		if ((slash = strrchr(folder.s, '/')) != NULL) {
 			*slash = '\0';
@@ -851,7 +888,7 @@ md_collect(struct ctx *ctx, char **files, size_t n, const char *flags,
 				*slash = '\0';
 			else {
 				buf_reset(&folder);
-				buf_adds(&folder, ".");
+				buf_putc(&folder, '.');	/* fits, just emptied */
 			}
 			if (maildir_keywords_read(folder.s, &kw, &ctx->err) < 0)
 				rc = cmd_fail(ctx, &ctx->err);
@@ -874,8 +911,8 @@ check_append(int argc, char **argv, struct ctx *ctx)
 	size_t n, i;
 	int rc, err;
 
-	buf_init(&flags, 65536);
-	buf_init(&date, 128);
+	buf_init(&flags, CHANGE_FLAGS_MAX);
+	buf_init(&date, APPEND_DATE_MAX);
 	rc = append_options(ctx, argc, argv, &files, &n, &max, &flags, &date);
 	buf_free(&flags);
 	buf_free(&date);
@@ -969,18 +1006,22 @@ cmd_append(int argc, char **argv, struct ctx *ctx)
 	char **files;
 	int rc = 0;
 
-	buf_init(&flags, 65536);
-	buf_init(&date, 128);
-	buf_init(&fragment, 65536 + 128);
+	buf_init(&flags, CHANGE_FLAGS_MAX);
+	buf_init(&date, APPEND_DATE_MAX);
+	buf_init(&fragment, APPEND_FRAGMENT_MAX);
 	memset(&f, 0, sizeof(f));
 	memset(&md, 0, sizeof(md));
-	buf_init(&f.frag, 65536 + 128);
+	buf_init(&f.frag, APPEND_MSG_FRAGMENT_MAX + MBOX_KEYWORDS_MAX);
 	if ((rc = append_options(ctx, argc, argv, &files, &n, &max, &flags,
 	    &date)) != 0)
 		goto out;
-	if (flags.len > 0)
-		buf_addf(&fragment, " (%s)", flags.s);
-	buf_add(&fragment, date.s, date.len);
+	/* Sized for the largest --flags and --date: they fit. */
+	if ((flags.len > 0 && buf_addf(&fragment, " (%s)", flags.s) < 0) ||
+	    buf_add(&fragment, date.s, date.len) < 0) {
+		rc = cmd_failf(ctx, ERR_INTERNAL, "--flags and --date do not "
+		    "fit in a command");
+		goto out;
+	}
 	f.ctx = ctx;
 	f.fragment = fragment.s;
 	f.flags = flags.s;

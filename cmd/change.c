@@ -22,6 +22,8 @@
 #include "banned.h"
 
 #define CHANGE_REPORT_MAX	240	/* bytes of UID set in a report line */
+#define CHANGE_LEFT_TEXT_MAX	(1u << 20)	/* such a set, before the cut */
+#define CHANGE_LABEL_MAX	4096	/* a label, encoded */
 
 /* Max ------------------------------------------------------------------- */
 
@@ -175,7 +177,7 @@ change_label_add(struct change_labels *l, const char *label, struct err *e)
 		    CHANGE_MAX_LABELS);
 	if (len == 0 || strpbrk(label, "\r\n") != NULL)
 		return err_set(e, ERR_USAGE, "bad label '%s'", label);
-	buf_init(&b, 4096);
+	buf_init(&b, CHANGE_LABEL_MAX);
 	if (label[0] == '\\') {
 		/* A system label: \Inbox, \Starred, \Important ... */
 		for (i = 1; i < len; i++)
@@ -187,7 +189,11 @@ change_label_add(struct change_labels *l, const char *label, struct err *e)
 			    "system label is \\ and letters, such as "
 			    "\\Inbox", label);
 		}
-		buf_add(&b, label, len);
+		if (buf_add(&b, label, len) < 0) {
+			buf_free(&b);
+			return err_set(e, ERR_USAGE, "label '%.40s...' is too "
+			    "long", label);
+		}
 	} else if (mutf7_encode(&b, label, len) < 0) {
 		buf_free(&b);
 		return err_set(e, ERR_USAGE, "label '%s' is not valid UTF-8",
@@ -224,7 +230,7 @@ change_emit_labels(struct emit *e, struct sess *s, const struct imap_arg *a)
 	size_t n;
 
 	emit_list_begin(e, "labels", "label");
-	buf_init(&b, 1 << 16);
+	buf_init(&b, SESS_NAME_TEXT_MAX);
 	for (; a != NULL; a = a->next)
 		if (imap_arg_astring(a, &l, &n)) {
 			buf_reset(&b);
@@ -462,7 +468,7 @@ on_trash_list(void *arg, struct sess *s, const struct imap_resp *r,
 	    mbox_has_attr(ml.attrs, "\\Noselect") ||
 	    mbox_has_attr(ml.attrs, "\\NonExistent"))
 		return 0;
-	buf_init(&b, 1 << 20);
+	buf_init(&b, SESS_NAME_TEXT_MAX);
 	sess_mailbox_decode(s, ml.name, ml.name_len, &b);
 	use = mbox_special_use(ml.attrs);
 	if (t->special == NULL && use != NULL && strcmp(use, "\\Trash") == 0)
@@ -570,7 +576,7 @@ on_gm_list(void *arg, struct sess *s, const struct imap_resp *r,
 	    mbox_has_attr(ml.attrs, "\\NonExistent") ||
 	    mbox_has_attr(ml.attrs, "\\Noselect"))
 		return 0;
-	buf_init(&name, 1 << 20);
+	buf_init(&name, SESS_NAME_TEXT_MAX);
 	sess_mailbox_decode(s, ml.name, ml.name_len, &name);
 	if (same_box(name.s, b->name)) {
 		b->listed = 1;
@@ -710,11 +716,11 @@ report_set(struct ctx *ctx, enum err_kind kind, const char *what,
 	struct buf b;
 	uint64_t n;
 
-	buf_init(&b, 1 << 20);
-	uidset_format(set, &b);
-	if (b.len > CHANGE_REPORT_MAX) {
+	buf_init(&b, CHANGE_LEFT_TEXT_MAX);
+	/* Cut to CHANGE_REPORT_MAX, or where it stopped. */
+	if (uidset_format(set, &b) < 0 || b.len > CHANGE_REPORT_MAX) {
 		buf_truncate(&b, CHANGE_REPORT_MAX);
-		buf_adds(&b, "...");
+		buf_puts(&b, "...");
 	}
 	n = uidset_count(set);
 	cmd_failf(ctx, kind, "%s: %llu message%s, UID%s %s", what,

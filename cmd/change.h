@@ -46,8 +46,9 @@ int	change_check_max(struct ctx *, uint64_t max, uint64_t count,
  * separated by commas or spaces, the option repeated) into an IMAP flag
  * list without its parentheses, appended to out: v, the arguments of the
  * option named option. Returns 0, or the exit status after printing the
- * error.
+ * error. out's ceiling: CHANGE_FLAGS_MAX.
  */
+#define CHANGE_FLAGS_MAX	65536
 int	change_flags(struct ctx *, const char *option,
 	    const struct opt_list *v, struct buf *out);
 

@@ -96,6 +96,10 @@ const struct opt fetch_opts[] = {
 #define TEXT_MAX	(4u << 20)	/* bytes of a part read for --text */
 #define STAGE_MAX	(16u << 20)	/* a decoding stage's buffer */
 #define PATH_SHOWN_MAX	4096
+#define FETCH_SET_MAX	(1u << 16)	/* a window's UID set, as text */
+#define FETCH_ITEMS_MAX	(1u << 20)	/* the items of one UID FETCH */
+#define FETCH_PATH_MAX	8192		/* a Maildir folder's path */
+#define FETCH_FLAGS_MAX	65536		/* a message's flags, for its file */
 
 /* What --text and --attachments chose for one message. */
 struct plan_part {
@@ -391,9 +395,11 @@ mbox_from_line(const struct imap_arg *items, struct mboxrd *mb,
 	a = msg_item(items, "FLAGS");
 	if (a != NULL && a->type == IMAP_LIST)
 		for (a = a->list; a != NULL; a = a->next)
-			if (imap_arg_atom(a, &atom))
-				(void)buf_addf(&flags, "%s%s",
-				    flags.len ? " " : "", atom);
+			/* A flag that does not fit is left out, not cut. */
+			if (imap_arg_atom(a, &atom) &&
+			    buf_addf(&flags, "%s%s", flags.len ? " " : "",
+			    atom) < 0)
+				continue;
 	mboxrd_begin(mb, idate, flags.s, out);
 	buf_free(&flags);
 }
@@ -888,7 +894,8 @@ plan_message(struct fetch *f, struct plan *pl, const struct imap_arg *bs)
 		mime_sanitize_filename(fn.s, fn.len, fallback, &clean);
 		pp->filename = xstrdup(clean.s);
 		buf_reset(&fn);
-		buf_addf(&fn, "%s/%s", p->type, p->subtype);
+		/* Each is shorter than MIME_TOKEN_MAX: nothing is cut. */
+		buf_putf(&fn, "%s/%s", p->type, p->subtype);
 		pp->type = xstrdup(fn.s);
 	}
 	buf_free(&fn);
@@ -972,16 +979,18 @@ maildir_name(struct fetch *f, uint32_t uid, const struct imap_arg *items)
 	int r;
 
 	f->md_uid = 0;
-	buf_init(&flags, 65536);
+	buf_init(&flags, FETCH_FLAGS_MAX);
 	a = msg_item(items, "INTERNALDATE");
 	if (a != NULL && a->type == IMAP_STRING)
 		idate = date_parse_internal(a->s, a->len);
 	a = msg_item(items, "FLAGS");
 	if (a != NULL && a->type == IMAP_LIST)
 		for (a = a->list; a != NULL; a = a->next)
-			if (imap_arg_atom(a, &atom))
-				(void)buf_addf(&flags, "%s%s",
-				    flags.len ? " " : "", atom);
+			/* A flag that does not fit is left out, not cut. */
+			if (imap_arg_atom(a, &atom) &&
+			    buf_addf(&flags, "%s%s", flags.len ? " " : "",
+			    atom) < 0)
+				continue;
 	r = maildir_out_finish(f->md, idate, f->uidvalidity, uid, flags.s,
 	    f->e);
 	buf_free(&flags);
@@ -1052,12 +1061,18 @@ maildir_prepare(struct fetch *f, struct uidset *set)
 	if (sess_call(f->s, &sc, &rep, f->e, "LIST \"\" %M", f->mailbox) < 0 ||
 	    sess_reply_check(&rep, f->e) < 0)
 		return cmd_fail(f->ctx, f->e);
-	buf_init(&folder, 8192);
+	buf_init(&folder, FETCH_PATH_MAX);
 	uidset_init(&have);
 	uidset_init(&rest);
-	buf_init(&rel, 8192);
+	buf_init(&rel, FETCH_PATH_MAX);
 	r = maildir_folder(f->mailbox, delim, &rel);
-	buf_addf(&folder, "%s%s%s", f->mddir, rel.len > 0 ? "/" : "", rel.s);
+	if (r == 0 && buf_addf(&folder, "%s%s%s", f->mddir, rel.len > 0 ? "/" :
+	    "", rel.s) < 0) {
+		rc = cmd_failf(f->ctx, ERR_USAGE, "path too long: '%s/%s'",
+		    f->mddir, rel.s);
+		buf_free(&rel);
+		goto out;
+	}
 	buf_free(&rel);
 	if (r < 0) {
 		rc = cmd_failf(f->ctx, ERR_USAGE, "'%s' has no Maildir folder "
@@ -1379,7 +1394,7 @@ window_fill(struct fetch *f, struct window *w, size_t *ri, uint32_t *next)
 
 	memset(w, 0, sizeof(*w));
 	uidset_init(&w->set);
-	buf_init(&w->settext, 1 << 16);
+	buf_init(&w->settext, FETCH_SET_MAX);
 	while (*ri < f->found.n && count < FETCH_WINDOW) {
 		lo = f->found.r[*ri].lo > *next ? f->found.r[*ri].lo : *next;
 		hi = f->found.r[*ri].hi;
@@ -1446,8 +1461,8 @@ window_send_b(struct fetch *f, struct window *w, struct err *e)
 	    "UID STORE %S +FLAGS.SILENT (\\Seen)", w->settext.s, NULL) < 0)
 		return -1;
 	uidset_init(&run);
-	buf_init(&set, 1 << 16);
-	buf_init(&items, 1 << 20);
+	buf_init(&set, FETCH_SET_MAX);
+	buf_init(&items, FETCH_ITEMS_MAX);
 	for (i = 0; i <= w->nplans && r == 0; i++) {
 		struct plan *pl = i < w->nplans ? &w->plans[i] : NULL;
 		const char *part;
@@ -1458,28 +1473,39 @@ window_send_b(struct fetch *f, struct window *w, struct err *e)
 			if (pl == NULL || pl->nparts == 0)
 				continue;
 			buf_reset(&items);
-			buf_adds(&items, "UID");
+			buf_puts(&items, "UID");
 			for (k = 0; k < pl->nparts; k++)
-				buf_addf(&items, " %s[%s]", peek,
+				buf_putf(&items, " %s[%s]", peek,
 				    pl->parts[k].part);
 			buf_reset(&set);
-			buf_addf(&set, "%u", pl->uid);
-			r = window_send(f, w, 0, set.s, e,
-			    "UID FETCH %S (%s)", set.s, items.s);
+			buf_putf(&set, "%u", pl->uid);
+			/* Never a command sent short of some parts. */
+			if (items.cut || set.cut)
+				r = err_set(e, ERR_PROTOCOL, "the server's "
+				    "BODYSTRUCTURE names too many parts");
+			else
+				r = window_send(f, w, 0, set.s, e,
+				    "UID FETCH %S (%s)", set.s, items.s);
 			continue;
 		}
 		part = pl == NULL ? NULL : pl->nparts ? pl->parts[0].part : "";
 		if (run.n > 0 && (pl == NULL || strcmp(part, cur) != 0)) {
 			buf_reset(&set);
-			uidset_format(&run, &set);
+			if (uidset_format(&run, &set) < 0)
+				set.cut = 1;
 			buf_reset(&items);
-			buf_addf(&items, SUMMARY_ITEMS "%s",
+			buf_putf(&items, SUMMARY_ITEMS "%s",
 			    f->gmail ? " X-GM-LABELS" : "");
 			if (cur[0] != '\0')
-				buf_addf(&items, " %s[%s]<0.%u>", peek, cur,
+				buf_putf(&items, " %s[%s]<0.%u>", peek, cur,
 				    TEXT_MAX);
-			r = window_send(f, w, 0, set.s, e,
-			    "UID FETCH %S (%s)", set.s, items.s);
+			/* A window's set and one part: both fit. */
+			if (items.cut || set.cut)
+				r = err_set(e, ERR_INTERNAL, "a window's "
+				    "command too long");
+			else
+				r = window_send(f, w, 0, set.s, e,
+				    "UID FETCH %S (%s)", set.s, items.s);
 			uidset_clear(&run);
 		}
 		if (pl != NULL) {
@@ -1631,8 +1657,9 @@ save_prefix(const struct fetch *f)
 
 	buf_init(&b, MIME_FILENAME_MAX * 2);
 	mime_sanitize_filename(f->mailbox, strlen(f->mailbox), "mailbox", &b);
-	buf_addf(&b, "-%u-", f->uidvalidity);
-	p = xstrdup(b.s);
+	/* "-", ten digits at most, "-": never cut. */
+	p = xmalloc(b.len + 16);
+	snprintf(p, b.len + 16, "%s-%u-", b.s, f->uidvalidity);
 	buf_free(&b);
 	return p;
 }

@@ -100,7 +100,7 @@ check_flag(int argc, char **argv, struct ctx *ctx)
 		rc = change_check(ctx, argc, argv, 0);
 	if (rc != 0)
 		return rc;
-	buf_init(&flags, 65536);
+	buf_init(&flags, CHANGE_FLAGS_MAX);
 	memset(&labels, 0, sizeof(labels));
 	rc = flag_mode(ctx, &mode, &name, &flags, &labels);
 	change_labels_free(&labels);
@@ -121,7 +121,7 @@ cmd_flag(int argc, char **argv, struct ctx *ctx)
 	if (!groups_mode(ctx) && msgset_operand(ctx, argc, argv, 1, 0,
 	    &set_arg) < 0)
 		return ERR_USAGE;
-	buf_init(&flags, 65536);
+	buf_init(&flags, CHANGE_FLAGS_MAX);
 	memset(&labels, 0, sizeof(labels));
 	if ((rc = flag_mode(ctx, &mode, &name, &flags, &labels)) != 0)
 		goto out;

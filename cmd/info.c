@@ -49,7 +49,7 @@ take_namespaces(struct info *in, struct sess *s, const struct imap_arg *a)
 			    !imap_arg_string(f, &prefix, NULL) ||
 			    !imap_arg_nstring(f->next, &delim, NULL))
 				continue;
-			buf_init(&b, 1 << 16);
+			buf_init(&b, SESS_NAME_TEXT_MAX);
 			sess_mailbox_decode(s, prefix, strlen(prefix), &b);
 			in->ns_type[in->nns] = xstrdup(types[t]);
 			in->ns_prefix[in->nns] = buf_release(&b);

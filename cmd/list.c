@@ -93,7 +93,7 @@ on_list(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 	m = &l->v[l->n++];
 	memset(m, 0, sizeof(*m));
 	m->wire = xstrndup(ml.name, ml.name_len);
-	buf_init(&b, 1 << 20);
+	buf_init(&b, SESS_NAME_TEXT_MAX);
 	sess_mailbox_decode(s, ml.name, ml.name_len, &b);
 	m->name = buf_release(&b);
 	if (ml.delim != NULL)
@@ -148,54 +148,67 @@ listing_free(struct listing *l)
 	free(l->v);
 }
 
-/* The LIST command line for the patterns, with what the server can return. */
+#define LIST_MAX_PATTERNS	8	/* patterns in one LIST-EXTENDED command */
+
+static void
+piece(struct sess_piece *v, size_t *n, enum sess_piece_type type,
+    const char *p)
+{
+	v[*n].type = type;
+	v[*n].s = p;
+	v[*n].len = strlen(p);
+	(*n)++;
+}
+
+static void
+text(struct sess_piece *v, size_t *n, const char *p)
+{
+	piece(v, n, SESS_PIECE_TEXT, p);
+}
+
+/* The LIST command for the patterns, with what the server can return. */
 static int
 run_list(struct sess *s, const struct sess_scope *sc, struct sess_reply *rep,
     int nargs, char **args, int subscribed, const char *status_items,
     int last, struct err *e)
 {
-	struct buf fmt;
-	const char *p[9];
-	int ext = sess_has_cap(s, "LIST-EXTENDED"), i, r;
+	struct sess_piece v[2 * LIST_MAX_PATTERNS + 8];
+	size_t n = 0;
+	int ext = sess_has_cap(s, "LIST-EXTENDED"), i;
+	int su = sess_has_cap(s, "SPECIAL-USE");
+	int ch = sess_has_cap(s, "CHILDREN");
 
-	buf_init(&fmt, 4096);
-	if (subscribed && !ext)
-		buf_adds(&fmt, "LSUB \"\" %M");
-	else {
-		buf_adds(&fmt, subscribed ? "LIST (SUBSCRIBED) \"\" " :
-		    "LIST \"\" ");
-		if (ext && nargs > 1) {
-			buf_adds(&fmt, "(");
-			for (i = 0; i < nargs; i++)
-				buf_adds(&fmt, i ? " %M" : "%M");
-			buf_adds(&fmt, ")");
-		} else
-			buf_adds(&fmt, "%M");
-		if (ext && (sess_has_cap(s, "SPECIAL-USE") ||
-		    sess_has_cap(s, "CHILDREN") || status_items)) {
-			buf_adds(&fmt, " RETURN (");
-			if (sess_has_cap(s, "SPECIAL-USE"))
-				buf_adds(&fmt, "SPECIAL-USE");
-			if (sess_has_cap(s, "CHILDREN"))
-				buf_adds(&fmt, sess_has_cap(s, "SPECIAL-USE") ?
-				    " CHILDREN" : "CHILDREN");
-			if (status_items != NULL)
-				buf_addf(&fmt, "%sSTATUS (%%s)",
-				    sess_has_cap(s, "SPECIAL-USE") ||
-				    sess_has_cap(s, "CHILDREN") ? " " : "");
-			buf_adds(&fmt, ")");
-		}
-	}
-	/* The patterns, then the status items, in the order fmt asks. */
 	if (!ext)
 		nargs = 1;
-	for (i = 0; i < 9; i++)
-		p[i] = i < nargs ? args[i] : i == nargs ? status_items : NULL;
+	if (subscribed && !ext)
+		text(v, &n, "LSUB \"\" ");
+	else
+		text(v, &n, subscribed ? "LIST (SUBSCRIBED) \"\" " :
+		    "LIST \"\" ");
+	if (nargs > 1)
+		text(v, &n, "(");
+	for (i = 0; i < nargs; i++) {
+		if (i > 0)
+			text(v, &n, " ");
+		piece(v, &n, SESS_PIECE_MAILBOX, args[i]);
+	}
+	if (nargs > 1)
+		text(v, &n, ")");
+	if (ext && (su || ch || status_items != NULL)) {
+		text(v, &n, " RETURN (");
+		if (su)
+			text(v, &n, "SPECIAL-USE");
+		if (ch)
+			text(v, &n, su ? " CHILDREN" : "CHILDREN");
+		if (status_items != NULL) {
+			text(v, &n, su || ch ? " STATUS (" : "STATUS (");
+			text(v, &n, status_items);
+			text(v, &n, ")");
+		}
+		text(v, &n, ")");
+	}
 	/* The last command: LOGOUT goes in the same write. */
-	r = (last ? sess_call_last : sess_call)(s, sc, rep, e, fmt.s, p[0],
-	    p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
-	buf_free(&fmt);
-	return r;
+	return (last ? sess_call_last : sess_call)(s, sc, rep, e, "%V", v, n);
 }
 
 int
@@ -228,10 +241,10 @@ cmd_list(int argc, char **argv, struct ctx *ctx)
 	    sess_has_cap(s, "LIST-EXTENDED"))
 		liststatus = 1;
 	sc.ctx = &l;
-	/* One command for up to eight patterns with LIST-EXTENDED. */
+	/* One command for several patterns with LIST-EXTENDED. */
 	for (i = 0; i < argc; ) {
 		int n = !sess_has_cap(s, "LIST-EXTENDED") ? 1 :
-		    argc - i > 8 ? 8 : argc - i;
+		    argc - i > LIST_MAX_PATTERNS ? LIST_MAX_PATTERNS : argc - i;
 
 		/* LOGOUT with the last LIST when no STATUS is to follow. */
 		if (run_list(s, &sc, &rep, n, argv + i, subscribed,

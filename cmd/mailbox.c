@@ -225,9 +225,10 @@ report_not_made(struct ctx *ctx, const char *const *names, size_t n)
 	struct buf b;
 	size_t i;
 
+	/* A message for a person: cut at a line's length. */
 	buf_init(&b, IMAP_MAX_LINE);
 	for (i = 0; i < n; i++)
-		buf_addf(&b, "%s'%s'", i ? ", " : "", names[i]);
+		buf_putf(&b, "%s'%s'", i ? ", " : "", names[i]);
 	cmd_failf(ctx, (enum err_kind)ctx->status, "not created: %s", b.s);
 	buf_free(&b);
 }

@@ -240,6 +240,7 @@ msgset_singles(const struct ctx *ctx, const char *arg,
 }
 
 #define NOT_FOUND_SHOWN	240	/* bytes of UID set in the report */
+#define NOT_FOUND_TEXT_MAX (1u << 20)	/* the whole set, before the cut */
 
 uint64_t
 msgset_not_found(struct ctx *ctx, const char *mailbox,
@@ -254,11 +255,12 @@ msgset_not_found(struct ctx *ctx, const char *mailbox,
 	uidset_subtract(singles, found, &missing);
 	n = uidset_count(&missing);
 	if (n > 0) {
-		buf_init(&b, 1 << 20);
-		uidset_format(&missing, &b);
-		if (b.len > NOT_FOUND_SHOWN) {
+		/* Cut to NOT_FOUND_SHOWN, or where formatting stopped. */
+		buf_init(&b, NOT_FOUND_TEXT_MAX);
+		if (uidset_format(&missing, &b) < 0 ||
+		    b.len > NOT_FOUND_SHOWN) {
 			buf_truncate(&b, NOT_FOUND_SHOWN);
-			buf_adds(&b, "...");
+			buf_puts(&b, "...");
 		}
 		cmd_failf(ctx, ERR_UNAVAILABLE, "not found in '%s': %llu "
 		    "message%s, UID%s %s", mailbox, (unsigned long long)n,

@@ -19,6 +19,7 @@
 #define RAW_MAX_ARGS	32		/* arguments after the command word */
 #define RAW_MAX_DEPTH	10		/* nested lists kept as lists */
 #define RAW_SYNTAX_DEPTH 64		/* nesting accepted in an argument */
+#define RAW_MAX_LINE	(1u << 20)	/* --dry-run's line, as long as a command */
 
 static struct {
 	const char	*select;
@@ -85,7 +86,10 @@ is_syntax(const char *p)
 	return depth == 0;
 }
 
-/* A list too deep for the emitter, as IMAP text. */
+/*
+ * A list too deep for the emitter, as IMAP text: cut at the buffer's
+ * ceiling (one response line), as a display of it may be.
+ */
 static void
 arg_text(struct buf *b, const struct imap_arg *a)
 {
@@ -94,28 +98,28 @@ arg_text(struct buf *b, const struct imap_arg *a)
 	for (; a != NULL; a = a->next) {
 		switch (a->type) {
 		case IMAP_LIST:
-			buf_addc(b, '(');
+			buf_putc(b, '(');
 			arg_text(b, a->list);
-			buf_addc(b, ')');
+			buf_putc(b, ')');
 			break;
 		case IMAP_NIL:
-			buf_adds(b, "NIL");
+			buf_puts(b, "NIL");
 			break;
 		case IMAP_STRING:
-			buf_addc(b, '"');
+			buf_putc(b, '"');
 			for (i = 0; i < a->len; i++) {
 				if (a->s[i] == '"' || a->s[i] == '\\')
-					buf_addc(b, '\\');
-				buf_addc(b, a->s[i]);
+					buf_putc(b, '\\');
+				buf_putc(b, a->s[i]);
 			}
-			buf_addc(b, '"');
+			buf_putc(b, '"');
 			break;
 		default:
-			buf_add(b, a->s, a->len);
+			buf_put(b, a->s, a->len);
 			break;
 		}
 		if (a->next != NULL)
-			buf_addc(b, ' ');
+			buf_putc(b, ' ');
 	}
 }
 
@@ -138,9 +142,9 @@ emit_args(struct emit *e, const char *key, const struct imap_arg *a,
 				break;
 			}
 			buf_init(&b, IMAP_MAX_LINE);
-			buf_addc(&b, '(');
+			buf_putc(&b, '(');
 			arg_text(&b, a->list);
-			buf_addc(&b, ')');
+			buf_putc(&b, ')');
 			emit_strn(e, NULL, b.s, b.len);
 			buf_free(&b);
 			break;
@@ -247,26 +251,31 @@ check_raw(int argc, char **argv, struct ctx *ctx)
 int
 cmd_raw(int argc, char **argv, struct ctx *ctx)
 {
-	const char *a[RAW_MAX_ARGS];
+	struct sess_piece v[2 * RAW_MAX_ARGS + 1];
 	struct sess_scope sc = { on_response, NULL, NULL, NULL };
 	struct raw_done d;
 	struct sess_pipe *p;
-	struct buf fmt, line;
-	size_t i;
+	struct buf line;
+	size_t i, n = 0;
 	int syntax, rc = 0;
 
-	memset(a, 0, sizeof(a));
-	buf_init(&fmt, 4096);
-	buf_init(&line, 1 << 20);
-	buf_adds(&fmt, "%s");
-	buf_adds(&line, argv[0]);
+	/* The command word, then each argument as itself or as a string. */
+	buf_init(&line, RAW_MAX_LINE);
+	v[n++] = (struct sess_piece){ SESS_PIECE_TEXT, argv[0],
+	    strlen(argv[0]) };
+	buf_puts(&line, argv[0]);
 	for (i = 1; i < (size_t)argc; i++) {
-		a[i - 1] = argv[i];
 		syntax = is_syntax(argv[i]);
-		buf_adds(&fmt, syntax ? " %s" : " %A");
-		buf_addf(&line, " %s", syntax ? argv[i] : "<string>");
+		v[n++] = (struct sess_piece){ SESS_PIECE_TEXT, " ", 1 };
+		v[n++] = (struct sess_piece){ syntax ? SESS_PIECE_TEXT :
+		    SESS_PIECE_ASTRING, argv[i], strlen(argv[i]) };
+		buf_putf(&line, " %s", syntax ? argv[i] : "<string>");
 	}
 	if (ctx->common->dry_run) {
+		if (line.cut) {
+			rc = cmd_usage_error(ctx->cmd, "command too long");
+			goto out;
+		}
 		/* What would be sent, strings shown as <string>. */
 		emit_record_begin(ctx->emit, "command");
 		emit_str(ctx->emit, "command", line.s);
@@ -289,16 +298,11 @@ cmd_raw(int argc, char **argv, struct ctx *ctx)
 	/* A record a response as the server sent it: no line in pieces. */
 	sess_set_splits(ctx->sess, 0);
 	p = sess_pipe_begin(ctx->sess, &sc, 0);
-	rc = sess_pipe_send(p, on_done, &d, &ctx->err, fmt.s, argv[0], a[0],
-	    a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
-	    a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20],
-	    a[21], a[22], a[23], a[24], a[25], a[26], a[27], a[28], a[29],
-	    a[30], a[31]);
+	rc = sess_pipe_send(p, on_done, &d, &ctx->err, "%V", v, n);
 	if (sess_pipe_end(p, rc, &ctx->err) < 0 ||
 	    sess_reply_check(&d.rep, &ctx->err) < 0)
 		rc = cmd_fail(ctx, &ctx->err);
 out:
-	buf_free(&fmt);
 	buf_free(&line);
 	return rc;
 }

@@ -8,6 +8,9 @@
 #include "summary.h"
 #include "banned.h"
 
+#define SUMMARY_ADDR_MAX	(1u << 16)	/* a name or an address: cut */
+#define SUMMARY_TEXT_MAX	(1u << 20)	/* a subject or an id: cut */
+
 static void
 emit_addrs(struct emit *em, const char *key, const struct imap_arg *list)
 {
@@ -15,8 +18,8 @@ emit_addrs(struct emit *em, const char *key, const struct imap_arg *list)
 	struct buf name, addr;
 	int has;
 
-	buf_init(&name, 1 << 16);
-	buf_init(&addr, 1 << 16);
+	buf_init(&name, SUMMARY_ADDR_MAX);
+	buf_init(&addr, SUMMARY_ADDR_MAX);
 	emit_list_begin(em, key, "addr");
 	while (msg_addr_next(&it, &name, &has, &addr))
 		emit_address(em, NULL, has ? name.s : NULL,
@@ -35,7 +38,7 @@ emit_nstr_clean(struct emit *em, const char *key, const char *s)
 		emit_null(em, key);
 		return;
 	}
-	buf_init(&b, 1 << 20);
+	buf_init(&b, SUMMARY_TEXT_MAX);
 	charset_guess_to_utf8(s, strlen(s), &b);
 	emit_str(em, key, b.s);
 	buf_free(&b);
@@ -77,7 +80,7 @@ summary_emit(const struct summary *f, uint32_t uid,
 	emit_addrs(f->em, "cc", have_env ? env.cc : NULL);
 	emit_addrs(f->em, "reply_to", have_env ? env.reply_to : NULL);
 	if (have_env && env.subject != NULL) {
-		buf_init(&b, 1 << 20);
+		buf_init(&b, SUMMARY_TEXT_MAX);
 		rfc2047_decode(env.subject, env.subject_len, &b);
 		emit_str(f->em, "subject", b.s);
 		buf_free(&b);
@@ -106,7 +109,7 @@ summary_emit(const struct summary *f, uint32_t uid,
 
 			if (!imap_arg_astring(a, &s, &n))
 				continue;
-			buf_init(&b, 1 << 16);
+			buf_init(&b, SESS_NAME_TEXT_MAX);
 			sess_mailbox_decode(f->s, s, n, &b);
 			emit_str(f->em, NULL, b.s);
 			buf_free(&b);

@@ -29,9 +29,8 @@ extern char buf_empty[1];
  * An append can fail at the ceiling: its result must be looked at. Text
  * for which a cut at the ceiling is the intended outcome (a trace line, a
  * message for a person, a report line) is put with buf_put* instead.
- * (lib/ looks at every result; warn_unused_result comes once cmd/ does.)
  */
-#define BUF_MUST_CHECK
+#define BUF_MUST_CHECK	__attribute__((warn_unused_result))
 
 void	buf_init(struct buf *, size_t max);
 void	buf_free(struct buf *);

@@ -77,6 +77,19 @@ setup() { dovecot_reseed; }
 	srv_mailboxes | grep -qx 'Old Mail'
 }
 
+@test "raw: a command longer than a command may be is refused whole, also with --dry-run" {
+	local a i args=()
+	a=$(head -c 120000 /dev/zero | tr '\0' a)
+	for i in 1 2 3 4 5 6 7 8 9; do args+=("$a"); done
+	run --separate-stderr imapctl raw NOOP "${args[@]}" --dry-run
+	assert_failure 64
+	assert_equal "$output" ""
+	[[ $stderr == "imapctl: raw: command too long"* ]]
+	run --separate-stderr imapctl raw NOOP "${args[@]}"
+	assert_failure 64
+	[[ $stderr == "imapctl: raw: command too long"* ]]
+}
+
 @test "commands that would change the connection are refused" {
 	for c in STARTTLS idle AUTHENTICATE COMPRESS; do
 		run --separate-stderr imapctl raw "$c"

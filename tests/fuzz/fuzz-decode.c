@@ -189,10 +189,10 @@ on_field(void *ctx, const char *name, size_t nlen, const char *v,
 	if (nlen == 0 || memchr(name, ':', nlen) != NULL ||
 	    memchr(v, '\n', vlen) != NULL || vlen > HDR_FIELD_MAX)
 		abort();
-	buf_add(&l->b, name, nlen);
-	buf_addc(&l->b, 0);
-	buf_add(&l->b, v, vlen);
-	buf_addc(&l->b, 0);
+	buf_put(&l->b, name, nlen);
+	buf_putc(&l->b, 0);
+	buf_put(&l->b, v, vlen);
+	buf_putc(&l->b, 0);
 	(void)date_parse_rfc5322(v, vlen);
 	return 0;
 }

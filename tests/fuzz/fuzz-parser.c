@@ -83,7 +83,7 @@ sink_end(void *ctx, struct err *e)
 	if (!r->streaming)
 		abort();
 	r->streaming = 0;
-	buf_addf(&r->dump, "<end %llu %08x>", (unsigned long long)r->streamed,
+	buf_putf(&r->dump, "<end %llu %08x>", (unsigned long long)r->streamed,
 	    r->hash);
 	return 0;
 }
@@ -193,25 +193,25 @@ dump_args(struct run *r, const struct imap_arg *a, size_t count, int top)
 	uint64_t v;
 
 	for (x = a; x != NULL; x = x->next, n++) {
-		buf_addf(&r->dump, " %d:", (int)x->type);
+		buf_putf(&r->dump, " %d:", (int)x->type);
 		switch (x->type) {
 		case IMAP_LIST:
-			buf_addc(&r->dump, '(');
+			buf_putc(&r->dump, '(');
 			dump_args(r, x->list, x->count, 0);
-			buf_addc(&r->dump, ')');
+			buf_putc(&r->dump, ')');
 			check_mime(x);
 			break;
 		case IMAP_STREAMED:
-			buf_addf(&r->dump, "{%llu}",
+			buf_putf(&r->dump, "{%llu}",
 			    (unsigned long long)x->size);
 			break;
 		default:
 			if (x->s == NULL || x->s[x->len] != '\0')
 				abort();
-			buf_addf(&r->dump, "%zu=", x->len);
-			buf_add(&r->dump, x->s, x->len);
+			buf_putf(&r->dump, "%zu=", x->len);
+			buf_put(&r->dump, x->s, x->len);
 			if (imap_arg_u64(x, &v))
-				buf_addf(&r->dump, "#%llu",
+				buf_putf(&r->dump, "#%llu",
 				    (unsigned long long)v);
 			if (x->type == IMAP_ATOM && x->len == 0)
 				abort();
@@ -277,17 +277,17 @@ static void
 dump_resp(struct run *r, const struct imap_resp *resp)
 {
 	check_items(resp);
-	buf_addf(&r->dump, "[%d %s %d", (int)resp->kind,
+	buf_putf(&r->dump, "[%d %s %d", (int)resp->kind,
 	    resp->tag ? resp->tag : "-", (int)resp->status);
 	if (resp->code != NULL) {
-		buf_adds(&r->dump, " code");
+		buf_puts(&r->dump, " code");
 		dump_args(r, resp->code, 0, 1);
 	}
-	buf_addf(&r->dump, " n=%zu", resp->nargs);
+	buf_putf(&r->dump, " n=%zu", resp->nargs);
 	dump_args(r, resp->args, resp->nargs, 0);
 	if (resp->text != NULL)
-		buf_addf(&r->dump, " text=%s", resp->text);
-	buf_adds(&r->dump, "]\n");
+		buf_putf(&r->dump, " text=%s", resp->text);
+	buf_puts(&r->dump, "]\n");
 }
 
 /* Feed data in pieces (whole when rng is NULL) until the end or an error. */
@@ -324,7 +324,7 @@ run(struct run *r, const char *data, size_t len, uint32_t *rng)
 			off += used;
 			n -= used;
 			if (rv < 0) {
-				buf_addf(&r->dump, "ERR %d\n", (int)e.kind);
+				buf_putf(&r->dump, "ERR %d\n", (int)e.kind);
 				goto out;
 			}
 			if (rv > 0) {
@@ -335,7 +335,7 @@ run(struct run *r, const char *data, size_t len, uint32_t *rng)
 				abort();	/* no progress */
 		}
 	}
-	buf_addf(&r->dump, "END literal=%d\n", imap_parser_in_literal(p));
+	buf_putf(&r->dump, "END literal=%d\n", imap_parser_in_literal(p));
 out:
 	imap_parser_free(p);
 }

@@ -448,10 +448,10 @@ collect(void *ctx, const char *n, size_t nl, const char *v, size_t vl)
 {
 	struct buf *b = ctx;
 
-	buf_add(b, n, nl);
-	buf_addc(b, '=');
-	buf_add(b, v, vl);
-	buf_addc(b, '|');
+	buf_put(b, n, nl);
+	buf_putc(b, '=');
+	buf_put(b, v, vl);
+	buf_putc(b, '|');
 	return 0;
 }
 

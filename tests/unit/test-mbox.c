@@ -36,15 +36,15 @@ read_all(const char *in, size_t inlen, int tiny_buffer, int *rc_r)
 	buf_init(&out, 8 << 20);
 	r = mbox_reader_new(fp, "test");
 	while ((rc = mbox_next(r, &m, &e)) > 0) {
-		buf_addf(&out, "%lld|%s|", (long long)m->date, m->flags.s);
+		buf_putf(&out, "%lld|%s|", (long long)m->date, m->flags.s);
 		got = 0;
 		while ((n = fread(tmp, 1, sizeof(tmp), m->fp)) > 0) {
-			buf_add(&out, tmp, n);
+			buf_put(&out, tmp, n);
 			got += n;
 		}
 		if (got != m->size)
-			buf_adds(&out, "<size differs>");
-		buf_addc(&out, '\n');
+			buf_puts(&out, "<size differs>");
+		buf_putc(&out, '\n');
 	}
 	*rc_r = rc;
 	mbox_reader_free(r);
@@ -209,7 +209,7 @@ test_round_trip(void)
 		mboxrd_begin(&m, 1709284923 + (time_t)i, flags[i], &b);
 		mboxrd_feed(&m, msgs[i], strlen(msgs[i]), &b);
 		mboxrd_end(&m, &b);
-		buf_addf(&want, "%lld|%s|%s%s\n", 1709284923LL + (long long)i,
+		buf_putf(&want, "%lld|%s|%s%s\n", 1709284923LL + (long long)i,
 		    i == 3 ? "\\Answered \\Deleted" : flags[i], msgs[i],
 		    i == 2 ? "\r\n" : "");
 	}

@@ -51,7 +51,7 @@ tree_is(const char *bs, const char *want, const char *name)
 	buf_init(&out, 1 << 16);
 	buf_init(&fn, 4096);
 	if (mime_parse(parse_item(resp), &t, &e) < 0) {
-		buf_addf(&out, "error: %s", e.msg);
+		buf_putf(&out, "error: %s", e.msg);
 		t.n = 0;
 	}
 	for (i = 0; i < t.n; i++) {
@@ -59,7 +59,7 @@ tree_is(const char *bs, const char *want, const char *name)
 
 		buf_reset(&fn);
 		mime_filename(p, &fn);
-		buf_addf(&out, "%s%s %s/%s %s %s %llu %s %s%s;", i ? " " : "",
+		buf_putf(&out, "%s%s %s/%s %s %s %llu %s %s%s;", i ? " " : "",
 		    p->part, p->type, p->subtype, p->charset ? p->charset : "-",
 		    p->encoding[0] ? p->encoding : "-",
 		    (unsigned long long)p->size, fn.len ? fn.s : "-",
@@ -256,7 +256,7 @@ test_envelope(void)
 	t_ok(has && strcmp(name.s, "J\xc3\xb6rg") == 0 &&
 	    strcmp(addr.s, "joerg@example.de") == 0, "decoded from");
 	for (it = env.to; msg_addr_next(&it, &name, &has, &addr); )
-		buf_addf(&all, "[%s|%s]", has ? name.s : "-", addr.s);
+		buf_putf(&all, "[%s|%s]", has ? name.s : "-", addr.s);
 	t_streq(all.s, "[A|a@x.org][-|b@y.org][-|c@z.org]",
 	    "group members listed, markers not");
 	it = env.cc;
@@ -272,7 +272,7 @@ test_envelope(void)
 	}
 	buf_reset(&all);
 	for (it = env.from; msg_addr_next(&it, &name, &has, &addr); )
-		buf_addf(&all, "[%s|%s]", has ? name.s : "-", addr.s);
+		buf_putf(&all, "[%s|%s]", has ? name.s : "-", addr.s);
 	t_streq(all.s, "[Ann|][-|bob][C|]", "bare names, no domain, no "
 	    "local part");
 	it = env.to;

@@ -80,7 +80,7 @@ reject_decode(const char *m, const char *name)
 	struct buf b = BUF_INIT(MAXNAME);
 	char label[200];
 
-	buf_adds(&b, "keep");
+	buf_puts(&b, "keep");
 	snprintf(label, sizeof(label), "decode rejects %s", name);
 	t_ok(mutf7_decode(&b, m, strlen(m)) == -1 &&
 	    strcmp(b.s, "keep") == 0, label);
@@ -120,7 +120,7 @@ test_invalid(void)
 
 	t_ok(mutf7_decode(&b, "a\0b", 3) == -1, "decode rejects a raw NUL");
 
-	buf_adds(&b, "keep");
+	buf_puts(&b, "keep");
 	t_ok(mutf7_encode(&b, "a\xff", 2) == -1 && strcmp(b.s, "keep") == 0,
 	    "encode rejects invalid UTF-8, buffer unchanged");
 	t_ok(mutf7_encode(&b, "\xed\xa0\x80", 3) == -1,
@@ -153,22 +153,22 @@ test_round_trip(void)
 	unsigned long cp;
 	char c;
 
-	buf_adds(&u, "x");
+	buf_puts(&u, "x");
 	for (cp = 1; cp < 0x110000; cp += cp < 0x10000 ? 1 : 0x101) {
 		if (cp >= 0xd800 && cp <= 0xdfff)
 			continue;
 		if (cp < 0x80) {
 			c = (char)cp;
-			buf_add(&u, &c, 1);
+			buf_put(&u, &c, 1);
 		} else if (cp < 0x800) {
-			buf_addf(&u, "%c%c", (char)(0xc0 | cp >> 6),
+			buf_putf(&u, "%c%c", (char)(0xc0 | cp >> 6),
 			    (char)(0x80 | (cp & 0x3f)));
 		} else if (cp < 0x10000) {
-			buf_addf(&u, "%c%c%c", (char)(0xe0 | cp >> 12),
+			buf_putf(&u, "%c%c%c", (char)(0xe0 | cp >> 12),
 			    (char)(0x80 | (cp >> 6 & 0x3f)),
 			    (char)(0x80 | (cp & 0x3f)));
 		} else {
-			buf_addf(&u, "%c%c%c%c", (char)(0xf0 | cp >> 18),
+			buf_putf(&u, "%c%c%c%c", (char)(0xf0 | cp >> 18),
 			    (char)(0x80 | (cp >> 12 & 0x3f)),
 			    (char)(0x80 | (cp >> 6 & 0x3f)),
 			    (char)(0x80 | (cp & 0x3f)));

@@ -1559,8 +1559,8 @@ trace_join(void *ctx, const char *line, size_t len, uint64_t literal_size)
 	if (line == NULL)
 		return;
 	if (b->len > 0)
-		buf_addc(b, ' ');
-	buf_add(b, line, len);
+		buf_putc(b, ' ');
+	buf_put(b, line, len);
 }
 
 /* "PREFIX1 2 ... n" + suffix, in a buffer the caller frees. */

@@ -22,9 +22,9 @@ pairs_are(const char *src, const char *dst, const char *want)
 
 	uidmap_init(&m, src, dst);
 	while ((r = uidmap_next(&m, &s, &d)) > 0)
-		buf_addf(&b, "%s%u>%u", b.len ? " " : "", s, d);
+		buf_putf(&b, "%s%u>%u", b.len ? " " : "", s, d);
 	if (r < 0)
-		buf_adds(&b, b.len ? " bad" : "bad");
+		buf_puts(&b, b.len ? " bad" : "bad");
 	snprintf(label, sizeof(label), "COPYUID %s %s", src, dst);
 	t_memeq(b.s, b.len, want, strlen(want), label);
 	buf_free(&b);
@@ -39,9 +39,9 @@ seq_is(const char *set, const char *want)
 	int r;
 
 	while ((r = uidseq_next(&p, &lo, &hi)) > 0)
-		buf_addf(&b, "%s%u-%u", b.len ? " " : "", lo, hi);
+		buf_putf(&b, "%s%u-%u", b.len ? " " : "", lo, hi);
 	if (r < 0)
-		buf_adds(&b, b.len ? " bad" : "bad");
+		buf_puts(&b, b.len ? " bad" : "bad");
 	t_streq(b.s, want, set);
 	buf_free(&b);
 }

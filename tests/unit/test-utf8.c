@@ -128,9 +128,9 @@ sanitize_is(const char *s, size_t len, const char *want, size_t wantlen,
 {
 	struct buf b = BUF_INIT(1024);
 
-	buf_adds(&b, "<");
+	buf_puts(&b, "<");
 	t_ok(utf8_sanitize(&b, s, len) == 0, name);
-	buf_adds(&b, ">");
+	buf_puts(&b, ">");
 	t_memeq(b.s, b.len, want, wantlen, name);
 	buf_free(&b);
 }
@@ -155,7 +155,7 @@ test_sanitize(void)
 	SAN("\xf0\x9f\x98\x80\x80", "<\xf0\x9f\x98\x80" R ">",
 	    "sanitize: stray continuation after a valid one");
 
-	buf_adds(&b, "ab");
+	buf_puts(&b, "ab");
 	t_ok(utf8_sanitize(&b, "c\xff", 2) == -1 && b.len == 2 &&
 	    strcmp(b.s, "ab") == 0,
 	    "sanitize past the ceiling fails, buffer unchanged");
