@@ -149,14 +149,24 @@ listing_free(struct listing *l)
 }
 
 #define LIST_MAX_PATTERNS	8	/* patterns in one LIST-EXTENDED command */
+/*
+ * The pieces of one LIST: the patterns with a space between each, and ten
+ * more at most (the verb, the parentheses around the patterns, RETURN's
+ * opening, SPECIAL-USE, CHILDREN, STATUS's opening, its items and the two
+ * closings).
+ */
+#define LIST_MAX_PIECES		(2 * LIST_MAX_PATTERNS - 1 + 10)
 
 static void
 piece(struct sess_piece *v, size_t *n, enum sess_piece_type type,
     const char *p)
 {
-	v[*n].type = type;
-	v[*n].s = p;
-	v[*n].len = strlen(p);
+	/* Never past the array: run_list refuses what did not fit. */
+	if (*n < LIST_MAX_PIECES) {
+		v[*n].type = type;
+		v[*n].s = p;
+		v[*n].len = strlen(p);
+	}
 	(*n)++;
 }
 
@@ -172,7 +182,7 @@ run_list(struct sess *s, const struct sess_scope *sc, struct sess_reply *rep,
     int nargs, char **args, int subscribed, const char *status_items,
     int last, struct err *e)
 {
-	struct sess_piece v[2 * LIST_MAX_PATTERNS + 8];
+	struct sess_piece v[LIST_MAX_PIECES];
 	size_t n = 0;
 	int ext = sess_has_cap(s, "LIST-EXTENDED"), i;
 	int su = sess_has_cap(s, "SPECIAL-USE");
@@ -207,6 +217,9 @@ run_list(struct sess *s, const struct sess_scope *sc, struct sess_reply *rep,
 		}
 		text(v, &n, ")");
 	}
+	if (n > LIST_MAX_PIECES)
+		return err_set(e, ERR_INTERNAL, "a LIST command of %zu pieces",
+		    n);
 	/* The last command: LOGOUT goes in the same write. */
 	return (last ? sess_call_last : sess_call)(s, sc, rep, e, "%V", v, n);
 }
