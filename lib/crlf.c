@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <string.h>
+
 #include "crlf.h"
 #include "banned.h"
 
@@ -45,4 +47,46 @@ crlf_convert(struct crlf *c, const char *in, size_t inlen, size_t *used_r,
 	}
 	*used_r = i;
 	return n;
+}
+
+void
+lfonly_init(struct lfonly *l)
+{
+	l->held_cr = 0;
+}
+
+int
+lfonly_feed(struct lfonly *l, const char *p, size_t n, lfonly_put_fn *put,
+    void *arg)
+{
+	const char *cr;
+	size_t run;
+
+	while (n > 0) {
+		if (l->held_cr) {
+			/* A CR before an LF goes; any other stays. */
+			l->held_cr = 0;
+			if (*p != '\n' && put(arg, "\r", 1) < 0)
+				return -1;
+		}
+		cr = memchr(p, '\r', n);
+		run = cr == NULL ? n : (size_t)(cr - p);
+		if (run > 0 && put(arg, p, run) < 0)
+			return -1;
+		if (cr == NULL)
+			break;
+		l->held_cr = 1;
+		p += run + 1;
+		n -= run + 1;
+	}
+	return 0;
+}
+
+int
+lfonly_end(struct lfonly *l, lfonly_put_fn *put, void *arg)
+{
+	if (!l->held_cr)
+		return 0;
+	l->held_cr = 0;
+	return put(arg, "\r", 1);
 }

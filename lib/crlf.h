@@ -26,4 +26,19 @@ size_t	crlf_convert(struct crlf *, const char *in, size_t inlen,
 	    size_t *used_r, char *out, size_t outlen);
 int	crlf_owed(const struct crlf *);
 
+/* CR LF to LF. */
+struct lfonly {
+	int	held_cr;	/* the last piece ended in CR */
+};
+
+/* Takes the bytes that come out; 0, or -1 to stop with an error. */
+typedef int	lfonly_put_fn(void *arg, const char *p, size_t n);
+
+void	lfonly_init(struct lfonly *);
+/* Feeds p[0..n) to put, runs without CR whole; -1 if put failed. */
+int	lfonly_feed(struct lfonly *, const char *p, size_t n,
+	    lfonly_put_fn *put, void *arg);
+/* At the end of the stream: a CR still held goes out. */
+int	lfonly_end(struct lfonly *, lfonly_put_fn *put, void *arg);
+
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crlf.h"
 #include "maildir.h"
 #include "banned.h"
 
@@ -327,7 +328,7 @@ struct maildir_out {
 	int			 fd;
 	char			 tmp[64];
 	uint64_t		 size;
-	int			 cr;		/* a CR waits for its LF */
+	struct lfonly		 lf;		/* CR LF to LF */
 	char			 obuf[65536];
 	size_t			 olen;
 	/* Finished, waiting for the commit. */
@@ -448,7 +449,7 @@ maildir_out_begin(struct maildir_out *m, struct err *e)
 		return err_set(e, ERR_CANTCREAT, "cannot create '%s/tmp/%s': "
 		    "%s", m->folder, m->tmp, strerror(errno));
 	m->size = 0;
-	m->cr = 0;
+	lfonly_init(&m->lf);
 	m->olen = 0;
 	return 0;
 }
@@ -474,13 +475,30 @@ flush_out(struct maildir_out *m, struct err *e)
 	return 0;
 }
 
+struct put_ctx {
+	struct maildir_out	*m;
+	struct err		*e;
+};
+
 static int
-put_byte(struct maildir_out *m, char c, struct err *e)
+put_bytes(void *arg, const char *p, size_t n)
 {
-	if (m->olen == sizeof(m->obuf) && flush_out(m, e) < 0)
-		return -1;
-	m->obuf[m->olen++] = c;
-	m->size++;
+	struct put_ctx *c = arg;
+	struct maildir_out *m = c->m;
+	size_t room;
+
+	m->size += n;
+	while (n > 0) {
+		if (m->olen == sizeof(m->obuf) && flush_out(m, c->e) < 0)
+			return -1;
+		room = sizeof(m->obuf) - m->olen;
+		if (room > n)
+			room = n;
+		memcpy(m->obuf + m->olen, p, room);
+		m->olen += room;
+		p += room;
+		n -= room;
+	}
 	return 0;
 }
 
@@ -488,24 +506,11 @@ int
 maildir_out_write(struct maildir_out *m, const char *p, size_t n,
     struct err *e)
 {
-	size_t i;
+	struct put_ctx c = { m, e };
 
 	if (m->fd < 0)
 		return 0;
-	for (i = 0; i < n; i++) {
-		if (m->cr) {
-			m->cr = 0;
-			if (p[i] != '\n' && put_byte(m, '\r', e) < 0)
-				return -1;
-		}
-		if (p[i] == '\r') {
-			m->cr = 1;
-			continue;
-		}
-		if (put_byte(m, p[i], e) < 0)
-			return -1;
-	}
-	return 0;
+	return lfonly_feed(&m->lf, p, n, put_bytes, &c);
 }
 
 void
@@ -522,13 +527,14 @@ int
 maildir_out_finish(struct maildir_out *m, time_t date, uint32_t uidvalidity,
     uint32_t uid, const char *flags, struct err *e)
 {
+	struct put_ctx c = { m, e };
 	struct maildir_done *d;
 	char info[MAILDIR_INFO_MAX];
 	int n;
 
 	if (m->fd < 0)
 		return 0;
-	if ((m->cr && put_byte(m, '\r', e) < 0) || flush_out(m, e) < 0) {
+	if (lfonly_end(&m->lf, put_bytes, &c) < 0 || flush_out(m, e) < 0) {
 		maildir_out_abort(m);
 		return -1;
 	}

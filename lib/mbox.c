@@ -76,6 +76,7 @@ mboxrd_begin(struct mboxrd *m, time_t t, const char *flags, struct buf *out)
 	char date[DATE_ASCTIME_MAX];
 
 	memset(m, 0, sizeof(*m));
+	lfonly_init(&m->lf);
 	m->bol = 1;
 	date_format_asctime(t, date, sizeof(date));
 	if (buf_addf(out, "From MAILER-DAEMON %s\n", date) < 0)
@@ -129,35 +130,38 @@ put(struct mboxrd *m, char c, struct buf *out)
 	return buf_addc(out, c);
 }
 
+struct feed_ctx {
+	struct mboxrd	*m;
+	struct buf	*out;
+};
+
+static int
+put_run(void *arg, const char *p, size_t n)
+{
+	struct feed_ctx *c = arg;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (put(c->m, p[i], c->out) < 0)
+			return -1;
+	return 0;
+}
+
 int
 mboxrd_feed(struct mboxrd *m, const char *s, size_t n, struct buf *out)
 {
-	size_t i;
+	struct feed_ctx c = { m, out };
 
-	for (i = 0; i < n; i++) {
-		if (m->cr) {
-			m->cr = 0;
-			if (s[i] != '\n' && put(m, '\r', out) < 0)
-				return -1;
-		}
-		if (s[i] == '\r') {
-			m->cr = 1;
-			continue;
-		}
-		if (put(m, s[i], out) < 0)
-			return -1;
-	}
-	return 0;
+	return lfonly_feed(&m->lf, s, n, put_run, &c);
 }
 
 int
 mboxrd_end(struct mboxrd *m, struct buf *out)
 {
-	if (m->cr) {
-		m->cr = 0;
-		if (put(m, '\r', out) < 0)
-			return -1;
-	}
+	struct feed_ctx c = { m, out };
+
+	if (lfonly_end(&m->lf, put_run, &c) < 0)
+		return -1;
 	if (m->bol && (m->gt > 0 || m->from > 0) && flush_prefix(m, out) < 0)
 		return -1;
 	if (!m->last_nl && buf_addc(out, '\n') < 0)

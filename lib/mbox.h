@@ -33,13 +33,14 @@
 #include <time.h>
 
 #include "buf.h"
+#include "crlf.h"
 #include "err.h"
 
 struct mboxrd {
 	int		 bol;		/* at the start of a line */
 	size_t		 gt;		/* '>' at the start of this line */
 	size_t		 from;		/* bytes of "From " matched */
-	int		 cr;		/* a CR waits: LF may follow */
+	struct lfonly	 lf;		/* CR LF to LF */
 	int		 last_nl;	/* the last byte written was LF */
 };
 
