@@ -262,9 +262,16 @@ msgset_not_found(struct ctx *ctx, const char *mailbox,
 			buf_truncate(&b, NOT_FOUND_SHOWN);
 			buf_puts(&b, "...");
 		}
-		cmd_failf(ctx, ERR_UNAVAILABLE, "not found in '%s': %llu "
-		    "message%s, UID%s %s", mailbox, (unsigned long long)n,
-		    n == 1 ? "" : "s", n == 1 ? "" : "s", b.s);
+		/* The mailbox is named once: here, or where it is in force. */
+		if (ctx->where != NULL && strcmp(ctx->where, mailbox) == 0)
+			cmd_failf(ctx, ERR_UNAVAILABLE, "not found: %llu "
+			    "message%s, UID%s %s", (unsigned long long)n,
+			    n == 1 ? "" : "s", n == 1 ? "" : "s", b.s);
+		else
+			cmd_failf(ctx, ERR_UNAVAILABLE, "not found in '%s': "
+			    "%llu message%s, UID%s %s", mailbox,
+			    (unsigned long long)n, n == 1 ? "" : "s",
+			    n == 1 ? "" : "s", b.s);
 		buf_free(&b);
 		if (!fail)
 			ctx->status = status;

@@ -140,7 +140,7 @@ imapctl: flag: 'INBOX': 1 of 1 changed"
 EXAMINE Projects/2024 (CONDSTORE)
 EXAMINE Caf&AOk-/Men&APw- (CONDSTORE)'
 	! echo "$stderr" | grep -E '^C: A[0-9]* (SELECT|UID MOVE|UID COPY|UID STORE|UID EXPUNGE)'
-	assert_equal "$(echo "$stderr" | grep '^imapctl:')" "imapctl: move: 'Café/Menü': not found in 'Café/Menü': 1 message, UID 9
+	assert_equal "$(echo "$stderr" | grep '^imapctl:')" "imapctl: move: 'Café/Menü': not found: 1 message, UID 9
 imapctl: move: 'INBOX': 2 of 2 listed
 imapctl: move: 'Projects/2024': 2 of 2 listed
 imapctl: move: 'Café/Menü': 0 of 1 listed (1 not found)"
