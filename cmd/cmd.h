@@ -125,6 +125,8 @@ struct common_opts {
 	int		 dry_run;	/* --dry-run */
 	int		 allow_expunge_all;
 	int		 progress, no_progress;
+	/* --in (search, fetch): LIST patterns instead of MAILBOX. */
+	struct opt_list	 in;
 };
 extern struct common_opts common_opts;
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "charset.h"
@@ -35,6 +36,7 @@
 #include "mime.h"
 #include "msg.h"
 #include "msgset.h"
+#include "multi.h"
 #include "outdir.h"
 #include "progress.h"
 #include "rfc2047.h"
@@ -85,6 +87,9 @@ const struct opt fetch_opts[] = {
 	    OPT_COMPLETE_DIR),
 	OPT_BOOL(0, "mark-seen", &opt.mark_seen, "set \\Seen on the messages "
 	    "fetched"),
+	OPT_LIST(0, "in", &common_opts.in, "PATTERN", "fetch from the "
+	    "mailboxes this LIST pattern names (* or Lists/*) instead of "
+	    "MAILBOX; repeatable", OPT_COMPLETE_MAILBOX),
 	MSGSET_OPTS,
 	CMD_OPT_PROGRESS,
 	OPT_END()
@@ -160,6 +165,8 @@ struct fetch {
 	int		 force;
 	int		 gmail;
 	int		 single;	/* --raw/--part of one UID to stdout */
+	int		 in;		/* --in: mailbox after mailbox */
+	char		 delim;		/* --in: the mailbox's separator */
 	const char	*dir;		/* --save or --attachments */
 	struct outdir	*od;
 	char		*save_prefix;	/* --save: "MAILBOX-UIDVALIDITY-" */
@@ -1058,8 +1065,11 @@ maildir_prepare(struct fetch *f, struct uidset *set)
 	int rc = 0, r;
 
 	sc.ctx = &delim;
-	if (sess_call(f->s, &sc, &rep, f->e, "LIST \"\" %M", f->mailbox) < 0 ||
-	    sess_reply_check(&rep, f->e) < 0)
+	/* --in listed the mailbox already. */
+	if (f->in)
+		delim = f->delim;
+	else if (sess_call(f->s, &sc, &rep, f->e, "LIST \"\" %M",
+	    f->mailbox) < 0 || sess_reply_check(&rep, f->e) < 0)
 		return cmd_fail(f->ctx, f->e);
 	buf_init(&folder, FETCH_PATH_MAX);
 	uidset_init(&have);
@@ -1615,7 +1625,8 @@ run_windows(struct fetch *f, const struct uidset *set)
 		return -1;
 	uidlist_into(&f->listed, &f->found);
 	keep_asked(f, set);
-	progress_set_total(f->ctx->progress, uidset_count(&f->found));
+	if (!f->in)
+		progress_set_total(f->ctx->progress, uidset_count(&f->found));
 	while (r == 0 && (more || f->nwin > 0)) {
 		for (i = 0; more && i < FETCH_WINDOWS; i++) {
 			w = &f->win[i];
@@ -1814,17 +1825,55 @@ pick_mode(struct ctx *ctx, struct fetch *f)
 	return 0;
 }
 
+/*
+ * What --in does not go with: a UID set, "-" and --uidvalidity name the
+ * messages of one mailbox, and the bytes of parts of many messages on
+ * standard output could not be told apart. 0 or 64 after saying why.
+ */
+static int
+check_in(int argc, char **argv, struct ctx *ctx, const struct fetch *f)
+{
+	struct search_query *q = NULL;
+	struct err e;
+	int stdin_uids = 0;
+
+	if (common_opts.uidvalidity != NULL)
+		return cmd_usage_error(ctx->cmd, "--uidvalidity guards one "
+		    "mailbox; with --in each record carries its own");
+	if (!msgset_by_query(ctx) && argc > 0 && strcmp(argv[0], "all") != 0)
+		return cmd_usage_error(ctx->cmd, "with --in, name the messages "
+		    "with 'all' or --query: '%s' names messages of one "
+		    "mailbox", argv[0]);
+	if (msgset_by_query(ctx)) {
+		const char *query = common_opts.query;
+
+		err_clear(&e);
+		if (search_compile(&query, 1, 1, 0, time(NULL), &q, &e) == 0)
+			stdin_uids = search_wants_stdin(q);
+		search_free(q);
+		if (stdin_uids)
+			return cmd_usage_error(ctx->cmd, "uid:- names UIDs of "
+			    "one mailbox: not with --in");
+	}
+	if (f->mode == M_PART && f->dir == NULL)
+		return cmd_usage_error(ctx->cmd, "--part with --in needs "
+		    "--save DIR");
+	return 0;
+}
+
 int
 check_fetch(int argc, char **argv, struct ctx *ctx)
 {
 	struct fetch f;
 	struct stat st;
-	int rc, err;
+	int rc, err, in = common_opts.in.n > 0;
 
-	if ((rc = msgset_check(ctx, argc, argv, 1, 0)) != 0)
+	if ((rc = msgset_check(ctx, argc, argv, !in, 0)) != 0)
 		return rc;
 	memset(&f, 0, sizeof(f));
 	if ((rc = pick_mode(ctx, &f)) != 0)
+		return rc;
+	if (in && (rc = check_in(argc, argv, ctx, &f)) != 0)
 		return rc;
 	/* A directory that is not there is no reason to connect. */
 	if (f.dir == NULL)
@@ -1836,26 +1885,188 @@ check_fetch(int argc, char **argv, struct ctx *ctx)
 	    f.dir, strerror(err));
 }
 
+/*
+ * Fetch set from the selected mailbox f->mailbox as the mode says: what
+ * --save or --maildir wrote before is skipped, the rest fetched in
+ * chunks or windows, pipelined; then what was named one by one and is
+ * not there is reported. Returns 0 or the exit status (error printed).
+ */
+static int
+fetch_set(struct fetch *f, struct uidset *set, uint32_t exists)
+{
+	struct ctx *ctx = f->ctx;
+	struct sess_scope sc = { on_fetch, choose_sink, NULL, NULL };
+	uint64_t before, total, skipped;
+	int rc = 0, r;
+
+	uidset_clear(&f->found);
+	uidlist_free(&f->listed);
+	uidset_clear(&f->answered);
+	free(f->save_prefix);
+	f->save_prefix = NULL;
+	f->asked = set;
+	before = uidset_count(set);
+	if (f->dir != NULL && f->mode != M_ATTACHMENTS) {
+		f->save_prefix = save_prefix(f);
+		if (!f->force && (rc = skip_saved(f, set)) != 0)
+			return rc;
+	}
+	if (f->mddir != NULL && ((rc = maildir_prepare(f, set)) != 0 ||
+	    set->n == 0)) {
+		if (rc == 0)
+			msgset_not_found(ctx, f->mailbox, &f->singles,
+			    &f->answered, 1);
+		return rc ? rc : ctx->status;
+	}
+	if (f->mode == M_PART && !f->single && f->dir == NULL)
+		return cmd_usage_error(ctx->cmd, "--part of several messages "
+		    "needs --save DIR");
+	if ((f->mode == M_RAW || f->mode == M_PART) && f->dir == NULL &&
+	    f->mddir == NULL && !f->in)
+		emit_detach(f->em);
+	/* Long work that writes files: a progress line. */
+	if (f->in) {
+		/* One line for every mailbox: what was there is done. */
+		progress_add(ctx->progress, before - uidset_count(set));
+	} else if (f->dir != NULL || f->mddir != NULL) {
+		/*
+		 * "all" is 1:*: at most what the mailbox holds, less what
+		 * an earlier run saved.
+		 */
+		total = uidset_count(set);
+		skipped = before - total;
+		if (exists >= skipped && total > exists - skipped)
+			total = exists - skipped;
+		cmd_progress_begin(ctx, "messages", total);
+	}
+	sc.ctx = f;
+	if (f->mode == M_TEXT || f->mode == M_ATTACHMENTS) {
+		f->p = sess_pipe_begin(f->s, &sc, 0);
+		r = run_windows(f, set);
+	} else {
+		f->p = sess_pipe_begin(f->s, &sc, chunk_limit(f));
+		r = run_chunks(f, set, NULL, NULL);
+	}
+	r = sess_pipe_end(f->p, r, f->e);
+	f->p = NULL;
+	if (r < 0) {
+		body_abort(f);
+		/* What is complete is saved and reported all the same. */
+		commit_files(f);
+		rc = cmd_fail(ctx, f->e);
+		if (f->md != NULL)
+			(void)maildir_out_commit(f->md, f->e);
+		return rc;
+	}
+	commit_files(f);
+	if (f->md != NULL && maildir_out_commit(f->md, f->e) < 0)
+		err_clear(f->e);		/* each failure was reported */
+	maildir_out_free(f->md);
+	f->md = NULL;
+	/*
+	 * What was named by its UID and is not there (fetch --text and
+	 * --attachments know what exists from their UID SEARCH).
+	 */
+	msgset_not_found(ctx, f->mailbox, &f->singles, f->mode == M_TEXT ||
+	    f->mode == M_ATTACHMENTS ? &f->found : &f->answered, 1);
+	return ctx->status;
+}
+
+/*
+ * fetch --in PATTERN...: the mailboxes listed and searched as search
+ * --in does (lib/multi.h), then each mailbox with matches selected in
+ * turn (its UIDVALIDITY must still be the one searched) and its messages
+ * fetched as one mailbox's are. --raw to standard output makes one
+ * mboxrd stream of them all; --save names files after their mailbox;
+ * --maildir writes each mailbox into its own Maildir++ folder.
+ */
+static int
+fetch_in(struct fetch *f, const char *set_arg)
+{
+	struct ctx *ctx = f->ctx;
+	const struct opt_list *in = &common_opts.in;
+	const struct sess_mailbox *sel;
+	struct search_query *q = NULL;
+	struct multi_box *b;
+	struct multi m;
+	struct uidset set;
+	const char *all = "all", *query;
+	uint64_t total = 0;
+	size_t i;
+	int rc = 0;
+
+	multi_init(&m);
+	uidset_init(&set);
+	query = set_arg == NULL ? common_opts.query : all;
+	if ((rc = msgset_compile(ctx, NULL, &query, 1, 1, &q)) != 0)
+		return rc;
+	if (multi_list(f->s, in->v, in->n, &m, f->e) < 0 ||
+	    multi_search(f->s, &m, q, 0, NULL, 0, f->e) < 0) {
+		rc = cmd_fail(ctx, f->e);
+		goto out;
+	}
+	for (i = 0; i < m.n; i++) {
+		if (m.v[i].err.kind != ERR_NONE)
+			cmd_fail(ctx, &m.v[i].err);
+		total += uidset_count(&m.v[i].found);
+	}
+	if ((f->mode == M_RAW || f->mode == M_PART) && f->dir == NULL &&
+	    f->mddir == NULL)
+		emit_detach(f->em);
+	if (f->dir != NULL || f->mddir != NULL)
+		cmd_progress_begin(ctx, "messages", total);
+	for (i = 0; i < m.n && rc == 0; i++) {
+		b = &m.v[i];
+		if (b->found.n == 0)
+			continue;
+		if (sess_select(f->s, b->name, !f->mark_seen, f->e) < 0) {
+			cmd_fail(ctx, f->e);
+			if (sess_broken(f->s))
+				rc = ctx->status;
+			continue;
+		}
+		sel = sess_selected(f->s);
+		if (sel->uidvalidity != b->uidvalidity) {
+			cmd_failf(ctx, ERR_DATA, "mailbox '%s' changed its "
+			    "UIDVALIDITY from %u to %u while it was searched",
+			    b->name, b->uidvalidity, sel->uidvalidity);
+			continue;
+		}
+		f->mailbox = b->name;
+		f->uidvalidity = b->uidvalidity;
+		f->delim = b->delim;
+		uidset_clear(&set);
+		uidset_merge(&set, &b->found);
+		if (fetch_set(f, &set, sel->exists) != 0 && sess_broken(f->s))
+			rc = ctx->status;
+	}
+	f->mailbox = NULL;
+out:
+	uidset_free(&set);
+	multi_free(&m);
+	search_free(q);
+	return rc ? rc : ctx->status;
+}
+
 int
 cmd_fetch(int argc, char **argv, struct ctx *ctx)
 {
-	struct sess_scope sc = { on_fetch, choose_sink, NULL, NULL };
 	struct fetch f;
 	struct uidset set;
 	const struct sess_mailbox *m;
 	const char *set_arg;
-	uint64_t before, total, skipped;
 	size_t i;
-	int rc, r;
+	int rc, in = common_opts.in.n > 0;
 
-	if (msgset_operand(ctx, argc, argv, 1, 0, &set_arg) < 0)
+	if (msgset_operand(ctx, argc, argv, !in, 0, &set_arg) < 0)
 		return ERR_USAGE;
 	memset(&f, 0, sizeof(f));
 	f.ctx = ctx;
 	f.s = ctx->sess;
 	f.em = ctx->emit;
 	f.e = &ctx->err;
-	f.mailbox = argv[0];
+	f.in = in;
+	f.mailbox = in ? NULL : argv[0];
 	if ((rc = pick_mode(ctx, &f)) != 0)
 		return rc;
 	f.mark_seen = opt.mark_seen;
@@ -1870,83 +2081,24 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	buf_init(&f.text, TEXT_MAX);
 	buf_init(&f.body.s1, STAGE_MAX);
 	buf_init(&f.body.s2, STAGE_MAX);
+	f.gmail = sess_has_cap(f.s, "X-GM-EXT-1");
+	if (in) {
+		rc = fetch_in(&f, set_arg);
+		goto out;
+	}
 	if (sess_select(f.s, f.mailbox, !f.mark_seen, f.e) < 0) {
 		rc = cmd_fail(ctx, f.e);
 		goto out;
 	}
 	m = sess_selected(f.s);
 	f.uidvalidity = m->uidvalidity;
-	f.gmail = sess_has_cap(f.s, "X-GM-EXT-1");
 	if ((rc = msgset_resolve(ctx, f.mailbox, set_arg, &set)) != 0)
 		goto out;
 	if (set.n == 0)
 		goto out;
 	f.single = f.mddir == NULL && uidset_count(&set) == 1;
-	f.asked = &set;
 	msgset_singles(ctx, set_arg, &set, &f.singles);
-	before = uidset_count(&set);
-	if (f.dir != NULL && f.mode != M_ATTACHMENTS) {
-		f.save_prefix = save_prefix(&f);
-		if (!f.force && (rc = skip_saved(&f, &set)) != 0)
-			goto out;
-	}
-	if (f.mddir != NULL && ((rc = maildir_prepare(&f, &set)) != 0 ||
-	    set.n == 0)) {
-		if (rc == 0)
-			msgset_not_found(ctx, f.mailbox, &f.singles,
-			    &f.answered, 1);
-		rc = rc ? rc : ctx->status;
-		goto out;
-	}
-	if (f.mode == M_PART && !f.single && f.dir == NULL) {
-		rc = cmd_usage_error(ctx->cmd, "--part of several messages "
-		    "needs --save DIR");
-		goto out;
-	}
-	if ((f.mode == M_RAW || f.mode == M_PART) && f.dir == NULL &&
-	    f.mddir == NULL)
-		emit_detach(f.em);
-	/* Long work that writes files: a progress line. */
-	if (f.dir != NULL || f.mddir != NULL) {
-		/*
-		 * "all" is 1:*: at most what the mailbox holds, less what
-		 * an earlier run saved.
-		 */
-		total = uidset_count(&set);
-		skipped = before - total;
-		if (m->exists >= skipped && total > m->exists - skipped)
-			total = m->exists - skipped;
-		cmd_progress_begin(ctx, "messages", total);
-	}
-	sc.ctx = &f;
-	if (f.mode == M_TEXT || f.mode == M_ATTACHMENTS) {
-		f.p = sess_pipe_begin(f.s, &sc, 0);
-		r = run_windows(&f, &set);
-	} else {
-		f.p = sess_pipe_begin(f.s, &sc, chunk_limit(&f));
-		r = run_chunks(&f, &set, NULL, NULL);
-	}
-	r = sess_pipe_end(f.p, r, f.e);
-	f.p = NULL;
-	if (r < 0) {
-		body_abort(&f);
-		/* What is complete is saved and reported all the same. */
-		commit_files(&f);
-		rc = cmd_fail(ctx, f.e);
-		if (f.md != NULL)
-			(void)maildir_out_commit(f.md, f.e);
-		goto out;
-	}
-	commit_files(&f);
-	if (f.md != NULL && maildir_out_commit(f.md, f.e) < 0)
-		err_clear(f.e);		/* each failure was reported */
-	/*
-	 * What was named by its UID and is not there (fetch --text and
-	 * --attachments know what exists from their UID SEARCH).
-	 */
-	msgset_not_found(ctx, f.mailbox, &f.singles, f.mode == M_TEXT ||
-	    f.mode == M_ATTACHMENTS ? &f.found : &f.answered, 1);
-	rc = ctx->status;
+	rc = fetch_set(&f, &set, m->exists);
 out:
 	body_abort(&f);
 	maildir_out_free(f.md);

@@ -35,8 +35,8 @@ static const struct help_page {
 	{ "status", 0, { "imapctl status INBOX Projects/2024",
 	    "imapctl status -o json | jq '.[0].unseen'" } },
 	{ "search", 0, { "imapctl search INBOX from:carol unseen",
-	    "imapctl search INBOX '(' from:carol or from:bob ')' older:30d "
-	    "--count",
+	    "imapctl search --in '*' '(' from:carol or from:bob ')' "
+	    "older:30d --count",
 	    "imapctl search INBOX larger:1M -o jsonl | "
 	    "imapctl fetch INBOX -" } },
 	{ "fetch", 0, { "imapctl fetch INBOX all",

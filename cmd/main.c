@@ -129,20 +129,21 @@ const struct command commands[] = {
 	    .min_args = 0, .max_args = -1, .operands = "mailbox" },
 	{ .name = "search", .fn = cmd_search,
 	    .flags = NEED_SELECT_RO, .opts = search_opts,
-	    .usage = "MAILBOX [QUERY...] [--raw KEYS] [--count|--summary] "
-		"[--limit N] [--sort ORDER]",
+	    .usage = "MAILBOX|--in PATTERN... [QUERY...] [--raw KEYS] "
+		"[--count|--summary] [--limit N] [--sort ORDER]",
 	    .summary = "find the messages that match a query",
-	    .min_args = 1, .max_args = -1, .operands = "mailbox query",
+	    .min_args = 0, .max_args = -1, .operands = "mailbox query",
 	    .check = check_search },
 	{ .name = "fetch", .fn = cmd_fetch,
 	    .flags = NEED_LOGIN, .opts = fetch_opts,
-	    .usage = "MAILBOX SET|--query QUERY "
+	    .usage = "MAILBOX SET|--query QUERY | --in PATTERN... "
+		"all|--query QUERY "
 		"[--summary|--headers|--raw|--text|--structure|--part N] "
 		"[--save DIR] [--attachments DIR] [--maildir DIR] "
 		"[--mark-seen] [--force]",
 	    .summary = "fetch messages: summaries, headers, bytes, text, "
 		"parts",
-	    .min_args = 1, .max_args = 2, .operands = "mailbox set",
+	    .min_args = 0, .max_args = 2, .operands = "mailbox set",
 	    .check = check_fetch },
 	{ .name = "info", .fn = cmd_info,
 	    .flags = NEED_LOGIN | SHORT_TALK, .opts = info_opts,
@@ -673,12 +674,15 @@ closest_command(const char *name)
  * repeated), where "set" is skipped when --query names the messages.
  */
 static void
-operand_kind(const struct command *c, int query, int n, char *kind,
+operand_kind(const struct command *c, int query, int in, int n, char *kind,
     size_t size)
 {
 	const char *p = c->operands, *w = "";
 	size_t len = 0;
 
+	/* With --in, the first operand is no mailbox. */
+	if (in && strncmp(p, "mailbox ", 8) == 0)
+		p += 8;
 	for (;;) {
 		while (*p == ' ')
 			p++;
@@ -717,7 +721,8 @@ check_blank(const struct command *c, const struct opt_table *const tables[],
 	for (i = 0; i < nops; i++) {
 		if (!blank(ops[i]))
 			continue;
-		operand_kind(c, common_opts.query != NULL, i, kind,
+		operand_kind(c, common_opts.query != NULL,
+		    common_opts.in.n > 0, i, kind,
 		    sizeof(kind));
 		if (strcmp(kind, "set") == 0)
 			return err_set(e, ERR_USAGE, "empty SET: name the "
@@ -852,8 +857,12 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 		buf_wipe(&st->secret);
 		st->wiped = (ctx->cmd->flags & RECONNECTS) != 0;
 	}
+	/*
+	 * No MAILBOX to select: records name theirs (no_select), or --in
+	 * lists and examines the mailboxes in the command itself.
+	 */
 	if ((ctx->cmd->flags & (NEED_SELECT_RO | NEED_SELECT_RW)) &&
-	    !ctx->no_select) {
+	    !ctx->no_select && common_opts.in.n == 0) {
 		if (argc < 1)
 			return err_set(e, ERR_USAGE, "no mailbox given");
 		if (sess_select(ctx->sess, argv[0],

@@ -8,9 +8,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "msgset.h"
+#include "multi.h"
 #include "parser.h"
 #include "search.h"
 #include "xalloc.h"
@@ -25,13 +27,17 @@ static struct {
 } opt;
 
 const struct opt search_opts[] = {
+	OPT_LIST(0, "in", &common_opts.in, "PATTERN", "search the mailboxes "
+	    "this LIST pattern names (* or Lists/*) instead of MAILBOX; "
+	    "repeatable", OPT_COMPLETE_MAILBOX),
 	OPT_STRING(0, "raw", &opt.raw, "KEYS", "IMAP SEARCH keys, sent as they "
 	    "are and ANDed with the query"),
 	OPT_CMDMODE(0, "count", &opt.show, SHOW_COUNT, "print only the number "
-	    "of matching messages"),
+	    "of matching messages (with --in: each mailbox's, then the total)"),
 	OPT_CMDMODE(0, "summary", &opt.show, SHOW_SUMMARY, "print fetch's "
 	    "summary of each message"),
-	OPT_STRING(0, "limit", &opt.limit, "N", "print at most N messages"),
+	OPT_STRING(0, "limit", &opt.limit, "N", "print at most N messages "
+	    "(with --in: in all)"),
 	OPT_STRING(0, "sort", &opt.sort, "ORDER", "date, -date, size, -size, "
 	    "subject or from (with -: newest, largest or Z first)"),
 	MSGSET_OPT_UIDVALIDITY,
@@ -195,18 +201,340 @@ search_options(struct ctx *ctx, uint64_t *limit_r, enum search_sort *key_r,
 	return 0;
 }
 
+/* What --in does not go with: 0 or 64 after saying why. */
+static int
+check_in(int argc, char **argv, struct ctx *ctx, enum search_sort key)
+{
+	struct search_query *q = NULL;
+	struct err e;
+	int stdin_uids;
+
+	if (common_opts.uidvalidity != NULL)
+		return cmd_usage_error(ctx->cmd, "--uidvalidity guards one "
+		    "mailbox; with --in each record carries its own");
+	if (opt.sort != NULL && (key == SEARCH_SORT_SUBJECT ||
+	    key == SEARCH_SORT_FROM))
+		return cmd_usage_error(ctx->cmd, "--sort %s with --in: the "
+		    "server sorts by %s one mailbox at a time, and those "
+		    "orders do not merge; use date or size", key ==
+		    SEARCH_SORT_SUBJECT ? "subject" : "from", key ==
+		    SEARCH_SORT_SUBJECT ? "subject" : "from");
+	err_clear(&e);
+	if (search_compile((const char *const *)argv, (size_t)argc, 0, 0,
+	    time(NULL), &q, &e) < 0)
+		return 0;	/* msgset_check_query says why */
+	stdin_uids = search_wants_stdin(q);
+	search_free(q);
+	if (stdin_uids)
+		return cmd_usage_error(ctx->cmd, "uid:- names UIDs of one "
+		    "mailbox: not with --in");
+	return 0;
+}
+
 int
 check_search(int argc, char **argv, struct ctx *ctx)
 {
 	enum search_sort key;
 	uint64_t limit;
-	int reverse, rc;
+	int reverse, rc, in = common_opts.in.n > 0;
 
-	if ((rc = search_options(ctx, &limit, &key, &reverse)) != 0 ||
-	    (rc = msgset_check_uidvalidity(ctx, argv[0])) != 0)
+	if ((rc = search_options(ctx, &limit, &key, &reverse)) != 0)
 		return rc;
-	return msgset_check_query(ctx, (const char *const *)argv + 1,
-	    (size_t)argc - 1, 0, opt.raw);
+	if (!in && argc == 0)
+		return cmd_usage_error(ctx->cmd, "missing operand: MAILBOX, "
+		    "or --in PATTERN");
+	if (in)
+		rc = check_in(argc, argv, ctx, key);
+	else
+		rc = msgset_check_uidvalidity(ctx, argv[0]);
+	if (rc != 0)
+		return rc;
+	return msgset_check_query(ctx, (const char *const *)argv + !in,
+	    (size_t)argc - !in, 0, opt.raw);
+}
+
+/* --in ----------------------------------------------------------------- */
+
+/* One match of the run, in output order. */
+struct hit {
+	uint32_t	box;
+	uint32_t	uid;
+};
+
+struct multi_out {
+	struct ctx	*ctx;
+	struct multi	*m;
+	uint64_t	 limit;
+	struct hit	*hits;		/* --sort: the order; else NULL */
+	size_t		 nhits;
+	uint64_t	*counts;	/* --count: a mailbox's, in the order */
+	uint64_t	 n;
+};
+
+static int reverse_sort;
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	const struct multi_key *x = a, *y = b;
+
+	if (x->key != y->key)
+		return (x->key < y->key) == !reverse_sort ? -1 : 1;
+	if (x->box != y->box)
+		return x->box < y->box ? -1 : 1;
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+/*
+ * The order of --sort across mailboxes: by key (internal date or size),
+ * equal keys in mailbox order, then by UID; the first limit of them.
+ */
+static void
+order_keys(struct multi_out *o, int reverse)
+{
+	struct multi *m = o->m;
+	size_t i;
+
+	reverse_sort = reverse;
+	if (m->nkeys > 1)
+		qsort(m->keys, m->nkeys, sizeof(*m->keys), key_cmp);
+	o->nhits = m->nkeys;
+	if (o->limit != 0 && o->nhits > o->limit)
+		o->nhits = (size_t)o->limit;
+	o->hits = xcalloc(o->nhits + 1, sizeof(*o->hits));
+	for (i = 0; i < o->nhits; i++) {
+		o->hits[i].box = m->keys[i].box;
+		o->hits[i].uid = m->keys[i].uid;
+	}
+}
+
+static void
+emit_hit(struct multi_out *o, const struct multi_box *b, uint32_t uid)
+{
+	struct emit *e = o->ctx->emit;
+
+	emit_record_begin(e, "message");
+	emit_str(e, "mailbox", b->name);
+	emit_uint(e, "uidvalidity", b->uidvalidity);
+	emit_uint(e, "uid", uid);
+	emit_record_end(e);
+	o->n++;
+}
+
+/* The messages, in order: mailbox by mailbox, or as --sort put them. */
+static void
+emit_hits(struct multi_out *o)
+{
+	struct multi *m = o->m;
+	struct uidset firsts;
+	uint64_t left = o->limit;
+	size_t i, j;
+	uint64_t uid;
+
+	if (o->hits != NULL) {
+		for (i = 0; i < o->nhits; i++) {
+			if (emit_status(o->ctx->emit) != 0)
+				return;
+			emit_hit(o, &m->v[o->hits[i].box], o->hits[i].uid);
+		}
+		return;
+	}
+	for (i = 0; i < m->n && (o->limit == 0 || left > 0); i++) {
+		uidset_init(&firsts);
+		first_uids(&m->v[i].found, left, &firsts);
+		for (j = 0; j < firsts.n; j++)
+			for (uid = firsts.r[j].lo; uid <= firsts.r[j].hi;
+			    uid++) {
+				if (emit_status(o->ctx->emit) != 0)
+					break;
+				emit_hit(o, &m->v[i], (uint32_t)uid);
+			}
+		if (o->limit != 0)
+			left -= uidset_count(&firsts);
+		uidset_free(&firsts);
+	}
+}
+
+/*
+ * --count: a record a mailbox (mailbox, uidvalidity, count), then the
+ * total alone, as the one-mailbox --count prints it. With --limit, what
+ * the listing would print: the first N in its order.
+ */
+static void
+emit_counts(struct multi_out *o)
+{
+	struct multi *m = o->m;
+	struct emit *e = o->ctx->emit;
+	uint64_t left = o->limit, c;
+	size_t i;
+
+	o->counts = xcalloc(m->n + 1, sizeof(*o->counts));
+	if (o->hits != NULL)
+		for (i = 0; i < o->nhits; i++)
+			o->counts[o->hits[i].box]++;
+	else
+		for (i = 0; i < m->n; i++) {
+			c = m->v[i].count;
+			if (o->limit != 0) {
+				if (c > left)
+					c = left;
+				left -= c;
+			}
+			o->counts[i] = c;
+		}
+	for (i = 0; i < m->n; i++) {
+		if (m->v[i].err.kind != ERR_NONE)
+			continue;
+		emit_record_begin(e, "count");
+		emit_str(e, "mailbox", m->v[i].name);
+		emit_uint(e, "uidvalidity", m->v[i].uidvalidity);
+		emit_uint(e, "count", o->counts[i]);
+		emit_record_end(e);
+		o->n += o->counts[i];
+	}
+	emit_record_begin(e, "total");
+	emit_uint(e, "count", o->n);
+	emit_record_end(e);
+}
+
+/*
+ * --summary: the summaries of a mailbox's run of the order, the mailbox
+ * selected again (its UIDVALIDITY must be the one searched).
+ */
+static int
+summary_run(struct multi_out *o, struct multi_box *b, struct found *f)
+{
+	struct ctx *ctx = o->ctx;
+	const struct sess_mailbox *sel;
+	struct err e;
+
+	err_clear(&e);
+	if (sess_select(ctx->sess, b->name, 1, &e) < 0) {
+		cmd_fail(ctx, &e);
+		return sess_broken(ctx->sess) ? -1 : 0;
+	}
+	sel = sess_selected(ctx->sess);
+	if (sel->uidvalidity != b->uidvalidity) {
+		cmd_failf(ctx, ERR_DATA, "mailbox '%s' changed its "
+		    "UIDVALIDITY from %u to %u while it was searched", b->name,
+		    b->uidvalidity, sel->uidvalidity);
+		return 0;
+	}
+	f->ctx = ctx;
+	f->mailbox = b->name;
+	f->uidvalidity = b->uidvalidity;
+	if (fetch_summaries(ctx, b->name, f->set != NULL ? next_chunk :
+	    next_run, f) != 0 && sess_broken(ctx->sess))
+		return -1;
+	return 0;
+}
+
+static int
+summaries(struct multi_out *o)
+{
+	struct multi *m = o->m;
+	struct uidset firsts;
+	struct found f;
+	uint64_t left = o->limit;
+	size_t i, j;
+	int r = 0;
+
+	if (o->hits != NULL) {
+		/* Runs of one mailbox, in the order. */
+		for (i = 0; i < o->nhits && r == 0; i = j) {
+			memset(&f, 0, sizeof(f));
+			for (j = i; j < o->nhits && o->hits[j].box ==
+			    o->hits[i].box; j++)
+				found_keep(&f, o->hits[j].uid, NULL);
+			o->n += f.n;
+			r = summary_run(o, &m->v[o->hits[i].box], &f);
+			free(f.v);
+		}
+		return r;
+	}
+	for (i = 0; i < m->n && r == 0 && (o->limit == 0 || left > 0); i++) {
+		if (m->v[i].found.n == 0)
+			continue;
+		uidset_init(&firsts);
+		first_uids(&m->v[i].found, left, &firsts);
+		memset(&f, 0, sizeof(f));
+		f.set = &firsts;
+		f.n = uidset_count(&firsts);
+		o->n += f.n;
+		if (o->limit != 0)
+			left -= f.n;
+		r = summary_run(o, &m->v[i], &f);
+		uidset_free(&firsts);
+	}
+	return r;
+}
+
+/*
+ * search --in PATTERN...: LIST the patterns, then EXAMINE and search
+ * every mailbox, pipelined (lib/multi.h). Records in mailbox order
+ * (byte order of the names), UIDs ascending in each; with --sort date or
+ * size, by that key across mailboxes. A mailbox that cannot be examined
+ * is reported, the others go on, and the exit status says so.
+ */
+static int
+search_in(int argc, char **argv, struct ctx *ctx, uint64_t limit,
+    enum search_sort key, int reverse)
+{
+	const struct opt_list *in = &common_opts.in;
+	struct search_query *q = NULL;
+	struct multi_out o;
+	struct multi m;
+	const char *item;
+	size_t i;
+	int count = opt.show.value == SHOW_COUNT, summary = opt.show.value ==
+	    SHOW_SUMMARY, sorted = opt.sort != NULL, rc = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.ctx = ctx;
+	o.m = &m;
+	o.limit = limit;
+	multi_init(&m);
+	if ((rc = msgset_compile(ctx, NULL, (const char *const *)argv,
+	    (size_t)argc, 0, &q)) != 0)
+		return rc;
+	if (opt.raw != NULL && search_add_raw(q, opt.raw, &ctx->err) < 0) {
+		rc = cmd_fail(ctx, &ctx->err);
+		goto out;
+	}
+	/* Sorting a count without a limit changes nothing: counts alone. */
+	if (count && limit == 0)
+		sorted = 0;
+	item = !sorted ? NULL : key == SEARCH_SORT_DATE ? "INTERNALDATE" :
+	    "RFC822.SIZE";
+	if (multi_list(ctx->sess, in->v, in->n, &m, &ctx->err) < 0 ||
+	    multi_search(ctx->sess, &m, q, count && !sorted, item, !summary,
+	    &ctx->err) < 0 ||
+	    (sorted && multi_keys(ctx->sess, &m, item, &ctx->err) < 0)) {
+		rc = cmd_fail(ctx, &ctx->err);
+		goto out;
+	}
+	for (i = 0; i < m.n; i++)
+		if (m.v[i].err.kind != ERR_NONE)
+			cmd_fail(ctx, &m.v[i].err);
+	if (sorted)
+		order_keys(&o, reverse);
+	if (count)
+		emit_counts(&o);
+	else if (summary) {
+		if (summaries(&o) < 0)
+			rc = ctx->status ? ctx->status : ERR_IO;
+	} else
+		emit_hits(&o);
+out:
+	free(o.hits);
+	free(o.counts);
+	multi_free(&m);
+	search_free(q);
+	if (rc != 0)
+		return rc;
+	if (ctx->status != 0)
+		return ctx->status;
+	return o.n > 0 ? 0 : 1;
 }
 
 int
@@ -220,8 +548,11 @@ cmd_search(int argc, char **argv, struct ctx *ctx)
 	uint64_t limit, n;
 	int reverse, summary = opt.show.value == SHOW_SUMMARY, rc;
 
-	if ((rc = search_options(ctx, &limit, &key, &reverse)) != 0 ||
-	    (rc = msgset_check_uidvalidity(ctx, argv[0])) != 0)
+	if ((rc = search_options(ctx, &limit, &key, &reverse)) != 0)
+		return rc;
+	if (common_opts.in.n > 0)
+		return search_in(argc, argv, ctx, limit, key, reverse);
+	if ((rc = msgset_check_uidvalidity(ctx, argv[0])) != 0)
 		return rc;
 	if ((rc = msgset_compile(ctx, argv[0], (const char *const *)argv + 1,
 	    (size_t)argc - 1, 0, &q)) != 0)

@@ -648,6 +648,15 @@ int
 search_queue_count(struct sess_pipe *p, sess_done_fn done, void *ctx,
     const struct search_query *q, struct err *e)
 {
+	if (!sess_has_cap(sess_pipe_sess(p), "ESEARCH"))
+		return 0;
+	return search_queue(p, done, ctx, q, "COUNT", e);
+}
+
+int
+search_queue(struct sess_pipe *p, sess_done_fn done, void *ctx,
+    const struct search_query *q, const char *ret, struct err *e)
+{
 	struct sess *s = sess_pipe_sess(p);
 	struct uidset scope;
 	struct prog pr;
@@ -655,8 +664,6 @@ search_queue_count(struct sess_pipe *p, sess_done_fn done, void *ctx,
 	size_t pos = 0;
 	int scoped, r = 0;
 
-	if (!sess_has_cap(s, "ESEARCH"))
-		return 0;
 	scoped = get_scope(q, &scope);
 	memset(&pr, 0, sizeof(pr));
 	buf_init(&chunk, UIDSET_CHUNK * 2);
@@ -668,9 +675,12 @@ search_queue_count(struct sess_pipe *p, sess_done_fn done, void *ctx,
 	else if (query_build(&pr, q, SEARCH_FORM_EXACT, 0, scoped ? chunk.s :
 	    NULL, 1) == V_FALSE)
 		r = 2;
+	else if (ret == NULL || !sess_has_cap(s, "ESEARCH"))
+		r = sess_pipe_send(p, done, ctx, e, "UID SEARCH %V", pr.v,
+		    pr.n) < 0 ? -1 : 1;
 	else
-		r = sess_pipe_send(p, done, ctx, e, "UID SEARCH RETURN (COUNT) "
-		    "%V", pr.v, pr.n) < 0 ? -1 : 1;
+		r = sess_pipe_send(p, done, ctx, e, "UID SEARCH RETURN (%s) %V",
+		    ret, pr.v, pr.n) < 0 ? -1 : 1;
 	query_prog_free(&pr);
 	buf_free(&chunk);
 	uidset_free(&scope);

@@ -120,6 +120,18 @@ int	search_count(struct sess *, const struct search_query *,
 int	search_queue_count(struct sess_pipe *, sess_done_fn, void *,
 	    const struct search_query *, struct err *);
 
+/*
+ * The search as one command among others the caller pipelines, as
+ * search_queue_count: "UID SEARCH RETURN (ret) ..." with ret such as
+ * "ALL", "COUNT" or "SAVE" (SEARCHRES: the caller asks only where it is
+ * offered) when the server offers ESEARCH; else, or with ret NULL, a
+ * plain "UID SEARCH ...", whose "* SEARCH" answers the oldest command in
+ * flight. Same returns: 1 queued, 2 nothing can match, 0 not one command
+ * (then search_run), -1 error.
+ */
+int	search_queue(struct sess_pipe *, sess_done_fn, void *,
+	    const struct search_query *, const char *ret, struct err *);
+
 enum search_sort {
 	SEARCH_SORT_DATE,		/* INTERNALDATE (SORT ARRIVAL) */
 	SEARCH_SORT_SIZE,		/* RFC822.SIZE (SORT SIZE) */

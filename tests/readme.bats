@@ -101,6 +101,8 @@ same() {
 	assert_failure 1
 	assert_equal "$output" ""
 	assert_equal "$stderr" ""
+	same "imapctl search --in '*' from:carol"
+	same "imapctl search --in 'Projects/*' --count"
 	cmd=$(example "imapctl search INBOX --sort -date --limit 10 --summary")
 	run --separate-stderr bash -c "$cmd"
 	assert_success
@@ -206,6 +208,19 @@ same() {
 	run --separate-stderr bash -c "imapctl fetch Restored all -o jsonl | jq -c '[.flags - [\"\\\\Recent\"], .internaldate]'"
 	assert_equal "$output" "$want"
 	[[ $want == '[["\\Seen"],"2024-03-01T09:22:03Z"]'* ]]
+}
+
+@test "README: the whole account into a Maildir, a folder a mailbox, then only what is new" {
+	cmd=$(example "imapctl fetch --in '*' all --maildir ~/backup/account")
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "$stderr" ""
+	run --separate-stderr bash -c "imapctl search --in '*' --count | tail -1"
+	assert_equal "$(find ~/backup/account -path '*/cur/*' -type f | wc -l)" "$output"
+	[ -d ~/backup/account/.Projects.2024/cur ]
+	run --separate-stderr bash -c "$cmd"
+	assert_success
+	assert_equal "$output" ""
 }
 
 @test "README: changing mail safely" {

@@ -125,3 +125,29 @@ UID FETCH 3:5 (UID RFC822.SIZE)"
 	assert_equal "$(echo "$output" | cut -f3 | paste -sd' ')" "3 5"
 	[ "$(sent | grep -c '^UID SEARCH UID ')" -ge 5 ]
 }
+
+@test "search --in: plain SEARCH in each mailbox, and older:/newer: decided here mailbox by mailbox" {
+	run --separate-stderr imapctl --debug search --in Recent --in INBOX --in Search newer:2d
+	assert_success
+	# Not one command a mailbox: each examined and searched in turn.
+	assert_equal "$(cut -f1,3 <<<"$output" | paste -sd' ')" "Recent	4 Recent	5 Recent	6 Recent	7"
+	run --separate-stderr imapctl search --in '*' --count from:carol
+	assert_success
+	assert_equal "$(tail -1 <<<"$output")" 2
+	assert_equal "$(grep -c . <<<"$output")" 17
+	run --separate-stderr imapctl search --in INBOX --in Search --sort -date --limit 2 -o jsonl
+	assert_success
+	assert_equal "$(jq -c '[.mailbox,.uid]' <<<"$output" | paste -sd' ')" '["Search",4] ["Search",3]'
+	# Searched mailbox by mailbox, then sorted across them.
+	run --separate-stderr imapctl search --in INBOX --in Recent --sort -date --limit 3 newer:2d -o jsonl
+	assert_success
+	assert_equal "$(jq -c '[.mailbox,.uid]' <<<"$output" | paste -sd' ')" '["Recent",7] ["Recent",6] ["Recent",5]'
+	run --separate-stderr imapctl search --in INBOX --in Recent --summary older:1w -o jsonl
+	assert_success
+	assert_equal "$(jq -c '[.mailbox,.uid]' <<<"$output" | paste -sd' ')" '["INBOX",1] ["INBOX",2] ["INBOX",3] ["INBOX",4] ["INBOX",5] ["Recent",1]'
+	run --separate-stderr imapctl search --in INBOX --in Search --count --limit 3 older:1d
+	assert_success
+	assert_equal "$output" "INBOX	$(imapctl status INBOX -o json | jq .[0].uidvalidity)	3
+Search	$(imapctl status Search -o json | jq .[0].uidvalidity)	0
+3"
+}
