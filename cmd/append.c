@@ -693,8 +693,7 @@ append_options(struct ctx *ctx, int argc, char **argv, char ***files_r,
 	if (nstdin > 1)
 		return cmd_usage_error(ctx->cmd, "standard input ('-') can be "
 		    "given once");
-	if ((rc = change_max(ctx, max_r)) != 0)
-		return rc;
+	*max_r = ctx->common->max;
 	if ((rc = change_flags(ctx, "flags", &opt.flags, flags)) != 0)
 		return rc;
 	if (opt.date != NULL && parse_date(opt.date, date) < 0)

@@ -28,28 +28,9 @@
 /* Max ------------------------------------------------------------------- */
 
 int
-change_max(struct ctx *ctx, uint64_t *max_r)
-{
-	const char *v = ctx->common->max;
-
-	*max_r = UINT64_MAX;
-	if (v == NULL)
-		return 0;
-	if (!imap_parse_u64(v, strlen(v), max_r))
-		return cmd_failf(ctx, ERR_USAGE, "bad --max '%s': give a "
-		    "number of messages", v);
-	return 0;
-}
-
-int
 change_check(struct ctx *ctx, int argc, char **argv, int nrest)
 {
-	uint64_t max;
-	int rc;
-
-	if ((rc = msgset_check(ctx, argc, argv, 1, nrest)) != 0)
-		return rc;
-	return change_max(ctx, &max);
+	return msgset_check(ctx, argc, argv, 1, nrest);
 }
 
 int
@@ -371,15 +352,13 @@ change_begin(struct ctx *ctx, struct change *ch, const char *setarg,
 {
 	const struct sess_mailbox *m = sess_selected(ctx->sess);
 	struct uidset named, singles;
-	uint64_t max;
+	uint64_t max = ctx->common->max;
 	int rc;
 
 	*go_r = 0;
 	if (m == NULL)
 		return cmd_failf(ctx, ERR_INTERNAL, "no mailbox selected");
 	ch->uidvalidity = m->uidvalidity;
-	if ((rc = change_max(ctx, &max)) != 0)
-		return rc;
 	uidset_init(&named);
 	if ((rc = msgset_resolve(ctx, ch->mailbox, setarg, &named)) != 0 ||
 	    (rc = change_check_uidplus(ctx, ch, allow_all)) != 0) {

@@ -20,21 +20,16 @@
 	OPT_BOOL('n', "dry-run", &common_opts.dry_run, "print the records " \
 	    "it would act on and change nothing")
 #define CHANGE_OPT_MAX \
-	OPT_STRING(0, "max", &common_opts.max, "N", "refuse, changing " \
-	    "nothing, when more than N messages are named")
+	OPT_UINT(0, "max", &common_opts.max, UINT64_MAX, 0, UINT64_MAX, "N", \
+	    "refuse, changing nothing, when more than N messages are named")
 #define CHANGE_OPT_EXPUNGE_ALL \
 	OPT_BOOL(0, "allow-expunge-all", &common_opts.allow_expunge_all, \
 	    "without UIDPLUS, expunge every \\Deleted message of the " \
 	    "mailbox")
 
 /*
- * --max N: 0 with *max_r set (UINT64_MAX when not given), or the exit
- * status after printing the error.
- */
-int	change_max(struct ctx *, uint64_t *max_r);
-/*
- * Before connecting: the SET operand or --query (nrest operands after it),
- * --uidvalidity and --max. 0, or the exit status after the usage error.
+ * Before connecting: the SET operand or --query (nrest operands after it)
+ * and --uidvalidity. 0, or the exit status after the usage error.
  */
 int	change_check(struct ctx *, int argc, char **argv, int nrest);
 /* Refuse (exit 65) when count passes --max; 0 when it does not. */

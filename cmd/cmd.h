@@ -8,6 +8,7 @@
 #define IMAPCTL_CMD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "emit.h"
 #include "err.h"
@@ -37,6 +38,27 @@ struct opt_mode {
 	unsigned	 given;		/* 1 << value of each one given */
 };
 
+/*
+ * What an option's argument is read as, once, by the parser: a number
+ * outside its range, or no number at all, is a usage error then, worded
+ * one way for each kind:
+ *   --limit: not a number: 'x'
+ *   --limit: out of range: '0': at least 1
+ *   --timeout: not a duration: 'soon': use a number and s, min, ...
+ *   --max-size: not a size: '1T': bytes, or a number with k, M or G
+ *   --warning-time: bad range '1:x' ... (range_parse's words)
+ * Commands read the typed field and convert nothing again.
+ */
+enum opt_kind {
+	OPT_K_TEXT,		/* a string, as it is */
+	OPT_K_UINT,		/* digits, min to max */
+	OPT_K_SIZE,		/* bytes, or with k, M or G: min to max */
+	OPT_K_DURATION,		/* duration_parse: more than 0, at most dmax */
+	OPT_K_RANGE		/* range_parse, with range_flags */
+};
+
+struct range;
+
 struct opt {
 	const char	*name;		/* long name, without "--" */
 	int		 short_name;	/* 0 if none */
@@ -49,6 +71,18 @@ struct opt {
 	struct opt_list	*list;		/* each argument given */
 	struct opt_mode	*mode;		/* value, with its bit */
 	int		 value;		/* below 32 */
+	/* A typed argument: kind, where it goes, its range and default. */
+	enum opt_kind	 kind;
+	uint64_t	*num;		/* OPT_K_UINT, OPT_K_SIZE */
+	double		*secs;		/* OPT_K_DURATION: seconds */
+	struct range	*range;		/* OPT_K_RANGE */
+	/*
+	 * The default is the field's value until the option is given; it
+	 * may lie outside the range, to say "not given".
+	 */
+	uint64_t	 min, max, def;	/* OPT_K_UINT, OPT_K_SIZE */
+	double		 dmax, ddef;	/* OPT_K_DURATION; dmax 0: no limit */
+	unsigned	 range_flags;	/* OPT_K_RANGE: RANGE_DURATION... */
 };
 
 #define OPT_REPEAT	0x1		/* may be given several times */
@@ -101,7 +135,43 @@ struct opt {
 	    .mode = OPT_TYPED(struct opt_mode *, v), \
 	    .value = OPT_MODE_VALUE(i), \
 	    .list = OPT_TYPED(struct opt_list *, p) }
+/*
+ * --name N: *v = N, a number from min to max (uint64_t *v); def until
+ * given.
+ */
+#define OPT_UINT(s, l, v, def_, min_, max_, a, h) \
+	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
+	    .kind = OPT_K_UINT, .num = OPT_TYPED(uint64_t *, v), \
+	    .def = (def_), .min = (min_), .max = (max_) }
+/* --name SIZE: *v = bytes, at least min (uint64_t *v); def until given. */
+#define OPT_SIZE(s, l, v, def_, min_, a, h) \
+	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
+	    .kind = OPT_K_SIZE, .num = OPT_TYPED(uint64_t *, v), \
+	    .def = (def_), .min = (min_), .max = UINT64_MAX }
+/*
+ * --name DURATION: *v = seconds, more than 0 and at most max (double *v;
+ * max 0: no limit); def until given.
+ */
+#define OPT_DURATION(s, l, v, def_, max_, a, h) \
+	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
+	    .kind = OPT_K_DURATION, .secs = OPT_TYPED(double *, v), \
+	    .ddef = (def_), .dmax = (max_) }
+/* --name RANGE: *v a threshold range (lib/range.h), read with flags f. */
+#define OPT_RANGE(s, l, v, f, a, h) \
+	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
+	    .kind = OPT_K_RANGE, .range = OPT_TYPED(struct range *, v), \
+	    .range_flags = (f) }
+/* Not given: the default of an OPT_UINT that any number may be. */
+#define OPT_UNSET	UINT64_MAX
 #define OPT_END()	{ .name = NULL }
+
+/*
+ * Option o's argument arg read into its typed field (nothing for a
+ * string, list or flag): 0, or -1 with the usage error in *e.
+ */
+int	opt_value(const struct opt *o, const char *arg, struct err *e);
+/* The typed fields of the table o back to their defaults. */
+void	opt_value_reset(const struct opt *o);
 
 /* How many modes of m were given. */
 int	opt_mode_count(const struct opt_mode *);
@@ -121,7 +191,7 @@ void	opt_mode_names(const struct opt *opts, const struct opt_mode *m,
 struct common_opts {
 	const char	*query;		/* --query */
 	const char	*uidvalidity;	/* --uidvalidity */
-	const char	*max;		/* --max */
+	uint64_t	 max;		/* --max; UINT64_MAX: none */
 	int		 dry_run;	/* --dry-run */
 	int		 allow_expunge_all;
 	int		 progress, no_progress;
@@ -310,7 +380,7 @@ COMMAND(complete);
 COMMAND_CHECK(fetch);
 COMMAND(check);
 COMMAND(quota);
-COMMAND_CHECK(watch);
+COMMAND(watch);
 
 /*
  * fetch's summary records (as "fetch --summary" prints them) of the

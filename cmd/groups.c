@@ -145,7 +145,7 @@ groups_check(struct ctx *ctx, int argc, char **argv, int nrest)
 {
 	struct groups *gs;
 	struct err e;
-	uint64_t max;
+	uint64_t max = ctx->common->max;
 	size_t i;
 	int rc;
 
@@ -156,8 +156,6 @@ groups_check(struct ctx *ctx, int argc, char **argv, int nrest)
 		return cmd_usage_error(ctx->cmd, "--uidvalidity needs a "
 		    "MAILBOX operand: records from several mailboxes carry "
 		    "their own");
-	if ((rc = change_max(ctx, &max)) != 0)
-		return rc;
 	gs = xcalloc(1, sizeof(*gs));
 	err_clear(&e);
 	if (uidset_read_records(stdin, add_record, gs, &e) < 0) {

@@ -38,6 +38,7 @@
 #define MONITORING_TIMEOUT_S	10	/* as check_imap's -t */
 #define MONITORING_DEADLINE_S	10	/* before the scheduler kills it */
 #define DEADLINE_MAX_S		(366.0 * 86400)
+#define TIMEOUT_MAX_S		86400.0	/* as the account's timeout */
 
 /*
  * The global options, parsed into the settings the connection is made
@@ -45,7 +46,8 @@
  */
 static struct {
 	struct settings_in	 in;
-	const char		*format, *deadline;
+	const char		*format;
+	double			 deadline;	/* seconds; 0: none given */
 	int			 help, version;
 } gopt;
 
@@ -99,16 +101,17 @@ const struct opt global_opts[] = {
 	    "login"),
 	OPT_BOOL(0, "no-compress", &gopt.in.no_compress, "do not compress the "
 	    "connection (COMPRESS=DEFLATE) even where the server offers it"),
-	OPT_STRING(0, "timeout", &gopt.in.timeout, "DURATION", "give up on a "
-	    "silent server after DURATION, and on connecting and logging in "
-	    "(default 30s)"),
-	OPT_STRING(0, "deadline", &gopt.deadline, "DURATION", "stop the whole "
-	    "run after DURATION (default none; check: 10s)"),
-	OPT_STRING(0, "retry", &gopt.in.retry, "N", "send a command the "
-	    "server throttles again, up to N times, waiting longer each time "
-	    "(default 0)"),
-	OPT_STRING(0, "max-size", &gopt.in.max_size, "SIZE", "refuse server "
-	    "literals larger than SIZE (default 256M)"),
+	OPT_DURATION(0, "timeout", &gopt.in.timeout, 0, TIMEOUT_MAX_S,
+	    "DURATION", "give up on a silent server after DURATION, and on "
+	    "connecting and logging in (default 30s)"),
+	OPT_DURATION(0, "deadline", &gopt.deadline, 0, DEADLINE_MAX_S,
+	    "DURATION", "stop the whole run after DURATION (default none; "
+	    "check: 10s)"),
+	OPT_UINT(0, "retry", &gopt.in.retry, OPT_UNSET, 0, CONFIG_MAX_RETRY,
+	    "N", "send a command the server throttles again, up to N times, "
+	    "waiting longer each time (default 0)"),
+	OPT_SIZE(0, "max-size", &gopt.in.max_size, 0, 1, "SIZE", "refuse "
+	    "server literals larger than SIZE (default 256M)"),
 	OPT_BOOL(0, "debug", &gopt.in.debug, "write the protocol exchange to "
 	    "stderr, secrets redacted"),
 	OPT_BOOL('h', "help", &gopt.help, "show help and exit"),
@@ -214,8 +217,7 @@ const struct command commands[] = {
 	    .usage = "MAILBOX [--once] [--duration DURATION] [--interval "
 		"DURATION]",
 	    .summary = "wait for new messages, expunges and flag changes",
-	    .min_args = 1, .max_args = 1, .operands = "mailbox",
-	    .check = check_watch },
+	    .min_args = 1, .max_args = 1, .operands = "mailbox" },
 	{ .name = "help", .fn = cmd_help,
 	    .flags = NO_NETWORK, .opts = help_opts,
 	    .usage = "[COMMAND]",
@@ -450,6 +452,11 @@ struct opt_table {
 	const struct opt	*opts;
 	/* Its first option given a blank argument it may not have. */
 	const struct opt	*blank;
+	/*
+	 * The first argument of the command line that is not what its
+	 * option reads (opt_value), shared by the tables.
+	 */
+	struct err		*bad;
 };
 
 /* Option o given, with arg (NULL for a flag): into its typed places. */
@@ -472,9 +479,11 @@ opt_store(struct opt_table *t, const struct opt *o, const char *arg)
 		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
 		l->v[l->n++] = arg;
 	}
-	if (!(o->flags & OPT_BLANK_OK) && blank(arg) && (t->blank == NULL ||
-	    o < t->blank))
-		t->blank = o;
+	if (!(o->flags & OPT_BLANK_OK) && blank(arg)) {
+		if (t->blank == NULL || o < t->blank)
+			t->blank = o;
+	} else if (t->bad->kind == ERR_NONE)
+		opt_value(o, arg, t->bad);
 }
 
 /*
@@ -498,6 +507,8 @@ opt_reset(const struct opt *o)
 			o->mode->value = o->mode->given = 0;
 	}
 }
+
+
 
 int
 opt_mode_count(const struct opt_mode *m)
@@ -910,32 +921,18 @@ cmd_target(const struct ctx *ctx, const char **host_r, const char **port_r,
 
 /*
  * The run's deadline: --deadline, else the monitoring default, else none.
- * It runs from here, before any password command or connection. 0, or
- * -1 with the usage error in *e.
+ * It runs from here, before any password command or connection.
  */
-static int
-start_deadline(const struct command *c, struct err *e)
+static void
+start_deadline(const struct command *c)
 {
-	const char *v = gopt.deadline;
 	double secs = c->flags & MONITORING ? MONITORING_DEADLINE_S : 0;
-	char hint[200];
-	int r = 0;
 
 	if (c->flags & NO_NETWORK)
-		return 0;
-
-	if (v != NULL && ((r = duration_parse(v, strlen(v),
-	    &secs)) < 0 || !(secs > 0) || secs > DEADLINE_MAX_S)) {
-		if (r == DURATION_AMBIGUOUS) {
-			duration_hint(v, strlen(v), hint, sizeof(hint));
-			return err_set(e, ERR_USAGE, "bad --deadline '%s': %s",
-			    v, hint);
-		}
-		return err_set(e, ERR_USAGE, "bad --deadline '%s': give a "
-		    "duration such as 90, 30s, 5min or 2h, at most a year", v);
-	}
+		return;
+	if (gopt.deadline > 0)
+		secs = gopt.deadline;
 	deadline_set(secs > 0 ? (long long)(secs * 1000 + 0.5) : 0);
-	return 0;
 }
 
 static int
@@ -959,7 +956,9 @@ static int
 run(int argc, char **argv, struct held *h)
 {
 	const struct command *c;
-	struct opt_table gt = { global_opts, NULL }, ct = { NULL, NULL };
+	struct err bad;			/* the first bad option value */
+	struct opt_table gt = { .opts = global_opts, .bad = &bad },
+	    ct = { .opts = NULL, .bad = &bad };
 	struct opt_table *gtables[] = { &gt, NULL };
 	/* The command's options first: one of them may shadow a global. */
 	struct opt_table *tables[] = { &ct, &gt, NULL };
@@ -974,6 +973,8 @@ run(int argc, char **argv, struct held *h)
 
 	memset(&ctx, 0, sizeof(ctx));
 	err_clear(&usage);
+	err_clear(&bad);
+	opt_value_reset(global_opts);
 	ops = h->ops = xcalloc((size_t)argc + 1, sizeof(*ops));
 	i = parse_opts(gtables, argc, argv, 1, 1, ops, &nops, &usage);
 	if (i < 0)
@@ -1005,6 +1006,7 @@ run(int argc, char **argv, struct held *h)
 	ctx.common = &common_opts;
 	ctx.in = &gopt.in;
 	ct.opts = h->opts = c->opts;
+	opt_value_reset(c->opts);
 	if (parse_opts(tables, argc, argv, i + 1, 0, ops, &nops, &usage) < 0)
 		;
 	else if (gopt.help) {
@@ -1018,11 +1020,11 @@ run(int argc, char **argv, struct held *h)
 	else if (c->max_args >= 0 && nops > c->max_args)
 		err_set(&usage, ERR_USAGE, "unexpected operand '%s'",
 		    ops[c->max_args]);
-	else
-		check_blank(c, (const struct opt_table *const *)tables, ops,
-		    nops, &usage);
+	else if (check_blank(c, (const struct opt_table *const *)tables, ops,
+	    nops, &usage) == 0 && bad.kind != ERR_NONE)
+		usage = bad;
 	if (usage.kind == ERR_NONE)
-		start_deadline(c, &usage);
+		start_deadline(c);
 	f = gopt.format != NULL ? gopt.format : env("IMAPCTL_FORMAT");
 	if (mon) {
 		if (report_format_parse(f ? f : "text", &rfmt, &fmt) < 0) {

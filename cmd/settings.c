@@ -213,31 +213,16 @@ settings_gather(struct settings *st, const struct settings_in *in,
 
 	st->so.timeout_ms = in->default_timeout_ms > 0 ?
 	    in->default_timeout_ms : DEFAULT_TIMEOUT_S * 1000;
-	if (in->timeout != NULL &&
-	    config_parse_timeout(in->timeout, &st->so.timeout_ms) < 0) {
-		char hint[200];
-		double v;
-
-		if (duration_parse(in->timeout, strlen(in->timeout), &v) ==
-		    DURATION_AMBIGUOUS) {
-			duration_hint(in->timeout, strlen(in->timeout), hint,
-			    sizeof(hint));
-			return err_set(e, ERR_USAGE, "bad --timeout '%s': %s",
-			    in->timeout, hint);
-		}
-		return err_set(e, ERR_USAGE, "bad --timeout '%s': give a "
-		    "duration such as 30, 30s or 2min, at most a day",
-		    in->timeout);
+	/* The numbers were read and checked with the options (cmd.h). */
+	if (in->timeout > 0) {
+		st->so.timeout_ms = (int)(in->timeout * 1000 + 0.5);
+		if (st->so.timeout_ms < 1)
+			st->so.timeout_ms = 1;
 	}
-	if (in->max_size != NULL &&
-	    (size_parse(in->max_size, strlen(in->max_size),
-	    &st->so.max_literal) < 0 || st->so.max_literal == 0))
-		return err_set(e, ERR_USAGE, "bad --max-size '%s': give bytes, "
-		    "optionally with k, M or G", in->max_size);
-	if (in->retry != NULL &&
-	    config_parse_retry(in->retry, &retries) < 0)
-		return err_set(e, ERR_USAGE, "bad --retry '%s': give a number "
-		    "of retries, 0 to %d", in->retry, CONFIG_MAX_RETRY);
+	if (in->max_size > 0)
+		st->so.max_literal = in->max_size;
+	if (in->retry <= CONFIG_MAX_RETRY)
+		retries = (int)in->retry;
 	if (in->tls != NULL && parse_tls(in->tls, &mode) < 0)
 		return err_set(e, ERR_USAGE, "bad --tls '%s': use implicit, "
 		    "starttls or none", in->tls);
@@ -310,9 +295,9 @@ settings_gather(struct settings *st, const struct settings_in *in,
 		return err_set(e, ERR_NOINPUT, "cannot read client key '%s': "
 		    "%s", st->so.tlso.key, strerror(errno));
 	st->so.tlso.insecure = in->insecure;
-	if (in->timeout == NULL && a != NULL && a->timeout_ms > 0)
+	if (!(in->timeout > 0) && a != NULL && a->timeout_ms > 0)
 		st->so.timeout_ms = a->timeout_ms;
-	if (in->retry == NULL && a != NULL && a->retry >= 0)
+	if (in->retry > CONFIG_MAX_RETRY && a != NULL && a->retry >= 0)
 		retries = a->retry;
 	st->so.retries = (unsigned)retries;
 	st->so.retry_wait_ms = RETRY_WAIT_MAX_S * 1000L;

@@ -19,7 +19,9 @@
 struct settings_in {
 	int		 default_timeout_ms;	/* the command's */
 	const char	*url, *host, *port, *user, *tls, *cafile, *auth;
-	const char	*timeout, *max_size, *retry;
+	double		 timeout;	/* --timeout, seconds */
+	uint64_t	 max_size;	/* --max-size, bytes */
+	uint64_t	 retry;		/* --retry; OPT_UNSET when not given */
 	const char	*password_file, *password_cmd, *token_cmd;
 	const char	*account, *config, *netrc_file;
 	const char	*proxy;		/* "none": no proxy */

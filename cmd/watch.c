@@ -27,23 +27,6 @@
 #include "summary.h"
 #include "banned.h"
 
-static struct {
-	int		 once;
-	const char	*duration, *interval, *keepalive;
-} opt;
-
-const struct opt watch_opts[] = {
-	OPT_BOOL(0, "once", &opt.once, "exit 0 at the first new message, 1 "
-	    "when --duration passes first"),
-	OPT_STRING(0, "duration", &opt.duration, "DURATION", "stop watching "
-	    "after DURATION (seconds, or with s, min, h, d, w, mo, y)"),
-	OPT_STRING(0, "interval", &opt.interval, "DURATION", "poll this often "
-	    "when the server has no IDLE (default 30s)"),
-	OPT_STRING(0, "keepalive", &opt.keepalive, "DURATION", "re-issue IDLE "
-	    "this often (default 9min, under Outlook's 10; at most 29min)"),
-	OPT_END()
-};
-
 /*
  * RFC 2177: servers may log out a client idle for 30 minutes. Outlook.com
  * and Microsoft 365 drop an idling connection after about 10, often
@@ -57,6 +40,26 @@ const struct opt watch_opts[] = {
 #define WATCH_INTERVAL_S	30
 #define WATCH_BACKOFF_MAX_S	60
 #define WATCH_MIN_INTERVAL_S	0.1
+
+static struct {
+	int		 once;
+	double		 duration, interval, keepalive;	/* seconds */
+} opt;
+
+const struct opt watch_opts[] = {
+	OPT_BOOL(0, "once", &opt.once, "exit 0 at the first new message, 1 "
+	    "when --duration passes first"),
+	OPT_DURATION(0, "duration", &opt.duration, 0, 0, "DURATION", "stop "
+	    "watching after DURATION (seconds, or with s, min, h, d, w, mo, "
+	    "y)"),
+	OPT_DURATION(0, "interval", &opt.interval, WATCH_INTERVAL_S, 0,
+	    "DURATION", "poll this often when the server has no IDLE "
+	    "(default 30s)"),
+	OPT_DURATION(0, "keepalive", &opt.keepalive, WATCH_IDLE_DEFAULT_S,
+	    WATCH_IDLE_MAX_S, "DURATION", "re-issue IDLE this often (default "
+	    "9min, under Outlook's 10; at most 29min)"),
+	OPT_END()
+};
 
 struct watch {
 	struct ctx	*ctx;
@@ -478,69 +481,21 @@ pause_s(struct watch *w, double secs)
 	}
 }
 
-static int
-parse_duration_opt(struct ctx *ctx, const char *name, const char *v,
-    double *v_r)
-{
-	char hint[200];
-
-	if (v == NULL)
-		return 0;
-	if (duration_parse(v, strlen(v), v_r) < 0 || *v_r <= 0) {
-		duration_hint(v, strlen(v), hint, sizeof(hint));
-		return cmd_usage_error(ctx->cmd, "bad --%s '%s': %s", name, v,
-		    hint);
-	}
-	return 0;
-}
-
-/* --duration, --interval and --keepalive into w (duration 0: none). */
-static int
-watch_options(struct ctx *ctx, struct watch *w, double *timeout_r)
-{
-	int rc;
-
-	*timeout_r = 0;
-	w->interval = WATCH_INTERVAL_S;
-	w->keepalive = WATCH_IDLE_DEFAULT_S;
-	if ((rc = parse_duration_opt(ctx, "duration", opt.duration,
-	    timeout_r)) != 0 ||
-	    (rc = parse_duration_opt(ctx, "interval", opt.interval,
-	    &w->interval)) != 0 ||
-	    (rc = parse_duration_opt(ctx, "keepalive", opt.keepalive,
-	    &w->keepalive)) != 0)
-		return rc;
-	if (w->keepalive > WATCH_IDLE_MAX_S)
-		return cmd_usage_error(ctx->cmd, "--keepalive may be at most "
-		    "29min: servers may log out a client idle for 30");
-	return 0;
-}
-
-int
-check_watch(int argc, char **argv, struct ctx *ctx)
-{
-	struct watch w;
-	double timeout;
-
-	(void)argc;
-	(void)argv;
-	return watch_options(ctx, &w, &timeout);
-}
-
 int
 cmd_watch(int argc, char **argv, struct ctx *ctx)
 {
 	struct watch w;
 	double timeout, began;
-	int rc, backoff = 1;
+	int backoff = 1;
 
 	(void)argc;
 	memset(&w, 0, sizeof(w));
 	w.ctx = ctx;
 	w.mailbox = argv[0];
 	w.once = opt.once;
-	if ((rc = watch_options(ctx, &w, &timeout)) != 0)
-		return rc;
+	w.interval = opt.interval;
+	w.keepalive = opt.keepalive;
+	timeout = opt.duration;
 	if (w.interval < WATCH_MIN_INTERVAL_S)
 		w.interval = WATCH_MIN_INTERVAL_S;
 	if (timeout > 0)

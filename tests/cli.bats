@@ -173,6 +173,59 @@ END
 END
 }
 
+@test "numbers, sizes, durations and ranges are read with their option: one wording a kind" {
+	local port
+	port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	# Each bad value: exit 64, its message, the usage line, nothing run.
+	while IFS='|' read -r msg cmd; do
+		rm -f "$BATS_TEST_TMPDIR/asked"
+		# shellcheck disable=SC2086  # the words of each line
+		run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$port" \
+			--tls none --password-cmd "touch $BATS_TEST_TMPDIR/asked; echo pw" $cmd
+		assert_failure 64
+		c=${cmd#--* * }
+		c=${c%% *}
+		assert_equal "$stderr" "imapctl: $c: $msg"$'\n'"usage: imapctl $c $("$IMAPCTL" "$c" -h | sed -n '1s/^usage: imapctl [^ ]* //p')"$'\n'"Try 'imapctl $c --help'."
+		assert_output ""
+		[ ! -e "$BATS_TEST_TMPDIR/asked" ]
+	done <<'END'
+--max: not a number: 'x'|flag INBOX 1 --add seen --max x
+--max: not a number: '-1'|delete INBOX 1 --max -1
+--max: out of range: '18446744073709551616': at most 18446744073709551615|move INBOX 1 Trash --max 18446744073709551616
+--max: not a number: '1e3'|mailbox delete Old --max 1e3
+--retry: out of range: '101': 0 to 100|status --retry 101
+--retry: not a number: 'many'|--retry many status
+--max-size: not a size: '12x': bytes, or a number with k, M or G|--max-size 12x status
+--max-size: out of range: '0': at least 1|list --max-size 0
+--timeout: out of range: '2d': more than 0, at most 1d|--timeout 2d status
+--timeout: not a duration: '6m': 6m is ambiguous: use 6min or 6mo|--timeout 6m status
+--deadline: out of range: '400d': more than 0, at most 366d|--deadline 400d info
+--keepalive: out of range: '30min': more than 0, at most 29min|watch INBOX --keepalive 30min
+--interval: out of range: '0': more than 0|watch INBOX --interval 0
+--duration: not a duration: '1.5m': 1.5m is ambiguous: use 1.5min or 1.5mo|watch INBOX --duration 1.5m
+END
+	# The first bad value of the command line is the one named.
+	run --separate-stderr "$IMAPCTL" --retry x flag INBOX 1 --add seen --max y
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "imapctl: flag: --retry: not a number: 'x'"
+	# The monitoring probe says the same in its UNKNOWN line, exit 3.
+	while IFS='|' read -r msg cmd; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$port" \
+			--tls none --password-cmd "touch $BATS_TEST_TMPDIR/asked; echo pw" $cmd
+		assert_failure 3
+		assert_equal "$output" "IMAP UNKNOWN - $msg; see 'imapctl check --help'"
+		assert_equal "$stderr" ""
+		[ ! -e "$BATS_TEST_TMPDIR/asked" ]
+	done <<'END'
+--warning-time: bad range 'x': use N, N:, ~:N, N:M or @N:M|check --warning-time x
+--critical-age: bad range '1x': use N, N:, ~:N, N:M or @N:M (numbers may end in s, min, h, d, w, mo or y)|check --critical-age 1x
+--retry: out of range: '101': 0 to 100|check --retry 101
+--timeout: not a duration: 'soon': use a number and s, min, h, d, w, mo or y (seconds, minutes, hours, days, weeks, months of 30 days, years of 365 days), such as 90s, 30min, 2h or 90d|--timeout soon check
+--max-size: not a size: '1T': bytes, or a number with k, M or G|--max-size 1T check
+END
+}
+
 @test "there is no option that takes a password" {
 	for c in $(commands); do
 		! "$IMAPCTL" "$c" -h | grep -qiE -- '--pass(word)?( |=|$)'
