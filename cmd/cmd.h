@@ -256,8 +256,17 @@ struct command {
 	 * before a password command runs. NULL: nothing to check first.
 	 */
 	int		(*check)(int argc, char **argv, struct ctx *);
+	/*
+	 * The capabilities the command's first commands are built for
+	 * ("CAP1 CAP2 ..."), or NULL. Set: they go in the write of the
+	 * login, before its answer tells what the server offers once
+	 * logged in (cmd_logged_in); until then these are assumed, unless
+	 * what the server said before login already tells.
+	 */
+	const char	*assume;
 };
 
+struct auth_pending;
 struct report;
 struct settings;
 struct settings_in;
@@ -290,6 +299,14 @@ struct ctx {
 	void			(*data_free)(void *);
 	/* Errors are about this mailbox: they begin with its name. */
 	const char		*where;
+	/*
+	 * The login on its way with the command's first commands (see
+	 * struct command's assume), until cmd_logged_in; whether they were
+	 * built on assumed capabilities; no_ahead: log in first, waited for.
+	 */
+	struct auth_pending	*login;
+	int			 guessed;
+	int			 no_ahead;
 };
 
 /*
@@ -324,6 +341,25 @@ const struct command	*command_find(const char *);
  * holds what was reached, for its timings.
  */
 int			 cmd_connect(struct ctx *, int argc, char **argv);
+/*
+ * The answer of the login that went with the command's first commands:
+ * 0 when logged in (at once when the login was not on its way); else -1
+ * with ctx->err set to the login's error, whatever the commands that
+ * went with it got. Call it before looking at what they got.
+ */
+int			 cmd_logged_in(struct ctx *);
+/*
+ * After cmd_logged_in: whether what went with the login was built on
+ * capabilities assumed, of which used ("CAP1 CAP2 ...") were relied on,
+ * and the server turns out not to offer one of them; when it did not
+ * tell them, whether what went failed (failed set). Then
+ * cmd_connect_again logs in anew, waiting for the answer before anything
+ * else, and the command starts again with what the server offers: the
+ * same as if it had never guessed.
+ */
+int			 cmd_guessed_wrong(struct ctx *, const char *used,
+			    int failed);
+int			 cmd_connect_again(struct ctx *);
 /* The secret kept by keep_secret, wiped. */
 void			 cmd_forget_secret(struct ctx *);
 /* Server, port and user as far as cmd_connect learnt them, else NULL. */

@@ -2,7 +2,8 @@
 /*
  * list: mailboxes with their attributes and special use; with --status,
  * their counts, through LIST-STATUS when offered, else pipelined STATUS.
- * LOGOUT goes in the same write as the last command.
+ * LOGOUT goes in the same write as the last command, and the login in the
+ * write of the first where it can go along.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@ const struct opt list_opts[] = {
 };
 
 #define LIST_MAX_MAILBOXES	1000000
+/* What a LIST relies on; with --status, LIST-STATUS and STATUS=SIZE too. */
+#define LIST_CAPS		"LIST-EXTENDED SPECIAL-USE CHILDREN"
 
 struct mbox {
 	char			*wire;		/* name as the server sent it */
@@ -238,21 +241,21 @@ cmd_list(int argc, char **argv, struct ctx *ctx)
 	struct mbox_status *st;
 	struct err *errs;
 	char items[128];
-	int status = opt.status, subscribed = opt.subscribed, liststatus = 0,
-	    i, rc = 0;
+	int status = opt.status, subscribed = opt.subscribed, liststatus,
+	    i, r, rc = 0;
 	size_t j, k;
 
-	memset(&l, 0, sizeof(l));
-	l.sess = s;
 	if (argc == 0) {
 		argc = 1;
 		argv = star;
 	}
+again:
+	memset(&l, 0, sizeof(l));
+	l.sess = s;
 	snprintf(items, sizeof(items), "MESSAGES UNSEEN RECENT UIDNEXT "
 	    "UIDVALIDITY%s", sess_has_cap(s, "STATUS=SIZE") ? " SIZE" : "");
-	if (status && sess_has_cap(s, "LIST-STATUS") &&
-	    sess_has_cap(s, "LIST-EXTENDED"))
-		liststatus = 1;
+	liststatus = status && sess_has_cap(s, "LIST-STATUS") &&
+	    sess_has_cap(s, "LIST-EXTENDED");
 	sc.ctx = &l;
 	/* One command for several patterns with LIST-EXTENDED. */
 	for (i = 0; i < argc; ) {
@@ -260,11 +263,26 @@ cmd_list(int argc, char **argv, struct ctx *ctx)
 		    argc - i > LIST_MAX_PATTERNS ? LIST_MAX_PATTERNS : argc - i;
 
 		/* LOGOUT with the last LIST when no STATUS is to follow. */
-		if (run_list(s, &sc, &rep, n, argv + i, subscribed,
+		r = run_list(s, &sc, &rep, n, argv + i, subscribed,
 		    liststatus ? items : NULL, i + n >= argc &&
-		    (!status || liststatus), e) < 0) {
+		    (!status || liststatus), e);
+		/*
+		 * The first went with the login: a failed login says so,
+		 * whatever the LIST got, and a LIST built for what the
+		 * server turns out not to offer is done again.
+		 */
+		if ((i == 0 && cmd_logged_in(ctx) < 0) || r < 0) {
 			listing_free(&l);
 			return cmd_fail(ctx, e);
+		}
+		if (i == 0 && cmd_guessed_wrong(ctx, status ? LIST_CAPS
+		    " LIST-STATUS STATUS=SIZE" : LIST_CAPS, rep.status !=
+		    IMAP_ST_OK)) {
+			listing_free(&l);
+			if (cmd_connect_again(ctx) < 0)
+				return cmd_fail(ctx, e);
+			s = ctx->sess;
+			goto again;
 		}
 		if (sess_reply_check(&rep, e) < 0) {
 			err_prefix(e, "listing mailboxes");

@@ -122,11 +122,13 @@ const struct opt global_opts[] = {
 const struct command commands[] = {
 	{ .name = "list", .fn = cmd_list,
 	    .flags = NEED_LOGIN | SHORT_TALK, .opts = list_opts,
+	    .assume = "LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN STATUS=SIZE",
 	    .usage = "[--status] [--subscribed] [PATTERN...]",
 	    .summary = "list mailboxes",
 	    .min_args = 0, .max_args = -1, .operands = "mailbox" },
 	{ .name = "status", .fn = cmd_status,
 	    .flags = NEED_LOGIN | SHORT_TALK, .opts = status_opts,
+	    .assume = "STATUS=SIZE CONDSTORE",
 	    .usage = "[MAILBOX...]",
 	    .summary = "show message counts of mailboxes",
 	    .min_args = 0, .max_args = -1, .operands = "mailbox" },
@@ -200,6 +202,7 @@ const struct command commands[] = {
 	    .min_args = 1, .max_args = -1, .check = check_raw },
 	{ .name = "quota", .fn = cmd_quota,
 	    .flags = NEED_LOGIN | SHORT_TALK, .opts = quota_opts,
+	    .assume = "QUOTA",
 	    .usage = "[MAILBOX]",
 	    .summary = "show the quota roots of a mailbox with usage and "
 		"limits",
@@ -785,11 +788,62 @@ output_is_pipe(void)
 	    S_ISSOCK(st.st_mode));
 }
 
+/*
+ * Capabilities that a server lists only once logged in: one of them in
+ * what it said before login tells that it lists them all there.
+ */
+static const char *const after_login_caps[] = {
+	"NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN", "SPECIAL-USE",
+	"LIST-EXTENDED", "LIST-STATUS", "CONDSTORE", "ESEARCH", "QUOTA",
+	"STATUS=SIZE", "SORT", "THREAD=REFERENCES", "MULTIAPPEND"
+};
+
+/*
+ * Whether the login goes in the write of the command's first commands
+ * (struct command's assume), and with which capabilities assumed till
+ * it is answered: NULL when not; "" when what the server said before
+ * login tells them all. Not when something must come between them:
+ * COMPRESS, ID, commands that may be sent again (--retry).
+ */
+static const char *
+login_ahead(const struct ctx *ctx, const struct settings *st)
+{
+	const struct command *c = ctx->cmd;
+	char cap[64];
+	const char *p, *q;
+	size_t i;
+
+	if (c->assume == NULL || ctx->no_ahead || (c->flags & MONITORING) ||
+	    (c->flags & (NEED_SELECT_RO | NEED_SELECT_RW)) ||
+	    st->compress == 1 || (st->compress == -1 &&
+	    !(c->flags & SHORT_TALK)) || st->send_id || st->so.retries > 0)
+		return NULL;
+	for (i = 0; i < sizeof(after_login_caps) / sizeof(*after_login_caps);
+	    i++)
+		if (sess_has_cap(ctx->sess, after_login_caps[i]))
+			break;
+	if (i == sizeof(after_login_caps) / sizeof(*after_login_caps))
+		return c->assume;
+	/* Told before login: those it lacks would be a guess. */
+	for (p = c->assume; *p != '\0'; p = q) {
+		q = strchr(p, ' ');
+		if (q == NULL)
+			q = p + strlen(p);
+		snprintf(cap, sizeof(cap), "%.*s", (int)(q - p), p);
+		if (!sess_has_cap(ctx->sess, cap))
+			return NULL;
+		while (*q == ' ')
+			q++;
+	}
+	return "";
+}
+
 static int
 prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 {
 	struct settings_in in;
 	struct err *e = &ctx->err;
+	const char *assume;
 
 	settings_in_from_opts(&in, ctx->cmd);
 	/* Once: a reconnecting command comes here again. */
@@ -832,38 +886,50 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 			return -1;
 		st->wiped = 0;
 		st->ao.secret = st->have_secret ? st->secret.s : NULL;
-		if (auth_login(ctx->sess, &st->ao, e) < 0) {
+		assume = login_ahead(ctx, st);
+		if ((assume != NULL ? auth_login_start(ctx->sess, &st->ao,
+		    assume, &ctx->login, e) : auth_login(ctx->sess, &st->ao,
+		    e)) < 0) {
 			settings_explain_login(st, e);
 			return -1;
 		}
+		/* On its way: the command's first write takes it along. */
+		ctx->guessed = ctx->login != NULL && assume[0] != '\0';
 		/*
 		 * Compressed from here on where it pays: COMPRESS costs a
 		 * round trip of its own (the client may compress only once
 		 * the OK has come), more than a probe's few lines gain.
 		 */
-		if ((st->compress == 1 || (st->compress == -1 &&
-		    !(ctx->cmd->flags & SHORT_TALK))) &&
+		if (ctx->login == NULL && (st->compress == 1 ||
+		    (st->compress == -1 && !(ctx->cmd->flags & SHORT_TALK))) &&
 		    sess_compress(ctx->sess, e) < 0) {
 			err_prefix(e, "COMPRESS");
 			return -1;
 		}
 		/* Some servers want to know the client before anything else. */
-		if (st->send_id && sess_has_cap(ctx->sess, "ID") &&
+		if (ctx->login == NULL && st->send_id &&
+		    sess_has_cap(ctx->sess, "ID") &&
 		    sess_run(ctx->sess, e, "ID (\"name\" \"imapctl\" "
 		    "\"version\" %Q)", VERSION) < 0) {
 			err_prefix(e, "ID");
 			return -1;
 		}
 	}
-	/* Connecting and logging in had --timeout for all of it. */
-	sess_setup_done(ctx->sess);
+	/*
+	 * Connecting and logging in had --timeout for all of it (a login on
+	 * its way: until its answer, cmd_logged_in).
+	 */
+	if (ctx->login == NULL)
+		sess_setup_done(ctx->sess);
 	settings_proxy_wipe(st);
 	/*
 	 * Wiped once used. A reconnecting command keeps only a secret that
-	 * cannot be asked for again (IMAPCTL_PASSWORD).
+	 * cannot be asked for again (IMAPCTL_PASSWORD); a command whose
+	 * first write went on a guess keeps it for a second try, until it
+	 * ends.
 	 */
 	if ((!(ctx->cmd->flags & RECONNECTS) || st->refetchable) &&
-	    !ctx->keep_secret) {
+	    !ctx->keep_secret && !ctx->guessed) {
 		st->ao.secret = NULL;
 		buf_wipe(&st->secret);
 		st->wiped = (ctx->cmd->flags & RECONNECTS) != 0;
@@ -886,8 +952,67 @@ prepare(struct ctx *ctx, struct settings *st, int argc, char **argv)
 }
 
 int
+cmd_logged_in(struct ctx *ctx)
+{
+	struct settings *st = ctx->settings;
+	struct auth_pending *a = ctx->login;
+	struct err e;
+
+	if (a == NULL)
+		return 0;
+	ctx->login = NULL;
+	err_clear(&e);
+	if (auth_login_finish(a, &e) < 0) {
+		settings_explain_login(st, &e);
+		ctx->err = e;
+		return -1;
+	}
+	sess_setup_done(ctx->sess);
+	return 0;
+}
+
+int
+cmd_guessed_wrong(struct ctx *ctx, const char *used, int failed)
+{
+	const char *p, *q;
+	char cap[64];
+
+	if (!ctx->guessed)
+		return 0;
+	/* Not told: the answers say whether the guess was good. */
+	if (sess_caps(ctx->sess) == NULL)
+		return failed;
+	for (p = used; *p != '\0'; p = q) {
+		q = strchr(p, ' ');
+		if (q == NULL)
+			q = p + strlen(p);
+		snprintf(cap, sizeof(cap), "%.*s", (int)(q - p), p);
+		if (!sess_has_cap(ctx->sess, cap))
+			return 1;
+		while (*q == ' ')
+			q++;
+	}
+	return 0;
+}
+
+int
+cmd_connect_again(struct ctx *ctx)
+{
+	ctx->no_ahead = 1;
+	ctx->guessed = 0;
+	return cmd_connect(ctx, 0, NULL);
+}
+
+int
 cmd_connect(struct ctx *ctx, int argc, char **argv)
 {
+	struct err scratch;
+
+	/* A login on its way is waited for, its memory freed. */
+	if (ctx->login != NULL) {
+		(void)auth_login_finish(ctx->login, &scratch);
+		ctx->login = NULL;
+	}
 	if (ctx->sess != NULL) {
 		sess_free(ctx->sess);
 		ctx->sess = NULL;
@@ -1062,6 +1187,12 @@ run(int argc, char **argv, struct held *h)
 	else
 		rc = c->fn(nops, ops, &ctx);
 	cmd_progress_end(&ctx);
+	/* A command that did not wait for its login: waited for here. */
+	if (ctx.login != NULL && cmd_logged_in(&ctx) < 0 && rc == 0)
+		rc = cmd_fail(&ctx, &ctx.err);
+	/* Kept for a second try (prepare): not needed any more. */
+	if (c->assume != NULL)
+		cmd_forget_secret(&ctx);
 	if (ctx.sess != NULL) {
 		sess_logout(ctx.sess);
 		sess_free(ctx.sess);

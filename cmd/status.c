@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * status: message counts of the named mailboxes (INBOX by default), all
- * STATUS commands pipelined, LOGOUT in the same write: one round trip
- * after login.
+ * STATUS commands pipelined, LOGOUT in the same write, and with them the
+ * login where it can go along (struct command's assume): one round trip
+ * after the first SASL message.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,21 +27,36 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 	struct err *errs;
 	char items[128];
 	size_t n = (size_t)argc, i;
+	int r, failed;
 
 	if (argc == 0) {
 		names = inbox;
 		n = 1;
 	}
+	st = xcalloc(n, sizeof(*st));
+	errs = xcalloc(n, sizeof(*errs));
+again:
 	snprintf(items, sizeof(items), "MESSAGES UNSEEN RECENT UIDNEXT "
 	    "UIDVALIDITY%s%s", sess_has_cap(s, "STATUS=SIZE") ? " SIZE" : "",
 	    sess_has_cap(s, "CONDSTORE") ? " HIGHESTMODSEQ" : "");
-	st = xcalloc(n, sizeof(*st));
-	errs = xcalloc(n, sizeof(*errs));
-	if (mbox_status_many(s, names, n, items, 1, st, errs,
-	    &ctx->err) < 0) {
+	/* A failed login says so, whatever the STATUS commands got. */
+	r = mbox_status_many(s, names, n, items, 1, st, errs, &ctx->err);
+	if (cmd_logged_in(ctx) < 0 || r < 0) {
 		free(st);
 		free(errs);
 		return cmd_fail(ctx, &ctx->err);
+	}
+	for (i = 0, failed = 0; i < n; i++)
+		failed |= errs[i].kind != ERR_NONE;
+	/* Items the server turns out not to offer: once more without. */
+	if (cmd_guessed_wrong(ctx, "STATUS=SIZE CONDSTORE", failed)) {
+		if (cmd_connect_again(ctx) < 0) {
+			free(st);
+			free(errs);
+			return cmd_fail(ctx, &ctx->err);
+		}
+		s = ctx->sess;
+		goto again;
 	}
 	for (i = 0; i < n; i++) {
 		if (errs[i].kind != ERR_NONE) {

@@ -96,6 +96,13 @@ struct sasl {
 	int			 ir_pending;	/* not sent yet: no SASL-IR */
 	int			 challenges;
 	int			 failed;	/* we cancelled; why in err */
+	/*
+	 * Commands follow the login before its answer (auth_login_start):
+	 * SCRAM's last two responses are queued with them, the empty one
+	 * before the server's final message, which is then only checked.
+	 */
+	int			 ahead;
+	int			 final_queued;
 	struct err		 err;
 	struct scram		 scram;
 	char			 oauth_status[64];
@@ -113,6 +120,23 @@ send_b64(struct sess *s, const void *p, size_t n, struct err *e)
 		return err_set(e, ERR_CONFIG, "SASL response too long");
 	}
 	r = sess_send_line(s, enc.s, enc.len, 1, e);
+	buf_wipe(&enc);
+	return r;
+}
+
+/* The same, queued for the write of what follows. */
+static int
+queue_b64(struct sess *s, const void *p, size_t n, struct err *e)
+{
+	struct buf enc;
+	int r;
+
+	buf_init(&enc, AUTH_MAX);
+	if (b64_encode(&enc, p, n) < 0) {
+		buf_wipe(&enc);
+		return err_set(e, ERR_CONFIG, "SASL response too long");
+	}
+	r = sess_queue_line(s, enc.s, enc.len, 1, e);
 	buf_wipe(&enc);
 	return r;
 }
@@ -161,7 +185,7 @@ sasl_cont(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 	int rc;
 
 	if (x->failed)
-		return sess_send_line(s, "*", 1, 0, e);
+		return x->final_queued ? 0 : sess_send_line(s, "*", 1, 0, e);
 	if (x->ir_pending) {
 		/* The server asks for the initial response. */
 		x->ir_pending = 0;
@@ -198,9 +222,29 @@ sasl_cont(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 			if (scram_client_final(&x->scram, ch.s, ch.len, &out,
 			    &x->err) < 0)
 				rc = cancel(x, s, e);
-			else
+			else if (x->ahead) {
+				/* With what follows: see struct sasl. */
+				rc = queue_b64(s, out.s, out.len, e);
+				if (rc == 0)
+					rc = sess_queue_line(s, "", 0, 0, e);
+				x->final_queued = 1;
+			} else
 				rc = send_b64(s, out.s, out.len, e);
 			buf_wipe(&out);
+		} else if (x->final_queued) {
+			/*
+			 * The empty response is sent: only check. A server
+			 * that cannot prove it knows the password has its
+			 * OK refused (sasl_end), whatever it answered.
+			 */
+			if (x->challenges > 2 || scram_verify(&x->scram, ch.s,
+			    ch.len, &x->err) < 0) {
+				if (x->err.kind == ERR_NONE)
+					err_set(&x->err, ERR_PROTOCOL, "the "
+					    "server sent more SASL challenges "
+					    "than %s needs", sasl_names[x->m]);
+				x->failed = 1;
+			}
 		} else if (scram_verify(&x->scram, ch.s, ch.len,
 		    &x->err) < 0)
 			rc = cancel(x, s, e);
@@ -272,67 +316,108 @@ login_error(const struct sess_reply *rep, struct err *e)
 	return -1;
 }
 
-static int
-sasl_login(struct sess *s, enum auth_mech m, const struct auth_opts *o,
-    struct err *e)
-{
-	struct sess_reply rep;
-	struct sess_scope sc;
-	struct sess_pipe *p;
-	struct sasl x;
-	struct buf raw;
-	size_t n;
-	int r = -1;
+/* A login by AUTHENTICATE on its way. */
+struct auth_pending {
+	struct sess		*s;
+	struct sess_pipe	*p;	/* the login's, open until the end */
+	struct sasl		 x;
+	struct sess_reply	 rep;
+};
 
-	memset(&x, 0, sizeof(x));
-	memset(&rep, 0, sizeof(rep));
-	memset(&sc, 0, sizeof(sc));
-	x.m = m;
-	x.o = o;
-	err_clear(&x.err);
-	buf_init(&x.ir, AUTH_MAX);
+/*
+ * Send AUTHENTICATE (into *a_r, which sasl_end frees on every path). With
+ * assume (see auth_login_start), nothing is written yet but what SCRAM's
+ * first challenge needs; the capabilities are guessed from assume.
+ */
+static int
+sasl_begin(struct sess *s, enum auth_mech m, const struct auth_opts *o,
+    const char *assume, struct auth_pending **a_r, struct err *e)
+{
+	struct auth_pending *a = xcalloc(1, sizeof(*a));
+	struct sasl *x = &a->x;
+	struct sess_scope sc;
+	struct buf raw;
+	int r;
+
+	*a_r = a;
+	a->s = s;
+	a->rep.status = IMAP_ST_NONE;
+	x->m = m;
+	x->o = o;
+	x->ahead = assume != NULL;
+	err_clear(&x->err);
+	buf_init(&x->ir, AUTH_MAX);
 	buf_init(&raw, AUTH_MAX);
-	if (auth_first_message(x.m, x.o, &x.scram, &raw, e) < 0 ||
-	    b64_encode(&x.ir, raw.s, raw.len) < 0) {
+	if (auth_first_message(x->m, x->o, &x->scram, &raw, e) < 0 ||
+	    b64_encode(&x->ir, raw.s, raw.len) < 0) {
+		buf_wipe(&raw);
 		if (e->kind == ERR_NONE)
 			err_set(e, ERR_CONFIG, "user name or secret too long");
-		goto done;
+		return -1;
 	}
+	buf_wipe(&raw);
+	memset(&sc, 0, sizeof(sc));
 	sc.cont = sasl_cont;
-	sc.ctx = &x;
-	p = sess_pipe_begin(s, &sc, 0);
+	sc.ctx = x;
+	a->p = sess_pipe_begin(s, &sc, 0);
 	if (!o->no_sasl_ir && sess_has_cap(s, "SASL-IR"))
-		r = sess_pipe_send(p, sess_done_keep, &rep, e,
+		r = sess_pipe_send(a->p, sess_done_keep, &a->rep, e,
 		    "AUTHENTICATE %s %PA", sasl_names[m],
-		    x.ir.len ? x.ir.s : "=");
+		    x->ir.len ? x->ir.s : "=");
 	else {
-		x.ir_pending = 1;
-		r = sess_pipe_send(p, sess_done_keep, &rep, e,
+		x->ir_pending = 1;
+		r = sess_pipe_send(a->p, sess_done_keep, &a->rep, e,
 		    "AUTHENTICATE %s", sasl_names[m]);
 	}
 	/* Capabilities change with login; the OK usually lists the new ones. */
-	if (r == 0)
+	if (r == 0 && assume != NULL)
+		sess_guess_caps(s, assume);
+	else if (r == 0)
 		sess_forget_caps(s);
-	if ((r = sess_pipe_end(p, r, e)) < 0)
-		goto done;
-	r = -1;
-	if (x.failed) {
-		*e = x.err;
+	/* SCRAM: its first challenge, to queue the last two responses. */
+	while (r == 0 && x->ahead && (m == AUTH_SCRAM_SHA_256 ||
+	    m == AUTH_SCRAM_SHA_1) && !x->final_queued && !x->failed &&
+	    sess_pipe_inflight(a->p) > 0)
+		r = sess_pipe_read(a->p, e);
+	return r;
+}
+
+/*
+ * Wait for the answer (r: what sending said), end the pipeline and free
+ * a. A refused login is the error, before whatever failed after it.
+ */
+static int
+sasl_end(struct auth_pending *a, int r, struct err *e)
+{
+	struct sess *s = a->s;
+	struct sasl *x = &a->x;
+	enum auth_mech m = x->m;
+	size_t n;
+
+	if (a->p != NULL)
+		r = sess_pipe_end(a->p, r, e);
+	if (x->failed) {
+		*e = x->err;
 		if (e->kind == ERR_NONE)
 			err_set(e, ERR_AUTH, "authentication cancelled");
 		err_prefix(e, "login failed");
+		r = -1;
 		goto done;
 	}
-	if (rep.status != IMAP_ST_OK) {
-		login_error(&rep, e);
-		if (x.oauth_status[0] != '\0' &&
+	if (a->rep.status != IMAP_ST_NONE && a->rep.status != IMAP_ST_OK) {
+		login_error(&a->rep, e);
+		if (x->oauth_status[0] != '\0' &&
 		    (n = strlen(e->msg)) + 40 < sizeof(e->msg))
 			snprintf(e->msg + n, sizeof(e->msg) - n,
-			    " (OAuth2 status '%s')", x.oauth_status);
+			    " (OAuth2 status '%s')", x->oauth_status);
+		r = -1;
 		goto done;
 	}
+	if (r < 0)
+		goto done;
+	r = -1;
 	if ((m == AUTH_SCRAM_SHA_256 || m == AUTH_SCRAM_SHA_1) &&
-	    !scram_verified(&x.scram)) {
+	    !scram_verified(&x->scram)) {
 		err_set(e, ERR_AUTH, "login failed: the server accepted SCRAM "
 		    "without proving that it knows the password");
 		goto done;
@@ -340,10 +425,21 @@ sasl_login(struct sess *s, enum auth_mech m, const struct auth_opts *o,
 	r = sess_logged_in(s, e);
 done:
 	if (m == AUTH_SCRAM_SHA_256 || m == AUTH_SCRAM_SHA_1)
-		scram_free(&x.scram);
-	buf_wipe(&raw);
-	buf_wipe(&x.ir);
+		scram_free(&x->scram);
+	buf_wipe(&x->ir);
+	free(a);
 	return r;
+}
+
+static int
+sasl_login(struct sess *s, enum auth_mech m, const struct auth_opts *o,
+    struct err *e)
+{
+	struct auth_pending *a;
+	int r;
+
+	r = sasl_begin(s, m, o, NULL, &a, e);
+	return sasl_end(a, r, e);
 }
 
 static int
@@ -379,13 +475,13 @@ check_token(const char *t, struct err *e)
 	return 0;
 }
 
-int
-auth_login(struct sess *s, const struct auth_opts *o, struct err *e)
+/* The mechanism for o on this server, into *m_r: 0, or -1. */
+static int
+login_mech(struct sess *s, const struct auth_opts *o, enum auth_mech *m_r,
+    struct err *e)
 {
 	enum auth_mech m = o->mech;
 
-	if (sess_state(s) == SESS_AUTHENTICATED)
-		return 0;	/* PREAUTH */
 	if (o->user == NULL || o->user[0] == '\0')
 		return err_set(e, ERR_CONFIG, "no user name given "
 		    "(--user, --url, IMAPCTL_USER, an account or ~/.netrc)");
@@ -416,7 +512,58 @@ auth_login(struct sess *s, const struct auth_opts *o, struct err *e)
 	if (auth_mech_is_oauth(m) && strchr(o->user, '\001') != NULL)
 		return err_set(e, ERR_CONFIG, "a control character in the user "
 		    "name");
+	*m_r = m;
+	return 0;
+}
+
+int
+auth_login(struct sess *s, const struct auth_opts *o, struct err *e)
+{
+	enum auth_mech m;
+
+	if (sess_state(s) == SESS_AUTHENTICATED)
+		return 0;	/* PREAUTH */
+	if (login_mech(s, o, &m, e) < 0)
+		return -1;
 	if (m == AUTH_LOGIN)
 		return login_cmd(s, o, e);
 	return sasl_login(s, m, o, e);
+}
+
+int
+auth_login_start(struct sess *s, const struct auth_opts *o,
+    const char *assume, struct auth_pending **a_r, struct err *e)
+{
+	struct auth_pending *a;
+	enum auth_mech m;
+	int r;
+
+	*a_r = NULL;
+	if (sess_state(s) == SESS_AUTHENTICATED)
+		return 0;	/* PREAUTH */
+	if (login_mech(s, o, &m, e) < 0)
+		return -1;
+	/*
+	 * Only where nothing comes between the login and what follows it
+	 * that the server would read as a SASL response: an initial
+	 * response, and a mechanism that fails with a NO, not with a
+	 * challenge (as OAuth2's do).
+	 */
+	if (o->no_sasl_ir || !sess_has_cap(s, "SASL-IR") ||
+	    (m != AUTH_PLAIN && m != AUTH_SCRAM_SHA_256 &&
+	    m != AUTH_SCRAM_SHA_1))
+		return m == AUTH_LOGIN ? login_cmd(s, o, e) :
+		    sasl_login(s, m, o, e);
+	if ((r = sasl_begin(s, m, o, assume, &a, e)) < 0 || a->x.failed ||
+	    sess_pipe_inflight(a->p) == 0)
+		/* Failed, or answered already: that is the login's end. */
+		return sasl_end(a, r, e);
+	*a_r = a;
+	return 1;
+}
+
+int
+auth_login_finish(struct auth_pending *a, struct err *e)
+{
+	return sasl_end(a, 0, e);
 }

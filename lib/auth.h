@@ -40,6 +40,28 @@ enum auth_mech	 auth_choose(struct sess *, int is_token);
 int		 auth_login(struct sess *, const struct auth_opts *,
 		    struct err *);
 /*
+ * Logging in with the commands that follow, in one write: the login is
+ * queued, not written (SCRAM: its last two responses, once the server's
+ * first challenge is read), and the caller's next commands go with it,
+ * before its answer; until then the capabilities are guessed from what
+ * the server said before login and assume ("CAP1 CAP2 ...", see
+ * sess_guess_caps). Only with SASL-IR and PLAIN or SCRAM, where nothing
+ * of the server's can make it read a command as a SASL response; else
+ * the login is done as auth_login does. Returns 1 with *pending set: the
+ * login is on its way and auth_login_finish must follow, whatever
+ * happens; 0 when logged in already; -1 with the error.
+ */
+struct auth_pending;
+int		 auth_login_start(struct sess *, const struct auth_opts *,
+		    const char *assume, struct auth_pending **pending,
+		    struct err *);
+/*
+ * Wait for the login's answer and free pending: 0 when logged in, else
+ * -1 with the error. A refused login is the error, whatever failed after
+ * it (the commands that went with it, the session).
+ */
+int		 auth_login_finish(struct auth_pending *, struct err *);
+/*
  * The client's first SASL message for m, unencoded, into raw (SCRAM: its
  * state in sc, to go on with): for IMAP's AUTHENTICATE and SMTP's AUTH.
  */

@@ -77,6 +77,7 @@ struct sess {
 	enum sess_state		 state;
 	struct buf		 caps;		/* " CAP1 CAP2 ... " as sent */
 	int			 caps_known;
+	int			 caps_guessed;	/* sess_guess_caps: not told */
 	char			*greeting;
 	int			 bye;
 	int			 broken;	/* I/O, protocol, a callback */
@@ -365,6 +366,7 @@ caps_set(struct sess *s, const struct imap_arg *a)
 			break;
 	}
 	s->caps_known = 1;
+	s->caps_guessed = 0;
 }
 
 /*
@@ -389,13 +391,51 @@ void
 sess_forget_caps(struct sess *s)
 {
 	s->caps_known = 0;
+	s->caps_guessed = 0;
 	buf_reset(&s->caps);
+}
+
+void
+sess_guess_caps(struct sess *s, const char *assumed)
+{
+	const char *p, *q;
+
+	if (!s->caps_known) {
+		buf_reset(&s->caps);
+		buf_putc(&s->caps, ' ');
+	}
+	for (p = assumed; *p != '\0'; p = q) {
+		while (*p == ' ')
+			p++;
+		for (q = p; *q != '\0' && *q != ' '; q++)
+			;
+		if (q == p)
+			break;
+		/* Cut at SESS_MAX_CAPS as caps_set does. */
+		if (buf_add(&s->caps, p, (size_t)(q - p)) < 0 ||
+		    buf_addc(&s->caps, ' ') < 0)
+			break;
+	}
+	s->caps_known = 1;
+	s->caps_guessed = 1;
+}
+
+int
+sess_caps_guessed(const struct sess *s)
+{
+	return s->caps_known && s->caps_guessed;
 }
 
 int
 sess_logged_in(struct sess *s, struct err *e)
 {
 	sess_set_state(s, SESS_AUTHENTICATED);
+	/* Guessed, and the server did not say: they are not known. */
+	if (s->caps_guessed)
+		sess_forget_caps(s);
+	/* Nothing may follow LOGOUT: they stay unknown. */
+	if (s->logout_sent)
+		return 0;
 	return learn_caps(s, e);
 }
 
@@ -1633,6 +1673,21 @@ sess_send_line(struct sess *s, const char *p, size_t n, int secret,
 	if (queue(s, p, n, e) < 0 || queue(s, "\r\n", 2, e) < 0)
 		return -1;
 	return sess_flush(s, e);
+}
+
+int
+sess_queue_line(struct sess *s, const char *p, size_t n, int secret,
+    struct err *e)
+{
+	if (s->broken)
+		return broken_err(s, e);
+	if (secret)
+		trace_line(s, "C", "<redacted>", 10);
+	else
+		trace_line(s, "C", p, n);
+	if (queue(s, p, n, e) < 0 || queue(s, "\r\n", 2, e) < 0)
+		return -1;
+	return 0;
 }
 
 /* Pipelines ------------------------------------------------------------ */

@@ -217,6 +217,16 @@ const char	*sess_caps(const struct sess *);
 /* Login is on its way: what the server said before no longer holds. */
 void		 sess_forget_caps(struct sess *);
 /*
+ * Login is on its way, and commands go with it before its answer: until
+ * the server tells the capabilities of the logged-in state, answer from
+ * what it said before login and assumed ("CAP1 CAP2 ...") as if it had
+ * said that. The guess ends when the server tells them; sess_logged_in
+ * then finds them told, else unknown (asked for unless LOGOUT is sent).
+ */
+void		 sess_guess_caps(struct sess *, const char *assumed);
+/* Whether the capabilities are still the guess of sess_guess_caps. */
+int		 sess_caps_guessed(const struct sess *);
+/*
  * Logged in (the login command answered OK): authenticated state, and the
  * capabilities of that state, asked for when the answer did not carry
  * them.
@@ -341,6 +351,9 @@ int	sess_done_keep(void *ctx, struct sess *, const struct sess_reply *,
 	    struct err *);
 /* A line of its own, e.g. a SASL response; secret ones are not traced. */
 int	sess_send_line(struct sess *, const char *, size_t, int secret,
+	    struct err *);
+/* The same, queued: it goes in the write of what follows it. */
+int	sess_queue_line(struct sess *, const char *, size_t, int secret,
 	    struct err *);
 /* Whether the session failed (I/O, protocol, a callback): nothing more. */
 int	sess_broken(const struct sess *);
