@@ -4,10 +4,12 @@
  * process, as the baseline bench/probe measures imapctl against. Each of
  * N rounds: TCP connect, a TLS handshake verified against CAFILE alone
  * (SNI and host name), the greeting, AUTHENTICATE PLAIN with SASL-IR,
- * STATUS INBOX, LOGOUT, one command at a time as imapctl does them.
- * Prints the mean and the median of a round in milliseconds.
+ * STATUS INBOX, LOGOUT, one command at a time. With "list" after N, the
+ * STATUS is a LIST of every mailbox with their counts (LIST-STATUS), as
+ * imapctl list --status asks. Prints the mean and the median of a round
+ * in milliseconds.
  *
- *   rawclient HOST PORT USER PASSWORD CAFILE N
+ *   rawclient HOST PORT USER PASSWORD CAFILE N [list]
  */
 #include <netdb.h>
 #include <stdio.h>
@@ -82,9 +84,9 @@ main(int argc, char **argv)
 	size_t ulen, plen;
 	int i, n, fd, one = 1;
 
-	if (argc != 7) {
+	if (argc != 7 && !(argc == 8 && strcmp(argv[7], "list") == 0)) {
 		fprintf(stderr, "usage: rawclient HOST PORT USER PASSWORD "
-		    "CAFILE N\n");
+		    "CAFILE N [list]\n");
 		return 64;
 	}
 	n = atoi(argv[6]);
@@ -126,8 +128,10 @@ main(int argc, char **argv)
 		SSL_set1_host(ssl, argv[1]);
 		if (SSL_connect(ssl) != 1 || read_until(ssl, NULL) < 0 ||
 		    cmd(ssl, line, "a ") < 0 ||
-		    cmd(ssl, "b STATUS INBOX (MESSAGES UNSEEN UIDNEXT "
-		    "UIDVALIDITY)\r\n", "b ") < 0 ||
+		    cmd(ssl, argc == 8 ? "b LIST \"\" \"*\" RETURN "
+		    "(SPECIAL-USE CHILDREN STATUS (MESSAGES UNSEEN RECENT "
+		    "UIDNEXT UIDVALIDITY SIZE))\r\n" : "b STATUS INBOX "
+		    "(MESSAGES UNSEEN UIDNEXT UIDVALIDITY)\r\n", "b ") < 0 ||
 		    cmd(ssl, "c LOGOUT\r\n", "c ") < 0)
 			return 74;
 		SSL_free(ssl);
