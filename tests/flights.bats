@@ -144,6 +144,20 @@ ctl() {
 	hostile_wait
 }
 
+@test "hostile: a server without SASL-IR: the login waited for, then one write" {
+	hostile_start ok --caps "IMAP4rev1 AUTH=PLAIN" --timeout 10
+	IMAPCTL_PASSWORD=secret run --separate-stderr ctl --debug status
+	assert_success
+	[[ $output == "INBOX	3	2	0	4	1700000001"* ]]
+	[[ $stderr == *"C: A2 AUTHENTICATE PLAIN
+S: + 
+C: <redacted>
+S: A2 OK "* ]]
+	hostile_wait
+	! grep -q violation "$HOSTILE_LOG"
+	assert_equal "$(grep -c accepted "$HOSTILE_LOG")" 1
+}
+
 @test "hostile: SCRAM pipelined: a wrong signature is still exit 77, the proof never in the trace" {
 	hostile_start ok --caps "IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256 QUOTA" --password 'sécret' --timeout 10
 	IMAPCTL_PASSWORD='sécret' run --separate-stderr ctl --debug quota
@@ -152,6 +166,7 @@ ctl() {
 	assert_equal "$(turns)" 3
 	[[ $output == "INBOX	User quota	STORAGE	"* ]]
 	hostile_wait
+	! grep -q violation "$HOSTILE_LOG"
 	final=$(tr -d '\r' <"$HOSTILE_RECORD" | sed -n '/AUTHENTICATE SCRAM-SHA-256/{n;p;q}')
 	proof=$(printf '%s' "$final" | base64 -d | sed -n 's/.*,p=//p')
 	[ -n "$proof" ]
