@@ -167,6 +167,16 @@ struct fetch {
 	int		 single;	/* --raw/--part of one UID to stdout */
 	int		 in;		/* --in: mailbox after mailbox */
 	char		 delim;		/* --in: the mailbox's separator */
+	/*
+	 * --in: the mailbox's EXAMINE goes on the first pipeline, in the
+	 * same write as the commands behind it (examine_queue); until it
+	 * is answered, and when it was refused or the mailbox is not the
+	 * one searched, nothing that comes is the mailbox's.
+	 */
+	const char	*examine;	/* to queue: the name as listed */
+	int		 examining;	/* queued, not answered yet */
+	int		 box_bad;	/* refused, or another UIDVALIDITY */
+	uint32_t	 examined_uv;	/* the UIDVALIDITY it said */
 	const char	*dir;		/* --save or --attachments */
 	struct outdir	*od;
 	char		*save_prefix;	/* --save: "MAILBOX-UIDVALIDITY-" */
@@ -693,6 +703,9 @@ choose_sink(void *ctx, const struct imap_resp *r, const struct imap_arg *parent,
 	uint32_t uid;
 
 	(void)size;
+	/* Not the mailbox's: buffered, and dropped by on_fetch. */
+	if (f->examining || f->box_bad)
+		return NULL;
 	if (r->kind != IMAP_UNTAGGED || r->nargs < 3 ||
 	    !imap_arg_is(r->args->next, "FETCH") ||
 	    parent != r->args->next->next)
@@ -1118,6 +1131,75 @@ out:
 	return rc;
 }
 
+/*
+ * --in: the mailbox's EXAMINE answered. Refused (gone since the search,
+ * no access), or holding other messages now (another UIDVALIDITY): it is
+ * reported, and nothing of it is fetched; the other mailboxes go on.
+ */
+static int
+examine_done(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	struct fetch *f = ctx;
+	struct err be;
+
+	(void)s;
+	(void)e;
+	f->examining = 0;
+	if (rep->status == IMAP_ST_NONE) {
+		f->box_bad = 1;		/* the session failed: it says so */
+		return 0;
+	}
+	err_clear(&be);
+	if (sess_reply_check(rep, &be) < 0) {
+		err_prefix(&be, "cannot open mailbox '%s'", f->mailbox);
+		f->box_bad = 1;
+	} else if (f->examined_uv != f->uidvalidity) {
+		err_set(&be, ERR_DATA, "mailbox '%s' changed its UIDVALIDITY "
+		    "from %u to %u while it was searched", f->mailbox,
+		    f->uidvalidity, f->examined_uv);
+		f->box_bad = 1;
+	}
+	if (f->box_bad)
+		cmd_fail(f->ctx, &be);
+	return 0;
+}
+
+/*
+ * Queue the mailbox's EXAMINE on p before the first command that needs
+ * it, if --in has one to queue.
+ */
+static int
+examine_queue(struct fetch *f, struct sess_pipe *p)
+{
+	const char *wire = f->examine;
+
+	if (wire == NULL)
+		return 0;
+	f->examine = NULL;
+	f->examining = 1;
+	f->box_bad = 0;
+	f->examined_uv = 0;
+	return sess_pipe_send(p, examine_done, f, f->e, "EXAMINE %A", wire);
+}
+
+/*
+ * Whether r is none of the mailbox's business: it came before the
+ * mailbox's EXAMINE was answered (the UIDVALIDITY it says is kept), or
+ * the mailbox is not the one searched.
+ */
+static int
+not_the_box(struct fetch *f, const struct imap_resp *r)
+{
+	const struct imap_arg *c = r->code;
+	uint32_t n;
+
+	if (f->examining && r->status == IMAP_ST_OK && c != NULL &&
+	    imap_arg_is(c, "UIDVALIDITY") && imap_arg_u32(c->next, &n))
+		f->examined_uv = n;
+	return f->examining || f->box_bad;
+}
+
 static int
 on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
     struct err *e)
@@ -1131,6 +1213,8 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 	uint32_t seq, uid;
 
 	(void)s;
+	if (not_the_box(f, r))
+		return 0;
 	switch (take_found(f, r, e)) {
 	case -1:
 		return -1;
@@ -1265,7 +1349,8 @@ fcmds_done(void *ctx, struct sess *s, const struct sess_reply *rep,
 		sess_reply_check(rep, &fc->ce);
 	if (--fc->pending > 0)
 		return 0;
-	if (fc->ce.kind != ERR_NONE) {
+	/* A mailbox that did not open said so once. */
+	if (fc->ce.kind != ERR_NONE && !f->box_bad) {
 		err_prefix(&fc->ce, "fetching UIDs %.200s%s", fc->text,
 		    strlen(fc->text) > 200 ? "..." : "");
 		cmd_fail(f->ctx, &fc->ce);
@@ -1360,9 +1445,10 @@ run_chunks(struct fetch *f, const struct uidset *set, fetch_next_fn next,
 	int r = 0;
 
 	buf_init(&chunk, UIDSET_CHUNK * 2);
-	while (r == 0 && (next != NULL ? next(arg, &chunk) :
+	while (r == 0 && !f->box_bad && (next != NULL ? next(arg, &chunk) :
 	    uidset_next_chunk(set, &pos, &chunk)) > 0)
-		r = send_chunk(f, chunk.s);
+		if ((r = examine_queue(f, f->p)) == 0)
+			r = send_chunk(f, chunk.s);
 	buf_free(&chunk);
 	return r;
 }
@@ -1578,6 +1664,8 @@ static int
 on_found(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 {
 	(void)s;
+	if (not_the_box(ctx, r))
+		return 0;
 	return take_found(ctx, r, e) < 0 ? -1 : 0;
 }
 
@@ -1596,7 +1684,10 @@ find_existing(struct fetch *f, const struct uidset *set)
 	f->searching = 1;
 	p = sess_pipe_begin(f->s, &sc, FETCH_INFLIGHT);
 	buf_init(&chunk, UIDSET_CHUNK * 2);
-	while (r == 0 && uidset_next_chunk(set, &pos, &chunk) > 0) {
+	while (r == 0 && !f->box_bad &&
+	    uidset_next_chunk(set, &pos, &chunk) > 0) {
+		if ((r = examine_queue(f, p)) < 0)
+			break;
 		fc = fcmds_new(f, NULL, chunk.s);
 		r = fcmds_send(fc, p, f->e, sess_has_cap(f->s, "ESEARCH") ?
 		    "UID SEARCH RETURN (ALL) UID %S" : "UID SEARCH UID %S",
@@ -1623,6 +1714,8 @@ run_windows(struct fetch *f, const struct uidset *set)
 
 	if ((r = find_existing(f, set)) < 0)
 		return -1;
+	if (f->box_bad)
+		return 0;
 	uidlist_into(&f->listed, &f->found);
 	keep_asked(f, set);
 	if (!f->in)
@@ -1733,7 +1826,15 @@ skip_saved(struct fetch *f, struct uidset *set)
 	uidset_init(&rest);
 	uidlist_into(&list, &saved);
 	uidset_intersect(set, &saved, &skip);
-	if (skip.n > 0 && (rc = msgset_existing(f->ctx, &skip, &there)) == 0) {
+	/*
+	 * Which of them are still there. --in: the search found them a
+	 * moment ago, and the mailbox is not even open yet.
+	 */
+	if (skip.n > 0 && f->in)
+		uidset_merge(&there, &skip);
+	else if (skip.n > 0)
+		rc = msgset_existing(f->ctx, &skip, &there);
+	if (skip.n > 0 && rc == 0) {
 		memset(&sv, 0, sizeof(sv));
 		sv.part = f->partarg ? xstrdup(f->partarg) : NULL;
 		for (i = 0; i < there.n; i++)
@@ -1993,7 +2094,7 @@ fetch_in(struct fetch *f, const char *set_arg)
 	const char *all = "all", *query;
 	uint64_t total = 0;
 	size_t i;
-	int rc = 0;
+	int rc = 0, pipelined;
 
 	multi_init(&m);
 	uidset_init(&set);
@@ -2015,30 +2116,41 @@ fetch_in(struct fetch *f, const char *set_arg)
 		emit_detach(f->em);
 	if (f->dir != NULL || f->mddir != NULL)
 		cmd_progress_begin(ctx, "messages", total);
+	/*
+	 * Each mailbox's EXAMINE goes in the same write as its first
+	 * commands: no round trip of its own. Not with --mark-seen, whose
+	 * STORE must never reach another mailbox than the one meant, nor
+	 * with retries, which could send a refused EXAMINE again behind
+	 * the FETCH that follows it.
+	 */
+	pipelined = !f->mark_seen && sess_options(f->s)->retries == 0;
 	for (i = 0; i < m.n && rc == 0; i++) {
 		b = &m.v[i];
 		if (b->found.n == 0)
 			continue;
-		if (sess_select(f->s, b->name, !f->mark_seen, f->e) < 0) {
+		f->mailbox = b->name;
+		f->uidvalidity = b->uidvalidity;
+		f->delim = b->delim;
+		f->box_bad = 0;
+		if (pipelined)
+			f->examine = b->wire;
+		else if (sess_select(f->s, b->name, !f->mark_seen, f->e) < 0) {
 			cmd_fail(ctx, f->e);
 			if (sess_broken(f->s))
 				rc = ctx->status;
 			continue;
-		}
-		sel = sess_selected(f->s);
-		if (sel->uidvalidity != b->uidvalidity) {
+		} else if ((sel = sess_selected(f->s))->uidvalidity !=
+		    b->uidvalidity) {
 			cmd_failf(ctx, ERR_DATA, "mailbox '%s' changed its "
 			    "UIDVALIDITY from %u to %u while it was searched",
 			    b->name, b->uidvalidity, sel->uidvalidity);
 			continue;
 		}
-		f->mailbox = b->name;
-		f->uidvalidity = b->uidvalidity;
-		f->delim = b->delim;
 		uidset_clear(&set);
 		uidset_merge(&set, &b->found);
-		if (fetch_set(f, &set, sel->exists) != 0 && sess_broken(f->s))
+		if (fetch_set(f, &set, b->exists) != 0 && sess_broken(f->s))
 			rc = ctx->status;
+		f->examine = NULL;
 	}
 	f->mailbox = NULL;
 out:

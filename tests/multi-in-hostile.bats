@@ -80,3 +80,42 @@ Trash	1700000005	0
 	assert_equal "$(grep -c '^C: A[0-9]* EXAMINE Trash$' <<<"$stderr")" 1
 	[[ $stderr == *"C: A"*" UID FETCH 1:3 (UID INTERNALDATE)"* ]]
 }
+
+@test "fetch --in: a mailbox gone before its fetch is reported, and what a careless server sends for it is dropped" {
+	hostile_start script --timeout 10 --script "$(hostile_script gone \
+		'fill Archive 2' \
+		greeting \
+		'serve-until EXAMINE Archive' \
+		handle \
+		'serve-until EXAMINE Archive' \
+		'reply NO [NONEXISTENT] Mailbox does not exist: Archive' \
+		serve)"
+	run --separate-stderr ctl fetch --in Archive --in INBOX all -o jsonl
+	assert_failure 69
+	# The server left INBOX selected and answered Archive's FETCH with
+	# INBOX's messages: none of that is printed as Archive's.
+	assert_equal "$(jq -c '[.mailbox,.uid]' <<<"$output" | paste -sd' ')" \
+		'["INBOX",1] ["INBOX",2] ["INBOX",3]'
+	assert_equal "$stderr" "imapctl: fetch: cannot open mailbox 'Archive': Mailbox does not exist: Archive [NONEXISTENT]"
+	hostile_wait
+	# Each EXAMINE went in one write with the UID FETCH behind it.
+	tr -d '\r' <"$HOSTILE_RECORD" | sed -n 's/^A[0-9]* //p' | tail -5 | sed 's/ (.*//' | paste -sd'|' |
+		grep -qx 'EXAMINE Archive|UID FETCH 1:2|EXAMINE INBOX|UID FETCH 1:3|LOGOUT'
+}
+
+@test "fetch --in: a mailbox whose UIDVALIDITY changed since the search: reported, nothing of it fetched" {
+	hostile_start script --timeout 10 --script "$(hostile_script uv \
+		'fill Archive 2' \
+		greeting \
+		'serve-until EXAMINE Archive' \
+		handle \
+		'serve-until EXAMINE Archive' \
+		'send * 2 EXISTS' \
+		'send * OK [UIDVALIDITY 99] UIDs not valid' \
+		'reply OK [READ-ONLY] Examine completed.' \
+		serve)"
+	run --separate-stderr ctl fetch --in Archive --in INBOX all --raw
+	assert_failure 65
+	assert_equal "$(grep -c '^From ' <<<"$output")" 3
+	[[ $stderr == "imapctl: fetch: mailbox 'Archive' changed its UIDVALIDITY from "*" to 99 while it was searched" ]]
+}

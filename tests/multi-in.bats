@@ -270,11 +270,14 @@ Projects/2024 2 Budget 2024"
 	assert_equal "$(ls "$dir" | paste -sd' ')" \
 		"INBOX-$(uv INBOX)-1.eml INBOX-$(uv INBOX)-5.eml Projects_2024-$(uv Projects/2024)-2.eml"
 	cmp "$dir/INBOX-$(uv INBOX)-1.eml" "$BATS_TEST_DIRNAME/fixtures/inbox-1-welcome.eml"
-	# A second run skips what is there.
-	run --separate-stderr imapctl fetch --in INBOX --in 'Projects/*' --query 'from:carol or subject:budget' --raw --save "$dir" -o jsonl
+	# A second run skips what is there, and examines no mailbox again.
+	run --separate-stderr imapctl --debug fetch --in INBOX --in 'Projects/*' --query 'from:carol or subject:budget' --raw --save "$dir" -o jsonl
 	assert_success
 	assert_equal "$(jq -c '[.mailbox,.uid,.skipped]' <<<"$output" | paste -sd' ')" \
 		'["INBOX",1,true] ["INBOX",5,true] ["Projects/2024",2,true]'
+	assert_equal "$(grep '^C: A[0-9]* ' <<<"$stderr" | sed -n '/EXAMINE/,$p' |
+		sed -E 's/^C: A[0-9]+ //; s/ .*//' | uniq -c | awk '{ print $2 "=" $1 }' | paste -sd' ')" \
+		"EXAMINE=1 UID=1 EXAMINE=1 UID=1 EXAMINE=1 UID=1 LOGOUT=1"
 }
 
 @test "fetch --in --maildir: a Maildir++ folder for each mailbox, incremental" {
@@ -312,6 +315,28 @@ Projects/2024 2 Budget 2024"
 	assert_failure 69
 	assert_equal "$(jq -c '[.mailbox,.uid]' <<<"$output" | paste -sd' ')" '["Projects/2024",1] ["Projects/2024",2]'
 	[[ $stderr == "imapctl: fetch: cannot open mailbox 'Locked': "* ]]
+}
+
+@test "fetch --in: each mailbox's EXAMINE goes with its FETCH, no round trip of its own" {
+	run --separate-stderr imapctl --debug --no-compress fetch --in INBOX --in 'Proj*' --in Search all -o jsonl
+	assert_success
+	assert_equal "$(jq -r .mailbox <<<"$output" | uniq -c | awk '{ print $2 "=" $1 }' | paste -sd' ')" \
+		'INBOX=5 Projects/2024=2 Search=4'
+	# After login: LIST, the search pass, one turn a mailbox, LOGOUT.
+	assert_equal "$(turns)" 6
+	# Each mailbox's UID FETCH right behind its second EXAMINE.
+	assert_equal "$(grep '^C: A[0-9]* \(EXAMINE\|UID FETCH\)' <<<"$stderr" | tail -6 |
+		sed -E 's/^C: A[0-9]+ //; s/ \(.*//' | paste -sd'|')" \
+		'EXAMINE INBOX|UID FETCH 1:5|EXAMINE Projects/2024|UID FETCH 1:2|EXAMINE Search|UID FETCH 1:4'
+	# --text: the EXAMINE goes with the UID SEARCH that begins it.
+	run --separate-stderr imapctl --debug --no-compress fetch --in INBOX --in 'Proj*' all --text -o jsonl
+	assert_success
+	assert_equal "$(jq -r .mailbox <<<"$output" | uniq -c | awk '{ print $2 "=" $1 }' | paste -sd' ')" \
+		'INBOX=5 Projects/2024=2'
+	# --mark-seen selects each mailbox first, as a change must.
+	run --separate-stderr imapctl --debug --no-compress fetch --in 'Proj*' all --mark-seen -o jsonl
+	assert_success
+	assert_equal "$(grep -c '^C: A[0-9]* SELECT Projects/2024' <<<"$stderr")" 1
 }
 
 @test "fetch --in: what names one mailbox's messages is refused (64) before connecting" {
