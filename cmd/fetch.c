@@ -195,6 +195,12 @@ struct fetch {
 	const struct uidset *asked;	/* the set given, or NULL */
 	struct uidset	 singles;	/* UIDs named one by one */
 	struct uidset	 answered;	/* those the server answered for */
+	/*
+	 * What the commands the server refused asked for (a throttled
+	 * FETCH or SEARCH): not fetched, which is not "not found".
+	 */
+	struct uidset	 refused;
+	enum err_kind	 refused_kind;	/* the first refusal's */
 	int		 searching;	/* our UID SEARCH runs */
 	struct sess_pipe *p;		/* the FETCH commands */
 	struct window	 win[FETCH_WINDOWS];
@@ -211,6 +217,7 @@ struct fcmds {
 	int		 structure;	/* w's UID BODYSTRUCTURE */
 	unsigned	 pending;
 	struct err	 ce;
+	int		 refused;	/* a FETCH or SEARCH of it was */
 	char		*text;
 };
 
@@ -1333,24 +1340,36 @@ fcmds_new(struct fetch *f, struct window *w, const char *text)
 
 /*
  * A command's end: a refusal is kept; when the last of the group has
- * ended, it is reported, naming the UIDs. A window hears of each.
+ * ended, it is reported, naming the UIDs, and what a refused FETCH or
+ * SEARCH (data) asked for is kept as refused. A window hears of each.
  */
 static int
-fcmds_done(void *ctx, struct sess *s, const struct sess_reply *rep,
+fcmds_end(struct fcmds *fc, const struct sess_reply *rep, int data,
     struct err *e)
 {
-	struct fcmds *fc = ctx;
 	struct fetch *f = fc->f;
 	struct window *w = fc->w;
+	struct uidset set;
+	struct err pe;
 	int structure = fc->structure;
 
-	(void)s;
+	if (rep->status != IMAP_ST_NONE && rep->status != IMAP_ST_OK &&
+	    data)
+		fc->refused = 1;
 	if (rep->status != IMAP_ST_NONE && fc->ce.kind == ERR_NONE)
 		sess_reply_check(rep, &fc->ce);
 	if (--fc->pending > 0)
 		return 0;
 	/* A mailbox that did not open said so once. */
 	if (fc->ce.kind != ERR_NONE && !f->box_bad) {
+		if (fc->refused) {
+			if (f->refused_kind == ERR_NONE)
+				f->refused_kind = fc->ce.kind;
+			uidset_init(&set);
+			if (uidset_parse(&set, fc->text, &pe) == 0)
+				uidset_merge(&f->refused, &set);
+			uidset_free(&set);
+		}
 		err_prefix(&fc->ce, "fetching UIDs %.200s%s", fc->text,
 		    strlen(fc->text) > 200 ? "..." : "");
 		cmd_fail(f->ctx, &fc->ce);
@@ -1363,16 +1382,34 @@ fcmds_done(void *ctx, struct sess *s, const struct sess_reply *rep,
 	    rep->status != IMAP_ST_NONE, e);
 }
 
+/* The end of a FETCH or a SEARCH of a group. */
+static int
+fcmds_done(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	(void)s;
+	return fcmds_end(ctx, rep, 1, e);
+}
+
+/* --mark-seen's STORE: refused, its messages are fetched all the same. */
+static int
+fcmds_store_done(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	(void)s;
+	return fcmds_end(ctx, rep, 0, e);
+}
+
 /* Send a command of the group fc on p; 0 when it is in flight. */
 static int
-fcmds_send(struct fcmds *fc, struct sess_pipe *p, struct err *e,
-    const char *fmt, ...)
+fcmds_send(struct fcmds *fc, struct sess_pipe *p, sess_done_fn done,
+    struct err *e, const char *fmt, ...)
 {
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = sess_pipe_vsend(p, fcmds_done, fc, e, fmt, ap);
+	r = sess_pipe_vsend(p, done, fc, e, fmt, ap);
 	va_end(ap);
 	/* A window counts its groups in flight. */
 	if (r == 0 && fc->pending++ == 0 && fc->w != NULL)
@@ -1423,10 +1460,11 @@ send_chunk(struct fetch *f, const char *set)
 	fc = fcmds_new(f, NULL, set);
 	r = 0;
 	if (f->mark_seen)
-		r = fcmds_send(fc, f->p, f->e, "UID STORE %S +FLAGS.SILENT "
-		    "(\\Seen)", set);
+		r = fcmds_send(fc, f->p, fcmds_store_done, f->e, "UID STORE "
+		    "%S +FLAGS.SILENT (\\Seen)", set);
 	if (r == 0)
-		r = fcmds_send(fc, f->p, f->e, "UID FETCH %S (%s)", set, items);
+		r = fcmds_send(fc, f->p, fcmds_done, f->e, "UID FETCH %S (%s)",
+		    set, items);
 	fcmds_idle(fc);
 	return r;
 }
@@ -1526,7 +1564,7 @@ window_send(struct fetch *f, struct window *w, int structure,
 	int r;
 
 	fc->structure = structure;
-	r = fcmds_send(fc, f->p, e, fmt, arg1, arg2);
+	r = fcmds_send(fc, f->p, fcmds_done, e, fmt, arg1, arg2);
 	fcmds_idle(fc);
 	return r;
 }
@@ -1689,7 +1727,8 @@ find_existing(struct fetch *f, const struct uidset *set)
 		if ((r = examine_queue(f, p)) < 0)
 			break;
 		fc = fcmds_new(f, NULL, chunk.s);
-		r = fcmds_send(fc, p, f->e, sess_has_cap(f->s, "ESEARCH") ?
+		r = fcmds_send(fc, p, fcmds_done, f->e,
+		    sess_has_cap(f->s, "ESEARCH") ?
 		    "UID SEARCH RETURN (ALL) UID %S" : "UID SEARCH UID %S",
 		    chunk.s);
 		fcmds_idle(fc);
@@ -1987,6 +2026,32 @@ check_fetch(int argc, char **argv, struct ctx *ctx)
 }
 
 /*
+ * What was named by its UID and not fetched: what the server refused to
+ * fetch or search (throttled, say) is named as such, with the refusal's
+ * status; the rest of it is not there (have: what the server answered
+ * for, or for --text and --attachments what their UID SEARCH found).
+ */
+static void
+report_missing(struct fetch *f, const struct uidset *have)
+{
+	struct uidset named, refused, known;
+
+	uidset_init(&named);
+	uidset_init(&refused);
+	uidset_init(&known);
+	uidset_intersect(&f->singles, &f->refused, &named);
+	uidset_subtract(&named, have, &refused);
+	msgset_name_uids(f->ctx, f->refused_kind, "not fetched", "from",
+	    f->mailbox, " (the server refused)", &refused);
+	uidset_merge(&known, have);
+	uidset_merge(&known, &refused);
+	msgset_not_found(f->ctx, f->mailbox, &f->singles, &known, 1);
+	uidset_free(&named);
+	uidset_free(&refused);
+	uidset_free(&known);
+}
+
+/*
  * Fetch set from the selected mailbox f->mailbox as the mode says: what
  * --save or --maildir wrote before is skipped, the rest fetched in
  * chunks or windows, pipelined; then what was named one by one and is
@@ -2003,6 +2068,8 @@ fetch_set(struct fetch *f, struct uidset *set, uint32_t exists)
 	uidset_clear(&f->found);
 	uidlist_free(&f->listed);
 	uidset_clear(&f->answered);
+	uidset_clear(&f->refused);
+	f->refused_kind = ERR_NONE;
 	free(f->save_prefix);
 	f->save_prefix = NULL;
 	f->asked = set;
@@ -2064,12 +2131,8 @@ fetch_set(struct fetch *f, struct uidset *set, uint32_t exists)
 		err_clear(f->e);		/* each failure was reported */
 	maildir_out_free(f->md);
 	f->md = NULL;
-	/*
-	 * What was named by its UID and is not there (fetch --text and
-	 * --attachments know what exists from their UID SEARCH).
-	 */
-	msgset_not_found(ctx, f->mailbox, &f->singles, f->mode == M_TEXT ||
-	    f->mode == M_ATTACHMENTS ? &f->found : &f->answered, 1);
+	report_missing(f, f->mode == M_TEXT || f->mode == M_ATTACHMENTS ?
+	    &f->found : &f->answered);
 	return ctx->status;
 }
 
@@ -2190,6 +2253,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	uidset_init(&f.found);
 	uidset_init(&f.singles);
 	uidset_init(&f.answered);
+	uidset_init(&f.refused);
 	buf_init(&f.text, TEXT_MAX);
 	buf_init(&f.body.s1, STAGE_MAX);
 	buf_init(&f.body.s2, STAGE_MAX);
@@ -2227,6 +2291,7 @@ out:
 	uidlist_free(&f.listed);
 	uidset_free(&f.singles);
 	uidset_free(&f.answered);
+	uidset_free(&f.refused);
 	return rc;
 }
 
@@ -2249,6 +2314,7 @@ fetch_summaries(struct ctx *ctx, const char *mailbox, fetch_next_fn next,
 	f.uidvalidity = m ? m->uidvalidity : 0;
 	f.gmail = sess_has_cap(f.s, "X-GM-EXT-1");
 	uidset_init(&f.found);
+	uidset_init(&f.refused);
 	buf_init(&f.text, TEXT_MAX);
 	buf_init(&f.body.s1, STAGE_MAX);
 	buf_init(&f.body.s2, STAGE_MAX);
@@ -2260,6 +2326,7 @@ fetch_summaries(struct ctx *ctx, const char *mailbox, fetch_next_fn next,
 	buf_free(&f.body.s1);
 	buf_free(&f.body.s2);
 	uidset_free(&f.found);
+	uidset_free(&f.refused);
 	uidlist_free(&f.listed);
 	if (r < 0)
 		return cmd_fail(ctx, f.e);

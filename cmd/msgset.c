@@ -242,40 +242,51 @@ msgset_singles(const struct ctx *ctx, const char *arg,
 #define NOT_FOUND_SHOWN	240	/* bytes of UID set in the report */
 #define NOT_FOUND_TEXT_MAX (1u << 20)	/* the whole set, before the cut */
 
+void
+msgset_name_uids(struct ctx *ctx, enum err_kind kind, const char *what,
+    const char *prep, const char *mailbox, const char *why,
+    const struct uidset *set)
+{
+	struct buf b;
+	uint64_t n = uidset_count(set);
+	int named;
+
+	if (n == 0)
+		return;
+	/* Cut to NOT_FOUND_SHOWN, or where formatting stopped. */
+	buf_init(&b, NOT_FOUND_TEXT_MAX);
+	if (uidset_format(set, &b) < 0 || b.len > NOT_FOUND_SHOWN) {
+		buf_truncate(&b, NOT_FOUND_SHOWN);
+		buf_puts(&b, "...");
+	}
+	/* The mailbox is named once: here, or where it is in force. */
+	named = ctx->where == NULL || strcmp(ctx->where, mailbox) != 0;
+	if (named)
+		cmd_failf(ctx, kind, "%s %s '%s'%s: %llu message%s, UID%s %s",
+		    what, prep, mailbox, why, (unsigned long long)n,
+		    n == 1 ? "" : "s", n == 1 ? "" : "s", b.s);
+	else
+		cmd_failf(ctx, kind, "%s%s: %llu message%s, UID%s %s", what,
+		    why, (unsigned long long)n, n == 1 ? "" : "s",
+		    n == 1 ? "" : "s", b.s);
+	buf_free(&b);
+}
+
 uint64_t
 msgset_not_found(struct ctx *ctx, const char *mailbox,
     const struct uidset *singles, const struct uidset *found, int fail)
 {
 	struct uidset missing;
-	struct buf b;
 	uint64_t n;
 	int status = ctx->status;
 
 	uidset_init(&missing);
 	uidset_subtract(singles, found, &missing);
 	n = uidset_count(&missing);
-	if (n > 0) {
-		/* Cut to NOT_FOUND_SHOWN, or where formatting stopped. */
-		buf_init(&b, NOT_FOUND_TEXT_MAX);
-		if (uidset_format(&missing, &b) < 0 ||
-		    b.len > NOT_FOUND_SHOWN) {
-			buf_truncate(&b, NOT_FOUND_SHOWN);
-			buf_puts(&b, "...");
-		}
-		/* The mailbox is named once: here, or where it is in force. */
-		if (ctx->where != NULL && strcmp(ctx->where, mailbox) == 0)
-			cmd_failf(ctx, ERR_UNAVAILABLE, "not found: %llu "
-			    "message%s, UID%s %s", (unsigned long long)n,
-			    n == 1 ? "" : "s", n == 1 ? "" : "s", b.s);
-		else
-			cmd_failf(ctx, ERR_UNAVAILABLE, "not found in '%s': "
-			    "%llu message%s, UID%s %s", mailbox,
-			    (unsigned long long)n, n == 1 ? "" : "s",
-			    n == 1 ? "" : "s", b.s);
-		buf_free(&b);
-		if (!fail)
-			ctx->status = status;
-	}
+	msgset_name_uids(ctx, ERR_UNAVAILABLE, "not found", "in", mailbox,
+	    "", &missing);
+	if (n > 0 && !fail)
+		ctx->status = status;
 	uidset_free(&missing);
 	return n;
 }

@@ -95,6 +95,15 @@ uint64_t msgset_not_found(struct ctx *, const char *mailbox,
 	    int fail);
 
 /*
+ * set, unless empty, named on standard error as "WHAT PREP 'MAILBOX'WHY:
+ * N messages, UIDs ..." (the set cut when long; the mailbox left out
+ * where the errors already begin with it), failing with kind.
+ */
+void	msgset_name_uids(struct ctx *, enum err_kind kind, const char *what,
+	    const char *prep, const char *mailbox, const char *why,
+	    const struct uidset *set);
+
+/*
  * The --uidvalidity guard alone, where the table declares it; before the
  * session exists, the number's syntax alone.
  */

@@ -99,3 +99,33 @@ teardown() { hostile_stop; }
 	assert_output ""
 	assert_equal "$stderr" "imapctl: fetch: cannot open mailbox 'Shared': User is authenticated but not connected. (Microsoft's answer when the account that logged in may not reach this mailbox: check its rights to it, that IMAP is on for it, and whose the token is)"
 }
+
+@test "fetch: what the server refused to fetch (throttled) is named as not fetched, not as not found: 75" {
+	H() {
+		IMAPCTL_PASSWORD=x "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u u --timeout 10 "$@"
+	}
+	for mode in --summary --raw --text; do
+		hostile_start ok --timeout 10 --throttle 1 --throttle-on FETCH,SEARCH \
+			--throttle-reply 'NO [UNAVAILABLE] Backend busy.'
+		run --separate-stderr H fetch INBOX 1,3,7 $mode -o jsonl
+		assert_failure 75
+		assert_output ""
+		[[ $stderr == "imapctl: fetch: fetching UIDs 1,3,7: Backend busy. "*"[UNAVAILABLE]
+imapctl: fetch: not fetched from 'INBOX' (the server refused): 3 messages, UIDs 1,3,7" ]]
+		hostile_stop || true
+	done
+	# Two chunks, the first throttled, the second with a UID that is not
+	# there: each named as what it is.
+	hostile_start script --timeout 10 --script "$(hostile_script half \
+		'fill INBOX 2000' \
+		greeting \
+		'serve-until UID FETCH' \
+		'reply NO [THROTTLED] Slow down.' \
+		serve)"
+	run --separate-stderr H fetch INBOX - -o jsonl < <(seq 1 2 1999; echo 9999)
+	assert_failure 75
+	refused=$(sed -n "s/^imapctl: fetch: not fetched from 'INBOX' (the server refused): \([0-9]*\) messages, UIDs 1,3,5,.*/\1/p" <<<"$stderr")
+	[ -n "$refused" ]
+	assert_equal "$(( ${#lines[@]} + refused ))" 1000
+	assert_equal "$(tail -1 <<<"$stderr")" "imapctl: fetch: not found in 'INBOX': 1 message, UID 9999"
+}

@@ -50,7 +50,8 @@ gap() {
 	assert_failure 75
 	[ "${#lines[@]}" -lt 3002 ]
 	[[ $stderr == *'Request is throttled. Suggested Backoff Time: 200 milliseconds (the server is busy and asks to wait 0.2 s: try again later)'* ]]
-	[[ $stderr == *"imapctl: fetch: not found in 'INBOX': "*' messages, UIDs 1,3,5,'* ]]
+	[[ $stderr == *"imapctl: fetch: not fetched from 'INBOX' (the server refused): "*' messages, UIDs 1,3,5,'* ]]
+	[[ $stderr != *"not found"* ]]
 }
 
 @test "search: throttled twice ([THROTTLED]); --retry 3 answers, no --retry is 75" {
