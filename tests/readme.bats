@@ -245,18 +245,21 @@ same() {
 
 @test "README: records of several mailboxes through one pipe" {
 	dovecot_reseed
-	cmd=$(example "{ imapctl search INBOX from:carol older:1y" \
-		"  imapctl search Projects/2024 older:1y; } |" \
+	cmd=$(example "imapctl search --in INBOX --in 'Projects/*' older:1y |" \
 		"    imapctl delete - --max 5000")
 	run --separate-stderr bash -c "$cmd"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(echo "$output" | cut -f1,3)" "INBOX	1
-INBOX	5
-Projects/2024	1
-Projects/2024	2"
+	assert_equal "$(echo "$output" | cut -f1,3 | paste -sd' ')" \
+		"INBOX	1 INBOX	2 INBOX	3 INBOX	4 INBOX	5 Projects/2024	1 Projects/2024	2"
 	run --separate-stderr bash -c "imapctl status INBOX Projects/2024 -o json"
-	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" '[3,0]'
+	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" '[0,0]'
+	# Several searches, one after the other, as the text says.
+	dovecot_reseed
+	run --separate-stderr bash -c "{ imapctl search INBOX from:carol; imapctl search Projects/2024 all; } | imapctl delete -"
+	assert_success
+	assert_equal "$(echo "$output" | cut -f1,3 | paste -sd' ')" \
+		"INBOX	1 INBOX	5 Projects/2024	1 Projects/2024	2"
 }
 
 @test "README: the monitoring probe" {
