@@ -103,6 +103,14 @@ Options
                         throttling Outlook, Exchange or Gmail does, and log
                         "throttled TAG VERB" for each; answer the others as
                         usual.
+--throttle-nth N,M...   refuse the Nth, Mth... of the commands that
+                        --throttle-on names (counted from 1 across
+                        connections, commands sent again included) instead
+                        of the next K; logged as for --throttle.
+--throttle-early        a command with a synchronizing literal that is to be
+                        refused is refused before the "+" (its literal is
+                        not read), as a server that looks at the command
+                        line first does.
 --throttle-on VERBS     which commands --throttle refuses: verbs, comma
                         separated (FETCH also matches UID FETCH), or
                         "after-login" (the default: every command in the
@@ -997,6 +1005,13 @@ class Session:
                     return None
                 self.tagged(cmd, "NO [TOOBIG] Literal too large.")
                 return None
+            if not plus and self.opts.throttle_early:
+                # Refused before the "+": the literal never comes.
+                part = Command(bytes(raw))
+                if part.tag and self.would_throttle(part):
+                    self.log("C: %s %s" % (part.tag, part.full))
+                    self.throttle(part)
+                    return None
             if not plus:
                 if self.conn.pending(0.05):
                     self.log("violation: literal data sent before the "
@@ -1012,19 +1027,35 @@ class Session:
         self.log("C: %s %s" % (cmd.tag, cmd.full))
         return cmd
 
-    def throttle(self, cmd):
-        """--throttle: refuse cmd for now if it is one of the next K."""
-        if self.srv.throttle_left <= 0 or not cmd.tag:
-            return False
+    def throttle_hit(self, cmd):
         on = self.opts.throttle_on
         if on == "after-login":
-            hit = (self.state in ("auth", "selected") and
-                   cmd.name not in HOUSEKEEPING and cmd.name != "LOGOUT")
-        else:
-            hit = cmd.name in {w.strip().upper() for w in on.split(",")}
-        if not hit:
+            return (self.state in ("auth", "selected") and
+                    cmd.name not in HOUSEKEEPING and cmd.name != "LOGOUT")
+        return cmd.name in {w.strip().upper() for w in on.split(",")}
+
+    def would_throttle(self, cmd):
+        """Whether throttle(cmd) would refuse it, counting nothing."""
+        nth = self.srv.throttle_nth
+        if (self.srv.throttle_left <= 0 and not nth) or not cmd.tag:
             return False
-        self.srv.throttle_left -= 1
+        if not self.throttle_hit(cmd):
+            return False
+        return not nth or self.srv.throttle_seen + 1 in nth
+
+    def throttle(self, cmd):
+        """--throttle: refuse cmd for now if it is one of the next K."""
+        nth = self.srv.throttle_nth
+        if (self.srv.throttle_left <= 0 and not nth) or not cmd.tag:
+            return False
+        if not self.throttle_hit(cmd):
+            return False
+        if nth:
+            self.srv.throttle_seen += 1
+            if self.srv.throttle_seen not in nth:
+                return False
+        else:
+            self.srv.throttle_left -= 1
         self.log("throttled %s %s" % (cmd.tag, cmd.full))
         self.tagged(cmd, self.opts.throttle_reply)
         return True
@@ -2636,6 +2667,9 @@ class Server:
         self.script = self.load_script(opts.script) if opts.script else None
         self.lsock = None
         self.throttle_left = opts.throttle
+        self.throttle_nth = {int(n) for n in opts.throttle_nth.split(",")
+                             if n.strip()}
+        self.throttle_seen = 0
 
     def log(self, msg):
         line = "%.3f %s" % (time.time(), msg)
@@ -2791,6 +2825,8 @@ def parse_args(argv):
     p.add_argument("--idle-push", type=float, default=0.0)
     p.add_argument("--quirk", action="append", default=[])
     p.add_argument("--throttle", type=int, default=0)
+    p.add_argument("--throttle-nth", default="")
+    p.add_argument("--throttle-early", action="store_true")
     p.add_argument("--throttle-on", default="after-login")
     p.add_argument("--throttle-reply", default="NO Request is throttled. "
                    "Suggested Backoff Time: 200 milliseconds")
