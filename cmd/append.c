@@ -7,7 +7,10 @@
  * is copied to a temporary file first. Everything is checked before the
  * first byte is uploaded: readable, no NUL byte, not over APPENDLIMIT,
  * --max. The APPENDs are pipelined; with LITERAL+ no round trip is spent
- * waiting for the server's go-ahead.
+ * waiting for the server's go-ahead. Each message stays readable until
+ * its APPEND is answered (its file open, an mbox message's temporary file
+ * its own), so that one the server refuses for now is sent again whole
+ * (--retry).
  *
  * With --mbox the files are mbox files, read one message at a time as
  * the window has room (lib/mbox.c spools each to a temporary file), each
@@ -520,11 +523,49 @@ struct upload {
 	int			 refused;	/* send no more */
 };
 
-/* An APPEND in flight, owned by its command: its done frees it. */
+/*
+ * An APPEND in flight, owned by its command: its done frees it. Its
+ * message stays readable until then, so that an APPEND the server
+ * refuses for now (--retry) is sent again from the start.
+ */
 struct pending {
 	struct upload	*up;
 	struct source	 src;
+	FILE		*fp;		/* the message */
+	int		 own;		/* fp is ours to close */
+	struct reader	 rd;
 };
+
+static void
+pending_free(struct pending *p)
+{
+	if (p->own)
+		fclose(p->fp);
+	free(p);
+}
+
+/* The message from its first byte again, for an APPEND sent again. */
+static int
+pending_rewind(void *ctx, struct err *e)
+{
+	struct pending *p = ctx;
+
+	if (fseek(p->fp, 0, SEEK_SET) != 0)
+		return err_set(e, ERR_NOINPUT, "cannot read '%s' again: %s",
+		    p->src.path, strerror(errno));
+	clearerr(p->fp);
+	reader_init(&p->rd, p->src.path, p->fp);
+	p->rd.left = p->src.size;
+	return 0;
+}
+
+static ssize_t
+pending_literal(void *ctx, char *buf, size_t len, struct err *e)
+{
+	struct pending *p = ctx;
+
+	return reader_literal(&p->rd, buf, len, e);
+}
 
 /* An APPEND's end: a record, or the refusal and the message not appended. */
 static int
@@ -560,7 +601,7 @@ on_append_done(void *arg, struct sess *s, const struct sess_reply *rep,
 		}
 		feed_left(up->f, &p->src);
 	}
-	free(p);
+	pending_free(p);
 	return 0;
 }
 
@@ -574,7 +615,6 @@ upload(struct ctx *ctx, const char *mailbox, struct feed *f)
 	struct upload up;
 	struct pending *pend;
 	struct sess_pipe *p;
-	struct reader *rd;
 	struct source s;
 	struct err no;
 	const char *frag;
@@ -585,7 +625,6 @@ upload(struct ctx *ctx, const char *mailbox, struct feed *f)
 	up.ctx = ctx;
 	up.mailbox = mailbox;
 	up.f = f;
-	rd = xmalloc(sizeof(*rd));
 	/* Many messages: a progress line (an mbox's count is not known). */
 	if (f->mbox || f->n > 1)
 		cmd_progress_begin(ctx, "messages", f->mbox ? 0 : f->n);
@@ -619,25 +658,25 @@ upload(struct ctx *ctx, const char *mailbox, struct feed *f)
 		pend = xmalloc(sizeof(*pend));
 		pend->up = &up;
 		pend->src = s;
-		reader_init(rd, s.path, fp);
-		rd->left = s.size;
+		/* An mbox message's file: the next goes to another. */
+		pend->fp = f->mbox ? mbox_take_file(f->mr) : fp;
+		pend->own = pend->fp != s.spool;
+		reader_init(&pend->rd, s.path, pend->fp);
+		pend->rd.left = s.size;
 		stop_changing();
 		if (sess_pipe_send(p, on_append_done, pend, &ctx->err,
-		    "APPEND %M%s %L", mailbox, frag, s.size, reader_literal,
-		    rd) < 0) {
+		    "APPEND %M%s %R", mailbox, frag, s.size, pending_literal,
+		    pending_rewind, pend) < 0) {
 			/* Not queued: its done will not be called. */
 			failed = 1;
 			feed_left(f, &s);
-			free(pend);
-		}
-		feed_done(f, &s, fp);
-		if (failed)
+			pending_free(pend);
 			break;
+		}
 	}
 	if (sess_pipe_end(p, failed ? -1 : 0, &ctx->err) < 0)
 		cmd_fail(ctx, &ctx->err);
 	report_left(f);
-	free(rd);
 	return ctx->status;
 }
 

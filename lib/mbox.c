@@ -204,6 +204,15 @@ mbox_reader_new(FILE *in, const char *name)
 	return r;
 }
 
+FILE *
+mbox_take_file(struct mbox_reader *r)
+{
+	FILE *fp = r->msg.fp;
+
+	r->msg.fp = NULL;
+	return fp;
+}
+
 void
 mbox_reader_free(struct mbox_reader *r)
 {

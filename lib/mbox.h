@@ -79,5 +79,11 @@ void	mbox_reader_free(struct mbox_reader *);
  */
 int	mbox_next(struct mbox_reader *, const struct mbox_msg **m_r,
 	    struct err *);
+/*
+ * The file of the message mbox_next gave, now the caller's to read (from
+ * its start) and close: the next message goes to a file of its own. For a
+ * message kept after the next is read, one at a time on disk.
+ */
+FILE	*mbox_take_file(struct mbox_reader *);
 
 #endif

@@ -52,6 +52,7 @@ struct sess_cmd {
 	struct build		*b;
 	unsigned long		 heard;		/* s->heard when it was sent */
 	long long		 due;		/* when to send it again */
+	int			 waiting;	/* in s->retry */
 };
 
 struct sess_pipe {
@@ -588,6 +589,7 @@ sess_break(struct sess *s, const struct err *e)
 	/* Those waiting to be sent again end with the refusal they had. */
 	for (c = s->retry; c != NULL; c = next) {
 		next = c->next;
+		c->waiting = 0;
 		c->answered = 1;
 		cmd_ended(c);
 	}
@@ -869,7 +871,8 @@ struct lit {
 	size_t		 off;		/* in line: just after "{N}" */
 	const char	*p;		/* the bytes, or NULL for fn */
 	uint64_t	 len;
-	sess_literal_fn	 fn;		/* %L: where the bytes come from */
+	sess_literal_fn	 fn;		/* %L, %R: where the bytes come from */
+	sess_rewind_fn	 again;		/* %R: back to their start */
 	void		*fn_ctx;
 	int		 sync;
 	char		*copy;		/* p's bytes, ours, kept to retry */
@@ -906,7 +909,7 @@ build_free(struct build *b)
 
 static int
 add_literal(struct sess *s, struct build *b, const char *p, uint64_t len,
-    sess_literal_fn fn, void *fn_ctx, struct err *e)
+    sess_literal_fn fn, sess_rewind_fn again, void *fn_ctx, struct err *e)
 {
 	int plus = sess_has_cap(s, "LITERAL+") ||
 	    (len <= SESS_SYNC_LITERAL_MAX && sess_has_cap(s, "LITERAL-"));
@@ -924,6 +927,7 @@ add_literal(struct sess *s, struct build *b, const char *p, uint64_t len,
 	l->p = p;
 	l->len = len;
 	l->fn = fn;
+	l->again = again;
 	l->fn_ctx = fn_ctx;
 	l->sync = !plus;
 	l->copy = NULL;
@@ -963,7 +967,7 @@ add_string(struct sess *s, struct build *b, const char *p, size_t len,
 	if (atom && len == 3 && strncasecmp(p, "NIL", 3) == 0)
 		atom = 0;
 	if (literal)
-		return add_literal(s, b, p, len, NULL, NULL, e);
+		return add_literal(s, b, p, len, NULL, NULL, NULL, e);
 	if (atom)
 		return buf_add(&b->line, p, len) < 0 ?
 		    err_set(e, ERR_USAGE, "command too long") : 0;
@@ -1092,6 +1096,7 @@ format_cmd(struct sess *s, struct build *b, const char *fmt, va_list ap,
 	const char *p, *str;
 	const void *data;
 	sess_literal_fn fn;
+	sess_rewind_fn again;
 	void *fn_ctx;
 	uint64_t size;
 	size_t len;
@@ -1158,13 +1163,23 @@ format_cmd(struct sess *s, struct build *b, const char *fmt, va_list ap,
 				r = err_set(e, ERR_USAGE, "a NUL byte cannot "
 				    "be sent in a literal");
 			else
-				r = add_literal(s, b, data, len, NULL, NULL, e);
+				r = add_literal(s, b, data, len, NULL, NULL,
+				    NULL, e);
 			break;
 		case 'L':
 			size = va_arg(ap, uint64_t);
 			fn = va_arg(ap, sess_literal_fn);
 			fn_ctx = va_arg(ap, void *);
-			r = add_literal(s, b, NULL, size, fn, fn_ctx, e);
+			r = add_literal(s, b, NULL, size, fn, NULL, fn_ctx,
+			    e);
+			break;
+		case 'R':
+			size = va_arg(ap, uint64_t);
+			fn = va_arg(ap, sess_literal_fn);
+			again = va_arg(ap, sess_rewind_fn);
+			fn_ctx = va_arg(ap, void *);
+			r = add_literal(s, b, NULL, size, fn, again, fn_ctx,
+			    e);
 			break;
 		case '%':
 			r = buf_addc(&b->line, '%') < 0 ? err_set(e, ERR_USAGE,
@@ -1202,7 +1217,11 @@ trace_client(struct sess *s, struct build *b, size_t from, size_t to)
 	trace_line(s, "C", b->line.s + from, to - from);
 }
 
-/* Wait for the server's "+" before sending a synchronizing literal. */
+/*
+ * Wait for the server's "+" before sending a synchronizing literal. A
+ * refusal ends the wait: the command is answered, or waits to be sent
+ * again from its start (retrying).
+ */
 static int
 await_continuation(struct sess *s, struct sess_cmd *cmd, struct err *e)
 {
@@ -1210,7 +1229,7 @@ await_continuation(struct sess *s, struct sess_cmd *cmd, struct err *e)
 
 	s->awaiting_cont = cmd;
 	s->got_cont = 0;
-	while (!s->got_cont && !cmd->answered && r == 0)
+	while (!s->got_cont && !cmd->answered && !cmd->waiting && r == 0)
 		r = read_one(s, e);
 	s->awaiting_cont = NULL;
 	return r;
@@ -1292,8 +1311,9 @@ transmit(struct sess *s, struct sess_cmd *cmd, struct build *b, struct err *e)
 		if (l->sync) {
 			if (await_continuation(s, cmd, e) < 0)
 				return -1;
-			if (cmd->answered)
-				return 0;	/* refused: its done says so */
+			/* Refused: its done says so, or it is sent again. */
+			if (cmd->answered || cmd->waiting)
+				return 0;
 		}
 		if (!b->secret || l->off <= b->secret_off) {
 			snprintf(tmp, sizeof(tmp), "{%llu bytes}",
@@ -1407,9 +1427,10 @@ cmd_send(struct sess *s, struct sess_pipe *p, sess_done_fn done,
 
 /*
  * Whether a command may be sent again if throttled (see sess.h): nothing
- * streamed, nothing too big to keep, not a command that changes how the
- * connection talks. Its literals are copied here, since what the caller
- * lent may be gone by then.
+ * streamed that cannot be read again (%L; %R can), nothing too big to
+ * keep, not a command that changes how the connection talks. Its other
+ * literals are copied here, since what the caller lent may be gone by
+ * then.
  */
 static int
 may_retry(struct sess *s, struct build *b)
@@ -1428,13 +1449,16 @@ may_retry(struct sess *s, struct build *b)
 		    strncasecmp(b->line.s, never[i], n) == 0)
 			return 0;
 	for (i = 0; i < b->nlits; i++) {
-		if (b->lits[i].fn != NULL)
+		if (b->lits[i].fn != NULL && b->lits[i].again == NULL)
 			return 0;
-		kept += b->lits[i].len;
+		if (b->lits[i].fn == NULL)
+			kept += b->lits[i].len;
 	}
 	if (kept > SESS_RETRY_KEEP)
 		return 0;
 	for (i = 0; i < b->nlits; i++) {
+		if (b->lits[i].fn != NULL)
+			continue;
 		copy = xmalloc((size_t)b->lits[i].len + 1);
 		memcpy(copy, b->lits[i].p, (size_t)b->lits[i].len);
 		b->lits[i].p = b->lits[i].copy = copy;
@@ -1546,6 +1570,7 @@ retry_later(struct sess *s, struct sess_cmd *c, int quiet)
 	now = deadline_now_ms();
 	c->due = now + wait;
 	c->answered = 0;
+	c->waiting = 1;
 	if (suggested > 0)
 		trace_retry(s, "A%u refused for now, the server suggests "
 		    "waiting %.3g s; sending it again in %.3g s (retry %u of "
@@ -1563,13 +1588,43 @@ retry_later(struct sess *s, struct sess_cmd *c, int quiet)
 	return 1;
 }
 
-/* Send a kept command again under a new tag; it is in flight once more. */
+/*
+ * Streamed literals (%R) back to their start, before a command is sent
+ * again; -1 when a source cannot be, e the reason.
+ */
+static int
+rewind_literals(struct build *b, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < b->nlits; i++)
+		if (b->lits[i].fn != NULL &&
+		    b->lits[i].again(b->lits[i].fn_ctx, e) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Send a kept command again under a new tag; it is in flight once more.
+ * One whose literal's source cannot be read again ends with the refusal
+ * it had, the session sound: nothing of it was sent.
+ */
 static int
 resend(struct sess *s, struct sess_cmd *c, struct err *e)
 {
 	unsigned old = c->tag;
+	struct err re;
 
 	c->next = NULL;
+	c->waiting = 0;
+	err_clear(&re);
+	if (rewind_literals(c->b, &re) < 0) {
+		trace_retry(s, "A%u refused for now; not sent again: %s",
+		    c->tag, re.msg);
+		c->answered = 1;
+		cmd_ended(c);
+		return 0;
+	}
 	c->reply.retried++;
 	c->reply.status = IMAP_ST_NONE;
 	c->heard = s->heard;
@@ -1613,6 +1668,7 @@ retry_due(struct sess *s, struct err *e)
 		/* Stopped by a signal: nothing more is sent (stop.h). */
 		if (stop_signal()) {
 			s->retry = c->next;
+			c->waiting = 0;
 			c->answered = 1;
 			cmd_ended(c);
 			ended = 1;

@@ -99,6 +99,14 @@ typedef int (*sess_handler_fn)(void *ctx, struct sess *,
 typedef ssize_t (*sess_literal_fn)(void *ctx, char *p, size_t len,
     struct err *);
 
+/*
+ * Back to the first byte of a streamed literal's source (%R), so that a
+ * command refused for now can be sent again whole: 0, or -1 with the
+ * error set when it cannot be read again (the command then ends with the
+ * refusal it had; the session stays sound).
+ */
+typedef int (*sess_rewind_fn)(void *ctx, struct err *);
+
 /* A continuation request ("+ ...") while a command waits for one. */
 typedef int (*sess_cont_fn)(void *ctx, struct sess *,
     const struct imap_resp *, struct err *);
@@ -133,9 +141,12 @@ struct sess_reply {
  * between the answer before it (or its sending) and its NO, no untagged
  * response nor continuation request, so the refusal came before it did
  * anything (a NO is a command not carried out: COPY, APPEND and a UID
- * MOVE with no EXPUNGE change nothing). Never a command whose literal is
- * streamed (%L, such as an APPEND of a file: its source cannot be read
- * again), or whose literals exceed 1 MiB; never LOGOUT, IDLE, STARTTLS or
+ * MOVE with no EXPUNGE change nothing). A refusal instead of the "+" of a
+ * synchronizing literal, or after a literal, is one too: the command is
+ * sent again from its start, its streamed literals (%R) rewound first.
+ * Never a command with a literal streamed from a source that cannot be
+ * read again (%L), or whose literals held in memory exceed 1 MiB (a %R
+ * literal is not held: it is read again); never LOGOUT, IDLE, STARTTLS or
  * COMPRESS; never once LOGOUT is queued, a signal stopped the run, the
  * run's deadline comes before the wait ends, or the session's wait bound
  * is used up: then the command ends with the refusal as without retries.
@@ -290,6 +301,10 @@ struct sess_pipe *sess_pipe_begin(struct sess *, const struct sess_scope *,
  *       (const struct sess_piece *, size_t n)
  *   %L  literal streamed from a callback, never held whole:
  *       (uint64_t size, sess_literal_fn, void *ctx)
+ *   %R  the same, from a source that can be read again, so that the
+ *       command can be retried (see "Retrying"):
+ *       (uint64_t size, sess_literal_fn, sess_rewind_fn, void *ctx);
+ *       ctx stays the callbacks' until the command's done is called
  *   %P  before A or Q: a secret, which the trace shows as <redacted>
  * Returns 0 when the command was queued: done will be called. Returns -1
  * with the error set when it was not, and done will not be called: with

@@ -202,12 +202,117 @@ gap() {
 	assert_failure 64
 }
 
-@test "an APPEND is not sent again: its message is streamed from the file" {
-	printf 'Subject: one\n\n1\n' >"$BATS_TEST_TMPDIR/1.eml"
-	hostile_start ok --throttle 1 --throttle-on APPEND
-	run --separate-stderr H --retry 3 append Drafts "$BATS_TEST_TMPDIR/1.eml"
+# Eight messages, m1.eml to m8.eml, each with its number in it.
+eight() {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		printf 'Subject: message %s\n\nbody %s\n' "$i" "$i" >"$BATS_TEST_TMPDIR/m$i.eml"
+	done
+}
+
+# How many times each message's bytes were uploaded, from the server's
+# record of what came: "m1 1 m2 2 ...".
+uploads() {
+	"$PYTHON" - "$HOSTILE_RECORD" <<-'EOF'
+	import re, sys
+	rec = open(sys.argv[1], "rb").read()
+	print(" ".join("m%d %d" % (i, len(re.findall(
+	    rb"\{%d\+?\}\r\nSubject: message %d\r\n\r\nbody %d\r\n" % (
+	        len("Subject: message 1\r\n\r\nbody 1\r\n"), i, i), rec)))
+	    for i in range(1, 9)))
+	EOF
+}
+
+@test "append: the 2nd and 5th APPEND throttled; --retry 2 sends them again whole" {
+	eight
+	hostile_start ok --connections 2 --throttle-nth 2,5 --throttle-on APPEND
+	run --separate-stderr H --retry 2 append Drafts "$BATS_TEST_TMPDIR"/m{1..8}.eml -o jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | jq -r .file | xargs -n1 basename | sort | xargs)" \
+		"m1.eml m2.eml m3.eml m4.eml m5.eml m6.eml m7.eml m8.eml"
+	assert_equal "$(echo "$output" | jq -s 'map(.uid) | unique | length')" 8
+	assert_equal "$(grep -c 'throttled A[0-9]* APPEND' "$HOSTILE_LOG")" 2
+	assert_equal "$(uploads)" "m1 1 m2 2 m3 1 m4 1 m5 2 m6 1 m7 1 m8 1"
+	run H status Drafts -o json
+	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" '[8]'
+}
+
+@test "append: the same with synchronizing literals (no LITERAL+)" {
+	eight
+	hostile_start ok --drop-cap LITERAL+ --throttle-nth 2,5 --throttle-on APPEND
+	run --separate-stderr H --retry 2 append Drafts "$BATS_TEST_TMPDIR"/m{1..8}.eml -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s 'map(.uid) | unique | length')" 8
+	assert_equal "$(uploads)" "m1 1 m2 2 m3 1 m4 1 m5 2 m6 1 m7 1 m8 1"
+	hostile_wait
+	! grep -q violation "$HOSTILE_LOG"
+}
+
+@test "append: refused instead of the go-ahead for its literal, sent again" {
+	eight
+	hostile_start ok --drop-cap LITERAL+ --throttle-early --throttle-nth 2,5 --throttle-on APPEND
+	run --separate-stderr H --retry 2 append Drafts "$BATS_TEST_TMPDIR"/m{1..8}.eml -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s 'map(.uid) | unique | length')" 8
+	assert_equal "$(grep -c 'throttled A[0-9]* APPEND' "$HOSTILE_LOG")" 2
+	assert_equal "$(uploads)" "m1 1 m2 1 m3 1 m4 1 m5 1 m6 1 m7 1 m8 1"
+	hostile_wait
+	! grep -q violation "$HOSTILE_LOG"
+}
+
+@test "append --mbox from a pipe: the 2nd and 5th throttled, sent again from their own copies" {
+	eight
+	for i in 1 2 3 4 5 6 7 8; do
+		printf 'From a@example.com Mon Jan  1 00:00:00 2024\n'
+		cat "$BATS_TEST_TMPDIR/m$i.eml"
+		echo
+	done >"$BATS_TEST_TMPDIR/all.mbox"
+	hostile_start ok --throttle-nth 2,5 --throttle-on APPEND
+	run --separate-stderr H --retry 2 append Drafts --mbox - -o jsonl < <(cat "$BATS_TEST_TMPDIR/all.mbox")
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | jq -r .line | sort -n | xargs)" "1 6 11 16 21 26 31 36"
+	assert_equal "$(uploads)" "m1 1 m2 2 m3 1 m4 1 m5 2 m6 1 m7 1 m8 1"
+}
+
+@test "append --maildir: throttled messages are sent again" {
+	eight
+	mkdir -p "$BATS_TEST_TMPDIR/md/cur" "$BATS_TEST_TMPDIR/md/new" "$BATS_TEST_TMPDIR/md/tmp"
+	for i in 1 2 3 4 5 6 7 8; do
+		cp "$BATS_TEST_TMPDIR/m$i.eml" "$BATS_TEST_TMPDIR/md/cur/$i.x:2,S"
+	done
+	hostile_start ok --throttle-nth 2,5 --throttle-on APPEND
+	run --separate-stderr H --retry 2 append Drafts --maildir "$BATS_TEST_TMPDIR/md" -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -s 'length')" 8
+	assert_equal "$(uploads)" "m1 1 m2 2 m3 1 m4 1 m5 2 m6 1 m7 1 m8 1"
+}
+
+@test "append without --retry: 75, exactly the throttled messages named, the others stored" {
+	eight
+	hostile_start ok --connections 2 --throttle-nth 2,5 --throttle-on APPEND
+	run --separate-stderr H append Drafts "$BATS_TEST_TMPDIR"/m{1..8}.eml -o jsonl
 	assert_failure 75
-	assert_equal "$(grep -c 'C: A[0-9]* APPEND' "$HOSTILE_LOG")" 1
+	assert_equal "$(echo "$output" | jq -r .file | xargs -n1 basename | xargs)" \
+		"m1.eml m3.eml m4.eml m6.eml m7.eml m8.eml"
+	[[ $stderr == *"imapctl: append: '$BATS_TEST_TMPDIR/m2.eml': Request is throttled."* ]]
+	[[ $stderr == *"imapctl: append: not appended, or not confirmed: 2 messages: '$BATS_TEST_TMPDIR/m2.eml', '$BATS_TEST_TMPDIR/m5.eml'"* ]]
+	run H status Drafts -o json
+	assert_equal "$(echo "$output" | jq -c 'map(.messages)')" '[6]'
+}
+
+@test "append: the retries run out for one message: 75, it named, the rest stored" {
+	eight
+	# The 2nd APPEND, and the 9th: the 2nd sent again.
+	hostile_start ok --throttle-nth 2,9 --throttle-on APPEND
+	run --separate-stderr H --retry 1 append Drafts "$BATS_TEST_TMPDIR"/m{1..8}.eml -o jsonl
+	assert_failure 75
+	assert_equal "$(echo "$output" | jq -r .file | xargs -n1 basename | xargs)" \
+		"m1.eml m3.eml m4.eml m5.eml m6.eml m7.eml m8.eml"
+	[[ $stderr == *"imapctl: append: '$BATS_TEST_TMPDIR/m2.eml': Request is throttled. Suggested Backoff Time: 200 milliseconds (the server still refused after 1 retry: try again later)"* ]]
+	[[ $stderr == *"imapctl: append: not appended, or not confirmed: 1 message: '$BATS_TEST_TMPDIR/m2.eml'"* ]]
+	assert_equal "$(uploads)" "m1 1 m2 2 m3 1 m4 1 m5 1 m6 1 m7 1 m8 1"
 }
 
 @test "a signal during the wait: nothing is sent again, at once, the rest named, 143" {
