@@ -12,13 +12,18 @@
 #   - the shell loop a user writes without --in: list, then one
 #     "imapctl search MAILBOX from:alerts@example.org" per mailbox (its
 #     RSS: the largest process);
+#   - fetch --in '*' --query from:alerts@example.org (summaries of the
+#     matches of every mailbox) and the same with --raw;
 #   - fetch --in '*' all --maildir (the whole account, a Maildir++ folder
 #     each) against mbsync pulling the same folders (Patterns *), where
 #     mbsync applies: it copies mail, it does not search.
 # Each directly and through bench/delay-proxy with a round trip of RTT_MS
 # (default 50) ms, where round trips show above a loaded machine's noise.
 # The records of --in and of the loop are compared: they must be equal.
-# Not part of "make check". Usage: [RTT_MS=50] [PER=50] bench/multi-search.sh [IMAPCTL]
+# LOOP=0 leaves out the shell loop and mbsync (minutes at 50 ms), to
+# compare two builds of imapctl quickly.
+# Not part of "make check".
+# Usage: [RTT_MS=50] [PER=50] [LOOP=0] bench/multi-search.sh [IMAPCTL]
 set -euo pipefail
 export LC_ALL=C.UTF-8
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -106,6 +111,16 @@ run_link() {
 		"$bin" "${args[@]}" search --in '*' --count from:alerts@example.org
 	measure "search --in '*' --sort -date --limit 20" \
 		"$bin" "${args[@]}" search --in '*' --sort -date --limit 20
+	measure "fetch --in '*' --query from:alerts@example.org" \
+		"$bin" "${args[@]}" fetch --in '*' --query from:alerts@example.org
+	measure "fetch --in '*' --query from:alerts@example.org --raw" \
+		"$bin" "${args[@]}" fetch --in '*' --query from:alerts@example.org --raw
+	rm -rf "$state/md"
+	measure "fetch --in '*' all --maildir (the whole account)" \
+		"$bin" "${args[@]}" fetch --in '*' all --maildir "$state/md"
+	measure "fetch --in '*' all --maildir again (nothing new)" \
+		"$bin" "${args[@]}" fetch --in '*' all --maildir "$state/md"
+	[ "${LOOP:-1}" != 0 ] || return 0
 	measure "loop: list, then search MAILBOX from:alerts@ each" bash -c '
 		"${@:1}" list | awk -F "\t" "\$3 !~ /Noselect/ { print \$1 }" |
 		while IFS= read -r mb; do
@@ -117,11 +132,6 @@ run_link() {
 	else
 		echo "  DIFFERENT records from --in and the loop" >&2
 	fi
-	rm -rf "$state/md"
-	measure "fetch --in '*' all --maildir (the whole account)" \
-		"$bin" "${args[@]}" fetch --in '*' all --maildir "$state/md"
-	measure "fetch --in '*' all --maildir again (nothing new)" \
-		"$bin" "${args[@]}" fetch --in '*' all --maildir "$state/md"
 	if command -v mbsync >/dev/null; then
 		rm -rf "$state/mbsync"
 		mkdir -p "$state/mbsync"
