@@ -730,20 +730,20 @@ append_options(struct ctx *ctx, int argc, char **argv, char ***files_r,
 	for (i = 0; i < *n_r; i++)
 		nstdin += is_stdin((*files_r)[i]);
 	if (nstdin > 1)
-		return cmd_usage_error(ctx->cmd, "standard input ('-') can be "
+		return cmd_usage(ctx, "standard input ('-') can be "
 		    "given once");
 	*max_r = ctx->common->max;
 	if ((rc = change_flags(ctx, "flags", &opt.flags, flags)) != 0)
 		return rc;
 	if (opt.date != NULL && parse_date(opt.date, date) < 0)
-		return cmd_usage_error(ctx->cmd, "bad --date '%s': use "
+		return cmd_usage(ctx, "bad --date '%s': use "
 		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS with Z or +HH:MM",
 		    opt.date);
 	if (opt_mode_count(&opt.in) > 1)
-		return cmd_usage_error(ctx->cmd, "--mbox and --maildir cannot "
+		return cmd_usage(ctx, "--mbox and --maildir cannot "
 		    "be combined");
 	if (opt.in.value == IN_MAILDIR && argc < 2)
-		return cmd_usage_error(ctx->cmd, "--maildir needs a Maildir "
+		return cmd_usage(ctx, "--maildir needs a Maildir "
 		    "folder or message files");
 	if (opt.in.value != IN_FILES)
 		return 0;
@@ -902,7 +902,7 @@ md_collect(struct ctx *ctx, char **files, size_t n, const char *flags,
 	buf_init(&folder, APPEND_PATH_MAX);
 	for (i = 0; i < n && rc == 0; i++) {
 		if (is_stdin(files[i])) {
-			rc = cmd_usage_error(ctx->cmd, "--maildir reads files, "
+			rc = cmd_usage(ctx, "--maildir reads files, "
 			    "not standard input");
 			break;
 		}

@@ -97,22 +97,22 @@ add_flag(struct ctx *ctx, const char *option, const char *tok, size_t len,
 	if (flag[0] == '\\')
 		start = 1;
 	if (flen == start)
-		return cmd_failf(ctx, ERR_USAGE, "bad flag '%.*s' in --%s",
+		return cmd_usage(ctx, "bad flag '%.*s' in --%s",
 		    (int)len, tok, option);
 	for (i = start; i < flen; i++)
 		if (!is_flag_char((unsigned char)flag[i]))
-			return cmd_failf(ctx, ERR_USAGE, "bad flag '%.*s' in "
+			return cmd_usage(ctx, "bad flag '%.*s' in "
 			    "--%s: use seen, answered, flagged, deleted, "
 			    "draft, \\Flag or a keyword of printable ASCII "
 			    "without spaces or ( ) { %% * \" \\ ]", (int)len,
 			    tok, option);
 	if (flen == 7 && strncasecmp(flag, "\\Recent", 7) == 0)
-		return cmd_failf(ctx, ERR_USAGE, "\\Recent cannot be changed");
+		return cmd_usage(ctx, "\\Recent cannot be changed");
 	if (has_flag(out, flag, flen))
 		return 0;
 	if ((out->len > 0 && buf_addc(out, ' ') < 0) ||
 	    buf_add(out, flag, flen) < 0)
-		return cmd_failf(ctx, ERR_USAGE, "too many flags");
+		return cmd_usage(ctx, "too many flags");
 	return 0;
 }
 
@@ -399,7 +399,7 @@ change_check_name(struct ctx *ctx, const char *name)
 {
 	if (name[0] == '\0' || !utf8_valid(name, strlen(name)) ||
 	    strpbrk(name, "\r\n") != NULL)
-		return cmd_usage_error(ctx->cmd, "bad mailbox name '%s'", name);
+		return cmd_usage(ctx, "bad mailbox name '%s'", name);
 	return 0;
 }
 

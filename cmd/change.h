@@ -29,7 +29,7 @@
 
 /*
  * Before connecting: the SET operand or --query (nrest operands after it)
- * and --uidvalidity. 0, or the exit status after the usage error.
+ * and --uidvalidity. 0, or the exit status (a usage error left for main).
  */
 int	change_check(struct ctx *, int argc, char **argv, int nrest);
 /* Refuse (exit 65) when count passes --max; 0 when it does not. */
@@ -40,8 +40,8 @@ int	change_check_max(struct ctx *, uint64_t max, uint64_t count,
  * Flags as the user gives them ("seen", "\Seen", "$Junk", several
  * separated by commas or spaces, the option repeated) into an IMAP flag
  * list without its parentheses, appended to out: v, the arguments of the
- * option named option. Returns 0, or the exit status after printing the
- * error. out's ceiling: CHANGE_FLAGS_MAX.
+ * option named option. Returns 0, or the exit status (a usage error left
+ * for main). out's ceiling: CHANGE_FLAGS_MAX.
  */
 #define CHANGE_FLAGS_MAX	65536
 int	change_flags(struct ctx *, const char *option,

@@ -67,14 +67,17 @@ enum {
 static struct {
 	struct opt_list	 mailbox;
 	const char	*query;
-	const char	*warn[T_COUNT], *crit[T_COUNT];	/* ranges */
+	struct range	 warn[T_COUNT], crit[T_COUNT];
 	const char	*send_via, *probe_to, *probe_from;
 } opt;
 
-/* --warning-NAME and --critical-NAME: threshold t. */
-#define OPT_THRESHOLD(t, name, h) \
-	OPT_STRING(0, "warning-" name, &opt.warn[t], "RANGE", h), \
-	OPT_STRING(0, "critical-" name, &opt.crit[t], "RANGE", "the same, " \
+/*
+ * --warning-NAME and --critical-NAME: threshold t, a range read with
+ * flags f (range.h).
+ */
+#define OPT_THRESHOLD(t, name, f, h) \
+	OPT_RANGE(0, "warning-" name, &opt.warn[t], f, "RANGE", h), \
+	OPT_RANGE(0, "critical-" name, &opt.crit[t], f, "RANGE", "the same, " \
 	    "for CRITICAL")
 
 const struct opt check_opts[] = {
@@ -82,17 +85,18 @@ const struct opt check_opts[] = {
 	    "(default INBOX; repeat for more)", OPT_COMPLETE_MAILBOX),
 	OPT_STRING(0, "query", &opt.query, "QUERY", "count the messages of "
 	    "each mailbox that match QUERY (as search takes it)"),
-	OPT_THRESHOLD(T_TIME, "time", "seconds the whole check may take"),
-	OPT_THRESHOLD(T_MESSAGES, "messages", "messages in the mailbox"),
-	OPT_THRESHOLD(T_UNSEEN, "unseen", "unseen messages in the mailbox"),
-	OPT_THRESHOLD(T_AGE, "age", "age of the oldest unseen message "
-	    "(seconds, or with s, min, h, d, w)"),
-	OPT_THRESHOLD(T_NEWEST, "newest-age", "age of the newest message "
-	    "(e.g. 1d: none for a day)"),
-	OPT_THRESHOLD(T_QUERY, "query", "messages that match --query"),
-	OPT_THRESHOLD(T_QUOTA, "quota", "quota use in percent"),
-	OPT_THRESHOLD(T_CERT, "cert-days", "fewer days than this until the "
-	    "server's certificate expires (e.g. 30)"),
+	OPT_THRESHOLD(T_TIME, "time", 0, "seconds the whole check may take"),
+	OPT_THRESHOLD(T_MESSAGES, "messages", 0, "messages in the mailbox"),
+	OPT_THRESHOLD(T_UNSEEN, "unseen", 0, "unseen messages in the "
+	    "mailbox"),
+	OPT_THRESHOLD(T_AGE, "age", RANGE_DURATION, "age of the oldest "
+	    "unseen message (seconds, or with s, min, h, d, w)"),
+	OPT_THRESHOLD(T_NEWEST, "newest-age", RANGE_DURATION, "age of the "
+	    "newest message (e.g. 1d: none for a day)"),
+	OPT_THRESHOLD(T_QUERY, "query", 0, "messages that match --query"),
+	OPT_THRESHOLD(T_QUOTA, "quota", 0, "quota use in percent"),
+	OPT_THRESHOLD(T_CERT, "cert-days", RANGE_AT_LEAST, "fewer days than "
+	    "this until the server's certificate expires (e.g. 30)"),
 	OPT_STRING(0, "send-via", &opt.send_via, "URL", "submit a probe "
 	    "message over smtp://HOST[:PORT] (STARTTLS) or smtps://... and "
 	    "time its delivery"),
@@ -100,21 +104,11 @@ const struct opt check_opts[] = {
 	    "recipient (default: the user, when an address)"),
 	OPT_STRING(0, "probe-from", &opt.probe_from, "ADDRESS", "the probe's "
 	    "sender (default: its recipient)"),
-	OPT_THRESHOLD(T_DELIVERY, "delivery", "seconds the probe may take to "
-	    "arrive"),
+	OPT_THRESHOLD(T_DELIVERY, "delivery", RANGE_DURATION, "seconds the "
+	    "probe may take to arrive"),
 	OPT_END()
 };
 
-
-static const struct {
-	const char	*name;
-	unsigned	 flags;
-} thresholds[T_COUNT] = {
-	{ "time", 0 }, { "messages", 0 }, { "unseen", 0 },
-	{ "age", RANGE_DURATION }, { "newest-age", RANGE_DURATION },
-	{ "query", 0 }, { "quota", 0 }, { "cert-days", RANGE_AT_LEAST },
-	{ "delivery", RANGE_DURATION },
-};
 
 #define DURATION(key, prom, help) \
 	{ key, REPORT_SECONDS, 6, REPORT_PERF | REPORT_MIN0, prom, help, 0 }
@@ -233,7 +227,7 @@ struct check {
 	struct pcmd	 logout;
 	const char	*query;		/* --query, or NULL */
 	struct search_query *q;
-	struct range	 warn[T_COUNT], crit[T_COUNT];
+	const struct range *warn, *crit;	/* opt's, T_COUNT each */
 	struct meas	 m;
 	time_t		 now;
 };
@@ -1042,23 +1036,10 @@ port_number(const char *port)
 	return NAN;
 }
 
+/* The thresholds, read with their options: what goes with what. */
 static int
-parse_thresholds(struct check *c, struct err *e)
+check_thresholds(struct check *c, struct err *e)
 {
-	size_t t;
-
-	for (t = 0; t < T_COUNT; t++) {
-		if (opt.warn[t] != NULL && range_parse(&c->warn[t],
-		    opt.warn[t], thresholds[t].flags, e) < 0) {
-			err_prefix(e, "--warning-%s", thresholds[t].name);
-			return -1;
-		}
-		if (opt.crit[t] != NULL && range_parse(&c->crit[t],
-		    opt.crit[t], thresholds[t].flags, e) < 0) {
-			err_prefix(e, "--critical-%s", thresholds[t].name);
-			return -1;
-		}
-	}
 	if ((c->warn[T_QUERY].set || c->crit[T_QUERY].set) && c->query == NULL)
 		return err_set(e, ERR_USAGE, "--%s-query needs --query",
 		    c->warn[T_QUERY].set ? "warning" : "critical");
@@ -1237,53 +1218,69 @@ fail:
 	c->d_failed = 1;
 }
 
+static void
+check_free(void *p)
+{
+	struct check *c = p;
+
+	search_free(c->q);
+	smtp_url_free(&c->via);
+	free(c->mb);
+	free(c);
+}
+
+/*
+ * The options, before anything is connected, into the struct the probe
+ * runs with: a usage error is left for main, whose UNKNOWN line it is.
+ */
+int
+check_check(int argc, char **argv, struct ctx *ctx)
+{
+	struct check *c = xcalloc(1, sizeof(*c));
+	struct err e;
+
+	(void)argc;
+	(void)argv;
+	ctx->data = c;
+	ctx->data_free = check_free;
+	c->ctx = ctx;
+	c->query = opt.query;
+	c->warn = opt.warn;
+	c->crit = opt.crit;
+	err_clear(&e);
+	if (parse_mailboxes(c, &e) < 0 || check_thresholds(c, &e) < 0 ||
+	    parse_delivery(c, &e) < 0 ||
+	    compile_query(c, SEARCH_CAP_WITHIN | SEARCH_CAP_GMAIL, &e) < 0)
+		return cmd_usage_err(ctx, &e);
+	return 0;
+}
+
 int
 cmd_check(int argc, char **argv, struct ctx *ctx)
 {
-	struct check c;
+	struct check *c = ctx->data;
 	const char *host, *port, *user;
-	char msg[ERR_MSG_MAX + 64];
-	enum report_state st;
 	size_t i;
 
-	memset(&c, 0, sizeof(c));
-	c.ctx = ctx;
-	c.r = ctx->report;
-	c.m.time = c.m.connect = c.m.tls = c.m.login = -1;
-	c.query = opt.query;
-	if (ctx->err.kind != ERR_NONE || parse_mailboxes(&c, &ctx->err) < 0 ||
-	    parse_thresholds(&c, &ctx->err) < 0 ||
-	    parse_delivery(&c, &ctx->err) < 0 ||
-	    compile_query(&c, SEARCH_CAP_WITHIN | SEARCH_CAP_GMAIL,
-	    &ctx->err) < 0) {
-		snprintf(msg, sizeof(msg), "%s; see 'imapctl check --help'",
-		    ctx->err.msg);
-		report_fail(c.r, REPORT_UNKNOWN, msg);
-		st = report_finish(c.r);
-		goto done;
-	}
+	c->r = ctx->report;
+	c->m.time = c->m.connect = c->m.tls = c->m.login = -1;
 	/* The SMTP login may be the IMAP one: keep its secret till then. */
-	ctx->keep_secret = c.deliver;
+	ctx->keep_secret = c->deliver;
 	if (cmd_connect(ctx, argc, argv) < 0 ||
-	    server_query(&c, &ctx->err) < 0 || measure(&c) < 0)
-		fail(&c, &ctx->err);
-	else if (c.deliver)
-		deliver(&c);
+	    server_query(c, &ctx->err) < 0 || measure(c) < 0)
+		fail(c, &ctx->err);
+	else if (c->deliver)
+		deliver(c);
 	cmd_forget_secret(ctx);
-	c.now = time(NULL);
-	take_session(&c);
+	c->now = time(NULL);
+	take_session(c);
 	cmd_target(ctx, &host, &port, &user);
-	report_label(c.r, "host", host);
-	report_label_num(c.r, "port", port, port_number(port));
-	report_label(c.r, "user", user);
-	report_parts(c.r, "mailbox", "mailboxes");
-	for (i = 0; i < c.nmb; i++)
-		report_part_add(c.r, c.mb[i].name);
-	put_items(&c);
-	st = report_finish(c.r);
-done:
-	search_free(c.q);
-	smtp_url_free(&c.via);
-	free(c.mb);
-	return st;
+	report_label(c->r, "host", host);
+	report_label_num(c->r, "port", port, port_number(port));
+	report_label(c->r, "user", user);
+	report_parts(c->r, "mailbox", "mailboxes");
+	for (i = 0; i < c->nmb; i++)
+		report_part_add(c->r, c->mb[i].name);
+	put_items(c);
+	return report_finish(c->r);
 }

@@ -211,11 +211,10 @@ struct ctx;
 /*
  * A monitoring plugin (check): it exits 0 OK, 1 WARNING, 2 CRITICAL or
  * 3 UNKNOWN, and writes only to standard output. --help and --version
- * exit 3; a bad command line does not print a usage error but calls the
- * command with it in ctx->err (kind ERR_USAGE; ERR_NONE when the command
- * line is good); main does not connect: the command checks its options,
- * then calls cmd_connect() and reports a failure in its own words. Its
- * result goes to ctx->report.
+ * exit 3; a usage error (the parser's or its check's) is its UNKNOWN
+ * result, said by main as every usage error is; main does not connect:
+ * the command calls cmd_connect() and reports a failure in its own
+ * words. Its result goes to ctx->report.
  */
 #define MONITORING	0x20
 /*
@@ -251,9 +250,10 @@ struct command {
 	const char	*operands;	/* completion: a kind each, the last repeated */
 	/*
 	 * The operands and options alone, before anything is read or
-	 * connected: 0, or the exit status after printing the usage error,
-	 * so that a typo is reported as one even with the server down and
-	 * before a password command runs. NULL: nothing to check first.
+	 * connected: 0, or the exit status with the usage error left for
+	 * main (cmd_usage), so that a typo is reported as one even with
+	 * the server down and before a password command runs. NULL:
+	 * nothing to check first.
 	 */
 	int		(*check)(int argc, char **argv, struct ctx *);
 	/*
@@ -280,6 +280,11 @@ struct ctx {
 	const struct common_opts *common;	/* the shared options */
 	const struct settings_in *in;	/* the global options' settings */
 	struct err		 err;
+	/*
+	 * A usage error the command or its check found (cmd_usage): main
+	 * says it once, with the usage line, when the command returns.
+	 */
+	struct err		 usage;
 	int			 status;	/* exit status so far */
 	/*
 	 * Set before cmd_connect: the secret stays after login, for a
@@ -370,8 +375,16 @@ int			 cmd_failf(struct ctx *, enum err_kind, const char *, ...)
 			    __attribute__((format(printf, 3, 4)));
 void			 cmd_warn(struct ctx *, const char *, ...)
 			    __attribute__((format(printf, 2, 3)));
-int			 cmd_usage_error(const struct command *, const char *,
-			    ...) __attribute__((format(printf, 2, 3)));
+/*
+ * A usage error, a value until main says it once the command returns (the
+ * first one found; with the usage line, or as a monitoring plugin's
+ * UNKNOWN result): returns ERR_USAGE. Commands and their checks never
+ * print one.
+ */
+int			 cmd_usage(struct ctx *, const char *, ...)
+			    __attribute__((format(printf, 2, 3)));
+/* The same, with the message of e (the query compiler's, a parser's). */
+int			 cmd_usage_err(struct ctx *, const struct err *);
 void			 help_command(const struct command *, FILE *);
 void			 help_main(FILE *);
 /* help.c: the groups of "imapctl help", examples, search's terms. */
@@ -414,7 +427,7 @@ COMMAND(help);
 COMMAND(completion);
 COMMAND(complete);
 COMMAND_CHECK(fetch);
-COMMAND(check);
+COMMAND_CHECK(check);
 COMMAND(quota);
 COMMAND(watch);
 

@@ -50,14 +50,14 @@ check_delete(int argc, char **argv, struct ctx *ctx)
 
 	if (groups_wanted(ctx, argc, argv, 0)) {
 		if (opt_mode_count(&opt.how) > 1)
-			return cmd_usage_error(ctx->cmd, "--trash and "
+			return cmd_usage(ctx, "--trash and "
 			    "--flag-only exclude each other");
 		return groups_check(ctx, argc, argv, 0);
 	}
 	if ((rc = change_check(ctx, argc, argv, 0)) != 0)
 		return rc;
 	if (opt_mode_count(&opt.how) > 1)
-		return cmd_usage_error(ctx->cmd, "--trash and --flag-only "
+		return cmd_usage(ctx, "--trash and --flag-only "
 		    "exclude each other");
 	return 0;
 }
@@ -125,7 +125,7 @@ cmd_delete(int argc, char **argv, struct ctx *ctx)
 		} else if (same_mailbox(trash, argv[0])) {
 			/* On Gmail, deleting from the Trash is for good. */
 			if (to_trash) {
-				cmd_usage_error(ctx->cmd, "the messages "
+				cmd_usage(ctx, "the messages "
 				    "are in the Trash ('%s') already", trash);
 				free(trash);
 				return ERR_USAGE;

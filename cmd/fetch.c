@@ -1936,30 +1936,30 @@ pick_mode(struct ctx *ctx, struct fetch *f)
 
 	opt_mode_names(fetch_opts, &opt.mode, &chosen, &other);
 	if (other != NULL)
-		return cmd_usage_error(ctx->cmd, "--%s and --%s cannot be "
+		return cmd_usage(ctx, "--%s and --%s cannot be "
 		    "combined", chosen, other);
 	f->mode = (enum mode)opt.mode.value;	/* M_SUMMARY by default */
 	if (f->mode == M_PART) {
 		f->partarg = opt.part;
 		if (!valid_part(f->partarg))
-			return cmd_usage_error(ctx->cmd, "bad part number "
+			return cmd_usage(ctx, "bad part number "
 			    "'%s': use numbers such as 1 or 2.1", f->partarg);
 	}
 	if (opt.maildir != NULL) {
 		if (f->mode != M_SUMMARY && f->mode != M_RAW)
-			return cmd_usage_error(ctx->cmd, "--maildir and --%s "
+			return cmd_usage(ctx, "--maildir and --%s "
 			    "cannot be combined", chosen);
 		if (opt.save != NULL)
-			return cmd_usage_error(ctx->cmd, "--maildir and --save "
+			return cmd_usage(ctx, "--maildir and --save "
 			    "cannot be combined");
 		f->mode = M_RAW;
 		f->mddir = opt.maildir;
 	}
 	if (opt.save != NULL && f->mode != M_RAW && f->mode != M_PART)
-		return cmd_usage_error(ctx->cmd, "--save goes with --raw or "
+		return cmd_usage(ctx, "--save goes with --raw or "
 		    "--part");
 	if (opt.force && opt.save == NULL && f->mode != M_ATTACHMENTS)
-		return cmd_usage_error(ctx->cmd, "--force goes with --save or "
+		return cmd_usage(ctx, "--force goes with --save or "
 		    "--attachments");
 	f->dir = f->mode == M_ATTACHMENTS ? opt.attachments : opt.save;
 	return 0;
@@ -1978,10 +1978,10 @@ check_in(int argc, char **argv, struct ctx *ctx, const struct fetch *f)
 	int stdin_uids = 0;
 
 	if (common_opts.uidvalidity != NULL)
-		return cmd_usage_error(ctx->cmd, "--uidvalidity guards one "
+		return cmd_usage(ctx, "--uidvalidity guards one "
 		    "mailbox; with --in each record carries its own");
 	if (!msgset_by_query(ctx) && argc > 0 && strcmp(argv[0], "all") != 0)
-		return cmd_usage_error(ctx->cmd, "with --in, name the messages "
+		return cmd_usage(ctx, "with --in, name the messages "
 		    "with 'all' or --query: '%s' names messages of one "
 		    "mailbox", argv[0]);
 	if (msgset_by_query(ctx)) {
@@ -1992,11 +1992,11 @@ check_in(int argc, char **argv, struct ctx *ctx, const struct fetch *f)
 			stdin_uids = search_wants_stdin(q);
 		search_free(q);
 		if (stdin_uids)
-			return cmd_usage_error(ctx->cmd, "uid:- names UIDs of "
+			return cmd_usage(ctx, "uid:- names UIDs of "
 			    "one mailbox: not with --in");
 	}
 	if (f->mode == M_PART && f->dir == NULL)
-		return cmd_usage_error(ctx->cmd, "--part with --in needs "
+		return cmd_usage(ctx, "--part with --in needs "
 		    "--save DIR");
 	return 0;
 }
@@ -2087,7 +2087,7 @@ fetch_set(struct fetch *f, struct uidset *set, uint32_t exists)
 		return rc ? rc : ctx->status;
 	}
 	if (f->mode == M_PART && !f->single && f->dir == NULL)
-		return cmd_usage_error(ctx->cmd, "--part of several messages "
+		return cmd_usage(ctx, "--part of several messages "
 		    "needs --save DIR");
 	if ((f->mode == M_RAW || f->mode == M_PART) && f->dir == NULL &&
 	    f->mddir == NULL && !f->in)

@@ -68,20 +68,20 @@ flag_mode(struct ctx *ctx, int *mode_r, const char **name_r,
 	*mode_r = opt.mode.value;
 	opt_mode_names(flag_opts, &opt.mode, name_r, &other);
 	if (*name_r == NULL || other != NULL)
-		return cmd_usage_error(ctx->cmd, "give one of --add, --remove, "
+		return cmd_usage(ctx, "give one of --add, --remove, "
 		    "--set, --add-label and --remove-label");
 	v = &opt.args[*mode_r];
 	if (modes[*mode_r].labels) {
 		for (i = 0; i < v->n; i++)
 			if (change_label_add(labels, v->v[i], &ctx->err) < 0)
-				return cmd_usage_error(ctx->cmd, "%s in --%s",
+				return cmd_usage(ctx, "%s in --%s",
 				    ctx->err.msg, *name_r);
 		return 0;
 	}
 	if ((rc = change_flags(ctx, *name_r, v, flags)) != 0)
 		return rc;
 	if (flags->len == 0 && *mode_r != F_SET)
-		return cmd_usage_error(ctx->cmd, "no flag given to --%s",
+		return cmd_usage(ctx, "no flag given to --%s",
 		    *name_r);
 	return 0;
 }

@@ -153,7 +153,7 @@ groups_check(struct ctx *ctx, int argc, char **argv, int nrest)
 	(void)argv;
 	(void)nrest;
 	if (ctx->common->uidvalidity != NULL)
-		return cmd_usage_error(ctx->cmd, "--uidvalidity needs a "
+		return cmd_usage(ctx, "--uidvalidity needs a "
 		    "MAILBOX operand: records from several mailboxes carry "
 		    "their own");
 	gs = xcalloc(1, sizeof(*gs));

@@ -145,16 +145,12 @@ cmd_help(int argc, char **argv, struct ctx *ctx)
 {
 	const struct command *c;
 
-	(void)ctx;
 	if (argc == 0) {
 		help_main(stdout);
 		return 0;
 	}
-	if ((c = command_find(argv[0])) == NULL || (c->flags & HIDDEN)) {
-		fprintf(stderr, "imapctl: help: '%s' is not a command\n",
-		    argv[0]);
-		return ERR_USAGE;
-	}
+	if ((c = command_find(argv[0])) == NULL || (c->flags & HIDDEN))
+		return cmd_usage(ctx, "'%s' is not a command", argv[0]);
 	help_command(c, stdout);
 	return 0;
 }
@@ -172,7 +168,7 @@ cmd_completion(int argc, char **argv, struct ctx *ctx)
 	else if (strcmp(argv[0], "fish") == 0)
 		script = completion_fish;
 	else
-		return cmd_usage_error(ctx->cmd, "unknown shell '%s': use "
+		return cmd_usage(ctx, "unknown shell '%s': use "
 		    "bash, zsh or fish", argv[0]);
 	fputs(script, stdout);
 	return 0;
@@ -261,7 +257,7 @@ cmd_complete(int argc, char **argv, struct ctx *ctx)
 	    strcmp(argv[0], "operands") == 0) {
 		c = argc > 1 ? command_find(argv[1]) : NULL;
 		if (argc > 1 && c == NULL)
-			return cmd_usage_error(ctx->cmd, "'%s' is not a "
+			return cmd_usage(ctx, "'%s' is not a "
 			    "command", argv[1]);
 		if (strcmp(argv[0], "operands") == 0) {
 			if (c != NULL && c->operands != NULL)
@@ -273,5 +269,5 @@ cmd_complete(int argc, char **argv, struct ctx *ctx)
 		print_opt_names(global_opts);
 		return 0;
 	}
-	return cmd_usage_error(ctx->cmd, "unknown topic '%s'", argv[0]);
+	return cmd_usage(ctx, "unknown topic '%s'", argv[0]);
 }

@@ -167,11 +167,11 @@ mailbox_action(struct ctx *ctx, int argc, char **argv, size_t *i_r,
 		if (strcmp(argv[0], actions[i].name) == 0)
 			break;
 	if (i == sizeof(actions) / sizeof(actions[0]))
-		return cmd_usage_error(ctx->cmd, "unknown action '%s': use "
+		return cmd_usage(ctx, "unknown action '%s': use "
 		    "create, delete, rename, subscribe or unsubscribe",
 		    argv[0]);
 	if (argc - 1 != actions[i].operands)
-		return cmd_usage_error(ctx->cmd, "%s takes %s", argv[0],
+		return cmd_usage(ctx, "%s takes %s", argv[0],
 		    actions[i].operands == 2 ? "NAME and NEWNAME" :
 		    "one NAME");
 	*i_r = i;

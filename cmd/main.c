@@ -214,7 +214,7 @@ const struct command commands[] = {
 		"[--{warning,critical}-{time,messages,unseen,age,"
 		"newest-age,query,quota,cert-days,delivery} RANGE]...",
 	    .summary = "probe the server as a monitoring plugin (exit 0-3)",
-	    .min_args = 0, .max_args = 0 },
+	    .min_args = 0, .max_args = 0, .check = check_check },
 	{ .name = "watch", .fn = cmd_watch,
 	    .flags = NEED_LOGIN | RECONNECTS, .opts = watch_opts,
 	    .usage = "MAILBOX [--once] [--duration DURATION] [--interval "
@@ -351,17 +351,47 @@ print_usage_err(const struct command *c, const struct err *e)
 }
 
 int
-cmd_usage_error(const struct command *c, const char *fmt, ...)
+cmd_usage(struct ctx *ctx, const char *fmt, ...)
 {
-	struct err e;
 	va_list ap;
 
-	err_clear(&e);
-	e.kind = ERR_USAGE;
+	/* The first is the one said. */
+	if (ctx->usage.kind != ERR_NONE)
+		return ERR_USAGE;
+	err_clear(&ctx->usage);
+	ctx->usage.kind = ERR_USAGE;
 	va_start(ap, fmt);
-	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	vsnprintf(ctx->usage.msg, sizeof(ctx->usage.msg), fmt, ap);
 	va_end(ap);
-	return print_usage_err(c, &e);
+	return ERR_USAGE;
+}
+
+int
+cmd_usage_err(struct ctx *ctx, const struct err *e)
+{
+	if (ctx->usage.kind == ERR_NONE) {
+		ctx->usage = *e;
+		ctx->usage.kind = ERR_USAGE;
+	}
+	return ERR_USAGE;
+}
+
+/*
+ * The edge: a usage error, the parser's or one a command found, said
+ * once, the same way for every command. A monitoring plugin says it as
+ * its UNKNOWN result.
+ */
+static int
+usage_fail(struct ctx *ctx, const struct err *e)
+{
+	char msg[ERR_MSG_MAX + 64];
+
+	if (!(ctx->cmd->flags & MONITORING))
+		return print_usage_err(ctx->cmd, e);
+	snprintf(msg, sizeof(msg), "%s; see '%s %s --help'", e->msg,
+	    progname, ctx->cmd->name);
+	report_fail(ctx->report, REPORT_UNKNOWN, msg);
+	return report_finish(ctx->report);
 }
 
 /* Help ------------------------------------------------------------------ */
@@ -1174,18 +1204,20 @@ run(int argc, char **argv, struct held *h)
 	if (c->flags & CHANGES)
 		stop_catch();
 	ctx.emit = emit_new(fmt, stdout, c->name);
-	if (mon) {
-		/* The plugin line names the service it checks. */
+	/* The plugin line names the service it checks. */
+	if (mon)
 		ctx.report = report_new(rfmt, stdout, ctx.emit, "IMAP");
-		ctx.err = usage;
-		rc = c->fn(nops, ops, &ctx);
-	} else if (c->check != NULL && (rc = c->check(nops, ops, &ctx)) != 0)
-		;	/* the usage error is printed */
-	else if (!(c->flags & NO_NETWORK) && prepare(&ctx, st, nops,
-	    ops) < 0)
+	if (usage.kind != ERR_NONE)
+		ctx.usage = usage;
+	else if (c->check != NULL && (rc = c->check(nops, ops, &ctx)) != 0)
+		;	/* a usage error is said below; another one was */
+	else if (!(c->flags & (NO_NETWORK | MONITORING)) && prepare(&ctx, st,
+	    nops, ops) < 0)
 		rc = cmd_fail(&ctx, &ctx.err);
 	else
 		rc = c->fn(nops, ops, &ctx);
+	if (ctx.usage.kind != ERR_NONE)
+		rc = usage_fail(&ctx, &ctx.usage);
 	cmd_progress_end(&ctx);
 	/* A command that did not wait for its login: waited for here. */
 	if (ctx.login != NULL && cmd_logged_in(&ctx) < 0 && rc == 0)

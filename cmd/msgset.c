@@ -22,18 +22,18 @@ msgset_operand(struct ctx *ctx, int argc, char **argv, int idx, int nrest,
 	*set_r = NULL;
 	if (argc < want) {
 		if (!query && argc == idx)
-			cmd_usage_error(ctx->cmd, "missing SET operand: a UID "
+			cmd_usage(ctx, "missing SET operand: a UID "
 			    "set, 'all', '-' for standard input, or --query");
 		else
-			cmd_usage_error(ctx->cmd, "missing operand");
+			cmd_usage(ctx, "missing operand");
 		return -1;
 	}
 	if (argc > want) {
 		if (query)
-			cmd_usage_error(ctx->cmd, "give a SET operand or "
+			cmd_usage(ctx, "give a SET operand or "
 			    "--query, not both");
 		else
-			cmd_usage_error(ctx->cmd, "unexpected operand '%s'",
+			cmd_usage(ctx, "unexpected operand '%s'",
 			    argv[want]);
 		return -1;
 	}
@@ -108,6 +108,13 @@ msgset_compile(struct ctx *ctx, const char *mailbox,
 	return rc;
 }
 
+/* What a check found wrong: a usage error for main to say, or another. */
+static int
+check_fail(struct ctx *ctx, const struct err *e)
+{
+	return e->kind == ERR_USAGE ? cmd_usage_err(ctx, e) : cmd_fail(ctx, e);
+}
+
 int
 msgset_check_query(struct ctx *ctx, const char *const *terms, size_t n,
     int split, const char *raw)
@@ -120,9 +127,9 @@ msgset_check_query(struct ctx *ctx, const char *const *terms, size_t n,
 	/* Every extension allowed: what the server lacks, it says itself. */
 	if (search_compile(terms, n, split, SEARCH_CAP_WITHIN |
 	    SEARCH_CAP_GMAIL, time(NULL), &q, &e) < 0)
-		return cmd_fail(ctx, &e);
+		return check_fail(ctx, &e);
 	if (raw != NULL && search_add_raw(q, raw, &e) < 0)
-		rc = cmd_fail(ctx, &e);
+		rc = check_fail(ctx, &e);
 	search_free(q);
 	return rc;
 }
@@ -147,7 +154,7 @@ msgset_check(struct ctx *ctx, int argc, char **argv, int idx, int nrest)
 		return 0;
 	err_clear(&e);
 	uidset_init(&set);
-	rc = uidset_parse(&set, arg, &e) < 0 ? cmd_fail(ctx, &e) : 0;
+	rc = uidset_parse(&set, arg, &e) < 0 ? check_fail(ctx, &e) : 0;
 	uidset_free(&set);
 	return rc;
 }

@@ -45,7 +45,8 @@ int	msgset_by_query(const struct ctx *);
 /*
  * Where the SET operand is: argv[idx], unless --query was given; after it
  * come exactly nrest operands. Sets *set_r (NULL with --query) and returns
- * the index of the first operand after SET, or -1 after a usage error.
+ * the index of the first operand after SET, or -1 with a usage error
+ * (cmd_usage).
  */
 int	msgset_operand(struct ctx *, int argc, char **argv, int idx,
 	    int nrest, const char **set_r);
@@ -53,7 +54,7 @@ int	msgset_operand(struct ctx *, int argc, char **argv, int idx,
 /*
  * Before anything is read or connected: msgset_operand, then the syntax of
  * the SET operand or the terms of --query, and --uidvalidity's number.
- * Returns 0, or the exit status after printing the error.
+ * Returns 0, or the exit status (a usage error is left for main).
  */
 int	msgset_check(struct ctx *, int argc, char **argv, int idx, int nrest);
 

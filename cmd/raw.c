@@ -232,18 +232,18 @@ check_raw(int argc, char **argv, struct ctx *ctx)
 	size_t i;
 
 	if (argv[0][0] == '\0')
-		return cmd_usage_error(ctx->cmd, "empty command word");
+		return cmd_usage(ctx, "empty command word");
 	for (p = argv[0]; *p != '\0'; p++)
 		if (!is_atom_char((unsigned char)*p))
-			return cmd_usage_error(ctx->cmd, "bad command word "
+			return cmd_usage(ctx, "bad command word "
 			    "'%s'", argv[0]);
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		if (strcasecmp(argv[0], refused[i]) == 0)
-			return cmd_usage_error(ctx->cmd, "%s cannot be sent "
+			return cmd_usage(ctx, "%s cannot be sent "
 			    "with raw: it changes the connection in a way "
 			    "imapctl would not follow", refused[i]);
 	if (argc - 1 > RAW_MAX_ARGS)
-		return cmd_usage_error(ctx->cmd, "more than %d arguments",
+		return cmd_usage(ctx, "more than %d arguments",
 		    RAW_MAX_ARGS);
 	return 0;
 }
@@ -273,7 +273,7 @@ cmd_raw(int argc, char **argv, struct ctx *ctx)
 	}
 	if (ctx->common->dry_run) {
 		if (line.cut) {
-			rc = cmd_usage_error(ctx->cmd, "command too long");
+			rc = cmd_usage(ctx, "command too long");
 			goto out;
 		}
 		/* What would be sent, strings shown as <string>. */

@@ -192,11 +192,11 @@ search_options(struct ctx *ctx, uint64_t *limit_r, enum search_sort *key_r,
 		return cmd_failf(ctx, ERR_USAGE, "bad --limit '%s': give a "
 		    "number above 0", opt.limit);
 	if (opt.sort != NULL && parse_sort(opt.sort, key_r, reverse_r) < 0)
-		return cmd_failf(ctx, ERR_USAGE, "bad --sort '%s': use date, "
+		return cmd_usage(ctx, "bad --sort '%s': use date, "
 		    "size, subject or from, with - before for the reverse",
 		    opt.sort);
 	if (opt_mode_count(&opt.show) > 1)
-		return cmd_usage_error(ctx->cmd, "--count and --summary "
+		return cmd_usage(ctx, "--count and --summary "
 		    "exclude each other");
 	return 0;
 }
@@ -210,11 +210,11 @@ check_in(int argc, char **argv, struct ctx *ctx, enum search_sort key)
 	int stdin_uids;
 
 	if (common_opts.uidvalidity != NULL)
-		return cmd_usage_error(ctx->cmd, "--uidvalidity guards one "
+		return cmd_usage(ctx, "--uidvalidity guards one "
 		    "mailbox; with --in each record carries its own");
 	if (opt.sort != NULL && (key == SEARCH_SORT_SUBJECT ||
 	    key == SEARCH_SORT_FROM))
-		return cmd_usage_error(ctx->cmd, "--sort %s with --in: the "
+		return cmd_usage(ctx, "--sort %s with --in: the "
 		    "server sorts by %s one mailbox at a time, and those "
 		    "orders do not merge; use date or size", key ==
 		    SEARCH_SORT_SUBJECT ? "subject" : "from", key ==
@@ -226,7 +226,7 @@ check_in(int argc, char **argv, struct ctx *ctx, enum search_sort key)
 	stdin_uids = search_wants_stdin(q);
 	search_free(q);
 	if (stdin_uids)
-		return cmd_usage_error(ctx->cmd, "uid:- names UIDs of one "
+		return cmd_usage(ctx, "uid:- names UIDs of one "
 		    "mailbox: not with --in");
 	return 0;
 }
@@ -241,7 +241,7 @@ check_search(int argc, char **argv, struct ctx *ctx)
 	if ((rc = search_options(ctx, &limit, &key, &reverse)) != 0)
 		return rc;
 	if (!in && argc == 0)
-		return cmd_usage_error(ctx->cmd, "missing operand: MAILBOX, "
+		return cmd_usage(ctx, "missing operand: MAILBOX, "
 		    "or --in PATTERN");
 	if (in)
 		rc = check_in(argc, argv, ctx, key);

@@ -131,6 +131,13 @@ options() { { "$IMAPCTL" "$1" -h; "$IMAPCTL" --help | sed -n '/^Global options:/
 		assert_failure 64
 		[[ $stderr == "imapctl: "* && $stderr != *refused* ]]
 		[ ! -e "$BATS_TEST_TMPDIR/asked" ]
+		# Said once at the edge, the same way for every command: the
+		# message, the usage line and where to look.
+		c=${cmd%% *}
+		assert_equal "${#stderr_lines[@]}" 3
+		[[ ${stderr_lines[0]} == "imapctl: $c: "* ]]
+		[[ ${stderr_lines[1]} == "usage: imapctl $c "* ]]
+		assert_equal "${stderr_lines[2]}" "Try 'imapctl $c --help'."
 	done <<'END'
 search INBOX bogus:
 search INBOX --limit 0
@@ -154,6 +161,9 @@ mailbox rename Old
 raw STARTTLS
 watch INBOX --interval soon
 watch INBOX --keepalive 2h
+help nosuch
+flag INBOX 1 --add a(b
+delete INBOX 1:x
 END
 	# Nor is a file or directory that is not there a reason to connect.
 	: >"$BATS_TEST_TMPDIR/plain"

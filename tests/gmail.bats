@@ -76,7 +76,8 @@ summary_answer() {
 	hostile_start ok --add-cap X-GM-EXT-1 --timeout 10 --connections 2
 	run --separate-stderr ctl search INBOX gmail:
 	assert_failure 64
-	assert_equal "$stderr" "imapctl: search: query term 'gmail:' needs a value: gmail:RAW"
+	assert_equal "${stderr_lines[0]}" "imapctl: search: query term 'gmail:' needs a value: gmail:RAW"
+	assert_equal "${stderr_lines[1]}" "$("$IMAPCTL" search -h | head -n 1)"
 	run --separate-stderr ctl search INBOX $'gmail:\xff'
 	assert_failure 64
 	[[ $stderr == *"is not valid UTF-8"* ]]

@@ -127,7 +127,8 @@ sent() {
 		assert_failure 64
 		n=${q#*:}
 		n=${n%m}
-		assert_equal "$stderr" "imapctl: search: query term '$q': bad duration: ${n}m is ambiguous: use ${n}min or ${n}mo"
+		assert_equal "${stderr_lines[0]}" "imapctl: search: query term '$q': bad duration: ${n}m is ambiguous: use ${n}min or ${n}mo"
+		assert_equal "${stderr_lines[2]}" "Try 'imapctl search --help'."
 	done
 	run --separate-stderr imapctl flag INBOX --query older:6m --add seen
 	assert_failure 64
@@ -221,7 +222,8 @@ sent() {
 	assert_equal "$(sent | grep SEARCH)" "UID SEARCH RETURN (ALL) SEEN (NOT DELETED)"
 	run --separate-stderr imapctl search Search --raw $'ALL\r\nA9 DELETE INBOX'
 	assert_failure 64
-	assert_equal "$stderr" "imapctl: search: --raw keys must not hold a line break"
+	assert_equal "${stderr_lines[0]}" "imapctl: search: --raw keys must not hold a line break"
+	assert_equal "${stderr_lines[2]}" "Try 'imapctl search --help'."
 	run --separate-stderr imapctl search Search --raw 'SUBJECT Grüße'
 	assert_failure 64
 	run --separate-stderr imapctl search Search --raw 'SUBJECT {5}'
@@ -274,7 +276,8 @@ sent() {
 	assert_equal "$(echo "$output" | jq -c 'map(.uid)')" '[3,4,5,1,2]'
 	run --separate-stderr imapctl search INBOX --sort name
 	assert_failure 64
-	assert_equal "$stderr" "imapctl: search: bad --sort 'name': use date, size, subject or from, with - before for the reverse"
+	assert_equal "${stderr_lines[0]}" "imapctl: search: bad --sort 'name': use date, size, subject or from, with - before for the reverse"
+	assert_equal "${stderr_lines[2]}" "Try 'imapctl search --help'."
 	run --separate-stderr imapctl search INBOX --sort date from:nobody
 	assert_failure 1
 	assert_output ""
@@ -295,20 +298,24 @@ sent() {
 	assert_failure 64
 	assert_output ""
 	[[ $stderr == "imapctl: search: unknown query term 'frm:bob'; valid terms: from:TEXT to:TEXT cc:TEXT "* ]]
-	[[ $stderr == *" header:NAME:VALUE since:YYYY-MM-DD "*" sent:YYYY-MM-DD older:DURATION "*" keyword:K uid:SET all has:attachment gmail:RAW; combined with or, not and ( )" ]]
-	assert_equal "$(echo "$stderr" | wc -l)" 1
+	[[ ${stderr_lines[0]} == *" header:NAME:VALUE since:YYYY-MM-DD "*" sent:YYYY-MM-DD older:DURATION "*" keyword:K uid:SET all has:attachment gmail:RAW; combined with or, not and ( )" ]]
+	# Then the usage line and where to look, as for every usage error.
+	assert_equal "${#stderr_lines[@]}" 3
 	run --separate-stderr imapctl search INBOX since:2024-02-30
 	assert_failure 64
-	assert_equal "$stderr" "imapctl: search: query term 'since:2024-02-30': bad date: use YYYY-MM-DD"
+	assert_equal "${stderr_lines[0]}" "imapctl: search: query term 'since:2024-02-30': bad date: use YYYY-MM-DD"
+	assert_equal "${stderr_lines[2]}" "Try 'imapctl search --help'."
 	run --separate-stderr imapctl search INBOX older:3
 	assert_failure 64
 	[[ $stderr == *"query term 'older:3': bad duration"* ]]
 	run --separate-stderr imapctl search INBOX '(' seen
 	assert_failure 64
-	assert_equal "$stderr" "imapctl: search: query has a '(' without its ')'"
+	assert_equal "${stderr_lines[0]}" "imapctl: search: query has a '(' without its ')'"
+	assert_equal "${stderr_lines[2]}" "Try 'imapctl search --help'."
 	run --separate-stderr imapctl search INBOX seen or
 	assert_failure 64
-	assert_equal "$stderr" "imapctl: search: 'or' in a query needs a term on each side"
+	assert_equal "${stderr_lines[0]}" "imapctl: search: 'or' in a query needs a term on each side"
+	assert_equal "${stderr_lines[2]}" "Try 'imapctl search --help'."
 	run --separate-stderr imapctl search INBOX 'keyword:a b'
 	assert_failure 64
 	run --separate-stderr imapctl search INBOX uid:0
