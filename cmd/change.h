@@ -28,8 +28,8 @@
 	    "mailbox")
 
 /*
- * Before connecting: the SET operand or --query (nrest operands after it)
- * and --uidvalidity. 0, or the exit status (a usage error left for main).
+ * Before connecting: the SET operand or --query (nrest operands after
+ * it). 0, or the exit status (a usage error left for main).
  */
 int	change_check(struct ctx *, int argc, char **argv, int nrest);
 /* Refuse (exit 65) when count passes --max; 0 when it does not. */

@@ -190,7 +190,7 @@ void	opt_mode_names(const struct opt *opts, const struct opt_mode *m,
  */
 struct common_opts {
 	const char	*query;		/* --query */
-	const char	*uidvalidity;	/* --uidvalidity */
+	uint64_t	 uidvalidity;	/* --uidvalidity; 0: none */
 	uint64_t	 max;		/* --max; UINT64_MAX: none */
 	int		 dry_run;	/* --dry-run */
 	int		 allow_expunge_all;

@@ -1977,7 +1977,7 @@ check_in(int argc, char **argv, struct ctx *ctx, const struct fetch *f)
 	struct err e;
 	int stdin_uids = 0;
 
-	if (common_opts.uidvalidity != NULL)
+	if (common_opts.uidvalidity != 0)
 		return cmd_usage(ctx, "--uidvalidity guards one "
 		    "mailbox; with --in each record carries its own");
 	if (!msgset_by_query(ctx) && argc > 0 && strcmp(argv[0], "all") != 0)

@@ -152,7 +152,7 @@ groups_check(struct ctx *ctx, int argc, char **argv, int nrest)
 	(void)argc;
 	(void)argv;
 	(void)nrest;
-	if (ctx->common->uidvalidity != NULL)
+	if (ctx->common->uidvalidity != 0)
 		return cmd_usage(ctx, "--uidvalidity needs a "
 		    "MAILBOX operand: records from several mailboxes carry "
 		    "their own");

@@ -46,17 +46,10 @@ int
 msgset_check_uidvalidity(struct ctx *ctx, const char *mailbox)
 {
 	const struct sess_mailbox *m;
-	const char *uv = ctx->common->uidvalidity;
-	uint64_t want;
+	uint64_t want = ctx->common->uidvalidity;
 
-	if (uv == NULL)
-		return 0;
-	if (!imap_parse_u64(uv, strlen(uv), &want) || want == 0 ||
-	    want > UINT32_MAX)
-		return cmd_failf(ctx, ERR_USAGE, "bad --uidvalidity '%s': give "
-		    "the number search and fetch print", uv);
-	if (ctx->sess == NULL)
-		return 0;	/* not connected yet: the number alone */
+	if (want == 0 || ctx->sess == NULL)
+		return 0;	/* none, or not connected yet */
 	m = sess_selected(ctx->sess);
 	if (m == NULL || want != m->uidvalidity)
 		return cmd_failf(ctx, ERR_DATA, "mailbox '%s' has UIDVALIDITY "
@@ -144,8 +137,6 @@ msgset_check(struct ctx *ctx, int argc, char **argv, int idx, int nrest)
 
 	if (msgset_operand(ctx, argc, argv, idx, nrest, &arg) < 0)
 		return ERR_USAGE;
-	if ((rc = msgset_check_uidvalidity(ctx, argv[0])) != 0)
-		return rc;
 	if (msgset_by_query(ctx)) {
 		query = ctx->common->query;
 		return msgset_check_query(ctx, &query, 1, 1, NULL);

@@ -35,8 +35,8 @@
 	OPT_STRING(0, "query", &common_opts.query, "QUERY", "name the " \
 	    "messages by a search query (see search) instead of SET")
 #define MSGSET_OPT_UIDVALIDITY \
-	OPT_STRING(0, "uidvalidity", &common_opts.uidvalidity, "N", \
-	    "refuse unless the mailbox's UIDVALIDITY is N")
+	OPT_UINT(0, "uidvalidity", &common_opts.uidvalidity, 0, 1, \
+	    UINT32_MAX, "N", "refuse unless the mailbox's UIDVALIDITY is N")
 #define MSGSET_OPTS	MSGSET_OPT_QUERY, MSGSET_OPT_UIDVALIDITY
 
 /* Whether --query names the messages: then there is no SET operand. */
@@ -53,7 +53,7 @@ int	msgset_operand(struct ctx *, int argc, char **argv, int idx,
 
 /*
  * Before anything is read or connected: msgset_operand, then the syntax of
- * the SET operand or the terms of --query, and --uidvalidity's number.
+ * the SET operand or the terms of --query.
  * Returns 0, or the exit status (a usage error is left for main).
  */
 int	msgset_check(struct ctx *, int argc, char **argv, int idx, int nrest);
@@ -105,8 +105,8 @@ void	msgset_name_uids(struct ctx *, enum err_kind kind, const char *what,
 	    const struct uidset *set);
 
 /*
- * The --uidvalidity guard alone, where the table declares it; before the
- * session exists, the number's syntax alone.
+ * The --uidvalidity guard alone, where the table declares it: nothing
+ * to do before the session exists (the parser read the number).
  */
 int	msgset_check_uidvalidity(struct ctx *, const char *mailbox);
 

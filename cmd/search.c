@@ -22,7 +22,8 @@
 enum { SHOW_UIDS, SHOW_COUNT, SHOW_SUMMARY };
 
 static struct {
-	const char	*raw, *limit, *sort;
+	const char	*raw, *sort;
+	uint64_t	 limit;		/* 0: no limit */
 	struct opt_mode	 show;
 } opt;
 
@@ -36,7 +37,8 @@ const struct opt search_opts[] = {
 	    "of matching messages (with --in: each mailbox's, then the total)"),
 	OPT_CMDMODE(0, "summary", &opt.show, SHOW_SUMMARY, "print fetch's "
 	    "summary of each message"),
-	OPT_STRING(0, "limit", &opt.limit, "N", "print at most N messages "
+	OPT_UINT(0, "limit", &opt.limit, 0, 1, UINT64_MAX, "N", "print at "
+	    "most N messages "
 	    "(with --in: in all)"),
 	OPT_STRING(0, "sort", &opt.sort, "ORDER", "date, -date, size, -size, "
 	    "subject or from (with -: newest, largest or Z first)"),
@@ -184,13 +186,9 @@ static int
 search_options(struct ctx *ctx, uint64_t *limit_r, enum search_sort *key_r,
     int *reverse_r)
 {
-	*limit_r = 0;
+	*limit_r = opt.limit;
 	*key_r = SEARCH_SORT_DATE;
 	*reverse_r = 0;
-	if (opt.limit != NULL && (!imap_parse_u64(opt.limit,
-	    strlen(opt.limit), limit_r) || *limit_r == 0))
-		return cmd_failf(ctx, ERR_USAGE, "bad --limit '%s': give a "
-		    "number above 0", opt.limit);
 	if (opt.sort != NULL && parse_sort(opt.sort, key_r, reverse_r) < 0)
 		return cmd_usage(ctx, "bad --sort '%s': use date, "
 		    "size, subject or from, with - before for the reverse",
@@ -209,7 +207,7 @@ check_in(int argc, char **argv, struct ctx *ctx, enum search_sort key)
 	struct err e;
 	int stdin_uids;
 
-	if (common_opts.uidvalidity != NULL)
+	if (common_opts.uidvalidity != 0)
 		return cmd_usage(ctx, "--uidvalidity guards one "
 		    "mailbox; with --in each record carries its own");
 	if (opt.sort != NULL && (key == SEARCH_SORT_SUBJECT ||
@@ -243,11 +241,7 @@ check_search(int argc, char **argv, struct ctx *ctx)
 	if (!in && argc == 0)
 		return cmd_usage(ctx, "missing operand: MAILBOX, "
 		    "or --in PATTERN");
-	if (in)
-		rc = check_in(argc, argv, ctx, key);
-	else
-		rc = msgset_check_uidvalidity(ctx, argv[0]);
-	if (rc != 0)
+	if (in && (rc = check_in(argc, argv, ctx, key)) != 0)
 		return rc;
 	return msgset_check_query(ctx, (const char *const *)argv + !in,
 	    (size_t)argc - !in, 0, opt.raw);

@@ -203,6 +203,11 @@ END
 --max: not a number: '-1'|delete INBOX 1 --max -1
 --max: out of range: '18446744073709551616': at most 18446744073709551615|move INBOX 1 Trash --max 18446744073709551616
 --max: not a number: '1e3'|mailbox delete Old --max 1e3
+--limit: out of range: '0': at least 1|search INBOX --limit 0
+--limit: not a number: '1.5'|search INBOX all --limit 1.5
+--uidvalidity: out of range: '4294967296': 1 to 4294967295|fetch INBOX 1 --uidvalidity 4294967296
+--uidvalidity: not a number: '-3'|search INBOX --uidvalidity -3
+--uidvalidity: out of range: '0': 1 to 4294967295|flag INBOX 1 --add seen --uidvalidity 0
 --retry: out of range: '101': 0 to 100|status --retry 101
 --retry: not a number: 'many'|--retry many status
 --max-size: not a size: '12x': bytes, or a number with k, M or G|--max-size 12x status

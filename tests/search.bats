@@ -256,7 +256,7 @@ sent() {
 	for bad in 0 -1 x 1.5; do
 		run --separate-stderr imapctl search INBOX --limit "$bad"
 		assert_failure 64
-		assert_equal "$stderr" "imapctl: search: bad --limit '$bad': give a number above 0"
+		[[ $stderr == "imapctl: search: --limit: "*" '$bad'"*$'\n'"usage: imapctl search "* ]]
 	done
 }
 
