@@ -111,6 +111,11 @@ Options
                         refused is refused before the "+" (its literal is
                         not read), as a server that looks at the command
                         line first does.
+--throttle-late         a throttled AUTHENTICATE is refused after the
+                        client's answer to the first "+" (the response
+                        asked for, or SCRAM's final message after SASL-IR),
+                        as Dovecot does when its authentication back end is
+                        down; one without a "+" is not refused.
 --throttle-on VERBS     which commands --throttle refuses: verbs, comma
                         separated (FETCH also matches UID FETCH), or
                         "after-login" (the default: every command in the
@@ -856,6 +861,7 @@ class Session:
         self.readonly = False
         self.triggered = False
         self.cur = None          # last command read
+        self.late_throttle = False   # --throttle-late: refuse at next step
         on = self.opts.on if self.opts.on is not None else self.trigger
         self.on = on
 
@@ -957,7 +963,9 @@ class Session:
                 continue
             if until is not None and cmd.contains(until):
                 return cmd
-            if self.throttle(cmd):
+            if self.opts.throttle_late and cmd.name == "AUTHENTICATE":
+                self.late_throttle = self.throttle(cmd, reply=False)
+            elif self.throttle(cmd):
                 continue
             if self.should_trigger(cmd):
                 self.triggered = True
@@ -1043,8 +1051,9 @@ class Session:
             return False
         return not nth or self.srv.throttle_seen + 1 in nth
 
-    def throttle(self, cmd):
-        """--throttle: refuse cmd for now if it is one of the next K."""
+    def throttle(self, cmd, reply=True):
+        """--throttle: refuse cmd for now if it is one of the next K (with
+        REPLY false, count and log it only: the refusal comes later)."""
         nth = self.srv.throttle_nth
         if (self.srv.throttle_left <= 0 and not nth) or not cmd.tag:
             return False
@@ -1057,7 +1066,8 @@ class Session:
         else:
             self.srv.throttle_left -= 1
         self.log("throttled %s %s" % (cmd.tag, cmd.full))
-        self.tagged(cmd, self.opts.throttle_reply)
+        if reply:
+            self.tagged(cmd, self.opts.throttle_reply)
         return True
 
     def should_trigger(self, cmd):
@@ -1183,6 +1193,11 @@ class Session:
         line = self.conn.readline().rstrip(b"\r\n")
         if line == b"*":
             self.tagged(cmd, "BAD Authentication aborted by client.")
+            return None
+        if self.late_throttle:
+            self.late_throttle = False
+            self.log("auth refused for now after the client's response")
+            self.tagged(cmd, self.opts.throttle_reply)
             return None
         return self.b64(cmd, line)
 
@@ -2827,6 +2842,7 @@ def parse_args(argv):
     p.add_argument("--throttle", type=int, default=0)
     p.add_argument("--throttle-nth", default="")
     p.add_argument("--throttle-early", action="store_true")
+    p.add_argument("--throttle-late", action="store_true")
     p.add_argument("--throttle-on", default="after-login")
     p.add_argument("--throttle-reply", default="NO Request is throttled. "
                    "Suggested Backoff Time: 200 milliseconds")
