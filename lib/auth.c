@@ -322,16 +322,20 @@ struct auth_pending {
 	struct sess_pipe	*p;	/* the login's, open until the end */
 	struct sasl		 x;
 	struct sess_reply	 rep;
+	/* Tries before this one (--retry); where a refusal goes, or NULL. */
+	unsigned		 retried;
+	struct sess_reply	*last;
 };
 
 /*
- * Send AUTHENTICATE (into *a_r, which sasl_end frees on every path). With
+ * Send AUTHENTICATE (into *a_r, which sasl_end frees on every path), with
+ * the initial response in it (ir: SASL-IR) or after the first "+". With
  * assume (see auth_login_start), nothing is written yet but what SCRAM's
  * first challenge needs; the capabilities are guessed from assume.
  */
 static int
 sasl_begin(struct sess *s, enum auth_mech m, const struct auth_opts *o,
-    const char *assume, struct auth_pending **a_r, struct err *e)
+    int ir, const char *assume, struct auth_pending **a_r, struct err *e)
 {
 	struct auth_pending *a = xcalloc(1, sizeof(*a));
 	struct sasl *x = &a->x;
@@ -360,7 +364,7 @@ sasl_begin(struct sess *s, enum auth_mech m, const struct auth_opts *o,
 	sc.cont = sasl_cont;
 	sc.ctx = x;
 	a->p = sess_pipe_begin(s, &sc, 0);
-	if (!o->no_sasl_ir && sess_has_cap(s, "SASL-IR"))
+	if (ir)
 		r = sess_pipe_send(a->p, sess_done_keep, &a->rep, e,
 		    "AUTHENTICATE %s %PA", sasl_names[m],
 		    x->ir.len ? x->ir.s : "=");
@@ -405,6 +409,11 @@ sasl_end(struct auth_pending *a, int r, struct err *e)
 		goto done;
 	}
 	if (a->rep.status != IMAP_ST_NONE && a->rep.status != IMAP_ST_OK) {
+		a->rep.retried += a->retried;
+		if (a->last != NULL) {
+			*a->last = a->rep;
+			a->last->resp = NULL;
+		}
 		login_error(&a->rep, e);
 		if (x->oauth_status[0] != '\0' &&
 		    (n = strlen(e->msg)) + 40 < sizeof(e->msg))
@@ -431,15 +440,39 @@ done:
 	return r;
 }
 
+/*
+ * AUTHENTICATE, waited for. One refused for now (--retry) after the
+ * server's "+" were answered cannot be sent again as it was: the exchange
+ * starts over, new nonces and all, after the back-off (sess.h). Only what
+ * throttle.h reads as "not now" is tried again, never a refused password
+ * or token, so that a retry cannot count as one more failed login where
+ * accounts are locked after a few.
+ */
 static int
 sasl_login(struct sess *s, enum auth_mech m, const struct auth_opts *o,
     struct err *e)
 {
 	struct auth_pending *a;
-	int r;
+	struct sess_reply last;
+	struct err we;
+	unsigned retried = 0;
+	int ir = !o->no_sasl_ir && sess_has_cap(s, "SASL-IR"), r;
 
-	r = sasl_begin(s, m, o, NULL, &a, e);
-	return sasl_end(a, r, e);
+	for (;;) {
+		memset(&last, 0, sizeof(last));
+		last.status = IMAP_ST_NONE;
+		r = sasl_begin(s, m, o, ir, NULL, &a, e);
+		a->retried = retried;
+		a->last = &last;
+		if (sasl_end(a, r, e) == 0)
+			return 0;
+		retried = last.retried;
+		if ((r = sess_retry_pause(s, &last, &retried, &we)) <= 0) {
+			if (r < 0)
+				*e = we;
+			return -1;
+		}
+	}
 }
 
 static int
@@ -554,7 +587,7 @@ auth_login_start(struct sess *s, const struct auth_opts *o,
 	    m != AUTH_SCRAM_SHA_1))
 		return m == AUTH_LOGIN ? login_cmd(s, o, e) :
 		    sasl_login(s, m, o, e);
-	if ((r = sasl_begin(s, m, o, assume, &a, e)) < 0 || a->x.failed ||
+	if ((r = sasl_begin(s, m, o, 1, assume, &a, e)) < 0 || a->x.failed ||
 	    sess_pipe_inflight(a->p) == 0)
 		/* Failed, or answered already: that is the login's end. */
 		return sasl_end(a, r, e);

@@ -1510,32 +1510,34 @@ trace_retry(struct sess *s, const char *fmt, ...)
 }
 
 /*
- * A tagged answer: whether c, refused for now, waits to be sent again
- * (quiet: the server sent nothing meanwhile) rather than ending.
+ * The wait before retry k of what the server refused with rep (who names
+ * it in the trace), in ms; -1 when it is not to be tried again: not a
+ * refusal for now, the retries used up, the session ending, the deadline
+ * or the session's bound on waiting too near. *suggested gets what the
+ * server asked for (0: nothing).
  */
-static int
-retry_later(struct sess *s, struct sess_cmd *c, int quiet)
+static long
+retry_wait(struct sess *s, const char *who, unsigned k,
+    const struct sess_reply *rep, long *suggested_r)
 {
-	struct sess_cmd **pp;
-	long long now, left;
+	long long left;
 	long suggested, base, wait;
-	unsigned k = c->reply.retried;
 	unsigned char rnd[2];
 	int cut;
 
-	if (c->b == NULL || c->reply.status != IMAP_ST_NO ||
-	    (suggested = throttle_wait_ms(c->reply.code, c->reply.text)) < 0)
-		return 0;
+	if (rep->status != IMAP_ST_NO ||
+	    (suggested = throttle_wait_ms(rep->code, rep->text)) < 0)
+		return -1;
+	*suggested_r = suggested;
 	if (k >= s->o.retries) {
-		trace_retry(s, "A%u refused for now, %u retries done: giving "
-		    "up", c->tag, k);
-		return 0;
+		trace_retry(s, "%s refused for now, %u retries done: giving "
+		    "up", who, k);
+		return -1;
 	}
-	if (!quiet || s->logout_sent || stop_signal() || s->broken) {
-		trace_retry(s, "A%u refused for now; not sent again: %s",
-		    c->tag, !quiet ? "the server answered something for it "
-		    "first" : "the session is ending");
-		return 0;
+	if (s->logout_sent || stop_signal() || s->broken) {
+		trace_retry(s, "%s refused for now; not sent again: the "
+		    "session is ending", who);
+		return -1;
 	}
 	base = k >= 6 ? SESS_RETRY_CAP_MS : SESS_RETRY_BASE_MS << k;
 	if (base > SESS_RETRY_CAP_MS)
@@ -1554,37 +1556,99 @@ retry_later(struct sess *s, struct sess_cmd *c, int quiet)
 		wait = INT_MAX / 2;
 	left = deadline_cap((int)wait + 1, &cut);
 	if (cut) {
-		trace_retry(s, "A%u refused for now; not sent again: the "
+		trace_retry(s, "%s refused for now; not sent again: the "
 		    "deadline comes in %.3g s, before the wait of %.3g s ends",
-		    c->tag, left / 1000.0, wait / 1000.0);
-		return 0;
+		    who, left / 1000.0, wait / 1000.0);
+		return -1;
 	}
 	if (s->o.retry_wait_ms > 0 &&
 	    s->waited_ms + wait > s->o.retry_wait_ms) {
-		trace_retry(s, "A%u refused for now; not sent again: %.3g s "
+		trace_retry(s, "%s refused for now; not sent again: %.3g s "
 		    "waited already, %.3g s more is past the bound of %.3g s",
-		    c->tag, s->waited_ms / 1000.0, wait / 1000.0,
+		    who, s->waited_ms / 1000.0, wait / 1000.0,
 		    s->o.retry_wait_ms / 1000.0);
-		return 0;
+		return -1;
 	}
-	now = deadline_now_ms();
-	c->due = now + wait;
-	c->answered = 0;
-	c->waiting = 1;
 	if (suggested > 0)
-		trace_retry(s, "A%u refused for now, the server suggests "
+		trace_retry(s, "%s refused for now, the server suggests "
 		    "waiting %.3g s; sending it again in %.3g s (retry %u of "
-		    "%u)", c->tag, suggested / 1000.0, wait / 1000.0, k + 1,
+		    "%u)", who, suggested / 1000.0, wait / 1000.0, k + 1,
 		    s->o.retries);
 	else
-		trace_retry(s, "A%u refused for now; sending it again in "
-		    "%.3g s (retry %u of %u)", c->tag, wait / 1000.0, k + 1,
+		trace_retry(s, "%s refused for now; sending it again in "
+		    "%.3g s (retry %u of %u)", who, wait / 1000.0, k + 1,
 		    s->o.retries);
+	return wait;
+}
+
+/*
+ * A tagged answer: whether c, refused for now, waits to be sent again
+ * (quiet: the server sent nothing meanwhile) rather than ending.
+ */
+static int
+retry_later(struct sess *s, struct sess_cmd *c, int quiet)
+{
+	struct sess_cmd **pp;
+	char who[32];
+	long suggested, wait;
+
+	if (c->b == NULL || c->reply.status != IMAP_ST_NO ||
+	    throttle_wait_ms(c->reply.code, c->reply.text) < 0)
+		return 0;
+	snprintf(who, sizeof(who), "A%u", c->tag);
+	if (!quiet && c->reply.retried < s->o.retries) {
+		trace_retry(s, "%s refused for now; not sent again: the "
+		    "server answered something for it first", who);
+		return 0;
+	}
+	if ((wait = retry_wait(s, who, c->reply.retried, &c->reply,
+	    &suggested)) < 0)
+		return 0;
+	c->due = deadline_now_ms() + wait;
+	c->answered = 0;
+	c->waiting = 1;
 	for (pp = &s->retry; *pp != NULL && (*pp)->due <= c->due;
 	    pp = &(*pp)->next)
 		;
 	c->next = *pp;
 	*pp = c;
+	return 1;
+}
+
+int
+sess_retry_pause(struct sess *s, const struct sess_reply *rep,
+    unsigned *retried, struct err *e)
+{
+	long long due, now, t0;
+	long suggested, wait;
+	int w;
+
+	if (s->broken || s->conn == NULL || s->inflight != NULL ||
+	    s->retry != NULL)
+		return 0;
+	if ((wait = retry_wait(s, "the exchange", *retried, rep,
+	    &suggested)) < 0)
+		return 0;
+	due = deadline_now_ms() + wait;
+	while ((now = deadline_now_ms()) < due) {
+		/* Stopped by a signal: not tried again (stop.h). */
+		if (stop_signal())
+			return 0;
+		t0 = now;
+		w = conn_wait_readable(s->conn, due - now <
+		    SESS_RETRY_SLICE_MS ? (int)(due - now) :
+		    SESS_RETRY_SLICE_MS, e);
+		s->waited_ms += deadline_now_ms() - t0;
+		if (w < 0) {
+			sess_break(s, e);
+			return -1;
+		}
+		/* The server speaks (a BYE?): the next try reads it. */
+		if (w > 0 || s->in_start < s->in_end)
+			break;
+	}
+	(*retried)++;
+	trace_retry(s, "the exchange starts again");
 	return 1;
 }
 

@@ -361,6 +361,18 @@ int	sess_call_last(struct sess *, const struct sess_scope *,
 int	sess_run(struct sess *, struct err *, const char *fmt, ...);
 /* The error for a command that did not end in OK; 0 for OK. */
 int	sess_reply_check(const struct sess_reply *, struct err *);
+/*
+ * For an exchange that cannot be sent again as it was, since the server
+ * asked for parts of it (an AUTHENTICATE whose "+" were answered: the
+ * caller starts it over, with new nonces): whether rep, refused for now,
+ * may be tried again by the rules of "Retrying", *retried being the
+ * tries so far (the session's own resends of it included). If so, the
+ * back-off is waited and 1 returned, *retried one more; else 0 (the trace
+ * says why; a signal ends the wait with 0), or -1 with e set when the
+ * connection failed meanwhile. Only with nothing in flight.
+ */
+int	sess_retry_pause(struct sess *, const struct sess_reply *rep,
+	    unsigned *retried, struct err *);
 /* A done callback that copies the reply to ctx (a struct sess_reply). */
 int	sess_done_keep(void *ctx, struct sess *, const struct sess_reply *,
 	    struct err *);

@@ -174,6 +174,61 @@ gap() {
 	assert_equal "$(grep -ac 'LOGIN u hunter2' "$HOSTILE_RECORD")" 3
 }
 
+# The client nonces of the SCRAM exchanges the server saw (SASL-IR).
+scram_nonces() {
+	grep -ao 'AUTHENTICATE SCRAM-SHA-256 [A-Za-z0-9+/=]*' "$HOSTILE_RECORD" |
+		while read -r _ _ ir; do
+			echo "$ir" | base64 -d | sed 's/.*,r=//'
+			echo
+		done
+}
+
+@test "a login refused for now after its SCRAM exchange starts over, with new nonces" {
+	hostile_start ok --add-cap AUTH=SCRAM-SHA-256 --password secret --throttle-late \
+		--throttle 2 --throttle-on AUTHENTICATE --throttle-reply 'NO [UNAVAILABLE] Temporary authentication failure.'
+	run --separate-stderr env IMAPCTL_PASSWORD=secret "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" \
+		-u u --timeout 10 --auth scram-sha-256 --retry 2 --debug status INBOX
+	assert_success
+	[[ $stderr == *'retry: the exchange refused for now; sending it again in '*' s (retry 2 of 2)'* ]]
+	[[ $stderr != *secret* ]]
+	hostile_wait
+	assert_equal "$(grep -c 'auth refused for now after' "$HOSTILE_LOG")" 2
+	grep -q 'auth SCRAM-SHA-256 user=u result=OK' "$HOSTILE_LOG"
+	assert_equal "$(scram_nonces | sort -u | wc -l)" 3
+}
+
+@test "PLAIN without SASL-IR refused for now after its response: tried again; else 75, not 77" {
+	hostile_start ok --drop-cap SASL-IR --throttle-late --throttle 1 --throttle-on AUTHENTICATE \
+		--throttle-reply 'NO [UNAVAILABLE] Temporary authentication failure.'
+	run --separate-stderr H --auth plain --retry 1 status INBOX
+	assert_success
+	hostile_wait
+	assert_equal "$(grep -ac 'AUTHENTICATE PLAIN' "$HOSTILE_RECORD")" 2
+	hostile_start ok --drop-cap SASL-IR --throttle-late --throttle 1 --throttle-on AUTHENTICATE \
+		--throttle-reply 'NO [UNAVAILABLE] Temporary authentication failure.'
+	run --separate-stderr H --auth plain status INBOX
+	assert_failure 75
+	assert_equal "$stderr" "imapctl: status: login failed: Temporary authentication failure. (the server refuses for now: try again later) [UNAVAILABLE]"
+}
+
+@test "a login refused for now after its exchange: the retries run out, 75" {
+	hostile_start ok --drop-cap SASL-IR --throttle-late --throttle 5 --throttle-on AUTHENTICATE
+	run --separate-stderr H --auth plain --retry 2 status INBOX
+	assert_failure 75
+	assert_equal "$stderr" "imapctl: status: login failed: Request is throttled. Suggested Backoff Time: 200 milliseconds (the server still refused after 2 retries: try again later)"
+	hostile_wait
+	assert_equal "$(grep -ac 'AUTHENTICATE PLAIN' "$HOSTILE_RECORD")" 3
+}
+
+@test "a refused password is never tried again, whatever --retry says" {
+	hostile_start ok --add-cap AUTH=SCRAM-SHA-256 --password secret
+	run --separate-stderr env IMAPCTL_PASSWORD=wrong "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" \
+		-u u --timeout 10 --auth scram-sha-256 --retry 3 status INBOX
+	assert_failure 77
+	hostile_wait
+	assert_equal "$(grep -ac 'AUTHENTICATE SCRAM' "$HOSTILE_RECORD")" 1
+}
+
 @test "the account's retry = N, and --retry overrides it" {
 	mkdir -p "$XDG_CONFIG_HOME/imapctl"
 	bulk_server --throttle 1 --throttle-on SEARCH
