@@ -12,7 +12,9 @@
  * existing UIDs are listed with UID SEARCH, cut into windows of
  * FETCH_WINDOW messages, and each window's BODYSTRUCTURE is followed by
  * the chosen parts, windows pipelined. Memory stays bounded by the
- * windows in flight, never by the number of messages.
+ * windows in flight, never by the number of messages. The commands, their
+ * refusals and --in's EXAMINE are lib/uidfetch.c's; what comes back, the
+ * records, files and reports, this file's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -41,6 +43,7 @@
 #include "progress.h"
 #include "rfc2047.h"
 #include "summary.h"
+#include "uidfetch.h"
 #include "utf8.h"
 #include "xalloc.h"
 #include "xfer.h"
@@ -95,7 +98,6 @@ const struct opt fetch_opts[] = {
 	OPT_END()
 };
 
-#define FETCH_INFLIGHT	4		/* chunk commands in flight */
 #define FETCH_WINDOW	100		/* messages of a --text window */
 #define FETCH_WINDOWS	4		/* windows in flight */
 #define TEXT_MAX	(4u << 20)	/* bytes of a part read for --text */
@@ -167,16 +169,6 @@ struct fetch {
 	int		 single;	/* --raw/--part of one UID to stdout */
 	int		 in;		/* --in: mailbox after mailbox */
 	char		 delim;		/* --in: the mailbox's separator */
-	/*
-	 * --in: the mailbox's EXAMINE goes on the first pipeline, in the
-	 * same write as the commands behind it (examine_queue); until it
-	 * is answered, and when it was refused or the mailbox is not the
-	 * one searched, nothing that comes is the mailbox's.
-	 */
-	const char	*examine;	/* to queue: the name as listed */
-	int		 examining;	/* queued, not answered yet */
-	int		 box_bad;	/* refused, or another UIDVALIDITY */
-	uint32_t	 examined_uv;	/* the UIDVALIDITY it said */
 	const char	*dir;		/* --save or --attachments */
 	struct outdir	*od;
 	char		*save_prefix;	/* --save: "MAILBOX-UIDVALIDITY-" */
@@ -195,30 +187,16 @@ struct fetch {
 	const struct uidset *asked;	/* the set given, or NULL */
 	struct uidset	 singles;	/* UIDs named one by one */
 	struct uidset	 answered;	/* those the server answered for */
-	/*
-	 * What the commands the server refused asked for (a throttled
-	 * FETCH or SEARCH): not fetched, which is not "not found".
-	 */
-	struct uidset	 refused;
-	enum err_kind	 refused_kind;	/* the first refusal's */
 	int		 searching;	/* our UID SEARCH runs */
 	struct sess_pipe *p;		/* the FETCH commands */
+	/*
+	 * The commands (lib/uidfetch.h): what the server refused, and
+	 * with --in the mailbox's EXAMINE in the same write as them.
+	 */
+	struct uidfetch	 uf;
+	struct uidfetch_cb cb;
 	struct window	 win[FETCH_WINDOWS];
 	size_t		 nwin;		/* windows in use */
-};
-
-/*
- * Commands whose refusal is reported once, naming their UIDs: a chunk's
- * STORE and FETCH, a UID SEARCH, or a command of a window (w).
- */
-struct fcmds {
-	struct fetch	*f;
-	struct window	*w;
-	int		 structure;	/* w's UID BODYSTRUCTURE */
-	unsigned	 pending;
-	struct err	 ce;
-	int		 refused;	/* a FETCH or SEARCH of it was */
-	char		*text;
 };
 
 /* Helpers ------------------------------------------------------------- */
@@ -711,7 +689,7 @@ choose_sink(void *ctx, const struct imap_resp *r, const struct imap_arg *parent,
 
 	(void)size;
 	/* Not the mailbox's: buffered, and dropped by on_fetch. */
-	if (f->examining || f->box_bad)
+	if (uidfetch_not_ours(&f->uf, r))
 		return NULL;
 	if (r->kind != IMAP_UNTAGGED || r->nargs < 3 ||
 	    !imap_arg_is(r->args->next, "FETCH") ||
@@ -1138,74 +1116,6 @@ out:
 	return rc;
 }
 
-/*
- * --in: the mailbox's EXAMINE answered. Refused (gone since the search,
- * no access), or holding other messages now (another UIDVALIDITY): it is
- * reported, and nothing of it is fetched; the other mailboxes go on.
- */
-static int
-examine_done(void *ctx, struct sess *s, const struct sess_reply *rep,
-    struct err *e)
-{
-	struct fetch *f = ctx;
-	struct err be;
-
-	(void)s;
-	(void)e;
-	f->examining = 0;
-	if (rep->status == IMAP_ST_NONE) {
-		f->box_bad = 1;		/* the session failed: it says so */
-		return 0;
-	}
-	err_clear(&be);
-	if (sess_reply_check(rep, &be) < 0) {
-		err_prefix(&be, "cannot open mailbox '%s'", f->mailbox);
-		f->box_bad = 1;
-	} else if (f->examined_uv != f->uidvalidity) {
-		err_set(&be, ERR_DATA, "mailbox '%s' changed its UIDVALIDITY "
-		    "from %u to %u while it was searched", f->mailbox,
-		    f->uidvalidity, f->examined_uv);
-		f->box_bad = 1;
-	}
-	if (f->box_bad)
-		cmd_fail(f->ctx, &be);
-	return 0;
-}
-
-/*
- * Queue the mailbox's EXAMINE on p before the first command that needs
- * it, if --in has one to queue.
- */
-static int
-examine_queue(struct fetch *f, struct sess_pipe *p)
-{
-	const char *wire = f->examine;
-
-	if (wire == NULL)
-		return 0;
-	f->examine = NULL;
-	f->examining = 1;
-	f->box_bad = 0;
-	f->examined_uv = 0;
-	return sess_pipe_send(p, examine_done, f, f->e, "EXAMINE %A", wire);
-}
-
-/*
- * Whether r is none of the mailbox's business: it came before the
- * mailbox's EXAMINE was answered (the UIDVALIDITY it says is kept), or
- * the mailbox is not the one searched.
- */
-static int
-not_the_box(struct fetch *f, const struct imap_resp *r)
-{
-	const struct imap_arg *c = r->code;
-	uint32_t n;
-
-	if (f->examining && r->status == IMAP_ST_OK && c != NULL &&
-	    imap_arg_is(c, "UIDVALIDITY") && imap_arg_u32(c->next, &n))
-		f->examined_uv = n;
-	return f->examining || f->box_bad;
-}
 
 static int
 on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
@@ -1220,7 +1130,7 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 	uint32_t seq, uid;
 
 	(void)s;
-	if (not_the_box(f, r))
+	if (uidfetch_not_ours(&f->uf, r))
 		return 0;
 	switch (take_found(f, r, e)) {
 	case -1:
@@ -1326,114 +1236,58 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 static int window_cmd_ended(struct fetch *, struct window *, int structure,
     int answered, struct err *);
 
-static struct fcmds *
-fcmds_new(struct fetch *f, struct window *w, const char *text)
+/*
+ * A group of commands ended (lib/uidfetch.h): its refusal is reported,
+ * naming the UIDs; a window (owner) hears of each of its groups, kind
+ * saying whether it was the window's BODYSTRUCTURE.
+ */
+static int
+fetch_ended(void *arg, void *owner, int kind, const char *text,
+    const struct err *refusal, int answered, struct err *e)
 {
-	struct fcmds *fc = xcalloc(1, sizeof(*fc));
+	struct fetch *f = arg;
+	struct err ce;
 
-	fc->f = f;
-	fc->w = w;
-	fc->text = xstrdup(text);
-	err_clear(&fc->ce);
-	return fc;
+	if (refusal->kind != ERR_NONE) {
+		ce = *refusal;
+		err_prefix(&ce, "fetching UIDs %.200s%s", text,
+		    strlen(text) > 200 ? "..." : "");
+		cmd_fail(f->ctx, &ce);
+	}
+	if (owner == NULL)
+		return 0;
+	return window_cmd_ended(f, owner, kind, answered, e);
+}
+
+/* --in: the mailbox did not open, or is not the one searched. */
+static void
+fetch_failed(void *arg, const struct err *why)
+{
+	struct fetch *f = arg;
+
+	cmd_fail(f->ctx, why);
+}
+
+static void
+engine_init(struct fetch *f)
+{
+	f->cb.ended = fetch_ended;
+	f->cb.failed = fetch_failed;
+	f->cb.arg = f;
+	uidfetch_init(&f->uf, f->s, &f->cb);
 }
 
 /*
- * A command's end: a refusal is kept; when the last of the group has
- * ended, it is reported, naming the UIDs, and what a refused FETCH or
- * SEARCH (data) asked for is kept as refused. A window hears of each.
+ * The sets come from set in chunks, or, with next, from the caller one
+ * after the other (next returns 1 with a set in its buffer, 0 at the end);
+ * the pipeline keeps UIDFETCH_INFLIGHT chunks in flight.
  */
 static int
-fcmds_end(struct fcmds *fc, const struct sess_reply *rep, int data,
-    struct err *e)
-{
-	struct fetch *f = fc->f;
-	struct window *w = fc->w;
-	struct uidset set;
-	struct err pe;
-	int structure = fc->structure;
-
-	if (rep->status != IMAP_ST_NONE && rep->status != IMAP_ST_OK &&
-	    data)
-		fc->refused = 1;
-	if (rep->status != IMAP_ST_NONE && fc->ce.kind == ERR_NONE)
-		sess_reply_check(rep, &fc->ce);
-	if (--fc->pending > 0)
-		return 0;
-	/* A mailbox that did not open said so once. */
-	if (fc->ce.kind != ERR_NONE && !f->box_bad) {
-		if (fc->refused) {
-			if (f->refused_kind == ERR_NONE)
-				f->refused_kind = fc->ce.kind;
-			uidset_init(&set);
-			if (uidset_parse(&set, fc->text, &pe) == 0)
-				uidset_merge(&f->refused, &set);
-			uidset_free(&set);
-		}
-		err_prefix(&fc->ce, "fetching UIDs %.200s%s", fc->text,
-		    strlen(fc->text) > 200 ? "..." : "");
-		cmd_fail(f->ctx, &fc->ce);
-	}
-	free(fc->text);
-	free(fc);
-	if (w == NULL)
-		return 0;
-	return window_cmd_ended(f, w, structure,
-	    rep->status != IMAP_ST_NONE, e);
-}
-
-/* The end of a FETCH or a SEARCH of a group. */
-static int
-fcmds_done(void *ctx, struct sess *s, const struct sess_reply *rep,
-    struct err *e)
-{
-	(void)s;
-	return fcmds_end(ctx, rep, 1, e);
-}
-
-/* --mark-seen's STORE: refused, its messages are fetched all the same. */
-static int
-fcmds_store_done(void *ctx, struct sess *s, const struct sess_reply *rep,
-    struct err *e)
-{
-	(void)s;
-	return fcmds_end(ctx, rep, 0, e);
-}
-
-/* Send a command of the group fc on p; 0 when it is in flight. */
-static int
-fcmds_send(struct fcmds *fc, struct sess_pipe *p, sess_done_fn done,
-    struct err *e, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = sess_pipe_vsend(p, done, fc, e, fmt, ap);
-	va_end(ap);
-	/* A window counts its groups in flight. */
-	if (r == 0 && fc->pending++ == 0 && fc->w != NULL)
-		fc->w->pending++;
-	return r;
-}
-
-/* A group none of whose commands went: nothing will end it. */
-static void
-fcmds_idle(struct fcmds *fc)
-{
-	if (fc->pending > 0)
-		return;
-	free(fc->text);
-	free(fc);
-}
-
-static int
-send_chunk(struct fetch *f, const char *set)
+run_chunks(struct fetch *f, const struct uidset *set, fetch_next_fn next,
+    void *arg)
 {
 	const char *peek = "BODY.PEEK";
-	struct fcmds *fc;
 	char items[256];
-	int r;
 
 	switch (f->mode) {
 	case M_SUMMARY:
@@ -1457,45 +1311,8 @@ send_chunk(struct fetch *f, const char *set)
 	default:
 		return err_set(f->e, ERR_INTERNAL, "bad fetch mode");
 	}
-	fc = fcmds_new(f, NULL, set);
-	r = 0;
-	if (f->mark_seen)
-		r = fcmds_send(fc, f->p, fcmds_store_done, f->e, "UID STORE "
-		    "%S +FLAGS.SILENT (\\Seen)", set);
-	if (r == 0)
-		r = fcmds_send(fc, f->p, fcmds_done, f->e, "UID FETCH %S (%s)",
-		    set, items);
-	fcmds_idle(fc);
-	return r;
-}
-
-/*
- * The sets come from set in chunks, or, with next, from the caller one
- * after the other (next returns 1 with a set in its buffer, 0 at the end);
- * the pipeline keeps FETCH_INFLIGHT chunks in flight.
- */
-static int
-run_chunks(struct fetch *f, const struct uidset *set, fetch_next_fn next,
-    void *arg)
-{
-	struct buf chunk;
-	size_t pos = 0;
-	int r = 0;
-
-	buf_init(&chunk, UIDSET_CHUNK * 2);
-	while (r == 0 && !f->box_bad && (next != NULL ? next(arg, &chunk) :
-	    uidset_next_chunk(set, &pos, &chunk)) > 0)
-		if ((r = examine_queue(f, f->p)) == 0)
-			r = send_chunk(f, chunk.s);
-	buf_free(&chunk);
-	return r;
-}
-
-/* The pipeline's limit: the commands of FETCH_INFLIGHT chunks. */
-static unsigned
-chunk_limit(const struct fetch *f)
-{
-	return FETCH_INFLIGHT * (f->mark_seen ? 2 : 1);
+	return uidfetch_chunks(&f->uf, f->p, set, next, arg, items,
+	    f->mark_seen, f->e);
 }
 
 /* --text and --attachments: windows ------------------------------------ */
@@ -1556,23 +1373,24 @@ window_fill(struct fetch *f, struct window *w, size_t *ri, uint32_t *next)
 
 /* A command of window w, its refusal naming text; 0 when in flight. */
 static int
-window_send(struct fetch *f, struct window *w, int structure,
+window_send(struct fetch *f, struct window *w, int structure, int data,
     const char *text, struct err *e, const char *fmt, const char *arg1,
     const char *arg2)
 {
-	struct fcmds *fc = fcmds_new(f, w, text);
+	struct uidfetch_group *g = uidfetch_group(&f->uf, w, structure, text);
 	int r;
 
-	fc->structure = structure;
-	r = fcmds_send(fc, f->p, fcmds_done, e, fmt, arg1, arg2);
-	fcmds_idle(fc);
+	/* A window counts its groups in flight: here, one command each. */
+	if ((r = uidfetch_send(g, f->p, data, e, fmt, arg1, arg2)) == 0)
+		w->pending++;
+	uidfetch_idle(g);
 	return r;
 }
 
 static int
 window_send_a(struct fetch *f, struct window *w)
 {
-	return window_send(f, w, 1, w->settext.s, f->e,
+	return window_send(f, w, 1, 1, w->settext.s, f->e,
 	    "UID FETCH %S (UID BODYSTRUCTURE)", w->settext.s, NULL);
 }
 
@@ -1591,7 +1409,7 @@ window_send_b(struct fetch *f, struct window *w, struct err *e)
 	size_t i, k;
 	int r = 0;
 
-	if (f->mark_seen && window_send(f, w, 0, w->settext.s, e,
+	if (f->mark_seen && window_send(f, w, 0, 0, w->settext.s, e,
 	    "UID STORE %S +FLAGS.SILENT (\\Seen)", w->settext.s, NULL) < 0)
 		return -1;
 	uidset_init(&run);
@@ -1618,7 +1436,7 @@ window_send_b(struct fetch *f, struct window *w, struct err *e)
 				r = err_set(e, ERR_PROTOCOL, "the server's "
 				    "BODYSTRUCTURE names too many parts");
 			else
-				r = window_send(f, w, 0, set.s, e,
+				r = window_send(f, w, 0, 1, set.s, e,
 				    "UID FETCH %S (%s)", set.s, items.s);
 			continue;
 		}
@@ -1638,7 +1456,7 @@ window_send_b(struct fetch *f, struct window *w, struct err *e)
 				r = err_set(e, ERR_INTERNAL, "a window's "
 				    "command too long");
 			else
-				r = window_send(f, w, 0, set.s, e,
+				r = window_send(f, w, 0, 1, set.s, e,
 				    "UID FETCH %S (%s)", set.s, items.s);
 			uidset_clear(&run);
 		}
@@ -1701,10 +1519,12 @@ keep_asked(struct fetch *f, const struct uidset *set)
 static int
 on_found(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 {
+	struct fetch *f = ctx;
+
 	(void)s;
-	if (not_the_box(ctx, r))
+	if (uidfetch_not_ours(&f->uf, r))
 		return 0;
-	return take_found(ctx, r, e) < 0 ? -1 : 0;
+	return take_found(f, r, e) < 0 ? -1 : 0;
 }
 
 /* The UIDs of set that exist, into f->found, a chunk of set at a time. */
@@ -1712,26 +1532,23 @@ static int
 find_existing(struct fetch *f, const struct uidset *set)
 {
 	struct sess_scope sc = { on_found, NULL, NULL, NULL };
+	struct uidfetch_group *g;
 	struct sess_pipe *p;
-	struct fcmds *fc;
 	struct buf chunk;
 	size_t pos = 0;
 	int r = 0;
 
 	sc.ctx = f;
 	f->searching = 1;
-	p = sess_pipe_begin(f->s, &sc, FETCH_INFLIGHT);
+	p = sess_pipe_begin(f->s, &sc, UIDFETCH_INFLIGHT);
 	buf_init(&chunk, UIDSET_CHUNK * 2);
-	while (r == 0 && !f->box_bad &&
+	while (r == 0 && !uidfetch_box_bad(&f->uf) &&
 	    uidset_next_chunk(set, &pos, &chunk) > 0) {
-		if ((r = examine_queue(f, p)) < 0)
-			break;
-		fc = fcmds_new(f, NULL, chunk.s);
-		r = fcmds_send(fc, p, fcmds_done, f->e,
-		    sess_has_cap(f->s, "ESEARCH") ?
+		g = uidfetch_group(&f->uf, NULL, 0, chunk.s);
+		r = uidfetch_send(g, p, 1, f->e, sess_has_cap(f->s, "ESEARCH") ?
 		    "UID SEARCH RETURN (ALL) UID %S" : "UID SEARCH UID %S",
 		    chunk.s);
-		fcmds_idle(fc);
+		uidfetch_idle(g);
 	}
 	buf_free(&chunk);
 	r = sess_pipe_end(p, r, f->e);
@@ -1741,7 +1558,7 @@ find_existing(struct fetch *f, const struct uidset *set)
 
 /*
  * Windows of FETCH_WINDOW messages, FETCH_WINDOWS in flight: each asks
- * for the structure, then (fcmds_done) for the parts it chose.
+ * for the structure, then (fetch_ended) for the parts it chose.
  */
 static int
 run_windows(struct fetch *f, const struct uidset *set)
@@ -1753,7 +1570,7 @@ run_windows(struct fetch *f, const struct uidset *set)
 
 	if ((r = find_existing(f, set)) < 0)
 		return -1;
-	if (f->box_bad)
+	if (uidfetch_box_bad(&f->uf))
 		return 0;
 	uidlist_into(&f->listed, &f->found);
 	keep_asked(f, set);
@@ -2039,9 +1856,9 @@ report_missing(struct fetch *f, const struct uidset *have)
 	uidset_init(&named);
 	uidset_init(&refused);
 	uidset_init(&known);
-	uidset_intersect(&f->singles, &f->refused, &named);
+	uidset_intersect(&f->singles, &f->uf.refused, &named);
 	uidset_subtract(&named, have, &refused);
-	msgset_name_uids(f->ctx, f->refused_kind, "not fetched", "from",
+	msgset_name_uids(f->ctx, f->uf.refused_kind, "not fetched", "from",
 	    f->mailbox, " (the server refused)", &refused);
 	uidset_merge(&known, have);
 	uidset_merge(&known, &refused);
@@ -2068,8 +1885,6 @@ fetch_set(struct fetch *f, struct uidset *set, uint32_t exists)
 	uidset_clear(&f->found);
 	uidlist_free(&f->listed);
 	uidset_clear(&f->answered);
-	uidset_clear(&f->refused);
-	f->refused_kind = ERR_NONE;
 	free(f->save_prefix);
 	f->save_prefix = NULL;
 	f->asked = set;
@@ -2112,7 +1927,8 @@ fetch_set(struct fetch *f, struct uidset *set, uint32_t exists)
 		f->p = sess_pipe_begin(f->s, &sc, 0);
 		r = run_windows(f, set);
 	} else {
-		f->p = sess_pipe_begin(f->s, &sc, chunk_limit(f));
+		f->p = sess_pipe_begin(f->s, &sc,
+		    uidfetch_limit(f->mark_seen));
 		r = run_chunks(f, set, NULL, NULL);
 	}
 	r = sess_pipe_end(f->p, r, f->e);
@@ -2194,9 +2010,9 @@ fetch_in(struct fetch *f, const char *set_arg)
 		f->mailbox = b->name;
 		f->uidvalidity = b->uidvalidity;
 		f->delim = b->delim;
-		f->box_bad = 0;
+		uidfetch_begin(&f->uf, f->mailbox, f->uidvalidity);
 		if (pipelined)
-			f->examine = b->wire;
+			uidfetch_examine(&f->uf, b->wire);
 		else if (sess_select(f->s, b->name, !f->mark_seen, f->e) < 0) {
 			cmd_fail(ctx, f->e);
 			if (sess_broken(f->s))
@@ -2213,7 +2029,6 @@ fetch_in(struct fetch *f, const char *set_arg)
 		uidset_merge(&set, &b->found);
 		if (fetch_set(f, &set, b->exists) != 0 && sess_broken(f->s))
 			rc = ctx->status;
-		f->examine = NULL;
 	}
 	f->mailbox = NULL;
 out:
@@ -2253,7 +2068,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	uidset_init(&f.found);
 	uidset_init(&f.singles);
 	uidset_init(&f.answered);
-	uidset_init(&f.refused);
+	engine_init(&f);
 	buf_init(&f.text, TEXT_MAX);
 	buf_init(&f.body.s1, STAGE_MAX);
 	buf_init(&f.body.s2, STAGE_MAX);
@@ -2274,6 +2089,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 		goto out;
 	f.single = f.mddir == NULL && uidset_count(&set) == 1;
 	msgset_singles(ctx, set_arg, &set, &f.singles);
+	uidfetch_begin(&f.uf, f.mailbox, f.uidvalidity);
 	rc = fetch_set(&f, &set, m->exists);
 out:
 	body_abort(&f);
@@ -2291,7 +2107,7 @@ out:
 	uidlist_free(&f.listed);
 	uidset_free(&f.singles);
 	uidset_free(&f.answered);
-	uidset_free(&f.refused);
+	uidfetch_free(&f.uf);
 	return rc;
 }
 
@@ -2314,19 +2130,20 @@ fetch_summaries(struct ctx *ctx, const char *mailbox, fetch_next_fn next,
 	f.uidvalidity = m ? m->uidvalidity : 0;
 	f.gmail = sess_has_cap(f.s, "X-GM-EXT-1");
 	uidset_init(&f.found);
-	uidset_init(&f.refused);
+	engine_init(&f);
+	uidfetch_begin(&f.uf, f.mailbox, f.uidvalidity);
 	buf_init(&f.text, TEXT_MAX);
 	buf_init(&f.body.s1, STAGE_MAX);
 	buf_init(&f.body.s2, STAGE_MAX);
 	sc.ctx = &f;
-	f.p = sess_pipe_begin(f.s, &sc, chunk_limit(&f));
+	f.p = sess_pipe_begin(f.s, &sc, uidfetch_limit(f.mark_seen));
 	r = sess_pipe_end(f.p, run_chunks(&f, NULL, next, arg), f.e);
 	body_abort(&f);
 	buf_free(&f.text);
 	buf_free(&f.body.s1);
 	buf_free(&f.body.s2);
 	uidset_free(&f.found);
-	uidset_free(&f.refused);
+	uidfetch_free(&f.uf);
 	uidlist_free(&f.listed);
 	if (r < 0)
 		return cmd_fail(ctx, f.e);
