@@ -17,14 +17,21 @@
  * UNKNOWN too.
  *
  * Round trips: the greeting and the login answer carry the capabilities
- * (Dovecot sends them), login uses SASL-IR, and after login one write
- * holds STATUS and GETQUOTAROOT of every mailbox, then for each EXAMINE,
+ * (Dovecot sends them), login uses SASL-IR, and the login's write (with
+ * SCRAM, that of its last two responses) holds as well STATUS and
+ * GETQUOTAROOT of every mailbox, then for each EXAMINE,
  * the unseen search, the FETCH of the oldest unseen message's date, the
  * search for the newest message and the FETCH of its date, the query's
  * count, and LOGOUT: with ESEARCH and SEARCHRES each search saves its
  * minimum or maximum for "UID FETCH $". Without SEARCHRES the FETCHes need
  * one turn more, and a query that one command cannot count (no ESEARCH,
- * older:/newer: without WITHIN) a turn of its own. Bounded work in any
+ * older:/newer: without WITHIN) a turn of its own. The capabilities
+ * these rely on are assumed until the login's answer tells them (struct
+ * command's assume); a guess the server turns out not to take is done
+ * again on a new connection, the login waited for, so that the result is
+ * the same as without the guess. The login's answer is looked at first:
+ * a refused login is the failure, whatever the commands got. With
+ * --send-via the login is waited for. Bounded work in any
  * case: ESEARCH MIN and MAX, or the lowest UID of a plain SEARCH and the
  * last message by number, and one FETCH of one INTERNALDATE each.
  *
@@ -225,6 +232,9 @@ struct check {
 	size_t		 nmb;
 	struct sess_pipe *p;		/* the probe's commands */
 	struct pcmd	 logout;
+	int		 logout_queued;	/* sess_send_logout: a login on its way */
+	int		 redo;		/* a guess was wrong: measure again */
+	double		 spent;		/* seconds of a connection given up */
 	const char	*query;		/* --query, or NULL */
 	struct search_query *q;
 	const struct range *warn, *crit;	/* opt's, T_COUNT each */
@@ -887,6 +897,62 @@ count_later(struct check *c, struct err *e)
 	return 0;
 }
 
+/* What the first write relies on where the server has not said it. */
+#define GUESSED	"QUOTA ESEARCH SEARCHRES"
+
+static int
+failed_cmd(const struct pcmd *pc)
+{
+	return pc->sent && pc->rep.status != IMAP_ST_OK;
+}
+
+/*
+ * Whether a command that relies on a capability failed where nothing
+ * else explains it (a mailbox that could not be examined does).
+ */
+static int
+guess_failed(const struct check *c, int quota)
+{
+	const struct mbx *b;
+	size_t i;
+
+	for (i = 0; i < c->nmb; i++) {
+		b = &c->mb[i];
+		if (quota && failed_cmd(&b->c_quota))
+			return 1;
+		if (failed_cmd(&b->c_examine))
+			continue;
+		if (failed_cmd(&b->c_unseen) || failed_cmd(&b->c_min) ||
+		    failed_cmd(&b->c_max) || failed_cmd(&b->c_newest) ||
+		    failed_cmd(&b->c_query))
+			return 1;
+	}
+	return 0;
+}
+
+/* Nothing of a first try is kept for the second. */
+static void
+measure_reset(struct check *c)
+{
+	struct mbx *b;
+	const char *name;
+	size_t i;
+
+	for (i = 0; i < c->nmb; i++) {
+		b = &c->mb[i];
+		name = b->name;
+		memset(b, 0, sizeof(*b));
+		b->name = name;
+	}
+	memset(&c->m, 0, sizeof(c->m));
+	c->m.time = c->m.connect = c->m.tls = c->m.login = -1;
+	memset(&c->logout, 0, sizeof(c->logout));
+	c->logout_queued = 0;
+	c->redo = 0;
+}
+
+static int server_query(struct check *, struct err *);
+
 static int
 measure_run(struct check *c, int quota, int esearch, int saveres)
 {
@@ -895,18 +961,39 @@ measure_run(struct check *c, int quota, int esearch, int saveres)
 	struct mbx *b;
 	size_t i, later = 0;
 	int bye = !c->deliver;	/* LOGOUT goes with the last turn */
+	int r;
 
 	if (!quota)
 		snprintf(c->m.quota_err, sizeof(c->m.quota_err), "quota "
 		    "unknown: the server offers no QUOTA");
 	if (send_first(c, saveres, esearch, quota, &later, e) < 0)
 		return -1;
-	/* LOGOUT in the same write when nothing else is to come. */
-	if (bye && saveres && later == 0 && psend(c, &c->logout, -1, e,
-	    "LOGOUT") < 0)
+	/*
+	 * LOGOUT in the same write when nothing else is to come; with the
+	 * login on its way, as the session's own, so that being logged in
+	 * asks nothing after it.
+	 */
+	if (bye && saveres && later == 0) {
+		if (c->ctx->login != NULL) {
+			if (sess_send_logout(s, e) < 0)
+				return -1;
+			c->logout_queued = 1;
+		} else if (psend(c, &c->logout, -1, e, "LOGOUT") < 0)
+			return -1;
+	}
+	r = sess_pipe_drain(c->p, e);
+	/* A refused login is the failure, whatever the commands got. */
+	if (cmd_logged_in(c->ctx) < 0 || r < 0)
 		return -1;
-	if (wait_all(c, e) < 0)
-		return -1;
+	/* The server closes now; the session must not say goodbye again. */
+	if (c->logout.sent)
+		sess_set_state(s, SESS_LOGOUT);
+	/* Assumed, and not taken: all again, the login waited for. */
+	if (cmd_guessed_wrong(c->ctx, c->query != NULL ? GUESSED " WITHIN" :
+	    GUESSED, guess_failed(c, quota))) {
+		c->redo = 1;
+		return 0;
+	}
 	for (i = 0; i < c->nmb; i++) {
 		b = &c->mb[i];
 		if (check_cmd(&b->c_status, e, "cannot get the counts of '%s'",
@@ -960,8 +1047,11 @@ measure_run(struct check *c, int quota, int esearch, int saveres)
 	if (bye && later > 0 && (psend(c, &c->logout, -1, e, "LOGOUT") < 0 ||
 	    wait_all(c, e) < 0))
 		return -1;
-	/* The server closes now; the session must not say goodbye again. */
-	if (bye)
+	/*
+	 * The server closes now; the session must not say goodbye again
+	 * (queued as the session's own: it waits for the answer).
+	 */
+	if (bye && !c->logout_queued)
 		sess_set_state(s, SESS_LOGOUT);
 	return 0;
 }
@@ -974,19 +1064,29 @@ measure_run(struct check *c, int quota, int esearch, int saveres)
 static int
 measure(struct check *c)
 {
-	struct sess *s = c->ctx->sess;
+	struct sess *s;
 	struct sess_scope sc = { on_untagged, NULL, NULL, NULL };
-	int quota = sess_has_cap(s, "QUOTA");
-	int esearch = sess_has_cap(s, "ESEARCH");
-	int saveres = esearch && sess_has_cap(s, "SEARCHRES");
-	int r;
+	int quota, esearch, saveres, r;
 
 	sc.ctx = c;
-	c->p = sess_pipe_begin(s, &sc, 0);
-	r = measure_run(c, quota, esearch, saveres);
-	r = sess_pipe_end(c->p, r, &c->ctx->err);
-	c->p = NULL;
-	return r;
+	for (;;) {
+		s = c->ctx->sess;
+		quota = sess_has_cap(s, "QUOTA");
+		esearch = sess_has_cap(s, "ESEARCH");
+		saveres = esearch && sess_has_cap(s, "SEARCHRES");
+		c->p = sess_pipe_begin(s, &sc, 0);
+		r = measure_run(c, quota, esearch, saveres);
+		r = sess_pipe_end(c->p, r, &c->ctx->err);
+		c->p = NULL;
+		if (r < 0 || !c->redo)
+			return r;
+		/* The time of the first try counts: the probe took it. */
+		c->spent += sess_since(s, SESS_MARK_START);
+		measure_reset(c);
+		if (cmd_connect_again(c->ctx) < 0 ||
+		    server_query(c, &c->ctx->err) < 0)
+			return -1;
+	}
 }
 
 /* What the connection told us, whether or not it got as far as login. */
@@ -1006,6 +1106,8 @@ take_session(struct check *c)
 	    SESS_MARK_AUTHENTICATED) >= 0)
 		m->login = 0;	/* PREAUTH */
 	m->time = sess_since(s, SESS_MARK_START);
+	if (m->time >= 0)
+		m->time += c->spent;
 	if (sess_conn(s) != NULL && conn_is_tls(sess_conn(s))) {
 		m->secured = 1;
 		conn_tls_info(sess_conn(s), &ti);
@@ -1264,8 +1366,13 @@ cmd_check(int argc, char **argv, struct ctx *ctx)
 
 	c->r = ctx->report;
 	c->m.time = c->m.connect = c->m.tls = c->m.login = -1;
-	/* The SMTP login may be the IMAP one: keep its secret till then. */
+	/*
+	 * The SMTP login may be the IMAP one: keep its secret till then.
+	 * The delivery round trip waits long anyway: its login is waited
+	 * for.
+	 */
 	ctx->keep_secret = c->deliver;
+	ctx->no_ahead = c->deliver;
 	if (cmd_connect(ctx, argc, argv) < 0 ||
 	    server_query(c, &ctx->err) < 0 || measure(c) < 0)
 		fail(c, &ctx->err);

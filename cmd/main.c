@@ -209,6 +209,7 @@ const struct command commands[] = {
 	    .min_args = 0, .max_args = 1, .operands = "mailbox" },
 	{ .name = "check", .fn = cmd_check,
 	    .flags = NEED_LOGIN | MONITORING | SHORT_TALK, .opts = check_opts,
+	    .assume = "QUOTA ESEARCH SEARCHRES WITHIN",
 	    .usage = "[--mailbox MAILBOX]... [--query QUERY] [--send-via "
 		"URL [--probe-to ADDRESS]] "
 		"[--{warning,critical}-{time,messages,unseen,age,"
@@ -843,7 +844,7 @@ login_ahead(const struct ctx *ctx, const struct settings *st)
 	const char *p, *q;
 	size_t i;
 
-	if (c->assume == NULL || ctx->no_ahead || (c->flags & MONITORING) ||
+	if (c->assume == NULL || ctx->no_ahead ||
 	    (c->flags & (NEED_SELECT_RO | NEED_SELECT_RW)) ||
 	    st->compress == 1 || (st->compress == -1 &&
 	    !(c->flags & SHORT_TALK)) || st->send_id || st->so.retries > 0)
