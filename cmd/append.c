@@ -287,6 +287,9 @@ struct feed {
 	FILE			*mfp;
 	struct mbox_reader	*mr;
 	struct buf		 frag;		/* this message's flags, date */
+	/* Files of mbox messages answered, for the next ones (--retry). */
+	FILE			*spare[APPEND_WINDOW];
+	size_t			 nspare;
 	/* Not appended, or not confirmed: the first few named. */
 	struct source		 left[APPEND_LEFT_NAMED];
 	uint64_t		 nleft;
@@ -351,6 +354,10 @@ feed_next_mbox(struct feed *f, struct source *s, FILE **fp)
 			    "standard input" : name);
 		}
 		name = f->files[f->next];
+		/* A file a message answered held, rather than a new one. */
+		if (f->nspare > 0 &&
+		    mbox_give_file(f->mr, f->spare[f->nspare - 1]) == 0)
+			f->nspare--;
 		if ((rc = mbox_next(f->mr, &m, &e)) < 0) {
 			cmd_fail(ctx, &e);
 			return -1;
@@ -539,7 +546,12 @@ struct pending {
 static void
 pending_free(struct pending *p)
 {
-	if (p->own)
+	struct feed *f = p->up->f;
+
+	/* An mbox message's: kept for the next (a new file costs time). */
+	if (p->own && f->mbox && f->nspare < APPEND_WINDOW)
+		f->spare[f->nspare++] = p->fp;
+	else if (p->own)
 		fclose(p->fp);
 	free(p);
 }
@@ -619,6 +631,7 @@ upload(struct ctx *ctx, const char *mailbox, struct feed *f)
 	struct err no;
 	const char *frag;
 	FILE *fp;
+	unsigned retries = sess_options(ctx->sess)->retries;
 	int failed = 0;
 
 	memset(&up, 0, sizeof(up));
@@ -658,9 +671,13 @@ upload(struct ctx *ctx, const char *mailbox, struct feed *f)
 		pend = xmalloc(sizeof(*pend));
 		pend->up = &up;
 		pend->src = s;
-		/* An mbox message's file: the next goes to another. */
-		pend->fp = f->mbox ? mbox_take_file(f->mr) : fp;
-		pend->own = pend->fp != s.spool;
+		/*
+		 * An mbox message's file, when it may be sent again: the
+		 * next goes to another (a spare one). Else it is the
+		 * reader's, reused at once.
+		 */
+		pend->fp = f->mbox && retries > 0 ? mbox_take_file(f->mr) : fp;
+		pend->own = pend->fp != s.spool && (!f->mbox || retries > 0);
 		reader_init(&pend->rd, s.path, pend->fp);
 		pend->rd.left = s.size;
 		stop_changing();
@@ -1109,6 +1126,8 @@ cmd_append(int argc, char **argv, struct ctx *ctx)
 		free(md.v[i].fragment);
 	}
 	free(md.v);
+	while (f.nspare > 0)
+		fclose(f.spare[--f.nspare]);
 	if (f.mr != NULL) {
 		mbox_reader_free(f.mr);
 		if (f.mfp != stdin)

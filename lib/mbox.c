@@ -213,6 +213,15 @@ mbox_take_file(struct mbox_reader *r)
 	return fp;
 }
 
+int
+mbox_give_file(struct mbox_reader *r, FILE *fp)
+{
+	if (r->msg.fp != NULL)
+		return -1;
+	r->msg.fp = fp;
+	return 0;
+}
+
 void
 mbox_reader_free(struct mbox_reader *r)
 {

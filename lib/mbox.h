@@ -85,5 +85,11 @@ int	mbox_next(struct mbox_reader *, const struct mbox_msg **m_r,
  * message kept after the next is read, one at a time on disk.
  */
 FILE	*mbox_take_file(struct mbox_reader *);
+/*
+ * A file taken before and no longer needed, for the next message to be
+ * written to (its bytes are replaced): 0, or -1 when the reader has a file
+ * (fp stays the caller's).
+ */
+int	mbox_give_file(struct mbox_reader *, FILE *fp);
 
 #endif

@@ -331,6 +331,15 @@ uploads() {
 	assert_equal "$(uploads)" "m1 1 m2 2 m3 1 m4 1 m5 2 m6 1 m7 1 m8 1"
 }
 
+@test "append from standard input: throttled, sent again from its copy" {
+	eight
+	hostile_start ok --throttle 1 --throttle-on APPEND
+	run --separate-stderr H --retry 1 append Drafts -o jsonl <"$BATS_TEST_TMPDIR/m3.eml"
+	assert_success
+	assert_equal "$(echo "$output" | jq -r .file)" -
+	assert_equal "$(uploads)" "m1 0 m2 0 m3 2 m4 0 m5 0 m6 0 m7 0 m8 0"
+}
+
 @test "append --maildir: throttled messages are sent again" {
 	eight
 	mkdir -p "$BATS_TEST_TMPDIR/md/cur" "$BATS_TEST_TMPDIR/md/new" "$BATS_TEST_TMPDIR/md/tmp"
