@@ -437,6 +437,14 @@ COMMAND(watch);
  * end), set after set, in that order, pipelined: for search --summary.
  * The mailbox is selected. Returns 0 or the exit status, error printed.
  */
+/*
+ * --in: each LIST pattern that named no selectable mailbox is said on
+ * standard error; when none of them named any, that is the failure of a
+ * missing mailbox (69), as for search MAILBOX. Returns that status or 0.
+ */
+struct multi;
+int			 search_in_unmatched(struct ctx *, const struct multi *);
+
 struct buf;
 typedef int (*fetch_next_fn)(void *, struct buf *);
 int			 fetch_summaries(struct ctx *, const char *mailbox,

@@ -1985,6 +1985,8 @@ fetch_in(struct fetch *f, const char *set_arg)
 		rc = cmd_fail(ctx, f->e);
 		goto out;
 	}
+	if ((rc = search_in_unmatched(ctx, &m)) != 0)
+		goto out;
 	for (i = 0; i < m.n; i++) {
 		if (m.v[i].err.kind != ERR_NONE)
 			cmd_fail(ctx, &m.v[i].err);

@@ -463,6 +463,28 @@ summaries(struct multi_out *o)
 	return r;
 }
 
+int
+search_in_unmatched(struct ctx *ctx, const struct multi *m)
+{
+	const struct multi_pattern *pt;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < m->npatterns; i++) {
+		pt = &m->patterns[i];
+		if (pt->selectable > 0)
+			continue;
+		if (m->n > 0)
+			cmd_warn(ctx, "no %smailbox matches '%s'",
+			    pt->listed > 0 ? "selectable " : "", pt->pattern);
+		else
+			rc = cmd_failf(ctx, ERR_UNAVAILABLE, "no %smailbox "
+			    "matches '%s'", pt->listed > 0 ? "selectable " :
+			    "", pt->pattern);
+	}
+	return rc;
+}
+
 /*
  * search --in PATTERN...: LIST the patterns, then EXAMINE and search
  * every mailbox, pipelined (lib/multi.h). Records in mailbox order
@@ -507,6 +529,9 @@ search_in(int argc, char **argv, struct ctx *ctx, uint64_t limit,
 		rc = cmd_fail(ctx, &ctx->err);
 		goto out;
 	}
+	/* Not a mailbox: nothing to print, not even a count of 0. */
+	if ((rc = search_in_unmatched(ctx, &m)) != 0)
+		goto out;
 	for (i = 0; i < m.n; i++)
 		if (m.v[i].err.kind != ERR_NONE)
 			cmd_fail(ctx, &m.v[i].err);

@@ -39,6 +39,7 @@ multi_free(struct multi *m)
 	}
 	free(m->v);
 	free(m->keys);
+	free(m->patterns);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -48,15 +49,21 @@ static int
 on_list(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 {
 	struct multi *m = ctx;
+	struct multi_pattern *pt = sess_pipe_oldest(m->p);
 	struct multi_box *b;
 	struct mbox_list ml;
 	struct buf name;
 
 	if (!mbox_parse_list(r, &ml))
 		return 0;
+	/* LIST answers in the order asked: the oldest pattern's. */
+	if (pt != NULL)
+		pt->listed++;
 	if (mbox_has_attr(ml.attrs, "\\Noselect") ||
 	    mbox_has_attr(ml.attrs, "\\NonExistent"))
 		return 0;
+	if (pt != NULL)
+		pt->selectable++;
 	if (m->n >= MULTI_MAX_MAILBOXES)
 		return err_set(e, ERR_PROTOCOL, "server listed more than %d "
 		    "mailboxes", MULTI_MAX_MAILBOXES);
@@ -76,6 +83,15 @@ on_list(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 }
 
 static int
+list_done(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	struct multi_pattern *pt = ctx;
+
+	return sess_done_keep(&pt->reply, s, rep, e);
+}
+
+static int
 box_cmp(const void *a, const void *b)
 {
 	const struct multi_box *x = a, *y = b;
@@ -89,25 +105,27 @@ multi_list(struct sess *s, const char *const *patterns, size_t n,
     struct multi *m, struct err *e)
 {
 	struct sess_scope sc = { on_list, NULL, NULL, NULL };
-	struct sess_reply *reps;
-	struct sess_pipe *p;
 	size_t i, j;
 	int r = 0;
 
 	sc.ctx = m;
-	reps = xcalloc(n, sizeof(*reps));
+	free(m->patterns);
+	m->patterns = xcalloc(n, sizeof(*m->patterns));
+	m->npatterns = n;
 	/* Every pattern's LIST in one write. */
-	p = sess_pipe_begin(s, &sc, 0);
-	for (i = 0; i < n && r == 0; i++)
-		r = sess_pipe_send(p, sess_done_keep, &reps[i], e,
+	m->p = sess_pipe_begin(s, &sc, 0);
+	for (i = 0; i < n && r == 0; i++) {
+		m->patterns[i].pattern = patterns[i];
+		r = sess_pipe_send(m->p, list_done, &m->patterns[i], e,
 		    "LIST \"\" %M", patterns[i]);
-	r = sess_pipe_end(p, r, e);
+	}
+	r = sess_pipe_end(m->p, r, e);
+	m->p = NULL;
 	for (i = 0; i < n && r == 0; i++)
-		if (sess_reply_check(&reps[i], e) < 0) {
+		if (sess_reply_check(&m->patterns[i].reply, e) < 0) {
 			err_prefix(e, "listing '%s'", patterns[i]);
 			r = -1;
 		}
-	free(reps);
 	if (r < 0)
 		return -1;
 	/* Each mailbox once, however many patterns name it. */

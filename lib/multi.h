@@ -55,6 +55,14 @@ struct multi_box {
 	struct multi_cmd c_examine, c_search, c_fetch;
 };
 
+/* A LIST pattern of the run: how many mailboxes it named. */
+struct multi_pattern {
+	const char	*pattern;	/* the caller's */
+	size_t		 listed;	/* every one LIST named */
+	size_t		 selectable;	/* those not \Noselect */
+	struct sess_reply reply;	/* its LIST's answer */
+};
+
 /* One match's sort key (--sort date or size), across mailboxes. */
 struct multi_key {
 	uint32_t	 box;		/* index in the run's mailboxes */
@@ -65,6 +73,9 @@ struct multi_key {
 struct multi {
 	struct multi_box *v;
 	size_t		 n, alloc;
+	/* multi_list: each pattern, in the order given. */
+	struct multi_pattern *patterns;
+	size_t		 npatterns;
 	/* multi_keys: every match's key. */
 	struct multi_key *keys;
 	size_t		 nkeys, keys_alloc;
@@ -80,7 +91,8 @@ void	multi_free(struct multi *);
 /*
  * The mailboxes the LIST patterns name, each once, in byte order of
  * their UTF-8 names; those LIST calls \Noselect or \NonExistent left
- * out. -1 when LIST failed (e says why).
+ * out; m->patterns says how many each pattern named (a typo names none).
+ * -1 when LIST failed (e says why).
  */
 int	multi_list(struct sess *, const char *const *patterns, size_t n,
 	    struct multi *, struct err *);

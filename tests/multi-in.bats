@@ -75,16 +75,35 @@ INBOX	$(uv INBOX)	5"
 	[[ $stderr == *"EXAMINE Caf&AOk-/Men&APw-"* ]]
 }
 
-@test "nothing found, or no mailbox matched: no records, no error, status 1" {
-	for fmt in text json jsonl xml; do
-		run --separate-stderr imapctl search --in 'Nonesuch*' -o $fmt
-		assert_failure 1
-		assert_equal "$stderr" ""
-	done
+@test "nothing found: no records, no error, status 1" {
 	run --separate-stderr imapctl search --in '*' -o json from:nobody@nowhere
 	assert_failure 1
 	assert_equal "$output" "[]"
 	assert_equal "$stderr" ""
+}
+
+@test "a pattern that names no mailbox is said; none at all is 69, as a missing MAILBOX" {
+	# A typo in a cron line must not do nothing quietly forever.
+	for fmt in text json jsonl xml; do
+		run --separate-stderr imapctl search --in 'Nonesuch*' -o $fmt
+		assert_failure 69
+		assert_equal "$stderr" "imapctl: search: no mailbox matches 'Nonesuch*'"
+	done
+	run --separate-stderr imapctl search --in 'Nonesuch*' --count
+	assert_failure 69
+	assert_output ""
+	run --separate-stderr imapctl fetch --in 'Nonesuch*' all
+	assert_failure 69
+	assert_equal "$stderr" "imapctl: fetch: no mailbox matches 'Nonesuch*'"
+	# Only a \Noselect parent: nothing selectable either.
+	run --separate-stderr imapctl search --in Lists
+	assert_failure 69
+	assert_equal "$stderr" "imapctl: search: no selectable mailbox matches 'Lists'"
+	# One of two: a warning, and the other mailbox's records.
+	run --separate-stderr imapctl search --in 'Nonesuch*' --in INBOX from:carol
+	assert_success
+	assert_equal "$(cut -f1,3 <<<"$output" | paste -sd' ')" "INBOX	1 INBOX	5"
+	assert_equal "$stderr" "imapctl: search: warning: no mailbox matches 'Nonesuch*'"
 }
 
 @test "--count: a count per mailbox and the total, in every format" {
