@@ -162,7 +162,8 @@ run_link() {
 			SyncState *
 		EOF
 		measure "mbsync (pull, Patterns *)" mbsync -q -c "$state/mbsyncrc" bench
-		echo "  mbsync wrote $(find "$state/mbsync" -type f -path '*/cur/*' | wc -l) files, imapctl $(find "$state/md" -type f -path '*/cur/*' | wc -l)"
+		# mbsync leaves unseen messages in new/, imapctl in cur/.
+		echo "  mbsync wrote $(find "$state/mbsync" -type f \( -path '*/cur/*' -o -path '*/new/*' \) | wc -l) files, imapctl $(find "$state/md" -type f \( -path '*/cur/*' -o -path '*/new/*' \) | wc -l)"
 		measure "mbsync again (nothing new)" mbsync -q -c "$state/mbsyncrc" bench
 	else
 		echo "  mbsync: not installed (Debian package isync)"
