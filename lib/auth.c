@@ -108,8 +108,9 @@ struct sasl {
 	char			 oauth_status[64];
 };
 
+/* A SASL response in base64: sent now, or queued for the next write. */
 static int
-send_b64(struct sess *s, const void *p, size_t n, struct err *e)
+put_b64(struct sess *s, const void *p, size_t n, int now, struct err *e)
 {
 	struct buf enc;
 	int r;
@@ -119,24 +120,8 @@ send_b64(struct sess *s, const void *p, size_t n, struct err *e)
 		buf_wipe(&enc);
 		return err_set(e, ERR_CONFIG, "SASL response too long");
 	}
-	r = sess_send_line(s, enc.s, enc.len, 1, e);
-	buf_wipe(&enc);
-	return r;
-}
-
-/* The same, queued for the write of what follows. */
-static int
-queue_b64(struct sess *s, const void *p, size_t n, struct err *e)
-{
-	struct buf enc;
-	int r;
-
-	buf_init(&enc, AUTH_MAX);
-	if (b64_encode(&enc, p, n) < 0) {
-		buf_wipe(&enc);
-		return err_set(e, ERR_CONFIG, "SASL response too long");
-	}
-	r = sess_queue_line(s, enc.s, enc.len, 1, e);
+	r = now ? sess_send_line(s, enc.s, enc.len, 1, e) :
+	    sess_queue_line(s, enc.s, enc.len, 1, e);
 	buf_wipe(&enc);
 	return r;
 }
@@ -213,7 +198,7 @@ sasl_cont(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 	case AUTH_OAUTHBEARER:
 		/* RFC 7628 3.2.3: the response to an error is ^A. */
 		oauth_error(x, ch.s, ch.len);
-		rc = send_b64(s, "\001", 1, e);
+		rc = put_b64(s, "\001", 1, 1, e);
 		break;
 	case AUTH_SCRAM_SHA_256:
 	case AUTH_SCRAM_SHA_1:
@@ -224,12 +209,12 @@ sasl_cont(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 				rc = cancel(x, s, e);
 			else if (x->ahead) {
 				/* With what follows: see struct sasl. */
-				rc = queue_b64(s, out.s, out.len, e);
+				rc = put_b64(s, out.s, out.len, 0, e);
 				if (rc == 0)
 					rc = sess_queue_line(s, "", 0, 0, e);
 				x->final_queued = 1;
 			} else
-				rc = send_b64(s, out.s, out.len, e);
+				rc = put_b64(s, out.s, out.len, 1, e);
 			buf_wipe(&out);
 		} else if (x->final_queued) {
 			/*

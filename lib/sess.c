@@ -1784,13 +1784,7 @@ int
 sess_send_line(struct sess *s, const char *p, size_t n, int secret,
     struct err *e)
 {
-	if (s->broken)
-		return broken_err(s, e);
-	if (secret)
-		trace_line(s, "C", "<redacted>", 10);
-	else
-		trace_line(s, "C", p, n);
-	if (queue(s, p, n, e) < 0 || queue(s, "\r\n", 2, e) < 0)
+	if (sess_queue_line(s, p, n, secret, e) < 0)
 		return -1;
 	return sess_flush(s, e);
 }
