@@ -331,33 +331,46 @@ on_sort(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 	return 0;
 }
 
-/* "* N FETCH (UID u ITEM v ...)": the item of each message. */
-static int
-on_fetch(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
+int
+search_fetch_item(const struct imap_resp *r, const char *name,
+    uint32_t *uid_r, const struct imap_arg **item_r, struct err *e)
 {
-	struct collect *c = ctx;
-	const struct imap_arg *a, *item = NULL;
-	uint32_t uid = 0;
+	const struct imap_arg *a;
 	size_t n;
 
-	(void)s;
-	if (r->status != IMAP_ST_NONE || r->args == NULL ||
-	    !imap_arg_is(r->args->next, "FETCH"))
-		return 0;
+	*uid_r = 0;
+	*item_r = NULL;
 	if (!imap_arg_list(r->args->next->next, &a, &n))
 		return err_set(e, ERR_PROTOCOL, "server sent a bad FETCH "
 		    "response");
 	for (; a != NULL && a->next != NULL; a = a->next->next) {
 		if (imap_arg_is(a, "UID")) {
-			if (!imap_arg_u32(a->next, &uid) || uid == 0)
+			if (!imap_arg_u32(a->next, uid_r) || *uid_r == 0)
 				return err_set(e, ERR_PROTOCOL, "server sent "
 				    "a bad UID");
-		} else if (imap_arg_is(a, c->item))
-			item = a->next;
+		} else if (imap_arg_is(a, name))
+			*item_r = a->next;
 	}
 	/* Flag changes of other sessions come without our item. */
-	if (uid == 0 || item == NULL)
+	return *uid_r != 0 && *item_r != NULL;
+}
+
+/* "* N FETCH (UID u ITEM v ...)": the item of each message. */
+static int
+on_fetch(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
+{
+	struct collect *c = ctx;
+	const struct imap_arg *item;
+	uint32_t uid;
+	int rc;
+
+	(void)s;
+	if (r->status != IMAP_ST_NONE || r->args == NULL ||
+	    !imap_arg_is(r->args->next, "FETCH"))
 		return 0;
+	rc = search_fetch_item(r, c->item, &uid, &item, e);
+	if (rc <= 0)
+		return rc;
 	if (too_many(c, 1, e) < 0)
 		return -1;
 	return c->on_item(c, uid, item, e);

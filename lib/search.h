@@ -155,6 +155,14 @@ int	search_sorted(struct sess *, const struct search_query *,
 	    void *, struct err *);
 
 /* The UIDs of in that name messages in the mailbox, added to out. */
+/*
+ * "* N FETCH (UID u NAME v ...)": u and v of r. 1 with both; 0 without
+ * (flag changes of other sessions come without the item); -1 (e) when the
+ * response is malformed.
+ */
+int	search_fetch_item(const struct imap_resp *r, const char *name,
+	    uint32_t *uid_r, const struct imap_arg **item_r, struct err *);
+
 int	search_existing(struct sess *, const struct uidset *in,
 	    struct uidset *out, struct err *);
 
