@@ -280,6 +280,17 @@ on_untagged(void *ctx, struct sess *s, const struct imap_resp *r,
 	return 0;
 }
 
+/* A mailbox's command answered: 1 if refused, kept in its err, saying what. */
+static int
+box_refused(struct multi_box *b, const struct sess_reply *rep,
+    const char *what)
+{
+	if (sess_reply_check(rep, &b->err) == 0)
+		return 0;
+	err_prefix(&b->err, "%s '%s'", what, b->name);
+	return 1;
+}
+
 static int
 examine_done(void *ctx, struct sess *s, const struct sess_reply *rep,
     struct err *e)
@@ -291,12 +302,7 @@ examine_done(void *ctx, struct sess *s, const struct sess_reply *rep,
 	(void)e;
 	if (rep->status == IMAP_ST_NONE)
 		return 0;	/* the session failed: the caller says so */
-	if (sess_reply_check(rep, &b->err) < 0) {
-		err_prefix(&b->err, "cannot open mailbox '%s'", b->name);
-		b->examined = 0;
-		return 0;
-	}
-	b->examined = 1;
+	b->examined = !box_refused(b, rep, "cannot open mailbox");
 	return 0;
 }
 
@@ -311,8 +317,7 @@ search_done(void *ctx, struct sess *s, const struct sess_reply *rep,
 	(void)e;
 	if (rep->status == IMAP_ST_NONE || b->err.kind != ERR_NONE)
 		return 0;
-	if (sess_reply_check(rep, &b->err) < 0)
-		err_prefix(&b->err, "searching '%s'", b->name);
+	box_refused(b, rep, "searching");
 	return 0;
 }
 
@@ -460,31 +465,20 @@ multi_search(struct sess *s, struct multi *m, const struct search_query *q,
 static int
 on_fetch(struct multi *m, const struct imap_resp *r, struct err *e)
 {
-	const struct imap_arg *a, *item = NULL;
+	const struct imap_arg *item;
 	struct multi_cmd *c;
 	struct multi_key *k;
 	const char *s;
-	uint32_t uid = 0;
+	uint32_t uid;
 	uint64_t size;
 	size_t n;
 	time_t t;
+	int rc;
 
 	if ((c = cmd_of(m, r, K_FETCH)) == NULL)
 		return 0;
-	if (!imap_arg_list(r->args->next->next, &a, &n))
-		return err_set(e, ERR_PROTOCOL, "server sent a bad FETCH "
-		    "response");
-	for (; a != NULL && a->next != NULL; a = a->next->next) {
-		if (imap_arg_is(a, "UID")) {
-			if (!imap_arg_u32(a->next, &uid) || uid == 0)
-				return err_set(e, ERR_PROTOCOL, "server sent "
-				    "a bad UID");
-		} else if (imap_arg_is(a, m->item))
-			item = a->next;
-	}
-	/* Flag changes of other sessions come without our item. */
-	if (uid == 0 || item == NULL)
-		return 0;
+	if ((rc = search_fetch_item(r, m->item, &uid, &item, e)) <= 0)
+		return rc;
 	/* SEARCHRES: "$" named the matches, the keys name them here. */
 	if (m->saving) {
 		if (uidlist_add(&c->box->list, uid, uid, e) < 0)
@@ -528,8 +522,7 @@ reexamine_done(void *ctx, struct sess *s, const struct sess_reply *rep,
 	(void)e;
 	if (rep->status == IMAP_ST_NONE)
 		return 0;
-	if (sess_reply_check(rep, &b->err) < 0)
-		err_prefix(&b->err, "cannot open mailbox '%s'", b->name);
+	box_refused(b, rep, "cannot open mailbox");
 	return 0;
 }
 
@@ -544,8 +537,7 @@ fetch_done(void *ctx, struct sess *s, const struct sess_reply *rep,
 	(void)e;
 	if (rep->status == IMAP_ST_NONE || b->err.kind != ERR_NONE)
 		return 0;
-	if (sess_reply_check(rep, &b->err) < 0)
-		err_prefix(&b->err, "fetching from '%s'", b->name);
+	box_refused(b, rep, "fetching from");
 	return 0;
 }
 
