@@ -1101,6 +1101,7 @@ take_session(struct check *c)
 		return;
 	m->connect = sess_elapsed(s, SESS_MARK_START, SESS_MARK_TCP);
 	m->tls = sess_elapsed(s, SESS_MARK_TLS_START, SESS_MARK_TLS_DONE);
+	/* To the login's OK, not to the answers that went in its write. */
 	m->login = sess_elapsed(s, SESS_MARK_READY, SESS_MARK_AUTHENTICATED);
 	if (m->login < 0 && sess_elapsed(s, SESS_MARK_START,
 	    SESS_MARK_AUTHENTICATED) >= 0)

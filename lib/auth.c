@@ -350,12 +350,12 @@ sasl_begin(struct sess *s, enum auth_mech m, const struct auth_opts *o,
 	sc.ctx = x;
 	a->p = sess_pipe_begin(s, &sc, 0);
 	if (ir)
-		r = sess_pipe_send(a->p, sess_done_keep, &a->rep, e,
+		r = sess_pipe_send(a->p, sess_done_login, &a->rep, e,
 		    "AUTHENTICATE %s %PA", sasl_names[m],
 		    x->ir.len ? x->ir.s : "=");
 	else {
 		x->ir_pending = 1;
-		r = sess_pipe_send(a->p, sess_done_keep, &a->rep, e,
+		r = sess_pipe_send(a->p, sess_done_login, &a->rep, e,
 		    "AUTHENTICATE %s", sasl_names[m]);
 	}
 	/* Capabilities change with login; the OK usually lists the new ones. */
@@ -471,7 +471,7 @@ login_cmd(struct sess *s, const struct auth_opts *o, struct err *e)
 		return err_set(e, ERR_AUTH, "login failed: the server "
 		    "disables LOGIN on this connection (LOGINDISABLED)");
 	p = sess_pipe_begin(s, NULL, 0);
-	r = sess_pipe_send(p, sess_done_keep, &rep, e, "LOGIN %A %PA",
+	r = sess_pipe_send(p, sess_done_login, &rep, e, "LOGIN %A %PA",
 	    o->user, o->secret);
 	if (r == 0)
 		sess_forget_caps(s);

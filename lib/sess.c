@@ -97,6 +97,8 @@ struct sess {
 	void			*idle_arg;
 	struct timespec		 marks[SESS_MARK_COUNT];
 	unsigned		 marked;	/* bit per mark taken */
+	struct timespec		 login_ok;	/* read (sess_done_login) */
+	int			 login_answered;
 	/* LOGOUT sent with the last commands (sess_send_logout). */
 	unsigned		 logout_tag;
 	int			 logout_sent;
@@ -240,13 +242,23 @@ sess_free(struct sess *s)
 	free(s);
 }
 
+/* Mark m at the moment at, or now when at is NULL; once. */
 static void
-mark(struct sess *s, enum sess_mark m)
+mark_at(struct sess *s, enum sess_mark m, const struct timespec *at)
 {
 	if (s->marked & (1u << m))
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &s->marks[m]);
+	if (at != NULL)
+		s->marks[m] = *at;
+	else
+		clock_gettime(CLOCK_MONOTONIC, &s->marks[m]);
 	s->marked |= 1u << m;
+}
+
+static void
+mark(struct sess *s, enum sess_mark m)
+{
+	mark_at(s, m, NULL);
 }
 
 static double
@@ -430,6 +442,9 @@ sess_caps_guessed(const struct sess *s)
 int
 sess_logged_in(struct sess *s, struct err *e)
 {
+	/* Logged in when the OK was read, not when it is accepted. */
+	if (s->login_answered)
+		mark_at(s, SESS_MARK_AUTHENTICATED, &s->login_ok);
 	sess_set_state(s, SESS_AUTHENTICATED);
 	/* Guessed, and the server did not say: they are not known. */
 	if (s->caps_guessed)
@@ -714,6 +729,15 @@ dispatch(struct sess *s, const struct imap_resp *r, struct err *e)
 		track_untagged(s, r);
 		c->answered = 1;
 		c->reply.status = r->status;
+		/*
+		 * The login's OK: logged in as of now, though its done
+		 * callback may run only once what went with it is answered.
+		 */
+		if (c->done == sess_done_login && r->status == IMAP_ST_OK &&
+		    !s->login_answered) {
+			clock_gettime(CLOCK_MONOTONIC, &s->login_ok);
+			s->login_answered = 1;
+		}
 		resp_code_name(r, c->reply.code, sizeof(c->reply.code));
 		snprintf(c->reply.text, sizeof(c->reply.text), "%s", r->text);
 		free(c->copy);
@@ -2027,6 +2051,14 @@ sess_done_keep(void *ctx, struct sess *s, const struct sess_reply *rep,
 	*out = *rep;
 	out->resp = NULL;
 	return 0;
+}
+
+int
+sess_done_login(void *ctx, struct sess *s, const struct sess_reply *rep,
+    struct err *e)
+{
+	/* When the OK was read is noted already (dispatch). */
+	return sess_done_keep(ctx, s, rep, e);
 }
 
 static int

@@ -75,7 +75,7 @@ enum sess_mark {
 	SESS_MARK_TLS_DONE,	/* TLS handshake completed */
 	SESS_MARK_GREETING,	/* greeting read */
 	SESS_MARK_READY,	/* sess_connect done: ready to log in */
-	SESS_MARK_AUTHENTICATED, /* state became authenticated */
+	SESS_MARK_AUTHENTICATED, /* the login's OK read (or PREAUTH) */
 	SESS_MARK_COUNT
 };
 
@@ -238,9 +238,9 @@ void		 sess_guess_caps(struct sess *, const char *assumed);
 /* Whether the capabilities are still the guess of sess_guess_caps. */
 int		 sess_caps_guessed(const struct sess *);
 /*
- * Logged in (the login command answered OK): authenticated state, and the
- * capabilities of that state, asked for when the answer did not carry
- * them.
+ * Logged in (the login command answered OK): authenticated state, as of
+ * the moment sess_done_login read the OK, and the capabilities of that
+ * state, asked for when the answer did not carry them.
  */
 int		 sess_logged_in(struct sess *, struct err *);
 const char	*sess_greeting(const struct sess *);
@@ -375,6 +375,14 @@ int	sess_retry_pause(struct sess *, const struct sess_reply *rep,
 	    unsigned *retried, struct err *);
 /* A done callback that copies the reply to ctx (a struct sess_reply). */
 int	sess_done_keep(void *ctx, struct sess *, const struct sess_reply *,
+	    struct err *);
+/*
+ * sess_done_keep for the login command: when its OK is read is noted, the
+ * moment sess_logged_in takes as SESS_MARK_AUTHENTICATED, so that the
+ * login's time holds nothing of the commands that went in its write and
+ * were answered after it (the callback itself runs only with them).
+ */
+int	sess_done_login(void *ctx, struct sess *, const struct sess_reply *,
 	    struct err *);
 /* A line of its own, e.g. a SASL response; secret ones are not traced. */
 int	sess_send_line(struct sess *, const char *, size_t, int secret,

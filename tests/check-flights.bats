@@ -158,3 +158,46 @@ S: A1 OK "* ]]
 	assert_equal "$(grep -c accepted "$HOSTILE_LOG")" 1
 	! grep -q violation "$HOSTILE_LOG"
 }
+
+# seconds NAME: the perfdata value of NAME in $output, without its unit.
+seconds() { grep -oE "(^| )$1=[0-9.]+s" <<<"$output" | sed -E 's/.*=//; s/s$//'; }
+
+# The server answers the login at once, the probe's commands 2 s later
+# (hostile/scripts/check-slow-probe.script); the margins are wide.
+@test "hostile check: login_time ends with the login's OK, not with the answers that went in its write" {
+	local pki=$BATS_TEST_TMPDIR/pki script how login total
+	mkdir -p "$pki"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$pki/key.pem" -out "$pki/cert.pem" -days 2 -subj /CN=localhost \
+		-addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	script=$BATS_TEST_DIRNAME/hostile/scripts/check-slow-probe.script
+	printf '#!/bin/sh\necho tok\n' >"$BATS_TEST_TMPDIR/token"
+	chmod +x "$BATS_TEST_TMPDIR/token"
+	# In the probe's write: PLAIN, SCRAM, after STARTTLS. Waited for:
+	# --retry, no SASL-IR, OAuth2. The same meaning in all.
+	for how in "--auth plain" "--auth scram-sha-256" "--tls starttls --auth plain" \
+	    "--auth plain --retry 1" "--auth plain --no-sasl-ir" "--oauth2-token-cmd $BATS_TEST_TMPDIR/token"; do
+		hostile_start script --script "$script" --cert "$pki/cert.pem" --key "$pki/key.pem" \
+			--caps "IMAP4rev1 SASL-IR AUTH=PLAIN AUTH=SCRAM-SHA-256 AUTH=XOAUTH2 QUOTA ESEARCH SEARCHRES WITHIN" \
+			--caps-in-responses --timeout 20
+		IMAPCTL_PASSWORD=secret run --separate-stderr \
+			"$IMAPCTL" --tls none --host 127.0.0.1 --port "$HOSTILE_PORT" --user hostile \
+			--cafile "$pki/cert.pem" --timeout 20 $how check
+		hostile_wait 20
+		echo "$how: $output"
+		assert_success
+		[[ $output == "IMAP OK - INBOX 2 messages, 1 unseen, "* ]]
+		login=$(seconds login_time)
+		total=$(seconds time)
+		# The server's 2 s are in the probe's time, not in the login's.
+		awk -v l="$login" -v t="$total" 'BEGIN { exit !(l != "" && l < 1 && t >= 2) }'
+	done
+	# The same in JSON.
+	hostile_start script --script "$script" \
+		--caps "IMAP4rev1 SASL-IR AUTH=PLAIN AUTH=SCRAM-SHA-256 QUOTA ESEARCH SEARCHRES WITHIN" \
+		--caps-in-responses --timeout 20
+	IMAPCTL_PASSWORD=secret run --separate-stderr ctl --timeout 20 --auth scram-sha-256 check -o json
+	hostile_wait 20
+	assert_success
+	jq -e '.[0] | .login_time < 1 and .time >= 2' <<<"$output"
+}
