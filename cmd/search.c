@@ -59,16 +59,26 @@ struct found {
 	size_t		 pos;
 };
 
+/*
+ * A message's record: its mailbox, UIDVALIDITY and UID, for one mailbox
+ * as for --in.
+ */
 static void
-emit_message(struct found *f, uint32_t uid)
+emit_message(struct emit *e, const char *mailbox, uint32_t uidvalidity,
+    uint32_t uid)
 {
-	struct emit *e = f->ctx->emit;
-
 	emit_record_begin(e, "message");
-	emit_str(e, "mailbox", f->mailbox);
-	emit_uint(e, "uidvalidity", f->uidvalidity);
+	emit_str(e, "mailbox", mailbox);
+	emit_uint(e, "uidvalidity", uidvalidity);
 	emit_uint(e, "uid", uid);
 	emit_record_end(e);
+}
+
+/* One found in the mailbox of f. */
+static void
+emit_found(struct found *f, uint32_t uid)
+{
+	emit_message(f->ctx->emit, f->mailbox, f->uidvalidity, uid);
 	f->n++;
 }
 
@@ -84,7 +94,7 @@ emit_set(struct found *f, const struct uidset *set)
 			/* A reader that went away wants no more. */
 			if (emit_status(f->ctx->emit) != 0)
 				return;
-			emit_message(f, (uint32_t)uid);
+			emit_found(f, (uint32_t)uid);
 		}
 }
 
@@ -94,7 +104,7 @@ found_one(void *arg, uint32_t uid, struct err *e)
 	struct found *f = arg;
 
 	(void)e;
-	emit_message(f, uid);
+	emit_found(f, uid);
 	return 0;
 }
 
@@ -302,16 +312,11 @@ order_keys(struct multi_out *o, int reverse)
 	}
 }
 
+/* One found in mailbox b, of --in's. */
 static void
 emit_hit(struct multi_out *o, const struct multi_box *b, uint32_t uid)
 {
-	struct emit *e = o->ctx->emit;
-
-	emit_record_begin(e, "message");
-	emit_str(e, "mailbox", b->name);
-	emit_uint(e, "uidvalidity", b->uidvalidity);
-	emit_uint(e, "uid", uid);
-	emit_record_end(e);
+	emit_message(o->ctx->emit, b->name, b->uidvalidity, uid);
 	o->n++;
 }
 

@@ -135,6 +135,34 @@ Search	$(uv Search)	4
 	assert_equal "$(tail -1 <<<"$output")" 0
 }
 
+@test "--in's message records are a mailbox's, byte for byte, in every format, sorted or not" {
+	local fmt sort uvi
+	for fmt in text json jsonl xml; do
+		for sort in "" "--sort -date"; do
+			run --separate-stderr imapctl search INBOX $sort from:carol -o $fmt
+			assert_success
+			one=$output
+			run --separate-stderr imapctl search --in INBOX $sort from:carol -o $fmt
+			assert_success
+			assert_equal "$stderr" ""
+			assert_equal "$output" "$one"
+		done
+	done
+	uvi=$(uv INBOX)
+	assert_equal "$output" "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<imapctl command=\"search\" format_version=\"1\">
+<message><mailbox>INBOX</mailbox><uidvalidity>$uvi</uidvalidity><uid>5</uid></message>
+<message><mailbox>INBOX</mailbox><uidvalidity>$uvi</uidvalidity><uid>1</uid></message>
+</imapctl>"
+	run --separate-stderr imapctl search --in 'Proj*' -o xml
+	assert_success
+	assert_equal "$output" "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<imapctl command=\"search\" format_version=\"1\">
+<message><mailbox>Projects/2024</mailbox><uidvalidity>$(uv Projects/2024)</uidvalidity><uid>1</uid></message>
+<message><mailbox>Projects/2024</mailbox><uidvalidity>$(uv Projects/2024)</uidvalidity><uid>2</uid></message>
+</imapctl>"
+}
+
 @test "--limit and --sort apply across mailboxes" {
 	# No --sort: mailbox order, then UID; --limit N the first N of it.
 	run --separate-stderr imapctl search --in INBOX --in 'Projects/*' --limit 6
