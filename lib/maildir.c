@@ -113,33 +113,78 @@ maildir_parse_name(const char *name, uint32_t *uidvalidity_r,
 	return 1;
 }
 
+/* Why mailbox has no folder name: an empty part, at p. */
+static int
+empty_part(const char *mailbox, const char *p, char delim, struct err *e)
+{
+	if (p == mailbox)
+		return err_set(e, ERR_USAGE, "'%s' has no Maildir folder name "
+		    "(it begins with its hierarchy delimiter '%c')", mailbox,
+		    delim);
+	if (*p == '\0')
+		return err_set(e, ERR_USAGE, "'%s' has no Maildir folder name "
+		    "(it ends with its hierarchy delimiter '%c')", mailbox,
+		    delim);
+	return err_set(e, ERR_USAGE, "'%s' has no Maildir folder name (an "
+	    "empty part between two hierarchy delimiters '%c')", mailbox,
+	    delim);
+}
+
+/*
+ * Why mailbox has no folder name: it does not fit in max bytes. Only the
+ * name's start is said, cut between characters, so that the reason shows.
+ */
+static int
+too_long(const char *mailbox, size_t max, struct err *e)
+{
+	size_t n;
+
+	if ((n = strlen(mailbox)) > 64)
+		for (n = 64; n > 0 && ((unsigned char)mailbox[n] & 0xc0) ==
+		    0x80; n--)
+			;
+	return err_set(e, ERR_USAGE, "the Maildir folder name of '%.*s%s' "
+	    "does not fit in %zu bytes", (int)n, mailbox,
+	    mailbox[n] != '\0' ? "..." : "", max);
+}
+
 int
-maildir_folder(const char *mailbox, char delim, struct buf *out)
+maildir_folder_name(const char *mailbox, char delim, struct buf *out,
+    struct err *e)
 {
 	const char *p;
-	int start = 1;
+	int start = 1, r;
 
 	if (mailbox[0] == '\0')
-		return -1;
+		return err_set(e, ERR_USAGE, "a mailbox with an empty name has "
+		    "no Maildir folder name");
 	if (strcasecmp(mailbox, "INBOX") == 0)
 		return 0;
 	for (p = mailbox; *p != '\0'; p++) {
 		if (start && *p == delim)
-			return -1;	/* an empty part */
+			return empty_part(mailbox, p, delim, e);
 		if (*p == delim) {
 			start = 1;
 			continue;
 		}
-		if (start && buf_addc(out, '.') < 0)
-			return -1;
-		if (*p == '.' || *p == '/' || *p == '%') {
-			if (buf_addf(out, "%%%02X", (unsigned char)*p) < 0)
-				return -1;
-		} else if (buf_addc(out, *p) < 0)
-			return -1;
+		r = start ? buf_addc(out, '.') : 0;
+		if (r == 0 && (*p == '.' || *p == '/' || *p == '%'))
+			r = buf_addf(out, "%%%02X", (unsigned char)*p);
+		else if (r == 0)
+			r = buf_addc(out, *p);
+		if (r < 0)
+			return too_long(mailbox, out->max, e);
 		start = 0;
 	}
-	return start ? -1 : 0;
+	return start ? empty_part(mailbox, p, delim, e) : 0;
+}
+
+int
+maildir_folder(const char *mailbox, char delim, struct buf *out)
+{
+	struct err e;
+
+	return maildir_folder_name(mailbox, delim, out, &e);
 }
 
 static int

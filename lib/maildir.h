@@ -54,9 +54,14 @@ int	maildir_parse_name(const char *name, uint32_t *uidvalidity_r,
 
 /*
  * The folder of a mailbox (UTF-8 name, hierarchy delimiter delim, 0 for
- * none), relative to the top: "" for INBOX, else ".Name.Sub". -1 when the
- * name is empty or has an empty part.
+ * none), relative to the top, appended to out: "" for INBOX, else
+ * ".Name.Sub". 0, or -1 with e saying why there is none: the name is
+ * empty, begins or ends with the delimiter or has two in a row, or the
+ * folder name does not fit under out's ceiling.
  */
+int	maildir_folder_name(const char *mailbox, char delim, struct buf *out,
+	    struct err *e);
+/* maildir_folder_name without the reason. */
 int	maildir_folder(const char *mailbox, char delim, struct buf *out);
 
 /*

@@ -60,37 +60,68 @@ test_names(void)
 	    "near misses");
 }
 
+/* want: the folder name; or NULL, and why: the error's words. */
 static void
-check_folder(const char *mailbox, char delim, const char *want)
+check_folder_max(const char *mailbox, char delim, size_t max,
+    const char *want, const char *why)
 {
 	struct buf b;
+	struct err e;
 	int r;
 
-	buf_init(&b, 4096);
-	r = maildir_folder(mailbox, delim, &b);
-	if (want == NULL)
-		t_ok(r == -1, mailbox);
-	else
+	buf_init(&b, max);
+	err_clear(&e);
+	r = maildir_folder_name(mailbox, delim, &b, &e);
+	if (want == NULL) {
+		t_ok(r == -1 && e.kind == ERR_USAGE, mailbox);
+		t_streq(e.msg, why, "... and why");
+	} else
 		t_ok(r == 0 && strcmp(b.s, want) == 0, mailbox);
 	buf_free(&b);
 }
 
 static void
+check_folder(const char *mailbox, char delim, const char *want,
+    const char *why)
+{
+	check_folder_max(mailbox, delim, 4096, want, why);
+}
+
+static void
 test_folders(void)
 {
-	check_folder("INBOX", '/', "");
-	check_folder("inbox", '.', "");
-	check_folder("Lists/imap", '/', ".Lists.imap");
-	check_folder("INBOX.Trash", '.', ".INBOX.Trash");
-	check_folder("v1.2/notes", '/', ".v1%2E2.notes");
-	check_folder("a/b", '.', ".a%2Fb");
-	check_folder("100%", '/', ".100%25");
-	check_folder(".hidden", '/', ".%2Ehidden");
-	check_folder("Entwürfe", '/', ".Entwürfe");
-	check_folder("", '/', NULL);
-	check_folder("a//b", '/', NULL);
-	check_folder("a/", '/', NULL);
-	check_folder("/a", '/', NULL);
+	char name[200], why[300];
+
+	check_folder("INBOX", '/', "", NULL);
+	check_folder("inbox", '.', "", NULL);
+	check_folder("Lists/imap", '/', ".Lists.imap", NULL);
+	check_folder("INBOX.Trash", '.', ".INBOX.Trash", NULL);
+	check_folder("v1.2/notes", '/', ".v1%2E2.notes", NULL);
+	check_folder("a/b", '.', ".a%2Fb", NULL);
+	check_folder("100%", '/', ".100%25", NULL);
+	check_folder(".hidden", '/', ".%2Ehidden", NULL);
+	check_folder("Entwürfe", '/', ".Entwürfe", NULL);
+	/* Each failure in its own words. */
+	check_folder("", '/', NULL, "a mailbox with an empty name has no "
+	    "Maildir folder name");
+	check_folder("a//b", '/', NULL, "'a//b' has no Maildir folder name "
+	    "(an empty part between two hierarchy delimiters '/')");
+	check_folder("a/", '/', NULL, "'a/' has no Maildir folder name (it "
+	    "ends with its hierarchy delimiter '/')");
+	check_folder("/a", '/', NULL, "'/a' has no Maildir folder name (it "
+	    "begins with its hierarchy delimiter '/')");
+	check_folder_max("Lists/imap", '/', 11, ".Lists.imap", NULL);
+	check_folder_max("Lists/imap", '/', 10, NULL, "the Maildir folder "
+	    "name of 'Lists/imap' does not fit in 10 bytes");
+	check_folder_max("v1.2", '/', 5, NULL, "the Maildir folder name of "
+	    "'v1.2' does not fit in 5 bytes");
+	/* A long name is said by its start, whole characters only. */
+	memset(name, 'x', sizeof(name));
+	memcpy(name + 63, "ü", 2);
+	name[sizeof(name) - 1] = '\0';
+	snprintf(why, sizeof(why), "the Maildir folder name of '%.63s...' "
+	    "does not fit in 100 bytes", name);
+	check_folder_max(name, '/', 100, NULL, why);
 }
 
 static void
