@@ -137,8 +137,8 @@ ctl() {
 		printf '%s\n' 'reply OK Search completed.' serve
 	} >"$f"
 	[ "$(stat -c %s "$f")" -gt $((8 << 20)) ]
-	hostile_start script --timeout 20 --script "$f"
-	run --separate-stderr ctl search INBOX unseen
+	hostile_start script --timeout 60 --script "$f"
+	run --separate-stderr ctl --timeout 60 search INBOX unseen
 	assert_success
 	assert_equal "$stderr" ""
 	assert_equal "$(printf '%s\n' "$output" | wc -l)" 1300000
