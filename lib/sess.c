@@ -518,12 +518,24 @@ track_untagged(struct sess *s, const struct imap_resp *r)
 	if (imap_arg_is(a, "CAPABILITY"))
 		caps_set(s, a->next);
 	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "EXISTS")) {
+		/*
+		 * Only EXPUNGE makes a mailbox smaller (RFC 3501 7.3.1): a
+		 * smaller count contradicts what the server said before
+		 * (or is another mailbox's, when EXAMINEs go in a row), and
+		 * nobody may conclude from it, least of all that a mailbox
+		 * is empty. sess_select learns the count afresh.
+		 */
+		s->sel.exists_seen = !(s->sel.exists_seen &&
+		    n < s->sel.exists);
 		s->sel.exists = n;
-		s->sel.exists_seen = 1;
 	}
-	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "EXPUNGE") &&
-	    s->sel.exists > 0)
-		s->sel.exists--;
+	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "EXPUNGE")) {
+		/* A message that is not there: the count is not known. */
+		if (n == 0 || n > s->sel.exists)
+			s->sel.exists_seen = 0;
+		else
+			s->sel.exists--;
+	}
 }
 
 static struct sess_cmd *

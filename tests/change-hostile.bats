@@ -226,3 +226,30 @@ named() {
 	assert_equal "$(echo "$output" | jq -c .uid | tr '\n' ' ')" '1 2 '
 	[[ $stderr == *"flagged \\Deleted but not expunged: 1 message, UID 3"* ]]
 }
+
+# An EXISTS smaller than the count, or more EXPUNGEs than there are
+# messages, contradicts what the server said before (only EXPUNGE makes a
+# mailbox smaller, RFC 3501 7.3.1): such a count is not believed, and
+# what is still there is asked, never inferred from it.
+@test "delete: an expunge answered without EXPUNGEs, with a smaller EXISTS: what is left is named, 69" {
+	hostile_start script --script "$(hostile_script shrink \
+		greeting 'fill INBOX 2000' 'serve-until UID EXPUNGE' \
+		'sendraw * 4 EXISTS\r\n{tag} OK Expunged nothing.\r\n' serve)"
+	run --separate-stderr H delete INBOX - -o jsonl < <(seq 1 2 2003)
+	assert_failure 69
+	# The second chunk's 91 were expunged; the first's 911 are still there.
+	assert_equal "${#lines[@]}" 91
+	[[ $stderr == *"imapctl: delete: flagged \\Deleted but not expunged: 911 messages, UIDs 1,3,5,"* ]]
+}
+
+@test "move: a refused MOVE with a smaller EXISTS: the refusal said, nothing named as gone, 69" {
+	hostile_start script --script "$(hostile_script shrink \
+		greeting 'fill INBOX 2000' 'serve-until UID MOVE' \
+		'sendraw {tag} NO [CANNOT] Refused (hostile).\r\n* 4 EXISTS\r\n' serve)"
+	run --separate-stderr H move INBOX - Archive -o jsonl < <(seq 1 2 2003)
+	assert_failure 69
+	assert_equal "${#lines[@]}" 91
+	[[ $stderr == *"imapctl: move: chunk 1 of 2: Refused (hostile). [CANNOT]"* ]]
+	[[ $stderr == *"imapctl: move: not moved to 'Archive': 911 messages, UIDs 1,3,5,"* ]]
+	[[ $stderr != *"not found"* ]]
+}
