@@ -198,8 +198,10 @@ incremented, the client's likely next tag).
     reply TEXT         send "{tag} TEXT" + CRLF for the last command read
     handle             answer the last command read as the well-behaved
                        mode would (after serve-until or expect)
-    fill MAILBOX N     add N small messages to MAILBOX (UIDs from its
-                       UIDNEXT on; the store is shared by the connections)
+    fill MAILBOX N [SIZE]
+                       add N small messages to MAILBOX (UIDs from its
+                       UIDNEXT on; the store is shared by the connections);
+                       with SIZE, each of SIZE bytes or a little more
     serve              well-behaved mode for the rest of the connection
     serve-until TEXT   well-behaved mode until a command containing TEXT is
                        read; that command is not answered (reply to it next)
@@ -2612,15 +2614,20 @@ class ScriptSession(Session):
                                    lineno)
             self.dispatch(self.cur)
         elif verb == "fill":
-            name, _, count = rest.rpartition(" ")
-            box = self.store.get(name)
-            if box is None or not count.isdigit():
-                raise ScriptFailed("line %d: fill MAILBOX COUNT" % lineno)
-            for _ in range(int(count)):
+            m = re.match(r"^(.*?) (\d+)(?: (\d+))?$", rest)
+            box = self.store.get(m.group(1)) if m else None
+            if box is None:
+                raise ScriptFailed("line %d: fill MAILBOX COUNT [SIZE]" %
+                                   lineno)
+            size = int(m.group(3) or 0)
+            for _ in range(int(m.group(2))):
                 n = box.uidnext
+                body = b"Message %d of a large mailbox.\r\n" % n
+                # Lines of 76 "x" to make up the size asked.
+                while len(body) + 300 < size:
+                    body += b"x" * 76 + b"\r\n"
                 box.add(make_message(
-                    b"Filler %d" % n, b"Fay <fay@example.com>",
-                    b"Message %d of a large mailbox.\r\n" % n,
+                    b"Filler %d" % n, b"Fay <fay@example.com>", body,
                     b"Message-ID: <fill%d@hostile.example>\r\n" % n))
         elif verb == "serve-until":
             cmd = self.loop(until=rest.encode("utf-8"))
