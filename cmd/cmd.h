@@ -47,6 +47,7 @@ struct opt_mode {
  *   --timeout: not a duration: 'soon': use a number and s, min, ...
  *   --max-size: not a size: '1T': bytes, or a number with k, M or G
  *   --warning-time: bad range '1:x' ... (range_parse's words)
+ *   --tls: bad --tls 'ssl': use implicit, starttls or none
  * Commands read the typed field and convert nothing again.
  */
 enum opt_kind {
@@ -54,9 +55,11 @@ enum opt_kind {
 	OPT_K_UINT,		/* digits, min to max */
 	OPT_K_SIZE,		/* bytes, or with k, M or G: min to max */
 	OPT_K_DURATION,		/* duration_parse: more than 0, at most dmax */
-	OPT_K_RANGE		/* range_parse, with range_flags */
+	OPT_K_RANGE,		/* range_parse, with range_flags */
+	OPT_K_CHOICE		/* a word of choices (lib/choice.h) */
 };
 
+struct choices;
 struct range;
 
 struct opt {
@@ -76,6 +79,8 @@ struct opt {
 	uint64_t	*num;		/* OPT_K_UINT, OPT_K_SIZE */
 	double		*secs;		/* OPT_K_DURATION: seconds */
 	struct range	*range;		/* OPT_K_RANGE */
+	int		*choice;	/* OPT_K_CHOICE: the word's value */
+	const struct choices *choices;	/* OPT_K_CHOICE: the words */
 	/*
 	 * The default is the field's value until the option is given; it
 	 * may lie outside the range, to say "not given".
@@ -83,6 +88,7 @@ struct opt {
 	uint64_t	 min, max, def;	/* OPT_K_UINT, OPT_K_SIZE */
 	double		 dmax, ddef;	/* OPT_K_DURATION; dmax 0: no limit */
 	unsigned	 range_flags;	/* OPT_K_RANGE: RANGE_DURATION... */
+	int		 cdef;		/* OPT_K_CHOICE */
 };
 
 #define OPT_REPEAT	0x1		/* may be given several times */
@@ -161,6 +167,17 @@ struct opt {
 	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
 	    .kind = OPT_K_RANGE, .range = OPT_TYPED(struct range *, v), \
 	    .range_flags = (f) }
+/*
+ * --name WORD: *v = the value the table t (a struct choices) gives WORD,
+ * an enum's (int *v, as git's OPT_CMDMODE); def until given, which may
+ * be none of the table's values (OPT_CHOICE_UNSET: not given). The
+ * configuration file reads its words through the same table.
+ */
+#define OPT_CHOICE(s, l, v, t, def_, a, h) \
+	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
+	    .kind = OPT_K_CHOICE, .choice = OPT_TYPED(int *, v), \
+	    .choices = (t), .cdef = (def_) }
+#define OPT_CHOICE_UNSET	(-1)
 /* Not given: the default of an OPT_UINT that any number may be. */
 #define OPT_UNSET	UINT64_MAX
 #define OPT_END()	{ .name = NULL }

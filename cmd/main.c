@@ -18,6 +18,7 @@
 #include <openssl/opensslv.h>
 
 #include "auth.h"
+#include "choice.h"
 #include "cmd.h"
 #include "deadline.h"
 #include "progress.h"
@@ -41,18 +42,35 @@
 #define TIMEOUT_MAX_S		86400.0	/* as the account's timeout */
 
 /*
+ * -o: the emitter's formats, and prometheus, which only a monitoring
+ * plugin writes. IMAPCTL_FORMAT takes the same words.
+ */
+#define FORMAT_PROMETHEUS	(EMIT_XML + 1)
+static const struct choice format_words[] = {
+	{ "text", EMIT_TEXT },
+	{ "json", EMIT_JSON },
+	{ "jsonl", EMIT_JSONL },
+	{ "xml", EMIT_XML },
+	{ "prometheus", FORMAT_PROMETHEUS },
+	{ NULL, 0 }
+};
+static const struct choices format_choices = { .v = format_words,
+    .hint = "text, json, jsonl or xml (check: also prometheus)" };
+
+/*
  * The global options, parsed into the settings the connection is made
  * from and a few of main's own.
  */
 static struct {
 	struct settings_in	 in;
-	const char		*format;
+	int			 format;	/* format_words, or -1 */
 	double			 deadline;	/* seconds; 0: none given */
 	int			 help, version;
 } gopt;
 
 const struct opt global_opts[] = {
-	OPT_STRING('o', "format", &gopt.format, "FORMAT", "output format: "
+	OPT_CHOICE('o', "format", &gopt.format, &format_choices,
+	    OPT_CHOICE_UNSET, "FORMAT", "output format: "
 	    "text, json, jsonl, xml (check: also prometheus)"),
 	OPT_STRING('a', "account", &gopt.in.account, "NAME", "connect as the "
 	    "config file's account NAME"),
@@ -65,7 +83,8 @@ const struct opt global_opts[] = {
 	    "993, or 143 with STARTTLS)"),
 	OPT_STRING('u', "user", &gopt.in.user, "USER", "user name to log in "
 	    "with"),
-	OPT_STRING(0, "tls", &gopt.in.tls, "MODE", "implicit (default; "
+	OPT_CHOICE(0, "tls", &gopt.in.tls, &tls_mode_choices,
+	    OPT_CHOICE_UNSET, "MODE", "implicit (default; "
 	    "starttls on port 143), starttls or none"),
 	OPT_STRING_F(0, "cafile", &gopt.in.cafile, "FILE", "also trust the CA "
 	    "certificates in FILE", OPT_COMPLETE_FILE),
@@ -91,7 +110,8 @@ const struct opt global_opts[] = {
 	    "password up in FILE instead of ~/.netrc", OPT_COMPLETE_FILE),
 	OPT_STRING(0, "oauth2-token-cmd", &gopt.in.token_cmd, "CMD", "run CMD "
 	    "and take the first line it prints as the OAuth2 token"),
-	OPT_STRING(0, "auth", &gopt.in.auth, "MECH", "auto, scram-sha-256, "
+	OPT_CHOICE(0, "auth", &gopt.in.auth, &auth_mech_choices,
+	    OPT_CHOICE_UNSET, "MECH", "auto, scram-sha-256, "
 	    "scram-sha-1, plain, login, xoauth2 or oauthbearer"),
 	OPT_STRING(0, "as", &gopt.in.as, "USER", "act as USER with your own "
 	    "credentials (SASL PLAIN authorization identity; master users)"),
@@ -781,6 +801,30 @@ check_blank(const struct command *c, const struct opt_table *const tables[],
 	return 0;
 }
 
+/*
+ * What the global options make wrong together, said with the other usage
+ * errors, before anything is read or connected (what an account adds is
+ * checked when the settings are gathered). Returns 0, or -1 with the
+ * usage error in *e.
+ */
+static int
+global_check(struct err *e)
+{
+	const struct settings_in *in = &gopt.in;
+
+	if (in->as != NULL && in->auth != OPT_CHOICE_UNSET &&
+	    in->auth != AUTH_AUTO && in->auth != AUTH_PLAIN)
+		return err_set(e, ERR_USAGE, "--as needs SASL PLAIN, not %s",
+		    auth_mech_name((enum auth_mech)in->auth));
+	if (in->key != NULL && in->cert == NULL)
+		return err_set(e, ERR_USAGE, "a client key without a "
+		    "certificate: give --cert FILE too");
+	if (in->tunnel != NULL && in->proxy != NULL &&
+	    strcmp(in->proxy, "none") != 0)
+		return err_set(e, ERR_USAGE, "--proxy and a tunnel: use one");
+	return 0;
+}
+
 /* Connection set-up ------------------------------------------------------ */
 
 static const char *
@@ -1091,6 +1135,39 @@ start_deadline(const struct command *c)
 	deadline_set(secs > 0 ? (long long)(secs * 1000 + 0.5) : 0);
 }
 
+/*
+ * The output format: -o (read with the options), else IMAPCTL_FORMAT,
+ * else text. prometheus is a monitoring plugin's alone. 0, or -1 with
+ * the usage error in *e and text in *ef_r (a plugin's line).
+ */
+static int
+output_format(int mon, enum report_format *rf_r, enum emit_format *ef_r,
+    struct err *e)
+{
+	const char *f = env("IMAPCTL_FORMAT");
+	int v = gopt.format;
+
+	*rf_r = REPORT_PLUGIN;
+	*ef_r = EMIT_TEXT;
+	if (v == OPT_CHOICE_UNSET && f != NULL &&
+	    choice_parse(&format_choices, f, &v) < 0)
+		return choice_err(&format_choices, "IMAPCTL_FORMAT", f, e);
+	if (v == OPT_CHOICE_UNSET || v == EMIT_TEXT)
+		return 0;
+	if (v == FORMAT_PROMETHEUS) {
+		if (!mon)
+			return err_set(e, ERR_USAGE, "bad %s 'prometheus': "
+			    "use text, json, jsonl or xml (prometheus: check "
+			    "only)", gopt.format == OPT_CHOICE_UNSET ?
+			    "IMAPCTL_FORMAT" : "--format");
+		*rf_r = REPORT_PROMETHEUS;
+		return 0;
+	}
+	*rf_r = REPORT_RECORD;
+	*ef_r = (enum emit_format)v;
+	return 0;
+}
+
 static int
 version(void)
 {
@@ -1121,9 +1198,9 @@ run(int argc, char **argv, struct held *h)
 	struct settings *st = &h->st;
 	struct ctx ctx;
 	struct err usage;		/* what is wrong in the command line */
+	struct err fmt_err;
 	enum emit_format fmt = EMIT_TEXT;
 	enum report_format rfmt = REPORT_PLUGIN;
-	const char *f;
 	char **ops;
 	int i, nops = 0, rc = 0, mon;
 
@@ -1177,24 +1254,17 @@ run(int argc, char **argv, struct held *h)
 		err_set(&usage, ERR_USAGE, "unexpected operand '%s'",
 		    ops[c->max_args]);
 	else if (check_blank(c, (const struct opt_table *const *)tables, ops,
-	    nops, &usage) == 0 && bad.kind != ERR_NONE)
+	    nops, &usage) < 0)
+		;
+	else if (bad.kind != ERR_NONE)
 		usage = bad;
+	else
+		(void)global_check(&usage);
 	if (usage.kind == ERR_NONE)
 		start_deadline(c);
-	f = gopt.format != NULL ? gopt.format : env("IMAPCTL_FORMAT");
-	if (mon) {
-		if (report_format_parse(f ? f : "text", &rfmt, &fmt) < 0) {
-			if (usage.kind == ERR_NONE)
-				err_set(&usage, ERR_USAGE, "bad format '%s': "
-				    "use text, prometheus, json, jsonl or xml",
-				    f);
-			rfmt = REPORT_PLUGIN;
-			fmt = EMIT_TEXT;
-		}
-	} else if (usage.kind == ERR_NONE && f != NULL &&
-	    emit_format_parse(f, &fmt) < 0)
-		err_set(&usage, ERR_USAGE, "bad format '%s': use text, json, "
-		    "jsonl or xml", f);
+	if (output_format(mon, &rfmt, &fmt, &fmt_err) < 0 &&
+	    usage.kind == ERR_NONE)
+		usage = fmt_err;
 	/* A monitoring plugin reports it in its own words. */
 	if (usage.kind != ERR_NONE && !mon)
 		return print_usage_err(c, &usage);

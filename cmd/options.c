@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Typed option arguments: numbers, sizes, durations and threshold ranges
- * read once, when the option is, into the field its table entry points
- * at. Each kind says what is wrong in one wording, naming the option and
+ * Typed option arguments: numbers, sizes, durations, threshold ranges
+ * and words of a closed set read once, when the option is, into the field
+ * its table entry points at. Each kind says what is wrong in one wording, naming the option and
  * the range it takes.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "choice.h"
 #include "cmd.h"
 #include "parser.h"
 #include "range.h"
@@ -120,6 +121,17 @@ read_duration(const struct opt *o, const char *arg, struct err *e)
 	return 0;
 }
 
+static int
+read_choice(const struct opt *o, const char *arg, struct err *e)
+{
+	char what[64];
+
+	if (choice_parse(o->choices, arg, o->choice) == 0)
+		return 0;
+	snprintf(what, sizeof(what), "--%s", o->name);
+	return choice_err(o->choices, what, arg, e);
+}
+
 int
 opt_value(const struct opt *o, const char *arg, struct err *e)
 {
@@ -136,6 +148,8 @@ opt_value(const struct opt *o, const char *arg, struct err *e)
 			return -1;
 		}
 		return 0;
+	case OPT_K_CHOICE:
+		return read_choice(o, arg, e);
 	case OPT_K_TEXT:
 		break;
 	}
@@ -152,5 +166,7 @@ opt_value_reset(const struct opt *o)
 			*o->secs = o->ddef;
 		if (o->range != NULL)
 			memset(o->range, 0, sizeof(*o->range));
+		if (o->choice != NULL)
+			*o->choice = o->cdef;
 	}
 }

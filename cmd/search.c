@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "choice.h"
 #include "cmd.h"
 #include "msgset.h"
 #include "multi.h"
@@ -21,8 +22,25 @@
 /* What is printed of the messages found: their summaries, or a count. */
 enum { SHOW_UIDS, SHOW_COUNT, SHOW_SUMMARY };
 
+/* --sort: a key, with - before it for the reverse order. */
+#define SORT_REVERSE	0x100
+static const struct choice sort_words[] = {
+	{ "date", SEARCH_SORT_DATE },
+	{ "-date", SEARCH_SORT_DATE | SORT_REVERSE },
+	{ "size", SEARCH_SORT_SIZE },
+	{ "-size", SEARCH_SORT_SIZE | SORT_REVERSE },
+	{ "subject", SEARCH_SORT_SUBJECT },
+	{ "-subject", SEARCH_SORT_SUBJECT | SORT_REVERSE },
+	{ "from", SEARCH_SORT_FROM },
+	{ "-from", SEARCH_SORT_FROM | SORT_REVERSE },
+	{ NULL, 0 }
+};
+static const struct choices sort_choices = { .v = sort_words,
+    .hint = "date, size, subject or from, with - before for the reverse" };
+
 static struct {
-	const char	*raw, *sort;
+	const char	*raw;
+	int		 sort;		/* sort_words, or -1 */
 	uint64_t	 limit;		/* 0: no limit */
 	struct opt_mode	 show;
 } opt;
@@ -40,7 +58,8 @@ const struct opt search_opts[] = {
 	OPT_UINT(0, "limit", &opt.limit, 0, 1, UINT64_MAX, "N", "print at "
 	    "most N messages "
 	    "(with --in: in all)"),
-	OPT_STRING(0, "sort", &opt.sort, "ORDER", "date, -date, size, -size, "
+	OPT_CHOICE(0, "sort", &opt.sort, &sort_choices, OPT_CHOICE_UNSET,
+	    "ORDER", "date, -date, size, -size, "
 	    "subject or from (with -: newest, largest or Z first)"),
 	MSGSET_OPT_UIDVALIDITY,
 	OPT_END()
@@ -172,25 +191,6 @@ first_uids(const struct uidset *set, uint64_t limit, struct uidset *out)
 	}
 }
 
-static int
-parse_sort(const char *s, enum search_sort *key_r, int *reverse_r)
-{
-	*reverse_r = s[0] == '-';
-	if (*reverse_r)
-		s++;
-	if (strcmp(s, "date") == 0)
-		*key_r = SEARCH_SORT_DATE;
-	else if (strcmp(s, "size") == 0)
-		*key_r = SEARCH_SORT_SIZE;
-	else if (strcmp(s, "subject") == 0)
-		*key_r = SEARCH_SORT_SUBJECT;
-	else if (strcmp(s, "from") == 0)
-		*key_r = SEARCH_SORT_FROM;
-	else
-		return -1;
-	return 0;
-}
-
 /* --limit, --sort and --count with --summary: 0 or 64 after saying why. */
 static int
 search_options(struct ctx *ctx, uint64_t *limit_r, enum search_sort *key_r,
@@ -199,10 +199,11 @@ search_options(struct ctx *ctx, uint64_t *limit_r, enum search_sort *key_r,
 	*limit_r = opt.limit;
 	*key_r = SEARCH_SORT_DATE;
 	*reverse_r = 0;
-	if (opt.sort != NULL && parse_sort(opt.sort, key_r, reverse_r) < 0)
-		return cmd_usage(ctx, "bad --sort '%s': use date, "
-		    "size, subject or from, with - before for the reverse",
-		    opt.sort);
+	/* --sort was read with the options. */
+	if (opt.sort != OPT_CHOICE_UNSET) {
+		*key_r = (enum search_sort)(opt.sort & ~SORT_REVERSE);
+		*reverse_r = (opt.sort & SORT_REVERSE) != 0;
+	}
 	if (opt_mode_count(&opt.show) > 1)
 		return cmd_usage(ctx, "--count and --summary "
 		    "exclude each other");
@@ -220,7 +221,7 @@ check_in(int argc, char **argv, struct ctx *ctx, enum search_sort key)
 	if (common_opts.uidvalidity != 0)
 		return cmd_usage(ctx, "--uidvalidity guards one "
 		    "mailbox; with --in each record carries its own");
-	if (opt.sort != NULL && (key == SEARCH_SORT_SUBJECT ||
+	if (opt.sort != OPT_CHOICE_UNSET && (key == SEARCH_SORT_SUBJECT ||
 	    key == SEARCH_SORT_FROM))
 		return cmd_usage(ctx, "--sort %s with --in: the "
 		    "server sorts by %s one mailbox at a time, and those "
@@ -508,7 +509,7 @@ search_in(int argc, char **argv, struct ctx *ctx, uint64_t limit,
 	const char *item;
 	size_t i;
 	int count = opt.show.value == SHOW_COUNT, summary = opt.show.value ==
-	    SHOW_SUMMARY, sorted = opt.sort != NULL, rc = 0;
+	    SHOW_SUMMARY, sorted = opt.sort != OPT_CHOICE_UNSET, rc = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.ctx = ctx;
@@ -599,7 +600,7 @@ cmd_search(int argc, char **argv, struct ctx *ctx)
 			emit_record_end(ctx->emit);
 		} else
 			rc = cmd_fail(ctx, &ctx->err);
-	} else if (opt.sort != NULL) {
+	} else if (opt.sort != OPT_CHOICE_UNSET) {
 		if (search_sorted(ctx->sess, q, key, reverse, limit, summary ?
 		    found_keep : found_one, &f, &ctx->err) < 0)
 			rc = cmd_fail(ctx, &ctx->err);

@@ -36,20 +36,6 @@ env(const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-static int
-parse_tls(const char *s, enum tls_mode *m_r)
-{
-	if (strcmp(s, "implicit") == 0)
-		*m_r = TLS_IMPLICIT;
-	else if (strcmp(s, "starttls") == 0)
-		*m_r = TLS_STARTTLS;
-	else if (strcmp(s, "none") == 0)
-		*m_r = TLS_NONE;
-	else
-		return -1;
-	return 0;
-}
-
 /* "localhost", 127.0.0.0/8 or ::1: cleartext that never leaves the host. */
 static int
 loopback(const char *host)
@@ -208,7 +194,6 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	const struct account *a;
 	const char *u;
 	enum tls_mode mode = TLS_IMPLICIT;
-	enum auth_mech m = AUTH_AUTO;
 	int retries = 0;
 
 	st->so.timeout_ms = in->default_timeout_ms > 0 ?
@@ -223,13 +208,6 @@ settings_gather(struct settings *st, const struct settings_in *in,
 		st->so.max_literal = in->max_size;
 	if (in->retry <= CONFIG_MAX_RETRY)
 		retries = (int)in->retry;
-	if (in->tls != NULL && parse_tls(in->tls, &mode) < 0)
-		return err_set(e, ERR_USAGE, "bad --tls '%s': use implicit, "
-		    "starttls or none", in->tls);
-	if (in->auth != NULL && auth_mech_parse(in->auth, &m) < 0)
-		return err_set(e, ERR_USAGE, "bad --auth '%s': use auto, "
-		    "scram-sha-256, scram-sha-1, plain, login, xoauth2 or "
-		    "oauthbearer", in->auth);
 	/* A URL on the command line replaces the environment's. */
 	u = in->url ? in->url : env("IMAPCTL_URL");
 	if (u != NULL && url_parse(u, &st->url, e) < 0)
@@ -248,7 +226,10 @@ settings_gather(struct settings *st, const struct settings_in *in,
 		st->so.tunnel = a->tunnel;
 	st->so.port = in->port ? in->port : st->url.port ? st->url.port :
 	    a ? a->port : NULL;
-	if (in->tls == NULL) {
+	/* --tls and --auth were read with the options (main.c). */
+	if (in->tls >= 0)
+		mode = (enum tls_mode)in->tls;
+	else {
 		if (st->so.tunnel != NULL)
 			mode = TLS_NONE;	/* the pipe is the channel */
 		else if (st->url.host != NULL)
@@ -306,8 +287,8 @@ settings_gather(struct settings *st, const struct settings_in *in,
 	st->ao.user = in->user ? in->user : st->url.user ? st->url.user :
 	    env("IMAPCTL_USER") ? env("IMAPCTL_USER") : a ? a->user : NULL;
 	st->ao.mech = AUTH_AUTO;
-	if (in->auth != NULL)
-		st->ao.mech = m;
+	if (in->auth >= 0)
+		st->ao.mech = (enum auth_mech)in->auth;
 	else if (a != NULL && a->auth >= 0)
 		st->ao.mech = (enum auth_mech)a->auth;
 	st->ao.no_sasl_ir = in->no_sasl_ir || (a != NULL && a->sasl_ir == 0);

@@ -18,7 +18,9 @@
 /* What the command line said; NULL or 0 where it said nothing. */
 struct settings_in {
 	int		 default_timeout_ms;	/* the command's */
-	const char	*url, *host, *port, *user, *tls, *cafile, *auth;
+	const char	*url, *host, *port, *user, *cafile;
+	int		 tls;		/* enum tls_mode, or -1 */
+	int		 auth;		/* enum auth_mech, or -1 */
 	double		 timeout;	/* --timeout, seconds */
 	uint64_t	 max_size;	/* --max-size, bytes */
 	uint64_t	 retry;		/* --retry; OPT_UNSET when not given */

@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "b64.h"
 #include "buf.h"
+#include "choice.h"
 #include "scram.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -17,10 +18,23 @@
 #define AUTH_MAX		65536	/* one SASL message, encoded */
 #define AUTH_MAX_CHALLENGES	4	/* more means something is wrong */
 
-static const char *const mech_names[] = {
-	"auto", "plain", "login", "scram-sha-256", "scram-sha-1", "xoauth2",
-	"oauthbearer"
+/*
+ * --auth and the account's auth: SASL mechanism names, which are
+ * case-insensitive; auto, then the strongest first, as the error offers
+ * them.
+ */
+static const struct choice mech_words[] = {
+	{ "auto", AUTH_AUTO },
+	{ "scram-sha-256", AUTH_SCRAM_SHA_256 },
+	{ "scram-sha-1", AUTH_SCRAM_SHA_1 },
+	{ "plain", AUTH_PLAIN },
+	{ "login", AUTH_LOGIN },
+	{ "xoauth2", AUTH_XOAUTH2 },
+	{ "oauthbearer", AUTH_OAUTHBEARER },
+	{ NULL, 0 }
 };
+const struct choices auth_mech_choices = { .v = mech_words,
+    .flags = CHOICE_NOCASE };
 
 /* As AUTHENTICATE and the capabilities spell them. */
 static const char *const sasl_names[] = {
@@ -28,23 +42,10 @@ static const char *const sasl_names[] = {
 	"OAUTHBEARER"
 };
 
-int
-auth_mech_parse(const char *s, enum auth_mech *m_r)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(mech_names) / sizeof(mech_names[0]); i++)
-		if (strcasecmp(s, mech_names[i]) == 0) {
-			*m_r = (enum auth_mech)i;
-			return 0;
-		}
-	return -1;
-}
-
 const char *
 auth_mech_name(enum auth_mech m)
 {
-	return mech_names[m];
+	return choice_name(&auth_mech_choices, (int)m);
 }
 
 int

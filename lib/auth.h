@@ -33,7 +33,9 @@ struct auth_opts {
 	const char	*port;
 };
 
-int		 auth_mech_parse(const char *, enum auth_mech *);
+/* The names of the mechanisms, as --auth and the account's auth take them. */
+struct choices;
+extern const struct choices auth_mech_choices;
 const char	*auth_mech_name(enum auth_mech);
 int		 auth_mech_is_oauth(enum auth_mech);
 enum auth_mech	 auth_choose(struct sess *, int is_token);

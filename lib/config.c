@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "choice.h"
 #include "config.h"
 #include "proxy.h"
 #include "range.h"
@@ -198,19 +199,21 @@ bad(struct pos *ps, const char *fmt, const char *arg)
 	    tmp);
 }
 
-static int
-parse_bool(const char *s, int *v_r)
-{
-	if (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0) {
-		*v_r = 1;
-		return 0;
-	}
-	if (strcmp(s, "false") == 0 || strcmp(s, "no") == 0) {
-		*v_r = 0;
-		return 0;
-	}
-	return -1;
-}
+static const struct choice tls_words[] = {
+	{ "implicit", TLS_IMPLICIT },
+	{ "starttls", TLS_STARTTLS },
+	{ "none", TLS_NONE },
+	{ NULL, 0 }
+};
+const struct choices tls_mode_choices = { .v = tls_words };
+
+/* A yes or no of the file: true or false, or yes or no. */
+static const struct choice bool_words[] = {
+	{ "true", 1 }, { "yes", 1 }, { "false", 0 }, { "no", 0 },
+	{ NULL, 0 }
+};
+static const struct choices bool_choices = { .v = bool_words,
+    .hint = "true or false" };
 
 static int
 valid_name(const char *s)
@@ -246,9 +249,8 @@ expand_home(const char *s)
 static int
 set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 {
-	static const char *const tls_names[] = { "implicit", "starttls",
-	    "none" };
-	enum auth_mech m;
+	const struct choices *words = NULL;
+	struct err ce;
 	const char *why;
 	char **slot_s = NULL, ***slot_argv = NULL;
 	size_t i;
@@ -340,19 +342,14 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 			return bad(ps, "bad command: %s", why);
 		return 0;
 	}
-	if (slot_i == &a->tls) {
-		for (i = 0; i < 3; i++)
-			if (strcmp(val, tls_names[i]) == 0)
-				a->tls = (int)i;
-		if (a->tls < 0)
-			return bad(ps, "bad tls '%s': use implicit, starttls "
-			    "or none", val);
-	} else if (slot_i == &a->auth) {
-		if (auth_mech_parse(val, &m) < 0)
-			return bad(ps, "bad auth '%s': use auto, "
-			    "scram-sha-256, scram-sha-1, plain, login, "
-			    "xoauth2 or oauthbearer", val);
-		a->auth = (int)m;
+	/* The words the options take too, read by the same tables. */
+	if (slot_i == &a->tls || slot_i == &a->auth) {
+		words = slot_i == &a->tls ? &tls_mode_choices :
+		    &auth_mech_choices;
+		if (choice_parse(words, val, slot_i) < 0) {
+			choice_err(words, key, val, &ce);
+			return bad(ps, "%s", ce.msg);
+		}
 	} else if (slot_i == &a->retry) {
 		if (config_parse_retry(val, &a->retry) < 0)
 			return bad(ps, "bad retry '%s': give a number of "
@@ -361,7 +358,7 @@ set_key(struct pos *ps, struct account *a, const char *key, const char *val)
 		if (config_parse_timeout(val, &a->timeout_ms) < 0)
 			return bad(ps, "bad timeout '%s': give a duration "
 			    "such as 30, 30s or 2min, at most a day", val);
-	} else if (parse_bool(val, slot_i) < 0)
+	} else if (choice_parse(&bool_choices, val, slot_i) < 0)
 		return bad(ps, "bad value '%s': use true or false", val);
 	return 0;
 }

@@ -26,6 +26,13 @@
 #define CONFIG_MAX_ACCOUNTS	1000
 #define CONFIG_MAX_ARGV		256
 
+/*
+ * The names of enum tls_mode (sess.h), as --tls and the account's tls
+ * take them; auth's are auth_mech_choices (auth.h).
+ */
+struct choices;
+extern const struct choices tls_mode_choices;
+
 /* One account; what the file did not set is NULL or -1. */
 struct account {
 	char		*name;

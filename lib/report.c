@@ -53,24 +53,6 @@ static const char *const state_names[] = {
 	"OK", "WARNING", "CRITICAL", "UNKNOWN"
 };
 
-int
-report_format_parse(const char *s, enum report_format *f_r,
-    enum emit_format *ef_r)
-{
-	*ef_r = EMIT_TEXT;
-	if (strcmp(s, "text") == 0)
-		*f_r = REPORT_PLUGIN;
-	else if (strcmp(s, "prometheus") == 0)
-		*f_r = REPORT_PROMETHEUS;
-	else if (strcmp(s, "json") == 0 || strcmp(s, "jsonl") == 0 ||
-	    strcmp(s, "xml") == 0) {
-		*f_r = REPORT_RECORD;
-		return emit_format_parse(s, ef_r);
-	} else
-		return -1;
-	return 0;
-}
-
 struct report *
 report_new(enum report_format fmt, FILE *fp, struct emit *e,
     const char *service)

@@ -36,9 +36,9 @@ enum report_state {
 };
 
 enum report_format {
-	REPORT_PLUGIN,
-	REPORT_PROMETHEUS,
-	REPORT_RECORD
+	REPORT_PLUGIN,		/* -o text: the plugin line */
+	REPORT_PROMETHEUS,	/* the exposition format */
+	REPORT_RECORD		/* json, jsonl, xml: a record */
 };
 
 enum report_unit {
@@ -70,12 +70,6 @@ struct report_item {
 
 struct report;
 
-/*
- * "text" is the plugin line, "prometheus" the exposition format, "json",
- * "jsonl" and "xml" a record (*emit_fmt_r says which). -1 otherwise.
- */
-int		 report_format_parse(const char *, enum report_format *,
-		    enum emit_format *emit_fmt_r);
 struct report	*report_new(enum report_format, FILE *, struct emit *,
 		    const char *service);
 void		 report_free(struct report *);

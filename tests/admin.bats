@@ -104,11 +104,12 @@ tunnel_gone() {
 	# A wrong master password: 77.
 	IMAPCTL_PASSWORD=nope run --separate-stderr ctl --user "$IMAPCTL_TEST_MASTER_USER" --as alice status
 	assert_failure 77
-	# Only PLAIN carries it.
+	# Only PLAIN carries it: a usage error, before connecting.
 	for mech in login scram-sha-256; do
 		IMAPCTL_PASSWORD=$IMAPCTL_TEST_MASTER_PASS run --separate-stderr ctl --user "$IMAPCTL_TEST_MASTER_USER" --as alice --auth $mech status
 		assert_failure 64
-		assert_equal "$stderr" "imapctl: status: --as needs SASL PLAIN, not $mech"
+		assert_equal "${stderr_lines[0]}" "imapctl: status: --as needs SASL PLAIN, not $mech"
+		assert_equal "${stderr_lines[1]}" "usage: imapctl status [MAILBOX...]"
 	done
 }
 

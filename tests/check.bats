@@ -276,7 +276,7 @@ S: "* ]]
 	[[ $output == "IMAP UNKNOWN - unexpected operand 'extra'"* ]]
 	run --separate-stderr imapctl check -o yaml
 	assert_failure 3
-	[[ $output == "IMAP UNKNOWN - bad format 'yaml'"* ]]
+	[[ $output == "IMAP UNKNOWN - bad --format 'yaml'"* ]]
 	run --separate-stderr imapctl check --warning-unseen
 	assert_failure 3
 	[[ $output == *"option '--warning-unseen' needs RANGE"* ]]

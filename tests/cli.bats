@@ -110,7 +110,7 @@ options() { { "$IMAPCTL" "$1" -h; "$IMAPCTL" --help | sed -n '/^Global options:/
 	[[ $stderr == *"option '--format' needs FORMAT"* ]]
 	run --separate-stderr "$IMAPCTL" list -o yaml
 	assert_failure 64
-	[[ $stderr == *"bad format 'yaml'"* ]]
+	[[ $stderr == *"bad --format 'yaml'"* ]]
 	run --separate-stderr "$IMAPCTL" info extra
 	assert_failure 64
 	[[ $stderr == *"unexpected operand 'extra'"* ]]
@@ -164,6 +164,11 @@ watch INBOX --keepalive 2h
 help nosuch
 flag INBOX 1 --add a(b
 delete INBOX 1:x
+list --tls ssl
+status --auth gssapi
+info -o yaml
+search INBOX --sort name
+list --as bob --auth login
 END
 	# Nor is a file or directory that is not there a reason to connect.
 	: >"$BATS_TEST_TMPDIR/plain"
@@ -239,6 +244,68 @@ END
 --timeout: not a duration: 'soon': use a number and s, min, h, d, w, mo or y (seconds, minutes, hours, days, weeks, months of 30 days, years of 365 days), such as 90s, 30min, 2h or 90d|--timeout soon check
 --max-size: not a size: '1T': bytes, or a number with k, M or G|--max-size 1T check
 END
+}
+
+@test "words of a closed set are read with their option, by the tables the configuration file reads" {
+	local port
+	port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	while IFS='|' read -r c msg cmd; do
+		rm -f "$BATS_TEST_TMPDIR/asked"
+		# shellcheck disable=SC2086  # the words of each line
+		run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$port" \
+			--password-cmd "touch $BATS_TEST_TMPDIR/asked; echo pw" $cmd
+		assert_failure 64
+		assert_equal "$stderr" "imapctl: $c: $msg"$'\n'"usage: imapctl $c $("$IMAPCTL" "$c" -h | sed -n '1s/^usage: imapctl [^ ]* //p')"$'\n'"Try 'imapctl $c --help'."
+		assert_output ""
+		[ ! -e "$BATS_TEST_TMPDIR/asked" ]
+	done <<'END'
+status|bad --tls 'ssl': use implicit, starttls or none|--tls ssl status
+status|bad --tls 'STARTTLS': use implicit, starttls or none|status --tls STARTTLS
+list|bad --auth 'gssapi': use auto, scram-sha-256, scram-sha-1, plain, login, xoauth2 or oauthbearer|--auth gssapi list
+list|bad --format 'yaml': use text, json, jsonl or xml (check: also prometheus)|list -o yaml
+status|bad --format 'prometheus': use text, json, jsonl or xml (prometheus: check only)|-o prometheus status
+search|bad --sort 'name': use date, size, subject or from, with - before for the reverse|search INBOX --sort name
+search|bad --sort 'dat': use date, size, subject or from, with - before for the reverse|search INBOX --sort dat
+list|--as needs SASL PLAIN, not login|--as bob --auth login list
+list|a client key without a certificate: give --cert FILE too|list --key /nonexistent
+END
+	# IMAPCTL_FORMAT takes the same words.
+	run --separate-stderr env IMAPCTL_FORMAT=yaml "$IMAPCTL" list
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "imapctl: list: bad IMAPCTL_FORMAT 'yaml': use text, json, jsonl or xml (check: also prometheus)"
+	# SASL mechanism names are case-insensitive; the TLS modes are not.
+	run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$port" \
+		--tls none --auth SCRAM-SHA-256 --password-cmd "echo pw" status
+	assert_failure 69
+	[[ $stderr == *refused* ]]
+	# The monitoring probe: the same words in its UNKNOWN line, exit 3.
+	while IFS='|' read -r msg cmd; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$port" \
+			--password-cmd "touch $BATS_TEST_TMPDIR/asked; echo pw" $cmd
+		assert_failure 3
+		assert_equal "$output" "IMAP UNKNOWN - $msg; see 'imapctl check --help'"
+		assert_equal "$stderr" ""
+		[ ! -e "$BATS_TEST_TMPDIR/asked" ]
+	done <<'END'
+bad --tls 'ssl': use implicit, starttls or none|check --tls ssl
+bad --auth 'gssapi': use auto, scram-sha-256, scram-sha-1, plain, login, xoauth2 or oauthbearer|--auth gssapi check
+bad --format 'yaml': use text, json, jsonl or xml (check: also prometheus)|check -o yaml
+END
+	# The configuration file: the same tables, the same words.
+	printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = ssl\n' "$port" >"$BATS_TEST_TMPDIR/conf"
+	chmod 600 "$BATS_TEST_TMPDIR/conf"
+	run --separate-stderr "$IMAPCTL" --config "$BATS_TEST_TMPDIR/conf" -a a status
+	assert_failure 78
+	assert_equal "$stderr" "imapctl: status: $BATS_TEST_TMPDIR/conf:4: bad tls 'ssl': use implicit, starttls or none"
+	printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = none\nauth = gssapi\n' "$port" >"$BATS_TEST_TMPDIR/conf"
+	run --separate-stderr "$IMAPCTL" --config "$BATS_TEST_TMPDIR/conf" -a a status
+	assert_failure 78
+	assert_equal "$stderr" "imapctl: status: $BATS_TEST_TMPDIR/conf:5: bad auth 'gssapi': use auto, scram-sha-256, scram-sha-1, plain, login, xoauth2 or oauthbearer"
+	printf '[account a]\nhost = 127.0.0.1\nport = %s\ntls = none\nauth = PLAIN\n' "$port" >"$BATS_TEST_TMPDIR/conf"
+	run --separate-stderr "$IMAPCTL" --config "$BATS_TEST_TMPDIR/conf" -a a --password-cmd "echo pw" status
+	assert_failure 69
+	[[ $stderr == *refused* ]]
 }
 
 @test "there is no option that takes a password" {

@@ -133,6 +133,8 @@ main(void)
 	    "65535", "port zero");
 	refused("[account a]\ntls = maybe\n", "conf:2: bad tls 'maybe': use "
 	    "implicit, starttls or none", "a bad tls");
+	refused("[account a]\ntls = STARTTLS\n", "conf:2: bad tls 'STARTTLS': "
+	    "use implicit, starttls or none", "tls is lower case, as --tls");
 	refused("[account a]\nauth = gssapi\n", "conf:2: bad auth 'gssapi': "
 	    "use auto, scram-sha-256, scram-sha-1, plain, login, xoauth2 or "
 	    "oauthbearer", "a bad auth");
