@@ -1287,6 +1287,14 @@ run(int argc, char **argv, struct held *h)
 		rc = cmd_fail(&ctx, &ctx.err);
 	else
 		rc = c->fn(nops, ops, &ctx);
+	/*
+	 * A usage error leaves standard output empty: no "[]", no empty
+	 * XML document, which a script would take for a result. (A
+	 * monitoring plugin's UNKNOWN is its result, in its format.)
+	 */
+	if (ctx.usage.kind != ERR_NONE && !mon &&
+	    emit_records(ctx.emit) == 0)
+		emit_detach(ctx.emit);
 	if (ctx.usage.kind != ERR_NONE)
 		rc = usage_fail(&ctx, &ctx.usage);
 	cmd_progress_end(&ctx);

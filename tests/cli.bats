@@ -246,6 +246,36 @@ END
 END
 }
 
+@test "a usage error prints nothing on standard output, in every format" {
+	local port
+	port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	for f in text json jsonl xml; do
+		while read -r cmd; do
+			# shellcheck disable=SC2086  # the words of each line
+			run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$port" \
+				--tls none --password-cmd "echo pw" -o "$f" $cmd
+			assert_failure 64
+			assert_output ""
+			assert_equal "${stderr_lines[1]}" "usage: imapctl ${cmd%% *} $("$IMAPCTL" "${cmd%% *}" -h | sed -n '1s/^usage: imapctl [^ ]* //p')"
+			# shellcheck disable=SC2086
+			run --separate-stderr env IMAPCTL_FORMAT="$f" "$IMAPCTL" \
+				--host 127.0.0.1 --port "$port" --tls none $cmd
+			assert_failure 64
+			assert_output ""
+		done <<'END'
+fetch INBOX 1 --raw --text
+fetch INBOX 1:x
+search INBOX bogus:
+search INBOX --count --summary
+flag INBOX 1
+delete INBOX 1 --trash --flag-only
+mailbox frob Old
+status --bogus
+help nosuch
+END
+	done
+}
+
 @test "words of a closed set are read with their option, by the tables the configuration file reads" {
 	local port
 	port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
