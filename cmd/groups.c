@@ -115,8 +115,12 @@ add_record(void *arg, const struct uid_record *rec, struct err *e)
 	struct groups *gs = arg;
 	struct group *g;
 
+	/*
+	 * Bad input, not a bad command line: found by reading, as a
+	 * record that does not parse is (65 for every command).
+	 */
 	if (rec->mailbox == NULL)
-		return err_set(e, ERR_USAGE, "standard input line %zu: a UID "
+		return err_set(e, ERR_DATA, "standard input line %zu: a UID "
 		    "without a mailbox: with no MAILBOX operand, '-' reads "
 		    "records that name theirs (as search prints them)",
 		    rec->lineno);

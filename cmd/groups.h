@@ -33,8 +33,10 @@ int	groups_wanted(const struct ctx *, int argc, char **argv, int nrest);
 /*
  * Before connecting: the options, then every record of standard input,
  * grouped (into ctx->data), and --max over all of them. 0, or the exit
- * status after printing the error: 64 for a record without a mailbox,
- * 65 for one that does not parse or for too many messages.
+ * status after printing the error: 64 for --uidvalidity (a usage error,
+ * said by main); 65 for a record that does not parse or names no
+ * mailbox (bad input, said as the line it is on, without a usage line),
+ * or for too many messages.
  */
 int	groups_check(struct ctx *, int argc, char **argv, int nrest);
 /* Whether groups_check read the records: the command runs groups_run. */

@@ -148,14 +148,14 @@ imapctl: move: 'Café/Menü': 0 of 1 listed (1 not found)"
 	assert_equal "$(srv_count Archive)" 0
 }
 
-@test "a bare UID or a record without its mailbox, with no MAILBOX: a usage error naming the line (64), nothing connected" {
+@test "a bare UID or a record without its mailbox, with no MAILBOX: bad input naming the line (65), nothing connected" {
 	uv=$(srv_uidvalidity INBOX)
 	pipe "printf 'INBOX\t$uv\t1\n4\n'" "--debug delete -"
-	assert_failure 64
+	assert_failure 65
 	assert_output ""
 	assert_equal "$stderr" "imapctl: delete: standard input line 2: a UID without a mailbox: with no MAILBOX operand, '-' reads records that name theirs (as search prints them)"
 	pipe "echo '{\"uid\": 3}'" "flag - --add seen"
-	assert_failure 64
+	assert_failure 65
 	assert_equal "$stderr" "imapctl: flag: standard input line 1: a UID without a mailbox: with no MAILBOX operand, '-' reads records that name theirs (as search prints them)"
 	pipe "echo '{\"mailbox\": \"\", \"uid\": 3}'" "move - Archive"
 	assert_failure 65

@@ -68,6 +68,32 @@ INBOX	$uv	3	Archive"
 	assert_equal "$(srv_count INBOX)" 5
 }
 
+@test "a bad record on standard input is bad input (65) for every command that reads records, said without a usage line" {
+	for cmd in "fetch INBOX -" "search INBOX uid:-" "flag INBOX - --add seen" \
+	    "move INBOX - Archive" "delete INBOX -" "flag - --add seen" \
+	    "move - Archive" "delete -"; do
+		while IFS='|' read -r line msg; do
+			run --separate-stderr bash -c "printf '%s\n' \"\$1\" | \"\$IMAPCTL\" $(imapctl_args) $cmd" _ "$line"
+			assert_failure 65
+			assert_output ""
+			assert_equal "$stderr" "imapctl: ${cmd%% *}: standard input line 1: $msg"
+		done <<'END'
+x|not a UID, a text record (mailbox, uidvalidity, uid) or a JSON record
+{"uid": "3"}|the record has no valid "uid"
+END
+	done
+	# Without a MAILBOX operand a record names its mailbox: a bare UID
+	# there is bad input too, not a bad command line.
+	for cmd in "flag - --add seen" "move - Archive" "delete -"; do
+		run --separate-stderr bash -c "printf '4\n' | \"\$IMAPCTL\" $(imapctl_args) $cmd"
+		assert_failure 65
+		assert_output ""
+		assert_equal "$stderr" "imapctl: ${cmd%% *}: standard input line 1: a UID without a mailbox: with no MAILBOX operand, '-' reads records that name theirs (as search prints them)"
+	done
+	assert_equal "$(srv_count INBOX)" 5
+	assert_equal "$(srv_count Archive)" 0
+}
+
 @test "text, JSON and bare UIDs mixed on one stdin" {
 	uv=$(srv_uidvalidity INBOX)
 	run --separate-stderr bash -c "{ printf 'INBOX\t$uv\t1\n2\n'; echo '{\"mailbox\":\"INBOX\",\"uidvalidity\":$uv,\"uid\":3}'; } |
