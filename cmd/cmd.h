@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "emit.h"
 #include "err.h"
@@ -189,6 +190,13 @@ struct opt {
 int	opt_value(const struct opt *o, const char *arg, struct err *e);
 /* The typed fields of the table o back to their defaults. */
 void	opt_value_reset(const struct opt *o);
+
+/*
+ * The words of o, an OPT_CHOICE, that command c (NULL: none yet) takes,
+ * a line each to f: for completion (__complete words).
+ */
+struct command;
+void	opt_print_words(const struct command *c, const struct opt *o, FILE *f);
 
 /* How many modes of m were given. */
 int	opt_mode_count(const struct opt_mode *);

@@ -182,13 +182,32 @@ print_opt_names(const struct opt *o)
 	for (; o->name != NULL; o++) {
 		kind = o->flags & OPT_COMPLETE_FILE ? "file" :
 		    o->flags & OPT_COMPLETE_DIR ? "dir" :
-		    o->flags & OPT_COMPLETE_MAILBOX ? "mailbox" : "";
+		    o->flags & OPT_COMPLETE_MAILBOX ? "mailbox" :
+		    o->kind == OPT_K_CHOICE ? "word" : "";
 		printf("--%s\t%s\t%s\t%s\n", o->name, o->arg ? o->arg : "",
 		    kind, o->help);
 		if (o->short_name)
 			printf("-%c\t%s\t%s\t%s\n", o->short_name,
 			    o->arg ? o->arg : "", kind, o->help);
 	}
+}
+
+/* The option spelt w ("--tls", "-o") of c's table, else a global one. */
+static const struct opt *
+opt_named(const struct command *c, const char *w)
+{
+	const struct opt *t[] = { c != NULL ? c->opts : NULL, global_opts };
+	const struct opt *o;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		for (o = t[i]; o != NULL && o->name != NULL; o++)
+			if ((w[0] == '-' && w[1] == '-' &&
+			    strcmp(w + 2, o->name) == 0) ||
+			    (w[0] == '-' && w[1] != '\0' && w[2] == '\0' &&
+			    o->short_name == (unsigned char)w[1]))
+				return o;
+	return NULL;
 }
 
 /* "older:6" or "newer:1.5": a duration that waits for its unit. */
@@ -207,7 +226,11 @@ duration_term(const char *w)
 /*
  * __complete commands: "name<TAB>summary" a line.
  * __complete options [COMMAND]: "option<TAB>argument<TAB>kind<TAB>help",
- * the global options when no command is given.
+ * the global options when no command is given; kind is file, dir,
+ * mailbox, word (one of the words __complete words gives) or empty.
+ * __complete words OPTION [COMMAND]: the words OPTION ("--tls", "-o")
+ * takes, in COMMAND when given, a line each; nothing for an option that
+ * takes any text.
  * __complete operands COMMAND: what the command's operands are, a kind for
  * each in order, the last standing for any more: mailbox, file, set (a UID
  * set; not there with --query), query, action (mailbox's), command, shell.
@@ -220,6 +243,7 @@ int
 cmd_complete(int argc, char **argv, struct ctx *ctx)
 {
 	const struct command *c;
+	const struct opt *o;
 	const char *w;
 	size_t i;
 
@@ -245,6 +269,15 @@ cmd_complete(int argc, char **argv, struct ctx *ctx)
 		}
 		for (i = 0; (w = search_term_word(i)) != NULL; i++)
 			printf("%s\n", w);
+		return 0;
+	}
+	if (strcmp(argv[0], "words") == 0 && argc > 1) {
+		c = argc > 2 ? command_find(argv[2]) : NULL;
+		if (argc > 2 && c == NULL)
+			return cmd_usage(ctx, "'%s' is not a command", argv[2]);
+		if ((o = opt_named(c, argv[1])) == NULL)
+			return cmd_usage(ctx, "unknown option '%s'", argv[1]);
+		opt_print_words(c, o, stdout);
 		return 0;
 	}
 	if (strcmp(argv[0], "commands") == 0) {

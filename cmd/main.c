@@ -254,10 +254,10 @@ const struct command commands[] = {
 	    .min_args = 1, .max_args = 1, .operands = "shell" },
 	{ .name = "__complete", .fn = cmd_complete,
 	    .flags = NO_NETWORK | HIDDEN, .opts = complete_opts,
-	    .usage = "commands|options [COMMAND]|operands COMMAND|terms "
-		"[WORD]|accounts",
+	    .usage = "commands|options [COMMAND]|operands COMMAND|words "
+		"OPTION [COMMAND]|terms [WORD]|accounts",
 	    .summary = "completion helper",
-	    .min_args = 1, .max_args = 2 },
+	    .min_args = 1, .max_args = 3 },
 	{ .name = NULL }
 };
 
@@ -563,6 +563,21 @@ opt_reset(const struct opt *o)
 }
 
 
+
+void
+opt_print_words(const struct command *c, const struct opt *o, FILE *f)
+{
+	const struct choice *p;
+
+	if (o->kind != OPT_K_CHOICE)
+		return;
+	for (p = o->choices->v; p->name != NULL; p++)
+		/* As output_format takes them. */
+		if (!(o->choices == &format_choices &&
+		    p->value == FORMAT_PROMETHEUS &&
+		    (c == NULL || !(c->flags & MONITORING))))
+			fprintf(f, "%s\n", p->name);
+}
 
 int
 opt_mode_count(const struct opt_mode *m)

@@ -179,13 +179,6 @@ _imapctl_complete()
 		# The argument of an option: files, directories, mailboxes,
 		# fixed words, or nothing to offer.
 		case $prev in
-		-o|--format)
-			local fmts="text json jsonl xml"
-			[[ $cmd == check ]] && fmts+=" prometheus"
-			COMPREPLY=($(compgen -W "$fmts" -- "$cur")); return ;;
-		--tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
-		--auth) COMPREPLY=($(compgen -W "auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer" -- "$cur")); return ;;
-		--sort) COMPREPLY=($(compgen -W "date -date size -size subject -subject from -from" -- "$cur")); return ;;
 		--send-via)
 			# The scheme; the host follows it without a space.
 			COMPREPLY=($(compgen -W "smtp:// smtps://" -- "$cur"))
@@ -208,6 +201,10 @@ _imapctl_complete()
 			return ;;
 		mailbox)
 			_imapctl_mailbox_reply
+			return ;;
+		word)
+			# The words of the option's table (-o, --tls, --sort).
+			COMPREPLY=($(compgen -W "$("$bin" __complete words -- "$prev" $cmd 2>/dev/null)" -- "$cur"))
 			return ;;
 		arg) return ;;
 		esac

@@ -95,15 +95,6 @@ function __imapctl_complete
         end
         set -l values
         switch "$prev"
-            case -o --format
-                set values text json jsonl xml
-                test "$cmd" = check; and set -a values prometheus
-            case --tls
-                set values implicit starttls none
-            case --auth
-                set values auto scram-sha-256 scram-sha-1 plain login xoauth2 oauthbearer
-            case --sort
-                set values date -date size -size subject -subject from -from
             case --send-via
                 set values smtp:// smtps://
             case -a --account
@@ -129,6 +120,9 @@ function __imapctl_complete
                             set values (__fish_complete_directories $cur)
                         case mailbox
                             set values (__imapctl_mailboxes)
+                        case word
+                            # The words of the option's table (-o, --tls, --sort).
+                            set values (imapctl __complete words -- $prev $cmd 2>/dev/null)
                     end
                     test (count $values) -gt 0; and printf "$prefix%s\n" $values
                     return

@@ -521,6 +521,39 @@ draft"
 	done
 }
 
+@test "the words an option takes come from its table: completed in bash, zsh and fish, each one taken" {
+	local port
+	port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	assert_equal "$("$IMAPCTL" __complete options | awk -F'\t' '$3 == "word" { print $1 }' | sort | tr '\n' ' ')" "--auth --format --tls -o "
+	assert_equal "$("$IMAPCTL" __complete options search | awk -F'\t' '$3 == "word" { print $1 }' | sort | tr '\n' ' ')" "--auth --format --sort --tls -o "
+	# Every word offered is taken.
+	for o in -o --tls --auth; do
+		for w in $("$IMAPCTL" __complete words -- "$o"); do
+			run --separate-stderr "$IMAPCTL" "$o" "$w" help
+			assert_success
+		done
+	done
+	run --separate-stderr "$IMAPCTL" __complete words -- -o check
+	assert_output "$(printf '%s\n' text json jsonl xml prometheus)"
+	for w in $("$IMAPCTL" __complete words -- --sort search); do
+		run --separate-stderr "$IMAPCTL" --host 127.0.0.1 --port "$port" \
+			--tls none --password-cmd "echo pw" search INBOX --sort "$w"
+		assert_failure 69
+	done
+	run --separate-stderr "$IMAPCTL" __complete words -- --limit search
+	assert_success
+	assert_output ""
+	for sh in bash zsh fish; do
+		assert_equal "$(complete_line $sh 'imapctl --tls ')" "$(printf '%s\n' implicit none starttls)"
+		assert_equal "$(complete_line $sh 'imapctl list --auth s')" "$(printf '%s\n' scram-sha-1 scram-sha-256)"
+		assert_equal "$(complete_line $sh 'imapctl search INBOX --sort s')" "$(printf '%s\n' size subject)"
+		assert_equal "$(complete_line $sh 'imapctl search INBOX --sort -s')" "$(printf '%s\n' -size -subject)"
+		assert_equal "$(complete_line $sh 'imapctl check -o p')" prometheus
+		assert_equal "$(complete_line $sh 'imapctl list -o p')" ""
+		assert_equal "$(complete_line $sh 'imapctl status --tls=s' | sed 's/^--tls=//')" starttls
+	done
+}
+
 @test "bash completion as readline applies it: after '=' and ':', the space after" {
 	completion_path
 	mkdir -p "$BATS_TEST_TMPDIR/work/only.d"
