@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "choice.h"
 #include "cmd.h"
 #include "settings.h"
 #include "range.h"
@@ -155,22 +156,26 @@ cmd_help(int argc, char **argv, struct ctx *ctx)
 	return 0;
 }
 
+static const struct choice shell_words[] = {
+	{ "bash", 0 }, { "zsh", 1 }, { "fish", 2 }, { NULL, 0 }
+};
+static const struct choices shell_choices = { .v = shell_words };
+
 int
 cmd_completion(int argc, char **argv, struct ctx *ctx)
 {
-	const char *script;
+	const char *const scripts[] = { completion_bash, completion_zsh,
+	    completion_fish };
+	char use[64];
+	int v;
 
 	(void)argc;
-	if (strcmp(argv[0], "bash") == 0)
-		script = completion_bash;
-	else if (strcmp(argv[0], "zsh") == 0)
-		script = completion_zsh;
-	else if (strcmp(argv[0], "fish") == 0)
-		script = completion_fish;
-	else
-		return cmd_usage(ctx, "unknown shell '%s': use "
-		    "bash, zsh or fish", argv[0]);
-	fputs(script, stdout);
+	if (choice_parse(&shell_choices, argv[0], &v) < 0) {
+		choice_list(&shell_choices, use, sizeof(use));
+		return cmd_usage(ctx, "unknown shell '%s': use %s", argv[0],
+		    use);
+	}
+	fputs(scripts[v], stdout);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "change.h"
+#include "choice.h"
 #include "mailbox.h"
 #include "settings.h"
 #include "stop.h"
@@ -32,15 +33,29 @@ const struct opt mailbox_opts[] = {
 	OPT_END()
 };
 
+/* The action, the first operand: read once, by check_mailbox. */
+enum action { A_CREATE, A_DELETE, A_RENAME, A_SUBSCRIBE, A_UNSUBSCRIBE };
+
+static const struct choice action_words[] = {
+	{ "create", A_CREATE }, { "delete", A_DELETE },
+	{ "rename", A_RENAME }, { "subscribe", A_SUBSCRIBE },
+	{ "unsubscribe", A_UNSUBSCRIBE }, { NULL, 0 }
+};
+static const struct choices action_choices = { .v = action_words };
+
 static const struct {
-	const char	*name;
 	const char	*verb;
 	int		 operands;	/* names it takes */
 } actions[] = {
-	{ "create", "CREATE", 1 }, { "delete", "DELETE", 1 },
-	{ "rename", "RENAME", 2 }, { "subscribe", "SUBSCRIBE", 1 },
-	{ "unsubscribe", "UNSUBSCRIBE", 1 },
+	[A_CREATE] = { "CREATE", 1 },
+	[A_DELETE] = { "DELETE", 1 },
+	[A_RENAME] = { "RENAME", 2 },
+	[A_SUBSCRIBE] = { "SUBSCRIBE", 1 },
+	[A_UNSUBSCRIBE] = { "UNSUBSCRIBE", 1 },
 };
+
+/* What check_mailbox read, for cmd_mailbox. */
+static enum action the_action;
 
 /* What LIST says of some mailboxes, asked for together. */
 struct probe {
@@ -156,26 +171,23 @@ count_messages(struct ctx *ctx, const char *action, const char *name,
 	return 0;
 }
 
-/* The action (its index in actions), its operands and --max. */
+/* The action, into the_action, and its operands. */
 static int
-mailbox_action(struct ctx *ctx, int argc, char **argv, size_t *i_r,
-    uint64_t *max_r)
+mailbox_action(struct ctx *ctx, int argc, char **argv)
 {
-	size_t i;
+	char use[128];
+	int v;
 
-	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
-		if (strcmp(argv[0], actions[i].name) == 0)
-			break;
-	if (i == sizeof(actions) / sizeof(actions[0]))
-		return cmd_usage(ctx, "unknown action '%s': use "
-		    "create, delete, rename, subscribe or unsubscribe",
-		    argv[0]);
-	if (argc - 1 != actions[i].operands)
+	if (choice_parse(&action_choices, argv[0], &v) < 0) {
+		choice_list(&action_choices, use, sizeof(use));
+		return cmd_usage(ctx, "unknown action '%s': use %s", argv[0],
+		    use);
+	}
+	if (argc - 1 != actions[v].operands)
 		return cmd_usage(ctx, "%s takes %s", argv[0],
-		    actions[i].operands == 2 ? "NAME and NEWNAME" :
+		    actions[v].operands == 2 ? "NAME and NEWNAME" :
 		    "one NAME");
-	*i_r = i;
-	*max_r = ctx->common->max;
+	the_action = (enum action)v;
 	return 0;
 }
 
@@ -317,27 +329,21 @@ out:
 int
 check_mailbox(int argc, char **argv, struct ctx *ctx)
 {
-	uint64_t max;
-	size_t i;
-
-	return mailbox_action(ctx, argc, argv, &i, &max);
+	return mailbox_action(ctx, argc, argv);
 }
 
 int
 cmd_mailbox(int argc, char **argv, struct ctx *ctx)
 {
 	struct err *e = &ctx->err;
-	uint64_t max, n;
-	size_t i;
+	uint64_t max = ctx->common->max, n;
 	int rc, r;
 
-	if ((rc = mailbox_action(ctx, argc, argv, &i, &max)) != 0)
-		return rc;
-	if (strcmp(argv[0], "create") == 0)
+	/* The action was read by check_mailbox, which ran first. */
+	if (the_action == A_CREATE)
 		return create_with_parents(ctx, argv[1]);
 	if ((max != UINT64_MAX || ctx->common->dry_run) &&
-	    (strcmp(argv[0], "delete") == 0 ||
-	    strcmp(argv[0], "rename") == 0)) {
+	    (the_action == A_DELETE || the_action == A_RENAME)) {
 		if ((rc = count_messages(ctx, argv[0], argv[1], &n)) != 0 ||
 		    (rc = change_check_max(ctx, max, n, "the mailbox holds")) !=
 		    0)
@@ -345,19 +351,19 @@ cmd_mailbox(int argc, char **argv, struct ctx *ctx)
 	}
 	if (!ctx->common->dry_run) {
 		stop_changing();
-		if (actions[i].operands == 2)
-			r = sess_run(ctx->sess, e, "%s %M %M", actions[i].verb,
-			    argv[1], argv[2]);
+		if (actions[the_action].operands == 2)
+			r = sess_run(ctx->sess, e, "%s %M %M",
+			    actions[the_action].verb, argv[1], argv[2]);
 		else
-			r = sess_run(ctx->sess, e, "%s %M", actions[i].verb,
-			    argv[1]);
+			r = sess_run(ctx->sess, e, "%s %M",
+			    actions[the_action].verb, argv[1]);
 		if (r < 0) {
 			err_prefix(e, "cannot %s '%s'", argv[0], argv[1]);
 			return cmd_fail(ctx, e);
 		}
 	}
 	emit_action(ctx, argv[0], argv[1], argc > 2 ? argv[2] : NULL,
-	    strcmp(argv[0], "subscribe") == 0 ? 1 :
-	    strcmp(argv[0], "unsubscribe") == 0 ? 0 : -1);
+	    the_action == A_SUBSCRIBE ? 1 :
+	    the_action == A_UNSUBSCRIBE ? 0 : -1);
 	return 0;
 }
