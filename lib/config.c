@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,121 +246,147 @@ expand_home(const char *s)
 	return p;
 }
 
+/* What a key's value is, and how it is read. */
+enum key_kind {
+	KEY_TEXT,		/* char *, as it is */
+	KEY_PATH,		/* char *, ~/ expanded */
+	KEY_PORT,		/* char *, 1 to 65535 */
+	KEY_PROXY,		/* char *, a proxy URL or "none" */
+	KEY_COMMAND,		/* char **, config_command */
+	KEY_WORD,		/* int, a word of the key's table */
+	KEY_BOOL,		/* int, true or false */
+	KEY_TIMEOUT,		/* int, milliseconds */
+	KEY_RETRY		/* int, retries */
+};
+
+#define KEY(n, k, f) { (n), (k), offsetof(struct account, f), NULL }
+#define KEY_WORDS(n, f, w) { (n), KEY_WORD, offsetof(struct account, f), (w) }
+
+/* The keys of an account: each read once, into its typed field. */
+static const struct key {
+	const char		*name;
+	enum key_kind		 kind;
+	size_t			 off;	/* of its field in struct account */
+	const struct choices	*words;	/* KEY_WORD */
+} keys[] = {
+	KEY("host", KEY_TEXT, host),
+	KEY("port", KEY_PORT, port),
+	KEY("user", KEY_TEXT, user),
+	KEY("cafile", KEY_PATH, cafile),
+	KEY("cert", KEY_PATH, cert),
+	KEY("key", KEY_PATH, key),
+	KEY("proxy", KEY_PROXY, proxy),
+	KEY("trash", KEY_TEXT, trash),
+	KEY("proxy_user", KEY_TEXT, proxy_user),
+	KEY("proxy_password_cmd", KEY_COMMAND, proxy_password_cmd),
+	KEY("tunnel", KEY_COMMAND, tunnel),
+	KEY("password_cmd", KEY_COMMAND, password_cmd),
+	KEY("oauth2_token_cmd", KEY_COMMAND, token_cmd),
+	KEY("smtp_user", KEY_TEXT, smtp_user),
+	KEY("smtp_password_cmd", KEY_COMMAND, smtp_password_cmd),
+	/* The words the options take too, read by the same tables. */
+	KEY_WORDS("tls", tls, &tls_mode_choices),
+	KEY_WORDS("auth", auth, &auth_mech_choices),
+	KEY("timeout", KEY_TIMEOUT, timeout_ms),
+	KEY("sasl_ir", KEY_BOOL, sasl_ir),
+	KEY("id", KEY_BOOL, id),
+	KEY("allow_cleartext", KEY_BOOL, allow_cleartext),
+	KEY("compress", KEY_BOOL, compress),
+	KEY("retry", KEY_RETRY, retry),
+	KEY("default", KEY_BOOL, is_default),
+	KEY("subscribe", KEY_BOOL, subscribe),
+};
+
 /* One "key = value" of account a; value already unquoted. */
 static int
-set_key(struct pos *ps, struct account *a, const char *key, const char *val)
+set_key(struct pos *ps, struct account *a, const char *name,
+    const char *val)
 {
-	const struct choices *words = NULL;
+	const struct key *k;
 	struct err ce;
 	const char *why;
-	char **slot_s = NULL, ***slot_argv = NULL;
+	char **slot_s, ***slot_argv;
 	size_t i;
-	int v, *slot_i = NULL, set;
+	int v, *slot_i, set;
 
-	if (strcmp(key, "host") == 0)
-		slot_s = &a->host;
-	else if (strcmp(key, "port") == 0)
-		slot_s = &a->port;
-	else if (strcmp(key, "user") == 0)
-		slot_s = &a->user;
-	else if (strcmp(key, "cafile") == 0)
-		slot_s = &a->cafile;
-	else if (strcmp(key, "cert") == 0)
-		slot_s = &a->cert;
-	else if (strcmp(key, "key") == 0)
-		slot_s = &a->key;
-	else if (strcmp(key, "proxy") == 0)
-		slot_s = &a->proxy;
-	else if (strcmp(key, "trash") == 0)
-		slot_s = &a->trash;
-	else if (strcmp(key, "proxy_user") == 0)
-		slot_s = &a->proxy_user;
-	else if (strcmp(key, "proxy_password_cmd") == 0)
-		slot_argv = &a->proxy_password_cmd;
-	else if (strcmp(key, "tunnel") == 0)
-		slot_argv = &a->tunnel;
-	else if (strcmp(key, "password_cmd") == 0)
-		slot_argv = &a->password_cmd;
-	else if (strcmp(key, "oauth2_token_cmd") == 0)
-		slot_argv = &a->token_cmd;
-	else if (strcmp(key, "smtp_user") == 0)
-		slot_s = &a->smtp_user;
-	else if (strcmp(key, "smtp_password_cmd") == 0)
-		slot_argv = &a->smtp_password_cmd;
-	else if (strcmp(key, "tls") == 0)
-		slot_i = &a->tls;
-	else if (strcmp(key, "auth") == 0)
-		slot_i = &a->auth;
-	else if (strcmp(key, "timeout") == 0)
-		slot_i = &a->timeout_ms;
-	else if (strcmp(key, "sasl_ir") == 0)
-		slot_i = &a->sasl_ir;
-	else if (strcmp(key, "id") == 0)
-		slot_i = &a->id;
-	else if (strcmp(key, "allow_cleartext") == 0)
-		slot_i = &a->allow_cleartext;
-	else if (strcmp(key, "compress") == 0)
-		slot_i = &a->compress;
-	else if (strcmp(key, "retry") == 0)
-		slot_i = &a->retry;
-	else if (strcmp(key, "default") == 0)
-		slot_i = &a->is_default;
-	else if (strcmp(key, "subscribe") == 0)
-		slot_i = &a->subscribe;
-	else
-		return bad(ps, "unknown key '%s'", key);
-	set = slot_s ? *slot_s != NULL : slot_argv ? *slot_argv != NULL :
-	    *slot_i != -1;
+	for (k = keys; k < keys + sizeof(keys) / sizeof(keys[0]); k++)
+		if (strcmp(name, k->name) == 0)
+			break;
+	if (k == keys + sizeof(keys) / sizeof(keys[0]))
+		return bad(ps, "unknown key '%s'", name);
+	slot_s = (char **)(void *)((char *)a + k->off);
+	slot_argv = (char ***)(void *)((char *)a + k->off);
+	slot_i = (int *)(void *)((char *)a + k->off);
+	switch (k->kind) {
+	case KEY_TEXT:
+	case KEY_PATH:
+	case KEY_PORT:
+	case KEY_PROXY:
+		set = *slot_s != NULL;
+		break;
+	case KEY_COMMAND:
+		set = *slot_argv != NULL;
+		break;
+	default:
+		set = *slot_i != -1;
+		break;
+	}
 	if (set)
-		return bad(ps, "'%s' is given twice in this account", key);
+		return bad(ps, "'%s' is given twice in this account", name);
 	if (val[0] == '\0')
-		return bad(ps, "'%s' needs a value", key);
-	if (slot_s == &a->port) {
+		return bad(ps, "'%s' needs a value", name);
+	switch (k->kind) {
+	case KEY_PORT:
 		v = 0;
 		for (i = 0; val[i] >= '0' && val[i] <= '9' && i < 6; i++)
 			v = v * 10 + (val[i] - '0');
 		if (val[i] != '\0' || v < 1 || v > 65535)
 			return bad(ps, "bad port '%s': give 1 to 65535", val);
-	}
-	if (slot_s == &a->cafile || slot_s == &a->cert || slot_s == &a->key) {
-		*slot_s = expand_home(val);
-		return 0;
-	}
-	if (slot_s == &a->proxy && strcmp(val, "none") != 0) {
-		struct proxy px;
-		struct err pe;
-
-		if (proxy_parse(val, &px, &pe) < 0)
-			return bad(ps, "%s", pe.msg);
-		proxy_free(&px);
-	}
-	if (slot_s != NULL) {
 		*slot_s = xstrdup(val);
 		return 0;
-	}
-	if (slot_argv != NULL) {
+	case KEY_PATH:
+		*slot_s = expand_home(val);
+		return 0;
+	case KEY_PROXY:
+		if (strcmp(val, "none") != 0) {
+			struct proxy px;
+			struct err pe;
+
+			if (proxy_parse(val, &px, &pe) < 0)
+				return bad(ps, "%s", pe.msg);
+			proxy_free(&px);
+		}
+		*slot_s = xstrdup(val);
+		return 0;
+	case KEY_TEXT:
+		*slot_s = xstrdup(val);
+		return 0;
+	case KEY_COMMAND:
 		if ((*slot_argv = config_command(val, &why)) == NULL)
 			return bad(ps, "bad command: %s", why);
 		return 0;
-	}
-	/* The words the options take too, read by the same tables. */
-	if (slot_i == &a->tls || slot_i == &a->auth) {
-		words = slot_i == &a->tls ? &tls_mode_choices :
-		    &auth_mech_choices;
-		if (choice_parse(words, val, slot_i) < 0) {
-			choice_err(words, key, val, &ce);
+	case KEY_WORD:
+		if (choice_parse(k->words, val, slot_i) < 0) {
+			choice_err(k->words, name, val, &ce);
 			return bad(ps, "%s", ce.msg);
 		}
-	} else if (slot_i == &a->retry) {
-		if (config_parse_retry(val, &a->retry) < 0)
+		return 0;
+	case KEY_RETRY:
+		if (config_parse_retry(val, slot_i) < 0)
 			return bad(ps, "bad retry '%s': give a number of "
 			    "retries, 0 to 100", val);
-	} else if (slot_i == &a->timeout_ms) {
-		if (config_parse_timeout(val, &a->timeout_ms) < 0)
+		return 0;
+	case KEY_TIMEOUT:
+		if (config_parse_timeout(val, slot_i) < 0)
 			return bad(ps, "bad timeout '%s': give a duration "
 			    "such as 30, 30s or 2min, at most a day", val);
-	} else if (choice_parse(&bool_choices, val, slot_i) < 0)
-		return bad(ps, "bad value '%s': use true or false", val);
+		return 0;
+	case KEY_BOOL:
+		if (choice_parse(&bool_choices, val, slot_i) < 0)
+			return bad(ps, "bad value '%s': use true or false",
+			    val);
+		return 0;
+	}
 	return 0;
 }
 
