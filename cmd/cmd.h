@@ -177,7 +177,7 @@ struct opt {
 #define OPT_CHOICE(s, l, v, t, def_, a, h) \
 	{ .name = (l), .short_name = (s), .arg = (a), .help = (h), \
 	    .kind = OPT_K_CHOICE, .choice = OPT_TYPED(int *, v), \
-	    .choices = (t), .cdef = (def_) }
+	    .choices = OPT_TYPED(const struct choices *, t), .cdef = (def_) }
 #define OPT_CHOICE_UNSET	(-1)
 /* Not given: the default of an OPT_UINT that any number may be. */
 #define OPT_UNSET	UINT64_MAX

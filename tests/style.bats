@@ -96,9 +96,10 @@ END
 	# Nothing asks for an option by its name at run time.
 	run grep -nE 'ctx_opt|ctx_flag|has_opt' cmd/*.c cmd/*.h
 	assert_failure
-	# Numbers, sizes, durations and ranges each go into a field of their
-	# own C type, read and checked by the parser (cmd/options.c).
-	good='OPT_BOOL(0, "a", &o.flag, "h"), OPT_STRING(0, "b", &o.str, "B", "h"), OPT_LIST(0, "c", &o.list, "C", "h", 0), OPT_CMDMODE(0, "d", &o.mode, 31, "h"), OPT_UINT(0, "e", &o.num, OPT_UNSET, 0, 9, "N", "h"), OPT_SIZE(0, "f", &o.num, 0, 1, "SIZE", "h"), OPT_DURATION(0, "g", &o.secs, 0, 60, "DURATION", "h"), OPT_RANGE(0, "i", &o.rng, RANGE_DURATION, "RANGE", "h")'
+	# Numbers, sizes, durations, ranges and words each go into a field
+	# of their own C type, read and checked by the parser
+	# (cmd/options.c); a word's table is a struct choices.
+	good='OPT_BOOL(0, "a", &o.flag, "h"), OPT_STRING(0, "b", &o.str, "B", "h"), OPT_LIST(0, "c", &o.list, "C", "h", 0), OPT_CMDMODE(0, "d", &o.mode, 31, "h"), OPT_UINT(0, "e", &o.num, OPT_UNSET, 0, 9, "N", "h"), OPT_SIZE(0, "f", &o.num, 0, 1, "SIZE", "h"), OPT_DURATION(0, "g", &o.secs, 0, 60, "DURATION", "h"), OPT_RANGE(0, "i", &o.rng, RANGE_DURATION, "RANGE", "h"), OPT_CHOICE(0, "j", &o.flag, &words, OPT_CHOICE_UNSET, "WORD", "h")'
 	for entry in "$good" \
 		'OPT_BOOL(0, "a", &o.flga, "h")' \
 		'OPT_BOOL(0, "a", &o.str, "h")' \
@@ -116,8 +117,11 @@ END
 		'OPT_DURATION(0, "g", &o.flag, 0, 0, "DURATION", "h")' \
 		'OPT_DURATION(0, "g", &o.fsecs, 0, 0, "DURATION", "h")' \
 		'OPT_RANGE(0, "i", &o.str, 0, "RANGE", "h")' \
-		'OPT_RANGE(0, "i", &o.secs, 0, "RANGE", "h")'; do
-		printf '#include "cmd.h"\n#include "range.h"\nstatic struct { int flag; const char *str; struct opt_list list; struct opt_mode mode; uint64_t num; uint32_t u32; double secs; float fsecs; struct range rng; } o;\nextern const struct opt t[];\nconst struct opt t[] = { %s, OPT_END() };\n' \
+		'OPT_RANGE(0, "i", &o.secs, 0, "RANGE", "h")' \
+		'OPT_CHOICE(0, "j", &o.str, &words, 0, "WORD", "h")' \
+		'OPT_CHOICE(0, "j", &o.num, &words, 0, "WORD", "h")' \
+		'OPT_CHOICE(0, "j", &o.flag, &o.str, 0, "WORD", "h")'; do
+		printf '#include "choice.h"\n#include "cmd.h"\n#include "range.h"\nextern const struct choices words;\nstatic struct { int flag; const char *str; struct opt_list list; struct opt_mode mode; uint64_t num; uint32_t u32; double secs; float fsecs; struct range rng; } o;\nextern const struct opt t[];\nconst struct opt t[] = { %s, OPT_END() };\n' \
 			"$entry" >"$BATS_TEST_TMPDIR/o.c"
 		# No -Werror: a wrong type is an error, not a warning.
 		run cc -std=c11 -D_GNU_SOURCE -Ilib -Icmd -fsyntax-only "$BATS_TEST_TMPDIR/o.c"
