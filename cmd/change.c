@@ -377,7 +377,7 @@ change_begin(struct ctx *ctx, struct change *ch, const char *setarg,
 		uidset_init(&singles);
 		msgset_singles(ctx, setarg, &named, &singles);
 		msgset_not_found(ctx, ch->mailbox, &singles, existing,
-		    strcmp(ctx->cmd->name, "delete") != 0);
+		    !(ctx->cmd->flags & DELETES));
 		uidset_free(&singles);
 	}
 	uidset_free(&named);

@@ -260,6 +260,12 @@ struct ctx;
  * unless the account asks for it (compress = true).
  */
 #define SHORT_TALK	0x200
+/*
+ * Takes messages away (delete, --trash or not): a message named that is
+ * gone already is what was asked, named on standard error with the
+ * status left at 0, and what was done is said as deleted.
+ */
+#define DELETES		0x400
 
 #define MONITORING_UNKNOWN	3
 

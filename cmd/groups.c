@@ -257,7 +257,7 @@ group_change(struct ctx *ctx, struct group *g, struct change *ch,
 	uidset_intersect(&exist, &g->uids, &found);
 	g->found = uidset_count(&found);
 	msgset_not_found(ctx, g->mailbox, &g->uids, &found,
-	    strcmp(ctx->cmd->name, "delete") != 0);
+	    !(ctx->cmd->flags & DELETES));
 	g->state = GROUP_DONE;
 	if (dry_run) {
 		change_emit_dry_run(ctx, ch, &found);
@@ -278,13 +278,9 @@ verb(const struct ctx *ctx, const struct change *tmpl, int dry_run)
 {
 	if (dry_run)
 		return "listed";
-	if (strcmp(ctx->cmd->name, "flag") == 0)
-		return "changed";
-	if (strcmp(ctx->cmd->name, "move") == 0)
-		return "moved";
-	if (tmpl->kind == CHANGE_DELETE && tmpl->flag_only)
-		return "flagged \\Deleted";
-	return "deleted";
+	if (ctx->cmd->flags & DELETES)
+		return tmpl->flag_only ? "flagged \\Deleted" : "deleted";
+	return tmpl->kind == CHANGE_FLAG ? "changed" : "moved";
 }
 
 /* Per mailbox, what was done and what was not, on standard error. */

@@ -193,7 +193,7 @@ const struct command commands[] = {
 	    .min_args = 2, .max_args = 3, .operands = "mailbox set mailbox",
 	    .check = check_move },
 	{ .name = "delete", .fn = cmd_delete,
-	    .flags = NEED_SELECT_RW | DRY_RUN_RO | CHANGES,
+	    .flags = NEED_SELECT_RW | DRY_RUN_RO | CHANGES | DELETES,
 	    .opts = delete_opts,
 	    .usage = "MAILBOX SET|--query QUERY [--trash | --flag-only]; - "
 		"alone for MAILBOX SET: records of several mailboxes",
