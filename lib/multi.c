@@ -8,12 +8,6 @@
 #include "xalloc.h"
 #include "banned.h"
 
-/*
- * A mailbox cannot match more messages than it holds; some slack is left
- * for messages that arrive while we search.
- */
-#define MULTI_SLACK	100000
-
 enum {
 	K_EXAMINE,
 	K_SEARCH,
@@ -35,7 +29,7 @@ multi_free(struct multi *m)
 		free(m->v[i].name);
 		free(m->v[i].wire);
 		uidset_free(&m->v[i].found);
-		uidlist_free(&m->v[i].list);
+		search_found_free(&m->v[i].run);
 	}
 	free(m->v);
 	free(m->keys);
@@ -149,95 +143,28 @@ multi_list(struct sess *s, const char *const *patterns, size_t n,
 static struct multi_cmd *
 cmd_of(struct multi *m, const struct imap_resp *r, int kind)
 {
-	const struct imap_arg *a = r->args->next, *t;
 	struct multi_cmd *c = NULL;
-	const char *tag;
-	size_t n, len;
+	const char *tag = NULL;
+	size_t len;
 
-	if (kind == K_SEARCH && imap_arg_is(r->args, "ESEARCH") &&
-	    imap_arg_list(a, &t, &n) && n == 2 && imap_arg_is(t, "TAG") &&
-	    imap_arg_string(t->next, &tag, &len))
+	if (kind == K_SEARCH && search_answer(r, &tag, &len) ==
+	    SEARCH_ANSWER_ESEARCH && tag != NULL)
 		c = sess_pipe_tagged(m->p, tag, len);
 	else
 		c = sess_pipe_oldest(m->p);
 	return c != NULL && c->kind == kind ? c : NULL;
 }
 
+/*
+ * A mailbox's answer: "* SEARCH 1 2 3" or "* ESEARCH (TAG "A5") UID ALL
+ * 1:3". A mailbox cannot match more messages than its EXISTS said.
+ */
 static int
-too_many(struct multi_box *b, uint64_t n, struct err *e)
+take_search(struct multi_box *b, const struct imap_resp *r, struct err *e)
 {
-	b->seen += n;
-	if (b->seen > (uint64_t)b->exists + MULTI_SLACK)
-		return err_set(e, ERR_PROTOCOL, "server named more messages "
-		    "than mailbox '%s' holds", b->name);
-	return 0;
+	b->run.exists = b->exists;
+	return search_found_take(&b->run, r, e);
 }
-
-/* "* SEARCH 1 2 3" or "* ESEARCH (TAG "A5") UID ALL 1:3 COUNT 3". */
-static int
-take_search(struct multi_box *b, const struct imap_resp *r, int count,
-    struct err *e)
-{
-	const struct imap_arg *a;
-	const char *s;
-	uint32_t uid;
-	uint64_t n;
-	size_t i, from;
-
-	if (imap_arg_is(r->args, "SEARCH")) {
-		for (a = r->args->next; a != NULL; a = a->next) {
-			if (a->type == IMAP_LIST)
-				continue;	/* (MODSEQ n) */
-			if (!imap_arg_u32(a, &uid) || uid == 0)
-				return err_set(e, ERR_PROTOCOL, "server sent "
-				    "a bad SEARCH result");
-			if (too_many(b, 1, e) < 0)
-				return -1;
-			b->count++;
-			if (!count && uidlist_add(&b->list, uid, uid, e) < 0)
-				return -1;
-		}
-		return 0;
-	}
-	a = r->args->next;
-	if (a != NULL && a->type == IMAP_LIST)
-		a = a->next;
-	if (imap_arg_is(a, "UID"))
-		a = a->next;
-	for (; a != NULL; a = a->next->next) {
-		if (a->next == NULL)
-			return err_set(e, ERR_PROTOCOL, "server sent a bad "
-			    "ESEARCH result");
-		if (imap_arg_is(a, "ALL")) {
-			from = b->list.n;
-			if (!imap_arg_atom(a->next, &s))
-				return err_set(e, ERR_PROTOCOL, "server sent "
-				    "a bad ESEARCH result");
-			if (uidlist_add_text(&b->list, s, e) < 0)
-				return -1;
-			for (n = 0, i = from; i < b->list.n; i++)
-				n += (uint64_t)b->list.r[i].hi -
-				    b->list.r[i].lo + 1;
-			if (count)
-				b->list.n = from;
-			b->count += n;
-			if (too_many(b, n, e) < 0)
-				return -1;
-		} else if (imap_arg_is(a, "COUNT")) {
-			if (!imap_arg_u64(a->next, &n) ||
-			    too_many(b, n, e) < 0)
-				return err_set(e, ERR_PROTOCOL, "server sent a "
-				    "bad ESEARCH count");
-			b->count += n;
-		}
-	}
-	return 0;
-}
-
-struct run {
-	struct multi	*m;
-	int		 count;
-};
 
 static int on_fetch(struct multi *, const struct imap_resp *,
 		    struct err *);
@@ -249,7 +176,7 @@ static int
 on_untagged(void *ctx, struct sess *s, const struct imap_resp *r,
     struct err *e)
 {
-	struct run *run = ctx;
+	struct multi *m = ctx;
 	const struct imap_arg *a = r->args, *code = r->code;
 	struct multi_cmd *c;
 	uint32_t n;
@@ -259,24 +186,24 @@ on_untagged(void *ctx, struct sess *s, const struct imap_resp *r,
 		/* "* OK [UIDVALIDITY n]" of the mailbox being examined. */
 		if (code != NULL && imap_arg_is(code, "UIDVALIDITY") &&
 		    imap_arg_u32(code->next, &n) &&
-		    (c = cmd_of(run->m, r, K_EXAMINE)) != NULL)
+		    (c = cmd_of(m, r, K_EXAMINE)) != NULL)
 			c->box->uidvalidity = n;
 		return 0;
 	}
 	if (a == NULL)
 		return 0;
 	if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "EXISTS")) {
-		if ((c = cmd_of(run->m, r, K_EXAMINE)) != NULL)
+		if ((c = cmd_of(m, r, K_EXAMINE)) != NULL)
 			c->box->exists = n;
 		return 0;
 	}
-	if (imap_arg_is(a, "SEARCH") || imap_arg_is(a, "ESEARCH")) {
-		if ((c = cmd_of(run->m, r, K_SEARCH)) == NULL)
+	if (search_answer(r, NULL, NULL) != SEARCH_ANSWER_NONE) {
+		if ((c = cmd_of(m, r, K_SEARCH)) == NULL)
 			return 0;	/* not ours */
-		return take_search(c->box, r, run->count, e);
+		return take_search(c->box, r, e);
 	}
 	if (a->next != NULL && imap_arg_is(a->next, "FETCH"))
-		return on_fetch(run->m, r, e);
+		return on_fetch(m, r, e);
 	return 0;
 }
 
@@ -337,7 +264,8 @@ leave_selected(struct sess *s)
 static void
 box_settle(struct multi_box *b)
 {
-	uidlist_into(&b->list, &b->found);
+	uidlist_into(&b->run.list, &b->found);
+	b->count = b->run.count;
 	if (!b->examined && b->err.kind == ERR_NONE)
 		err_set(&b->err, ERR_UNAVAILABLE, "cannot open mailbox '%s'",
 		    b->name);
@@ -394,13 +322,13 @@ int
 multi_search(struct sess *s, struct multi *m, const struct search_query *q,
     int count, const char *keys, int last, struct err *e)
 {
-	struct run run = { m, count };
-	struct sess_scope sc = { on_untagged, NULL, NULL, &run };
+	struct sess_scope sc = { on_untagged, NULL, NULL, NULL };
 	struct multi_box *b;
 	const char *ret = count ? "COUNT" : "ALL";
 	size_t i;
 	int r = 0, q_r = 1;
 
+	sc.ctx = m;
 	leave_selected(s);
 	/*
 	 * The sort keys in the same pass where the server keeps the matches
@@ -418,6 +346,9 @@ multi_search(struct sess *s, struct multi *m, const struct search_query *q,
 		b->c_examine.box = b->c_search.box = b->c_fetch.box = b;
 		b->c_examine.kind = K_EXAMINE;
 		b->c_search.kind = K_SEARCH;
+		search_found_free(&b->run);
+		search_found_init(&b->run, 0, count);
+		b->run.mailbox = b->name;
 		b->c_fetch.kind = K_FETCH;
 		if ((r = sess_pipe_send(m->p, examine_done, &b->c_examine, e,
 		    "EXAMINE %A", b->wire)) < 0)
@@ -481,11 +412,12 @@ on_fetch(struct multi *m, const struct imap_resp *r, struct err *e)
 		return rc;
 	/* SEARCHRES: "$" named the matches, the keys name them here. */
 	if (m->saving) {
-		if (uidlist_add(&c->box->list, uid, uid, e) < 0)
+		if (uidlist_add(&c->box->run.list, uid, uid, e) < 0)
 			return -1;
 	} else if (!uidset_contains(&c->box->found, uid))
 		return 0;
-	if (too_many(c->box, 1, e) < 0)
+	c->box->run.exists = c->box->exists;
+	if (search_found_more(&c->box->run, 1, e) < 0)
 		return -1;
 	if (m->nkeys == m->keys_alloc) {
 		m->keys_alloc = m->keys_alloc ? m->keys_alloc * 2 : 1024;
@@ -544,8 +476,7 @@ fetch_done(void *ctx, struct sess *s, const struct sess_reply *rep,
 int
 multi_keys(struct sess *s, struct multi *m, const char *item, struct err *e)
 {
-	struct run run = { m, 0 };
-	struct sess_scope sc = { on_untagged, NULL, NULL, &run };
+	struct sess_scope sc = { on_untagged, NULL, NULL, NULL };
 	struct multi_box *b;
 	struct buf chunk;
 	size_t i, pos;
@@ -553,6 +484,7 @@ multi_keys(struct sess *s, struct multi *m, const char *item, struct err *e)
 
 	if (m->keyed)
 		return 0;	/* they came with the search */
+	sc.ctx = m;
 	leave_selected(s);
 	m->item = item;
 	buf_init(&chunk, UIDSET_CHUNK * 2);
@@ -561,7 +493,7 @@ multi_keys(struct sess *s, struct multi *m, const char *item, struct err *e)
 		b = &m->v[i];
 		if (b->err.kind != ERR_NONE || b->found.n == 0)
 			continue;
-		b->seen = 0;
+		b->run.seen = 0;
 		b->searched_uv = b->uidvalidity;
 		b->c_examine.box = b->c_fetch.box = b;
 		b->c_examine.kind = K_EXAMINE;

@@ -49,8 +49,7 @@ struct multi_box {
 	struct uidset	 found;		/* the matches, without count */
 	uint64_t	 count;		/* how many match */
 	/* While the run goes. */
-	struct uidlist	 list;
-	uint64_t	 seen;
+	struct search_found run;	/* the answers as they come */
 	uint32_t	 searched_uv;
 	struct multi_cmd c_examine, c_search, c_fetch;
 };

@@ -17,7 +17,7 @@
 #include "xalloc.h"
 #include "banned.h"
 
-#define SEARCH_MAX_RESULT_SLACK	100000	/* see check_result() */
+#define SEARCH_MAX_RESULT_SLACK	100000	/* search_found_more() */
 
 /* Running ----------------------------------------------------------------- */
 
@@ -100,13 +100,262 @@ pipe_finish(struct pipe *p, int r, struct err *e)
 	return r;
 }
 
+/* Reading the answers of searches ----------------------------------------- */
+
+enum search_answer
+search_answer(const struct imap_resp *r, const char **tag_r, size_t *len_r)
+{
+	const struct imap_arg *a, *t;
+	size_t n;
+
+	if (tag_r != NULL) {
+		*tag_r = NULL;
+		*len_r = 0;
+	}
+	if (r->status != IMAP_ST_NONE || (a = r->args) == NULL)
+		return SEARCH_ANSWER_NONE;
+	if (imap_arg_is(a, "SEARCH"))
+		return SEARCH_ANSWER_SEARCH;
+	if (imap_arg_is(a, "SORT"))
+		return SEARCH_ANSWER_SORT;
+	if (!imap_arg_is(a, "ESEARCH"))
+		return SEARCH_ANSWER_NONE;
+	/* "(TAG "A5")": which command it answers. */
+	if (tag_r != NULL && imap_arg_list(a->next, &t, &n) && n == 2 &&
+	    imap_arg_is(t, "TAG"))
+		imap_arg_string(t->next, tag_r, len_r);
+	return SEARCH_ANSWER_ESEARCH;
+}
+
+static int
+bad_answer(struct err *e, const char *what, const char *part)
+{
+	return err_set(e, ERR_PROTOCOL, "server sent a bad %s %s", what, part);
+}
+
+/* A UID of ALL, *s on, as far as it goes: 1 to 4294967295. */
+static int
+set_uid(const char **s, uint32_t *uid_r)
+{
+	const char *p = *s;
+	uint64_t v = 0;
+
+	if (*p < '0' || *p > '9')
+		return 0;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((v = v * 10 + (uint64_t)(*p - '0')) > UINT32_MAX)
+			return 0;
+	if (v == 0)
+		return 0;
+	*uid_r = (uint32_t)v;
+	*s = p;
+	return 1;
+}
+
+/* ESEARCH's ALL, "4,9:12,3": each UID or range, in the order written. */
+static int
+walk_set(const char *s, const struct search_walker *w, const char *what,
+    struct err *e)
+{
+	uint32_t first, last;
+
+	for (;;) {
+		if (!set_uid(&s, &first))
+			break;
+		last = first;
+		if (*s == ':' && (++s, !set_uid(&s, &last)))
+			break;
+		if (w->uids != NULL && w->uids(w->ctx, first, last, e) < 0)
+			return -1;
+		if (*s == '\0')
+			return 0;
+		if (*s++ != ',')
+			break;
+	}
+	return bad_answer(e, what, "result");
+}
+
+/* "* ESEARCH [(TAG ...)] [UID] NAME VALUE ...". */
+static int
+walk_esearch(const struct imap_resp *r, const struct search_walker *w,
+    struct err *e)
+{
+	const char *what = w->sort ? "ESORT" : "ESEARCH", *s;
+	const struct imap_arg *a = r->args->next;
+	enum search_value name;
+	uint64_t v;
+
+	if (a != NULL && a->type == IMAP_LIST)
+		a = a->next;
+	if (imap_arg_is(a, "UID"))
+		a = a->next;
+	for (; a != NULL; a = a->next->next) {
+		if (a->next == NULL)
+			return bad_answer(e, what, "result");
+		if (imap_arg_is(a, "ALL")) {
+			if (!imap_arg_atom(a->next, &s))
+				return bad_answer(e, what, "result");
+			if (walk_set(s, w, what, e) < 0)
+				return -1;
+			continue;
+		}
+		if (imap_arg_is(a, "COUNT")) {
+			name = SEARCH_VALUE_COUNT;
+			if (!imap_arg_u64(a->next, &v))
+				return bad_answer(e, what, "count");
+		} else if (imap_arg_is(a, "MIN") || imap_arg_is(a, "MAX")) {
+			name = imap_arg_is(a, "MIN") ? SEARCH_VALUE_MIN :
+			    SEARCH_VALUE_MAX;
+			if (!imap_arg_u64(a->next, &v) || v == 0 ||
+			    v > UINT32_MAX)
+				return bad_answer(e, what, name ==
+				    SEARCH_VALUE_MIN ? "MIN" : "MAX");
+		} else
+			continue;	/* MODSEQ, and what we never ask */
+		if (w->value != NULL && w->value(w->ctx, name, v, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+search_walk(const struct imap_resp *r, const struct search_walker *w,
+    struct err *e)
+{
+	enum search_answer kind = search_answer(r, NULL, NULL);
+	const struct imap_arg *a;
+	uint32_t uid;
+
+	if (kind == SEARCH_ANSWER_NONE)
+		return 0;
+	if (kind == SEARCH_ANSWER_ESEARCH)
+		return walk_esearch(r, w, e);
+	for (a = r->args->next; a != NULL; a = a->next) {
+		if (a->type == IMAP_LIST)
+			continue;	/* (MODSEQ n) */
+		if (!imap_arg_u32(a, &uid) || uid == 0)
+			return bad_answer(e, kind == SEARCH_ANSWER_SORT ?
+			    "SORT" : "SEARCH", "result");
+		if (w->uids != NULL && w->uids(w->ctx, uid, uid, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+add_uids(void *ctx, uint32_t first, uint32_t last, struct err *e)
+{
+	return uidlist_add(ctx, first, last, e);
+}
+
+int
+search_take_uids(const struct imap_resp *r, struct uidlist *list,
+    struct err *e)
+{
+	struct search_walker w = { NULL, NULL, NULL, 0 };
+
+	switch (search_answer(r, NULL, NULL)) {
+	case SEARCH_ANSWER_SEARCH:
+	case SEARCH_ANSWER_ESEARCH:
+		break;
+	default:
+		return 0;
+	}
+	if (list != NULL) {
+		w.uids = add_uids;
+		w.ctx = list;
+	}
+	return search_walk(r, &w, e) < 0 ? -1 : 1;
+}
+
+/* The matches found ------------------------------------------------------- */
+
+void
+search_found_init(struct search_found *f, uint32_t exists, int counting)
+{
+	memset(f, 0, sizeof(*f));
+	uidlist_init(&f->list);
+	f->exists = exists;
+	f->counting = counting;
+}
+
+void
+search_found_free(struct search_found *f)
+{
+	uidlist_free(&f->list);
+}
+
+static int
+found_lie(const struct search_found *f, struct err *e)
+{
+	if (f->mailbox != NULL)
+		return err_set(e, ERR_PROTOCOL, "server named more messages "
+		    "than mailbox '%s' holds", f->mailbox);
+	return err_set(e, ERR_PROTOCOL, "server named more messages than "
+	    "the mailbox holds");
+}
+
+int
+search_found_more(struct search_found *f, uint64_t n, struct err *e)
+{
+	f->seen += n;
+	if (f->seen > (uint64_t)f->exists + SEARCH_MAX_RESULT_SLACK)
+		return found_lie(f, e);
+	return 0;
+}
+
+/* Each UID of a plain SEARCH comes here: kept short. */
+static int
+found_uids(void *ctx, uint32_t first, uint32_t last, struct err *e)
+{
+	struct search_found *f = ctx;
+	uint64_t n = (first <= last ? (uint64_t)last - first :
+	    (uint64_t)first - last) + 1;
+
+	f->seen += n;
+	if (f->seen > (uint64_t)f->exists + SEARCH_MAX_RESULT_SLACK)
+		return found_lie(f, e);
+	f->count += n;
+	return f->counting ? 0 : uidlist_add(&f->list, first, last, e);
+}
+
+static int
+found_value(void *ctx, enum search_value name, uint64_t v, struct err *e)
+{
+	struct search_found *f = ctx;
+
+	if (name != SEARCH_VALUE_COUNT)
+		return 0;
+	/* A count past the bound is as bad as the count itself. */
+	if (search_found_more(f, v, e) < 0)
+		return err_set(e, ERR_PROTOCOL, "server sent a bad ESEARCH "
+		    "count");
+	f->count += v;
+	return 0;
+}
+
+int
+search_found_take(struct search_found *f, const struct imap_resp *r,
+    struct err *e)
+{
+	struct search_walker w = { found_uids, found_value, NULL, 0 };
+
+	w.ctx = f;
+	switch (search_answer(r, NULL, NULL)) {
+	case SEARCH_ANSWER_SEARCH:
+	case SEARCH_ANSWER_ESEARCH:
+		return search_walk(r, &w, e);
+	default:
+		return 0;
+	}
+}
+
+/* The searches of a run --------------------------------------------------- */
+
 /* What the untagged responses of a stage go into. */
 struct collect {
-	struct uidset	*out;		/* SEARCH, ESEARCH ALL, at the end */
-	struct uidlist	 list;		/* ... as they come (out NULL: count) */
-	uint64_t	 count;		/* ESEARCH COUNT */
-	uint64_t	 bound;		/* more matches than this: a lie */
-	uint64_t	 seen;
+	struct search_found found;	/* SEARCH, ESEARCH */
+	struct uidset	*out;		/* their UIDs, at the end */
 	/* SORT and ESORT: each UID in order. */
 	search_uid_fn	 fn;
 	void		*fnctx;
@@ -120,18 +369,16 @@ struct collect {
 	void		*itemctx;
 };
 
+/* out NULL: count only. */
 static void
-collect_init(struct collect *c, struct sess *s)
+collect_init(struct collect *c, struct sess *s, struct uidset *out)
 {
 	const struct sess_mailbox *m = sess_selected(s);
 
 	memset(c, 0, sizeof(*c));
 	err_clear(&c->fnerr);
-	/*
-	 * A mailbox cannot match more messages than it holds; some slack is
-	 * left for messages that arrive or go while we search.
-	 */
-	c->bound = (m ? m->exists : 0) + (uint64_t)SEARCH_MAX_RESULT_SLACK;
+	search_found_init(&c->found, m ? m->exists : 0, out == NULL);
+	c->out = out;
 }
 
 /* The UIDs collected, sorted into out (or dropped when there is none). */
@@ -139,53 +386,8 @@ static void
 collect_end(struct collect *c)
 {
 	if (c->out != NULL)
-		uidlist_into(&c->list, c->out);
-	uidlist_free(&c->list);
-}
-
-static int
-too_many(struct collect *c, uint64_t n, struct err *e)
-{
-	c->seen += n;
-	if (c->seen > c->bound)
-		return err_set(e, ERR_PROTOCOL, "server named more messages "
-		    "than the mailbox holds");
-	return 0;
-}
-
-/* The return data of "* ESEARCH [(TAG ...)] [UID] NAME VALUE ...". */
-static const struct imap_arg *
-esearch_data(const struct imap_resp *r)
-{
-	const struct imap_arg *a = r->args->next;
-
-	if (a != NULL && a->type == IMAP_LIST)
-		a = a->next;
-	if (imap_arg_is(a, "UID"))
-		a = a->next;
-	return a;
-}
-
-static int
-add_set_arg(struct collect *c, const struct imap_arg *a, struct err *e)
-{
-	const char *s;
-	uint64_t n = 0;
-	size_t i, from = c->list.n;
-
-	if (!imap_arg_atom(a, &s))
-		return err_set(e, ERR_PROTOCOL, "server sent a bad ESEARCH "
-		    "result");
-	if (uidlist_add_text(&c->list, s, e) < 0)
-		return -1;
-	for (i = from; i < c->list.n; i++)
-		n += (uint64_t)c->list.r[i].hi - c->list.r[i].lo + 1;
-	/* Counting (out is NULL): the matches named count, kept nowhere. */
-	if (c->out == NULL) {
-		c->list.n = from;
-		c->count += n;
-	}
-	return too_many(c, n, e);
+		uidlist_into(&c->found.list, c->out);
+	search_found_free(&c->found);
 }
 
 static int
@@ -193,54 +395,16 @@ on_search(void *ctx, struct sess *s, const struct imap_resp *r,
     struct err *e)
 {
 	struct collect *c = ctx;
-	const struct imap_arg *a;
-	uint32_t uid;
-	uint64_t n;
 
 	(void)s;
-	if (r->status != IMAP_ST_NONE || r->args == NULL)
-		return 0;
-	if (imap_arg_is(r->args, "SEARCH")) {
-		for (a = r->args->next; a != NULL; a = a->next) {
-			if (a->type == IMAP_LIST)
-				continue;	/* (MODSEQ n) */
-			if (!imap_arg_u32(a, &uid) || uid == 0)
-				return err_set(e, ERR_PROTOCOL, "server sent "
-				    "a bad SEARCH result");
-			if (too_many(c, 1, e) < 0)
-				return -1;
-			if (c->out == NULL)
-				c->count++;
-			else if (uidlist_add(&c->list, uid, uid, e) < 0)
-				return -1;
-		}
-		return 0;
-	}
-	if (!imap_arg_is(r->args, "ESEARCH"))
-		return 0;
-	for (a = esearch_data(r); a != NULL; a = a->next->next) {
-		if (a->next == NULL)
-			return err_set(e, ERR_PROTOCOL, "server sent a bad "
-			    "ESEARCH result");
-		if (imap_arg_is(a, "ALL")) {
-			if (add_set_arg(c, a->next, e) < 0)
-				return -1;
-		} else if (imap_arg_is(a, "COUNT")) {
-			if (!imap_arg_u64(a->next, &n) ||
-			    too_many(c, n, e) < 0)
-				return err_set(e, ERR_PROTOCOL, "server sent a "
-				    "bad ESEARCH count");
-			c->count += n;
-		}
-	}
-	return 0;
+	return search_found_take(&c->found, r, e);
 }
 
 /* One UID of a sorted answer, to the caller. */
 static int
 give(struct collect *c, uint32_t uid, struct err *e)
 {
-	if (too_many(c, 1, e) < 0)
+	if (search_found_more(&c->found, 1, e) < 0)
 		return -1;
 	if (c->stop)
 		return 0;
@@ -254,81 +418,40 @@ give(struct collect *c, uint32_t uid, struct err *e)
 	return 0;
 }
 
-/* ESORT's ALL: a sequence set in sort order, "5,3:1,9". */
+/* A UID of SORT, or a range of ESORT's ALL ("5,3:1,9"), in order. */
 static int
-give_in_order(struct collect *c, const char *s, struct err *e)
+give_in_order(void *ctx, uint32_t first, uint32_t last, struct err *e)
 {
-	uint64_t a, b, i;
-	size_t n;
+	struct collect *c = ctx;
+	uint64_t i, n = (first < last ? last - first : first - last) + 1ull;
 
-	while (*s != '\0') {
-		n = strcspn(s, ":,");
-		if (!imap_parse_u64(s, n, &a) || a == 0 || a > UINT32_MAX)
-			goto bad;
-		s += n;
-		b = a;
-		if (*s == ':') {
-			n = strcspn(++s, ",");
-			if (!imap_parse_u64(s, n, &b) || b == 0 ||
-			    b > UINT32_MAX)
-				goto bad;
-			s += n;
-		}
-		if (*s == ',' && *++s == '\0')
-			goto bad;
-		if (too_many(c, (a > b ? a - b : b - a) + 1, e) < 0)
+	/* The whole range is bounded, even when the caller stops early. */
+	if (search_found_more(&c->found, n, e) < 0)
+		return -1;
+	c->found.seen -= n;
+	for (i = first; ; i += first > last ? (uint64_t)-1 : 1) {
+		if (give(c, (uint32_t)i, e) < 0)
 			return -1;
-		c->seen -= (a > b ? a - b : b - a) + 1;
-		for (i = a; ; i += a > b ? (uint64_t)-1 : 1) {
-			if (give(c, (uint32_t)i, e) < 0)
-				return -1;
-			if (i == b || c->stop)
-				break;
-		}
+		if (i == last || c->stop)
+			break;
 	}
 	return 0;
-bad:
-	return err_set(e, ERR_PROTOCOL, "server sent a bad ESORT result");
 }
 
 static int
 on_sort(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 {
-	struct collect *c = ctx;
-	const struct imap_arg *a;
-	const char *set;
-	uint32_t uid;
+	struct search_walker w = { give_in_order, NULL, NULL, 1 };
 
 	(void)s;
-	if (r->status != IMAP_ST_NONE || r->args == NULL)
-		return 0;
-	if (imap_arg_is(r->args, "SORT")) {
-		for (a = r->args->next; a != NULL; a = a->next) {
-			if (a->type == IMAP_LIST)
-				continue;
-			if (!imap_arg_u32(a, &uid) || uid == 0)
-				return err_set(e, ERR_PROTOCOL, "server sent "
-				    "a bad SORT result");
-			if (give(c, uid, e) < 0)
-				return -1;
-		}
+	w.ctx = ctx;
+	switch (search_answer(r, NULL, NULL)) {
+	case SEARCH_ANSWER_SORT:
+	case SEARCH_ANSWER_ESEARCH:
+		return search_walk(r, &w, e);
+	default:
 		return 0;
 	}
-	if (!imap_arg_is(r->args, "ESEARCH"))
-		return 0;
-	for (a = esearch_data(r); a != NULL; a = a->next->next) {
-		if (a->next == NULL)
-			return err_set(e, ERR_PROTOCOL, "server sent a bad "
-			    "ESORT result");
-		if (!imap_arg_is(a, "ALL"))
-			continue;
-		if (!imap_arg_atom(a->next, &set))
-			return err_set(e, ERR_PROTOCOL, "server sent a bad "
-			    "ESORT result");
-		if (give_in_order(c, set, e) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 int
@@ -371,7 +494,7 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 	rc = search_fetch_item(r, c->item, &uid, &item, e);
 	if (rc <= 0)
 		return rc;
-	if (too_many(c, 1, e) < 0)
+	if (search_found_more(&c->found, 1, e) < 0)
 		return -1;
 	return c->on_item(c, uid, item, e);
 }
@@ -528,15 +651,14 @@ run_relative(struct sess *s, const struct search_query *q,
 	gs.q = q;
 	uidset_init(&b);
 	/* The messages of the days around the cutoffs. */
-	collect_init(&c, s);
-	c.out = &b;
+	collect_init(&c, s, &b);
 	pipe_begin(&p, s, on_search, &c);
 	r = queue_form(&p, q, SEARCH_FORM_BOUNDARY, 0, scope, ret, e);
 	r = pipe_finish(&p, r, e);
 	collect_end(&c);
 	/* Their INTERNALDATE decides the older:/newer: terms. */
 	if (r == 0 && b.n > 0) {
-		collect_init(&c, s);
+		collect_init(&c, s, NULL);
 		c.item = "INTERNALDATE";
 		c.on_item = group_date;
 		c.itemctx = &gs;
@@ -546,8 +668,7 @@ run_relative(struct sess *s, const struct search_query *q,
 	}
 	/* The rest by the server: whole days there, decided values here. */
 	if (r == 0) {
-		collect_init(&c, s);
-		c.out = out;
+		collect_init(&c, s, out);
 		pipe_begin(&p, s, on_search, &c);
 		r = queue_form(&p, q, SEARCH_FORM_OUTSIDE, 0, scope, ret, e);
 		f.form = SEARCH_FORM_VALUES;
@@ -587,6 +708,7 @@ search_run(struct sess *s, const struct search_query *q, struct uidset *out,
 {
 	const struct sess_mailbox *m = sess_selected(s);
 	struct uidset scope, got;
+	struct search_found found;
 	struct collect c;
 	struct pipe p;
 	const char *ret = sess_has_cap(s, "ESEARCH") ? " RETURN (ALL)" : "";
@@ -605,8 +727,7 @@ search_run(struct sess *s, const struct search_query *q, struct uidset *out,
 	else if (q->nrel > 0 && !(q->caps & SEARCH_CAP_WITHIN))
 		r = run_relative(s, q, scoped ? &scope : NULL, ret, &got, e);
 	else {
-		collect_init(&c, s);
-		c.out = &got;
+		collect_init(&c, s, &got);
 		pipe_begin(&p, s, on_search, &c);
 		r = queue_form(&p, q, SEARCH_FORM_EXACT, 0, scoped ? &scope :
 		    NULL, ret, e);
@@ -614,9 +735,8 @@ search_run(struct sess *s, const struct search_query *q, struct uidset *out,
 		collect_end(&c);
 	}
 	if (r == 0) {
-		collect_init(&c, s);
-		if (too_many(&c, uidset_count(&got), e) < 0)
-			r = -1;
+		search_found_init(&found, m != NULL ? m->exists : 0, 1);
+		r = search_found_more(&found, uidset_count(&got), e);
 	}
 	if (r == 0)
 		uidset_merge(out, &got);
@@ -637,7 +757,7 @@ search_count(struct sess *s, const struct search_query *q, uint64_t *n_r,
 	*n_r = 0;
 	scoped = get_scope(q, &scope);
 	if (sess_has_cap(s, "ESEARCH") && simple(q, &scope, scoped)) {
-		collect_init(&c, s);
+		collect_init(&c, s, NULL);
 		pipe_begin(&p, s, on_search, &c);
 		r = 0;
 		if (!scoped || scope.n > 0)
@@ -645,7 +765,7 @@ search_count(struct sess *s, const struct search_query *q, uint64_t *n_r,
 			    &scope : NULL, " RETURN (COUNT)", e);
 		r = pipe_finish(&p, r, e);
 		collect_end(&c);
-		*n_r = c.count;
+		*n_r = c.found.count;
 		uidset_free(&scope);
 		return r;
 	}
@@ -791,7 +911,7 @@ sort_here(struct sess *s, const struct uidset *set, enum search_sort key,
 	memset(&st, 0, sizeof(st));
 	st.limit = out->limit;
 	st.reverse = reverse;
-	collect_init(&c, s);
+	collect_init(&c, s, NULL);
 	c.item = key == SEARCH_SORT_DATE ? "INTERNALDATE" : "RFC822.SIZE";
 	c.on_item = sort_item;
 	c.itemctx = &st;
@@ -829,7 +949,7 @@ search_sorted(struct sess *s, const struct search_query *q,
 		    "server's SORT (RFC 5256), which it does not offer",
 		    crit[0] == 'S' ? "subject" : "from");
 
-	collect_init(&c, s);
+	collect_init(&c, s, NULL);
 	c.fn = fn;
 	c.fnctx = ctx;
 	c.limit = limit;

@@ -154,7 +154,6 @@ int	search_sorted(struct sess *, const struct search_query *,
 	    enum search_sort, int reverse, uint64_t limit, search_uid_fn,
 	    void *, struct err *);
 
-/* The UIDs of in that name messages in the mailbox, added to out. */
 /*
  * "* N FETCH (UID u NAME v ...)": u and v of r. 1 with both; 0 without
  * (flag changes of other sessions come without the item); -1 (e) when the
@@ -163,7 +162,107 @@ int	search_sorted(struct sess *, const struct search_query *,
 int	search_fetch_item(const struct imap_resp *r, const char *name,
 	    uint32_t *uid_r, const struct imap_arg **item_r, struct err *);
 
+/* The UIDs of in that name messages in the mailbox, added to out. */
 int	search_existing(struct sess *, const struct uidset *in,
 	    struct uidset *out, struct err *);
+
+/*
+ * Reading the answers of searches, the one place that walks them:
+ *
+ *   * SEARCH 4 9 12 (MODSEQ 917)                      RFC 3501, RFC 7162
+ *   * SORT 12 4 9                                     RFC 5256
+ *   * ESEARCH (TAG "A5") UID ALL 4,9:12 COUNT 3 MIN 4 MAX 12
+ *                                                     RFC 4731, RFC 5267
+ *
+ * A UID is 1 to 4294967295; ALL is a set of UIDs and ranges ("*" is
+ * not one); COUNT a number; MIN and MAX UIDs. MODSEQ, a correlator
+ * that is not a TAG, and the return data of other extensions are
+ * skipped. Whatever else is malformed is the server's fault
+ * (ERR_PROTOCOL), worded here: "server sent a bad SEARCH result", "...
+ * bad ESEARCH result", "... bad ESEARCH count" and so on.
+ */
+enum search_answer {
+	SEARCH_ANSWER_NONE,		/* not the answer of a search */
+	SEARCH_ANSWER_SEARCH,
+	SEARCH_ANSWER_SORT,
+	SEARCH_ANSWER_ESEARCH		/* of UID SEARCH or UID SORT */
+};
+
+/*
+ * Which answer r is; for ESEARCH, the string of its "(TAG ...)" in
+ * *tag_r, *len_r (NULL, 0 without). tag_r may be NULL.
+ */
+enum search_answer search_answer(const struct imap_resp *r,
+	    const char **tag_r, size_t *len_r);
+
+/* What an ESEARCH names besides the UIDs of ALL. */
+enum search_value {
+	SEARCH_VALUE_COUNT,		/* how many match */
+	SEARCH_VALUE_MIN,		/* the lowest UID that matches */
+	SEARCH_VALUE_MAX		/* the highest */
+};
+
+/*
+ * What search_walk tells, to ctx; a callback returning -1 stops the walk
+ * with its error. NULL callbacks: the data is checked all the same.
+ */
+struct search_walker {
+	/*
+	 * Each UID of SEARCH and SORT (first == last), and each UID or
+	 * range of ESEARCH's ALL, in the order the server wrote them: an
+	 * ESORT's "5:3" has first > last.
+	 */
+	int	(*uids)(void *ctx, uint32_t first, uint32_t last,
+		    struct err *);
+	int	(*value)(void *ctx, enum search_value, uint64_t v,
+		    struct err *);
+	void	*ctx;
+	int	 sort;		/* ESEARCH answers UID SORT: ESORT */
+};
+
+/*
+ * Walk r if it is the answer of a search (nothing to do otherwise): 0,
+ * or -1 when it is malformed or a callback stopped it.
+ */
+int	search_walk(const struct imap_resp *r, const struct search_walker *,
+	    struct err *);
+
+/*
+ * The UIDs of a SEARCH or ESEARCH answer (ALL) added to list, or only
+ * checked with list NULL: 1 when r is one, 0 when not (SORT neither),
+ * -1 when it is malformed.
+ */
+int	search_take_uids(const struct imap_resp *r, struct uidlist *list,
+	    struct err *);
+
+/*
+ * The matches that SEARCH and ESEARCH answers name, gathered as they
+ * come. A mailbox cannot match more messages than it holds: past bound
+ * the answers lie ("server named more messages than the mailbox holds",
+ * or mailbox 'name' when set).
+ */
+struct search_found {
+	struct uidlist	 list;		/* the UIDs, in any order */
+	uint64_t	 count;		/* UIDs named, and COUNT */
+	uint64_t	 seen;		/* UIDs named, for the bound */
+	uint32_t	 exists;	/* the mailbox's messages: the bound */
+	int		 counting;	/* count only: list stays empty */
+	const char	*mailbox;	/* for the error, or NULL */
+};
+
+/*
+ * exists: the messages the mailbox holds (some slack is left for those
+ * that arrive meanwhile); the caller may raise it as EXISTS come.
+ */
+void	search_found_init(struct search_found *, uint32_t exists,
+	    int counting);
+void	search_found_free(struct search_found *);
+/*
+ * n more UIDs named (a FETCH of the matches, say): -1 past the bound.
+ */
+int	search_found_more(struct search_found *, uint64_t n, struct err *);
+/* r, when it is a SEARCH or ESEARCH answer: 0, or -1 (e). */
+int	search_found_take(struct search_found *, const struct imap_resp *r,
+	    struct err *);
 
 #endif

@@ -77,6 +77,32 @@ ctl() {
 	assert_equal "$stderr" "imapctl: search: server sent a bad ESEARCH result"
 }
 
+@test "UID 4294967295 is a UID in ESEARCH's ALL as in SEARCH" {
+	# The highest UID there can be: both answers name it alike.
+	hostile_start script --timeout 10 --script "$(hostile_script plain \
+		greeting \
+		'serve-until UID SEARCH' \
+		'send * SEARCH 2 4294967295' \
+		'reply OK Search completed.' \
+		serve)"
+	run --separate-stderr ctl search INBOX
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(cut -f3 <<<"$output" | paste -sd' ')" "2 4294967295"
+	plain=$output
+	hostile_stop || true
+	hostile_start script --add-cap ESEARCH --timeout 10 --script "$(hostile_script all \
+		greeting \
+		'serve-until UID SEARCH' \
+		'send * ESEARCH (TAG "{tag}") UID ALL 2,4294967295' \
+		'reply OK Search completed.' \
+		serve)"
+	run --separate-stderr ctl search INBOX
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$output" "$plain"
+}
+
 @test "BYE in the middle of a search: 74, nothing printed" {
 	hostile_start script --timeout 10 --script "$(hostile_script bye \
 		greeting \

@@ -500,6 +500,171 @@ test_errors(void)
 	free(many);
 }
 
+/* The answers of searches: what the walker tells, and what it refuses. */
+struct walked {
+	struct buf	b;
+};
+
+static int
+walked_uids(void *ctx, uint32_t first, uint32_t last, struct err *e)
+{
+	struct walked *w = ctx;
+
+	(void)e;
+	if (first == last)
+		buf_putf(&w->b, " %u", first);
+	else
+		buf_putf(&w->b, " %u:%u", first, last);
+	return 0;
+}
+
+static int
+walked_value(void *ctx, enum search_value name, uint64_t v, struct err *e)
+{
+	static const char *const names[] = { "COUNT", "MIN", "MAX" };
+	struct walked *w = ctx;
+
+	(void)e;
+	buf_putf(&w->b, " %s=%llu", names[name], (unsigned long long)v);
+	return 0;
+}
+
+/*
+ * Walk line: "" when it is no search's answer, the error's text when it
+ * is refused, else what the callbacks heard.
+ */
+static const char *
+walk(const char *line, int sort, const char **tag_r)
+{
+	static char out[ERR_MSG_MAX + 16];
+	struct imap_parser *p = imap_parser_new();
+	struct search_walker w = { walked_uids, walked_value, NULL, sort };
+	const struct imap_resp *r = NULL;
+	struct walked wd;
+	struct buf in;
+	struct err e;
+	const char *tag;
+	size_t used, len;
+
+	buf_init(&wd.b, 4096);
+	buf_init(&in, 4096);
+	buf_putf(&in, "%s\r\n", line);
+	w.ctx = &wd;
+	err_clear(&e);
+	out[0] = '\0';
+	if (imap_parser_feed(p, in.s, in.len, &used, &r, &e) != 1)
+		snprintf(out, sizeof(out), "!parse");
+	else if (search_answer(r, &tag, &len) == SEARCH_ANSWER_NONE)
+		;
+	else if (search_walk(r, &w, &e) < 0)
+		snprintf(out, sizeof(out), "%s", e.msg);
+	else {
+		snprintf(out, sizeof(out), "%s", wd.b.s);
+		if (tag_r != NULL)
+			*tag_r = tag != NULL && len == 2 &&
+			    memcmp(tag, "A5", 2) == 0 ? "A5" : NULL;
+	}
+	buf_free(&wd.b);
+	buf_free(&in);
+	imap_parser_free(p);
+	return out;
+}
+
+static void
+test_answers(void)
+{
+	struct imap_parser *p;
+	const struct imap_resp *r = NULL;
+	struct search_found f;
+	struct uidset set;
+	struct err e;
+	const char *tag = NULL;
+	size_t used;
+	char buf[64];
+
+	t_streq(walk("* SEARCH 4 9 12 (MODSEQ 917)", 0, NULL), " 4 9 12",
+	    "SEARCH: each UID, MODSEQ skipped");
+	t_streq(walk("* SEARCH", 0, NULL), "", "SEARCH: none");
+	t_streq(walk("* SEARCH 1 two 3", 0, NULL),
+	    "server sent a bad SEARCH result", "SEARCH: not a number");
+	t_streq(walk("* SEARCH 0", 0, NULL),
+	    "server sent a bad SEARCH result", "SEARCH: UID 0");
+	t_streq(walk("* SEARCH 4294967296", 0, NULL),
+	    "server sent a bad SEARCH result", "SEARCH: past 32 bits");
+	t_streq(walk("* SORT 12 4 9", 1, NULL), " 12 4 9",
+	    "SORT: in its order");
+	t_streq(walk("* SORT 12 x", 1, NULL), "server sent a bad SORT result",
+	    "SORT: refused in its own name");
+	t_streq(walk("* ESEARCH (TAG \"A5\") UID ALL 8,4:6,100:99 COUNT 6",
+	    0, &tag), " 8 4:6 100:99 COUNT=6", "ESEARCH: ALL as written");
+	t_ok(tag != NULL, "  ... and its TAG");
+	t_streq(walk("* ESEARCH (TAG \"A5\") UID MIN 4 MAX 12 MODSEQ 9 "
+	    "PARTIAL (1:5 1,3) COUNT 0", 0, NULL), " MIN=4 MAX=12 COUNT=0",
+	    "ESEARCH: MIN, MAX, COUNT; MODSEQ and the unknown skipped");
+	t_streq(walk("* ESEARCH UID ALL 2,4294967295", 0, NULL),
+	    " 2 4294967295", "ESEARCH: the highest UID there can be");
+	t_streq(walk("* ESEARCH", 0, NULL), "", "ESEARCH: nothing");
+	t_streq(walk("* ESEARCH (TAG \"A5\") UID ALL 1,*", 0, NULL),
+	    "server sent a bad ESEARCH result", "ALL: * is no UID");
+	t_streq(walk("* ESEARCH ALL 1,,2", 0, NULL),
+	    "server sent a bad ESEARCH result", "ALL: an empty element");
+	t_streq(walk("* ESEARCH ALL 1,2,", 0, NULL),
+	    "server sent a bad ESEARCH result", "ALL: a comma at the end");
+	t_streq(walk("* ESEARCH ALL 0", 0, NULL),
+	    "server sent a bad ESEARCH result", "ALL: UID 0");
+	t_streq(walk("* ESEARCH ALL 1:2:3", 0, NULL),
+	    "server sent a bad ESEARCH result", "ALL: two colons");
+	t_streq(walk("* ESEARCH ALL 4294967296", 0, NULL),
+	    "server sent a bad ESEARCH result", "ALL: past 32 bits");
+	t_streq(walk("* ESEARCH ALL (1 2)", 0, NULL),
+	    "server sent a bad ESEARCH result", "ALL: a list");
+	t_streq(walk("* ESEARCH UID ALL", 0, NULL),
+	    "server sent a bad ESEARCH result", "a name without a value");
+	t_streq(walk("* ESEARCH UID COUNT x", 0, NULL),
+	    "server sent a bad ESEARCH count", "COUNT: not a number");
+	t_streq(walk("* ESEARCH UID MIN 0", 0, NULL),
+	    "server sent a bad ESEARCH MIN", "MIN: UID 0");
+	t_streq(walk("* ESEARCH UID MAX 4294967296", 0, NULL),
+	    "server sent a bad ESEARCH MAX", "MAX: past 32 bits");
+	t_streq(walk("* ESEARCH UID ALL 1:x", 1, NULL),
+	    "server sent a bad ESORT result", "an ESORT's in its own name");
+	t_streq(walk("* 3 EXISTS", 0, NULL), "", "not an answer");
+
+	/* The matches gathered, bounded by what the mailbox holds. */
+	p = imap_parser_new();
+	search_found_init(&f, 3, 0);
+	uidset_init(&set);
+	err_clear(&e);
+	t_ok(imap_parser_feed(p, "* ESEARCH (TAG \"A5\") UID ALL 3,1:2\r\n",
+	    36, &used, &r, &e) == 1 && search_found_take(&f, r, &e) == 0 &&
+	    f.count == 3, "ESEARCH ALL gathered");
+	t_ok(imap_parser_feed(p, "* SEARCH 7\r\n", 12, &used, &r, &e) == 1 &&
+	    search_found_take(&f, r, &e) == 0 && f.count == 4,
+	    "  ... and SEARCH");
+	uidlist_into(&f.list, &set);
+	buf[0] = '\0';
+	if (set.n == 2)
+		snprintf(buf, sizeof(buf), "%u:%u,%u", set.r[0].lo,
+		    set.r[0].hi, set.r[1].lo);
+	t_streq(buf, "1:3,7", "  ... into a set");
+	t_ok(search_found_more(&f, 100000, &e) < 0 &&
+	    e.kind == ERR_PROTOCOL && strcmp(e.msg, "server named more "
+	    "messages than the mailbox holds") == 0, "past the bound: a lie");
+	search_found_free(&f);
+	search_found_init(&f, 0, 1);
+	f.mailbox = "Sent";
+	t_ok(imap_parser_feed(p, "* ESEARCH UID COUNT 99999\r\n", 27, &used,
+	    &r, &e) == 1 && search_found_take(&f, r, &e) == 0 &&
+	    f.count == 99999 && f.list.n == 0, "counting: COUNT");
+	t_ok(imap_parser_feed(p, "* ESEARCH UID ALL 1:5\r\n", 23, &used,
+	    &r, &e) == 1 && search_found_take(&f, r, &e) < 0 &&
+	    strcmp(e.msg, "server named more messages than mailbox 'Sent' "
+	    "holds") == 0, "  ... bounded, in the mailbox's name");
+	search_found_free(&f);
+	uidset_free(&set);
+	imap_parser_free(p);
+}
+
 int
 main(void)
 {
@@ -511,5 +676,6 @@ main(void)
 	test_relative();
 	test_raw();
 	test_errors();
+	test_answers();
 	return t_done();
 }
