@@ -579,59 +579,85 @@ mailbox_named(struct check *c, struct sess *s, const char *p, size_t n)
 	return b;
 }
 
-/* "* ESEARCH (TAG "A5") UID MIN 7": whose, by the tag, and what. */
-static void
-take_esearch(struct check *c, const struct imap_arg *a)
-{
-	const struct imap_arg *t;
-	const struct pcmd *cmd;
-	struct mbx *b;
-	const char *tag = NULL;
-	size_t len = 0;
-	uint32_t v;
-	uint64_t n;
+/* A search's answer, of mailbox b's command cmd. */
+struct taking {
+	struct mbx		*b;
+	const struct pcmd	*cmd;
+};
 
-	a = a->next;
-	if (a != NULL && imap_arg_list(a, &t, NULL)) {
-		if (imap_arg_is(t, "TAG") && t->next != NULL)
-			imap_arg_string(t->next, &tag, &len);
-		a = a->next;
+/* "* ESEARCH (TAG "A5") UID MIN 7": what the command asked for. */
+static int
+take_value(void *ctx, enum search_value name, uint64_t v, struct err *e)
+{
+	struct taking *t = ctx;
+	struct mbx *b = t->b;
+
+	(void)e;
+	if (t->cmd == &b->c_unseen && name == SEARCH_VALUE_MIN) {
+		b->have_min = 1;
+		b->min_uid = (uint32_t)v;
+	} else if (t->cmd == &b->c_max && name == SEARCH_VALUE_MAX) {
+		b->have_max = 1;
+		b->max_uid = (uint32_t)v;
+	} else if (t->cmd == &b->c_query && name == SEARCH_VALUE_COUNT) {
+		b->have_query = 1;
+		b->query_n = v;
 	}
-	if (tag == NULL || (cmd = sess_pipe_tagged(c->p, tag, len)) == NULL ||
-	    cmd->i < 0)
-		return;
-	b = &c->mb[cmd->i];
-	if (imap_arg_is(a, "UID"))
-		a = a->next;
-	for (; a != NULL && a->next != NULL; a = a->next->next) {
-		if (cmd == &b->c_unseen && imap_arg_is(a, "MIN") &&
-		    imap_arg_u32(a->next, &v) && v > 0) {
-			b->have_min = 1;
-			b->min_uid = v;
-		} else if (cmd == &b->c_max && imap_arg_is(a, "MAX") &&
-		    imap_arg_u32(a->next, &v) && v > 0) {
-			b->have_max = 1;
-			b->max_uid = v;
-		} else if (cmd == &b->c_query && imap_arg_is(a, "COUNT") &&
-		    imap_arg_u64(a->next, &n)) {
-			b->have_query = 1;
-			b->query_n = n;
-		}
-	}
+	return 0;
 }
 
 /* "* SEARCH 4 9 12" of the unseen: the lowest, as the numbers go by. */
-static void
-take_search(struct mbx *b, const struct imap_arg *a)
+static int
+take_uid(void *ctx, uint32_t first, uint32_t last, struct err *e)
 {
-	uint32_t v;
+	struct mbx *b = ((struct taking *)ctx)->b;
 
-	for (a = a->next; a != NULL; a = a->next)
-		if (imap_arg_u32(a, &v) && v > 0 &&
-		    (!b->have_min || v < b->min_uid)) {
-			b->have_min = 1;
-			b->min_uid = v;
-		}
+	(void)e;
+	if (last < first)
+		first = last;
+	if (!b->have_min || first < b->min_uid) {
+		b->have_min = 1;
+		b->min_uid = first;
+	}
+	return 0;
+}
+
+/*
+ * A search's answer: an ESEARCH is its command's by the tag, a plain
+ * SEARCH the oldest command's in flight, when that is the unseen search.
+ * What answers none of the probe's commands is left alone; an answer to
+ * one that does not hold together is a garbled answer.
+ */
+static int
+take_search(struct check *c, const struct imap_resp *r, struct err *e)
+{
+	struct search_walker w = { NULL, NULL, NULL, 0 };
+	struct taking t;
+	const struct pcmd *cmd;
+	const char *tag;
+	size_t len;
+
+	switch (search_answer(r, &tag, &len)) {
+	case SEARCH_ANSWER_ESEARCH:
+		cmd = tag != NULL ? sess_pipe_tagged(c->p, tag, len) : NULL;
+		w.value = take_value;
+		break;
+	case SEARCH_ANSWER_SEARCH:
+		cmd = sess_pipe_oldest(c->p);
+		if (cmd != NULL && cmd->i >= 0 &&
+		    cmd != &c->mb[cmd->i].c_unseen)
+			cmd = NULL;
+		w.uids = take_uid;
+		break;
+	default:
+		return 0;	/* SORT: never asked */
+	}
+	if (cmd == NULL || cmd->i < 0)
+		return 0;	/* not the probe's */
+	t.b = &c->mb[cmd->i];
+	t.cmd = cmd;
+	w.ctx = &t;
+	return search_walk(r, &w, e);
 }
 
 /* "* N FETCH (UID u INTERNALDATE "...")" in the mailbox examined. */
@@ -708,10 +734,8 @@ on_untagged(void *arg, struct sess *s, const struct imap_resp *r,
 	b = answering(c);
 	if (imap_arg_is(a, "QUOTA"))
 		take_quota(&c->m, r);
-	else if (imap_arg_is(a, "ESEARCH"))
-		take_esearch(c, a);
-	else if (imap_arg_is(a, "SEARCH") && b != NULL)
-		take_search(b, a);
+	else if (search_answer(r, NULL, NULL) != SEARCH_ANSWER_NONE)
+		return take_search(c, r, e);
 	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "FETCH") &&
 	    b != NULL)
 		take_fetch(b, a);

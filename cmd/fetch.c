@@ -917,54 +917,8 @@ plan_message(struct fetch *f, struct plan *pl, const struct imap_arg *bs)
 static int
 take_found(struct fetch *f, const struct imap_resp *r, struct err *e)
 {
-	const struct imap_arg *a;
-	struct uidlist scratch;
-	const char *v;
-	uint32_t uid;
-	int rv;
-
-	if (r->status != IMAP_ST_NONE)
-		return 0;
-	if (imap_arg_is(r->args, "SEARCH")) {
-		for (a = r->args->next; a != NULL; a = a->next) {
-			if (a->type == IMAP_LIST)
-				continue;	/* (MODSEQ n) */
-			if (!imap_arg_u32(a, &uid) || uid == 0)
-				return err_set(e, ERR_PROTOCOL, "server sent "
-				    "a bad SEARCH result");
-			if (f->searching &&
-			    uidlist_add(&f->listed, uid, uid, e) < 0)
-				return -1;
-		}
-		return 1;
-	}
-	if (!imap_arg_is(r->args, "ESEARCH"))
-		return 0;
-	/* "* ESEARCH [(TAG "A5")] [UID] NAME VALUE ..." */
-	a = r->args->next;
-	if (a != NULL && a->type == IMAP_LIST)
-		a = a->next;
-	if (imap_arg_is(a, "UID"))
-		a = a->next;
-	for (; a != NULL; a = a->next->next) {
-		if (a->next == NULL || (imap_arg_is(a, "ALL") &&
-		    !imap_arg_atom(a->next, &v)))
-			return err_set(e, ERR_PROTOCOL, "server sent a bad "
-			    "ESEARCH result");
-		if (!imap_arg_is(a, "ALL"))
-			continue;
-		if (f->searching)
-			rv = uidlist_add_text(&f->listed, v, e);
-		else {
-			/* Not ours: read, to know it holds together. */
-			uidlist_init(&scratch);
-			rv = uidlist_add_text(&scratch, v, e);
-			uidlist_free(&scratch);
-		}
-		if (rv < 0)
-			return -1;
-	}
-	return 1;
+	/* Not ours: read all the same, to know it holds together. */
+	return search_take_uids(r, f->searching ? &f->listed : NULL, e);
 }
 
 /* Every untagged response while fetching. */

@@ -53,35 +53,6 @@ uidlist_add(struct uidlist *l, uint32_t lo, uint32_t hi, struct err *e)
 	return 0;
 }
 
-int
-uidlist_add_text(struct uidlist *l, const char *text, struct err *e)
-{
-	const char *p = text, *end, *colon;
-	uint64_t lo, hi;
-
-	for (;;) {
-		end = p + strcspn(p, ",");
-		colon = memchr(p, ':', (size_t)(end - p));
-		if (colon == NULL) {
-			if (!imap_parse_u64(p, (size_t)(end - p), &lo))
-				break;
-			hi = lo;
-		} else if (!imap_parse_u64(p, (size_t)(colon - p), &lo) ||
-		    !imap_parse_u64(colon + 1, (size_t)(end - colon - 1),
-		    &hi))
-			break;
-		if (lo == 0 || hi == 0 || lo >= UIDSET_STAR ||
-		    hi >= UIDSET_STAR)
-			break;
-		if (uidlist_add(l, (uint32_t)lo, (uint32_t)hi, e) < 0)
-			return -1;
-		if (*end == '\0')
-			return 0;
-		p = end + 1;
-	}
-	return err_set(e, ERR_PROTOCOL, "server sent a bad ESEARCH result");
-}
-
 static int
 range_cmp(const void *a, const void *b)
 {

@@ -50,8 +50,6 @@ void	uidlist_init(struct uidlist *);
 void	uidlist_free(struct uidlist *);
 /* Add lo:hi (either order); ERR_PROTOCOL past UIDSET_SERVER_MAX. */
 int	uidlist_add(struct uidlist *, uint32_t lo, uint32_t hi, struct err *);
-/* "1:5,9,3", an ESEARCH ALL ("*" refused); ERR_PROTOCOL if it is bad. */
-int	uidlist_add_text(struct uidlist *, const char *, struct err *);
 /* Sort, merge and add everything to out; the list is left empty. */
 void	uidlist_into(struct uidlist *, struct uidset *out);
 

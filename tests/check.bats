@@ -255,6 +255,34 @@ S: "* ]]
 	assert_failure 2
 }
 
+@test "check: a garbled SEARCH or ESEARCH answer is CRITICAL, as search says 76" {
+	# The probe passed over what does not parse, and measured the rest.
+	hostile_start script --timeout 10 --script "$(hostile_script plain greeting \
+		'serve-until UID SEARCH UNSEEN' 'send * SEARCH 2 x' \
+		'reply OK Search completed.' serve)"
+	run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x check
+	assert_failure 2
+	[[ $output == "IMAP CRITICAL - server sent a bad SEARCH result | "* ]]
+	hostile_stop || true
+	hostile_start script --add-cap "ESEARCH SEARCHRES" --timeout 10 --script "$(hostile_script min greeting \
+		'serve-until RETURN (SAVE MIN)' 'send * ESEARCH (TAG "{tag}") UID MIN 0' \
+		'reply OK Search completed.' serve)"
+	run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x check
+	assert_failure 2
+	[[ $output == "IMAP CRITICAL - server sent a bad ESEARCH MIN | "* ]]
+}
+
+@test "check: a SEARCH that answers none of its commands is not the unseen's" {
+	# "* SEARCH 1" amid STATUS: UID 1 is seen, the oldest unseen is 2.
+	hostile_start script --timeout 10 --script "$(hostile_script stray greeting \
+		'serve-until STATUS' 'send * SEARCH 1' handle serve)"
+	run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x check
+	assert_success
+	hostile_wait
+	grep -aq 'UID FETCH 2 (UID INTERNALDATE)' "$HOSTILE_RECORD"
+	! grep -aq 'UID FETCH 1 (UID INTERNALDATE)' "$HOSTILE_RECORD"
+}
+
 @test "check: bad command lines, --help and --version are UNKNOWN (3), on stdout" {
 	run --separate-stderr imapctl check --bogus
 	assert_failure 3

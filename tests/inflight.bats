@@ -228,6 +228,17 @@ in_window() {
 	! grep -aq LOGOUT "$HOSTILE_RECORD"
 }
 
+@test "an unsolicited ESEARCH with a bad COUNT during fetch: 76, as search says" {
+	# fetch read only ALL, and took a COUNT that search refuses.
+	hostile_start script --timeout 10 --script "$(hostile_script es greeting \
+		'serve-until UID FETCH' 'send * ESEARCH UID COUNT many' handle serve)"
+	run --separate-stderr H fetch INBOX 1
+	sane
+	assert_failure 76
+	assert_equal "$stderr" "imapctl: fetch: server sent a bad ESEARCH count"
+	hostile_wait || true
+}
+
 # A message of two parts whose second, an attachment of N base64 bytes,
 # comes before the UID in its FETCH response (so the parser holds it and
 # the handler writes it), for --attachments. Prints the script's path.
