@@ -1314,21 +1314,24 @@ on_dest(void *ctx, struct sess *s, const struct imap_resp *r, struct err *e)
 }
 
 static int
+dest_hit(void *ctx, uint32_t first, uint32_t last, struct err *e)
+{
+	(void)e;
+	uidset_add(ctx, first, last);
+	return 0;
+}
+
+static int
 on_dest_search(void *ctx, struct sess *s, const struct imap_resp *r,
     struct err *e)
 {
-	struct uidset *hits = ctx;
-	const struct imap_arg *a = r->args;
-	uint32_t u;
+	struct search_walker w = { dest_hit, NULL, NULL, 0 };
 
 	(void)s;
-	(void)e;
-	if (r->status != IMAP_ST_NONE || !imap_arg_is(a, "SEARCH"))
+	if (search_answer(r, NULL, NULL) != SEARCH_ANSWER_SEARCH)
 		return 0;
-	for (a = a->next; a != NULL; a = a->next)
-		if (imap_arg_u32(a, &u) && u > 0)
-			uidset_add(hits, u, u);
-	return 0;
+	w.ctx = ctx;
+	return search_walk(r, &w, e);
 }
 
 /*
@@ -1356,7 +1359,13 @@ look_search(struct run *run, const struct msgid *key, uint32_t duv)
 	err_clear(&e);
 	sc.ctx = &hits;
 	if (sess_call(run->s, &sc, &rep, &e, "UID SEARCH HEADER Message-ID %Q",
-	    key->id) < 0 || rep.status != IMAP_ST_OK)
+	    key->id) < 0) {
+		/* A garbled answer is the server's fault, said as such. */
+		if (e.kind == ERR_PROTOCOL)
+			run_fail(run, &e);
+		goto out;
+	}
+	if (rep.status != IMAP_ST_OK)
 		goto out;
 	/* The newest that no other lost message was matched to. */
 	for (i = hits.n; i > 0 && u == 0; i--)
@@ -1432,7 +1441,8 @@ look_in_dest(struct run *run)
 		goto reselect;
 	ok = 1;
 	/* Each found message answers for one lost one, newest first. */
-	qsort(found.v, found.n, sizeof(*found.v), msgid_cmp);
+	if (found.n > 1)
+		qsort(found.v, found.n, sizeof(*found.v), msgid_cmp);
 	for (i = 0; i < run->lost.n; i++) {
 		key = run->lost.v[i];
 		hit = NULL;

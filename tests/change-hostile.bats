@@ -201,6 +201,16 @@ named() {
 	grep -q 'UID MOVE 3 Archive' "$HOSTILE_RECORD"
 }
 
+@test "move: a garbled answer to the look-up by Message-ID is the server's fault, no record from it" {
+	hostile_start script --script "$SCRIPTS/move-look-garbled.script"
+	run --separate-stderr H move INBOX 1:3 Archive -o jsonl
+	assert_failure 76
+	# UID 3 moved on the retry; nothing is taken from "* SEARCH 7 x".
+	assert_equal "$(echo "$output" | jq -c '[.uid, .dest_uid]')" '[3,1]'
+	[[ $stderr == *"imapctl: move: server sent a bad SEARCH result"* ]]
+	[[ $stderr == *"not known to be expunged: 2 messages, UIDs 1:2"* ]]
+}
+
 @test "move refused part-way with an untagged COPYUID: its pairs are records" {
 	hostile_start script --script "$SCRIPTS/move-partial-copyuid.script"
 	run --separate-stderr H move INBOX 1:3 Archive -o jsonl
