@@ -138,11 +138,16 @@ struct window {
 	unsigned	 pending;
 };
 
-/* Where a body goes while it streams. */
+/*
+ * Where a body goes while it streams. What it needs of its part is
+ * copied: the part's plan goes with its window, maybe first.
+ */
 struct body {
 	int		 active;
 	uint32_t	 uid;
-	struct plan_part *pp;		/* --text, --attachments, --part */
+	char		 part[MIME_PART_MAX];	/* --part, --attachments */
+	char		 type[2 * MIME_TOKEN_MAX];	/* --attachments */
+	int		 is_html;	/* --text: the part is HTML */
 	struct xfer	*x;
 	struct charset_conv *cc;
 	struct html_text html;
@@ -360,7 +365,9 @@ body_reset(struct fetch *f, struct body *b)
 	b->active = 0;
 	b->discard = 0;
 	b->written = 0;
-	b->pp = NULL;
+	b->part[0] = '\0';
+	b->type[0] = '\0';
+	b->is_html = 0;
 	b->name[0] = '\0';
 	buf_reset(&b->s1);
 	buf_reset(&b->s2);
@@ -420,7 +427,12 @@ body_begin(struct fetch *f, uint32_t uid, struct plan_part *pp,
 	body_reset(f, b);
 	b->active = 1;
 	b->uid = uid;
-	b->pp = pp;
+	if (pp != NULL) {
+		snprintf(b->part, sizeof(b->part), "%s", pp->part);
+		if (pp->type != NULL)
+			snprintf(b->type, sizeof(b->type), "%s", pp->type);
+		b->is_html = pp->html;
+	}
 	switch (f->mode) {
 	case M_RAW:
 		if (f->md != NULL) {
@@ -488,7 +500,7 @@ text_stage(struct fetch *f, const char *p, size_t n, int final)
 	if ((final ? charset_finish(b->cc, &b->s2) :
 	    charset_feed(b->cc, p, n, &b->s2)) < 0)
 		return 0;
-	if (!b->pp->html) {
+	if (!b->is_html) {
 		text_add(f, b->s2.s, b->s2.len);
 		return 0;
 	}
@@ -552,9 +564,9 @@ save_file(struct fetch *f, struct body *b)
 
 	sv->uid = b->uid;
 	if (f->mode != M_RAW)
-		sv->part = xstrdup(b->pp != NULL ? b->pp->part : f->partarg);
+		sv->part = xstrdup(b->part[0] != '\0' ? b->part : f->partarg);
 	if (f->mode == M_ATTACHMENTS)
-		sv->type = xstrdup(b->pp->type);
+		sv->type = xstrdup(b->type);
 	b->of = NULL;
 	err_clear(&e);
 	/* The same file again (a server that sends a body twice): one record. */
