@@ -9,12 +9,12 @@
  * literal sink (the UID is asked for first, so it is known before the
  * body; a server that sends it later gets the body buffered, within
  * --max-size). --text and --attachments need the structure first: the
- * existing UIDs are listed with UID SEARCH, cut into windows of
- * FETCH_WINDOW messages, and each window's BODYSTRUCTURE is followed by
- * the chosen parts, windows pipelined. Memory stays bounded by the
- * windows in flight, never by the number of messages. The commands, their
- * refusals and --in's EXAMINE are lib/uidfetch.c's; what comes back, the
- * records, files and reports, this file's.
+ * existing UIDs are listed with UID SEARCH, and lib/uidwin.c runs their
+ * windows, each message's BODYSTRUCTURE followed by the parts that
+ * plan_message chooses from it. Memory stays bounded by the windows in
+ * flight, never by the number of messages. The commands, their refusals
+ * and --in's EXAMINE are lib/uidfetch.c's; what comes back, the records,
+ * files and reports, this file's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -44,6 +44,7 @@
 #include "rfc2047.h"
 #include "summary.h"
 #include "uidfetch.h"
+#include "uidwin.h"
 #include "utf8.h"
 #include "xalloc.h"
 #include "xfer.h"
@@ -98,17 +99,13 @@ const struct opt fetch_opts[] = {
 	OPT_END()
 };
 
-#define FETCH_WINDOW	100		/* messages of a --text window */
-#define FETCH_WINDOWS	4		/* windows in flight */
 #define TEXT_MAX	(4u << 20)	/* bytes of a part read for --text */
 #define STAGE_MAX	(16u << 20)	/* a decoding stage's buffer */
 #define PATH_SHOWN_MAX	4096
-#define FETCH_SET_MAX	(1u << 16)	/* a window's UID set, as text */
-#define FETCH_ITEMS_MAX	(1u << 20)	/* the items of one UID FETCH */
 #define FETCH_PATH_MAX	8192		/* a Maildir folder's path */
 #define FETCH_FLAGS_MAX	65536		/* a message's flags, for its file */
 
-/* What --text and --attachments chose for one message. */
+/* A part --text or --attachments chose (lib/uidwin.h holds it). */
 struct plan_part {
 	char		 part[MIME_PART_MAX];
 	enum xfer_enc	 enc;
@@ -116,26 +113,6 @@ struct plan_part {
 	int		 html;		/* --text */
 	char		*filename;	/* --attachments: sanitised */
 	char		*type;		/* --attachments: "type/subtype" */
-};
-
-struct plan {
-	uint32_t	 uid;
-	int		 have;		/* BODYSTRUCTURE arrived */
-	struct plan_part *parts;
-	size_t		 nparts;
-};
-
-/*
- * A window of --text / --attachments: its plans, and how many groups of
- * its commands are in flight (it lives until the last has ended).
- */
-struct window {
-	int		 used;
-	struct uidset	 set;
-	struct buf	 settext;
-	struct plan	*plans;
-	size_t		 nplans;
-	unsigned	 pending;
 };
 
 /*
@@ -200,8 +177,7 @@ struct fetch {
 	 */
 	struct uidfetch	 uf;
 	struct uidfetch_cb cb;
-	struct window	 win[FETCH_WINDOWS];
-	size_t		 nwin;		/* windows in use */
+	struct uidwin	*win;		/* --text, --attachments: running */
 };
 
 /* Helpers ------------------------------------------------------------- */
@@ -236,23 +212,6 @@ asked_for(const struct fetch *f, uint32_t uid)
 		return 1;
 	/* A lone "*" is the highest UID, which only the server knows. */
 	return a->n > 0 && a->r[a->n - 1].lo == UIDSET_STAR;
-}
-
-static struct window *
-window_of(struct fetch *f, uint32_t uid, struct plan **plan_r)
-{
-	size_t i, k;
-
-	for (i = 0; i < FETCH_WINDOWS; i++) {
-		struct window *w = &f->win[i];
-
-		for (k = 0; w->used && k < w->nplans; k++)
-			if (w->plans[k].uid == uid) {
-				*plan_r = &w->plans[k];
-				return w;
-			}
-	}
-	return NULL;
 }
 
 /* Output: stdout for raw bytes. */
@@ -639,17 +598,13 @@ sink_end(void *ctx, struct err *e)
 	return body_end(ctx, e);
 }
 
-/* Which plan part a section names, for --text, --attachments, --part. */
+/* The part of message uid a section names, for --text, --attachments. */
 static struct plan_part *
-plan_part_of(struct plan *pl, const char *sec, size_t len)
+plan_part_of(struct fetch *f, uint32_t uid, const char *sec, size_t len)
 {
-	size_t i;
-
-	for (i = 0; pl != NULL && i < pl->nparts; i++)
-		if (strlen(pl->parts[i].part) == len &&
-		    strncmp(pl->parts[i].part, sec, len) == 0)
-			return &pl->parts[i];
-	return NULL;
+	if (f->win == NULL)
+		return NULL;
+	return uidwin_part(f->win, uid, sec, len);
 }
 
 /*
@@ -694,7 +649,6 @@ choose_sink(void *ctx, const struct imap_resp *r, const struct imap_arg *parent,
 	struct fetch *f = ctx;
 	const struct imap_arg *items, *last, *a;
 	const char *sec, *name;
-	struct plan *pl = NULL;
 	struct plan_part *pp = NULL;
 	size_t seclen, n = 0;
 	uint32_t uid;
@@ -731,8 +685,7 @@ choose_sink(void *ctx, const struct imap_resp *r, const struct imap_arg *parent,
 		break;
 	case M_TEXT:
 	case M_ATTACHMENTS:
-		if (window_of(f, uid, &pl) == NULL ||
-		    (pp = plan_part_of(pl, sec, seclen)) == NULL)
+		if ((pp = plan_part_of(f, uid, sec, seclen)) == NULL)
 			return NULL;
 		break;
 	default:
@@ -857,10 +810,15 @@ emit_structure(struct fetch *f, uint32_t uid, const struct imap_arg *bs)
 	mime_tree_free(&t);
 }
 
-/* --text and --attachments: what to fetch, from the structure. */
+/*
+ * --text and --attachments: what to fetch of message uid, from its
+ * structure (lib/uidwin.h asks for it).
+ */
 static void
-plan_message(struct fetch *f, struct plan *pl, const struct imap_arg *bs)
+plan_message(void *arg, struct uidwin_msg *m, uint32_t uid,
+    const struct imap_arg *bs)
 {
+	struct fetch *f = arg;
 	struct mime_tree t;
 	const struct mime_part *p;
 	struct plan_part *pp;
@@ -869,23 +827,21 @@ plan_message(struct fetch *f, struct plan *pl, const struct imap_arg *bs)
 	char fallback[MIME_PART_MAX + 32];
 	size_t i;
 
-	pl->have = 1;
 	mime_tree_init(&t);
 	if (mime_parse(bs, &t, &e) < 0) {
-		err_prefix(&e, "message UID %u", pl->uid);
+		err_prefix(&e, "message UID %u", uid);
 		cmd_fail(f->ctx, &e);
 		mime_tree_free(&t);
 		return;
 	}
 	if (f->mode == M_TEXT) {
 		if ((p = mime_best_text(&t)) != NULL) {
-			pl->parts = xcalloc(1, sizeof(*pl->parts));
-			pl->nparts = 1;
-			pp = &pl->parts[0];
+			pp = xcalloc(1, sizeof(*pp));
 			snprintf(pp->part, sizeof(pp->part), "%s", p->part);
 			pp->enc = xfer_enc_parse(p->encoding);
 			pp->charset = p->charset ? xstrdup(p->charset) : NULL;
 			pp->html = strcmp(p->subtype, "html") == 0;
+			uidwin_want(m, pp->part, pp);
 		}
 		mime_tree_free(&t);
 		return;
@@ -896,17 +852,14 @@ plan_message(struct fetch *f, struct plan *pl, const struct imap_arg *bs)
 		p = &t.v[i];
 		if (!mime_is_attachment(p) || (p->in_attachment))
 			continue;
-		pl->parts = xrealloc(pl->parts, (pl->nparts + 1) *
-		    sizeof(*pl->parts));
-		pp = &pl->parts[pl->nparts++];
-		memset(pp, 0, sizeof(*pp));
+		pp = xcalloc(1, sizeof(*pp));
 		snprintf(pp->part, sizeof(pp->part), "%s", p->part);
 		pp->enc = p->message ? XFER_IDENTITY :
 		    xfer_enc_parse(p->encoding);
 		buf_reset(&fn);
 		buf_reset(&clean);
 		mime_filename(p, &fn);
-		snprintf(fallback, sizeof(fallback), "%u-%s%s", pl->uid,
+		snprintf(fallback, sizeof(fallback), "%u-%s%s", uid,
 		    p->part, p->message ? ".eml" : ".bin");
 		mime_sanitize_filename(fn.s, fn.len, fallback, &clean);
 		pp->filename = xstrdup(clean.s);
@@ -914,6 +867,7 @@ plan_message(struct fetch *f, struct plan *pl, const struct imap_arg *bs)
 		/* Each is shorter than MIME_TOKEN_MAX: nothing is cut. */
 		buf_putf(&fn, "%s/%s", p->type, p->subtype);
 		pp->type = xstrdup(fn.s);
+		uidwin_want(m, pp->part, pp);
 	}
 	buf_free(&fn);
 	buf_free(&clean);
@@ -1089,7 +1043,6 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 {
 	struct fetch *f = ctx;
 	const struct imap_arg *items, *a, *v;
-	struct plan *pl = NULL;
 	struct plan_part *pp;
 	const char *name, *sec;
 	size_t seclen;
@@ -1152,20 +1105,16 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 		break;
 	case M_TEXT:
 	case M_ATTACHMENTS:
-		if (window_of(f, uid, &pl) == NULL)
+		/* Structures went to plan_message. */
+		if (f->win == NULL || !uidwin_holds(f->win, uid))
 			return 0;
-		if (!pl->have && (v = msg_item(items, "BODYSTRUCTURE")) !=
-		    NULL) {
-			plan_message(f, pl, v);
-			return 0;
-		}
 		/* Bodies the parser buffered. */
 		for (a = items; a != NULL && a->next != NULL;
 		    a = a->next->next) {
 			if (!imap_arg_atom(a, &name) ||
 			    !section_of(name, &sec, &seclen) ||
 			    a->next->type != IMAP_STRING ||
-			    (pp = plan_part_of(pl, sec, seclen)) == NULL)
+			    (pp = plan_part_of(f, uid, sec, seclen)) == NULL)
 				continue;
 			if (buffered_body(f, uid, pp, a->next, items) < 0)
 				return -1;
@@ -1199,30 +1148,26 @@ on_fetch(void *ctx, struct sess *s, const struct imap_resp *r,
 
 /* Single-phase modes: pipelined chunks -------------------------------- */
 
-static int window_cmd_ended(struct fetch *, struct window *, int structure,
-    int answered, struct err *);
-
 /*
  * A group of commands ended (lib/uidfetch.h): its refusal is reported,
- * naming the UIDs; a window (owner) hears of each of its groups, kind
- * saying whether it was the window's BODYSTRUCTURE.
+ * naming the UIDs.
  */
 static int
-fetch_ended(void *arg, void *owner, int kind, const char *text,
-    const struct err *refusal, int answered, struct err *e)
+fetch_ended(void *arg, const char *text, const struct err *refusal,
+    int answered, struct err *e)
 {
 	struct fetch *f = arg;
 	struct err ce;
 
+	(void)answered;
+	(void)e;
 	if (refusal->kind != ERR_NONE) {
 		ce = *refusal;
 		err_prefix(&ce, "fetching UIDs %.200s%s", text,
 		    strlen(text) > 200 ? "..." : "");
 		cmd_fail(f->ctx, &ce);
 	}
-	if (owner == NULL)
-		return 0;
-	return window_cmd_ended(f, owner, kind, answered, e);
+	return 0;
 }
 
 /* --in: the mailbox did not open, or is not the one searched. */
@@ -1283,180 +1228,27 @@ run_chunks(struct fetch *f, const struct uidset *set, fetch_next_fn next,
 
 /* --text and --attachments: windows ------------------------------------ */
 
+/* A part's plan, when its window goes. */
 static void
-window_free(struct window *w)
+plan_release(void *arg, void *data)
 {
-	size_t i, k;
+	struct plan_part *pp = data;
 
-	for (i = 0; i < w->nplans; i++) {
-		for (k = 0; k < w->plans[i].nparts; k++) {
-			free(w->plans[i].parts[k].charset);
-			free(w->plans[i].parts[k].filename);
-			free(w->plans[i].parts[k].type);
-		}
-		free(w->plans[i].parts);
-	}
-	free(w->plans);
-	uidset_free(&w->set);
-	buf_free(&w->settext);
-	memset(w, 0, sizeof(*w));
+	(void)arg;
+	free(pp->charset);
+	free(pp->filename);
+	free(pp->type);
+	free(pp);
 }
 
-/* The next window of up to FETCH_WINDOW UIDs of f->found from *ri, *next. */
-static int
-window_fill(struct fetch *f, struct window *w, size_t *ri, uint32_t *next)
+/* A window's last command ended: --attachments counts its messages. */
+static void
+window_done(void *arg, size_t n, int answered)
 {
-	size_t count = 0;
-	uint32_t lo, hi, u;
+	struct fetch *f = arg;
 
-	memset(w, 0, sizeof(*w));
-	uidset_init(&w->set);
-	buf_init(&w->settext, FETCH_SET_MAX);
-	while (*ri < f->found.n && count < FETCH_WINDOW) {
-		lo = f->found.r[*ri].lo > *next ? f->found.r[*ri].lo : *next;
-		hi = f->found.r[*ri].hi;
-		if ((uint64_t)hi - lo + 1 > FETCH_WINDOW - count)
-			hi = lo + (uint32_t)(FETCH_WINDOW - count) - 1;
-		uidset_add(&w->set, lo, hi);
-		w->plans = xrealloc(w->plans, (w->nplans + (hi - lo) + 1) *
-		    sizeof(*w->plans));
-		for (u = lo; ; u++) {
-			memset(&w->plans[w->nplans], 0, sizeof(*w->plans));
-			w->plans[w->nplans++].uid = u;
-			if (u == hi)
-				break;
-		}
-		count += (size_t)(hi - lo) + 1;
-		if (hi == f->found.r[*ri].hi) {
-			(*ri)++;
-			*next = 0;
-		} else
-			*next = hi + 1;
-	}
-	uidset_format(&w->set, &w->settext);
-	return count > 0;
-}
-
-/* A command of window w, its refusal naming text; 0 when in flight. */
-static int
-window_send(struct fetch *f, struct window *w, int structure, int data,
-    const char *text, struct err *e, const char *fmt, const char *arg1,
-    const char *arg2)
-{
-	struct uidfetch_group *g = uidfetch_group(&f->uf, w, structure, text);
-	int r;
-
-	/* A window counts its groups in flight: here, one command each. */
-	if ((r = uidfetch_send(g, f->p, data, e, fmt, arg1, arg2)) == 0)
-		w->pending++;
-	uidfetch_idle(g);
-	return r;
-}
-
-static int
-window_send_a(struct fetch *f, struct window *w)
-{
-	return window_send(f, w, 1, 1, w->settext.s, f->e,
-	    "UID FETCH %S (UID BODYSTRUCTURE)", w->settext.s, NULL);
-}
-
-/*
- * --text: runs of messages whose text is the same part go in one command
- * with the summary items; --attachments: one command a message that has
- * attachments, all its parts in it.
- */
-static int
-window_send_b(struct fetch *f, struct window *w, struct err *e)
-{
-	const char *peek = "BODY.PEEK";
-	struct uidset run;
-	struct buf set, items;
-	const char *cur = NULL;
-	size_t i, k;
-	int r = 0;
-
-	if (f->mark_seen && window_send(f, w, 0, 0, w->settext.s, e,
-	    "UID STORE %S +FLAGS.SILENT (\\Seen)", w->settext.s, NULL) < 0)
-		return -1;
-	uidset_init(&run);
-	buf_init(&set, FETCH_SET_MAX);
-	buf_init(&items, FETCH_ITEMS_MAX);
-	for (i = 0; i <= w->nplans && r == 0; i++) {
-		struct plan *pl = i < w->nplans ? &w->plans[i] : NULL;
-		const char *part;
-
-		if (pl != NULL && !pl->have)
-			continue;	/* expunged meanwhile */
-		if (f->mode == M_ATTACHMENTS) {
-			if (pl == NULL || pl->nparts == 0)
-				continue;
-			buf_reset(&items);
-			buf_puts(&items, "UID");
-			for (k = 0; k < pl->nparts; k++)
-				buf_putf(&items, " %s[%s]", peek,
-				    pl->parts[k].part);
-			buf_reset(&set);
-			buf_putf(&set, "%u", pl->uid);
-			/* Never a command sent short of some parts. */
-			if (items.cut || set.cut)
-				r = err_set(e, ERR_PROTOCOL, "the server's "
-				    "BODYSTRUCTURE names too many parts");
-			else
-				r = window_send(f, w, 0, 1, set.s, e,
-				    "UID FETCH %S (%s)", set.s, items.s);
-			continue;
-		}
-		part = pl == NULL ? NULL : pl->nparts ? pl->parts[0].part : "";
-		if (run.n > 0 && (pl == NULL || strcmp(part, cur) != 0)) {
-			buf_reset(&set);
-			if (uidset_format(&run, &set) < 0)
-				set.cut = 1;
-			buf_reset(&items);
-			buf_putf(&items, SUMMARY_ITEMS "%s",
-			    f->gmail ? " X-GM-LABELS" : "");
-			if (cur[0] != '\0')
-				buf_putf(&items, " %s[%s]<0.%u>", peek, cur,
-				    TEXT_MAX);
-			/* A window's set and one part: both fit. */
-			if (items.cut || set.cut)
-				r = err_set(e, ERR_INTERNAL, "a window's "
-				    "command too long");
-			else
-				r = window_send(f, w, 0, 1, set.s, e,
-				    "UID FETCH %S (%s)", set.s, items.s);
-			uidset_clear(&run);
-		}
-		if (pl != NULL) {
-			uidset_add(&run, pl->uid, pl->uid);
-			cur = part;
-		}
-	}
-	uidset_free(&run);
-	buf_free(&set);
-	buf_free(&items);
-	return r;
-}
-
-/*
- * A command of window w ended: after its structure, the parts are asked
- * for (unless the session failed); after its last command, it goes.
- */
-static int
-window_cmd_ended(struct fetch *f, struct window *w, int structure,
-    int answered, struct err *e)
-{
-	int r = 0;
-
-	w->pending--;
-	if (structure && answered)
-		r = window_send_b(f, w, e);
-	if (w->pending == 0) {
-		if (answered && f->mode == M_ATTACHMENTS)
-			progress_add(f->ctx->progress, w->nplans);
-		window_free(w);
-		f->nwin--;
-	}
-	return r;
+	if (answered && f->mode == M_ATTACHMENTS)
+		progress_add(f->ctx->progress, n);
 }
 
 /*
@@ -1510,7 +1302,7 @@ find_existing(struct fetch *f, const struct uidset *set)
 	buf_init(&chunk, UIDSET_CHUNK * 2);
 	while (r == 0 && !uidfetch_box_bad(&f->uf) &&
 	    uidset_next_chunk(set, &pos, &chunk) > 0) {
-		g = uidfetch_group(&f->uf, NULL, 0, chunk.s);
+		g = uidfetch_group(&f->uf, chunk.s);
 		r = uidfetch_send(g, p, 1, f->e, sess_has_cap(f->s, "ESEARCH") ?
 		    "UID SEARCH RETURN (ALL) UID %S" : "UID SEARCH UID %S",
 		    chunk.s);
@@ -1523,16 +1315,21 @@ find_existing(struct fetch *f, const struct uidset *set)
 }
 
 /*
- * Windows of FETCH_WINDOW messages, FETCH_WINDOWS in flight: each asks
- * for the structure, then (fetch_ended) for the parts it chose.
+ * The UIDs of set that exist, then their windows (lib/uidwin.h): each
+ * message's structure goes to plan_message, which chooses its parts;
+ * the responses to on_fetch and choose_sink (sc). --text asks each run
+ * of messages for their summary with the text part they share (its
+ * first TEXT_MAX bytes); --attachments each message for its parts.
  */
 static int
-run_windows(struct fetch *f, const struct uidset *set)
+run_windows(struct fetch *f, const struct uidset *set,
+    const struct sess_scope *sc)
 {
-	size_t ri = 0, i;
-	uint32_t next = 0;
-	int more = 1, r;
-	struct window *w;
+	struct uidwin_opts o;
+	struct uidwin_cb cb = { plan_message, plan_release, window_done,
+	    NULL };
+	char items[256], partial[32];
+	int r;
 
 	if ((r = find_existing(f, set)) < 0)
 		return -1;
@@ -1542,27 +1339,24 @@ run_windows(struct fetch *f, const struct uidset *set)
 	keep_asked(f, set);
 	if (!f->in)
 		progress_set_total(f->ctx->progress, uidset_count(&f->found));
-	while (r == 0 && (more || f->nwin > 0)) {
-		for (i = 0; more && i < FETCH_WINDOWS; i++) {
-			w = &f->win[i];
-			if (w->used)
-				continue;
-			if (!window_fill(f, w, &ri, &next)) {
-				window_free(w);
-				more = 0;
-				break;
-			}
-			w->used = 1;
-			f->nwin++;
-			if ((r = window_send_a(f, w)) < 0) {
-				window_free(w);
-				f->nwin--;
-				break;
-			}
-		}
-		if (r == 0 && f->nwin > 0)
-			r = sess_pipe_step(f->p, f->e);
+	memset(&o, 0, sizeof(o));
+	if (f->mode == M_TEXT) {
+		snprintf(items, sizeof(items), SUMMARY_ITEMS "%s",
+		    f->gmail ? " X-GM-LABELS" : "");
+		snprintf(partial, sizeof(partial), "<0.%u>", TEXT_MAX);
+		o.every = 1;
+	} else {
+		snprintf(items, sizeof(items), "UID");
+		partial[0] = '\0';
 	}
+	o.items = items;
+	o.partial = partial;
+	o.mark_seen = f->mark_seen;
+	cb.arg = f;
+	f->win = uidwin_new(&f->uf, &o, &cb);
+	r = uidwin_run(f->win, &f->found, sc, f->e);
+	uidwin_free(f->win);
+	f->win = NULL;
 	return r;
 }
 
@@ -1889,16 +1683,15 @@ fetch_set(struct fetch *f, struct uidset *set, uint32_t exists)
 		cmd_progress_begin(ctx, "messages", total);
 	}
 	sc.ctx = f;
-	if (f->mode == M_TEXT || f->mode == M_ATTACHMENTS) {
-		f->p = sess_pipe_begin(f->s, &sc, 0);
-		r = run_windows(f, set);
-	} else {
+	if (f->mode == M_TEXT || f->mode == M_ATTACHMENTS)
+		r = run_windows(f, set, &sc);
+	else {
 		f->p = sess_pipe_begin(f->s, &sc,
 		    uidfetch_limit(f->mark_seen));
 		r = run_chunks(f, set, NULL, NULL);
+		r = sess_pipe_end(f->p, r, f->e);
+		f->p = NULL;
 	}
-	r = sess_pipe_end(f->p, r, f->e);
-	f->p = NULL;
 	if (r < 0) {
 		body_abort(f);
 		/* What is complete is saved and reported all the same. */
@@ -2013,7 +1806,6 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	struct uidset set;
 	const struct sess_mailbox *m;
 	const char *set_arg;
-	size_t i;
 	int rc, in = common_opts.in.n > 0;
 
 	if (msgset_operand(ctx, argc, argv, !in, 0, &set_arg) < 0)
@@ -2062,9 +1854,6 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 out:
 	body_abort(&f);
 	maildir_out_free(f.md);
-	for (i = 0; i < FETCH_WINDOWS; i++)
-		if (f.win[i].used)
-			window_free(&f.win[i]);
 	outdir_free(f.od);
 	free(f.save_prefix);
 	buf_free(&f.text);

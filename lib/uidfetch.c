@@ -9,6 +9,7 @@
 
 struct uidfetch_group {
 	struct uidfetch	*uf;
+	uidfetch_end_fn	 end;		/* or NULL */
 	void		*owner;
 	int		 kind;
 	unsigned	 pending;
@@ -122,11 +123,19 @@ uidfetch_not_ours(struct uidfetch *uf, const struct imap_resp *r)
 /* Groups --------------------------------------------------------------- */
 
 struct uidfetch_group *
-uidfetch_group(struct uidfetch *uf, void *owner, int kind, const char *text)
+uidfetch_group(struct uidfetch *uf, const char *text)
+{
+	return uidfetch_group_for(uf, text, NULL, NULL, 0);
+}
+
+struct uidfetch_group *
+uidfetch_group_for(struct uidfetch *uf, const char *text, uidfetch_end_fn end,
+    void *owner, int kind)
 {
 	struct uidfetch_group *g = xcalloc(1, sizeof(*g));
 
 	g->uf = uf;
+	g->end = end;
 	g->owner = owner;
 	g->kind = kind;
 	g->text = xstrdup(text);
@@ -146,7 +155,7 @@ group_end(struct uidfetch_group *g, const struct sess_reply *rep, int data,
 	struct uidfetch *uf = g->uf;
 	struct uidset set;
 	struct err pe;
-	int r = 0;
+	int answered = rep->status != IMAP_ST_NONE, r = 0, re;
 
 	if (rep->status != IMAP_ST_NONE && rep->status != IMAP_ST_OK &&
 	    data)
@@ -167,8 +176,15 @@ group_end(struct uidfetch_group *g, const struct sess_reply *rep, int data,
 		uidset_free(&set);
 	}
 	if (uf->cb->ended != NULL)
-		r = uf->cb->ended(uf->cb->arg, g->owner, g->kind, g->text,
-		    &g->ce, rep->status != IMAP_ST_NONE, e);
+		r = uf->cb->ended(uf->cb->arg, g->text, &g->ce, answered, e);
+	/* The engine hears of it on every path: it frees what it holds. */
+	if (g->end != NULL) {
+		err_clear(&pe);
+		re = g->end(g->owner, g->kind, answered && r == 0,
+		    r == 0 ? e : &pe);
+		if (r == 0)
+			r = re;
+	}
 	free(g->text);
 	free(g);
 	return r;
@@ -238,7 +254,7 @@ uidfetch_chunks(struct uidfetch *uf, struct sess_pipe *p,
 	buf_init(&chunk, UIDSET_CHUNK * 2);
 	while (r == 0 && !uf->box_bad && (set != NULL ?
 	    uidset_next_chunk(set, &pos, &chunk) : next(arg, &chunk)) > 0) {
-		g = uidfetch_group(uf, NULL, 0, chunk.s);
+		g = uidfetch_group(uf, chunk.s);
 		if (mark_seen)
 			r = uidfetch_send(g, p, 0, e, "UID STORE %S "
 			    "+FLAGS.SILENT (\\Seen)", chunk.s);

@@ -4,9 +4,10 @@
  * the set, each a UID FETCH of the caller's items (a UID STORE of \Seen
  * before it when asked), UIDFETCH_INFLIGHT chunks in flight on one
  * pipeline; and groups of commands whose refusal is told once, for
- * commands the caller plans itself (a window's BODYSTRUCTURE, then its
- * parts). What a refused FETCH or SEARCH asked for is kept (refused):
- * not fetched, which is not "not found".
+ * commands planned elsewhere (a UID SEARCH; the windows of lib/uidwin.h:
+ * a window's BODYSTRUCTURE, then its parts). What a refused FETCH or
+ * SEARCH asked for is kept (refused): not fetched, which is not "not
+ * found".
  *
  * The responses go to the pipeline's scope, the caller's: records and
  * bodies are not made here. Before a mailbox's first command the engine
@@ -39,7 +40,7 @@ struct uidfetch_cb {
 	 * answered 0 when the session failed first. -1 with e set fails
 	 * the session.
 	 */
-	int	(*ended)(void *arg, void *owner, int kind, const char *text,
+	int	(*ended)(void *arg, const char *text,
 		    const struct err *refusal, int answered, struct err *e);
 	/* The mailbox's EXAMINE was refused, or it holds other messages. */
 	void	(*failed)(void *arg, const struct err *);
@@ -79,14 +80,22 @@ int	uidfetch_not_ours(struct uidfetch *, const struct imap_resp *r);
 int	uidfetch_box_bad(const struct uidfetch *);
 
 /*
- * A group of commands for the UIDs text, told to cb->ended with owner
- * and kind once its last command has ended. uidfetch_send queues one of
- * its commands on p (data: a FETCH or SEARCH, whose refusal means its
- * UIDs were not fetched; 0: a STORE); 0 when in flight. uidfetch_idle
- * after the last send: a group none of whose commands went is freed.
+ * A group of commands for the UIDs text, told to cb->ended once its last
+ * command has ended. uidfetch_send queues one of its commands on p (data:
+ * a FETCH or SEARCH, whose refusal means its UIDs were not fetched; 0: a
+ * STORE); 0 when in flight. uidfetch_idle after the last send: a group
+ * none of whose commands went is freed, and told to nobody.
  */
-struct uidfetch_group *uidfetch_group(struct uidfetch *, void *owner,
-	    int kind, const char *text);
+struct uidfetch_group *uidfetch_group(struct uidfetch *, const char *text);
+/*
+ * The same for an engine that plans commands of its own (lib/uidwin.h):
+ * after cb->ended, end(owner, kind, answered, e) is told too, answered 0
+ * as well when cb->ended failed. -1 with e set fails the session.
+ */
+typedef int (*uidfetch_end_fn)(void *owner, int kind, int answered,
+    struct err *);
+struct uidfetch_group *uidfetch_group_for(struct uidfetch *,
+	    const char *text, uidfetch_end_fn, void *owner, int kind);
 int	uidfetch_send(struct uidfetch_group *, struct sess_pipe *, int data,
 	    struct err *, const char *fmt, ...);
 void	uidfetch_idle(struct uidfetch_group *);
@@ -94,10 +103,10 @@ void	uidfetch_idle(struct uidfetch_group *);
 /*
  * The chunks of set (UIDSET_CHUNK bytes of it each), or with set NULL
  * one set after the other from next (1 with a set in the buffer, 0 at
- * the end), each fetched with items as a group of kind 0 (owner NULL),
- * with a UID STORE of \Seen first when mark_seen, on p (whose limit
- * should be uidfetch_limit). Stops early when the mailbox did not open.
- * -1 when sending failed.
+ * the end), each fetched with items as a group, with a UID STORE of
+ * \Seen first when mark_seen, on p (whose limit should be
+ * uidfetch_limit). Stops early when the mailbox did not open. -1 when
+ * sending failed.
  */
 typedef int (*uidfetch_next_fn)(void *, struct buf *);
 int	uidfetch_chunks(struct uidfetch *, struct sess_pipe *,
