@@ -134,29 +134,39 @@ emit_flags(struct emit *em, const struct imap_arg *flags)
 	emit_list_end(em);
 }
 
-/* "* N FETCH (UID u FLAGS (...) INTERNALDATE ... ENVELOPE (...))". */
-static void
-on_fetch(struct watch *w, const struct imap_arg *items)
+/*
+ * "* N FETCH (UID u FLAGS (...) INTERNALDATE ... ENVELOPE (...))". One
+ * with no message number, a UID 0 or FLAGS that are no list names no
+ * message and no flags: the server's fault, never an event.
+ */
+static int
+on_fetch(struct watch *w, uint32_t seq, const struct imap_arg *items,
+    struct err *e)
 {
 	struct emit *em = w->ctx->emit;
 	const struct imap_arg *first, *it, *flags = NULL, *env = NULL;
 	struct summary sm;
 	uint32_t uid = 0;
 
-	if (!imap_arg_list(items, &first, NULL))
-		return;
+	if (seq == 0 || !imap_arg_list(items, &first, NULL))
+		return err_set(e, ERR_PROTOCOL, "malformed FETCH response");
 	for (it = first; it != NULL && it->next != NULL; it = it->next->next) {
-		if (imap_arg_is(it, "UID"))
-			imap_arg_u32(it->next, &uid);
-		else if (imap_arg_is(it, "FLAGS"))
+		if (imap_arg_is(it, "UID")) {
+			if (!imap_arg_u32(it->next, &uid) || uid == 0)
+				return err_set(e, ERR_PROTOCOL,
+				    "malformed FETCH response");
+		} else if (imap_arg_is(it, "FLAGS")) {
+			if (it->next->type != IMAP_LIST)
+				return err_set(e, ERR_PROTOCOL,
+				    "malformed FETCH response");
 			flags = it->next;
-		else if (imap_arg_is(it, "ENVELOPE"))
+		} else if (imap_arg_is(it, "ENVELOPE"))
 			env = it->next;
 	}
 	if (w->probing) {
 		if (uid > w->last_uid)
 			w->last_uid = uid;
-		return;
+		return 0;
 	}
 	if (w->fetching && uid > w->last_uid && env != NULL) {
 		w->last_uid = uid;
@@ -172,14 +182,14 @@ on_fetch(struct watch *w, const struct imap_arg *items)
 		summary_emit(&sm, uid, first);
 		emit_record_end(em);
 		w->got_new = 1;
-		return;
+		return 0;
 	}
 	/*
 	 * "UID FETCH n:*" names the last message when n is above every UID:
 	 * its answer (with the ENVELOPE we asked for) is no event.
 	 */
 	if (flags == NULL || (w->fetching && env != NULL))
-		return;
+		return 0;
 	record_start(w, "flags");
 	if (uid != 0)
 		emit_uint(em, "uid", uid);
@@ -187,6 +197,7 @@ on_fetch(struct watch *w, const struct imap_arg *items)
 		emit_null(em, "uid");
 	emit_flags(em, flags);
 	emit_record_end(em);
+	return 0;
 }
 
 static void
@@ -266,10 +277,14 @@ on_untagged(void *arg, struct sess *s, const struct imap_resp *r,
 		if (n > w->exists)
 			w->new_mail = 1;
 		w->exists = n;
-	} else if (imap_arg_is(a->next, "EXPUNGE"))
+	} else if (imap_arg_is(a->next, "EXPUNGE")) {
+		/* No message has the number 0. */
+		if (n == 0)
+			return err_set(e, ERR_PROTOCOL,
+			    "malformed EXPUNGE response");
 		expunged(w, 0);
-	else if (imap_arg_is(a->next, "FETCH"))
-		on_fetch(w, a->next->next);
+	} else if (imap_arg_is(a->next, "FETCH"))
+		return on_fetch(w, n, a->next->next, e);
 	return 0;
 }
 

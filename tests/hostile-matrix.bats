@@ -72,7 +72,7 @@ cmd mailbox-rename 'RENAME||0|||69|mailbox rename Archive Old'
 cmd mailbox-subscribe 'SUBSCRIBE||0|||69|mailbox subscribe Archive'
 cmd raw 'NOOP||0|||69|raw NOOP'
 cmd raw-select 'UID FETCH||0|||69|raw --select INBOX UID FETCH 1:* FLAGS'
-cmd watch 'IDLE||0||VANISHED|0|watch INBOX --duration 1'
+cmd watch 'IDLE||0||FETCH EXPUNGE VANISHED|76|watch INBOX --duration 1'
 
 # What a refusal leaves undone, named on stderr.
 declare -gA NOT_DONE=(
@@ -398,3 +398,39 @@ big_script() {
 	assert_equal "${#lines[@]}" 1
 }
 
+# watch's window is its IDLE: each kind of untagged data, well-formed and
+# not, after the server's "+" (watch's tags are A1 to A6, A5 the IDLE).
+# What watch reads and cannot make sense of is the server's fault (76),
+# never an event with a made-up UID or no flags; the rest is no event.
+@test "watch: each kind of data during IDLE, well-formed and not" {
+	local k s
+	use watch
+	for k in "${KINDS[@]}" SYNTAX; do
+		s=$(hostile_script idle greeting 'serve-until IDLE' 'send + idling' \
+			"send ${BAD[$k]}" 'expect DONE' 'send A5 OK Idle completed.' serve)
+		go "$s"
+		case $k in
+		FETCH | EXPUNGE | VANISHED | SYNTAX) want 76 "$k: " ;;
+		*) want 0 "$k: " ;;
+		esac
+		case $k in
+		FETCH | EXPUNGE | VANISHED) assert_equal "$stderr" "imapctl: watch: malformed $k response" ;;
+		SYNTAX) [[ $stderr == "imapctl: watch: cannot parse server response"* ]] ;;
+		*) assert_equal "$stderr" "" ;;
+		esac
+		assert_output ""
+	done
+	for k in "${KINDS[@]}"; do
+		s=$(hostile_script idle greeting 'serve-until IDLE' 'send + idling' \
+			"send ${GOOD[$k]}" 'expect DONE' 'send A5 OK Idle completed.' serve)
+		go "$s"
+		want 0 "$k: "
+		assert_equal "$stderr" ""
+		case $k in
+		FETCH) assert_output $'flags\tINBOX\t1700000001\t1\t\\Seen' ;;
+		EXPUNGE) assert_output $'expunge\tINBOX\t1700000001\t' ;;
+		VANISHED) assert_output $'expunge\tINBOX\t1700000001\t1\nexpunge\tINBOX\t1700000001\t2' ;;
+		*) assert_output "" ;;
+		esac
+	done
+}
