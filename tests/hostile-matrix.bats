@@ -225,16 +225,19 @@ logout() {
 	diff -u <(echo "$base") <(printed)
 }
 
-# window ID: each kind malformed before the answer to the first VERB, the
-# command's other commands in flight: 76 for the kinds it reads and for a
-# line that does not parse, else what it does without them.
+# window ID [KIND...]: each kind (default: all, and SYNTAX) malformed
+# before the answer to the first VERB, the command's other commands in
+# flight: 76 for the kinds it reads and for a line that does not parse,
+# else what it does without them.
 window() {
-	local k s code
-	use "$1"
-	for k in "${KINDS[@]}" SYNTAX; do
+	local k s code id=$1
+	shift
+	use "$id"
+	[ $# -gt 0 ] || set -- "${KINDS[@]}" SYNTAX
+	for k in "$@"; do
 		code=0
 		[[ " $READS SYNTAX " == *" $k "* ]] && code=76
-		[ "$1" = check ] && [ $code = 76 ] && code=2
+		[ "$id" = check ] && [ $code = 76 ] && code=2
 		s=$(hostile_script window greeting "fill INBOX $FILL" \
 			"serve-until $VERB" "send ${BAD[$k]}" handle serve)
 		go "$s"
@@ -268,44 +271,198 @@ full() {
 	}
 }
 
-@test "list: refused, logout, window, output" { refused list; logout list; window list; full list; }
-@test "list --status: refused, logout, window, output" { refused list-status; logout list-status; window list-status; full list-status; }
-@test "status: refused, logout, window, output" { refused status; logout status; window status; full status; }
-@test "info: refused, logout, window, output" { refused info; logout info; window info; full info; }
-@test "quota: refused, logout, window, output" { refused quota; logout quota; window quota; full quota; }
-@test "check: refused, window, output" { refused check; window check; full check; }
-@test "search: refused, logout, window, output" { refused search; logout search; window search; full search; }
-@test "search --in: refused, logout, window, output" { refused search-in; logout search-in; window search-in; full search-in; }
-@test "fetch (summary): refused, logout, window, output" { refused fetch-summary; logout fetch-summary; window fetch-summary; full fetch-summary; }
-@test "fetch --headers: refused, logout, window, output" { refused fetch-headers; logout fetch-headers; window fetch-headers; full fetch-headers; }
-@test "fetch --raw of one: refused, logout, window, output" { refused fetch-raw; logout fetch-raw; window fetch-raw; full fetch-raw; }
-@test "fetch --raw of many (mbox): refused, logout, window, output" { refused fetch-mbox; logout fetch-mbox; window fetch-mbox; full fetch-mbox; }
-@test "fetch --raw --save: refused, logout, window, output" { refused fetch-save; logout fetch-save; window fetch-save; full fetch-save; }
-@test "fetch --text: refused, logout, window, output" { refused fetch-text; logout fetch-text; window fetch-text; full fetch-text; }
-@test "fetch --structure: refused, logout, window, output" { refused fetch-structure; logout fetch-structure; window fetch-structure; full fetch-structure; }
-@test "fetch --part: refused, logout, window, output" { refused fetch-part; logout fetch-part; window fetch-part; full fetch-part; }
-@test "fetch --part --save: refused, logout, window, output" { refused fetch-part-save; logout fetch-part-save; window fetch-part-save; full fetch-part-save; }
-@test "fetch --attachments: refused, logout, window" { refused fetch-attachments; logout fetch-attachments; window fetch-attachments; }
-@test "fetch --maildir: refused, logout, window, output" { refused fetch-maildir; logout fetch-maildir; window fetch-maildir; full fetch-maildir; }
-@test "fetch --in: refused, logout, window, output" { refused fetch-in; logout fetch-in; window fetch-in; full fetch-in; }
-@test "fetch --mark-seen: refused, logout, window, output" { refused fetch-mark-seen; logout fetch-mark-seen; window fetch-mark-seen; full fetch-mark-seen; }
-@test "flag: refused, logout, window, output" { refused flag; logout flag; window flag; full flag; }
-@test "move: refused, logout, window, output" { refused move; logout move; window move; full move; }
-@test "move without MOVE: refused, logout, window, output" { refused move-copy; logout move-copy; window move-copy; full move-copy; }
-@test "delete: refused, logout, window, output" { refused delete; logout delete; window delete; full delete; }
-@test "append: refused, logout, window, output" { refused append; logout append; window append; full append; }
-@test "mailbox create: refused, logout, window, output" { refused mailbox-create; logout mailbox-create; window mailbox-create; full mailbox-create; }
-@test "mailbox delete, rename, subscribe: refused, logout, window" {
-	local c
-	for c in mailbox-delete mailbox-rename mailbox-subscribe; do
-		refused $c
-		logout $c
-		window $c
-	done
-}
-@test "raw: refused, logout, window, output" { refused raw; logout raw; window raw; full raw; }
-@test "raw --select: refused, logout, window, output" { refused raw-select; logout raw-select; window raw-select; full raw-select; }
-@test "watch: refused, logout, window" { refused watch; logout watch; window watch; }
+@test "list: refused, untagged data of every kind with the refusal" { refused list; }
+@test "list: untagged data of every kind during LOGOUT" { logout list; }
+@test "list: malformed STATUS, LIST, FETCH amid its commands" { window list STATUS LIST FETCH; }
+@test "list: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window list ESEARCH SEARCH QUOTA; }
+@test "list: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window list EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "list: the output fails amid its commands: 74" { full list; }
+@test "list --status: refused, untagged data of every kind with the refusal" { refused list-status; }
+@test "list --status: untagged data of every kind during LOGOUT" { logout list-status; }
+@test "list --status: malformed STATUS, LIST, FETCH amid its commands" { window list-status STATUS LIST FETCH; }
+@test "list --status: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window list-status ESEARCH SEARCH QUOTA; }
+@test "list --status: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window list-status EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "list --status: the output fails amid its commands: 74" { full list-status; }
+@test "status: refused, untagged data of every kind with the refusal" { refused status; }
+@test "status: untagged data of every kind during LOGOUT" { logout status; }
+@test "status: malformed STATUS, LIST, FETCH amid its commands" { window status STATUS LIST FETCH; }
+@test "status: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window status ESEARCH SEARCH QUOTA; }
+@test "status: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window status EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "status: the output fails amid its commands: 74" { full status; }
+@test "info: refused, untagged data of every kind with the refusal" { refused info; }
+@test "info: untagged data of every kind during LOGOUT" { logout info; }
+@test "info: malformed STATUS, LIST, FETCH amid its commands" { window info STATUS LIST FETCH; }
+@test "info: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window info ESEARCH SEARCH QUOTA; }
+@test "info: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window info EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "info: the output fails amid its commands: 74" { full info; }
+@test "quota: refused, untagged data of every kind with the refusal" { refused quota; }
+@test "quota: untagged data of every kind during LOGOUT" { logout quota; }
+@test "quota: malformed STATUS, LIST, FETCH amid its commands" { window quota STATUS LIST FETCH; }
+@test "quota: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window quota ESEARCH SEARCH QUOTA; }
+@test "quota: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window quota EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "quota: the output fails amid its commands: 74" { full quota; }
+@test "check: refused, untagged data of every kind with the refusal" { refused check; }
+@test "check: malformed STATUS, LIST, FETCH amid its commands" { window check STATUS LIST FETCH; }
+@test "check: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window check ESEARCH SEARCH QUOTA; }
+@test "check: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window check EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "check: the output fails amid its commands: UNKNOWN" { full check; }
+@test "search: refused, untagged data of every kind with the refusal" { refused search; }
+@test "search: untagged data of every kind during LOGOUT" { logout search; }
+@test "search: malformed STATUS, LIST, FETCH amid its commands" { window search STATUS LIST FETCH; }
+@test "search: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window search ESEARCH SEARCH QUOTA; }
+@test "search: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window search EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "search: the output fails amid its commands: 74" { full search; }
+@test "search --in: refused, untagged data of every kind with the refusal" { refused search-in; }
+@test "search --in: untagged data of every kind during LOGOUT" { logout search-in; }
+@test "search --in: malformed STATUS, LIST, FETCH amid its commands" { window search-in STATUS LIST FETCH; }
+@test "search --in: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window search-in ESEARCH SEARCH QUOTA; }
+@test "search --in: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window search-in EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "search --in: the output fails amid its commands: 74" { full search-in; }
+@test "fetch (summary): refused, untagged data of every kind with the refusal" { refused fetch-summary; }
+@test "fetch (summary): untagged data of every kind during LOGOUT" { logout fetch-summary; }
+@test "fetch (summary): malformed STATUS, LIST, FETCH amid its commands" { window fetch-summary STATUS LIST FETCH; }
+@test "fetch (summary): malformed ESEARCH, SEARCH, QUOTA amid its commands" { window fetch-summary ESEARCH SEARCH QUOTA; }
+@test "fetch (summary): malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window fetch-summary EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "fetch (summary): the output fails amid its commands: 74" { full fetch-summary; }
+@test "fetch --headers: refused, untagged data of every kind with the refusal" { refused fetch-headers; }
+@test "fetch --headers: untagged data of every kind during LOGOUT" { logout fetch-headers; }
+@test "fetch --headers: malformed STATUS, LIST, FETCH amid its commands" { window fetch-headers STATUS LIST FETCH; }
+@test "fetch --headers: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window fetch-headers ESEARCH SEARCH QUOTA; }
+@test "fetch --headers: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window fetch-headers EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "fetch --headers: the output fails amid its commands: 74" { full fetch-headers; }
+@test "fetch --raw of one: refused, untagged data of every kind with the refusal" { refused fetch-raw; }
+@test "fetch --raw of one: untagged data of every kind during LOGOUT" { logout fetch-raw; }
+@test "fetch --raw of one: malformed STATUS, LIST, FETCH amid its commands" { window fetch-raw STATUS LIST FETCH; }
+@test "fetch --raw of one: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window fetch-raw ESEARCH SEARCH QUOTA; }
+@test "fetch --raw of one: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window fetch-raw EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "fetch --raw of one: the output fails amid its commands: 74" { full fetch-raw; }
+@test "fetch --raw of many (mbox): refused, untagged data of every kind with the refusal" { refused fetch-mbox; }
+@test "fetch --raw of many (mbox): untagged data of every kind during LOGOUT" { logout fetch-mbox; }
+@test "fetch --raw of many (mbox): malformed STATUS, LIST, FETCH amid its commands" { window fetch-mbox STATUS LIST FETCH; }
+@test "fetch --raw of many (mbox): malformed ESEARCH, SEARCH, QUOTA amid its commands" { window fetch-mbox ESEARCH SEARCH QUOTA; }
+@test "fetch --raw of many (mbox): malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window fetch-mbox EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "fetch --raw of many (mbox): the output fails amid its commands: 74" { full fetch-mbox; }
+@test "fetch --raw --save: refused, untagged data of every kind with the refusal" { refused fetch-save; }
+@test "fetch --raw --save: untagged data of every kind during LOGOUT" { logout fetch-save; }
+@test "fetch --raw --save: malformed STATUS, LIST, FETCH amid its commands" { window fetch-save STATUS LIST FETCH; }
+@test "fetch --raw --save: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window fetch-save ESEARCH SEARCH QUOTA; }
+@test "fetch --raw --save: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window fetch-save EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "fetch --raw --save: the output fails amid its commands: 74" { full fetch-save; }
+@test "fetch --text: refused, untagged data of every kind with the refusal" { refused fetch-text; }
+@test "fetch --text: untagged data of every kind during LOGOUT" { logout fetch-text; }
+@test "fetch --text: malformed STATUS, LIST, FETCH amid its commands" { window fetch-text STATUS LIST FETCH; }
+@test "fetch --text: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window fetch-text ESEARCH SEARCH QUOTA; }
+@test "fetch --text: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window fetch-text EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "fetch --text: the output fails amid its commands: 74" { full fetch-text; }
+@test "fetch --structure: refused, untagged data of every kind with the refusal" { refused fetch-structure; }
+@test "fetch --structure: untagged data of every kind during LOGOUT" { logout fetch-structure; }
+@test "fetch --structure: malformed STATUS, LIST, FETCH amid its commands" { window fetch-structure STATUS LIST FETCH; }
+@test "fetch --structure: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window fetch-structure ESEARCH SEARCH QUOTA; }
+@test "fetch --structure: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window fetch-structure EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "fetch --structure: the output fails amid its commands: 74" { full fetch-structure; }
+@test "fetch --part: refused, untagged data of every kind with the refusal" { refused fetch-part; }
+@test "fetch --part: untagged data of every kind during LOGOUT" { logout fetch-part; }
+@test "fetch --part: malformed STATUS, LIST, FETCH amid its commands" { window fetch-part STATUS LIST FETCH; }
+@test "fetch --part: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window fetch-part ESEARCH SEARCH QUOTA; }
+@test "fetch --part: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window fetch-part EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "fetch --part: the output fails amid its commands: 74" { full fetch-part; }
+@test "fetch --part --save: refused, untagged data of every kind with the refusal" { refused fetch-part-save; }
+@test "fetch --part --save: untagged data of every kind during LOGOUT" { logout fetch-part-save; }
+@test "fetch --part --save: malformed STATUS, LIST, FETCH amid its commands" { window fetch-part-save STATUS LIST FETCH; }
+@test "fetch --part --save: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window fetch-part-save ESEARCH SEARCH QUOTA; }
+@test "fetch --part --save: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window fetch-part-save EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "fetch --part --save: the output fails amid its commands: 74" { full fetch-part-save; }
+@test "fetch --attachments: refused, untagged data of every kind with the refusal" { refused fetch-attachments; }
+@test "fetch --attachments: untagged data of every kind during LOGOUT" { logout fetch-attachments; }
+@test "fetch --attachments: malformed STATUS, LIST, FETCH amid its commands" { window fetch-attachments STATUS LIST FETCH; }
+@test "fetch --attachments: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window fetch-attachments ESEARCH SEARCH QUOTA; }
+@test "fetch --attachments: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window fetch-attachments EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "fetch --maildir: refused, untagged data of every kind with the refusal" { refused fetch-maildir; }
+@test "fetch --maildir: untagged data of every kind during LOGOUT" { logout fetch-maildir; }
+@test "fetch --maildir: malformed STATUS, LIST, FETCH amid its commands" { window fetch-maildir STATUS LIST FETCH; }
+@test "fetch --maildir: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window fetch-maildir ESEARCH SEARCH QUOTA; }
+@test "fetch --maildir: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window fetch-maildir EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "fetch --maildir: the output fails amid its commands: 74" { full fetch-maildir; }
+@test "fetch --in: refused, untagged data of every kind with the refusal" { refused fetch-in; }
+@test "fetch --in: untagged data of every kind during LOGOUT" { logout fetch-in; }
+@test "fetch --in: malformed STATUS, LIST, FETCH amid its commands" { window fetch-in STATUS LIST FETCH; }
+@test "fetch --in: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window fetch-in ESEARCH SEARCH QUOTA; }
+@test "fetch --in: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window fetch-in EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "fetch --in: the output fails amid its commands: 74" { full fetch-in; }
+@test "fetch --mark-seen: refused, untagged data of every kind with the refusal" { refused fetch-mark-seen; }
+@test "fetch --mark-seen: untagged data of every kind during LOGOUT" { logout fetch-mark-seen; }
+@test "fetch --mark-seen: malformed STATUS, LIST, FETCH amid its commands" { window fetch-mark-seen STATUS LIST FETCH; }
+@test "fetch --mark-seen: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window fetch-mark-seen ESEARCH SEARCH QUOTA; }
+@test "fetch --mark-seen: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window fetch-mark-seen EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "fetch --mark-seen: the output fails amid its commands: 74" { full fetch-mark-seen; }
+@test "flag: refused, untagged data of every kind with the refusal" { refused flag; }
+@test "flag: untagged data of every kind during LOGOUT" { logout flag; }
+@test "flag: malformed STATUS, LIST, FETCH amid its commands" { window flag STATUS LIST FETCH; }
+@test "flag: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window flag ESEARCH SEARCH QUOTA; }
+@test "flag: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window flag EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "flag: the output fails amid its commands: 74" { full flag; }
+@test "move: refused, untagged data of every kind with the refusal" { refused move; }
+@test "move: untagged data of every kind during LOGOUT" { logout move; }
+@test "move: malformed STATUS, LIST, FETCH amid its commands" { window move STATUS LIST FETCH; }
+@test "move: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window move ESEARCH SEARCH QUOTA; }
+@test "move: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window move EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "move: the output fails amid its commands: 74" { full move; }
+@test "move without MOVE: refused, untagged data of every kind with the refusal" { refused move-copy; }
+@test "move without MOVE: untagged data of every kind during LOGOUT" { logout move-copy; }
+@test "move without MOVE: malformed STATUS, LIST, FETCH amid its commands" { window move-copy STATUS LIST FETCH; }
+@test "move without MOVE: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window move-copy ESEARCH SEARCH QUOTA; }
+@test "move without MOVE: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window move-copy EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "move without MOVE: the output fails amid its commands: 74" { full move-copy; }
+@test "delete: refused, untagged data of every kind with the refusal" { refused delete; }
+@test "delete: untagged data of every kind during LOGOUT" { logout delete; }
+@test "delete: malformed STATUS, LIST, FETCH amid its commands" { window delete STATUS LIST FETCH; }
+@test "delete: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window delete ESEARCH SEARCH QUOTA; }
+@test "delete: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window delete EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "delete: the output fails amid its commands: 74" { full delete; }
+@test "append: refused, untagged data of every kind with the refusal" { refused append; }
+@test "append: untagged data of every kind during LOGOUT" { logout append; }
+@test "append: malformed STATUS, LIST, FETCH amid its commands" { window append STATUS LIST FETCH; }
+@test "append: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window append ESEARCH SEARCH QUOTA; }
+@test "append: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window append EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "append: the output fails amid its commands: 74" { full append; }
+@test "mailbox create: refused, untagged data of every kind with the refusal" { refused mailbox-create; }
+@test "mailbox create: untagged data of every kind during LOGOUT" { logout mailbox-create; }
+@test "mailbox create: malformed STATUS, LIST, FETCH amid its commands" { window mailbox-create STATUS LIST FETCH; }
+@test "mailbox create: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window mailbox-create ESEARCH SEARCH QUOTA; }
+@test "mailbox create: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window mailbox-create EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "mailbox create: the output fails amid its commands: 74" { full mailbox-create; }
+@test "mailbox delete: refused, untagged data of every kind with the refusal" { refused mailbox-delete; }
+@test "mailbox delete: untagged data of every kind during LOGOUT" { logout mailbox-delete; }
+@test "mailbox delete: malformed STATUS, LIST, FETCH amid its commands" { window mailbox-delete STATUS LIST FETCH; }
+@test "mailbox delete: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window mailbox-delete ESEARCH SEARCH QUOTA; }
+@test "mailbox delete: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window mailbox-delete EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "mailbox rename: refused, untagged data of every kind with the refusal" { refused mailbox-rename; }
+@test "mailbox rename: untagged data of every kind during LOGOUT" { logout mailbox-rename; }
+@test "mailbox rename: malformed STATUS, LIST, FETCH amid its commands" { window mailbox-rename STATUS LIST FETCH; }
+@test "mailbox rename: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window mailbox-rename ESEARCH SEARCH QUOTA; }
+@test "mailbox rename: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window mailbox-rename EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "mailbox subscribe: refused, untagged data of every kind with the refusal" { refused mailbox-subscribe; }
+@test "mailbox subscribe: untagged data of every kind during LOGOUT" { logout mailbox-subscribe; }
+@test "mailbox subscribe: malformed STATUS, LIST, FETCH amid its commands" { window mailbox-subscribe STATUS LIST FETCH; }
+@test "mailbox subscribe: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window mailbox-subscribe ESEARCH SEARCH QUOTA; }
+@test "mailbox subscribe: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window mailbox-subscribe EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "raw: refused, untagged data of every kind with the refusal" { refused raw; }
+@test "raw: untagged data of every kind during LOGOUT" { logout raw; }
+@test "raw: malformed STATUS, LIST, FETCH amid its commands" { window raw STATUS LIST FETCH; }
+@test "raw: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window raw ESEARCH SEARCH QUOTA; }
+@test "raw: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window raw EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "raw: the output fails amid its commands: 74" { full raw; }
+@test "raw --select: refused, untagged data of every kind with the refusal" { refused raw-select; }
+@test "raw --select: untagged data of every kind during LOGOUT" { logout raw-select; }
+@test "raw --select: malformed STATUS, LIST, FETCH amid its commands" { window raw-select STATUS LIST FETCH; }
+@test "raw --select: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window raw-select ESEARCH SEARCH QUOTA; }
+@test "raw --select: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window raw-select EXPUNGE VANISHED EXISTS SYNTAX; }
+@test "raw --select: the output fails amid its commands: 74" { full raw-select; }
+@test "watch: refused, untagged data of every kind with the refusal" { refused watch; }
+@test "watch: untagged data of every kind during LOGOUT" { logout watch; }
+@test "watch: malformed STATUS, LIST, FETCH amid its commands" { window watch STATUS LIST FETCH; }
+@test "watch: malformed ESEARCH, SEARCH, QUOTA amid its commands" { window watch ESEARCH SEARCH QUOTA; }
+@test "watch: malformed EXPUNGE, VANISHED, EXISTS, a line that does not parse, amid its commands" { window watch EXPUNGE VANISHED EXISTS SYNTAX; }
 
 
 # What a monitoring plugin counted is what the server answered to its
@@ -433,4 +590,13 @@ big_script() {
 		*) assert_output "" ;;
 		esac
 	done
+}
+
+@test "watch: events that cannot be written: 74" {
+	use watch
+	go "$(hostile_script idle greeting 'serve-until IDLE' 'send + idling' \
+		'send * 1 FETCH (UID 1 FLAGS (\Seen))' 'expect DONE' \
+		'send A5 OK Idle completed.' serve)" full
+	want 74
+	[[ $stderr == "imapctl: watch: cannot write output: No space left on device"* ]]
 }
