@@ -980,7 +980,7 @@ maildir_prepare(struct fetch *f, struct uidset *set)
 	struct buf folder, rel;
 	uint32_t other;
 	char delim = 0;
-	int rc = 0, r;
+	int rc = 0;
 
 	sc.ctx = &delim;
 	/* --in listed the mailbox already. */
@@ -993,20 +993,19 @@ maildir_prepare(struct fetch *f, struct uidset *set)
 	uidset_init(&have);
 	uidset_init(&rest);
 	buf_init(&rel, FETCH_PATH_MAX);
-	r = maildir_folder(f->mailbox, delim, &rel);
-	if (r == 0 && buf_addf(&folder, "%s%s%s", f->mddir, rel.len > 0 ? "/" :
-	    "", rel.s) < 0) {
+	if (maildir_folder_name(f->mailbox, delim, &rel, f->e) < 0) {
+		buf_free(&rel);
+		rc = cmd_fail(f->ctx, f->e);
+		goto out;
+	}
+	if (buf_addf(&folder, "%s%s%s", f->mddir, rel.len > 0 ? "/" : "",
+	    rel.s) < 0) {
 		rc = cmd_failf(f->ctx, ERR_USAGE, "path too long: '%s/%s'",
 		    f->mddir, rel.s);
 		buf_free(&rel);
 		goto out;
 	}
 	buf_free(&rel);
-	if (r < 0) {
-		rc = cmd_failf(f->ctx, ERR_USAGE, "'%s' has no Maildir folder "
-		    "name (an empty part)", f->mailbox);
-		goto out;
-	}
 	if (maildir_scan(folder.s, f->uidvalidity, &have, &other, f->e) < 0) {
 		rc = cmd_fail(f->ctx, f->e);
 		goto out;

@@ -179,14 +179,6 @@ maildir_folder_name(const char *mailbox, char delim, struct buf *out,
 	return start ? empty_part(mailbox, p, delim, e) : 0;
 }
 
-int
-maildir_folder(const char *mailbox, char delim, struct buf *out)
-{
-	struct err e;
-
-	return maildir_folder_name(mailbox, delim, out, &e);
-}
-
 static int
 scan_dir(const char *path, uint32_t uidvalidity, struct uidset *have,
     uint32_t *other_r, struct err *e)

@@ -61,8 +61,6 @@ int	maildir_parse_name(const char *name, uint32_t *uidvalidity_r,
  */
 int	maildir_folder_name(const char *mailbox, char delim, struct buf *out,
 	    struct err *e);
-/* maildir_folder_name without the reason. */
-int	maildir_folder(const char *mailbox, char delim, struct buf *out);
 
 /*
  * What an earlier run left in a folder (its cur/ and new/): the UIDs of

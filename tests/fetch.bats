@@ -738,3 +738,23 @@ well_formed() {
 	assert_failure 64
 	[[ $stderr == *"missing SET operand"* ]]
 }
+
+@test "fetch --maildir: a mailbox with no folder name is said for what it is" {
+	local long
+	export IMAPCTL_PASSWORD=secret
+	long=$(printf '%09000d' 0)
+	for mb in 'a//b' '/a' 'a/' "$long"; do
+		hostile_start script --script "$BATS_TEST_DIRNAME/hostile/scripts/maildir-odd-name.script" --timeout 10
+		run --separate-stderr hctl fetch --maildir "$BATS_TEST_TMPDIR/md" "$mb" all
+		hostile_stop || true
+		assert_failure 64
+		assert_output ""
+		case $mb in
+		a//b) assert_equal "$stderr" "imapctl: fetch: 'a//b' has no Maildir folder name (an empty part between two hierarchy delimiters '/')" ;;
+		/a) assert_equal "$stderr" "imapctl: fetch: '/a' has no Maildir folder name (it begins with its hierarchy delimiter '/')" ;;
+		a/) assert_equal "$stderr" "imapctl: fetch: 'a/' has no Maildir folder name (it ends with its hierarchy delimiter '/')" ;;
+		*) assert_equal "$stderr" "imapctl: fetch: the Maildir folder name of '${long:0:64}...' does not fit in 8192 bytes" ;;
+		esac
+	done
+	[ ! -e "$BATS_TEST_TMPDIR/md" ]
+}
