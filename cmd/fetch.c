@@ -919,9 +919,13 @@ maildir_name(struct fetch *f, uint32_t uid, const struct imap_arg *items)
 	r = maildir_out_finish(f->md, idate, f->uidvalidity, uid, flags.s,
 	    f->e);
 	buf_free(&flags);
-	/* A file that could not be written was reported: go on. */
 	if (r < 0 && f->e->kind != ERR_CANTCREAT)
 		return -1;
+	/* A file that could not be written is said; the others go on. */
+	if (r < 0) {
+		err_prefix(f->e, "message UID %u", uid);
+		cmd_fail(f->ctx, f->e);
+	}
 	err_clear(f->e);
 	return 0;
 }

@@ -524,7 +524,6 @@ big_script() {
 }
 
 @test "fetch --maildir: a message whose file cannot be written is named, 73, the others written" {
-	skip "fetch --maildir drops the error of a file finished whole (cmd/fetch.c maildir_name): exit 0, UID 4 missing"
 	hostile_start script --timeout 10 --script "$(big_script 20000)"
 	limited fetch INBOX - --maildir "$BATS_TEST_TMPDIR/md"
 	assert_failure 73
