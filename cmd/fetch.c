@@ -214,21 +214,37 @@ asked_for(const struct fetch *f, uint32_t uid)
 	return a->n > 0 && a->r[a->n - 1].lo == UIDSET_STAR;
 }
 
-/* Output: stdout for raw bytes. */
+/*
+ * Output: stdout for raw bytes. Standard output is the emitter's too: a
+ * failure, seen here or by the emitter's flush, is recorded there and
+ * said once, by the fetch this returns it to, and neither by the emitter
+ * at its end nor by the command line at exit. Once the output failed, no
+ * more is written.
+ */
 static int
 out_stdout(struct fetch *f, const char *p, size_t n, struct err *e)
 {
-	if (n == 0)
-		return 0;
-	errno = 0;
-	if (fwrite(p, 1, n, stdout) != n) {
-		if (errno == EPIPE || emit_gone(f->em))
-			return err_set(e, ERR_OUTPUT_GONE, "the reader of the "
-			    "output went away");
-		return err_set(e, ERR_IO, "cannot write output: %s",
-		    strerror(errno ? errno : EIO));
+	int st;
+
+	st = emit_status(f->em);
+	if (st == 0) {
+		if (n == 0)
+			return 0;
+		errno = 0;
+		if (fwrite(p, 1, n, stdout) == n)
+			return 0;
+		st = errno;
+		if (st == EPIPE || emit_gone(f->em))
+			st = EPIPE;
+		(void)emit_write_failed(f->em, st);
+		st = emit_status(f->em);
 	}
-	return 0;
+	if (st == EPIPE)
+		return err_set(e, ERR_OUTPUT_GONE, "the reader of the output "
+		    "went away");
+	/* The fetch says what it is returned. */
+	emit_said(f->em);
+	return err_set(e, ERR_IO, "cannot write output: %s", strerror(st));
 }
 
 static int

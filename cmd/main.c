@@ -1197,6 +1197,7 @@ struct held {
 	struct settings	 st;
 	int		 monitoring;	/* exit 0-3 whatever happens */
 	int		 gone;		/* the output's reader went away */
+	int		 failed;	/* the output failed, and that was said */
 	int		 stopped;	/* a signal stopped a change */
 };
 
@@ -1329,6 +1330,7 @@ run(int argc, char **argv, struct held *h)
 			rc = ERR_IO;
 	}
 	h->gone = emit_gone(ctx.emit);
+	h->failed = emit_status(ctx.emit) != 0;
 	if ((c->flags & CHANGES) && stop_signal() != 0) {
 		h->stopped = 1;
 		/* Nothing was left undone: that is said too. */
@@ -1368,11 +1370,12 @@ main(int argc, char **argv)
 	rc = run(argc, argv, &h);
 	/*
 	 * Help and version text: a full disk must not pass unnoticed. The
-	 * records' own write errors were reported by the emitter, and a
-	 * reader that went away is no error.
+	 * records' own write errors were reported by the emitter, or by the
+	 * command that saw them first, and are not said again; a reader
+	 * that went away is no error.
 	 */
 	errno = 0;
-	if (!h.gone && (fflush(stdout) != 0 || ferror(stdout)) &&
+	if (!h.gone && !h.failed && (fflush(stdout) != 0 || ferror(stdout)) &&
 	    errno != EPIPE) {
 		fprintf(stderr, "%s: cannot write output: %s\n", progname,
 		    strerror(errno != 0 ? errno : EIO));

@@ -63,6 +63,7 @@ struct emit {
 	enum emit_format	 fmt;
 	FILE			*fp;
 	int			 status;
+	int			 said;		/* status said to the user */
 	int			 finished;
 	int			 detached;	/* emit_detach: no output */
 	int			 opened;	/* xml: the document started */
@@ -967,6 +968,22 @@ emit_status(const struct emit *e)
 }
 
 int
+emit_write_failed(struct emit *e, int status)
+{
+	if (e->status == 0) {
+		e->status = status != 0 ? status : EIO;
+		return 1;
+	}
+	return 0;
+}
+
+void
+emit_said(struct emit *e)
+{
+	e->said = 1;
+}
+
+int
 emit_gone(struct emit *e)
 {
 	if (e->status == 0 && hung_up(e->fp))
@@ -1024,9 +1041,12 @@ emit_finish(struct emit *e, struct err *err)
 	flush_file(e);
 	e->finished = 1;
 out:
-	if (e->status != 0 && e->status != EPIPE)
+	/* Said once: by the caller that saw it first, or here. */
+	if (e->status != 0 && e->status != EPIPE && !e->said) {
+		e->said = 1;
 		return err_set(err, ERR_IO, "cannot write output: %s",
 		    strerror(e->status));
+	}
 	return 0;
 }
 

@@ -101,6 +101,15 @@ void	emit_flush(struct emit *);
 /* 0 while output works; EPIPE when the reader went away; else errno. */
 int	emit_status(const struct emit *);
 /*
+ * A write to the emitter's FILE made outside it (fetch's raw bytes)
+ * failed with status (an errno; 0 for EIO): the emitter writes no more.
+ * 1 when it is the output's first failure, which the caller then says
+ * and marks said with emit_said(); 0 when one was already seen.
+ */
+int	emit_write_failed(struct emit *, int status);
+/* The output's failure was said: emit_finish does not say it again. */
+void	emit_said(struct emit *);
+/*
  * Whether the reader of the output went away: a write failed with EPIPE,
  * or the output is a pipe or socket whose other end is closed (asked of
  * the system without writing). From then on emit_status() is EPIPE.
@@ -108,7 +117,7 @@ int	emit_status(const struct emit *);
 int	emit_gone(struct emit *);
 /* How many records were begun so far. */
 unsigned long emit_records(const struct emit *);
-/* Close the document and flush; -1 with ERR_IO on a write error. */
+/* Close the document and flush; -1 with ERR_IO on a write error not said. */
 int	emit_finish(struct emit *, struct err *);
 void	emit_free(struct emit *);
 

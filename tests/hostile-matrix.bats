@@ -478,7 +478,6 @@ full() {
 # A command that said its output failed is not followed by another line
 # saying so again, with another cause.
 @test "an output failure is said once" {
-	skip "main says it again at exit, as an Input/output error; fetch --raw of several says it twice"
 	local c
 	for c in status search fetch-summary fetch-mbox flag; do
 		full $c
