@@ -704,6 +704,42 @@ answering(struct check *c)
 	return pc != NULL && pc->i >= 0 ? &c->mb[pc->i] : NULL;
 }
 
+/* Sent and not yet answered. */
+static int
+in_flight(const struct pcmd *pc)
+{
+	return pc->sent && pc->rep.status == IMAP_ST_NONE;
+}
+
+/*
+ * Whether a STATUS (b: of that mailbox; NULL: of any, as for one that
+ * does not parse) or a QUOTA can answer one of the probe's commands now:
+ * what comes after the answer, during LOGOUT say, is not the probe's.
+ */
+static int
+status_due(const struct check *c, const struct mbx *b)
+{
+	size_t i;
+
+	if (b != NULL)
+		return in_flight(&b->c_status);
+	for (i = 0; i < c->nmb; i++)
+		if (in_flight(&c->mb[i].c_status))
+			return 1;
+	return 0;
+}
+
+static int
+quota_due(const struct check *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nmb; i++)
+		if (in_flight(&c->mb[i].c_quota))
+			return 1;
+	return 0;
+}
+
 static int
 on_untagged(void *arg, struct sess *s, const struct imap_resp *r,
     struct err *e)
@@ -720,10 +756,12 @@ on_untagged(void *arg, struct sess *s, const struct imap_resp *r,
 		return 0;
 	switch (mbox_parse_status(r, &name, &len, &st)) {
 	case -1:
+		if (!status_due(c, NULL))
+			return 0;	/* not the probe's */
 		return err_set(e, ERR_PROTOCOL, "malformed STATUS response");
 	case 1:
 		b = mailbox_named(c, s, name, len);
-		if (b != NULL && (st.have & (MST_MESSAGES | MST_UNSEEN)) ==
+		if (b != NULL && status_due(c, b) && (st.have & (MST_MESSAGES | MST_UNSEEN)) ==
 		    (MST_MESSAGES | MST_UNSEEN)) {
 			b->have_counts = 1;
 			b->messages = st.messages;
@@ -732,9 +770,10 @@ on_untagged(void *arg, struct sess *s, const struct imap_resp *r,
 		return 0;
 	}
 	b = answering(c);
-	if (imap_arg_is(a, "QUOTA"))
-		take_quota(&c->m, r);
-	else if (search_answer(r, NULL, NULL) != SEARCH_ANSWER_NONE)
+	if (imap_arg_is(a, "QUOTA")) {
+		if (quota_due(c))
+			take_quota(&c->m, r);
+	} else if (search_answer(r, NULL, NULL) != SEARCH_ANSWER_NONE)
 		return take_search(c, r, e);
 	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "FETCH") &&
 	    b != NULL)

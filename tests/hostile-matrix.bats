@@ -197,10 +197,11 @@ refused() {
 }
 
 # What a run printed, the port and the times that differ between runs
-# taken out.
+# taken out (check's ages count from the clock: one run can be a second
+# later than the other).
 printed() {
 	local o=${output//$HOSTILE_PORT/PORT}
-	sed -E 's/[0-9]+\.[0-9]+ ?s\b/T/g' <<<"$o"
+	sed -E 's/[0-9]+\.[0-9]+ ?s\b/T/g; s/_age=[0-9]+s;/_age=As;/g' <<<"$o"
 	(cd "$OUT" && find . | sort)
 }
 
@@ -469,7 +470,6 @@ full() {
 # STATUS; data during its LOGOUT (which goes in the probe's one write)
 # change nothing.
 @test "check: untagged data during its LOGOUT change nothing" {
-	skip "check takes a STATUS answered during its LOGOUT as the counts (cmd/check.c on_untagged)"
 	logout check
 	want 0
 	[[ $output == "IMAP OK - "*" messages=3;"* ]]
