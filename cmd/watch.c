@@ -262,17 +262,30 @@ static int
 on_untagged(void *arg, struct sess *s, const struct imap_resp *r,
     struct err *e)
 {
+	static const char *const numbered[] = { "EXISTS", "EXPUNGE", "FETCH" };
 	struct watch *w = arg;
 	const struct imap_arg *a = r->args;
 	uint32_t n;
+	size_t i;
 
 	(void)s;
 	if (r->status != IMAP_ST_NONE)
 		return 0;
 	if (imap_arg_is(a, "VANISHED"))
 		return on_vanished(w, a->next, e);
-	if (!imap_arg_u32(a, &n))
+	if (!imap_arg_u32(a, &n)) {
+		/*
+		 * "* 99999999999 EXISTS" is no count, and no message has
+		 * that number: passed over, it would hide new mail or an
+		 * expunge.
+		 */
+		for (i = 0; a != NULL && i < sizeof(numbered) /
+		    sizeof(numbered[0]); i++)
+			if (imap_arg_is(a->next, numbered[i]))
+				return err_set(e, ERR_PROTOCOL, "malformed %s "
+				    "response", numbered[i]);
 		return 0;
+	}
 	if (imap_arg_is(a->next, "EXISTS")) {
 		if (n > w->exists)
 			w->new_mail = 1;

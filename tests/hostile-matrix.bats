@@ -72,7 +72,7 @@ cmd mailbox-rename 'RENAME||0|||69|mailbox rename Archive Old'
 cmd mailbox-subscribe 'SUBSCRIBE||0|||69|mailbox subscribe Archive'
 cmd raw 'NOOP||0|||69|raw NOOP'
 cmd raw-select 'UID FETCH||0|||69|raw --select INBOX UID FETCH 1:* FLAGS'
-cmd watch 'IDLE||0||FETCH EXPUNGE VANISHED|76|watch INBOX --duration 1'
+cmd watch 'IDLE||0||FETCH EXPUNGE VANISHED EXISTS|76|watch INBOX --duration 1'
 
 # What a refusal leaves undone, named on stderr.
 declare -gA NOT_DONE=(
@@ -565,11 +565,11 @@ big_script() {
 			"send ${BAD[$k]}" 'expect DONE' 'send A5 OK Idle completed.' serve)
 		go "$s"
 		case $k in
-		FETCH | EXPUNGE | VANISHED | SYNTAX) want 76 "$k: " ;;
+		FETCH | EXPUNGE | VANISHED | EXISTS | SYNTAX) want 76 "$k: " ;;
 		*) want 0 "$k: " ;;
 		esac
 		case $k in
-		FETCH | EXPUNGE | VANISHED) assert_equal "$stderr" "imapctl: watch: malformed $k response" ;;
+		FETCH | EXPUNGE | VANISHED | EXISTS) assert_equal "$stderr" "imapctl: watch: malformed $k response" ;;
 		SYNTAX) [[ $stderr == "imapctl: watch: cannot parse server response"* ]] ;;
 		*) assert_equal "$stderr" "" ;;
 		esac
@@ -597,4 +597,19 @@ big_script() {
 		'send A5 OK Idle completed.' serve)" full
 	want 74
 	[[ $stderr == "imapctl: watch: cannot write output: No space left on device"* ]]
+}
+
+# A message number or count past 2^32-1 names no message and no count:
+# passed over, it hid new mail or an expunge from watch (exit 0).
+@test "watch: a number past 2^32-1 in EXISTS, EXPUNGE or FETCH during IDLE: 76" {
+	local k s
+	use watch
+	for k in EXISTS EXPUNGE 'FETCH (UID 1 FLAGS (\Seen))'; do
+		s=$(hostile_script idle greeting 'serve-until IDLE' 'send + idling' \
+			"send * 99999999999 $k" 'expect DONE' 'send A5 OK Idle completed.' serve)
+		go "$s"
+		want 76 "$k: "
+		assert_equal "$stderr" "imapctl: watch: malformed ${k%% *} response"
+		assert_output ""
+	done
 }
