@@ -192,8 +192,12 @@ on_untagged(void *ctx, struct sess *s, const struct imap_resp *r,
 	}
 	if (a == NULL)
 		return 0;
-	if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "EXISTS")) {
-		if ((c = cmd_of(m, r, K_EXAMINE)) != NULL)
+	if (imap_arg_is(a->next, "EXISTS")) {
+		if ((c = cmd_of(m, r, K_EXAMINE)) == NULL)
+			return 0;
+		if (!imap_arg_u32(a, &n))
+			c->box->exists_bad = 1;
+		else
 			c->box->exists = n;
 		return 0;
 	}
@@ -230,6 +234,15 @@ examine_done(void *ctx, struct sess *s, const struct sess_reply *rep,
 	if (rep->status == IMAP_ST_NONE)
 		return 0;	/* the session failed: the caller says so */
 	b->examined = !box_refused(b, rep, "cannot open mailbox");
+	/*
+	 * An EXISTS that was no count: nothing bounds what its search may
+	 * name, and the mailbox is not searched (as sess_select has it).
+	 */
+	if (b->examined && b->exists_bad) {
+		err_set(&b->err, ERR_PROTOCOL, "cannot open mailbox '%s': "
+		    "malformed EXISTS response", b->name);
+		b->examined = 0;
+	}
 	return 0;
 }
 
@@ -348,6 +361,7 @@ multi_search(struct sess *s, struct multi *m, const struct search_query *q,
 		b->c_search.kind = K_SEARCH;
 		search_found_free(&b->run);
 		search_found_init(&b->run, 0, count);
+		b->exists_bad = 0;
 		b->run.mailbox = b->name;
 		b->c_fetch.kind = K_FETCH;
 		if ((r = sess_pipe_send(m->p, examine_done, &b->c_examine, e,

@@ -44,6 +44,7 @@ struct multi_box {
 	char		 delim;		/* hierarchy separator, 0 for NIL */
 	uint32_t	 uidvalidity;
 	uint32_t	 exists;
+	int		 exists_bad;	/* its EXAMINE's EXISTS was no count */
 	int		 examined;	/* EXAMINE answered OK */
 	struct err	 err;		/* why not (ERR_NONE: it went) */
 	struct uidset	 found;		/* the matches, without count */

@@ -517,7 +517,16 @@ track_untagged(struct sess *s, const struct imap_resp *r)
 		return;
 	if (imap_arg_is(a, "CAPABILITY"))
 		caps_set(s, a->next);
-	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "EXISTS")) {
+	else if (a != NULL && imap_arg_is(a->next, "EXISTS")) {
+		/*
+		 * "* 99999999999 EXISTS" is no count: none is known, and
+		 * the SELECT it came with fails (sess_select).
+		 */
+		if (!imap_arg_u32(a, &n)) {
+			s->sel.exists_seen = 0;
+			s->sel.exists_bad = 1;
+			return;
+		}
 		/*
 		 * Only EXPUNGE makes a mailbox smaller (RFC 3501 7.3.1): a
 		 * smaller count contradicts what the server said before
@@ -529,9 +538,9 @@ track_untagged(struct sess *s, const struct imap_resp *r)
 		    n < s->sel.exists);
 		s->sel.exists = n;
 	}
-	else if (imap_arg_u32(a, &n) && imap_arg_is(a->next, "EXPUNGE")) {
+	else if (a != NULL && imap_arg_is(a->next, "EXPUNGE")) {
 		/* A message that is not there: the count is not known. */
-		if (n == 0 || n > s->sel.exists)
+		if (!imap_arg_u32(a, &n) || n == 0 || n > s->sel.exists)
 			s->sel.exists_seen = 0;
 		else
 			s->sel.exists--;
@@ -2437,14 +2446,23 @@ int
 sess_select(struct sess *s, const char *mailbox, int readonly, struct err *e)
 {
 	struct sess_reply rep;
-	int condstore = sess_has_cap(s, "CONDSTORE");
+	int condstore = sess_has_cap(s, "CONDSTORE"), r;
 
 	free(s->sel.name);
 	memset(&s->sel, 0, sizeof(s->sel));
 	if (sess_call(s, NULL, &rep, e, "%s %M%s", readonly ? "EXAMINE" :
 	    "SELECT", mailbox, condstore ? " (CONDSTORE)" : "") < 0)
 		return -1;
-	if (sess_reply_check(&rep, e) < 0) {
+	r = sess_reply_check(&rep, e);
+	/*
+	 * Without the mailbox's size, what is decided from it (that it is
+	 * empty, how many messages a search may name, where moved messages
+	 * are looked for, which expunges watch reports) is decided on
+	 * nothing: an EXISTS that is no count fails the SELECT.
+	 */
+	if (r == 0 && s->sel.exists_bad)
+		r = err_set(e, ERR_PROTOCOL, "malformed EXISTS response");
+	if (r < 0) {
 		if (s->state == SESS_SELECTED)
 			sess_set_state(s, SESS_AUTHENTICATED);
 		err_prefix(e, "cannot open mailbox '%s'", mailbox);

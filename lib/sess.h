@@ -186,6 +186,7 @@ struct sess_mailbox {
 	uint32_t	 uidnext;
 	uint32_t	 exists;
 	int		 exists_seen;	/* the server said EXISTS */
+	int		 exists_bad;	/* an EXISTS that was no count */
 	uint64_t	 highestmodseq;
 };
 

@@ -613,3 +613,37 @@ big_script() {
 		assert_output ""
 	done
 }
+
+# An EXISTS that is no count in the answer to SELECT or EXAMINE leaves the
+# mailbox's size unknown: watch took it for 0 and passed over the
+# VANISHED that followed; search and fetch bound what the server may
+# name by it. The mailbox is not opened (76), for every command.
+@test "an EXISTS that is no count in the answer to SELECT or EXAMINE: 76" {
+	local c s verb
+	for c in watch search fetch-raw flag search-in; do
+		use $c
+		verb=EXAMINE
+		[ $c = flag ] && verb=SELECT
+		s=$(hostile_script opened greeting "serve-until $verb" \
+			'send * 99999999999 EXISTS' \
+			'send * OK [UIDVALIDITY 1700000001] UIDs valid' \
+			'send * OK [UIDNEXT 4] Predicted next UID' \
+			"reply OK $verb completed." 'serve-until IDLE' 'send + idling' \
+			'send * VANISHED 1:2' 'expect DONE' 'send A5 OK Idle completed.' serve)
+		go "$s"
+		want 76 "$c: "
+		# watch reads every EXISTS itself, that of its EXAMINE too;
+		# search --in examines its mailboxes in order of name, and
+		# searches the others.
+		case $c in
+		watch) assert_equal "$stderr" "imapctl: watch: malformed EXISTS response" ;;
+		search-in) assert_equal "$stderr" "imapctl: search: cannot open mailbox 'Archive': malformed EXISTS response" ;;
+		*) assert_equal "$stderr" "imapctl: ${ARGS[0]}: cannot open mailbox 'INBOX': malformed EXISTS response" ;;
+		esac
+		if [ $c = search-in ]; then
+			assert_output $'INBOX\t1700000001\t1\nINBOX\t1700000001\t2\nINBOX\t1700000001\t3'
+		else
+			assert_output ""
+		fi
+	done
+}
