@@ -435,6 +435,12 @@ int			 mailbox_exists(struct ctx *, const char *name,
 struct mbox_status;
 void			 emit_mbox_counts(struct emit *,
 			    const struct mbox_status *, int modseq);
+/*
+ * After mbox_status_many failed with e: the refusals in errs said, each
+ * with its name, then e, whose kind it returns (and the exit status is).
+ */
+int			 cmd_status_failed(struct ctx *, const char *const *names,
+			    struct err *errs, size_t n, const struct err *e);
 
 /* Each command's entry point and option table. */
 #define COMMAND(n) \

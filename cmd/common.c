@@ -41,6 +41,29 @@ emit_mbox_counts(struct emit *e, const struct mbox_status *st, int modseq)
 		emit_null(e, "highestmodseq");
 }
 
+/*
+ * mbox_status_many failed with e: the refusals that came before it, each
+ * with its mailbox, then e. Nobody is left to guess whether a mailbox the
+ * server refused was refused or merely not reached; the exit status is
+ * e's, what stopped the run.
+ */
+int
+cmd_status_failed(struct ctx *ctx, const char *const *names,
+    struct err *errs, size_t n, const struct err *e)
+{
+	int status = ctx->status;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (errs[i].kind == ERR_NONE)
+			continue;
+		err_prefix(&errs[i], "status of '%s'", names[i]);
+		cmd_fail(ctx, &errs[i]);
+	}
+	ctx->status = status;
+	return cmd_fail(ctx, e);
+}
+
 struct progress *
 cmd_progress_begin(struct ctx *ctx, const char *unit, uint64_t total)
 {

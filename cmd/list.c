@@ -299,7 +299,7 @@ again:
 			if (!l.v[j].noselect)
 				names[k++] = l.v[j].name;
 		if (mbox_status_many(s, names, k, items, 1, st, errs, e) < 0)
-			rc = cmd_fail(ctx, e);
+			rc = cmd_status_failed(ctx, names, errs, k, e);
 		for (j = k = 0; rc == 0 && j < l.n; j++) {
 			if (l.v[j].noselect)
 				continue;

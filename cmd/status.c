@@ -41,10 +41,16 @@ again:
 	    sess_has_cap(s, "CONDSTORE") ? " HIGHESTMODSEQ" : "");
 	/* A failed login says so, whatever the STATUS commands got. */
 	r = mbox_status_many(s, names, n, items, 1, st, errs, &ctx->err);
-	if (cmd_logged_in(ctx) < 0 || r < 0) {
+	if (cmd_logged_in(ctx) < 0) {
 		free(st);
 		free(errs);
 		return cmd_fail(ctx, &ctx->err);
+	}
+	if (r < 0) {
+		r = cmd_status_failed(ctx, names, errs, n, &ctx->err);
+		free(st);
+		free(errs);
+		return r;
 	}
 	for (i = 0, failed = 0; i < n; i++)
 		failed |= errs[i].kind != ERR_NONE;

@@ -177,7 +177,12 @@ many_done(void *ctx, struct sess *s, const struct sess_reply *rep,
 
 	(void)s;
 	(void)e;
-	sess_reply_check(rep, &c->m->errs[c->i]);
+	/*
+	 * Abandoned: the session failed, which the caller says; a refusal
+	 * that came before is the mailbox's own, to be said with it.
+	 */
+	if (rep->status != IMAP_ST_NONE)
+		sess_reply_check(rep, &c->m->errs[c->i]);
 	many_ended(c->m, c->i);
 	return 0;
 }
@@ -219,9 +224,13 @@ mbox_status_many(struct sess *s, const char *const *names, size_t n,
 		if (sess_pipe_send(p, many_done, &cmds[i], &errs[i],
 		    "STATUS %M (%s)", names[i], items) == 0)
 			continue;
-		/* A name the formatter refused: that mailbox's error. */
+		/*
+		 * A name the formatter refused: that mailbox's error. Else
+		 * the session's, which is the run's, not the mailbox's.
+		 */
 		if (sess_broken(s) || errs[i].kind != ERR_USAGE) {
 			*e = errs[i];
+			err_clear(&errs[i]);
 			r = -1;
 		}
 		many_ended(&m, i);

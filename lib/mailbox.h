@@ -48,7 +48,9 @@ int		 mbox_has_attr(const struct imap_arg *attrs, const char *);
  * STATUS for each of n mailboxes (UTF-8 names), pipelined. st[i] gets the
  * counts; errs[i] the server's refusal (kind ERR_NONE when it worked).
  * last: the session's last commands, LOGOUT sent with the last of them
- * (sess_send_logout). Returns -1 only when the session itself failed.
+ * (sess_send_logout). Returns -1 only when the session itself failed (in
+ * the last argument): errs[] then still hold the refusals answered before,
+ * the mailboxes left unanswered have none, and no st[] is to be shown.
  */
 int	mbox_status_many(struct sess *, const char *const *names, size_t n,
 	    const char *items, int last, struct mbox_status *st,

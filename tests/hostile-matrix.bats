@@ -647,3 +647,34 @@ big_script() {
 		fi
 	done
 }
+
+# status INBOX Archive Drafts Sent Trash, or list --status: INBOX
+# answered, Archive refused, then a STATUS that does not parse while the
+# others are in flight. The refusal is said with the failure, the
+# mailboxes never answered are not (the failure says the run stopped),
+# and the exit status is the failure's.
+@test "status, list --status: a refusal before a malformed STATUS is said too, 76" {
+	local c s
+	s=$(hostile_script refused-then-bad greeting 'serve-until STATUS' handle \
+		'expect Archive' 'reply NO [CANNOT] Refused (hostile).' \
+		'send * STATUS Drafts (MESSAGES x)' serve)
+	for c in status list-status; do
+		use $c
+		go "$s"
+		want 76 "$c: "
+		assert_equal "$stderr" "imapctl: ${ARGS[0]}: status of 'Archive': Refused (hostile). [CANNOT]
+imapctl: ${ARGS[0]}: cannot parse the server's STATUS response"
+		assert_output ""
+	done
+	# More mailboxes than go in flight at once (32): the failure comes
+	# while a STATUS waits to be sent, and is said once, as the run's.
+	s=$(hostile_script window-then-bad greeting 'serve-until STATUS' handle \
+		'expect Nope' handle 'send * STATUS M3 (MESSAGES x)' serve)
+	use status
+	ARGS=(status INBOX Nope $(printf 'M%d ' {3..40}))
+	go "$s"
+	want 76
+	assert_equal "$stderr" "imapctl: status: status of 'Nope': Mailbox doesn't exist: Nope [NONEXISTENT]
+imapctl: status: cannot parse the server's STATUS response"
+	assert_output ""
+}
