@@ -86,42 +86,6 @@ declare -gA NOT_DONE=(
 	[mailbox-create]="not created: 'Foo/Bar'"
 )
 
-# The kinds of untagged data, each well-formed and malformed; SYNTAX is a
-# line that does not parse at all.
-KINDS=(STATUS LIST FETCH ESEARCH SEARCH QUOTA EXPUNGE VANISHED EXISTS)
-declare -gA GOOD=(
-	[STATUS]='* STATUS INBOX (MESSAGES 1 UNSEEN 0)'
-	[LIST]='* LIST (\HasNoChildren) "/" INBOX'
-	[FETCH]='* 1 FETCH (UID 1 FLAGS (\Seen))'
-	[ESEARCH]='* ESEARCH UID ALL 1:3'
-	[SEARCH]='* SEARCH 1 2 3'
-	[QUOTA]='* QUOTA "" (STORAGE 10 100)'
-	[EXPUNGE]='* 1 EXPUNGE'
-	[VANISHED]='* VANISHED 1:2'
-	[EXISTS]='* 4 EXISTS'
-)
-declare -gA BAD=(
-	[STATUS]='* STATUS INBOX (MESSAGES x)'
-	[LIST]='* LIST (\Noselect) "//" INBOX'
-	[FETCH]='* 1 FETCH (UID 0 FLAGS x)'
-	[ESEARCH]='* ESEARCH UID ALL 0'
-	[SEARCH]='* SEARCH 1 two'
-	[QUOTA]='* QUOTA "" (STORAGE x 100)'
-	[EXPUNGE]='* 0 EXPUNGE'
-	[VANISHED]='* VANISHED 5:x'
-	[EXISTS]='* 99999999999 EXISTS'
-	[SYNTAX]='* 1 FETCH (UID 1 FLAGS (\Seen'
-)
-
-# No memory error, no undefined behaviour: the sanitizer build says so.
-sane() {
-	[[ $stderr != *AddressSanitizer* && $stderr != *"runtime error"* &&
-		$stderr != *LeakSanitizer* ]] || {
-		echo "$stderr" >&2
-		return 1
-	}
-}
-
 # use ID: the table's row of command ID into VERB, OPTS, FILL, STDIN,
 # READS, REFUSED and ARGS (an array); OUT is a fresh directory.
 use() {
@@ -155,7 +119,7 @@ go() {
 			-p "$HOSTILE_PORT" -u u --timeout 10 "${ARGS[@]}" < <(${STDIN:-true})
 	fi
 	hostile_stop || true
-	sane
+	hostile_sane
 }
 
 want() {
@@ -496,7 +460,7 @@ full() {
 		run --separate-stderr bash -c 'exec "$@" >/dev/full' _ \
 			"$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u u \
 			--timeout 10 "${ARGS[@]}" < <(seq 1 2 2003)
-		sane
+		hostile_sane
 		want 74
 		[[ $stderr == "imapctl: $c: cannot write output: No space left on device"* ]]
 		run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" \
@@ -513,7 +477,7 @@ limited() {
 	run --separate-stderr bash -c 'trap "" XFSZ; ulimit -f 8; exec "$@"' _ \
 		"$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u u \
 		--timeout 10 "$@" < <(seq 2 2 2004)
-	sane
+	hostile_sane
 }
 
 # INBOX gets UID 4 of SIZE bytes, then 2000 small messages: the large

@@ -23,39 +23,6 @@ H() {
 	"$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u u --timeout 10 "$@"
 }
 
-# The kinds of untagged data, each well-formed and malformed.
-KINDS=(STATUS LIST FETCH ESEARCH SEARCH QUOTA EXPUNGE VANISHED EXISTS)
-declare -gA GOOD=(
-	[STATUS]='* STATUS INBOX (MESSAGES 1 UNSEEN 0)'
-	[LIST]='* LIST (\HasNoChildren) "/" INBOX'
-	[FETCH]='* 1 FETCH (UID 1 FLAGS (\Seen))'
-	[ESEARCH]='* ESEARCH UID ALL 1:3'
-	[SEARCH]='* SEARCH 1 2 3'
-	[QUOTA]='* QUOTA "" (STORAGE 10 100)'
-	[EXPUNGE]='* 1 EXPUNGE'
-	[VANISHED]='* VANISHED 1:2'
-	[EXISTS]='* 4 EXISTS'
-)
-declare -gA BAD=(
-	[STATUS]='* STATUS INBOX (MESSAGES x)'
-	[LIST]='* LIST (\Noselect) "//" INBOX'
-	[FETCH]='* 1 FETCH (UID 0 FLAGS x)'
-	[ESEARCH]='* ESEARCH UID ALL 0'
-	[SEARCH]='* SEARCH 1 two'
-	[QUOTA]='* QUOTA "" (STORAGE x 100)'
-	[EXPUNGE]='* 0 EXPUNGE'
-	[VANISHED]='* VANISHED 5:x'
-	[EXISTS]='* 99999999999 EXISTS'
-)
-
-# No memory error, no undefined behaviour: the sanitizer build says so.
-sane() {
-	[[ $stderr != *AddressSanitizer* && $stderr != *"runtime error"* ]] || {
-		echo "$stderr" >&2
-		return 1
-	}
-}
-
 # refused VERB: a script that refuses the first command containing VERB
 # (NO [CANNOT]: a refusal, 69; [UNAVAILABLE] would be a temporary failure),
 # serves the rest, and answers LOGOUT with every kind of untagged data,
@@ -78,7 +45,7 @@ after_refusal() {
 	shift 2
 	hostile_start script --timeout 10 --script "$(refused "$verb")" $HOSTILE_OPTS
 	run --separate-stderr H "$@"
-	sane
+	hostile_sane
 	[ "$status" -eq "$want" ] || {
 		echo "status $status, want $want: $stderr" >&2
 		return 1
@@ -149,7 +116,7 @@ in_window() {
 		hostile_start script --timeout 10 --script "$(midway "${FILL:-0}" "$verb" "${BAD[$k]}")" $HOSTILE_OPTS
 		run --separate-stderr H "$@" < <(${STDIN:-true})
 		hostile_stop || true
-		sane
+		hostile_sane
 		[ "$status" -eq "$want" ] || {
 			echo "$k: status $status, want $want: $stderr" >&2
 			return 1
@@ -181,7 +148,7 @@ in_window() {
 		hostile_start script --timeout 10 --script "$(midway 0 STATUS "${BAD[$k]}")"
 		run --separate-stderr H check
 		hostile_stop || true
-		sane
+		hostile_sane
 		if [ "$k" = STATUS ]; then
 			[ "$status" -eq 2 ]
 			[[ $output == "IMAP CRITICAL - malformed STATUS response"* ]]
@@ -219,7 +186,7 @@ in_window() {
 	hostile_start script --timeout 10 --script "$(hostile_script es greeting \
 		'serve-until UID FETCH' 'send * ESEARCH UID ALL 0' handle serve)"
 	run --separate-stderr H fetch INBOX 1
-	sane
+	hostile_sane
 	assert_failure 76
 	assert_equal "$stderr" "imapctl: fetch: server sent a bad ESEARCH result"
 	# The client went before the script's end.
@@ -233,7 +200,7 @@ in_window() {
 	hostile_start script --timeout 10 --script "$(hostile_script es greeting \
 		'serve-until UID FETCH' 'send * ESEARCH UID COUNT many' handle serve)"
 	run --separate-stderr H fetch INBOX 1
-	sane
+	hostile_sane
 	assert_failure 76
 	assert_equal "$stderr" "imapctl: fetch: server sent a bad ESEARCH count"
 	hostile_wait || true
@@ -260,7 +227,7 @@ attachment_script() {
 	run --separate-stderr bash -c 'trap "" XFSZ; ulimit -f 4; exec "$0" "$@"' \
 		"$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u u --timeout 10 \
 		fetch INBOX 1 --attachments "$BATS_TEST_TMPDIR/out"
-	sane
+	hostile_sane
 	assert_failure 73
 	assert_equal "$stderr" "imapctl: fetch: '$BATS_TEST_TMPDIR/out/a.bin': cannot write: File too large"
 	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/out")" ""
@@ -291,7 +258,7 @@ bodies_script() {
 		run --separate-stderr bash -c 'exec "$0" "$@" >/dev/full' \
 			"$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u u --timeout 10 \
 			fetch INBOX - --raw < <(seq 1 2 2003)
-		sane
+		hostile_sane
 		assert_failure 74
 		[[ $stderr == "imapctl: fetch: cannot write output: No space left on device"* ]]
 		# The server's script ends early: the client went.
@@ -309,7 +276,7 @@ bodies_script() {
 		run --separate-stderr bash -c 'trap "" XFSZ; ulimit -f 8; exec "$0" "$@"' \
 			"$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u u --timeout 10 \
 			fetch INBOX - --raw --save "$BATS_TEST_TMPDIR/out" < <(seq 1 2 2003)
-		sane
+		hostile_sane
 		assert_failure 73
 		assert_equal "$stderr" "imapctl: fetch: '$BATS_TEST_TMPDIR/out/INBOX-1700000001-1.eml': cannot write: File too large"
 		assert_equal "$(ls -A "$BATS_TEST_TMPDIR/out")" ""
@@ -323,7 +290,7 @@ bodies_script() {
 		"send * CAPABILITY IMAP4rev1 NAMESPACE ID $(printf 'X-LONG-CAPABILITY-%d ' $(seq 40))" \
 		handle serve)"
 	run --separate-stderr H info -o json
-	sane
+	hostile_sane
 	assert_success
 	assert_equal "$(echo "$output" | jq -r '.[0].capabilities | length')" 43
 }

@@ -29,6 +29,13 @@
 # hostile_script NAME LINES...
 #   Writes the lines to $BATS_TEST_TMPDIR/NAME, a --script file, and
 #   prints its path.
+# KINDS, GOOD[KIND], BAD[KIND]
+#   The kinds of untagged data a server may send at any time, each as a
+#   well-formed and a malformed line; BAD[SYNTAX] is a line that does not
+#   parse at all.
+# hostile_sane
+#   Fails, showing $stderr, when the sanitizer build reported a memory
+#   error, undefined behaviour or a leak in the last `run`.
 
 HOSTILE_SERVER=${HOSTILE_SERVER:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/server.py}
 
@@ -91,4 +98,37 @@ hostile_script() {
 	shift
 	printf '%s\n' "$@" >"$f"
 	echo "$f"
+}
+
+KINDS=(STATUS LIST FETCH ESEARCH SEARCH QUOTA EXPUNGE VANISHED EXISTS)
+declare -gA GOOD=(
+	[STATUS]='* STATUS INBOX (MESSAGES 1 UNSEEN 0)'
+	[LIST]='* LIST (\HasNoChildren) "/" INBOX'
+	[FETCH]='* 1 FETCH (UID 1 FLAGS (\Seen))'
+	[ESEARCH]='* ESEARCH UID ALL 1:3'
+	[SEARCH]='* SEARCH 1 2 3'
+	[QUOTA]='* QUOTA "" (STORAGE 10 100)'
+	[EXPUNGE]='* 1 EXPUNGE'
+	[VANISHED]='* VANISHED 1:2'
+	[EXISTS]='* 4 EXISTS'
+)
+declare -gA BAD=(
+	[STATUS]='* STATUS INBOX (MESSAGES x)'
+	[LIST]='* LIST (\Noselect) "//" INBOX'
+	[FETCH]='* 1 FETCH (UID 0 FLAGS x)'
+	[ESEARCH]='* ESEARCH UID ALL 0'
+	[SEARCH]='* SEARCH 1 two'
+	[QUOTA]='* QUOTA "" (STORAGE x 100)'
+	[EXPUNGE]='* 0 EXPUNGE'
+	[VANISHED]='* VANISHED 5:x'
+	[EXISTS]='* 99999999999 EXISTS'
+	[SYNTAX]='* 1 FETCH (UID 1 FLAGS (\Seen'
+)
+
+hostile_sane() {
+	[[ $stderr != *AddressSanitizer* && $stderr != *"runtime error"* &&
+		$stderr != *LeakSanitizer* ]] || {
+		echo "$stderr" >&2
+		return 1
+	}
 }
