@@ -438,7 +438,7 @@ put_items(struct check *c)
 	struct meas *m = &c->m;
 	struct report *r = c->r;
 	enum report_state st;
-	char secs[EMIT_FIXED_MAX], day[16];
+	char secs[EMIT_FIXED_MAX], pct[EMIT_FIXED_MAX], day[16];
 	long long left, days;
 	struct tm tm;
 	size_t i;
@@ -455,7 +455,10 @@ put_items(struct check *c)
 	if (m->have_quota) {
 		st = report_value(r, &i_quota, m->quota_pct, &c->warn[T_QUOTA],
 		    &c->crit[T_QUOTA], 100);
-		report_text(r, "quota %d%%%s", (int)m->quota_pct, mark(st));
+		/* Whole percents, truncated: past any int when a server says so. */
+		emit_fmt_fixed(pct, m->quota_pct < 9.2e18 ?
+		    (double)(uint64_t)m->quota_pct : m->quota_pct, 0);
+		report_text(r, "quota %s%%%s", pct, mark(st));
 	} else {
 		report_none(r, &i_quota);
 		if (m->quota_err[0])

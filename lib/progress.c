@@ -52,7 +52,9 @@ grouped(char *out, size_t len, uint64_t v)
 static void
 duration(char *out, size_t len, double secs)
 {
-	unsigned long long s = secs < 0 ? 0 : (unsigned long long)(secs + 0.5);
+	/* At most 1e15 s (31 million years): beyond, no integer holds it. */
+	unsigned long long s = !(secs > 0) ? 0 : secs > 1e15 ? 1000000000000000ULL :
+	    (unsigned long long)(secs + 0.5);
 
 	if (s < 60)
 		snprintf(out, len, "%llus", s);

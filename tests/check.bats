@@ -554,3 +554,18 @@ C: "*" FETCH * (UID INTERNALDATE)"* ]]
 	echo "$output" | jq -e '.[0] | .cert_days == 0 and
 		(.cert_not_after | fromdate - now | . > 40000 and . < 43300)'
 }
+
+@test "check: a quota usage far past its limit is a percentage, not undefined behaviour" {
+	# 10776613508339000208 KiB used of 10240: a valid 64-bit number, a
+	# percentage past any int.
+	script=$(hostile_script quota greeting 'serve-until GETQUOTAROOT' \
+		'send * QUOTAROOT INBOX "User quota"' \
+		'send * QUOTA "User quota" (STORAGE 10776613508339000208 10240 MESSAGE 3 1000)' \
+		'reply OK Getquotaroot completed.' serve)
+	hostile_start script --caps "IMAP4rev1 AUTH=PLAIN QUOTA" --timeout 10 --script "$script"
+	IMAPCTL_PASSWORD=x run --separate-stderr "$IMAPCTL" --tls none -H 127.0.0.1 -p "$HOSTILE_PORT" -u x --timeout 5 check
+	hostile_sane
+	assert_success
+	assert_equal "$stderr" ""
+	[[ $output == "IMAP OK - "*", quota 105240366292373040%, "*" quota_percent=105240366292373040%;"* ]]
+}

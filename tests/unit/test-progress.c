@@ -4,6 +4,7 @@
  * a second has passed; nothing at all where the stream is no terminal
  * and nothing forces it.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,12 @@ main(void)
 	    100);
 	t_streq(out, "delete: 100 of 1,000,000 messages (0%), 1/s, 277h "
 	    "45min left", "hours");
+	/* A total no run reaches (bytes a server claims): a time left too
+	 * long for any integer is said as the longest one. */
+	progress_format(out, sizeof(out), "fetch", "bytes", 1,
+	    UINT64_MAX, 10);
+	t_streq(out, "fetch: 1 of 18,446,744,073,709,551,615 bytes (0%), "
+	    "0/s, 277777777777h 46min left", "a time left past any integer");
 	progress_format(out, sizeof(out), "move", "messages", 10, 10, 5);
 	t_streq(out, "move: 10 of 10 messages (100%), 2/s", "done: no time "
 	    "left");
