@@ -247,13 +247,34 @@ out_stdout(struct fetch *f, const char *p, size_t n, struct err *e)
 	return err_set(e, ERR_IO, "cannot write output: %s", strerror(st));
 }
 
+/*
+ * A body's file that cannot be written (EFBIG, ENOSPC) as its bytes come:
+ * said with its message, its partial file removed and the rest of its
+ * bytes dropped. The fetch goes on with the other messages, as when a
+ * file cannot be created or fails at its end: one message's file must not
+ * cost the others theirs, nor leave them unsaid.
+ */
+static int
+file_failed(struct fetch *f, struct body *b, struct err *e)
+{
+	err_prefix(e, "message UID %u", b->uid);
+	cmd_fail(f->ctx, e);
+	err_clear(e);
+	if (f->md != NULL)
+		maildir_out_abort(f->md);
+	outdir_abort(f->od, b->of);
+	b->of = NULL;
+	b->discard = 1;
+	return 0;
+}
+
 static int
 out_fd(struct fetch *f, struct body *b, const char *p, size_t n,
     struct err *e)
 {
 	if (outfile_write(b->of, p, n, e) < 0) {
 		err_prefix(e, "'%s/%s'", f->dir, b->name);
-		return -1;
+		return file_failed(f, b, e);
 	}
 	return 0;
 }
@@ -498,7 +519,8 @@ body_write(struct fetch *f, const char *p, size_t n, struct err *e)
 	case M_RAW:
 		b->written += n;
 		if (f->md != NULL)
-			return maildir_out_write(f->md, p, n, e);
+			return maildir_out_write(f->md, p, n, e) < 0 ?
+			    file_failed(f, b, e) : 0;
 		if (b->of != NULL)
 			return out_fd(f, b, p, n, e);
 		if (f->single)

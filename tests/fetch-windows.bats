@@ -95,10 +95,14 @@ streamed_script() {
 		"send * 3 FETCH (UID 3 BODYSTRUCTURE $bs)" \
 		'reply OK Fetch completed.' 'expect BODY.PEEK[2]' \
 		"sendraw * 1 FETCH (UID 1 BODY[2] {$n}\\r\\n$b64)\\r\\n" \
+		'reply OK Fetch completed.' 'expect BODY.PEEK[2]' \
+		'sendraw * 2 FETCH (UID 2 BODY[2] {10}\r\naGVsbG8=\r\n)\r\n' \
+		'reply OK Fetch completed.' 'expect BODY.PEEK[2]' \
+		'sendraw * 3 FETCH (UID 3 BODY[2] {10}\r\naGVsbG8=\r\n)\r\n' \
 		'reply OK Fetch completed.' serve
 }
 
-@test "a file that cannot be written while a window's attachment streams: 73, no file, nothing freed is used" {
+@test "a file that cannot be written while a window's attachment streams: 73, no file, the others saved, nothing freed is used" {
 	export IMAPCTL_PASSWORD=secret
 	hostile_start script --timeout 10 --script "$(streamed_script 20000)"
 	mkdir "$BATS_TEST_TMPDIR/out"
@@ -108,6 +112,8 @@ streamed_script() {
 		fetch INBOX 1:3 --attachments "$BATS_TEST_TMPDIR/out"
 	hostile_sane
 	assert_failure 73
-	assert_equal "$stderr" "imapctl: fetch: '$BATS_TEST_TMPDIR/out/a.bin': cannot write: File too large"
-	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/out")" ""
+	assert_equal "$stderr" "imapctl: fetch: message UID 1: '$BATS_TEST_TMPDIR/out/a.bin': cannot write: File too large"
+	# UID 1's is gone; those of UIDs 2 and 3, small, are saved.
+	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/out")" "$(printf '%s\n' 'a (2).bin' a.bin)"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out/a.bin")" hello
 }

@@ -506,15 +506,18 @@ big_script() {
 	assert_equal "$(ls "$BATS_TEST_TMPDIR/md/cur" | wc -l)" "${#lines[@]}"
 }
 
-@test "fetch --part --save: a part that cannot be written amid the window: 73, no partial file" {
+@test "fetch --part --save: a part that cannot be written amid the window: 73, no partial file, the others written" {
 	hostile_start script --timeout 10 --script "$(big_script 20000)"
 	mkdir "$BATS_TEST_TMPDIR/out"
 	limited fetch INBOX - --part 1 --save "$BATS_TEST_TMPDIR/out"
 	assert_failure 73
-	assert_equal "$stderr" "imapctl: fetch: '$BATS_TEST_TMPDIR/out/INBOX-1700000001-4-1': cannot write: File too large"
-	# UID 2's part was written before; nothing of UID 4's is left.
-	assert_equal "$(ls "$BATS_TEST_TMPDIR/out")" "INBOX-1700000001-2-1"
-	assert_equal "${#lines[@]}" 1
+	assert_equal "$stderr" "imapctl: fetch: message UID 4: '$BATS_TEST_TMPDIR/out/INBOX-1700000001-4-1': cannot write: File too large"
+	# Nothing of UID 4's is left; UID 2's part and those after it are
+	# written, each with its record.
+	[ ! -e "$BATS_TEST_TMPDIR/out/INBOX-1700000001-4-1" ]
+	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/out" | wc -l)" 1001
+	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/out" | grep -vc '^INBOX-1700000001-[0-9]*-1$')" 0
+	assert_equal "${#lines[@]}" 1001
 }
 
 # watch's window is its IDLE: each kind of untagged data, well-formed and
