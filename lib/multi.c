@@ -277,7 +277,7 @@ leave_selected(struct sess *s)
 static void
 box_settle(struct multi_box *b)
 {
-	uidlist_into(&b->run.list, &b->found);
+	search_found_end(&b->run, &b->found);
 	b->count = b->run.count;
 	if (!b->examined && b->err.kind == ERR_NONE)
 		err_set(&b->err, ERR_UNAVAILABLE, "cannot open mailbox '%s'",

@@ -304,7 +304,12 @@ search_found_more(struct search_found *f, uint64_t n, struct err *e)
 	return 0;
 }
 
-/* Each UID of a plain SEARCH comes here: kept short. */
+/*
+ * Each UID of a plain SEARCH comes here: kept short. The UIDs are counted
+ * once they are a set (search_found_end): a server that names one twice,
+ * in one answer or two, or in ranges of ESEARCH's ALL that overlap, names
+ * one message, as it would be acted on.
+ */
 static int
 found_uids(void *ctx, uint32_t first, uint32_t last, struct err *e)
 {
@@ -315,8 +320,7 @@ found_uids(void *ctx, uint32_t first, uint32_t last, struct err *e)
 	f->seen += n;
 	if (f->seen > (uint64_t)f->exists + SEARCH_MAX_RESULT_SLACK)
 		return found_lie(f, e);
-	f->count += n;
-	return f->counting ? 0 : uidlist_add(&f->list, first, last, e);
+	return uidlist_add(&f->list, first, last, e);
 }
 
 static int
@@ -332,6 +336,25 @@ found_value(void *ctx, enum search_value name, uint64_t v, struct err *e)
 		    "count");
 	f->count += v;
 	return 0;
+}
+
+void
+search_found_end(struct search_found *f, struct uidset *out)
+{
+	struct uidset got;
+
+	uidset_init(&got);
+	uidlist_into(&f->list, &got);
+	f->count += uidset_count(&got);
+	if (f->counting || out == NULL)
+		uidset_free(&got);
+	else if (out->n == 0) {
+		uidset_free(out);
+		*out = got;
+	} else {
+		uidset_merge(out, &got);
+		uidset_free(&got);
+	}
 }
 
 int
@@ -381,12 +404,11 @@ collect_init(struct collect *c, struct sess *s, struct uidset *out)
 	c->out = out;
 }
 
-/* The UIDs collected, sorted into out (or dropped when there is none). */
+/* The UIDs collected, sorted into out (or counted when there is none). */
 static void
 collect_end(struct collect *c)
 {
-	if (c->out != NULL)
-		uidlist_into(&c->found.list, c->out);
+	search_found_end(&c->found, c->out);
 	search_found_free(&c->found);
 }
 

@@ -243,10 +243,10 @@ int	search_take_uids(const struct imap_resp *r, struct uidlist *list,
  */
 struct search_found {
 	struct uidlist	 list;		/* the UIDs, in any order */
-	uint64_t	 count;		/* UIDs named, and COUNT */
+	uint64_t	 count;		/* COUNT; the UIDs too once ended */
 	uint64_t	 seen;		/* UIDs named, for the bound */
 	uint32_t	 exists;	/* the mailbox's messages: the bound */
-	int		 counting;	/* count only: list stays empty */
+	int		 counting;	/* count only: the UIDs are not kept */
 	const char	*mailbox;	/* for the error, or NULL */
 };
 
@@ -264,5 +264,10 @@ int	search_found_more(struct search_found *, uint64_t n, struct err *);
 /* r, when it is a SEARCH or ESEARCH answer: 0, or -1 (e). */
 int	search_found_take(struct search_found *, const struct imap_resp *r,
 	    struct err *);
+/*
+ * The answers are all in: the UIDs, each once however often they were
+ * named, added to count and (unless counting or out is NULL) to out.
+ */
+void	search_found_end(struct search_found *, struct uidset *out);
 
 #endif

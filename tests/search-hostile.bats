@@ -219,3 +219,66 @@ ctl() {
 	assert_output 3
 	assert_equal "$stderr" ""
 }
+
+# twice CAPS ANSWER...: a server (with the capabilities CAPS added, "" for
+# none) that answers the first UID SEARCH with the ANSWER lines, then as
+# it should; INBOX holds UIDs 1, 2 and 3.
+twice() {
+	local caps=$1 l lines=()
+	shift
+	for l in "$@"; do
+		lines+=("send $l")
+	done
+	hostile_start script --timeout 10 ${caps:+--add-cap "$caps"} --script \
+		"$(hostile_script twice greeting 'serve-until UID SEARCH' \
+		"${lines[@]}" 'reply OK Search completed.' serve)"
+}
+
+@test "a UID a SEARCH names twice is one match: listed, counted and acted on once" {
+	# In one answer, and again in a second answer to the same command.
+	twice "" '* SEARCH 1 1 2' '* SEARCH 2'
+	run --separate-stderr ctl search INBOX all -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c -s '[.[].uid]')" '[1,2]'
+	hostile_stop || true
+	# --count, asked of ESEARCH and answered with a plain SEARCH.
+	twice ESEARCH '* SEARCH 2 1 2'
+	run --separate-stderr ctl search INBOX all --count
+	assert_success
+	assert_output 2
+	assert_equal "$stderr" ""
+	hostile_stop || true
+	# --in, a count a mailbox and the total.
+	twice "" '* SEARCH 1 2' '* SEARCH 2 2'
+	run --separate-stderr ctl search --in INBOX all --count
+	assert_success
+	assert_output $'INBOX\t1700000001\t2\n2'
+	hostile_stop || true
+	twice "" '* SEARCH 3 3'
+	run --separate-stderr ctl search --in INBOX all -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c -s '[.[].uid]')" '[3]'
+	hostile_stop || true
+	# What acts on the matches acts on each once.
+	twice "" '* SEARCH 2 2 3 2'
+	run --separate-stderr ctl flag INBOX --query all --add '\Flagged' -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c -s '[.[].uid]')" '[2,3]'
+	hostile_stop || true
+	twice "" '* SEARCH 1 1'
+	run --separate-stderr ctl fetch INBOX --query all -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c -s '[.[].uid]')" '[1]'
+}
+
+@test "ranges of ESEARCH's ALL that overlap name each UID once, counted once" {
+	twice ESEARCH '* ESEARCH (TAG "{tag}") UID ALL 1:2,2:3,3'
+	run --separate-stderr ctl search INBOX all --count
+	assert_success
+	assert_output 3
+	hostile_stop || true
+	twice ESEARCH '* ESEARCH (TAG "{tag}") UID ALL 2,1:2'
+	run --separate-stderr ctl search --in INBOX all --count
+	assert_success
+	assert_output $'INBOX\t1700000001\t2\n2'
+}

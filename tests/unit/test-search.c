@@ -636,17 +636,17 @@ test_answers(void)
 	uidset_init(&set);
 	err_clear(&e);
 	t_ok(imap_parser_feed(p, "* ESEARCH (TAG \"A5\") UID ALL 3,1:2\r\n",
-	    36, &used, &r, &e) == 1 && search_found_take(&f, r, &e) == 0 &&
-	    f.count == 3, "ESEARCH ALL gathered");
+	    36, &used, &r, &e) == 1 && search_found_take(&f, r, &e) == 0,
+	    "ESEARCH ALL gathered");
 	t_ok(imap_parser_feed(p, "* SEARCH 7\r\n", 12, &used, &r, &e) == 1 &&
-	    search_found_take(&f, r, &e) == 0 && f.count == 4,
-	    "  ... and SEARCH");
-	uidlist_into(&f.list, &set);
+	    search_found_take(&f, r, &e) == 0, "  ... and SEARCH");
+	search_found_end(&f, &set);
 	buf[0] = '\0';
 	if (set.n == 2)
 		snprintf(buf, sizeof(buf), "%u:%u,%u", set.r[0].lo,
 		    set.r[0].hi, set.r[1].lo);
 	t_streq(buf, "1:3,7", "  ... into a set");
+	t_ok(f.count == 4 && f.list.n == 0, "  ... counted");
 	t_ok(search_found_more(&f, 100000, &e) < 0 &&
 	    e.kind == ERR_PROTOCOL && strcmp(e.msg, "server named more "
 	    "messages than the mailbox holds") == 0, "past the bound: a lie");
@@ -660,6 +660,28 @@ test_answers(void)
 	    &r, &e) == 1 && search_found_take(&f, r, &e) < 0 &&
 	    strcmp(e.msg, "server named more messages than mailbox 'Sent' "
 	    "holds") == 0, "  ... bounded, in the mailbox's name");
+	search_found_free(&f);
+
+	/* A UID named twice is one message, in any answer and in counting. */
+	search_found_init(&f, 3, 1);
+	uidset_clear(&set);
+	t_ok(imap_parser_feed(p, "* SEARCH 2 2 1\r\n", 16, &used, &r,
+	    &e) == 1 && search_found_take(&f, r, &e) == 0 &&
+	    imap_parser_feed(p, "* SEARCH 2 3\r\n", 14, &used, &r, &e) == 1 &&
+	    search_found_take(&f, r, &e) == 0 &&
+	    imap_parser_feed(p, "* ESEARCH UID ALL 1:2,3,2:3\r\n", 29, &used,
+	    &r, &e) == 1 && search_found_take(&f, r, &e) == 0,
+	    "the same UIDs again and again, within the bound");
+	search_found_end(&f, &set);
+	t_ok(f.count == 3 && set.n == 0, "  ... counted once each");
+	search_found_free(&f);
+	search_found_init(&f, 3, 0);
+	t_ok(imap_parser_feed(p, "* SEARCH 3 1 3\r\n", 16, &used, &r,
+	    &e) == 1 && search_found_take(&f, r, &e) == 0, "  ... listed");
+	search_found_end(&f, &set);
+	t_ok(f.count == 2 && set.n == 2 && set.r[0].lo == 1 &&
+	    set.r[0].hi == 1 && set.r[1].lo == 3 && set.r[1].hi == 3,
+	    "  ... into a set, each once");
 	search_found_free(&f);
 	uidset_free(&set);
 	imap_parser_free(p);
