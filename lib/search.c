@@ -375,14 +375,65 @@ search_found_take(struct search_found *f, const struct imap_resp *r,
 
 /* The searches of a run --------------------------------------------------- */
 
+/*
+ * The UIDs of a sorted answer given so far. Its order is any, so they are
+ * kept in a hash: a set kept sorted would move itself at each UID of an
+ * answer that comes down from the highest.
+ */
+struct once {
+	uint32_t	*v;		/* 0: a free slot */
+	size_t		 n, cap;	/* cap: 0 or a power of two */
+};
+
+static size_t
+once_slot(const struct once *o, uint32_t uid)
+{
+	uint32_t h = uid;
+
+	/* Mixed: UIDs a power of two apart must not share their slots. */
+	h ^= h >> 16;
+	h *= 0x45d9f3bu;
+	h ^= h >> 16;
+	return h & (o->cap - 1);
+}
+
+/* 1 when uid is new (it is kept), 0 when it was given already. */
+static int
+once_add(struct once *o, uint32_t uid)
+{
+	uint32_t *old = o->v;
+	size_t oldcap = o->cap, i, k;
+
+	if ((o->n + 1) * 2 > o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 1024;
+		o->v = xcalloc(o->cap, sizeof(*o->v));
+		for (k = 0; k < oldcap; k++) {
+			if (old[k] == 0)
+				continue;
+			for (i = once_slot(o, old[k]); o->v[i] != 0;
+			    i = (i + 1) & (o->cap - 1))
+				;
+			o->v[i] = old[k];
+		}
+		free(old);
+	}
+	for (i = once_slot(o, uid); o->v[i] != 0; i = (i + 1) & (o->cap - 1))
+		if (o->v[i] == uid)
+			return 0;
+	o->v[i] = uid;
+	o->n++;
+	return 1;
+}
+
 /* What the untagged responses of a stage go into. */
 struct collect {
 	struct search_found found;	/* SEARCH, ESEARCH */
 	struct uidset	*out;		/* their UIDs, at the end */
-	/* SORT and ESORT: each UID in order. */
+	/* SORT and ESORT: each UID in order, once. */
 	search_uid_fn	 fn;
 	void		*fnctx;
 	uint64_t	 limit, given;
+	struct once	 once;
 	int		 stop;
 	struct err	 fnerr;
 	/* FETCH: each message's item. */
@@ -434,6 +485,9 @@ give(struct collect *c, uint32_t uid, struct err *e)
 		c->stop = 1;
 		return 0;
 	}
+	/* A UID the server names twice is one message: given once. */
+	if (!once_add(&c->once, uid))
+		return 0;
 	c->given++;
 	if (c->fn(c->fnctx, uid, &c->fnerr) < 0)
 		c->stop = 1;
@@ -1010,6 +1064,7 @@ search_sorted(struct sess *s, const struct search_query *q,
 		*e = c.fnerr;
 		r = -1;
 	}
+	free(c.once.v);
 	query_prog_free(&pr);
 	buf_free(&chunk);
 	uidset_free(&got);

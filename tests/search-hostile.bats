@@ -282,3 +282,13 @@ twice() {
 	assert_success
 	assert_output $'INBOX\t1700000001\t2\n2'
 }
+
+@test "a UID a SORT names twice is given once, where it came first" {
+	hostile_start script --add-cap SORT --timeout 10 --script "$(hostile_script sort \
+		greeting 'serve-until UID SORT' 'send * SORT 2 1 2 1' \
+		'reply OK Sort completed.' serve)"
+	run --separate-stderr ctl search INBOX all --sort -date -o jsonl
+	assert_success
+	assert_equal "$(echo "$output" | jq -c -s '[.[].uid]')" '[2,1]'
+	assert_equal "$stderr" ""
+}
