@@ -34,11 +34,13 @@ os.execv(sys.argv[1], sys.argv[1:])' "$IMAPCTL" --tls none --allow-cleartext \
 	BG_PID=$!
 }
 
-# Until the server has read TEXT from the client (at most SECONDS, 10).
+# Until the server has read TEXT from the client COUNT times (default 1;
+# at most SECONDS, 10).
 sent() {
-	local i
+	local i n
 	for ((i = 0; i < ${2:-10} * 20; i++)); do
-		grep -q "$1" "$HOSTILE_RECORD" && return 0
+		n=$(grep -c "$1" "$HOSTILE_RECORD" 2>/dev/null || true)
+		[ "${n:-0}" -ge "${3:-1}" ] && return 0
 		sleep 0.05
 	done
 	echo "never sent: $1" >&2
@@ -115,12 +117,15 @@ imapctl: delete: flagged \\Deleted, expunge not confirmed: 2 messages, UIDs 1:2"
 
 @test "move: SIGINT during a MOVE chunk: the chunks in flight finish, no new one starts, the rest named" {
 	# Every other UID of 18003: 9002 UIDs in 13 chunks, 8 in flight.
+	# Each chunk's MOVE goes when its Message-IDs are answered, which
+	# the server does for all 8 before it reads the first MOVE and
+	# stalls: the signal comes once the 8 are sent, during the stall.
 	f=$(hostile_script move-stall.script 'fill INBOX 18000' greeting \
-		'serve-until UID MOVE' 'sleep 1.5' handle serve connection greeting serve)
+		'serve-until UID MOVE' 'sleep 3' handle serve connection greeting serve)
 	hostile_start script --script "$f" --connections 2 --timeout 60
 	seq 1 2 18003 >"$BATS_TEST_TMPDIR/uids"
 	H_bg move INBOX - Archive -o jsonl <"$BATS_TEST_TMPDIR/uids"
-	sent 'UID MOVE' 60
+	sent 'UID MOVE' 60 8
 	kill -INT "$BG_PID"
 	finish
 	assert_equal "$status" 130
